@@ -1,0 +1,99 @@
+/** Configuration from the environment, parsed once with zod. A bad value stops start-up with a clear message. */
+import { z } from 'zod';
+import { PLATFORMS, type MemberKey } from './message.ts';
+
+const bool = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no'])
+  .transform((v) => v === '1' || v === 'true' || v === 'yes');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const list = z
+  .string()
+  .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+
+const identityList = list.pipe(
+  z.array(
+    z
+      .string()
+      .regex(new RegExp(`^(${PLATFORMS.join('|')}):.+$`), 'each entry must look like platform:userId, platform one of web, telegram, wechat')
+      .transform((s) => s as MemberKey),
+  ),
+);
+
+export const envSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  /** Names/keywords that address the bot in a group when a message starts with them. */
+  BOT_NAMES: list.default(['小助手', '工会小助手']),
+  BOT_ADMINS: identityList.default([]),
+  BOT_STAFF: identityList.default([]),
+
+  REDIS_URL: z.string().url().optional(),
+  /** JSON passed through to ioredis (e.g. {"sentinels":[...],"name":"mymaster"} or {"cluster":[...]}). */
+  REDIS_OPTIONS: z.string().optional(),
+  REDIS_KEY_PREFIX: z.string().default('ua:'),
+  DATA_DIR: z.string().default('./data'),
+
+  STALE_MESSAGE_SECONDS: int(1, 86400).default(300),
+  RATE_LIMIT_PER_MINUTE: int(1, 10000).default(20),
+  SESSION_IDLE_HOURS: int(1, 24 * 90).default(72),
+  FORM_RESUME_HOURS: int(1, 24 * 30).default(48),
+  LOCK_TIMEOUT_MS: int(100, 120000).default(15000),
+  MAX_TEXT_CHARS: int(50, 20000).default(2000),
+
+  WEB_API_TOKEN: z.string().min(8).optional(),
+  WEB_ENABLED: bool.default(true),
+
+  TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, 'looks like 123456:ABC-DEF...').optional(),
+  TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),
+  TELEGRAM_MODE: z.enum(['polling', 'webhook']).default('polling'),
+  TELEGRAM_WEBHOOK_URL: z.string().url().optional(),
+  TELEGRAM_WEBHOOK_SECRET: z.string().regex(/^[A-Za-z0-9_-]{8,256}$/, '8-256 characters A-Z a-z 0-9 _ -').optional(),
+
+  WECHATY_PUPPET: z.string().optional(),
+  WECHATY_PUPPET_SERVICE_TOKEN: z.string().optional(),
+
+  OPENAI_API_KEY: z.string().optional(),
+  OPENAI_BASE_URL: z.string().url().optional(),
+  OPENAI_MODEL: z.string().default('gpt-4o-mini'),
+  OPENAI_TIMEOUT_MS: int(500, 120000).default(8000),
+
+  KNOWLEDGE_DIR: z.string().default('./knowledge'),
+  KNOWLEDGE_STATUTES_DIR: z.string().default('../shared/laws'),
+
+  /** 32 bytes as 64 hex chars or base64; required outside development. */
+  DATA_ENCRYPTION_KEY: z.string().optional(),
+  DOCUMENTS_DIR: z.string().optional(),
+  EVENT_REMINDER_MINUTES: int(1, 60 * 24 * 14).default(24 * 60),
+});
+
+export type Env = z.infer<typeof envSchema>;
+export interface Config extends Env {
+  /** Development mode: a throwaway encryption key is allowed. */
+  devMode: boolean;
+}
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; throws ConfigError naming each bad variable and what it allows. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const cfg = parsed.data;
+  if (cfg.TELEGRAM_MODE === 'webhook' && cfg.TELEGRAM_BOT_TOKEN && !cfg.TELEGRAM_WEBHOOK_URL) {
+    throw new ConfigError('Invalid configuration:\n  TELEGRAM_WEBHOOK_URL: required when TELEGRAM_MODE=webhook');
+  }
+  if (cfg.REDIS_OPTIONS) {
+    try {
+      JSON.parse(cfg.REDIS_OPTIONS);
+    } catch {
+      throw new ConfigError('Invalid configuration:\n  REDIS_OPTIONS: must be a JSON object');
+    }
+  }
+  return { ...cfg, devMode: cfg.NODE_ENV !== 'production' };
+}

@@ -1,0 +1,89 @@
+/** The contract between the pipeline and an intent folder in `intents/`. */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { InboundMessage, MemberKey, Reply } from './message.ts';
+import type { Dialog, Session } from './session.ts';
+import type { Notifier } from './outbox.ts';
+import type { Keys } from './keys.ts';
+import type { AuditLog } from './audit.ts';
+
+export const INTENT_IDS = [
+  'labor_law',
+  'claim_info',
+  'claim_submit',
+  'claim_status',
+  'event_list',
+  'event_register',
+  'event_cancel',
+  'help',
+  'handoff',
+  'unknown',
+] as const;
+export type IntentId = (typeof INTENT_IDS)[number];
+
+export type Role = 'admin' | 'staff';
+
+/** Shared services every intent factory receives. Capabilities build their own stores on top. */
+export interface CoreDeps {
+  config: Config;
+  redis: Redis;
+  keys: Keys;
+  logger: Logger;
+  notifier: Notifier;
+  audit: AuditLog;
+  /** Injected clock so tests can move time. */
+  now: () => Date;
+}
+
+export interface TurnContext {
+  msg: InboundMessage;
+  member: MemberKey;
+  roles: ReadonlySet<Role>;
+  session: Session;
+  /** Text with the bot's name / @mention stripped and whitespace trimmed. */
+  text: string;
+  now: Date;
+  /** Classifier result for this turn, when the router classified it. */
+  classified?: { intent: IntentId; confidence: number };
+}
+
+/**
+ * What a handler returns. `dialog` is the next dialog state: omitted = unchanged, null = ended.
+ * `passThrough` (only from `continueDialog`) means "this message is not an answer to my form":
+ * the router handles it as a fresh message, keeps the dialog and then re-asks the form's question.
+ * `session` lets a handler store small per-member context (e.g. the last labor-law topic).
+ */
+export interface TurnResult {
+  replies: Reply[];
+  dialog?: Dialog | null;
+  passThrough?: boolean;
+  memory?: Record<string, unknown>;
+}
+
+export interface CommandSpec {
+  /** Words that trigger the command, matched against the first word, with or without a leading "/". */
+  names: string[];
+  /** Only members holding this role may run it; others are refused and the attempt is logged. */
+  role?: Role;
+  /** One line for the help menu shown to people holding the role. */
+  summary: string;
+  run(ctx: TurnContext, args: string): Promise<TurnResult>;
+}
+
+export interface IntentDefinition {
+  id: IntentId;
+  /** Example member phrasings for the classifier (from the folder's examples.json). */
+  examples: string[];
+  /** Personal data is collected: in a group the router invites the member to a private chat. */
+  privateOnly?: boolean;
+  commands?: CommandSpec[];
+  /** Handle a fresh message routed to this intent. */
+  handle(ctx: TurnContext): Promise<TurnResult>;
+  /** Handle a message while this intent's dialog is active. */
+  continueDialog?(ctx: TurnContext, dialog: Dialog): Promise<TurnResult>;
+  /** The question to re-ask after an interruption or when the member comes back. */
+  repromptDialog?(ctx: TurnContext, dialog: Dialog): Reply[];
+}
+
+export type IntentFactory = (deps: CoreDeps) => IntentDefinition | Promise<IntentDefinition>;

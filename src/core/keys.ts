@@ -1,0 +1,23 @@
+/** Every Redis key is built here, under one configurable prefix. */
+import type { MemberKey, Platform } from './message.ts';
+
+export class Keys {
+  constructor(readonly prefix: string) {}
+
+  /** Any capability key: `prefix + parts.join(':')`. Capabilities namespace their own parts. */
+  k(...parts: (string | number)[]): string {
+    return this.prefix + parts.join(':');
+  }
+  session(platform: Platform, chatId: string, senderId: string): string {
+    return this.k('session', platform, chatId, senderId);
+  }
+  lock(conversation: string): string {
+    return this.k('lock', conversation);
+  }
+  dedup(platform: Platform, messageId: string): string {
+    return this.k('dedup', platform, messageId);
+  }
+  rate(member: MemberKey): string {
+    return this.k('rate', member);
+  }
+}

@@ -1,0 +1,66 @@
+/** Per-member conversation state: plain versioned JSON in Redis, parsed with zod on every read. */
+import { z } from 'zod';
+import type { Redis } from 'ioredis';
+
+export const SESSION_VERSION = 1;
+
+/**
+ * A form in progress, like a wizard cursor: which intent owns it, which field it is asking,
+ * what is filled so far. `v` is the owning form's own version: a bump restarts old forms politely.
+ */
+export const dialogSchema = z.object({
+  v: z.number().int(),
+  intent: z.string(),
+  asking: z.string(),
+  filled: z.record(z.string(), z.unknown()),
+  expiresAt: z.number(),
+});
+export type Dialog = z.infer<typeof dialogSchema>;
+
+const turnSchema = z.object({ at: z.number(), from: z.enum(['member', 'bot']), text: z.string() });
+export type Turn = z.infer<typeof turnSchema>;
+
+export const sessionSchema = z.object({
+  v: z.literal(SESSION_VERSION),
+  dialog: dialogSchema.nullable(),
+  /** Recent turns, newest last, for handoff tickets and follow-up questions. */
+  history: z.array(turnSchema),
+  /** Small per-intent memory (e.g. the last labor-law topic), keyed by intent id. */
+  memory: z.record(z.string(), z.record(z.string(), z.unknown())),
+  updatedAt: z.number(),
+});
+export type Session = z.infer<typeof sessionSchema>;
+
+export const HISTORY_LIMIT = 12;
+const TURN_TEXT_LIMIT = 500;
+
+export function emptySession(now: number): Session {
+  return { v: SESSION_VERSION, dialog: null, history: [], memory: {}, updatedAt: now };
+}
+
+export function appendTurns(session: Session, turns: Turn[]): void {
+  for (const t of turns) session.history.push({ ...t, text: t.text.slice(0, TURN_TEXT_LIMIT) });
+  if (session.history.length > HISTORY_LIMIT) session.history.splice(0, session.history.length - HISTORY_LIMIT);
+}
+
+export class SessionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly idleSeconds: number,
+  ) {}
+
+  /** Loads a session; a missing, corrupt or old-version record starts fresh (and says so). */
+  async load(key: string, now: number): Promise<{ session: Session; discarded: boolean }> {
+    const raw = await this.redis.get(key);
+    if (!raw) return { session: emptySession(now), discarded: false };
+    try {
+      return { session: sessionSchema.parse(JSON.parse(raw)), discarded: false };
+    } catch {
+      return { session: emptySession(now), discarded: true };
+    }
+  }
+
+  async save(key: string, session: Session): Promise<void> {
+    await this.redis.set(key, JSON.stringify(session), 'EX', this.idleSeconds);
+  }
+}

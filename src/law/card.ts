@@ -1,0 +1,31 @@
+/** Labor-law topic cards: our own plain-language summaries in knowledge/labor-law/*.json, citing article numbers. */
+import { z } from 'zod';
+
+export const citationSchema = z.object({
+  /** Short law name = a file name in KNOWLEDGE_STATUTES_DIR without `.md`, e.g. 劳动合同法, 劳动争议解释（二）. */
+  law: z.string().min(2),
+  article: z.number().int().positive(),
+});
+export type Citation = z.infer<typeof citationSchema>;
+
+export const cardSchema = z.object({
+  id: z.string().regex(/^[a-z0-9-]+$/),
+  title: z.string().min(2),
+  /** Colloquial ways members ask about this topic (at least 5). */
+  phrasings: z.array(z.string().min(2)).min(5),
+  /** Extra search terms (legal and colloquial) that do not fit a phrasing. */
+  keywords: z.array(z.string()).default([]),
+  /** 2–6 sentences in plain Chinese: the rule, the numbers that matter. */
+  answer: z.string().min(20).max(600),
+  /** Concrete next steps for the member. */
+  nextSteps: z.array(z.string().min(2)).min(1).max(6),
+  /** Most relevant first. Every citation must resolve to an existing article. */
+  citations: z.array(citationSchema).min(1),
+  /** Date (YYYY-MM-DD) the newest rule relied on took effect. */
+  ruleDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
+  /** How 劳动争议解释（二） (2025-09-01) changed the rule, when it did. */
+  change2025: z.string().optional(),
+  /** Ids of cards a follow-up question most likely moves to (e.g. from dismissal to compensation). */
+  related: z.array(z.string()).default([]),
+});
+export type Card = z.infer<typeof cardSchema>;
