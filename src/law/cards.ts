@@ -1,0 +1,72 @@
+/** Loads topic cards from knowledge/labor-law/*.json (zod-validated) and checks their citations against the statutes. */
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { cardSchema, type Card, type Citation } from './card.ts';
+import type { StatuteLibrary } from './statutes.ts';
+
+/** A file holds one card, an array of cards, or `{ "cards": [...] }`. */
+const cardFileSchema = z.union([cardSchema, z.array(cardSchema), z.object({ cards: z.array(cardSchema) })]);
+
+export interface CardLoadResult {
+  cards: Card[];
+  /** One line per file that failed to parse or per duplicate id. */
+  errors: string[];
+}
+
+/** Reads every `*.json` in a directory; invalid files are reported in `errors`, not thrown. */
+export function loadCards(dir: string): CardLoadResult {
+  const cards: Card[] = [];
+  const errors: string[] = [];
+  if (!existsSync(dir)) return { cards, errors: [`card directory missing: ${dir}`] };
+  const seen = new Set<string>();
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+    let json: unknown;
+    try {
+      json = JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    } catch (err) {
+      errors.push(`${file}: invalid JSON (${(err as Error).message})`);
+      continue;
+    }
+    const res = cardFileSchema.safeParse(json);
+    if (!res.success) {
+      errors.push(`${file}: ${res.error.issues.slice(0, 5).map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      continue;
+    }
+    const list = Array.isArray(res.data) ? res.data : 'cards' in res.data ? res.data.cards : [res.data];
+    for (const card of list) {
+      if (seen.has(card.id)) {
+        errors.push(`${file}: duplicate card id ${card.id}`);
+        continue;
+      }
+      seen.add(card.id);
+      cards.push(card);
+    }
+  }
+  return { cards, errors };
+}
+
+export interface CitationProblem {
+  cardId: string;
+  problem: string;
+  citation?: Citation;
+}
+
+/** Every citation must name an existing article; every `related` id must name a card. */
+export function checkCards(cards: Card[], library: StatuteLibrary): CitationProblem[] {
+  const ids = new Set(cards.map((c) => c.id));
+  const problems: CitationProblem[] = [];
+  for (const card of cards) {
+    for (const citation of card.citations) {
+      if (!library.statutes.has(citation.law)) {
+        problems.push({ cardId: card.id, citation, problem: `unknown law ${citation.law}` });
+      } else if (!library.has(citation.law, citation.article)) {
+        problems.push({ cardId: card.id, citation, problem: `${citation.law} has no article ${citation.article}` });
+      }
+    }
+    for (const rel of card.related) {
+      if (!ids.has(rel)) problems.push({ cardId: card.id, problem: `related card ${rel} does not exist` });
+    }
+  }
+  return problems;
+}

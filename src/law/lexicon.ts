@@ -1,0 +1,118 @@
+/** Labor-law lexicon (user dictionary, synonyms, stopwords, law aliases) and the jieba-based tokenizer built on it. */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { Jieba } from '@node-rs/jieba';
+import { dict } from '@node-rs/jieba/dict.js';
+
+const synonymsFileSchema = z.object({
+  synonyms: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)),
+});
+const aliasesFileSchema = z.object({ aliases: z.record(z.string().min(2), z.string().min(2)) });
+const topicsFileSchema = z.object({
+  topics: z.record(z.string().min(2), z.record(z.string().regex(/^\d+$/), z.string().min(2))),
+});
+
+export interface Lexicon {
+  /** [member word, legal term], longest member word first. */
+  synonyms: Array<[string, string]>;
+  stopwords: Set<string>;
+  /** Alias → short law name. */
+  lawAliases: Record<string, string>;
+  /** Extra search words per article: law → article number → words (plain-language article headings). */
+  articleTopics: Map<string, Map<number, string>>;
+  /** jieba user dictionary lines ("word freq tag"). */
+  userDict: string;
+}
+
+const readIfExists = (path: string): string | undefined => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
+
+/** Reads knowledge/labor-law-lexicon/ (every file optional); bad JSON throws with the file name. */
+export function loadLexicon(dir: string): Lexicon {
+  const parse = <T>(file: string, schema: z.ZodType<T>): T | undefined => {
+    const raw = readIfExists(join(dir, file));
+    if (raw === undefined) return undefined;
+    const res = schema.safeParse(JSON.parse(raw));
+    if (!res.success) throw new Error(`${join(dir, file)}: ${res.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    return res.data;
+  };
+  const syn = parse('synonyms.json', synonymsFileSchema);
+  const synonyms: Array<[string, string]> = [];
+  for (const [legal, words] of Object.entries(syn?.synonyms ?? {})) for (const w of words) synonyms.push([w.toLowerCase(), legal]);
+  synonyms.sort((a, b) => b[0].length - a[0].length);
+  const lines = (file: string) =>
+    (readIfExists(join(dir, file)) ?? '')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
+  const topics = parse('article-topics.json', topicsFileSchema);
+  const articleTopics = new Map<string, Map<number, string>>();
+  for (const [law, byArticle] of Object.entries(topics?.topics ?? {})) {
+    articleTopics.set(law, new Map(Object.entries(byArticle).map(([n, words]) => [Number(n), words])));
+  }
+  return {
+    synonyms,
+    stopwords: new Set(lines('stopwords.txt')),
+    lawAliases: parse('law-aliases.json', aliasesFileSchema)?.aliases ?? {},
+    articleTopics,
+    userDict: lines('userdict.txt').join('\n'),
+  };
+}
+
+let baseJieba: { jieba: Jieba; loaded: Set<string> } | undefined;
+
+/** One jieba per process (loading the base dictionary takes ~0.2 s); user dictionaries are added once each. */
+function jiebaWith(userDict: string): Jieba {
+  baseJieba ??= { jieba: Jieba.withDict(dict), loaded: new Set() };
+  if (userDict && !baseJieba.loaded.has(userDict)) {
+    baseJieba.jieba.loadDict(Buffer.from(userDict, 'utf8'));
+    baseJieba.loaded.add(userDict);
+  }
+  return baseJieba.jieba;
+}
+
+const FULLWIDTH = /[\uFF01-\uFF5E]/g;
+/** Full-width ASCII → half-width, lower case, so "２Ｎ" and "2n" match. */
+export function normalizeText(text: string): string {
+  return text.replace(FULLWIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).toLowerCase();
+}
+
+const HAS_WORD_CHAR = /[\p{Script=Han}a-z]/u;
+
+/** Splits Chinese text into search terms: jieba search mode, stopwords and one-character terms dropped. */
+export class Tokenizer {
+  private readonly jieba: Jieba;
+
+  constructor(readonly lexicon: Lexicon) {
+    this.jieba = jiebaWith(lexicon.userDict);
+  }
+
+  /** Legal terms for the member words found in a text (e.g. 炒鱿鱼 → 解除劳动合同). */
+  legalTerms(text: string): string[] {
+    const t = normalizeText(text);
+    const out = new Set<string>();
+    for (const [word, legal] of this.lexicon.synonyms) if (t.includes(word)) out.add(legal);
+    return [...out];
+  }
+
+  /** Terms of a text, in order, repeats kept. */
+  tokens(text: string): string[] {
+    const out: string[] = [];
+    for (const raw of this.jieba.cutForSearch(normalizeText(text), true)) {
+      const w = raw.trim();
+      if (w.length < 2 || !HAS_WORD_CHAR.test(w) || this.lexicon.stopwords.has(w)) continue;
+      out.push(w);
+    }
+    return out;
+  }
+
+  /** Query terms with weights: the member's own words 1, legal terms added through synonyms `synonymWeight`. */
+  queryTerms(text: string, synonymWeight = 0.8): Map<string, number> {
+    const q = new Map<string, number>();
+    for (const w of this.tokens(text)) q.set(w, 1);
+    for (const legal of this.legalTerms(text)) {
+      for (const w of this.tokens(legal)) if (!q.has(w)) q.set(w, synonymWeight);
+    }
+    return q;
+  }
+}

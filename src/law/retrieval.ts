@@ -1,0 +1,288 @@
+/** Chinese retrieval over topic cards and statute articles: BM25 on jieba terms with synonym expansion, fused into ranked citations. */
+import type { Card, Citation } from './card.ts';
+import type { Article, StatuteLibrary } from './statutes.ts';
+import type { Tokenizer } from './lexicon.ts';
+
+/** Okapi BM25 over weighted term frequencies (fields are folded in by weight before indexing). */
+export class Bm25 {
+  private readonly postings = new Map<string, Array<[number, number]>>();
+  private readonly docTerms: Array<Set<string>>;
+  private readonly docLen: Float64Array;
+  private readonly avgLen: number;
+  private readonly idfCache = new Map<string, number>();
+
+  constructor(
+    docs: Array<Map<string, number>>,
+    private readonly k1 = 1.2,
+    private readonly b = 0.75,
+  ) {
+    this.docLen = new Float64Array(docs.length);
+    this.docTerms = docs.map((d) => new Set(d.keys()));
+    let total = 0;
+    docs.forEach((doc, i) => {
+      let len = 0;
+      for (const [term, tf] of doc) {
+        len += tf;
+        let list = this.postings.get(term);
+        if (!list) this.postings.set(term, (list = []));
+        list.push([i, tf]);
+      }
+      this.docLen[i] = len;
+      total += len;
+    });
+    this.avgLen = docs.length ? total / docs.length || 1 : 1;
+  }
+
+  get size(): number {
+    return this.docLen.length;
+  }
+
+  /** Inverse document frequency; 0 for a term no document has. */
+  idf(term: string): number {
+    let v = this.idfCache.get(term);
+    if (v === undefined) {
+      const df = this.postings.get(term)?.length ?? 0;
+      v = df === 0 ? 0 : Math.log(1 + (this.size - df + 0.5) / (df + 0.5));
+      this.idfCache.set(term, v);
+    }
+    return v;
+  }
+
+  has(doc: number, term: string): boolean {
+    return this.docTerms[doc]?.has(term) ?? false;
+  }
+
+  /** Scores of every document sharing a term with the query. */
+  search(query: Map<string, number>): Map<number, number> {
+    const scores = new Map<number, number>();
+    for (const [term, qw] of query) {
+      const list = this.postings.get(term);
+      if (!list) continue;
+      const idf = this.idf(term);
+      for (const [doc, tf] of list) {
+        const norm = tf + this.k1 * (1 - this.b + (this.b * this.docLen[doc]!) / this.avgLen);
+        scores.set(doc, (scores.get(doc) ?? 0) + qw * idf * ((tf * (this.k1 + 1)) / norm));
+      }
+    }
+    return scores;
+  }
+}
+
+export interface CardHit {
+  card: Card;
+  score: number;
+  /** Share of the query's (idf-weighted) known terms the card contains, 0–1. */
+  coverage: number;
+}
+
+export interface ArticleHit {
+  article: Article;
+  score: number;
+  coverage: number;
+}
+
+export interface RankedCitation extends Citation {
+  score: number;
+  /** Ids of the cards that cite this article, best first. */
+  cards: string[];
+}
+
+export interface RetrievalResult {
+  query: string;
+  cards: CardHit[];
+  articles: ArticleHit[];
+  citations: RankedCitation[];
+  /** 0–1: how well the best card or article covers the question. Below `LOW_CONFIDENCE` → offer a person. */
+  confidence: number;
+  /** The question was read as a follow-up of the previous card. */
+  followUp: boolean;
+}
+
+export interface RetrieveOptions {
+  /** Card the member was last answered with (session memory), for follow-ups like "那赔偿怎么算". */
+  previousCardId?: string;
+  /** How many citations to return (default 5). */
+  limit?: number;
+}
+
+/** Tunable weights; defaults were set on the dev set through general mechanisms only. */
+export interface RetrievalWeights {
+  /** Field weights inside a card document. */
+  cardTitle: number;
+  cardPhrasing: number;
+  cardKeyword: number;
+  cardAnswer: number;
+  /** Field weights inside an article document. */
+  articleText: number;
+  articleTopic: number;
+  articleChapter: number;
+  /** Weight of legal terms added through synonyms, relative to the member's own words. */
+  synonym: number;
+  /** Fusion: citations of a card inherit `card × cardScore/topScore × cardDecay^position`. */
+  card: number;
+  cardDecay: number;
+  /** Cards below this share of the top card's score do not contribute citations. */
+  cardFloor: number;
+  maxCards: number;
+  /** Fusion: direct article hits add `article × articleScore/topArticleScore`. */
+  article: number;
+  /** Article hits below this share of the top article's score are ignored. */
+  articleFloor: number;
+  /** Follow-up: score multiplier for the previous card's related cards. */
+  relatedBoost: number;
+}
+
+export const DEFAULT_WEIGHTS: RetrievalWeights = {
+  cardTitle: 2,
+  cardPhrasing: 1,
+  cardKeyword: 1.5,
+  cardAnswer: 0.3,
+  articleText: 1,
+  articleTopic: 2,
+  articleChapter: 0.3,
+  synonym: 0.8,
+  card: 1,
+  cardDecay: 0.8,
+  cardFloor: 0.5,
+  maxCards: 3,
+  article: 0.7,
+  articleFloor: 0.3,
+  relatedBoost: 1.6,
+};
+
+/** Below this confidence the answer says it is unsure and offers a person instead of guessing. */
+export const LOW_CONFIDENCE = 0.35;
+
+const FOLLOW_UP_START = /^(那|那么|那如果|如果|要是|还有|另外|那要是|这种|这个|这样|那这|那我|那他|然后|还)/;
+
+/** Heuristic: short questions or ones opening with 那/如果/还有 … continue the previous topic. */
+export function looksLikeFollowUp(text: string): boolean {
+  const t = text.replace(/[\s，。？?！!、]/g, '');
+  return t.length <= 8 || (FOLLOW_UP_START.test(t) && t.length <= 24);
+}
+
+function addTerms(doc: Map<string, number>, terms: string[], weight: number): void {
+  for (const t of terms) doc.set(t, (doc.get(t) ?? 0) + weight);
+}
+
+/** The retrieval index over cards and all statute articles. Build once; `retrieve` is synchronous and fast. */
+export class LawRetriever {
+  readonly weights: RetrievalWeights;
+  private readonly cardIndex: Bm25;
+  private readonly articleIndex: Bm25;
+  private readonly articles: Article[];
+  private readonly cardById: Map<string, Card>;
+
+  constructor(
+    readonly cards: Card[],
+    readonly library: StatuteLibrary,
+    readonly tokenizer: Tokenizer,
+    weights: Partial<RetrievalWeights> = {},
+  ) {
+    this.weights = { ...DEFAULT_WEIGHTS, ...weights };
+    const w = this.weights;
+    this.cardById = new Map(cards.map((c) => [c.id, c]));
+    this.cardIndex = new Bm25(
+      cards.map((c) => {
+        const doc = new Map<string, number>();
+        addTerms(doc, tokenizer.tokens(c.title), w.cardTitle);
+        for (const p of c.phrasings) addTerms(doc, tokenizer.tokens(p), w.cardPhrasing);
+        for (const k of c.keywords) addTerms(doc, tokenizer.tokens(k), w.cardKeyword);
+        addTerms(doc, tokenizer.tokens(c.answer), w.cardAnswer);
+        return doc;
+      }),
+    );
+    this.articles = [...library.allArticles()];
+    const topics = tokenizer.lexicon.articleTopics;
+    this.articleIndex = new Bm25(
+      this.articles.map((a) => {
+        const doc = new Map<string, number>();
+        addTerms(doc, tokenizer.tokens(a.text), w.articleText);
+        addTerms(doc, tokenizer.tokens(a.chapter.replace(/第.+?[章节]/g, '')), w.articleChapter);
+        const topic = topics.get(a.law)?.get(a.number);
+        if (topic) addTerms(doc, tokenizer.tokens(topic), w.articleTopic);
+        return doc;
+      }),
+    );
+  }
+
+  card(id: string): Card | undefined {
+    return this.cardById.get(id);
+  }
+
+  /** Ranks cards, articles and citations for a member's question. */
+  retrieve(query: string, opts: RetrieveOptions = {}): RetrievalResult {
+    const w = this.weights;
+    const limit = opts.limit ?? 5;
+    const q = this.tokenizer.queryTerms(query, w.synonym);
+    const previous = opts.previousCardId ? this.cardById.get(opts.previousCardId) : undefined;
+    const followUp = previous !== undefined && looksLikeFollowUp(query);
+
+    // Cards.
+    const cardScores = this.cardIndex.search(q);
+    if (followUp && previous) {
+      const top = Math.max(0, ...cardScores.values());
+      previous.related.forEach((id, i) => {
+        const idx = this.cards.findIndex((c) => c.id === id);
+        if (idx < 0) return;
+        const s = cardScores.get(idx);
+        // Related cards that match the follow-up win; a bare "那怎么办" stays near the previous topic.
+        cardScores.set(idx, s !== undefined ? s * w.relatedBoost : top * 0.3 * Math.pow(0.9, i));
+      });
+      const pIdx = this.cards.findIndex((c) => c.id === previous.id);
+      if (pIdx >= 0 && !cardScores.has(pIdx)) cardScores.set(pIdx, top * 0.25);
+    }
+    const cardHits: CardHit[] = [...cardScores.entries()]
+      .filter(([, s]) => s > 0)
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 10)
+      .map(([i, score]) => ({ card: this.cards[i]!, score, coverage: this.coverage(this.cardIndex, i, q) }));
+
+    // Articles.
+    const articleHits: ArticleHit[] = [...this.articleIndex.search(q).entries()]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, 20)
+      .map(([i, score]) => ({ article: this.articles[i]!, score, coverage: this.coverage(this.articleIndex, i, q) }));
+
+    // Fusion.
+    const fused = new Map<string, RankedCitation>();
+    const add = (law: string, article: number, score: number, cardId?: string) => {
+      const key = `${law}#${article}`;
+      let c = fused.get(key);
+      if (!c) fused.set(key, (c = { law, article, score: 0, cards: [] }));
+      c.score += score;
+      if (cardId && !c.cards.includes(cardId)) c.cards.push(cardId);
+    };
+    const topCard = cardHits[0]?.score ?? 0;
+    const cardWeight = w.card * Math.min(1, (cardHits[0]?.coverage ?? 0) / 0.5);
+    for (const hit of cardHits.slice(0, w.maxCards)) {
+      if (hit.score < topCard * w.cardFloor) break;
+      const rel = hit.score / topCard;
+      hit.card.citations.forEach((c, pos) => add(c.law, c.article, cardWeight * rel * Math.pow(w.cardDecay, pos), hit.card.id));
+    }
+    const topArticle = articleHits[0]?.score ?? 0;
+    for (const hit of articleHits) {
+      if (hit.score < topArticle * w.articleFloor) break;
+      add(hit.article.law, hit.article.number, w.article * (hit.score / topArticle));
+    }
+    const citations = [...fused.values()].sort((a, b) => b.score - a.score).slice(0, limit);
+
+    const cardConf = cardHits[0]?.coverage ?? 0;
+    const articleConf = articleHits[0]?.coverage ?? 0;
+    const confidence = Math.max(cardConf, 0.8 * articleConf);
+    return { query, cards: cardHits, articles: articleHits, citations, confidence, followUp };
+  }
+
+  /** Idf-weighted share of the query's known terms present in one document. */
+  private coverage(index: Bm25, doc: number, q: Map<string, number>): number {
+    let all = 0;
+    let hit = 0;
+    for (const [term, qw] of q) {
+      const idf = Math.max(this.cardIndex.idf(term), this.articleIndex.idf(term));
+      if (idf === 0) continue;
+      all += qw * idf;
+      if (index.has(doc, term)) hit += qw * idf;
+    }
+    return all === 0 ? 0 : hit / all;
+  }
+}
