@@ -46,6 +46,8 @@ export interface TurnContext {
   now: Date;
   /** Classifier result for this turn, when the router classified it. */
   classified?: { intent: IntentId; confidence: number };
+  /** Role-restricted commands this member may use (for menus); set by the router. */
+  commands?: readonly CommandSpec[];
 }
 
 /**

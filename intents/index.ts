@@ -1,0 +1,7 @@
+/** Every intent the bot serves. Adding a service = adding a folder and a line here. */
+import type { IntentFactory } from '../src/core/intent.ts';
+import help from './help/index.ts';
+import handoff from './handoff/index.ts';
+import unknown from './unknown/index.ts';
+
+export const INTENT_FACTORIES: IntentFactory[] = [help, handoff, unknown];

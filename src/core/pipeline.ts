@@ -1,0 +1,97 @@
+/**
+ * The one message pipeline every channel goes through:
+ * drop own/stale ▸ group policy ▸ dedup ▸ rate limit ▸ lock conversation ▸ load session ▸ route ▸ save.
+ * It returns replies; the adapter that called it sends them.
+ */
+import type { CoreDeps } from './intent.ts';
+import { memberKey, type InboundMessage, type Reply } from './message.ts';
+import { ConversationLock } from './lock.ts';
+import { rolesOf } from './roles.ts';
+import { SessionStore, appendTurns } from './session.ts';
+import { sanitizeText, startsWithBotName, stripAddress } from './text.ts';
+import type { Router } from './router.ts';
+import { CORE_TEXT } from './texts.ts';
+import { renderText } from './message.ts';
+
+export type DropReason = 'own' | 'stale' | 'not-addressed' | 'duplicate' | 'rate-limited' | 'empty';
+
+export interface PipelineOutcome {
+  replies: Reply[];
+  dropped?: DropReason;
+}
+
+const DEDUP_SECONDS = 24 * 3600;
+const RATE_WINDOW_SECONDS = 60;
+
+export class Pipeline {
+  private readonly sessions: SessionStore;
+  private readonly lock: ConversationLock;
+
+  constructor(
+    private readonly deps: CoreDeps,
+    private readonly router: Router,
+  ) {
+    this.sessions = new SessionStore(deps.redis, deps.config.SESSION_IDLE_HOURS * 3600);
+    this.lock = new ConversationLock(deps.redis, deps.config.LOCK_TIMEOUT_MS);
+  }
+
+  /** Whether a group message is meant for the bot. Private messages always are. */
+  isAddressed(msg: InboundMessage): boolean {
+    if (msg.chatType === 'private') return true;
+    return msg.mentionsBot || msg.repliesToBot || startsWithBotName(msg.text.trim(), this.deps.config.BOT_NAMES);
+  }
+
+  async handle(msg: InboundMessage): Promise<PipelineOutcome> {
+    const { config, redis, keys, logger } = this.deps;
+    const now = this.deps.now();
+    if (msg.fromSelf) return { replies: [], dropped: 'own' };
+    if (now.getTime() - msg.sentAt > config.STALE_MESSAGE_SECONDS * 1000) return { replies: [], dropped: 'stale' };
+    if (!this.isAddressed(msg)) return { replies: [], dropped: 'not-addressed' };
+
+    const member = memberKey(msg.platform, msg.senderId);
+    const rateKey = keys.rate(member);
+    const checks = await redis
+      .multi()
+      .set(keys.dedup(msg.platform, msg.messageId), '1', 'EX', DEDUP_SECONDS, 'NX')
+      .incr(rateKey)
+      .expire(rateKey, RATE_WINDOW_SECONDS, 'NX')
+      .exec();
+    if (!checks || checks[0]?.[1] !== 'OK') return { replies: [], dropped: 'duplicate' };
+    const count = Number(checks[1]?.[1] ?? 0);
+    if (count > config.RATE_LIMIT_PER_MINUTE) {
+      // One polite notice per window, then silence until the window ends.
+      const replies = count === config.RATE_LIMIT_PER_MINUTE + 1 ? [{ text: CORE_TEXT.rateLimited }] : [];
+      logger.warn({ member, count }, 'rate limited');
+      return { replies, dropped: 'rate-limited' };
+    }
+
+    const cleaned = sanitizeText(msg.text);
+    if (cleaned.length > config.MAX_TEXT_CHARS) return { replies: [{ text: CORE_TEXT.tooLong(config.MAX_TEXT_CHARS) }] };
+    const text = stripAddress(cleaned, config.BOT_NAMES);
+    if (!text && msg.attachments.length === 0) {
+      return msg.chatType === 'group' ? { replies: [{ text: CORE_TEXT.greetingInGroup }] } : { replies: [], dropped: 'empty' };
+    }
+
+    const sessionKey = keys.session(msg.platform, msg.chatId, msg.senderId);
+    return this.lock.run(keys.lock(sessionKey), async () => {
+      const { session, discarded } = await this.sessions.load(sessionKey, now.getTime());
+      if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
+      const roles = rolesOf(member, config);
+      const ctx = { msg: { ...msg, text: cleaned }, member, roles, session, text, now };
+      let replies: Reply[];
+      try {
+        replies = await this.router.route(ctx);
+      } catch (err) {
+        logger.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
+        return { replies: [{ text: CORE_TEXT.apology }] };
+      }
+      appendTurns(session, [
+        { at: now.getTime(), from: 'member', text },
+        ...replies.map((r) => ({ at: now.getTime(), from: 'bot' as const, text: renderText(r) })),
+      ]);
+      session.updatedAt = now.getTime();
+      await this.sessions.save(sessionKey, session);
+      return { replies };
+    });
+  }
+}

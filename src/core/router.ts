@@ -1,0 +1,110 @@
+/**
+ * Routing: an active dialog first, then explicit commands, then the intent classifier, then a fallback.
+ * Roles for commands are checked here and only here.
+ */
+import type { Logger } from 'pino';
+import type { AuditLog } from './audit.ts';
+import type { CommandSpec, IntentDefinition, IntentId, TurnContext, TurnResult } from './intent.ts';
+import type { Reply } from './message.ts';
+import type { Session } from './session.ts';
+import { CORE_TEXT } from './texts.ts';
+
+export interface IntentClassifier {
+  classify(text: string): Promise<{ intent: IntentId; confidence: number }>;
+}
+
+/** Below this confidence the router does not trust the classifier and offers the menu or a person. */
+export const MIN_CONFIDENCE = 0.35;
+
+export class Router {
+  private readonly intents = new Map<IntentId, IntentDefinition>();
+  private readonly commands = new Map<string, { intent: IntentDefinition; spec: CommandSpec }>();
+
+  constructor(
+    definitions: IntentDefinition[],
+    private readonly classifier: IntentClassifier,
+    private readonly logger: Logger,
+    private readonly audit: AuditLog,
+  ) {
+    for (const def of definitions) {
+      if (this.intents.has(def.id)) throw new Error(`intent ${def.id} registered twice`);
+      this.intents.set(def.id, def);
+      for (const spec of def.commands ?? []) {
+        for (const name of spec.names) {
+          const key = name.toLowerCase();
+          if (this.commands.has(key)) throw new Error(`command ${name} registered twice`);
+          this.commands.set(key, { intent: def, spec });
+        }
+      }
+    }
+  }
+
+  /** Commands visible to someone holding these roles (for the help menu). */
+  commandsFor(roles: ReadonlySet<string>): CommandSpec[] {
+    const seen = new Set<CommandSpec>();
+    for (const { spec } of this.commands.values()) if (spec.role && roles.has(spec.role)) seen.add(spec);
+    return [...seen];
+  }
+
+  async route(ctx: TurnContext): Promise<Reply[]> {
+    const { session } = ctx;
+    ctx.commands = this.commandsFor(ctx.roles);
+    const dialog = session.dialog;
+    if (dialog && dialog.expiresAt <= ctx.now.getTime()) session.dialog = null;
+
+    const active = session.dialog;
+    if (active) {
+      const owner = this.intents.get(active.intent as IntentId);
+      if (owner?.continueDialog) {
+        const result = await owner.continueDialog(ctx, active);
+        if (!result.passThrough) return this.apply(ctx, owner.id, result);
+        // Not an answer to the form (e.g. a labor-law question): answer it, keep the form, re-ask.
+        const answer = await this.routeFresh(ctx, owner.id);
+        const resumed = session.dialog?.intent === active.intent && owner.repromptDialog ? owner.repromptDialog(ctx, session.dialog) : [];
+        return [...answer, ...resumed];
+      }
+      session.dialog = null; // The owner no longer exists (removed intent): drop the orphan form.
+    }
+    return this.routeFresh(ctx);
+  }
+
+  private async routeFresh(ctx: TurnContext, interruptedBy?: IntentId): Promise<Reply[]> {
+    const command = this.matchCommand(ctx.text);
+    if (command) {
+      const { spec, intent, args } = command;
+      if (spec.role && !ctx.roles.has(spec.role)) {
+        this.logger.warn({ member: ctx.member, command: spec.names[0], platform: ctx.msg.platform }, 'refused: missing role');
+        await this.audit.record({ actor: ctx.member, action: 'refused', target: spec.names[0] ?? '?', note: `requires ${spec.role}` });
+        return [{ text: CORE_TEXT.notAllowed }];
+      }
+      if (spec.role && ctx.msg.chatType === 'group') return [{ text: CORE_TEXT.commandPrivateOnly }];
+      return this.apply(ctx, intent.id, await spec.run(ctx, args), interruptedBy);
+    }
+
+    const classified = await this.classifier.classify(ctx.text);
+    ctx.classified = classified;
+    const intent = classified.confidence >= MIN_CONFIDENCE ? this.intents.get(classified.intent) : undefined;
+    const target = intent ?? this.intents.get('unknown');
+    if (!target) return [{ text: CORE_TEXT.fallback }];
+    if (interruptedBy && target.id === interruptedBy) return [];
+    if (target.privateOnly && ctx.msg.chatType === 'group') return [{ text: CORE_TEXT.inviteToPrivate }];
+    return this.apply(ctx, target.id, await target.handle(ctx), interruptedBy);
+  }
+
+  private matchCommand(text: string): { spec: CommandSpec; intent: IntentDefinition; args: string } | null {
+    const match = /^\/?(\S+)\s*([\s\S]*)$/.exec(text);
+    if (!match) return null;
+    const word = (match[1] ?? '').toLowerCase().replace(/@\S+$/, ''); // Telegram: /cmd@botname
+    const found = this.commands.get(word);
+    return found ? { ...found, args: (match[2] ?? '').trim() } : null;
+  }
+
+  /** Applies a handler's result to the session. While another form is interrupted, a new form may not replace it. */
+  private apply(ctx: TurnContext, intentId: IntentId, result: TurnResult, interruptedBy?: IntentId): Reply[] {
+    const session: Session = ctx.session;
+    if (result.memory) session.memory[intentId] = { ...(session.memory[intentId] ?? {}), ...result.memory };
+    if (interruptedBy && result.dialog) return [{ text: CORE_TEXT.finishFormFirst }];
+    if (result.dialog !== undefined && !interruptedBy) session.dialog = result.dialog;
+    return result.replies;
+  }
+}

@@ -1,0 +1,12 @@
+/** User-facing text of the engine itself (intents keep theirs in their own folders). */
+export const CORE_TEXT = {
+  rateLimited: '您发消息有点快，请稍等一分钟再继续，我会接着为您服务。',
+  tooLong: (max: number) => `消息太长了（超过 ${max} 字），请精简后再发给我。`,
+  greetingInGroup: '您好，我是工会小助手。请在 @我 后面直接写问题，例如：@小助手 公司拖欠工资怎么办',
+  apology: '抱歉，系统刚才出了点问题，您的消息没有处理成功。请稍后再试，或回复“转人工”。',
+  notAllowed: '抱歉，这个操作需要工会工作人员权限。如有需要，请联系您的工会。',
+  commandPrivateOnly: '这个操作请在私聊中进行。',
+  inviteToPrivate: '这项服务需要填写个人信息，为保护您的隐私，请私聊我继续办理（点我的头像发消息即可）。',
+  finishFormFirst: '您还有一张表没有填完。请先完成或回复“取消”，再办理新的事项。',
+  fallback: '抱歉，我没太明白您的意思。回复“菜单”查看我能做什么，或回复“转人工”联系工会工作人员。',
+} as const;

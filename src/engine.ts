@@ -1,0 +1,67 @@
+/** Builds the channel-independent engine: Redis, shared services, intents, classifier, router, pipeline. */
+import type { Logger } from 'pino';
+import { AuditLog } from './core/audit.ts';
+import type { Config } from './core/config.ts';
+import type { CoreDeps, IntentDefinition, IntentId } from './core/intent.ts';
+import { Keys } from './core/keys.ts';
+import { RedisOutbox } from './core/outbox.ts';
+import { Pipeline } from './core/pipeline.ts';
+import { connectRedis, type RedisHandle } from './core/redis.ts';
+import { Router, type IntentClassifier } from './core/router.ts';
+import { createLlm } from './llm/client.ts';
+import { createClassifier, withLlmFallback } from './nlu/classifier.ts';
+import { INTENT_FACTORIES } from '../intents/index.ts';
+
+export interface Engine {
+  config: Config;
+  deps: CoreDeps;
+  redisHandle: RedisHandle;
+  outbox: RedisOutbox;
+  router: Router;
+  pipeline: Pipeline;
+  intents: IntentDefinition[];
+  /** Stops background workers and closes Redis (and the embedded server). */
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  now?: () => Date;
+  /** Extra shutdown steps registered by capabilities (workers). */
+  onClose?: (() => Promise<void>)[];
+}
+
+/** Below this local confidence the optional LLM is asked to classify. */
+const LLM_CLASSIFY_THRESHOLD = 0.5;
+
+export async function createEngine(config: Config, logger: Logger, opts: EngineOptions = {}): Promise<Engine> {
+  const redisHandle = await connectRedis(config, logger);
+  try {
+    const keys = new Keys(config.REDIS_KEY_PREFIX);
+    const outbox = new RedisOutbox(redisHandle.redis, keys);
+    const deps: CoreDeps = {
+      config,
+      redis: redisHandle.redis,
+      keys,
+      logger,
+      notifier: outbox,
+      audit: new AuditLog(redisHandle.redis, keys),
+      now: opts.now ?? (() => new Date()),
+    };
+    const intents = await Promise.all(INTENT_FACTORIES.map((factory) => factory(deps)));
+    const examples = Object.fromEntries(intents.map((i) => [i.id, i.examples])) as Record<IntentId, string[]>;
+    const classifier: IntentClassifier = withLlmFallback(createClassifier(examples), createLlm(config), LLM_CLASSIFY_THRESHOLD, logger);
+    const router = new Router(intents, classifier, logger, deps.audit);
+    const pipeline = new Pipeline(deps, router);
+    const closers = [...(opts.onClose ?? [])];
+    return {
+      config, deps, redisHandle, outbox, router, pipeline, intents,
+      async close() {
+        for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+        await redisHandle.close();
+      },
+    };
+  } catch (err) {
+    await redisHandle.close();
+    throw err;
+  }
+}
