@@ -1,4 +1,5 @@
 /** Builds the channel-independent engine: Redis, shared services, intents, classifier, router, pipeline. */
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AuditLog } from './core/audit.ts';
 import type { Config } from './core/config.ts';
@@ -30,23 +31,21 @@ export interface EngineOptions {
   onClose?: (() => Promise<void>)[];
 }
 
+/** The shared services every intent receives, on one Redis connection. */
+export function buildDeps(config: Config, redis: Redis, logger: Logger, now: () => Date = () => new Date()): { deps: CoreDeps; outbox: RedisOutbox } {
+  const keys = new Keys(config.REDIS_KEY_PREFIX);
+  const outbox = new RedisOutbox(redis, keys);
+  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys), now };
+  return { deps, outbox };
+}
+
 /** Below this local confidence the optional LLM is asked to classify. */
 const LLM_CLASSIFY_THRESHOLD = 0.5;
 
 export async function createEngine(config: Config, logger: Logger, opts: EngineOptions = {}): Promise<Engine> {
   const redisHandle = await connectRedis(config, logger);
   try {
-    const keys = new Keys(config.REDIS_KEY_PREFIX);
-    const outbox = new RedisOutbox(redisHandle.redis, keys);
-    const deps: CoreDeps = {
-      config,
-      redis: redisHandle.redis,
-      keys,
-      logger,
-      notifier: outbox,
-      audit: new AuditLog(redisHandle.redis, keys),
-      now: opts.now ?? (() => new Date()),
-    };
+    const { deps, outbox } = buildDeps(config, redisHandle.redis, logger, opts.now);
     const intents = await Promise.all(INTENT_FACTORIES.map((factory) => factory(deps)));
     const examples = Object.fromEntries(intents.map((i) => [i.id, i.examples])) as Record<IntentId, string[]>;
     const classifier: IntentClassifier = withLlmFallback(createClassifier(examples), createLlm(config), LLM_CLASSIFY_THRESHOLD, logger);

@@ -4,8 +4,15 @@
 const UNSAFE = /[\u0000-\u0008\u000B-\u001F\u007F\u200B-\u200F\u202A-\u202E\u2060-\u2064\uFEFF]/g;
 
 export function sanitizeText(raw: string): string {
-  // NFKC turns full-width digits/letters (１３８…) into ASCII so validators see what members meant.
-  return raw.replace(UNSAFE, '').normalize('NFKC').replace(/\r\n?/g, '\n').trim();
+  // Full-width digits and letters (１３８…, ｘ) become ASCII so validators see what members meant;
+  // Chinese punctuation (？，（）) is kept as typed.
+  return raw
+    .replace(UNSAFE, '')
+    .normalize('NFC')
+    .replace(/[\uFF10-\uFF19\uFF21-\uFF3A\uFF41-\uFF5A]/g, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0))
+    .replace(/\u3000/g, ' ')
+    .replace(/\r\n?/g, '\n')
+    .trim();
 }
 
 /** Removes a leading @mention or bot name ("@小助手 ", "小助手，") so intents see the question only. */

@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/core/config.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import type { IntentDefinition, IntentId } from '../../src/core/intent.ts';
+import { Pipeline } from '../../src/core/pipeline.ts';
+import { Router, type IntentClassifier } from '../../src/core/router.ts';
+import { buildDeps } from '../../src/engine.ts';
+import { inbound } from '../helpers/engine.ts';
+import { startRedis } from '../helpers/redis.ts';
+
+type RedisServer = Awaited<ReturnType<typeof startRedis>>;
+let server: RedisServer;
+const clients: Redis[] = [];
+const logger = createLogger('silent');
+
+/** A counter intent: each turn reads the count from the session and writes count + 1 — a lost update shows. */
+const counter: IntentDefinition = {
+  id: 'help',
+  examples: [],
+  handle: async (ctx) => {
+    const n = Number(ctx.session.memory.help?.count ?? 0) + 1;
+    await new Promise((r) => setTimeout(r, Math.random() * 3)); // widen any race window
+    return { replies: [{ text: String(n) }], memory: { count: n } };
+  },
+};
+
+const form: IntentDefinition = {
+  id: 'claim_submit',
+  examples: [],
+  handle: async () => ({ replies: [{ text: '请输入姓名' }], dialog: { v: 1, intent: 'claim_submit', asking: 'name', filled: {}, expiresAt: Date.now() + 60_000 } }),
+  continueDialog: async (ctx, dialog) => {
+    if (ctx.text.endsWith('？')) return { replies: [], passThrough: true };
+    return { replies: [{ text: `收到 ${ctx.text}` }], dialog: { ...dialog, asking: 'phone', filled: { ...dialog.filled, name: ctx.text } } };
+  },
+  repromptDialog: (_ctx, dialog) => [{ text: `继续填写：${dialog.asking}` }],
+  commands: [{ names: ['审核'], role: 'admin', summary: 'admin only', run: async () => ({ replies: [{ text: '审核列表' }] }) }],
+};
+
+const labor: IntentDefinition = { id: 'labor_law', examples: [], handle: async () => ({ replies: [{ text: '劳动法回答' }] }) };
+
+/** Routes by a leading keyword so these tests do not depend on the trained classifier. */
+const keywordClassifier: IntentClassifier = {
+  classify: async (text) => {
+    const intent: IntentId = text.startsWith('申请') ? 'claim_submit' : text.includes('工资') ? 'labor_law' : 'help';
+    return { intent, confidence: 0.9 };
+  },
+};
+
+function makePipeline(env: Record<string, string> = {}) {
+  const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000', ...env });
+  const redis = new Redis(server.url);
+  redis.on('error', () => undefined);
+  clients.push(redis);
+  const { deps } = buildDeps(config, redis, logger);
+  return new Pipeline(deps, new Router([counter, form, labor], keywordClassifier, logger, deps.audit));
+}
+
+beforeAll(async () => {
+  server = await startRedis();
+});
+afterAll(async () => {
+  for (const c of clients) c.disconnect();
+  await server.stop();
+});
+
+describe('pipeline', () => {
+  it('drops the bot’s own messages and stale ones', async () => {
+    const p = makePipeline({ STALE_MESSAGE_SECONDS: '60' });
+    expect((await p.handle(inbound({ text: '你好', fromSelf: true }))).dropped).toBe('own');
+    expect((await p.handle(inbound({ text: '你好', sentAt: Date.now() - 120_000 }))).dropped).toBe('stale');
+    expect((await p.handle(inbound({ text: '你好', sentAt: Date.now() - 5_000 }))).replies).toHaveLength(1);
+  });
+
+  it('answers a platform message id once', async () => {
+    const p = makePipeline();
+    const msg = inbound({ text: '你好', senderId: 'dup', messageId: 'm-1' });
+    expect((await p.handle(msg)).replies).toHaveLength(1);
+    expect(await p.handle(msg)).toEqual({ replies: [], dropped: 'duplicate' });
+  });
+
+  it('in a group answers only when addressed', async () => {
+    const p = makePipeline();
+    const group = { chatType: 'group' as const, chatId: 'g1', senderId: 'gm' };
+    expect((await p.handle(inbound({ ...group, text: '大家好' }))).dropped).toBe('not-addressed');
+    expect((await p.handle(inbound({ ...group, text: '@小助手 工资', mentionsBot: true }))).replies[0]?.text).toBe('劳动法回答');
+    expect((await p.handle(inbound({ ...group, text: '小助手，拖欠工资怎么办' }))).replies[0]?.text).toBe('劳动法回答');
+    expect((await p.handle(inbound({ ...group, text: '那怎么办', repliesToBot: true }))).replies).toHaveLength(1);
+  });
+
+  it('never starts a personal-data form in a group', async () => {
+    const p = makePipeline();
+    const privateOnlyForm = { ...form, privateOnly: true };
+    const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent' });
+    const redis = new Redis(server.url);
+    clients.push(redis);
+    const { deps } = buildDeps(config, redis, logger);
+    const guarded = new Pipeline(deps, new Router([counter, privateOnlyForm, labor], keywordClassifier, logger, deps.audit));
+    const out = await guarded.handle(inbound({ chatType: 'group', chatId: 'g2', senderId: 'x', text: '@小助手 申请互助', mentionsBot: true }));
+    expect(out.replies[0]?.text).toContain('私聊');
+    expect(p).toBeDefined();
+  });
+
+  it('rate-limits a member with exactly one polite notice', async () => {
+    const p = makePipeline({ RATE_LIMIT_PER_MINUTE: '3' });
+    const outs = [];
+    for (let i = 0; i < 6; i++) outs.push(await p.handle(inbound({ text: '你好', senderId: 'fast' })));
+    expect(outs.slice(0, 3).every((o) => o.replies.length === 1 && !o.dropped)).toBe(true);
+    expect(outs[3]?.replies[0]?.text).toContain('稍等');
+    expect(outs.slice(4).every((o) => o.replies.length === 0 && o.dropped === 'rate-limited')).toBe(true);
+  });
+
+  it('serializes 100 concurrent messages of one member without losing a turn', async () => {
+    const p = makePipeline();
+    const outs = await Promise.all(Array.from({ length: 100 }, () => p.handle(inbound({ text: '你好', senderId: 'race' }))));
+    const counts = outs.map((o) => Number(o.replies[0]?.text)).sort((a, b) => a - b);
+    expect(counts).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+  });
+
+  it('serializes across two bot processes sharing Redis', async () => {
+    const a = makePipeline();
+    const b = makePipeline();
+    const outs = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? a : b).handle(inbound({ text: '你好', senderId: 'race2' }))),
+    );
+    const counts = outs.map((o) => Number(o.replies[0]?.text)).sort((x, y) => x - y);
+    expect(counts).toEqual(Array.from({ length: 60 }, (_, i) => i + 1));
+  });
+
+  it('answers a question in the middle of a form, then re-asks the form question', async () => {
+    const p = makePipeline();
+    const who = { senderId: 'former' };
+    expect((await p.handle(inbound({ ...who, text: '申请互助' }))).replies[0]?.text).toBe('请输入姓名');
+    const mid = await p.handle(inbound({ ...who, text: '拖欠工资怎么办？' }));
+    expect(mid.replies.map((r) => r.text)).toEqual(['劳动法回答', '继续填写：name']);
+    expect((await p.handle(inbound({ ...who, text: '张三' }))).replies[0]?.text).toBe('收到 张三');
+  });
+
+  it('refuses role commands to members without the role and records the attempt', async () => {
+    const p = makePipeline({ BOT_ADMINS: 'web:boss' });
+    expect((await p.handle(inbound({ senderId: 'nobody', text: '/审核' }))).replies[0]?.text).toContain('权限');
+    expect((await p.handle(inbound({ senderId: 'boss', text: '/审核' }))).replies[0]?.text).toBe('审核列表');
+    const audit = await new Redis(server.url).xrevrange('ua:audit', '+', '-', 'COUNT', 5);
+    expect(audit.some(([, f]) => String(f[1]).includes('"actor":"web:nobody"') && String(f[1]).includes('refused'))).toBe(true);
+  });
+
+  it('keeps the session in Redis as versioned JSON with an idle expiry', async () => {
+    const p = makePipeline({ SESSION_IDLE_HOURS: '2' });
+    await p.handle(inbound({ senderId: 'persist', text: '你好' }));
+    const r = new Redis(server.url);
+    clients.push(r);
+    const raw = await r.get('ua:session:web:persist:persist');
+    expect(JSON.parse(raw ?? '{}')).toMatchObject({ v: 1, dialog: null, memory: { help: { count: 1 } } });
+    const ttl = await r.ttl('ua:session:web:persist:persist');
+    expect(ttl).toBeGreaterThan(7000);
+    expect(ttl).toBeLessThanOrEqual(7200);
+  });
+
+  it('turns a handler failure into an apology and keeps serving', async () => {
+    const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent' });
+    const redis = new Redis(server.url);
+    clients.push(redis);
+    const { deps } = buildDeps(config, redis, logger);
+    const broken: IntentDefinition = { ...labor, handle: async () => { throw new Error('boom'); } };
+    const p = new Pipeline(deps, new Router([counter, broken], keywordClassifier, logger, deps.audit));
+    expect((await p.handle(inbound({ senderId: 'b', text: '工资' }))).replies[0]?.text).toContain('抱歉');
+    expect((await p.handle(inbound({ senderId: 'b', text: '你好' }))).replies[0]?.text).toBe('1');
+  });
+
+  it('rejects oversized text with a friendly message', async () => {
+    const p = makePipeline({ MAX_TEXT_CHARS: '100' });
+    expect((await p.handle(inbound({ senderId: 'long', text: '长'.repeat(500) }))).replies[0]?.text).toContain('太长');
+  });
+});

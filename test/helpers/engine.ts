@@ -1,0 +1,36 @@
+/** A real engine (real Redis, real intents, real classifier) for integration tests. */
+import { randomUUID } from 'node:crypto';
+import { loadConfig } from '../../src/core/config.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import type { InboundMessage } from '../../src/core/message.ts';
+import { createEngine, type Engine } from '../../src/engine.ts';
+import { startRedis } from './redis.ts';
+
+export interface TestEngine {
+  engine: Engine;
+  redisUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startTestEngine(env: Record<string, string> = {}, opts: { now?: () => Date } = {}): Promise<TestEngine> {
+  const redis = await startRedis();
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', KNOWLEDGE_STATUTES_DIR: '../shared/laws', REDIS_URL: redis.url, ...env });
+  const engine = await createEngine(config, createLogger('silent'), opts);
+  return {
+    engine,
+    redisUrl: redis.url,
+    async stop() {
+      await engine.close();
+      await redis.stop();
+    },
+  };
+}
+
+/** A private or group message as a platform adapter would produce it. */
+export function inbound(over: Partial<InboundMessage> & { text: string }): InboundMessage {
+  return {
+    platform: 'web', chatId: over.senderId ?? 'u1', chatType: 'private', senderId: 'u1', senderName: '测试用户',
+    mentionsBot: false, repliesToBot: false, attachments: [], messageId: randomUUID(), sentAt: Date.now(), fromSelf: false,
+    ...over,
+  };
+}
