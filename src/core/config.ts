@@ -88,6 +88,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (cfg.TELEGRAM_MODE === 'webhook' && cfg.TELEGRAM_BOT_TOKEN && !cfg.TELEGRAM_WEBHOOK_URL) {
     throw new ConfigError('Invalid configuration:\n  TELEGRAM_WEBHOOK_URL: required when TELEGRAM_MODE=webhook');
   }
+  const webRoles = [...cfg.BOT_ADMINS, ...cfg.BOT_STAFF].some((id) => id.startsWith('web:'));
+  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(cfg.HOST);
+  if (webRoles && !cfg.WEB_API_TOKEN && !loopback) {
+    // Web user ids are self-declared: without a token anyone could claim an admin's id.
+    throw new ConfigError('Invalid configuration:\n  WEB_API_TOKEN: required when web: identities hold roles and HOST is not loopback');
+  }
   if (cfg.REDIS_OPTIONS) {
     try {
       JSON.parse(cfg.REDIS_OPTIONS);
