@@ -37,12 +37,32 @@ export class Bm25 {
     return this.docLen.length;
   }
 
-  /** Inverse document frequency; 0 for a term no document has. */
+  /** Number of documents containing a term. */
+  df(term: string): number {
+    return this.postings.get(term)?.length ?? 0;
+  }
+
+  /**
+   * Share idf statistics with other indexes, so a small collection (the cards) weighs words by
+   * how common they are in all legal text, not only among a few dozen cards.
+   */
+  shareIdfWith(others: Bm25[]): void {
+    this.peers = others;
+    this.idfCache.clear();
+  }
+  private peers: Bm25[] = [];
+
+  /** Inverse document frequency over this index and its peers; 0 for a term no document has. */
   idf(term: string): number {
     let v = this.idfCache.get(term);
     if (v === undefined) {
-      const df = this.postings.get(term)?.length ?? 0;
-      v = df === 0 ? 0 : Math.log(1 + (this.size - df + 0.5) / (df + 0.5));
+      let df = this.df(term);
+      let n = this.size;
+      for (const p of this.peers) {
+        df += p.df(term);
+        n += p.size;
+      }
+      v = df === 0 ? 0 : Math.log(1 + (n - df + 0.5) / (df + 0.5));
       this.idfCache.set(term, v);
     }
     return v;
@@ -128,6 +148,10 @@ export interface RetrievalWeights {
   article: number;
   /** Article hits below this share of the top article's score are ignored. */
   articleFloor: number;
+  /** A card contributes nothing below this coverage of the question, fully at coverage 1 (linear ramp). */
+  cardMinCoverage: number;
+  /** The same for direct article hits. */
+  articleMinCoverage: number;
   /** Follow-up: score multiplier for the previous card's related cards. */
   relatedBoost: number;
 }
@@ -148,6 +172,8 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   article: 0.7,
   articleFloor: 0.3,
   relatedBoost: 1.6,
+  cardMinCoverage: 0.45,
+  articleMinCoverage: 0,
 };
 
 /** Below this confidence the answer says it is unsure and offers a person instead of guessing. */
@@ -160,6 +186,9 @@ export function looksLikeFollowUp(text: string): boolean {
   const t = text.replace(/[\s，。？?！!、]/g, '');
   return t.length <= 8 || (FOLLOW_UP_START.test(t) && t.length <= 24);
 }
+
+/** 0 at or below `min`, rising linearly to 1 at 1. */
+const ramp = (x: number, min: number): number => (x <= min ? 0 : (x - min) / (1 - min));
 
 function addTerms(doc: Map<string, number>, terms: string[], weight: number): void {
   for (const t of terms) doc.set(t, (doc.get(t) ?? 0) + weight);
@@ -186,7 +215,11 @@ export class LawRetriever {
       cards.map((c) => {
         const doc = new Map<string, number>();
         addTerms(doc, tokenizer.tokens(c.title), w.cardTitle);
-        for (const p of c.phrasings) addTerms(doc, tokenizer.tokens(p), w.cardPhrasing);
+        for (const p of c.phrasings) {
+          addTerms(doc, tokenizer.tokens(p), w.cardPhrasing);
+          // Phrasings are in members' words: index their legal terms too, as queries get them.
+          for (const legal of tokenizer.legalTerms(p)) addTerms(doc, tokenizer.tokens(legal), w.cardPhrasing * w.synonym);
+        }
         for (const k of c.keywords) addTerms(doc, tokenizer.tokens(k), w.cardKeyword);
         addTerms(doc, tokenizer.tokens(c.answer), w.cardAnswer);
         return doc;
@@ -204,6 +237,12 @@ export class LawRetriever {
         return doc;
       }),
     );
+    this.shareIdf();
+  }
+
+  private shareIdf(): void {
+    this.cardIndex.shareIdfWith([this.articleIndex]);
+    this.articleIndex.shareIdfWith([this.cardIndex]);
   }
 
   card(id: string): Card | undefined {
@@ -253,17 +292,18 @@ export class LawRetriever {
       c.score += score;
       if (cardId && !c.cards.includes(cardId)) c.cards.push(cardId);
     };
+    // A card or article counts in proportion to how much of the question it covers, so a strong
+    // article match is not drowned by a card that only shares generic words.
     const topCard = cardHits[0]?.score ?? 0;
-    const cardWeight = w.card * Math.min(1, (cardHits[0]?.coverage ?? 0) / 0.5);
     for (const hit of cardHits.slice(0, w.maxCards)) {
       if (hit.score < topCard * w.cardFloor) break;
-      const rel = hit.score / topCard;
-      hit.card.citations.forEach((c, pos) => add(c.law, c.article, cardWeight * rel * Math.pow(w.cardDecay, pos), hit.card.id));
+      const weight = w.card * (hit.score / topCard) * ramp(hit.coverage, w.cardMinCoverage);
+      hit.card.citations.forEach((c, pos) => add(c.law, c.article, weight * Math.pow(w.cardDecay, pos), hit.card.id));
     }
     const topArticle = articleHits[0]?.score ?? 0;
     for (const hit of articleHits) {
       if (hit.score < topArticle * w.articleFloor) break;
-      add(hit.article.law, hit.article.number, w.article * (hit.score / topArticle));
+      add(hit.article.law, hit.article.number, w.article * (hit.score / topArticle) * ramp(hit.coverage, w.articleMinCoverage));
     }
     const citations = [...fused.values()].sort((a, b) => b.score - a.score).slice(0, limit);
 
@@ -278,7 +318,7 @@ export class LawRetriever {
     let all = 0;
     let hit = 0;
     for (const [term, qw] of q) {
-      const idf = Math.max(this.cardIndex.idf(term), this.articleIndex.idf(term));
+      const idf = this.articleIndex.idf(term);
       if (idf === 0) continue;
       all += qw * idf;
       if (index.has(doc, term)) hit += qw * idf;
