@@ -111,6 +111,8 @@ export function createClassifier(examples: Record<IntentId, string[]>, opts: Tra
       softmaxInPlace(z);
       for (let c = 0; c < K; c++) {
         const g = ((z[c] ?? 0) - (c === row.y ? 1 : 0)) * row.w;
+        // Already fitted for this class: skipping keeps training well under a second.
+        if (Math.abs(g) < 1e-3) continue;
         // AdaGrad per weight: rare n-grams still learn quickly.
         Gb[c] = (Gb[c] ?? 0) + g * g;
         bias[c] = (bias[c] ?? 0) - (lr0 * g) / Math.sqrt(Gb[c] ?? 1);
@@ -201,3 +203,5 @@ function softmaxInPlace(z: Float64Array): void {
   }
   for (let c = 0; c < z.length; c++) z[c] = (z[c] ?? 0) / s;
 }
+
+export { withLlmFallback, type AsyncClassifier, type FallbackLogger, type FallbackOptions } from './llm-fallback.ts';

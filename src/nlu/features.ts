@@ -110,7 +110,10 @@ export function extract(text: string): Features {
   for (let i = 0; i < cues.length; i++) {
     for (let j = i + 1; j < cues.length; j++) add(weights, `c:${cues[i]?.id}+${cues[j]?.id}`, 1);
   }
-  if (!cues.some((c) => c.domain)) add(weights, 'c:none', 1);
+  const domain = cues.filter((c) => c.domain);
+  if (!domain.length) add(weights, 'c:none', 1);
+  // The only domain cue present ("labor" alone → almost surely a labor-law question).
+  else if (domain.length === 1) add(weights, `c:only:${domain[0]?.id}`, 1);
 
   let sq = 0;
   for (const v of weights.values()) sq += v * v;

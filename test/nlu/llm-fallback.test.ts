@@ -1,0 +1,146 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createLlm } from '../../src/llm/client.ts';
+import { createClassifier, loadExamples, type Classifier } from '../../src/nlu/classifier.ts';
+import { parseLlmIntent, withLlmFallback } from '../../src/nlu/llm-fallback.ts';
+
+const INTENTS_DIR = fileURLToPath(new URL('../../intents', import.meta.url));
+
+/** What the fake chat-completions server does with the next requests. */
+type Mode = { kind: 'answer'; content: string } | { kind: 'hang' } | { kind: 'error' };
+let mode: Mode = { kind: 'answer', content: '{"intent":"help"}' };
+let requests: Array<{ path: string; body: { messages?: Array<{ role: string; content: string }> } }> = [];
+let server: Server;
+let baseURL = '';
+let clf: Classifier;
+const warnings: string[] = [];
+const logger = { warn: (_o: object, msg?: string) => void warnings.push(msg ?? ''), debug: () => undefined };
+
+function handle(req: IncomingMessage, res: ServerResponse): void {
+  let raw = '';
+  req.on('data', (c: Buffer) => (raw += c.toString('utf8')));
+  req.on('end', () => {
+    requests.push({ path: req.url ?? '', body: JSON.parse(raw) as (typeof requests)[number]['body'] });
+    if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
+      res.writeHead(404).end();
+      return;
+    }
+    if (mode.kind === 'hang') return; // never answers
+    if (mode.kind === 'error') {
+      res.writeHead(500, { 'content-type': 'application/json' }).end('{"error":{"message":"boom"}}');
+      return;
+    }
+    res.writeHead(200, { 'content-type': 'application/json' }).end(
+      JSON.stringify({
+        id: 'cmpl-1',
+        object: 'chat.completion',
+        created: 0,
+        model: 'fake',
+        choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: mode.content } }],
+      }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  clf = createClassifier(await loadExamples(INTENTS_DIR));
+  server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+});
+
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+});
+
+beforeEach(() => {
+  requests = [];
+  warnings.length = 0;
+  mode = { kind: 'answer', content: '{"intent":"help"}' };
+});
+
+const llm = () => createLlm({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: baseURL, OPENAI_MODEL: 'fake', OPENAI_TIMEOUT_MS: 5000 });
+const UNSURE = '阿斯顿发送到发'; // gibberish: the local classifier is unsure
+
+describe('withLlmFallback', () => {
+  it('the test input really is below the threshold locally', () => {
+    expect(clf.classify(UNSURE).confidence).toBeLessThan(0.5);
+  });
+
+  it('uses a valid model answer when the local confidence is low', async () => {
+    mode = { kind: 'answer', content: '{"intent":"handoff"}' };
+    const c = withLlmFallback(clf, llm(), 0.5, logger);
+    const r = await c.classifyAsync(UNSURE);
+    expect(r).toEqual({ intent: 'handoff', confidence: 0.8 });
+    expect(requests).toHaveLength(1);
+    const msgs = requests[0]?.body.messages ?? [];
+    expect(msgs[0]?.role).toBe('system');
+    expect(msgs[0]?.content).toContain('claim_status');
+    expect(msgs[1]).toEqual({ role: 'user', content: UNSURE });
+    // `classify` is the same async function (the router's IntentClassifier interface).
+    expect(await c.classify(UNSURE)).toEqual({ intent: 'handoff', confidence: 0.8 });
+  });
+
+  it('does not call the model when the local result is confident', async () => {
+    const c = withLlmFallback(clf, llm(), 0.5, logger);
+    const r = await c.classifyAsync('帮我取消运动会的报名');
+    expect(r.intent).toBe('event_cancel');
+    expect(requests).toHaveLength(0);
+  });
+
+  it('keeps the local result when the model answers an id that does not exist', async () => {
+    mode = { kind: 'answer', content: '{"intent":"book_flight"}' };
+    const c = withLlmFallback(clf, llm(), 0.5, logger);
+    expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
+    expect(requests).toHaveLength(1);
+    expect(warnings.join()).toMatch(/no valid intent/);
+  });
+
+  it('keeps the local result when the model answers prose', async () => {
+    mode = { kind: 'answer', content: '我觉得这是在打招呼。' };
+    const c = withLlmFallback(clf, llm(), 0.5, logger);
+    expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
+  });
+
+  it('keeps the local result when the model hangs (short timeout)', async () => {
+    mode = { kind: 'hang' };
+    const c = withLlmFallback(clf, llm(), 0.5, logger, { timeoutMs: 300 });
+    const t0 = Date.now();
+    expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
+    expect(Date.now() - t0).toBeLessThan(3000);
+    expect(warnings.join()).toMatch(/failed/);
+  });
+
+  it('keeps the local result when the client itself times out', async () => {
+    mode = { kind: 'hang' };
+    const slowLlm = createLlm({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: baseURL, OPENAI_MODEL: 'fake', OPENAI_TIMEOUT_MS: 300 });
+    const c = withLlmFallback(clf, slowLlm, 0.5, logger, { timeoutMs: 10_000 });
+    expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
+  });
+
+  it('keeps the local result on a server error', async () => {
+    mode = { kind: 'error' };
+    const c = withLlmFallback(clf, llm(), 0.5, logger);
+    expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
+  });
+
+  it('works without an LLM (null): always the local result', async () => {
+    const c = withLlmFallback(clf, null, 0.5);
+    expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
+    expect(requests).toHaveLength(0);
+  });
+});
+
+describe('parseLlmIntent', () => {
+  it('accepts JSON, fenced JSON and a bare id; rejects anything else', () => {
+    expect(parseLlmIntent('{"intent":"labor_law"}')).toBe('labor_law');
+    expect(parseLlmIntent('```json\n{"intent": "claim_info"}\n```')).toBe('claim_info');
+    expect(parseLlmIntent(' event_list ')).toBe('event_list');
+    expect(parseLlmIntent('{"intent":"LABOR_LAW"}')).toBeNull();
+    expect(parseLlmIntent('{"label":"help"}')).toBeNull();
+    expect(parseLlmIntent('')).toBeNull();
+  });
+});
