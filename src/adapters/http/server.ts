@@ -1,11 +1,11 @@
 /** The HTTP server (fastify): web chat, health check, Telegram webhook. */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 
 export function createHttpServer(logger: Logger): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: 16 * 1024 * 1024, // ten 10 MB attachments would not fit; one will, base64-encoded
   });
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {

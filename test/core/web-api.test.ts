@@ -1,0 +1,90 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChannels, type RunningApp } from '../../src/adapters/index.ts';
+import { HELP_TEXT } from '../../intents/help/prompts.ts';
+import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
+
+const TOKEN = 'test-token-123456';
+let te: TestEngine;
+let app: RunningApp;
+
+async function post(body: unknown, token: string | null = TOKEN) {
+  const res = await fetch(`${app.url}/api/web/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { replies?: { text?: string; choices?: string[] }[]; error?: string } };
+}
+
+beforeAll(async () => {
+  te = await startTestEngine({ WEB_API_TOKEN: TOKEN, BOT_STAFF: 'web:staff1' });
+  app = await startChannels(te.engine);
+});
+afterAll(async () => {
+  await app.stop();
+  await te.stop();
+});
+
+describe('web chat API', () => {
+  it('answers a private message with replies', async () => {
+    const res = await post({ userId: 'alice', chatType: 'private', text: '菜单' });
+    expect(res.status).toBe(200);
+    expect(res.body.replies?.[0]?.text).toContain(HELP_TEXT.menu.split('\n')[0]);
+  });
+
+  it('rejects requests without the bearer token (401)', async () => {
+    expect((await post({ userId: 'alice', chatType: 'private', text: '菜单' }, null)).status).toBe(401);
+    expect((await post({ userId: 'alice', chatType: 'private', text: '菜单' }, 'wrong-token-xxxxx')).status).toBe(401);
+  });
+
+  it('rejects a bad body with 400 and the reason', async () => {
+    const missing = await post({ chatType: 'private', text: 'hi' });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toContain('userId');
+    const badType = await post({ userId: 'a', chatType: 'channel', text: 'hi' });
+    expect(badType.status).toBe(400);
+    expect(badType.body.error).toContain('chatType');
+    expect((await post('{not json')).status).toBe(400);
+    const notBase64 = await post({ userId: 'a', chatType: 'private', text: '', attachments: [{ name: 'x.pdf', mimeType: 'application/pdf', dataBase64: '%%%' }] });
+    expect(notBase64.status).toBe(400);
+  });
+
+  it('in a group answers only when addressed, and names the asker', async () => {
+    const quiet = await post({ userId: 'bob', displayName: '老王', chatId: 'grp1', chatType: 'group', text: '今天食堂吃什么' });
+    expect(quiet.body.replies).toEqual([]);
+    const asked = await post({ userId: 'bob', displayName: '老王', chatId: 'grp1', chatType: 'group', text: '菜单', mentionsBot: true });
+    expect(asked.body.replies?.[0]?.text).toMatch(/^@老王 /);
+  });
+
+  it('shows staff their commands and refuses them to others', async () => {
+    const staffMenu = await post({ userId: 'staff1', chatType: 'private', text: '菜单' });
+    expect(staffMenu.body.replies?.[0]?.text).toContain('/tickets');
+    const refused = await post({ userId: 'mallory', chatType: 'private', text: '/tickets' });
+    expect(refused.body.replies?.[0]?.text).toContain('权限');
+  });
+
+  it('hands off to a person and lets staff see and answer the ticket', async () => {
+    const handoff = await post({ userId: 'carol', chatType: 'private', text: '转人工' });
+    const id = /RG-\d{8}-\d{4}/.exec(handoff.body.replies?.[0]?.text ?? '')?.[0];
+    expect(id).toBeDefined();
+    const list = await post({ userId: 'staff1', chatType: 'private', text: '/tickets' });
+    expect(list.body.replies?.[0]?.text).toContain(id);
+    await post({ userId: 'staff1', chatType: 'private', text: `/reply ${id} 您好，请把工资条发给我们` });
+    // The member's notification is delivered through the web outbox and picked up by polling.
+    let texts: string[] = [];
+    for (let i = 0; i < 40 && !texts.some((t) => t.includes('工资条')); i++) {
+      const res = await fetch(`${app.url}/api/web/messages?chatId=carol`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      texts = texts.concat(((await res.json()) as { replies: { text?: string }[] }).replies.map((r) => r.text ?? ''));
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(texts.some((t) => t.includes('工资条'))).toBe(true);
+  });
+
+  it('serves the chat page and a health check', async () => {
+    const page = await fetch(`${app.url}/`);
+    expect(page.headers.get('content-type')).toContain('text/html');
+    expect(await page.text()).toContain('工会小助手');
+    const health = await fetch(`${app.url}/healthz`);
+    expect(await health.json()).toEqual({ ok: true });
+  });
+});
