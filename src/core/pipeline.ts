@@ -7,7 +7,7 @@ import type { CoreDeps } from './intent.ts';
 import { memberKey, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock } from './lock.ts';
 import { rolesOf } from './roles.ts';
-import { SessionStore, appendTurns } from './session.ts';
+import { appendTurns, parseSession } from './session.ts';
 import { sanitizeText, startsWithBotName, stripAddress } from './text.ts';
 import type { Router } from './router.ts';
 import { CORE_TEXT } from './texts.ts';
@@ -24,15 +24,13 @@ const DEDUP_SECONDS = 24 * 3600;
 const RATE_WINDOW_SECONDS = 60;
 
 export class Pipeline {
-  private readonly sessions: SessionStore;
   private readonly lock: ConversationLock;
 
   constructor(
     private readonly deps: CoreDeps,
     private readonly router: Router,
   ) {
-    this.sessions = new SessionStore(deps.redis, deps.config.SESSION_IDLE_HOURS * 3600);
-    this.lock = new ConversationLock(deps.redis, deps.config.LOCK_TIMEOUT_MS);
+    this.lock = new ConversationLock(deps.redis, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600);
   }
 
   /** Whether a group message is meant for the bot. Private messages always are. */
@@ -73,8 +71,8 @@ export class Pipeline {
     }
 
     const sessionKey = keys.session(msg.platform, msg.chatId, msg.senderId);
-    return this.lock.run(keys.lock(sessionKey), async () => {
-      const { session, discarded } = await this.sessions.load(sessionKey, now.getTime());
+    return this.lock.run(keys.lock(sessionKey), sessionKey, async (stored) => {
+      const { session, discarded } = parseSession(stored, now.getTime());
       if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
       const roles = rolesOf(member, config);
       const ctx = { msg: { ...msg, text: cleaned }, member, roles, session, text, now };
@@ -83,15 +81,14 @@ export class Pipeline {
         replies = await this.router.route(ctx);
       } catch (err) {
         logger.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
-        return { replies: [{ text: CORE_TEXT.apology }] };
+        return { save: '', result: { replies: [{ text: CORE_TEXT.apology }] } };
       }
       appendTurns(session, [
         { at: now.getTime(), from: 'member', text },
         ...replies.map((r) => ({ at: now.getTime(), from: 'bot' as const, text: renderText(r) })),
       ]);
       session.updatedAt = now.getTime();
-      await this.sessions.save(sessionKey, session);
-      return { replies };
+      return { save: JSON.stringify(session), result: { replies } };
     });
   }
 }

@@ -1,6 +1,5 @@
 /** Per-member conversation state: plain versioned JSON in Redis, parsed with zod on every read. */
 import { z } from 'zod';
-import type { Redis } from 'ioredis';
 
 export const SESSION_VERSION = 1;
 
@@ -38,29 +37,17 @@ export function emptySession(now: number): Session {
   return { v: SESSION_VERSION, dialog: null, history: [], memory: {}, updatedAt: now };
 }
 
+/** Parses a stored session; a missing, corrupt or old-version record starts fresh (`discarded` says so). */
+export function parseSession(raw: string | null, now: number): { session: Session; discarded: boolean } {
+  if (!raw) return { session: emptySession(now), discarded: false };
+  try {
+    return { session: sessionSchema.parse(JSON.parse(raw)), discarded: false };
+  } catch {
+    return { session: emptySession(now), discarded: true };
+  }
+}
+
 export function appendTurns(session: Session, turns: Turn[]): void {
   for (const t of turns) session.history.push({ ...t, text: t.text.slice(0, TURN_TEXT_LIMIT) });
   if (session.history.length > HISTORY_LIMIT) session.history.splice(0, session.history.length - HISTORY_LIMIT);
-}
-
-export class SessionStore {
-  constructor(
-    private readonly redis: Redis,
-    private readonly idleSeconds: number,
-  ) {}
-
-  /** Loads a session; a missing, corrupt or old-version record starts fresh (and says so). */
-  async load(key: string, now: number): Promise<{ session: Session; discarded: boolean }> {
-    const raw = await this.redis.get(key);
-    if (!raw) return { session: emptySession(now), discarded: false };
-    try {
-      return { session: sessionSchema.parse(JSON.parse(raw)), discarded: false };
-    } catch {
-      return { session: emptySession(now), discarded: true };
-    }
-  }
-
-  async save(key: string, session: Session): Promise<void> {
-    await this.redis.set(key, JSON.stringify(session), 'EX', this.idleSeconds);
-  }
 }
