@@ -176,6 +176,11 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   articleMinCoverage: 0,
 };
 
+/** Weight of a question word that appears in no card and no article, when judging confidence. */
+const UNKNOWN_TERM_IDF = 4;
+/** Matched idf mass below this (about one ordinary word) gives zero confidence. */
+const MIN_MATCHED_IDF = 5;
+
 /** Below this confidence the answer says it is unsure and offers a person instead of guessing. */
 export const LOW_CONFIDENCE = 0.35;
 
@@ -307,10 +312,34 @@ export class LawRetriever {
     }
     const citations = [...fused.values()].sort((a, b) => b.score - a.score).slice(0, limit);
 
-    const cardConf = cardHits[0]?.coverage ?? 0;
-    const articleConf = articleHits[0]?.coverage ?? 0;
-    const confidence = Math.max(cardConf, 0.8 * articleConf);
+    const confidence = this.confidence(q, cardHits[0], articleHits[0]);
     return { query, cards: cardHits, articles: articleHits, citations, confidence, followUp };
+  }
+
+  /**
+   * 0–1. Like coverage, but words no card or article knows count against it (a question about the weather
+   * shares one everyday word with some card at best), and too little matched weight means no confidence.
+   */
+  private confidence(q: Map<string, number>, card: CardHit | undefined, article: ArticleHit | undefined): number {
+    let known = 0;
+    let unknown = 0;
+    let matchedCard = 0;
+    let matchedArticle = 0;
+    for (const [term, qw] of q) {
+      const idf = this.articleIndex.idf(term);
+      if (idf === 0) {
+        if (qw === 1) unknown += 1;
+        continue;
+      }
+      known += qw * idf;
+      if (card && this.cardIndex.has(this.cards.indexOf(card.card), term)) matchedCard += qw * idf;
+      if (article && this.articleIndex.has(this.articles.indexOf(article.article), term)) matchedArticle += qw * idf;
+    }
+    const total = known + unknown * UNKNOWN_TERM_IDF;
+    if (total === 0) return 0;
+    const best = Math.max(matchedCard, 0.8 * matchedArticle);
+    if (best < MIN_MATCHED_IDF) return 0;
+    return best / total;
   }
 
   /** Idf-weighted share of the query's known terms present in one document. */
