@@ -58,7 +58,7 @@ describe('examples.json', () => {
 
 describe('classifier', () => {
   it('trains in under a second (jieba dictionary load included)', () => {
-    expect(trainMs).toBeLessThan(1500); // generous for a loaded CI machine; ~0.5 s typical
+    expect(trainMs).toBeLessThan(2500); // ~0.45 s on an idle 2-core machine; slack for a busy CI box
   });
 
   it('scores ≥ 0.95 on the shared dev set', () => {
