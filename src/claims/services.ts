@@ -1,0 +1,44 @@
+/** One set of claim services per CoreDeps, shared by the three claim intents. */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { FieldCipher, loadEncryptionKey } from '../core/crypto.ts';
+import type { CoreDeps } from '../core/intent.ts';
+import { DocumentStore, documentsDir } from './documents.ts';
+import { ClaimForm } from './form.ts';
+import { findPlan, loadPlans, plansPath, type PlansFile } from './plans.ts';
+import { ClaimStore } from './store.ts';
+
+export interface ClaimsServices {
+  plans: PlansFile;
+  cipher: FieldCipher;
+  documents: DocumentStore;
+  store: ClaimStore;
+  form: ClaimForm;
+}
+
+const cache = new WeakMap<CoreDeps, ClaimsServices>();
+
+/** Builds (once per deps) the plans, cipher, document store, claim store and form. Throws on bad plans or key. */
+export function claimsServices(deps: CoreDeps): ClaimsServices {
+  const hit = cache.get(deps);
+  if (hit) return hit;
+  const plans = loadPlans(plansPath(deps.config.KNOWLEDGE_DIR));
+  const cipher = new FieldCipher(loadEncryptionKey(deps.config, deps.logger));
+  const documents = new DocumentStore(documentsDir(deps.config));
+  const store = new ClaimStore(deps.redis, deps.keys, cipher, deps.audit, { find: (id) => findPlan(plans, id) });
+  const form = new ClaimForm({ plans, cipher, documents, store, resumeHours: deps.config.FORM_RESUME_HOURS, logger: deps.logger });
+  const services = { plans, cipher, documents, store, form };
+  cache.set(deps, services);
+  return services;
+}
+
+/** An intent folder's examples.json (written by whoever curates the classifier), or [] when absent. */
+export function loadExamples(url: URL): string[] {
+  let raw: string;
+  try {
+    raw = readFileSync(url, 'utf8');
+  } catch {
+    return [];
+  }
+  return z.array(z.string()).parse(JSON.parse(raw));
+}
