@@ -13,6 +13,8 @@ export interface IntentClassifier {
   classify(text: string): Promise<{ intent: IntentId; confidence: number }>;
 }
 
+const ROUTER_MEMORY = '_router';
+
 /** Below this confidence the router does not trust the classifier and offers the menu or a person. */
 export const MIN_CONFIDENCE = 0.35;
 
@@ -65,7 +67,15 @@ export class Router {
       }
       session.dialog = null; // The owner no longer exists (removed intent): drop the orphan form.
     }
-    return this.routeFresh(ctx);
+    // A bare number answers the numbered choices of the previous reply ("1" → its first choice).
+    const offered = session.memory[ROUTER_MEMORY]?.choices;
+    const picked = /^\d{1,2}$/.test(ctx.text) && Array.isArray(offered) ? offered[Number(ctx.text) - 1] : undefined;
+    if (typeof picked === 'string') ctx.text = picked;
+    const replies = await this.routeFresh(ctx);
+    const choices = session.dialog ? undefined : replies.findLast((r) => r.choices)?.choices;
+    if (choices) session.memory[ROUTER_MEMORY] = { choices };
+    else delete session.memory[ROUTER_MEMORY];
+    return replies;
   }
 
   private async routeFresh(ctx: TurnContext, interruptedBy?: IntentId): Promise<Reply[]> {
