@@ -1,0 +1,38 @@
+/** The bot as a real child process (`npm start`'s entry), for start-up and crash tests. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { freePort } from '../../src/core/redis-server.ts';
+
+export interface BotProcess {
+  url: string;
+  output(): string;
+  /** SIGKILL: no shutdown hooks run. */
+  kill9(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'development', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (out += d.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`bot exited during start-up:\n${out}`);
+    const ok = await fetch(`${url}/healthz`).then((r) => r.ok).catch(() => false);
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`bot did not start:\n${out}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const waitExit = (signal: NodeJS.Signals) =>
+    new Promise<void>((res) => {
+      if (child.exitCode !== null || child.signalCode !== null) return res();
+      child.once('exit', () => res());
+      child.kill(signal);
+    });
+  return { url, output: () => out, kill9: () => waitExit('SIGKILL'), stop: () => waitExit('SIGTERM') };
+}
