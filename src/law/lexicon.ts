@@ -87,6 +87,22 @@ export class Tokenizer {
     this.jieba = jiebaWith(lexicon.userDict);
   }
 
+  private domain: Set<string> | undefined;
+
+  /** A word of the labor-law lexicon (user dictionary, synonym entries, or part of one). */
+  isDomainTerm(word: string): boolean {
+    if (!this.domain) {
+      const d = new Set<string>();
+      for (const line of this.lexicon.userDict.split('\n')) {
+        const w = line.split(/\s+/)[0];
+        if (w) for (const t of [w, ...this.tokens(w)]) d.add(t.toLowerCase());
+      }
+      for (const [word, legal] of this.lexicon.synonyms) for (const t of [word, ...this.tokens(word), ...this.tokens(legal)]) d.add(t);
+      this.domain = d;
+    }
+    return this.domain.has(word);
+  }
+
   /** Legal terms for the member words found in a text (e.g. 炒鱿鱼 → 解除劳动合同). */
   legalTerms(text: string): string[] {
     const t = normalizeText(text);

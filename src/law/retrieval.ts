@@ -179,7 +179,10 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
 /** Weight of a question word that appears in no card and no article, when judging confidence. */
 const UNKNOWN_TERM_IDF = 4;
 /** Matched idf mass below this (about one ordinary word) gives zero confidence. */
-const MIN_MATCHED_IDF = 5;
+const MIN_MATCHED_IDF = 2.5;
+
+/** Confidence of a bare follow-up ("那怎么办") answered from the previous topic. */
+const INHERITED_CONFIDENCE = 0.5;
 
 /** Below this confidence the answer says it is unsure and offers a person instead of guessing. */
 export const LOW_CONFIDENCE = 0.35;
@@ -206,6 +209,8 @@ export class LawRetriever {
   private readonly articleIndex: Bm25;
   private readonly articles: Article[];
   private readonly cardById: Map<string, Card>;
+  private readonly cardPos: Map<Card, number>;
+  private readonly articlePos: Map<Article, number>;
 
   constructor(
     readonly cards: Card[],
@@ -216,6 +221,7 @@ export class LawRetriever {
     this.weights = { ...DEFAULT_WEIGHTS, ...weights };
     const w = this.weights;
     this.cardById = new Map(cards.map((c) => [c.id, c]));
+    this.cardPos = new Map(cards.map((c, i) => [c, i]));
     this.cardIndex = new Bm25(
       cards.map((c) => {
         const doc = new Map<string, number>();
@@ -231,6 +237,7 @@ export class LawRetriever {
       }),
     );
     this.articles = [...library.allArticles()];
+    this.articlePos = new Map(this.articles.map((a, i) => [a, i]));
     const topics = tokenizer.lexicon.articleTopics;
     this.articleIndex = new Bm25(
       this.articles.map((a) => {
@@ -264,23 +271,31 @@ export class LawRetriever {
 
     // Cards.
     const cardScores = this.cardIndex.search(q);
+    let inherited = false;
     if (followUp && previous) {
-      const top = Math.max(0, ...cardScores.values());
+      const pIdx = this.cardPos.get(previous) ?? -1;
+      let top = Math.max(0, ...cardScores.values());
+      if (top === 0) {
+        // Nothing in the message itself ("那怎么办"): stay with the previous topic.
+        top = 1;
+        inherited = true;
+        if (pIdx >= 0) cardScores.set(pIdx, 1);
+      }
       previous.related.forEach((id, i) => {
-        const idx = this.cards.findIndex((c) => c.id === id);
+        const rc = this.cardById.get(id);
+        const idx = rc ? this.cardPos.get(rc)! : -1;
         if (idx < 0) return;
         const s = cardScores.get(idx);
-        // Related cards that match the follow-up win; a bare "那怎么办" stays near the previous topic.
+        // Related cards that match the follow-up win; unmatched ones stay just behind the previous topic.
         cardScores.set(idx, s !== undefined ? s * w.relatedBoost : top * 0.3 * Math.pow(0.9, i));
       });
-      const pIdx = this.cards.findIndex((c) => c.id === previous.id);
       if (pIdx >= 0 && !cardScores.has(pIdx)) cardScores.set(pIdx, top * 0.25);
     }
     const cardHits: CardHit[] = [...cardScores.entries()]
       .filter(([, s]) => s > 0)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 10)
-      .map(([i, score]) => ({ card: this.cards[i]!, score, coverage: this.coverage(this.cardIndex, i, q) }));
+      .map(([i, score]) => ({ card: this.cards[i]!, score, coverage: inherited ? 1 : this.coverage(this.cardIndex, i, q) }));
 
     // Articles.
     const articleHits: ArticleHit[] = [...this.articleIndex.search(q).entries()]
@@ -312,7 +327,7 @@ export class LawRetriever {
     }
     const citations = [...fused.values()].sort((a, b) => b.score - a.score).slice(0, limit);
 
-    const confidence = this.confidence(q, cardHits[0], articleHits[0]);
+    const confidence = inherited ? INHERITED_CONFIDENCE : this.confidence(q, cardHits[0], articleHits[0]);
     return { query, cards: cardHits, articles: articleHits, citations, confidence, followUp };
   }
 
@@ -321,6 +336,9 @@ export class LawRetriever {
    * shares one everyday word with some card at best), and too little matched weight means no confidence.
    */
   private confidence(q: Map<string, number>, card: CardHit | undefined, article: ArticleHit | undefined): number {
+    const cardIdx = card ? (this.cardPos.get(card.card) ?? -1) : -1;
+    const articleIdx = article ? (this.articlePos.get(article.article) ?? -1) : -1;
+    const matchedTerms: string[] = [];
     let known = 0;
     let unknown = 0;
     let matchedCard = 0;
@@ -332,14 +350,20 @@ export class LawRetriever {
         continue;
       }
       known += qw * idf;
-      if (card && this.cardIndex.has(this.cards.indexOf(card.card), term)) matchedCard += qw * idf;
-      if (article && this.articleIndex.has(this.articles.indexOf(article.article), term)) matchedArticle += qw * idf;
+      const inCard = this.cardIndex.has(cardIdx, term);
+      const inArticle = this.articleIndex.has(articleIdx, term);
+      if (inCard) matchedCard += qw * idf;
+      if (inArticle) matchedArticle += qw * idf;
+      if (inCard || inArticle) matchedTerms.push(term);
     }
     const total = known + unknown * UNKNOWN_TERM_IDF;
     if (total === 0) return 0;
     const best = Math.max(matchedCard, 0.8 * matchedArticle);
-    if (best < MIN_MATCHED_IDF) return 0;
-    return best / total;
+    if (best < MIN_MATCHED_IDF && !matchedTerms.some((t) => this.tokenizer.isDomainTerm(t))) return 0;
+    // One everyday word in common (e.g. 天天) is not evidence; one labor term (工伤, 年假) is.
+    const single = matchedTerms.length === 1 ? matchedTerms[0]! : undefined;
+    const factor = single !== undefined && !this.tokenizer.isDomainTerm(single) ? 0.5 : 1;
+    return (factor * best) / total;
   }
 
   /** Idf-weighted share of the query's known terms present in one document. */
