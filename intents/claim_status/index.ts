@@ -1,13 +1,14 @@
 /** 互助进度查询 for members (own claims only) and the admin review commands. */
 import type { IntentDefinition, IntentFactory } from '../../src/core/intent.ts';
 import { adminCommands, memberStatus } from '../../src/claims/commands.ts';
-import { claimsServices, loadExamples } from '../../src/claims/services.ts';
+import { readExamples } from '../../src/core/examples.ts';
+import { claimsServices } from '../../src/claims/services.ts';
 
-const factory: IntentFactory = (deps): IntentDefinition => {
+const factory: IntentFactory = async (deps): Promise<IntentDefinition> => {
   const s = claimsServices(deps);
   return {
     id: 'claim_status',
-    examples: loadExamples(new URL('./examples.json', import.meta.url)),
+    examples: await readExamples(import.meta.url),
     commands: adminCommands(deps, s),
     handle: (ctx) => memberStatus(ctx, s),
   };

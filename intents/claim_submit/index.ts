@@ -3,13 +3,14 @@ import type { IntentDefinition, IntentFactory } from '../../src/core/intent.ts';
 import { startSupplement } from '../../src/claims/commands.ts';
 import { FORM_INTENT } from '../../src/claims/form.ts';
 import { P } from '../../src/claims/prompts.ts';
-import { claimsServices, loadExamples } from '../../src/claims/services.ts';
+import { readExamples } from '../../src/core/examples.ts';
+import { claimsServices } from '../../src/claims/services.ts';
 
-const factory: IntentFactory = (deps): IntentDefinition => {
+const factory: IntentFactory = async (deps): Promise<IntentDefinition> => {
   const s = claimsServices(deps);
   return {
     id: 'claim_submit',
-    examples: loadExamples(new URL('./examples.json', import.meta.url)),
+    examples: await readExamples(import.meta.url),
     privateOnly: true,
     commands: [
       {

@@ -1,6 +1,4 @@
 /** One set of claim services per CoreDeps, shared by the three claim intents. */
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import { FieldCipher, loadEncryptionKey } from '../core/crypto.ts';
 import type { CoreDeps } from '../core/intent.ts';
 import { DocumentStore, documentsDir } from './documents.ts';
@@ -32,13 +30,3 @@ export function claimsServices(deps: CoreDeps): ClaimsServices {
   return services;
 }
 
-/** An intent folder's examples.json (written by whoever curates the classifier), or [] when absent. */
-export function loadExamples(url: URL): string[] {
-  let raw: string;
-  try {
-    raw = readFileSync(url, 'utf8');
-  } catch {
-    return [];
-  }
-  return z.array(z.string()).parse(JSON.parse(raw));
-}
