@@ -34,6 +34,14 @@ export function titleScore(query: string, title: string): number {
   if (q === t) return 1;
   if (t.includes(q)) return 0.9;
   if (q.includes(t)) return 0.85;
+  // "读书会" for "读书分享会": every character of the query, in order.
+  const tc = Array.from(t);
+  let at = 0;
+  for (const ch of Array.from(q)) {
+    at = tc.indexOf(ch, at) + 1;
+    if (at === 0) break;
+  }
+  if (at > 0 && Array.from(q).length >= 2) return 0.7;
   const a = bigrams(q);
   const b = bigrams(t);
   const pool = [...b];
@@ -57,14 +65,13 @@ export function matchEvents(query: string, events: EventDef[]): EventDef[] {
   return scored.filter((x) => best.s - x.s < 0.1).map((x) => x.e);
 }
 
-/** What is left of "我要报名运动会" once the verb and filler are gone: "运动会". */
+/** What is left of "我要报名运动会" once the verbs (`verbs`, matched anywhere) and filler are gone: "运动会". */
 export function extractQuery(text: string, verbs: RegExp): string {
-  let q = text.trim();
-  q = q.replace(/^(请|麻烦)?(你)?(帮我|给我|替我)?(我)?(想|要|想要|准备|打算)?/u, '');
-  q = q.replace(verbs, '');
-  q = q.replace(/^(一下|下)?(参加|参与)?/u, '');
+  const anywhere = new RegExp(verbs.source.replace(/^\^/, ''), 'giu');
+  let q = text.trim().replace(anywhere, ' ');
+  q = q.replace(/^[\s\p{P}]*(请|麻烦)?(你)?(帮我|给我|替我)?(我)?(想|要|想要|准备|打算)?(一下|下)?(参加|参与)?/u, '');
   q = q.replace(/[「」“”"'《》【】]/gu, '');
-  q = q.replace(/[。.!！?？~～,，\s]+$/u, '').replace(/(的)?(活动)?(吧|呢|啊|哈|呀)?$/u, '');
+  q = q.replace(/[\s\p{P}]+$/u, '').replace(/(的)?(活动)?(吧|呢|啊|哈|呀|了)?$/u, '').replace(/[\s\p{P}]+$/u, '');
   return q.trim();
 }
 
