@@ -365,7 +365,9 @@ export class ClaimForm {
     }
     if (RE.nextDoc.test(text)) {
       delete state.docTarget;
-      return here(this.question(state, 'documents', ctx).slice(1));
+      const missing = this.missingDocs(state, plan);
+      const first = missing[0];
+      return here([{ text: first ? P.documentsMissing(missing.map((d) => d.name)) + P.documentsNext(first.name) : P.documentsAllIn }]);
     }
     return notAnAnswer(P.documentsExpectFiles);
   }
