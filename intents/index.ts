@@ -2,6 +2,7 @@
 import type { IntentFactory } from '../src/core/intent.ts';
 import help from './help/index.ts';
 import handoff from './handoff/index.ts';
+import laborLaw from './labor_law/index.ts';
 import unknown from './unknown/index.ts';
 
-export const INTENT_FACTORIES: IntentFactory[] = [help, handoff, unknown];
+export const INTENT_FACTORIES: IntentFactory[] = [help, handoff, laborLaw, unknown];

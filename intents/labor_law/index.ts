@@ -3,7 +3,7 @@ import type { IntentFactory, TurnContext, TurnResult } from '../../src/core/inte
 import type { Reply } from '../../src/core/message.ts';
 import { readExamples } from '../../src/core/examples.ts';
 import { createLlm } from '../../src/llm/client.ts';
-import { memoryFor, readLawMemory } from '../../src/law/answer.ts';
+import { memoryFor, parseArticleRequest, readLawMemory } from '../../src/law/answer.ts';
 import { loadLawKnowledge } from '../../src/law/knowledge.ts';
 import { answerLawQuestion } from '../../src/law/service.ts';
 import { HANDOFF_CHOICE } from './prompts.ts';
@@ -32,6 +32,8 @@ const createLaborLaw: IntentFactory = async (deps) => {
   return {
     id: 'labor_law',
     examples: await readExamples(import.meta.url),
+    // Article-text requests ("第八十二条原文", "劳动合同法第三十八条是什么") need no classifier.
+    matches: (ctx) => parseArticleRequest(ctx.text, kb.library, readLawMemory(ctx.session.memory['labor_law'])) !== null,
     handle,
   };
 };

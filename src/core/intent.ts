@@ -80,6 +80,8 @@ export interface IntentDefinition {
   /** Personal data is collected: in a group the router invites the member to a private chat. */
   privateOnly?: boolean;
   commands?: CommandSpec[];
+  /** Deterministic trigger checked before the classifier (e.g. "第八十二条原文" always goes to labor_law). */
+  matches?(ctx: TurnContext): boolean;
   /** Handle a fresh message routed to this intent. */
   handle(ctx: TurnContext): Promise<TurnResult>;
   /** Handle a message while this intent's dialog is active. */

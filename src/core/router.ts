@@ -91,7 +91,8 @@ export class Router {
       return this.apply(ctx, intent.id, await spec.run(ctx, args), interruptedBy);
     }
 
-    const classified = await this.classifier.classify(ctx.text);
+    const matched = [...this.intents.values()].find((i) => i.matches?.(ctx));
+    const classified = matched ? { intent: matched.id, confidence: 1 } : await this.classifier.classify(ctx.text);
     ctx.classified = classified;
     const intent = classified.confidence >= MIN_CONFIDENCE ? this.intents.get(classified.intent) : undefined;
     const target = intent ?? this.intents.get('unknown');
