@@ -11,7 +11,7 @@ import { P } from './prompts.ts';
 
 const INTENT = 'event_cancel';
 const V = 1;
-const VERBS = /^(取消报名|退出报名|撤销报名|取消候补|退出候补|不参加|不去了|取消参加|取消|退出|cancel)\s*/iu;
+const VERBS = /(取消报名|退出报名|撤销报名|取消候补|退出候补|不参加了|不参加|不去了|去不了|取消参加|取消|退出|cancel)\s*/iu;
 const filledSchema = z.object({ candidates: z.array(z.string()).default([]), eventId: z.string().optional() });
 
 const factory: IntentFactory = (deps: CoreDeps): IntentDefinition => {

@@ -11,7 +11,7 @@ import { P } from './prompts.ts';
 
 const INTENT = 'event_register';
 const V = 1;
-const VERBS = /^(报名|报个名|我要报名|报|参加|参与|register|signup)\s*/iu;
+const VERBS = /(我要报名|报个名|报名|参加|参与|register|signup)\s*/iu;
 
 const filledSchema = z.object({
   eventId: z.string().optional(),
