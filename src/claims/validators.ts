@@ -49,8 +49,15 @@ export function validateFreeText(input: string, min: number, max: number): Valid
   const v = input.replace(/\s+/g, ' ').trim();
   if ([...v].length < min) return fail('too_short');
   if ([...v].length > max) return fail('too_long');
-  if (looksLikeQuestion(v)) return fail('question');
+  if (looksLikeQuestion(v) || isSmallTalk(v)) return fail('question');
   return ok(v);
+}
+
+const SMALL_TALK = /^(?:你好|您好|你好呀|在吗|在不在|有人吗|hi|hello|哈喽|嗨|喂|早|早上好|中午好|下午好|晚上好|谢谢|好的|嗯|嗯嗯|哦|ok)[!！。.~～?？]*$/i;
+
+/** Greetings and acknowledgements: never an answer to a free-text question. */
+export function isSmallTalk(text: string): boolean {
+  return SMALL_TALK.test(text.trim());
 }
 
 // ---------- dates ----------
