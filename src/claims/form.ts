@@ -50,7 +50,6 @@ export const RESUME_GAP_MS = 30 * 60_000;
 type Step = FieldId | 'consent' | 'confirm' | 'choose_edit' | 'cancel_confirm';
 const DATE_FIELDS = ['admissionDate', 'dischargeDate', 'diagnosisDate', 'accidentDate'] as const;
 type DateField = (typeof DATE_FIELDS)[number];
-const isDateField = (s: string): s is DateField => (DATE_FIELDS as readonly string[]).includes(s);
 /** Steps that are questions (as opposed to the chooser and the cancel confirmation). */
 const QUESTION_STEPS = new Set<string>(['consent', 'confirm', ...Object.keys(FIELD_LABELS)]);
 
