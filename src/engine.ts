@@ -12,6 +12,7 @@ import { Router, type IntentClassifier } from './core/router.ts';
 import { createLlm } from './llm/client.ts';
 import { createClassifier, withLlmFallback } from './nlu/classifier.ts';
 import { INTENT_FACTORIES } from '../intents/index.ts';
+import { startEventWorkers } from './events/reminders.ts';
 
 export interface Engine {
   config: Config;
@@ -51,7 +52,8 @@ export async function createEngine(config: Config, logger: Logger, opts: EngineO
     const classifier: IntentClassifier = withLlmFallback(createClassifier(examples), createLlm(config), LLM_CLASSIFY_THRESHOLD, logger);
     const router = new Router(intents, classifier, logger, deps.audit);
     const pipeline = new Pipeline(deps, router);
-    const closers = [...(opts.onClose ?? [])];
+    const eventWorkers = await startEventWorkers(deps);
+    const closers = [...(opts.onClose ?? []), () => eventWorkers.stop()];
     return {
       config, deps, redisHandle, outbox, router, pipeline, intents,
       async close() {

@@ -241,7 +241,7 @@ const factory: IntentFactory = (deps: CoreDeps): IntentDefinition => {
     id: INTENT,
     examples: loadExamples(new URL('./', import.meta.url)),
     commands: [
-      { names: ['报名', '我要报名', 'register', 'signup'], summary: P.summary, run: (ctx, args) => start(ctx, extractQuery(args, VERBS)) },
+      { names: ['报名', '我要报名', 'register', 'signup'], groupTrigger: true, summary: P.summary, run: (ctx, args) => start(ctx, extractQuery(args, VERBS)) },
       {
         names: ['忘记我的资料', 'forgetme'],
         summary: P.forgetSummary,

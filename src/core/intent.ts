@@ -68,6 +68,8 @@ export interface CommandSpec {
   names: string[];
   /** Only members holding this role may run it; others are refused and the attempt is logged. */
   role?: Role;
+  /** Also answered in a group without an @mention (e.g. "报名 运动会", replacing 接龙 chains). */
+  groupTrigger?: boolean;
   /** One line for the help menu shown to people holding the role. */
   summary: string;
   run(ctx: TurnContext, args: string): Promise<TurnResult>;

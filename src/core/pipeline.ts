@@ -36,7 +36,8 @@ export class Pipeline {
   /** Whether a group message is meant for the bot. Private messages always are. */
   isAddressed(msg: InboundMessage): boolean {
     if (msg.chatType === 'private') return true;
-    return msg.mentionsBot || msg.repliesToBot || startsWithBotName(msg.text.trim(), this.deps.config.BOT_NAMES);
+    const text = msg.text.trim();
+    return msg.mentionsBot || msg.repliesToBot || startsWithBotName(text, this.deps.config.BOT_NAMES) || this.router.isGroupTrigger(text);
   }
 
   async handle(msg: InboundMessage): Promise<PipelineOutcome> {

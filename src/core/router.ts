@@ -102,6 +102,11 @@ export class Router {
     return this.apply(ctx, target.id, await target.handle(ctx), interruptedBy);
   }
 
+  /** A group message that starts with a group-trigger command is meant for the bot even without an @mention. */
+  isGroupTrigger(text: string): boolean {
+    return this.matchCommand(text.trim())?.spec.groupTrigger === true;
+  }
+
   private matchCommand(text: string): { spec: CommandSpec; intent: IntentDefinition; args: string } | null {
     const match = /^\/?(\S+)\s*([\s\S]*)$/.exec(text);
     if (!match) return null;
