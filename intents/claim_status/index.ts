@@ -3,6 +3,7 @@ import type { IntentDefinition, IntentFactory } from '../../src/core/intent.ts';
 import { adminCommands, memberStatus } from '../../src/claims/commands.ts';
 import { readExamples } from '../../src/core/examples.ts';
 import { claimsServices } from '../../src/claims/services.ts';
+import { CLAIM_NO_RE } from '../../src/claims/store.ts';
 
 const factory: IntentFactory = async (deps): Promise<IntentDefinition> => {
   const s = claimsServices(deps);
@@ -10,6 +11,8 @@ const factory: IntentFactory = async (deps): Promise<IntentDefinition> => {
     id: 'claim_status',
     examples: await readExamples(import.meta.url),
     commands: adminCommands(deps, s),
+    // A claim number in a message is always a status question.
+    matches: (ctx) => CLAIM_NO_RE.test(ctx.text),
     handle: (ctx) => memberStatus(ctx, s),
   };
 };

@@ -19,6 +19,8 @@ const factory: IntentFactory = async (deps): Promise<IntentDefinition> => {
         run: (ctx, args) => startSupplement(ctx, s, args),
       },
     ],
+    // Files sent in a private chat outside any form belong to a claim waiting for more documents.
+    matches: (ctx) => ctx.msg.chatType === 'private' && ctx.msg.attachments.length > 0 && !ctx.text,
     async handle(ctx) {
       const active = ctx.session.dialog;
       if (active?.intent === FORM_INTENT) return { replies: [{ text: P.alreadyFilling }, ...s.form.reprompt(ctx, active).slice(1)] };
