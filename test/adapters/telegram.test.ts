@@ -231,6 +231,25 @@ describe('telegram channel, long polling', () => {
     expect(h.tg.sent.filter((s) => s.chatId === '2003').map((s) => s.text?.length ?? 'file')).toEqual([5, 'file', 4096, 904]);
   });
 
+  it('shows its state on /api/status', async () => {
+    const status = (await (await fetch(`${h.app.url}/api/status`)).json()) as Record<string, Record<string, unknown>>;
+    expect(status.telegram).toMatchObject({ state: 'running', mode: 'polling', username: h.tg.bot.username });
+  });
+
+  it('waits out flood control (429 retry_after) and still delivers', async () => {
+    h.tg.failNext('sendMessage', 429, 'Too Many Requests: retry after 1', 1);
+    const t0 = Date.now();
+    expect(await h.say(1020, '菜单')).toEqual([HELP_TEXT.menu]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(900);
+  });
+
+  it('recovers when polling fails (409 conflict) by relaunching after a backoff', async () => {
+    h.tg.failNext('getUpdates', 409, 'Conflict: terminated by other getUpdates request');
+    await expect.poll(() => h.channel.status().restarts, { timeout: 8000, interval: 50 }).toBe(1);
+    await h.channel.ready();
+    expect(await h.say(1021, '菜单')).toEqual([HELP_TEXT.menu]);
+  }, 15_000);
+
   it('paces notifications to one group at least 3 s apart', async () => {
     await h.engine.outbox.notify({ platform: 'telegram', chatId: '-100600', chatType: 'group' }, [{ text: '通知一' }]);
     await h.engine.outbox.notify({ platform: 'telegram', chatId: '-100600', chatType: 'group' }, [{ text: '通知二' }]);

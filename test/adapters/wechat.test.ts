@@ -1,7 +1,14 @@
 /**
  * WeChat channel on wechaty with wechaty-puppet-mock, the real engine and real Redis.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEngine } from '../../src/engine.ts';
+import { loadConfig } from '../../src/core/config.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { startChannels } from '../../src/adapters/index.ts';
+import { startRedis } from '../helpers/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP_TEXT } from '../../intents/help/prompts.ts';
 import { backoffDelay, Reconnector, SendQueue } from '../../src/adapters/wechat/backoff.ts';
@@ -174,4 +181,29 @@ describe('wechat channel with the mock puppet', () => {
     expect(h.channel.status().qrSvg).toBeUndefined();
     expect(await h.say('judy', '菜单')).toEqual([HELP_TEXT.menu]);
   }, 20_000);
+});
+
+describe('wechat through startChannels (puppet by package name)', () => {
+  it('starts the puppet named in WECHATY_PUPPET and shows the channel on /api/status', async () => {
+    const redis = await startRedis();
+    const dataDir = mkdtempSync(join(tmpdir(), 'ua-wechat-'));
+    try {
+      const config = loadConfig({
+        ...process.env, NODE_ENV: 'test', REDIS_URL: redis.url, LOG_LEVEL: 'silent', KNOWLEDGE_STATUTES_DIR: '../shared/laws',
+        PORT: '0', DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: '', WECHATY_PUPPET: 'wechaty-puppet-mock',
+      });
+      const engine = await createEngine(config, createLogger('silent'));
+      const app = await startChannels(engine);
+      try {
+        const status = (await (await fetch(`${app.url}/api/status`)).json()) as Record<string, Record<string, unknown>>;
+        expect(status.wechat).toMatchObject({ state: 'starting', restarts: 0 });
+      } finally {
+        await app.stop();
+        await engine.close();
+      }
+    } finally {
+      await redis.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
 });

@@ -16,6 +16,7 @@
  *   tg.calls                       every API call { method, params }
  *   tg.webhook                     the last setWebhook { url, secret_token } (undefined after deleteWebhook)
  *   tg.confirmedOffset             highest offset the bot has acknowledged via getUpdates
+ *   tg.failNext(method, code, description?, retryAfter?)  the next call of `method` fails like Telegram would
  *   tg.stop()
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -88,6 +89,7 @@ export class FakeTelegram {
   private readonly files = new Map<string, StoredFile>();
   private readonly chats = new Map<string, TgChatLike>();
   private pollWaiters = new Set<() => void>();
+  private failures: { method: string; code: number; description: string; retryAfter?: number }[] = [];
   private sentWaiters = new Set<() => void>();
 
   private constructor(
@@ -139,6 +141,11 @@ export class FakeTelegram {
       if (input[key] !== undefined) message[key] = input[key];
     }
     return { ...(input.update_id !== undefined ? { update_id: input.update_id } : {}), message };
+  }
+
+  /** Makes the next call of `method` fail with this error code (e.g. 409 for getUpdates, 429 for sendMessage). */
+  failNext(method: string, code: number, description = 'injected failure', retryAfter?: number): void {
+    this.failures.push({ method, code, description, retryAfter });
   }
 
   /** Stores a file the bot can fetch with getFile + download. */
@@ -205,6 +212,11 @@ export class FakeTelegram {
     const method = match[2] ?? '';
     const params = await readParams(req, url);
     this.calls.push({ method, params });
+    const failure = this.failures.findIndex((f) => f.method === method);
+    if (failure >= 0) {
+      const [f] = this.failures.splice(failure, 1);
+      return this.reply(res, f!.code, { ok: false, error_code: f!.code, description: f!.description, ...(f!.retryAfter !== undefined ? { parameters: { retry_after: f!.retryAfter } } : {}) });
+    }
 
     switch (method) {
       case 'getMe':
