@@ -103,17 +103,17 @@ export class FakeTelegram {
     const token = opts.token ?? DEFAULT_TOKEN;
     const botId = opts.bot?.id ?? Number(token.split(':')[0]);
     const bot = { id: botId, is_bot: true, first_name: opts.bot?.first_name ?? '工会小助手', username: opts.bot?.username ?? 'union_helper_bot' };
-    let fake: FakeTelegram | undefined;
+    const holder: { fake?: FakeTelegram } = {};
     const server = createServer((req, res) => {
-      fake?.handle(req, res).catch((err: unknown) => {
+      holder.fake?.handle(req, res).catch((err: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
         res.end(JSON.stringify({ ok: false, error_code: 500, description: String(err) }));
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as AddressInfo).port;
-    fake = new FakeTelegram(server, `http://127.0.0.1:${port}`, token, bot);
-    return fake;
+    holder.fake = new FakeTelegram(server, `http://127.0.0.1:${port}`, token, bot);
+    return holder.fake;
   }
 
   /** Queues an update for the bot's next getUpdates. Returns its update_id. */
