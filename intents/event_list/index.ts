@@ -15,7 +15,6 @@ const factory: IntentFactory = (deps: CoreDeps): IntentDefinition => {
 
   async function list(ctx: TurnContext): Promise<TurnResult> {
     const now = ctx.now.getTime();
-    if (ctx.msg.chatType === 'group') await store.rememberGroup({ platform: ctx.msg.platform, chatId: ctx.msg.chatId, chatType: 'group' }, now);
     const events = await openEvents(store, now);
     if (events.length === 0) return { replies: [say(P.noEvents)], memory: { listed: [] } };
     const showId = ctx.roles.has('staff') || ctx.roles.has('admin');

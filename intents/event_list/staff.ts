@@ -10,7 +10,7 @@ import { fieldSpecSchema, type EventDef } from '../../src/events/model.ts';
 import type { EventServices } from '../../src/events/service.ts';
 import { notices } from '../../src/events/texts.ts';
 import { formatIso, parseDateTime } from '../../src/events/time.ts';
-import { isQuit, isYes, parseFieldSpec, parseGroups, parseIndex } from '../../src/events/util.ts';
+import { isQuit, parseFieldSpec, parseGroups, parseIndex } from '../../src/events/util.ts';
 import { P } from './prompts.ts';
 
 export const INTENT = 'event_list';
@@ -33,7 +33,7 @@ const completeDraft = draftSchema.required({ title: true, description: true, sta
 
 const NONE = /^(无|没有|不需要|不用|-|—)$/;
 const DEFAULT = /^(默认|同开始时间|开始前)$/;
-const STEPS = ['title', 'description', 'start', 'end', 'place', 'capacity', 'deadline', 'groups', 'fields', 'confirm'] as const;
+type Step = 'title' | 'description' | 'start' | 'end' | 'place' | 'capacity' | 'deadline' | 'groups' | 'fields' | 'confirm';
 
 export function staffTools(svc: EventServices) {
   const { store, deps } = svc;
@@ -52,7 +52,7 @@ export function staffTools(svc: EventServices) {
   }
 
   // ---- wizard ----
-  async function askStep(ctx: TurnContext, step: (typeof STEPS)[number], d: Draft, before: ReturnType<typeof say>[] = []): Promise<TurnResult> {
+  async function askStep(ctx: TurnContext, step: Step, d: Draft, before: ReturnType<typeof say>[] = []): Promise<TurnResult> {
     const now = ctx.now.getTime();
     switch (step) {
       case 'title':

@@ -33,7 +33,6 @@ const factory: IntentFactory = (deps: CoreDeps): IntentDefinition => {
 
   async function start(ctx: TurnContext, query: string): Promise<TurnResult> {
     const now = ctx.now.getTime();
-    if (inGroup(ctx)) await store.rememberGroup({ platform: ctx.msg.platform, chatId: ctx.msg.chatId, chatType: 'group' }, now);
     if (!inGroup(ctx) && !query) {
       // A registration started in a group continues here, in private.
       const pending = await store.pending(ctx.member);

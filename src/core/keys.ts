@@ -17,6 +17,10 @@ export class Keys {
   dedup(platform: Platform, messageId: string): string {
     return this.k('dedup', platform, messageId);
   }
+  /** Hash of group chats the bot has been addressed in (`platform:chatId` → last seen ms). */
+  groups(): string {
+    return this.k('groups');
+  }
   rate(member: MemberKey): string {
     return this.k('rate', member);
   }

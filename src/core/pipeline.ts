@@ -49,12 +49,14 @@ export class Pipeline {
 
     const member = memberKey(msg.platform, msg.senderId);
     const rateKey = keys.rate(member);
-    const checks = await redis
+    const batch = redis
       .multi()
       .set(keys.dedup(msg.platform, msg.messageId), '1', 'EX', DEDUP_SECONDS, 'NX')
       .incr(rateKey)
-      .expire(rateKey, RATE_WINDOW_SECONDS, 'NX')
-      .exec();
+      .expire(rateKey, RATE_WINDOW_SECONDS, 'NX');
+    // Groups the bot serves, so staff can pick where to announce events.
+    if (msg.chatType === 'group') batch.hset(keys.groups(), `${msg.platform}:${msg.chatId}`, now.getTime());
+    const checks = await batch.exec();
     if (!checks || checks[0]?.[1] !== 'OK') return { replies: [], dropped: 'duplicate' };
     const count = Number(checks[1]?.[1] ?? 0);
     if (count > config.RATE_LIMIT_PER_MINUTE) {

@@ -2,7 +2,6 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Keys } from '../core/keys.ts';
-import type { Address } from '../core/message.ts';
 import {
   eventHashSchema,
   pendingSchema,
@@ -130,9 +129,6 @@ export class EventStore {
   }
   remindedKey(id: string, startAt: number) {
     return this.keys.k('ev', id, 'reminded', startAt);
-  }
-  private get groupsKey() {
-    return this.keys.k('evmeta', 'groups');
   }
   private profileKey(member: string) {
     return this.keys.k('evmeta', 'profile', member);
@@ -338,13 +334,10 @@ export class EventStore {
     return added === 1;
   }
 
-  // ---- groups the bot has seen (offered when publishing) ----
-  async rememberGroup(addr: Address, now: number): Promise<void> {
-    await this.redis.hset(this.groupsKey, `${addr.platform}:${addr.chatId}`, now);
-  }
+  // ---- groups the bot has seen (recorded by the pipeline; offered when publishing) ----
   /** Known group addresses, most recently seen first. */
   async knownGroups(limit = 10): Promise<string[]> {
-    const h = await this.redis.hgetall(this.groupsKey);
+    const h = await this.redis.hgetall(this.keys.groups());
     return Object.entries(h)
       .sort((a, b) => Number(b[1]) - Number(a[1]))
       .slice(0, limit)
