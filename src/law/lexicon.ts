@@ -78,6 +78,8 @@ export function normalizeText(text: string): string {
 }
 
 const HAS_WORD_CHAR = /[\p{Script=Han}a-z]/u;
+/** A bare number ("十二", "三千", "两个"): says nothing about the topic. */
+const NUMERAL_ONLY = /^[零一二两三四五六七八九十百千万几\d.]+[个]?$/u;
 
 /** Splits Chinese text into search terms: jieba search mode, stopwords and one-character terms dropped. */
 export class Tokenizer {
@@ -116,7 +118,7 @@ export class Tokenizer {
     const out: string[] = [];
     for (const raw of this.jieba.cutForSearch(normalizeText(text), true)) {
       const w = raw.trim();
-      if (w.length < 2 || !HAS_WORD_CHAR.test(w) || this.lexicon.stopwords.has(w)) continue;
+      if (w.length < 2 || !HAS_WORD_CHAR.test(w) || NUMERAL_ONLY.test(w) || this.lexicon.stopwords.has(w)) continue;
       out.push(w);
     }
     return out;

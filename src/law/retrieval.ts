@@ -2,6 +2,7 @@
 import type { Card, Citation } from './card.ts';
 import type { Article, StatuteLibrary } from './statutes.ts';
 import type { Tokenizer } from './lexicon.ts';
+import { questionFocus } from './query.ts';
 
 /** Okapi BM25 over weighted term frequencies (fields are folded in by weight before indexing). */
 export class Bm25 {
@@ -154,6 +155,22 @@ export interface RetrievalWeights {
   articleMinCoverage: number;
   /** Follow-up: score multiplier for the previous card's related cards. */
   relatedBoost: number;
+  /**
+   * Within a card, a citation's share also grows with how well its article matches the question:
+   * `cardDecay^position × (1 + citationMatch × articleScore/topArticleScore)`.
+   */
+  citationMatch: number;
+  /** BM25 parameters of the card index and of the article index. */
+  cardK1: number;
+  cardB: number;
+  articleK1: number;
+  articleB: number;
+  /** Character bigrams (typo-robust matching) added to every document and query at this weight; 0 = off. */
+  bigram: number;
+  /** Long questions: weight of words outside the question part (see `questionFocus`). */
+  narrative: number;
+  /** Weight of a question word that is not a labor-law term (the legal-issue words keep 1). */
+  plainWord: number;
 }
 
 export const DEFAULT_WEIGHTS: RetrievalWeights = {
@@ -174,6 +191,14 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   relatedBoost: 1.6,
   cardMinCoverage: 0.45,
   articleMinCoverage: 0,
+  citationMatch: 0,
+  narrative: 1,
+  plainWord: 1,
+  bigram: 0.4,
+  cardK1: 1.2,
+  cardB: 0.75,
+  articleK1: 1.2,
+  articleB: 0.75,
 };
 
 /** Weight of a question word that appears in no card and no article, when judging confidence. */
@@ -202,6 +227,17 @@ function addTerms(doc: Map<string, number>, terms: string[], weight: number): vo
   for (const t of terms) doc.set(t, (doc.get(t) ?? 0) + weight);
 }
 
+const HAN_RUN = /\p{Script=Han}{2,}/gu;
+/** Character bigrams of the Han runs of a text, as `~ab` terms (apart from word terms). */
+export function charBigrams(text: string): string[] {
+  const out: string[] = [];
+  for (const m of text.matchAll(HAN_RUN)) {
+    const run = m[0];
+    for (let i = 0; i + 1 < run.length; i++) out.push(`~${run.slice(i, i + 2)}`);
+  }
+  return out;
+}
+
 /** The retrieval index over cards and all statute articles. Build once; `retrieve` is synchronous and fast. */
 export class LawRetriever {
   readonly weights: RetrievalWeights;
@@ -211,6 +247,7 @@ export class LawRetriever {
   private readonly cardById: Map<string, Card>;
   private readonly cardPos: Map<Card, number>;
   private readonly articlePos: Map<Article, number>;
+  private readonly articleByKey: Map<string, number>;
 
   constructor(
     readonly cards: Card[],
@@ -220,34 +257,43 @@ export class LawRetriever {
   ) {
     this.weights = { ...DEFAULT_WEIGHTS, ...weights };
     const w = this.weights;
+    const field = (doc: Map<string, number>, text: string, weight: number) => {
+      addTerms(doc, tokenizer.tokens(text), weight);
+      if (w.bigram > 0) addTerms(doc, charBigrams(text), weight);
+    };
     this.cardById = new Map(cards.map((c) => [c.id, c]));
     this.cardPos = new Map(cards.map((c, i) => [c, i]));
     this.cardIndex = new Bm25(
       cards.map((c) => {
         const doc = new Map<string, number>();
-        addTerms(doc, tokenizer.tokens(c.title), w.cardTitle);
+        field(doc, c.title, w.cardTitle);
         for (const p of c.phrasings) {
-          addTerms(doc, tokenizer.tokens(p), w.cardPhrasing);
+          field(doc, p, w.cardPhrasing);
           // Phrasings are in members' words: index their legal terms too, as queries get them.
           for (const legal of tokenizer.legalTerms(p)) addTerms(doc, tokenizer.tokens(legal), w.cardPhrasing * w.synonym);
         }
-        for (const k of c.keywords) addTerms(doc, tokenizer.tokens(k), w.cardKeyword);
-        addTerms(doc, tokenizer.tokens(c.answer), w.cardAnswer);
+        for (const k of c.keywords) field(doc, k, w.cardKeyword);
+        field(doc, c.answer, w.cardAnswer);
         return doc;
       }),
+      w.cardK1,
+      w.cardB,
     );
     this.articles = [...library.allArticles()];
     this.articlePos = new Map(this.articles.map((a, i) => [a, i]));
+    this.articleByKey = new Map(this.articles.map((a, i) => [`${a.law}#${a.number}`, i]));
     const topics = tokenizer.lexicon.articleTopics;
     this.articleIndex = new Bm25(
       this.articles.map((a) => {
         const doc = new Map<string, number>();
-        addTerms(doc, tokenizer.tokens(a.text), w.articleText);
+        field(doc, a.text, w.articleText);
         addTerms(doc, tokenizer.tokens(a.chapter.replace(/第.+?[章节]/g, '')), w.articleChapter);
         const topic = topics.get(a.law)?.get(a.number);
-        if (topic) addTerms(doc, tokenizer.tokens(topic), w.articleTopic);
+        if (topic) field(doc, topic, w.articleTopic);
         return doc;
       }),
+      w.articleK1,
+      w.articleB,
     );
     this.shareIdf();
   }
@@ -255,6 +301,22 @@ export class LawRetriever {
   private shareIdf(): void {
     this.cardIndex.shareIdfWith([this.articleIndex]);
     this.articleIndex.shareIdfWith([this.cardIndex]);
+  }
+
+  /** Weighted query terms: synonyms expanded, narrative and everyday words weighed down. */
+  queryTerms(query: string): Map<string, number> {
+    const w = this.weights;
+    const q = this.tokenizer.queryTerms(query, w.synonym);
+    if (w.narrative !== 1) {
+      const focus = questionFocus(query);
+      if (focus) {
+        const inFocus = this.tokenizer.queryTerms(focus, w.synonym);
+        for (const [t, v] of q) if (!inFocus.has(t)) q.set(t, v * w.narrative);
+      }
+    }
+    if (w.plainWord !== 1) for (const [t, v] of q) if (!this.tokenizer.isDomainTerm(t)) q.set(t, v * w.plainWord);
+    if (w.bigram > 0) for (const b of charBigrams(query)) if (!q.has(b)) q.set(b, w.bigram);
+    return q;
   }
 
   card(id: string): Card | undefined {
@@ -265,7 +327,7 @@ export class LawRetriever {
   retrieve(query: string, opts: RetrieveOptions = {}): RetrievalResult {
     const w = this.weights;
     const limit = opts.limit ?? 5;
-    const q = this.tokenizer.queryTerms(query, w.synonym);
+    const q = this.queryTerms(query);
     const previous = opts.previousCardId ? this.cardById.get(opts.previousCardId) : undefined;
     const followUp = previous !== undefined && looksLikeFollowUp(query);
 
@@ -298,7 +360,8 @@ export class LawRetriever {
       .map(([i, score]) => ({ card: this.cards[i]!, score, coverage: inherited ? 1 : this.coverage(this.cardIndex, i, q) }));
 
     // Articles.
-    const articleHits: ArticleHit[] = [...this.articleIndex.search(q).entries()]
+    const articleScores = this.articleIndex.search(q);
+    const articleHits: ArticleHit[] = [...articleScores.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, 20)
       .map(([i, score]) => ({ article: this.articles[i]!, score, coverage: this.coverage(this.articleIndex, i, q) }));
@@ -315,12 +378,19 @@ export class LawRetriever {
     // A card or article counts in proportion to how much of the question it covers, so a strong
     // article match is not drowned by a card that only shares generic words.
     const topCard = cardHits[0]?.score ?? 0;
+    const topArticle = articleHits[0]?.score ?? 0;
+    const articleMatch = (law: string, article: number): number => {
+      const idx = this.articleByKey.get(`${law}#${article}`);
+      const s = idx === undefined ? undefined : articleScores.get(idx);
+      return s === undefined || topArticle === 0 ? 0 : s / topArticle;
+    };
     for (const hit of cardHits.slice(0, w.maxCards)) {
       if (hit.score < topCard * w.cardFloor) break;
       const weight = w.card * (hit.score / topCard) * ramp(hit.coverage, w.cardMinCoverage);
-      hit.card.citations.forEach((c, pos) => add(c.law, c.article, weight * Math.pow(w.cardDecay, pos), hit.card.id));
+      hit.card.citations.forEach((c, pos) =>
+        add(c.law, c.article, weight * Math.pow(w.cardDecay, pos) * (1 + w.citationMatch * articleMatch(c.law, c.article)), hit.card.id),
+      );
     }
-    const topArticle = articleHits[0]?.score ?? 0;
     for (const hit of articleHits) {
       if (hit.score < topArticle * w.articleFloor) break;
       add(hit.article.law, hit.article.number, w.article * (hit.score / topArticle) * ramp(hit.coverage, w.articleMinCoverage));
@@ -344,6 +414,7 @@ export class LawRetriever {
     let matchedCard = 0;
     let matchedArticle = 0;
     for (const [term, qw] of q) {
+      if (term.startsWith('~')) continue;
       const idf = this.articleIndex.idf(term);
       if (idf === 0) {
         if (qw === 1) unknown += 1;
@@ -371,6 +442,7 @@ export class LawRetriever {
     let all = 0;
     let hit = 0;
     for (const [term, qw] of q) {
+      if (term.startsWith('~')) continue;
       const idf = this.articleIndex.idf(term);
       if (idf === 0) continue;
       all += qw * idf;

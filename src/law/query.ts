@@ -1,0 +1,41 @@
+/** Reading long, rambling member questions: which part is the question, which words carry the legal issue. */
+
+/** Words after which the actual question starts ("……请问我能要赔偿吗"). */
+const FOCUS_MARKER = /(请问|想问一下|想问下|想问|问一下|问下|想咨询一下|想咨询|咨询一下|我想知道|想知道|这种情况下?|这样的话|这样子|那么|我该|我现在|现在我)/g;
+/** A clause that asks something. */
+const ASKS = /[吗么嘛呢?？]|怎么|怎样|如何|能否|是否|可否|可不可以|能不能|会不会|要不要|有没有|算不算|是不是|多少|多久|几[天个年倍]|哪|什么|合法|违法|有效|无效|对不对|合理|应该|该不该/;
+const CLAUSE_SPLIT = /[，,。.！!？?；;：:\n\s]+/;
+
+/** Clauses of a message, punctuation dropped, empty ones removed. */
+export function clauses(text: string): string[] {
+  return text.split(CLAUSE_SPLIT).map((c) => c.trim()).filter(Boolean);
+}
+
+/**
+ * The part of a message that carries the question: the text after the last "请问/这种情况下 …" marker,
+ * else the last clause that asks something, with the clause before it when it is very short ("合法吗").
+ * Returns undefined for short messages (the whole message is the question).
+ */
+export function questionFocus(text: string, minLength = 20): string | undefined {
+  const flat = text.trim();
+  if (flat.replace(/\s/g, '').length < minLength) return undefined;
+  const parts = clauses(flat);
+  let focus: string | undefined;
+  let lastMarker = -1;
+  let markerLen = 0;
+  for (const m of flat.matchAll(FOCUS_MARKER)) {
+    lastMarker = m.index;
+    markerLen = m[0].length;
+  }
+  if (lastMarker >= 0 && flat.length - (lastMarker + markerLen) >= 4) focus = flat.slice(lastMarker + markerLen);
+  if (!focus) {
+    for (let i = parts.length - 1; i >= 0; i--) {
+      if (!ASKS.test(parts[i]!)) continue;
+      focus = parts[i]!;
+      if (focus.length < 8 && i > 0) focus = `${parts[i - 1]}，${focus}`;
+      break;
+    }
+  }
+  if (!focus || focus.length >= flat.length * 0.9) return undefined;
+  return focus;
+}
