@@ -37,7 +37,7 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
   }
   if (config.WECHATY_PUPPET) {
     const { startWechat } = await import('./wechat/index.ts');
-    channels.push(await startWechat(engine));
+    channels.push(await startWechat(engine, { sendIntervalMs: config.WECHATY_SEND_INTERVAL_MS, outboxIntervalMs: config.WECHATY_OUTBOX_INTERVAL_MS }));
   }
 
   await http.listen({ host: config.HOST, port: config.PORT });

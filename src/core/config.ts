@@ -53,6 +53,10 @@ export const envSchema = z.object({
 
   WECHATY_PUPPET: z.string().optional(),
   WECHATY_PUPPET_SERVICE_TOKEN: z.string().optional(),
+  /** Minimum gap between two WeChat sends of this process; WeChat bans accounts that send fast. */
+  WECHATY_SEND_INTERVAL_MS: int(200, 60000).default(1000),
+  /** Minimum gap between two WeChat notifications (outbox items). */
+  WECHATY_OUTBOX_INTERVAL_MS: int(200, 60000).default(1500),
 
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),

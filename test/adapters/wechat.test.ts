@@ -11,7 +11,7 @@ import { startChannels } from '../../src/adapters/index.ts';
 import { startRedis } from '../helpers/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP_TEXT } from '../../intents/help/prompts.ts';
-import { backoffDelay, Reconnector, SendQueue } from '../../src/adapters/wechat/backoff.ts';
+import { backoffDelay, Reconnector, SendQueue } from '../../src/adapters/backoff.ts';
 import { parseQuote, stripMentions } from '../../src/adapters/wechat/map.ts';
 import { WECHAT_TEXT } from '../../src/adapters/wechat/index.ts';
 import { BOT_NAME, startWechatHarness, type WechatHarness } from '../helpers/wechat-harness.ts';

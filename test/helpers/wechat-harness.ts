@@ -24,7 +24,7 @@ import { createEngine, type Engine } from '../../src/engine.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { startWechat, type WechatChannel } from '../../src/adapters/wechat/index.ts';
-import type { BackoffOptions } from '../../src/adapters/wechat/backoff.ts';
+import type { BackoffOptions } from '../../src/adapters/backoff.ts';
 import { startRedis } from './redis.ts';
 
 export const BOT_NAME = '工会小助手';

@@ -10,7 +10,7 @@ import type { Channel } from '../channel.ts';
 import { renderText, type Address, type InboundAttachment, type Reply } from '../../core/message.ts';
 import { OutboxSender } from '../../core/outbox.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
-import { ChatPacer, Reconnector, sleepMs, type BackoffOptions } from '../wechat/backoff.ts';
+import { ChatPacer, Reconnector, sleepMs, type BackoffOptions } from '../backoff.ts';
 import { botInfoSchema, fileSchema, updateSchema, type BotInfo } from './schema.ts';
 import { choiceKeyboard, mapUpdate, splitText, type FileRef } from './map.ts';
 

@@ -14,7 +14,7 @@ import type { Channel } from '../channel.ts';
 import { renderText, type Address, type InboundAttachment, type InboundMessage, type Reply } from '../../core/message.ts';
 import { OutboxSender } from '../../core/outbox.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
-import { Reconnector, SendQueue, sleepMs, type BackoffOptions } from './backoff.ts';
+import { Reconnector, SendQueue, sleepMs, type BackoffOptions } from '../backoff.ts';
 import { parseQuote, stripMentions } from './map.ts';
 import { qrImageUrl, qrSvg, qrTerminal } from './qr.ts';
 
