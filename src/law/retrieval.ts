@@ -179,14 +179,14 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   cardKeyword: 1.5,
   cardAnswer: 0.3,
   articleText: 1,
-  articleTopic: 2,
+  articleTopic: 3,
   articleChapter: 0.3,
   synonym: 0.8,
   card: 1,
-  cardDecay: 0.8,
+  cardDecay: 0.7,
   cardFloor: 0.5,
   maxCards: 3,
-  article: 0.7,
+  article: 1,
   articleFloor: 0.3,
   relatedBoost: 1.6,
   cardMinCoverage: 0.45,
@@ -315,7 +315,11 @@ export class LawRetriever {
       }
     }
     if (w.plainWord !== 1) for (const [t, v] of q) if (!this.tokenizer.isDomainTerm(t)) q.set(t, v * w.plainWord);
-    if (w.bigram > 0) for (const b of charBigrams(query)) if (!q.has(b)) q.set(b, w.bigram);
+    if (w.bigram > 0) {
+      // Bigrams found in a large share of the articles (劳动, 单位 …) add time, not evidence.
+      const maxDf = this.articleIndex.size * 0.1;
+      for (const b of charBigrams(query)) if (!q.has(b) && this.articleIndex.df(b) <= maxDf) q.set(b, w.bigram);
+    }
     return q;
   }
 
