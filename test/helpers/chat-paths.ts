@@ -141,7 +141,7 @@ export async function startTelegramChannel(env: Record<string, string>): Promise
   const h = await startTelegramHarness({ env });
   const toReplies = (sent: SentMessage[]): Reply[] =>
     sent.map((s) =>
-      s.document ? { text: s.caption, file: { name: s.document.filename, mimeType: s.document.mimeType, data: s.document.data } } : { text: s.text ?? s.caption },
+      s.method === 'sendDocument' && s.document ? { text: s.caption, file: { name: s.document.filename, mimeType: s.document.mimeType, data: s.document.data } } : { text: s.text ?? s.caption },
     );
   const chatOf = (who: string, group?: string) =>
     group ? { id: telegramGroupId(group), type: 'supergroup' as const, title: group } : { id: telegramUserId(who), type: 'private' as const };
