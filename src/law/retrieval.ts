@@ -167,6 +167,10 @@ export interface RetrievalWeights {
   articleB: number;
   /** Character bigrams (typo-robust matching) added to every document and query at this weight; 0 = off. */
   bigram: number;
+  /** Index bigrams of article texts too (else only of cards). */
+  articleBigrams: boolean;
+  /** Bigrams in more than this share of the articles are not searched. */
+  bigramMaxDf: number;
   /** Long questions: weight of words outside the question part (see `questionFocus`). */
   narrative: number;
   /** Weight of a question word that is not a labor-law term (the legal-issue words keep 1). */
@@ -189,12 +193,14 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   article: 1,
   articleFloor: 0.3,
   relatedBoost: 1.6,
-  cardMinCoverage: 0.45,
+  cardMinCoverage: 0.25,
   articleMinCoverage: 0,
   citationMatch: 0,
   narrative: 1,
   plainWord: 1,
   bigram: 0.4,
+  articleBigrams: true,
+  bigramMaxDf: 0.1,
   cardK1: 1.2,
   cardB: 0.75,
   articleK1: 1.2,
@@ -227,6 +233,22 @@ function addTerms(doc: Map<string, number>, terms: string[], weight: number): vo
   for (const t of terms) doc.set(t, (doc.get(t) ?? 0) + weight);
 }
 
+/** The k highest positive scores, best first (one pass; cheaper than sorting every scored document). */
+export function topK(scores: Map<number, number>, k: number): Array<[number, number]> {
+  const top: Array<[number, number]> = [];
+  for (const [doc, s] of scores) {
+    if (s <= 0 || (top.length === k && s <= top[k - 1]![1])) continue;
+    let i = top.length === k ? k - 1 : top.length;
+    while (i > 0 && top[i - 1]![1] < s) {
+      if (i < k) top[i] = top[i - 1]!;
+      i--;
+    }
+    top[i] = [doc, s];
+    if (top.length > k) top.length = k;
+  }
+  return top;
+}
+
 const HAN_RUN = /\p{Script=Han}{2,}/gu;
 /** Character bigrams of the Han runs of a text, as `~ab` terms (apart from word terms). */
 export function charBigrams(text: string): string[] {
@@ -257,10 +279,11 @@ export class LawRetriever {
   ) {
     this.weights = { ...DEFAULT_WEIGHTS, ...weights };
     const w = this.weights;
-    const field = (doc: Map<string, number>, text: string, weight: number) => {
+    const field = (doc: Map<string, number>, text: string, weight: number, bigrams = w.bigram > 0) => {
       addTerms(doc, tokenizer.tokens(text), weight);
-      if (w.bigram > 0) addTerms(doc, charBigrams(text), weight);
+      if (bigrams) addTerms(doc, charBigrams(text), weight);
     };
+    const articleBigrams = w.bigram > 0 && w.articleBigrams;
     this.cardById = new Map(cards.map((c) => [c.id, c]));
     this.cardPos = new Map(cards.map((c, i) => [c, i]));
     this.cardIndex = new Bm25(
@@ -286,10 +309,10 @@ export class LawRetriever {
     this.articleIndex = new Bm25(
       this.articles.map((a) => {
         const doc = new Map<string, number>();
-        field(doc, a.text, w.articleText);
+        field(doc, a.text, w.articleText, articleBigrams);
         addTerms(doc, tokenizer.tokens(a.chapter.replace(/第.+?[章节]/g, '')), w.articleChapter);
         const topic = topics.get(a.law)?.get(a.number);
-        if (topic) field(doc, topic, w.articleTopic);
+        if (topic) field(doc, topic, w.articleTopic, articleBigrams);
         return doc;
       }),
       w.articleK1,
@@ -317,8 +340,8 @@ export class LawRetriever {
     if (w.plainWord !== 1) for (const [t, v] of q) if (!this.tokenizer.isDomainTerm(t)) q.set(t, v * w.plainWord);
     if (w.bigram > 0) {
       // Bigrams found in a large share of the articles (劳动, 单位 …) add time, not evidence.
-      const maxDf = this.articleIndex.size * 0.1;
-      for (const b of charBigrams(query)) if (!q.has(b) && this.articleIndex.df(b) <= maxDf) q.set(b, w.bigram);
+      const [index, maxDf] = w.articleBigrams ? [this.articleIndex, this.articleIndex.size * w.bigramMaxDf] : [this.cardIndex, this.cardIndex.size * 0.25];
+      for (const b of charBigrams(query)) if (!q.has(b) && index.df(b) <= maxDf) q.set(b, w.bigram);
     }
     return q;
   }
@@ -357,18 +380,11 @@ export class LawRetriever {
       });
       if (pIdx >= 0 && !cardScores.has(pIdx)) cardScores.set(pIdx, top * 0.25);
     }
-    const cardHits: CardHit[] = [...cardScores.entries()]
-      .filter(([, s]) => s > 0)
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 10)
-      .map(([i, score]) => ({ card: this.cards[i]!, score, coverage: inherited ? 1 : this.coverage(this.cardIndex, i, q) }));
+    const cardHits: CardHit[] = topK(cardScores, 10).map(([i, score]) => ({ card: this.cards[i]!, score, coverage: inherited ? 1 : this.coverage(this.cardIndex, i, q) }));
 
     // Articles.
     const articleScores = this.articleIndex.search(q);
-    const articleHits: ArticleHit[] = [...articleScores.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .slice(0, 20)
-      .map(([i, score]) => ({ article: this.articles[i]!, score, coverage: this.coverage(this.articleIndex, i, q) }));
+    const articleHits: ArticleHit[] = topK(articleScores, 20).map(([i, score]) => ({ article: this.articles[i]!, score, coverage: this.coverage(this.articleIndex, i, q) }));
 
     // Fusion.
     const fused = new Map<string, RankedCitation>();
