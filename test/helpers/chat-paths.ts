@@ -4,6 +4,7 @@
  * (`playEvents`, steps as in test/events/harness.ts) run unchanged on the web API, Telegram and WeChat.
  *
  *   const ch = await startWebChannel(env) | startTelegramChannel(env) | startWechatChannel(env, { privileged })
+ *   webClient(url)          the same paths against any running bot's web API (e.g. startBotProcess)
  *   ch.dm(who)              the member `who` in their private chat with the bot
  *   ch.group(who, group)    `who` writing in a group chat (no @mention; pass { mention: true } for one)
  *   ch.identity(who)        "platform:userId" for BOT_ADMINS / BOT_STAFF (known before start: see below)
@@ -71,26 +72,21 @@ async function poll<T>(what: string, timeoutMs: number, fn: () => Promise<T | un
 
 type WireReply = { text?: string; choices?: string[]; file?: { name: string; mimeType: string; url: string } };
 
-/** The web chat API of the real engine (startChannels), on a fresh redis-server. */
-export async function startWebChannel(env: Record<string, string>): Promise<TestChannel & { url: string; app: RunningApp }> {
-  const te = await startTestEngine(env);
-  const app = await startChannels(te.engine).catch(async (err: unknown) => {
-    await te.stop();
-    throw err;
-  });
+/** A client of the web chat API at `url` (any running bot: an in-process engine or the real process). */
+export function webClient(url: string): Omit<TestChannel, 'engine' | 'stop'> {
   const inbox = new Map<string, WireReply[]>();
   const toReplies = async (wire: WireReply[]): Promise<Reply[]> =>
     Promise.all(
       wire.map(async (r) => {
         if (!r.file) return { text: r.text, choices: r.choices };
-        const res = await fetch(`${app.url}${r.file.url}`);
+        const res = await fetch(`${url}${r.file.url}`);
         expect(res.status, `download ${r.file.url}`).toBe(200);
         const data = Buffer.from(await res.arrayBuffer());
         return { text: r.text, choices: r.choices, file: { name: r.file.name, mimeType: r.file.mimeType, data } };
       }),
     );
   const post = async (body: Record<string, unknown>, files: InboundAttachment[] = []): Promise<Reply[]> => {
-    const res = await fetch(`${app.url}/api/web/messages`, {
+    const res = await fetch(`${url}/api/web/messages`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({
@@ -105,7 +101,7 @@ export async function startWebChannel(env: Record<string, string>): Promise<Test
   /** Drains the web inbox of a chat into a local buffer, then searches it. */
   const fromInbox = (chatId: string, match: string | RegExp, timeoutMs: number) =>
     poll(`web notification to ${chatId} matching ${String(match)}`, timeoutMs, async () => {
-      const res = await fetch(`${app.url}/api/web/messages?chatId=${encodeURIComponent(chatId)}`);
+      const res = await fetch(`${url}/api/web/messages?chatId=${encodeURIComponent(chatId)}`);
       const got = ((await res.json()) as { replies: WireReply[] }).replies;
       const buf = [...(inbox.get(chatId) ?? []), ...got];
       inbox.set(chatId, buf);
@@ -116,9 +112,6 @@ export async function startWebChannel(env: Record<string, string>): Promise<Test
     });
   return {
     platform: 'web',
-    engine: te.engine,
-    url: app.url,
-    app,
     dm: (who) => ({ say: (text, files) => post({ userId: who, displayName: who, chatType: 'private', text }, files) }),
     group: (who, group, o = {}) => ({
       say: (text, files) => post({ userId: who, displayName: who, chatId: group, chatType: 'group', text, mentionsBot: o.mention ?? false }, files),
@@ -127,6 +120,21 @@ export async function startWebChannel(env: Record<string, string>): Promise<Test
     groupAddress: (group) => `web:${group}`,
     notification: (who, match, timeoutMs = 5000) => fromInbox(who, match, timeoutMs),
     groupNotification: (group, match, timeoutMs = 5000) => fromInbox(group, match, timeoutMs),
+  };
+}
+
+/** The web chat API of the real engine (startChannels), on a fresh redis-server. */
+export async function startWebChannel(env: Record<string, string>): Promise<TestChannel & { url: string; app: RunningApp }> {
+  const te = await startTestEngine(env);
+  const app = await startChannels(te.engine).catch(async (err: unknown) => {
+    await te.stop();
+    throw err;
+  });
+  return {
+    ...webClient(app.url),
+    engine: te.engine,
+    url: app.url,
+    app,
     async stop() {
       await app.stop();
       await te.stop();
