@@ -32,15 +32,20 @@ import type { SentMessage } from './fake-telegram.ts';
 import { startTelegramHarness, type TelegramHarness } from './telegram-harness.ts';
 import { startWechatHarness, type SentWechat, type WechatHarness } from './wechat-harness.ts';
 
-export interface TestChannel {
+/** Ways of talking to one running bot on one platform. */
+export interface ChatPaths {
   platform: Platform;
-  engine: Engine;
   dm(who: string): ChatPath;
   group(who: string, group: string, opts?: { mention?: boolean }): ChatPath;
   identity(who: string): string;
   groupAddress(group: string): string;
   notification(who: string, match: string | RegExp, timeoutMs?: number): Promise<string>;
   groupNotification(group: string, match: string | RegExp, timeoutMs?: number): Promise<string>;
+}
+
+/** ChatPaths plus the harness they run on. */
+export interface TestChannel extends ChatPaths {
+  engine: Engine;
   stop(): Promise<void>;
 }
 
@@ -73,7 +78,7 @@ async function poll<T>(what: string, timeoutMs: number, fn: () => Promise<T | un
 type WireReply = { text?: string; choices?: string[]; file?: { name: string; mimeType: string; url: string } };
 
 /** A client of the web chat API at `url` (any running bot: an in-process engine or the real process). */
-export function webClient(url: string): Omit<TestChannel, 'engine' | 'stop'> {
+export function webClient(url: string): ChatPaths {
   const inbox = new Map<string, WireReply[]>();
   const toReplies = async (wire: WireReply[]): Promise<Reply[]> =>
     Promise.all(
@@ -247,7 +252,7 @@ export async function startWechatChannel(env: Record<string, string>, opts: { pr
  * Plays event transcript steps (test/events/harness.ts) through a channel: `who` is the member's name on
  * that channel, `in: { group }` a group chat (no @mention). `intent` hints are ignored: the real classifier routes.
  */
-export async function playEvents(ch: TestChannel, steps: EventStep[]): Promise<Reply[][]> {
+export async function playEvents(ch: ChatPaths, steps: EventStep[]): Promise<Reply[][]> {
   const log: string[] = [];
   const out: Reply[][] = [];
   for (const step of steps) {
