@@ -6,11 +6,15 @@ import { questionFocus } from './query.ts';
 
 /** Okapi BM25 over weighted term frequencies (fields are folded in by weight before indexing). */
 export class Bm25 {
-  private readonly postings = new Map<string, Array<[number, number]>>();
+  /** Per term: documents and their precomputed BM25 term-frequency parts `tf·(k1+1) / (tf + k1·(1−b+b·len/avg))`. */
+  private readonly postings = new Map<string, { docs: Int32Array; parts: Float64Array }>();
   private readonly docTerms: Array<Set<string>>;
   private readonly docLen: Float64Array;
   private readonly avgLen: number;
   private readonly idfCache = new Map<string, number>();
+  /** Scratch buffers reused by `search` (retrieval is synchronous). */
+  private readonly acc: Float64Array;
+  private readonly seen: Uint8Array;
 
   constructor(
     docs: Array<Map<string, number>>,
@@ -18,20 +22,32 @@ export class Bm25 {
     private readonly b = 0.75,
   ) {
     this.docLen = new Float64Array(docs.length);
+    this.acc = new Float64Array(docs.length);
+    this.seen = new Uint8Array(docs.length);
     this.docTerms = docs.map((d) => new Set(d.keys()));
+    const lists = new Map<string, Array<[number, number]>>();
     let total = 0;
     docs.forEach((doc, i) => {
       let len = 0;
       for (const [term, tf] of doc) {
         len += tf;
-        let list = this.postings.get(term);
-        if (!list) this.postings.set(term, (list = []));
+        let list = lists.get(term);
+        if (!list) lists.set(term, (list = []));
         list.push([i, tf]);
       }
       this.docLen[i] = len;
       total += len;
     });
     this.avgLen = docs.length ? total / docs.length || 1 : 1;
+    for (const [term, list] of lists) {
+      const docsArr = new Int32Array(list.length);
+      const parts = new Float64Array(list.length);
+      list.forEach(([doc, tf], j) => {
+        docsArr[j] = doc;
+        parts[j] = (tf * (this.k1 + 1)) / (tf + this.k1 * (1 - this.b + (this.b * this.docLen[doc]!) / this.avgLen));
+      });
+      this.postings.set(term, { docs: docsArr, parts });
+    }
   }
 
   get size(): number {
@@ -40,7 +56,7 @@ export class Bm25 {
 
   /** Number of documents containing a term. */
   df(term: string): number {
-    return this.postings.get(term)?.length ?? 0;
+    return this.postings.get(term)?.docs.length ?? 0;
   }
 
   /**
@@ -75,15 +91,27 @@ export class Bm25 {
 
   /** Scores of every document sharing a term with the query. */
   search(query: Map<string, number>): Map<number, number> {
-    const scores = new Map<number, number>();
+    const { acc, seen } = this;
+    const touched: number[] = [];
     for (const [term, qw] of query) {
       const list = this.postings.get(term);
       if (!list) continue;
-      const idf = this.idf(term);
-      for (const [doc, tf] of list) {
-        const norm = tf + this.k1 * (1 - this.b + (this.b * this.docLen[doc]!) / this.avgLen);
-        scores.set(doc, (scores.get(doc) ?? 0) + qw * idf * ((tf * (this.k1 + 1)) / norm));
+      const f = qw * this.idf(term);
+      const { docs, parts } = list;
+      for (let j = 0; j < docs.length; j++) {
+        const doc = docs[j]!;
+        if (!seen[doc]) {
+          seen[doc] = 1;
+          touched.push(doc);
+        }
+        acc[doc]! += f * parts[j]!;
       }
+    }
+    const scores = new Map<number, number>();
+    for (const doc of touched) {
+      scores.set(doc, acc[doc]!);
+      acc[doc] = 0;
+      seen[doc] = 0;
     }
     return scores;
   }
@@ -195,7 +223,7 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   relatedBoost: 1.6,
   cardMinCoverage: 0.25,
   articleMinCoverage: 0,
-  citationMatch: 0,
+  citationMatch: 0.5,
   narrative: 1,
   plainWord: 1,
   bigram: 0.4,

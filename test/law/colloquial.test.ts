@@ -19,7 +19,7 @@ describe('colloquial held-out set', () => {
     for (const it of items) for (const g of it.gold) expect(kb.library.has(g.law, g.article), `${it.id} ${g.law}#${g.article}`).toBe(true);
   });
 
-  it('stays above the measured floor (hit@1 ≥ 0.65, hit@3 ≥ 0.85)', () => {
+  it('stays above the measured floor (measured 0.909/1.000 with 120 cards; floor hit@1 ≥ 0.80, hit@3 ≥ 0.90)', () => {
     let hit1 = 0;
     let hit3 = 0;
     for (const it of items) {
@@ -28,8 +28,8 @@ describe('colloquial held-out set', () => {
       if (gold.has(got[0] ?? '')) hit1++;
       if (got.slice(0, 3).some((g) => gold.has(g))) hit3++;
     }
-    expect(hit1 / items.length).toBeGreaterThanOrEqual(0.65);
-    expect(hit3 / items.length).toBeGreaterThanOrEqual(0.85);
+    expect(hit1 / items.length).toBeGreaterThanOrEqual(0.8);
+    expect(hit3 / items.length).toBeGreaterThanOrEqual(0.9);
   });
 
   it('answers long questions within the latency budget (p99 < 10 ms)', () => {
