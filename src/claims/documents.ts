@@ -1,11 +1,13 @@
 /**
- * Claim documents on disk, named by the SHA-256 of their content (identical uploads are stored once).
+ * Claim documents on disk, named by the SHA-256 of their content (identical uploads are stored once)
+ * and encrypted with AES-256-GCM (ID cards and bank cards are sensitive personal information).
  * Only JPEG, PNG and PDF up to 10 MB, recognized by their first bytes; files are never sent to groups.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { z } from 'zod';
+import type { FieldCipher } from '../core/crypto.ts';
 import type { InboundAttachment } from '../core/message.ts';
 import { MAX_DOCUMENT_BYTES, sniffDocumentType, type DocumentMime } from './validators.ts';
 
@@ -27,7 +29,10 @@ export function documentsDir(config: { DOCUMENTS_DIR?: string | undefined; DATA_
 }
 
 export class DocumentStore {
-  constructor(readonly dir: string) {}
+  constructor(
+    readonly dir: string,
+    private readonly cipher: FieldCipher,
+  ) {}
 
   private pathFor(sha256: string): string {
     return path.join(this.dir, sha256.slice(0, 2), sha256);
@@ -41,13 +46,13 @@ export class DocumentStore {
     if (!mimeType) return { ok: false, error: 'doc_type' };
     const sha256 = createHash('sha256').update(att.data).digest('hex');
     const target = this.pathFor(sha256);
-    const exists = await stat(target).then((s) => s.size === att.data.length, () => false);
+    const exists = await stat(target).then((s) => s.size > 0, () => false);
     if (!exists) {
       await mkdir(path.dirname(target), { recursive: true });
       const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
       const fh = await open(tmp, 'w', 0o600);
       try {
-        await fh.writeFile(att.data);
+        await fh.writeFile(this.cipher.encryptBytes(att.data, `document:${sha256}`));
         await fh.sync();
       } finally {
         await fh.close();
@@ -64,7 +69,7 @@ export class DocumentStore {
 
   /** Reads a stored file back and verifies its hash (a changed file on disk is an error, not data). */
   async read(file: StoredFile): Promise<Buffer> {
-    const data = await readFile(this.pathFor(file.sha256));
+    const data = this.cipher.decryptBytes(await readFile(this.pathFor(file.sha256)), `document:${file.sha256}`);
     const actual = createHash('sha256').update(data).digest('hex');
     if (actual !== file.sha256) throw new Error(`document ${file.sha256} is corrupt on disk`);
     return data;

@@ -22,7 +22,7 @@ export function claimsServices(deps: CoreDeps): ClaimsServices {
   if (hit) return hit;
   const plans = loadPlans(plansPath(deps.config.KNOWLEDGE_DIR));
   const cipher = new FieldCipher(loadEncryptionKey(deps.config, deps.logger));
-  const documents = new DocumentStore(documentsDir(deps.config));
+  const documents = new DocumentStore(documentsDir(deps.config), cipher);
   const store = new ClaimStore(deps.redis, deps.keys, cipher, deps.audit, { find: (id) => findPlan(plans, id) });
   const form = new ClaimForm({ plans, cipher, documents, store, resumeHours: deps.config.FORM_RESUME_HOURS, logger: deps.logger });
   const services = { plans, cipher, documents, store, form };

@@ -69,6 +69,27 @@ export class FieldCipher {
     }
   }
 
+  /** Encrypts a file's bytes: iv (12) | tag (16) | ciphertext, bound to `purpose`. */
+  encryptBytes(plain: Buffer, purpose: string): Buffer {
+    const iv = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, iv);
+    cipher.setAAD(Buffer.from(purpose, 'utf8'));
+    const ct = Buffer.concat([cipher.update(plain), cipher.final()]);
+    return Buffer.concat([iv, cipher.getAuthTag(), ct]);
+  }
+
+  decryptBytes(sealed: Buffer, purpose: string): Buffer {
+    if (sealed.length < 28) throw new DecryptionError(`encrypted file too short (${purpose})`);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.subarray(0, 12));
+      decipher.setAAD(Buffer.from(purpose, 'utf8'));
+      decipher.setAuthTag(sealed.subarray(12, 28));
+      return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
+    } catch {
+      throw new DecryptionError(`cannot decrypt ${purpose}: wrong key or tampered data`);
+    }
+  }
+
   /** A keyed, non-reversible fingerprint (e.g. to index claims by ID number without storing it in clear). */
   fingerprint(value: string, purpose: string): string {
     return createHmac('sha256', this.key).update(`${purpose}\u0000${value}`).digest('hex').slice(0, 32);

@@ -1,3 +1,5 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { claimsServices } from '../../src/claims/services.ts';
 import { startRedis } from '../helpers/redis.ts';
@@ -270,5 +272,20 @@ describe('submission', () => {
     expect(raw).toContain('"status":"pending"');
     for (const secret of ['13812345678', CARD, '急性阑尾炎']) expect(raw).not.toContain(secret);
     expect(raw).not.toContain(claim ? claimsServices(h.deps).store.decrypt(claim).idNumber : 'x');
+  });
+
+  it('documents are encrypted on disk and a changed file is refused', async () => {
+    const { documents } = claimsServices(h.deps);
+    const attachment = jpg('身份证.jpg');
+    const photo = attachment.data;
+    const saved = await documents.save(attachment);
+    if (!saved.ok) throw new Error(saved.error);
+    const onDisk = await readFile(join(documents.dir, saved.file.sha256.slice(0, 2), saved.file.sha256));
+    expect(onDisk.subarray(0, 3).equals(photo.subarray(0, 3))).toBe(false);
+    expect(onDisk.includes(photo.subarray(4, 36))).toBe(false);
+    expect((await documents.read(saved.file)).equals(photo)).toBe(true);
+    onDisk[onDisk.length - 1] ^= 0xff;
+    await writeFile(join(documents.dir, saved.file.sha256.slice(0, 2), saved.file.sha256), onDisk);
+    await expect(documents.read(saved.file)).rejects.toThrow(/tampered|corrupt/);
   });
 });
