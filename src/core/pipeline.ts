@@ -22,6 +22,12 @@ export interface PipelineOutcome {
 
 const DEDUP_SECONDS = 24 * 3600;
 const RATE_WINDOW_SECONDS = 60;
+/**
+ * A short group message ("是", "2", "M") from someone the bot asked a question in that group within this
+ * window answers it without an @mention (e.g. the waitlist offer after a bare "报名 运动会").
+ */
+const GROUP_ANSWER_WINDOW_MS = 10 * 60_000;
+const GROUP_ANSWER_MAX_CHARS = 10;
 
 export class Pipeline {
   private readonly lock: ConversationLock;
@@ -40,12 +46,20 @@ export class Pipeline {
     return msg.mentionsBot || msg.repliesToBot || startsWithBotName(text, this.deps.config.BOT_NAMES) || this.router.isGroupTrigger(text);
   }
 
+  /** Whether an unaddressed group message is a short answer to the question the bot just asked its sender there. */
+  private async answersPendingQuestion(msg: InboundMessage, now: number): Promise<boolean> {
+    const text = msg.text.trim();
+    if (msg.chatType !== 'group' || !text || /[?？]/.test(text) || Array.from(text).length > GROUP_ANSWER_MAX_CHARS) return false;
+    const { session } = parseSession(await this.deps.redis.get(this.deps.keys.session(msg.platform, msg.chatId, msg.senderId)), now);
+    return session.dialog !== null && session.dialog.expiresAt > now && now - session.updatedAt <= GROUP_ANSWER_WINDOW_MS;
+  }
+
   async handle(msg: InboundMessage): Promise<PipelineOutcome> {
     const { config, redis, keys, logger } = this.deps;
     const now = this.deps.now();
     if (msg.fromSelf) return { replies: [], dropped: 'own' };
     if (now.getTime() - msg.sentAt > config.STALE_MESSAGE_SECONDS * 1000) return { replies: [], dropped: 'stale' };
-    if (!this.isAddressed(msg)) return { replies: [], dropped: 'not-addressed' };
+    if (!this.isAddressed(msg) && !(await this.answersPendingQuestion(msg, now.getTime()))) return { replies: [], dropped: 'not-addressed' };
 
     const member = memberKey(msg.platform, msg.senderId);
     const rateKey = keys.rate(member);

@@ -88,6 +88,17 @@ describe('pipeline', () => {
     expect((await p.handle(inbound({ ...group, text: '那怎么办', repliesToBot: true }))).replies).toHaveLength(1);
   });
 
+  it('in a group, a short answer to the question the bot just asked that member needs no @mention', async () => {
+    const p = makePipeline();
+    const g = { chatType: 'group' as const, chatId: 'g9' };
+    expect((await p.handle(inbound({ ...g, senderId: 'q1', text: '申请', mentionsBot: true }))).replies[0]?.text).toBe('请输入姓名');
+    // Others' messages, and the asker's longer chatter or questions, stay unanswered.
+    expect((await p.handle(inbound({ ...g, senderId: 'q2', text: '张三' }))).dropped).toBe('not-addressed');
+    expect((await p.handle(inbound({ ...g, senderId: 'q1', text: '今天食堂的饺子真不错，大家快去' }))).dropped).toBe('not-addressed');
+    expect((await p.handle(inbound({ ...g, senderId: 'q1', text: '是吗？' }))).dropped).toBe('not-addressed');
+    expect((await p.handle(inbound({ ...g, senderId: 'q1', text: '张三' }))).replies[0]?.text).toBe('收到 张三');
+  });
+
   it('never starts a personal-data form in a group', async () => {
     const p = makePipeline();
     const privateOnlyForm = { ...form, privateOnly: true };

@@ -89,7 +89,7 @@ for (const channel of CHANNELS) {
         { who: 'carol', say: '13700002222', expect: '工作单位' },
         { who: 'carol', say: '三厂', expect: '衣服尺码' },
         { who: 'carol', say: 'S', expect: '记住' },
-        { who: 'carol', say: '否', expect: '请确认' },
+        { who: 'carol', say: '是', expect: ['已保存', '请确认'] },
         { who: 'carol', say: '确认', expect: ['名额已满', '加入候补'] },
         { who: 'carol', say: '是', expect: ['已加入「职工运动会」的候补', '第 1 位'] },
 
@@ -105,7 +105,13 @@ for (const channel of CHANNELS) {
         ...publish(ch, { title: '篮球友谊赛', capacity: 1, groups: '无', fields: '默认', id: 2 }),
         { who: 'alice', say: '报名 篮球', in: G, expect: '✅ 张*丰 已报名「篮球友谊赛」，名额已满', reject: ['13812345678', '张三丰'] },
         { who: 'dave', say: '报名 篮球友谊赛', in: G, expect: ['还需要填写：姓名、手机、工作单位', '私聊'] },
+        // Full: the bot asks Carol in the group whether to waitlist her; her plain "是" (no @mention) answers it.
+        { who: 'carol', say: '报名 篮球', in: G, expect: ['名额已满', '要加入候补吗'] },
+        { who: 'carol', say: '是', in: G, expect: '🕒 陈*红 已加入「篮球友谊赛」候补，第 1 位', reject: ['13700002222'] },
+        { who: 'alice', say: '取消报名 篮球', expect: '确定要取消「篮球友谊赛」' },
+        { who: 'alice', say: '是', expect: '已取消' },
       ]);
+      expect(await ch.notification('carol', /篮球友谊赛.*候补转正|候补转正.*篮球友谊赛/s)).toContain('篮球友谊赛');
       // Group chatter without a trigger or @mention stays unanswered.
       expect(await ch.group('erin', GROUP).say('今天食堂吃什么')).toEqual([]);
 
