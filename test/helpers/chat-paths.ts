@@ -165,7 +165,9 @@ export async function startTelegramChannel(env: Record<string, string>): Promise
       const before = h.tg.sent.length;
       if (files.length === 0) await h.say(telegramUserId(who), text, opts);
       for (const [i, f] of files.entries()) {
-        await h.sendFile(telegramUserId(who), { name: f.name, data: f.data, mimeType: f.mimeType, caption: i === 0 && text ? text : undefined }, opts);
+        // JPEGs go as photos (what phones send), everything else as documents.
+        const photo = f.mimeType === 'image/jpeg';
+        await h.sendFile(telegramUserId(who), { name: f.name, data: f.data, mimeType: f.mimeType, photo, caption: i === 0 && text ? text : undefined }, opts);
       }
       return toReplies(h.tg.sent.slice(before).filter((s) => s.chatId === String(chat.id)));
     },
