@@ -284,7 +284,7 @@ describe('submission', () => {
     expect(onDisk.subarray(0, 3).equals(photo.subarray(0, 3))).toBe(false);
     expect(onDisk.includes(photo.subarray(4, 36))).toBe(false);
     expect((await documents.read(saved.file)).equals(photo)).toBe(true);
-    onDisk[onDisk.length - 1] ^= 0xff;
+    onDisk.writeUInt8(onDisk.readUInt8(onDisk.length - 1) ^ 0xff, onDisk.length - 1);
     await writeFile(join(documents.dir, saved.file.sha256.slice(0, 2), saved.file.sha256), onDisk);
     await expect(documents.read(saved.file)).rejects.toThrow(/tampered|corrupt/);
   });
