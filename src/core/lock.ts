@@ -2,26 +2,45 @@
  * Per-conversation serialization. Inside one process a promise chain orders turns (no busy waiting);
  * across processes a Redis lease (SET NX PX + token) keeps two bots from interleaving. Taking the lease
  * also reads the session, and saving the session also releases the lease: two round trips per turn.
+ * The message's dedup key becomes 'done' in the same script that saves the turn, so a message whose
+ * turn never finished (the bot died) is processed again when the platform redelivers it.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { sleep } from './outbox.ts';
 
-// KEYS: lease, session. ARGV: token, lease ms. → false while someone else holds the lease, else {session or ''}.
+// KEYS: lease, session, dedup. ARGV: token, lease ms.
+// → false while someone else holds the lease; {0} if this message was already handled; else {1, session or ''}.
 const ACQUIRE_AND_READ = `
 if redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
-  return {redis.call('get', KEYS[2]) or ''}
+  if redis.call('get', KEYS[3]) == 'done' then
+    redis.call('del', KEYS[1])
+    return {0}
+  end
+  return {1, redis.call('get', KEYS[2]) or ''}
 end
 return false`;
-// KEYS: lease, session. ARGV: token, session JSON, idle seconds. Saves only while still holding the lease.
+// KEYS: lease, session, dedup. ARGV: token, session JSON, idle seconds, dedup seconds.
+// Saves only while still holding the lease, and marks the message handled in the same step.
 const WRITE_AND_RELEASE = `
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
+redis.call('set', KEYS[3], 'done', 'EX', ARGV[4])
 redis.call('del', KEYS[1])
 return 1`;
 
+/** How long a handled message id is remembered. */
+export const DEDUP_SECONDS = 24 * 3600;
+
 export class LockTimeoutError extends Error {}
 export class LeaseLostError extends Error {}
+
+export interface TurnKeys {
+  lease: string;
+  session: string;
+  /** The message's dedup key: 'pending' while unhandled, 'done' once its turn is saved. */
+  dedup: string;
+}
 
 export interface LockedTurn<T> {
   /** The session JSON to save ('' = leave as is) and the turn's result. */
@@ -38,10 +57,14 @@ export class ConversationLock {
     private readonly idleSeconds: number,
   ) {}
 
-  /** Runs `fn` with the conversation's stored session (null if none), one turn at a time per conversation. */
-  async run<T>(leaseKey: string, sessionKey: string, fn: (stored: string | null) => Promise<LockedTurn<T>>): Promise<T> {
+  /**
+   * Runs `fn` with the conversation's stored session (null if none), one turn at a time per conversation.
+   * Resolves `{ duplicate: true }` without running `fn` when the message (`dedupKey`) was handled meanwhile.
+   */
+  async run<T>(keys: TurnKeys, fn: (stored: string | null) => Promise<LockedTurn<T>>): Promise<{ duplicate: true } | { duplicate: false; result: T }> {
+    const leaseKey = keys.lease;
     const previous = this.tails.get(leaseKey) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(() => this.locked(leaseKey, sessionKey, fn));
+    const current = previous.catch(() => undefined).then(() => this.locked(keys, fn));
     this.tails.set(leaseKey, current);
     try {
       return await current;
@@ -50,26 +73,28 @@ export class ConversationLock {
     }
   }
 
-  private async locked<T>(leaseKey: string, sessionKey: string, fn: (stored: string | null) => Promise<LockedTurn<T>>): Promise<T> {
+  private async locked<T>(keys: TurnKeys, fn: (stored: string | null) => Promise<LockedTurn<T>>): Promise<{ duplicate: true } | { duplicate: false; result: T }> {
+    const { lease, session, dedup } = keys;
     const token = randomUUID();
     const deadline = Date.now() + this.timeoutMs;
     let wait = 5;
-    let stored: [string] | null;
+    let acquired: [number, string?] | null;
     // The lease outlives a normal turn; a crashed holder's lease simply expires.
-    while (!(stored = (await this.redis.eval(ACQUIRE_AND_READ, 2, leaseKey, sessionKey, token, this.timeoutMs)) as [string] | null)) {
-      if (Date.now() > deadline) throw new LockTimeoutError(`conversation busy: ${leaseKey}`);
+    while (!(acquired = (await this.redis.eval(ACQUIRE_AND_READ, 3, lease, session, dedup, token, this.timeoutMs)) as [number, string?] | null)) {
+      if (Date.now() > deadline) throw new LockTimeoutError(`conversation busy: ${lease}`);
       await sleep(wait);
       wait = Math.min(wait * 2, 100);
     }
+    if (acquired[0] === 0) return { duplicate: true };
+    const release = (save: string) => this.redis.eval(WRITE_AND_RELEASE, 3, lease, session, dedup, token, save, this.idleSeconds, DEDUP_SECONDS);
     let turn: LockedTurn<T>;
     try {
-      turn = await fn(stored[0] || null);
+      turn = await fn(acquired[1] || null);
     } catch (err) {
-      await this.redis.eval(WRITE_AND_RELEASE, 2, leaseKey, sessionKey, token, '', this.idleSeconds);
+      await release('');
       throw err;
     }
-    const saved = await this.redis.eval(WRITE_AND_RELEASE, 2, leaseKey, sessionKey, token, turn.save, this.idleSeconds);
-    if (saved !== 1) throw new LeaseLostError(`turn outlived its lease (${this.timeoutMs} ms): ${leaseKey}`);
-    return turn.result;
+    if ((await release(turn.save)) !== 1) throw new LeaseLostError(`turn outlived its lease (${this.timeoutMs} ms): ${lease}`);
+    return { duplicate: false, result: turn.result };
   }
 }

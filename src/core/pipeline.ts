@@ -5,7 +5,7 @@
  */
 import type { CoreDeps } from './intent.ts';
 import { memberKey, type InboundMessage, type Reply } from './message.ts';
-import { ConversationLock } from './lock.ts';
+import { ConversationLock, DEDUP_SECONDS } from './lock.ts';
 import { rolesOf } from './roles.ts';
 import { appendTurns, parseSession } from './session.ts';
 import { sanitizeText, startsWithBotName, stripAddress } from './text.ts';
@@ -20,7 +20,6 @@ export interface PipelineOutcome {
   dropped?: DropReason;
 }
 
-const DEDUP_SECONDS = 24 * 3600;
 const RATE_WINDOW_SECONDS = 60;
 /**
  * A short group message ("是", "2", "M") from someone the bot asked a question in that group within this
@@ -63,16 +62,19 @@ export class Pipeline {
 
     const member = memberKey(msg.platform, msg.senderId);
     const rateKey = keys.rate(member);
+    const dedupKey = keys.dedup(msg.platform, msg.messageId);
     const batch = redis
       .multi()
-      .set(keys.dedup(msg.platform, msg.messageId), '1', 'EX', DEDUP_SECONDS, 'NX')
+      .set(dedupKey, 'pending', 'EX', DEDUP_SECONDS, 'NX')
+      .get(dedupKey)
       .incr(rateKey)
       .expire(rateKey, RATE_WINDOW_SECONDS, 'NX');
     // Groups the bot serves, so staff can pick where to announce events.
     if (msg.chatType === 'group') batch.hset(keys.groups(), `${msg.platform}:${msg.chatId}`, now.getTime());
     const checks = await batch.exec();
-    if (!checks || checks[0]?.[1] !== 'OK') return { replies: [], dropped: 'duplicate' };
-    const count = Number(checks[1]?.[1] ?? 0);
+    // 'pending' left by a turn that never finished (the bot died) is retried; the lease re-checks it.
+    if (!checks || checks[1]?.[1] === 'done') return { replies: [], dropped: 'duplicate' };
+    const count = Number(checks[2]?.[1] ?? 0);
     if (count > config.RATE_LIMIT_PER_MINUTE) {
       // One polite notice per window, then silence until the window ends.
       const replies = count === config.RATE_LIMIT_PER_MINUTE + 1 ? [{ text: CORE_TEXT.rateLimited }] : [];
@@ -81,14 +83,19 @@ export class Pipeline {
     }
 
     const cleaned = sanitizeText(msg.text);
-    if (cleaned.length > config.MAX_TEXT_CHARS) return { replies: [{ text: CORE_TEXT.tooLong(config.MAX_TEXT_CHARS) }] };
     const text = stripAddress(cleaned, config.BOT_NAMES);
-    if (!text && msg.attachments.length === 0) {
-      return msg.chatType === 'group' ? { replies: [{ text: CORE_TEXT.greetingInGroup }] } : { replies: [], dropped: 'empty' };
+    const early: PipelineOutcome | null =
+      cleaned.length > config.MAX_TEXT_CHARS ? { replies: [{ text: CORE_TEXT.tooLong(config.MAX_TEXT_CHARS) }] }
+      : text || msg.attachments.length ? null
+      : msg.chatType === 'group' ? { replies: [{ text: CORE_TEXT.greetingInGroup }] }
+      : { replies: [], dropped: 'empty' };
+    if (early) {
+      await redis.set(dedupKey, 'done', 'EX', DEDUP_SECONDS);
+      return early;
     }
 
     const sessionKey = keys.session(msg.platform, msg.chatId, msg.senderId);
-    return this.lock.run(keys.lock(sessionKey), sessionKey, async (stored) => {
+    const turn = await this.lock.run({ lease: keys.lock(sessionKey), session: sessionKey, dedup: dedupKey }, async (stored) => {
       const { session, discarded } = parseSession(stored, now.getTime());
       if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
       const roles = rolesOf(member, config);
@@ -107,5 +114,6 @@ export class Pipeline {
       session.updatedAt = now.getTime();
       return { save: JSON.stringify(session), result: { replies } };
     });
+    return turn.duplicate ? { replies: [], dropped: 'duplicate' } : turn.result;
   }
 }

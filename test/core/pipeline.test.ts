@@ -79,6 +79,26 @@ describe('pipeline', () => {
     expect(await p.handle(msg)).toEqual({ replies: [], dropped: 'duplicate' });
   });
 
+  it('answers concurrent redeliveries of one message exactly once', async () => {
+    const p = makePipeline();
+    const msg = inbound({ text: '你好', senderId: 'dup2', messageId: 'm-2' });
+    const outs = await Promise.all(Array.from({ length: 5 }, () => p.handle(msg)));
+    expect(outs.filter((o) => o.replies.length === 1)).toHaveLength(1);
+    expect(outs.filter((o) => o.dropped === 'duplicate')).toHaveLength(4);
+  });
+
+  it('processes a redelivered message whose turn never finished (the bot died mid-turn)', async () => {
+    const p = makePipeline();
+    const r = new Redis(server.url);
+    clients.push(r);
+    // What a bot killed between accepting the message and saving its turn leaves behind.
+    await r.set('ua:dedup:web:m-3', 'pending', 'EX', 3600);
+    const out = await p.handle(inbound({ text: '你好', senderId: 'dup3', messageId: 'm-3' }));
+    expect(out.replies[0]?.text).toBe('1');
+    expect(await r.get('ua:dedup:web:m-3')).toBe('done');
+    expect((await p.handle(inbound({ text: '你好', senderId: 'dup3', messageId: 'm-3' }))).dropped).toBe('duplicate');
+  });
+
   it('in a group answers only when addressed', async () => {
     const p = makePipeline();
     const group = { chatType: 'group' as const, chatId: 'g1', senderId: 'gm' };
