@@ -102,7 +102,7 @@ const factory: IntentFactory = (deps: CoreDeps): IntentDefinition => {
     id: INTENT,
     examples: loadExamples(new URL('./', import.meta.url)),
     commands: [
-      { names: ['取消报名', '退出报名', '取消候补', 'cancelreg'], summary: P.summary, run: (ctx, args) => start(ctx, extractQuery(args, VERBS)) },
+      { names: ['取消报名', '退出报名', '取消候补', 'cancelreg'], groupTrigger: true, summary: P.summary, run: (ctx, args) => start(ctx, extractQuery(args, VERBS)) },
     ],
     handle: (ctx) => start(ctx, extractQuery(ctx.text, VERBS)),
     continueDialog,

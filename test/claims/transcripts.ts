@@ -15,20 +15,40 @@ const OPENERS: Record<PlanKey, string> = {
   female_special: '我要申请女职工特殊疾病互助',
 };
 
-const DATES: Record<PlanKey, Step[]> = {
-  hospital: [
-    { say: '2026-11-02', expect: '出院日期' },
-    { say: '2026/11/10', expect: '医院' },
-  ],
-  critical_illness: [{ say: '2026年10月8日', expect: '医院' }],
-  accident: [{ say: '11月2日', expect: '医院' }],
-  female_special: [{ say: '2026-09-30', expect: '医院' }],
-};
+const DAY_MS = 86_400_000;
+/** The claims harness clock's default day; transcripts over real channels pass the real today instead. */
+export const HARNESS_TODAY = new Date('2026-11-22T02:00:00Z');
+
+/** A day relative to `today` in China time, as YYYY-MM-DD. */
+function chinaDay(today: Date, daysBefore: number): string {
+  return new Date(today.getTime() - daysBefore * DAY_MS + 8 * 3600_000).toISOString().slice(0, 10);
+}
+
+/** Event dates in several formats members type, all within every plan's filing deadline. */
+function datesFor(plan: PlanKey, today: Date): Step[] {
+  const [, m, d] = chinaDay(today, 0).split('-').map(Number);
+  switch (plan) {
+    case 'hospital':
+      return [
+        { say: chinaDay(today, 20), expect: '出院日期' },
+        { say: chinaDay(today, 12).replace(/-/g, '/'), expect: '医院' },
+      ];
+    case 'critical_illness': {
+      const [cy, cm, cd] = chinaDay(today, 45).split('-').map(Number);
+      return [{ say: `${cy}年${cm}月${cd}日`, expect: '医院' }];
+    }
+    case 'accident':
+      // "M月D日" means this year: today's date is valid whatever the day.
+      return [{ say: `${m}月${d}日`, expect: '医院' }];
+    case 'female_special':
+      return [{ say: chinaDay(today, 53), expect: '医院' }];
+  }
+}
 
 const DOC_COUNT: Record<PlanKey, number> = { hospital: 5, critical_illness: 4, accident: 5, female_special: 4 };
 
 /** Consent → all questions → all required documents → the summary. Ends at the confirm question. */
-export function applicationUntilSummary(plan: PlanKey, name = '张三'): Step[] {
+export function applicationUntilSummary(plan: PlanKey, name = '张三', today: Date = HARNESS_TODAY): Step[] {
   const files: InboundAttachment[] = [jpg('出院小结.jpg'), pdf('发票.pdf'), png('清单.png'), jpg('身份证.jpg'), jpg('银行卡.jpg')];
   return [
     { say: OPENERS[plan], expect: ['个人信息保护法', '第二十八条', '同意'] },
@@ -37,7 +57,7 @@ export function applicationUntilSummary(plan: PlanKey, name = '张三'): Step[] 
     { say: ID, expect: '手机号' },
     { say: MOBILE, expect: '工作单位' },
     { say: '市第一机床厂', expect: plan === 'hospital' ? '入院日期' : '日期' },
-    ...DATES[plan],
+    ...datesFor(plan, today),
     { say: '市第一人民医院', expect: '诊断结果' },
     { say: plan === 'accident' ? '右手桡骨骨折' : '急性阑尾炎', expect: '自付' },
     { say: '3560.50', expect: '银行卡号' },

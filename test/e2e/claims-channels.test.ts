@@ -44,7 +44,7 @@ for (const channel of CHANNELS) {
 
     it('hospital: documents, a labor-law question mid-form, submit; non-admin /approve refused; admin sees documents, approves; member notified here', async () => {
       const member = 'hosp1';
-      const steps = applicationUntilSummary('hospital');
+      const steps = applicationUntilSummary('hospital', '张三', new Date());
       const out = await play(ch.dm(member), [
         ...steps.slice(0, 8),
         { say: '公司拖欠工资怎么办？', expect: ['依据', '我们继续填写互助申请', '就诊医院'] },
@@ -75,7 +75,7 @@ for (const channel of CHANNELS) {
     });
 
     it('accident: validation errors re-prompt, a field changed from the summary, submit', async () => {
-      const steps = applicationUntilSummary('accident');
+      const steps = applicationUntilSummary('accident', '张三', new Date());
       const idStep = steps.findIndex((s) => s.say === ID);
       const cardStep = steps.findIndex((s) => s.say === CARD);
       const out = await play(ch.dm('acc1'), [
@@ -92,7 +92,7 @@ for (const channel of CHANNELS) {
     });
 
     it('cancel asks first, 继续填写 keeps the answers, 确定取消 ends the form; in a group the member is invited to a private chat', async () => {
-      const steps = applicationUntilSummary('critical_illness');
+      const steps = applicationUntilSummary('critical_illness', '张三', new Date());
       const unit = steps.findIndex((s) => s.say === MOBILE);
       await play(ch.dm('cancel1'), [
         ...steps.slice(0, unit + 1),

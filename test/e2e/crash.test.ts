@@ -67,7 +67,7 @@ describe('crash: kill -9 of the bot and of Redis', () => {
       { who: 'ev1', say: '确认', expect: ['报名成功', '第 1 位'] },
     ]);
 
-    const steps = applicationUntilSummary('hospital');
+    const steps = applicationUntilSummary('hospital', '张三', new Date());
     const out = await play(web.dm('crash1'), [...steps, SUBMIT]);
     const no = /已提交，编号 (HZ-\d{8}-\d{4})/.exec(out.at(-1) ?? '')?.[1] ?? '';
     expect(no).not.toBe('');
@@ -93,12 +93,12 @@ describe('crash: kill -9 of the bot and of Redis', () => {
       { who: 'admin1', say: '/roster 1', expect: '报名 1/30' },
     ]);
     // The day's claim counter survived too: the next claim gets the next number.
-    const next = await play(web.dm('crash2'), [...applicationUntilSummary('accident'), SUBMIT]);
+    const next = await play(web.dm('crash2'), [...applicationUntilSummary('accident', '张三', new Date()), SUBMIT]);
     expect(next.at(-1)).toContain(no.replace(/\d{4}$/, (n) => String(Number(n) + 1).padStart(4, '0')));
   });
 
   it('resume after restart: a member mid-form continues where they left off', async () => {
-    const steps: Step[] = applicationUntilSummary('accident');
+    const steps: Step[] = applicationUntilSummary('accident', '张三', new Date());
     const hospital = steps.findIndex((s) => [s.expect].flat().includes('医院'));
     await play(webClient(bot?.url ?? '').dm('resume1'), steps.slice(0, hospital + 1));
     await bot?.stop();
