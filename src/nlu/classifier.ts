@@ -140,7 +140,7 @@ export function createClassifier(examples: Record<IntentId, string[]>, opts: Tra
   };
 
   const probs = (text: string): { p: Float64Array; f: Features } => {
-    const f = extract(text);
+    const f = mainClause(text);
     const p = new Float64Array(K);
     logits(W, bias, toSparse(f), p);
     for (const c of f.cues) {
@@ -158,7 +158,8 @@ export function createClassifier(examples: Record<IntentId, string[]>, opts: Tra
   return {
     classify(text) {
       const { p, f } = probs(text);
-      if (!f.norm) return { intent: 'unknown', confidence: 0 };
+      // A bare "@小助手" in a group: the member is calling the bot, so show what it can do.
+      if (!f.norm) return MENTION_ONLY.test(text) ? { intent: 'help', confidence: 0.7 } : { intent: 'unknown', confidence: 0 };
       let best = 0;
       for (let c = 1; c < K; c++) if ((p[c] ?? 0) > (p[best] ?? 0)) best = c;
       let conf = p[best] ?? 0;
@@ -177,6 +178,23 @@ export function createClassifier(examples: Record<IntentId, string[]>, opts: Tra
       return INTENT_IDS.map((intent, c) => ({ intent, p: round(p[c] ?? 0) })).sort((a, b) => b.p - a.p);
     },
   };
+}
+
+const MENTION_ONLY = /^\s*@\S+\s*$/u;
+
+/**
+ * "住院了能报互助吗，另外公司不给病假工资怎么办": a message that asks two things is routed by the
+ * first ask (the one the member leads with) when that part alone is clearly about one of our topics.
+ */
+const TOPIC_SWITCH = /另外|还有个问题|还有一个问题|顺便问|顺便说|再问一下|再问个|还想问|还有就是|\bbtw\b/iu;
+
+function mainClause(text: string): Features {
+  const m = TOPIC_SWITCH.exec(text);
+  if (m && m.index > 0) {
+    const head = extract(text.slice(0, m.index));
+    if (head.cues.some((c) => c.domain)) return head;
+  }
+  return extract(text);
 }
 
 function round(x: number): number {

@@ -19,14 +19,38 @@ export function getJieba(): Jieba {
  * replaced by `#id`, punctuation and whitespace collapsed to single spaces.
  */
 export function normalize(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
+  return simplify(text.normalize('NFKC').toLowerCase())
     .replace(/@\S+[\s\u2005]?/gu, ' ')
     .replace(/[a-z]{1,4}\d{5,}|\d{6,}/gu, ' #id ')
     .replace(/[^\p{L}\p{N}#+/]+/gu, ' ')
     .replace(/\s+/gu, ' ')
     .trim();
+}
+
+/**
+ * Traditional → simplified for the characters members actually type in our domain (a Hong Kong /
+ * Taiwan keyboard, or a phone set to traditional), so 報名/申請/勞動 reach the same features.
+ */
+const TRAD = '報請問勞動資險醫療會參與給幫辦準備單據還沒嗎麼麽這個們過時間進審狀態費傷殘護職員氣電話聯係絡長開關實際應該當試約續簽僱產婦災種類節兒親歲場處說認證讓轉務樂歡運團體課講賽籃遊聽點邊裡裏飯發後來對錯為爲無線網號碼帳賬額補償賠離辭東業廠歷經濟總統紀錄齊齡顧頭題煩謝幾樣專門見現結組織銷臨週獎勵罰級鑒鑑訴訟擇選導領師書讀驗衛權維強製負責積條規範難過學車買賣錢銀貸險標準違約複雜數啟啓';
+const SIMP = '报请问劳动资险医疗会参与给帮办准备单据还没吗么么这个们过时间进审状态费伤残护职员气电话联系络长开关实际应该当试约续签雇产妇灾种类节儿亲岁场处说认证让转务乐欢运团体课讲赛篮游听点边里里饭发后来对错为为无线网号码账账额补偿赔离辞东业厂历经济总统纪录齐龄顾头题烦谢几样专门见现结组织销临周奖励罚级鉴鉴诉讼择选导领师书读验卫权维强制负责积条规范难过学车买卖钱银贷险标准违约复杂数启启';
+const T2S = new Map<string, string>();
+{
+  const t = Array.from(TRAD);
+  const s = Array.from(SIMP);
+  if (t.length !== s.length) throw new Error('features.ts: TRAD/SIMP tables differ in length');
+  t.forEach((c, i) => T2S.set(c, s[i] ?? c));
+}
+/** Pinyin-input slips that change a key word (报名 typed as 保名/抱名/报明). */
+const TYPOS: Array<[RegExp, string]> = [
+  [/[保抱]名|报明/gu, '报名'],
+  [/互住|护助/gu, '互助'],
+];
+
+function simplify(text: string): string {
+  let out = '';
+  for (const ch of text) out += T2S.get(ch) ?? ch;
+  for (const [re, to] of TYPOS) out = out.replace(re, to);
+  return out;
 }
 
 const ASCII_RE = /^[\x20-\x7e]+$/u;
@@ -52,9 +76,21 @@ function escapeRe(s: string): string {
 
 /** Cues that fire on an already normalized text. */
 export function matchCues(norm: string): Cue[] {
-  const out: Cue[] = [];
+  return matchCuesAt(norm).map((m) => m.cue);
+}
+
+/** Cues that fire, each with the position of its earliest match. */
+function matchCuesAt(norm: string): Array<{ cue: Cue; at: number }> {
+  const out: Array<{ cue: Cue; at: number }> = [];
   for (const c of COMPILED) {
-    if (c.plain.some((s) => norm.includes(s)) || (c.ascii?.test(norm) ?? false)) out.push(c.cue);
+    let at = -1;
+    for (const s of c.plain) {
+      const i = norm.indexOf(s);
+      if (i >= 0 && (at < 0 || i < at)) at = i;
+    }
+    const m = c.ascii?.exec(norm);
+    if (m && (at < 0 || m.index < at)) at = m.index;
+    if (at >= 0) out.push({ cue: c.cue, at });
   }
   return out;
 }
@@ -104,7 +140,8 @@ export function extract(text: string): Features {
     }
   }
 
-  const cues = matchCues(norm);
+  const found = matchCuesAt(norm);
+  const cues = found.map((m) => m.cue);
   for (const c of cues) add(weights, `c:${c.id}`, 1.2);
   // Pairs of cues: "apply + aid", "cancel + event", "status + mine" …
   for (let i = 0; i < cues.length; i++) {
@@ -114,6 +151,13 @@ export function extract(text: string): Features {
   if (!domain.length) add(weights, 'c:none', 1);
   // The only domain cue present ("labor" alone → almost surely a labor-law question).
   else if (domain.length === 1) add(weights, `c:only:${domain[0]?.id}`, 1);
+  else {
+    // Two topics in one message ("住院了能报互助吗，另外公司不给病假工资怎么办"): the first one
+    // mentioned is usually the main ask.
+    let first: { cue: Cue; at: number } | undefined;
+    for (const m of found) if (m.cue.domain && (!first || m.at < first.at)) first = m;
+    if (first) add(weights, `c:first:${first.cue.id}`, 1);
+  }
 
   let sq = 0;
   for (const v of weights.values()) sq += v * v;
