@@ -85,6 +85,11 @@ export class Bm25 {
     return v;
   }
 
+  /** Documents containing a term (empty when none). */
+  docsWith(term: string): ArrayLike<number> {
+    return this.postings.get(term)?.docs ?? [];
+  }
+
   has(doc: number, term: string): boolean {
     return this.docTerms[doc]?.has(term) ?? false;
   }
@@ -203,6 +208,23 @@ export interface RetrievalWeights {
   narrative: number;
   /** Weight of a question word that is not a labor-law term (the legal-issue words keep 1). */
   plainWord: number;
+  /**
+   * Laws about dispute procedure (arbitration, lawsuits). Cards citing mostly these are procedural; words
+   * held mostly by procedural cards and articles (仲裁, 劳动争议 …) are procedure words.
+   */
+  proceduralLaws: string[];
+  /** A word (or bigram) is a procedure word when at least this share of the cards and articles holding it are procedural. */
+  procedureWordShare: number;
+  /**
+   * Topic salience: when the question also names a substantive labor-law topic (产假, 工伤 …), its procedure
+   * words weigh this much (1 = off), so "产假少给了，能仲裁吗" is answered about 产假 before arbitration.
+   */
+  procedureWord: number;
+  /**
+   * Runner-up card: when the second card scores (coverage-weighted) at least this share of the first, its core
+   * article is moved into the first three citations if it is not there yet (1 = off).
+   */
+  interleaveGap: number;
 }
 
 export const DEFAULT_WEIGHTS: RetrievalWeights = {
@@ -226,6 +248,10 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   citationMatch: 0.5,
   narrative: 1,
   plainWord: 1,
+  proceduralLaws: ['劳动争议调解仲裁法'],
+  procedureWordShare: 0.3,
+  procedureWord: 0.3,
+  interleaveGap: 0.7,
   bigram: 0.4,
   articleBigrams: true,
   bigramMaxDf: 0.1,
@@ -234,6 +260,9 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   articleK1: 1.2,
   articleB: 0.75,
 };
+
+/** A substantive topic word (产假, 竞业限制) is at least this specific (idf over cards and articles). */
+const TOPIC_MIN_IDF = 3;
 
 /** Weight of a question word that appears in no card and no article, when judging confidence. */
 const UNKNOWN_TERM_IDF = 4;
@@ -298,6 +327,10 @@ export class LawRetriever {
   private readonly cardPos: Map<Card, number>;
   private readonly articlePos: Map<Article, number>;
   private readonly articleByKey: Map<string, number>;
+  /** Per card / article: 1 when it is about dispute procedure (see `proceduralLaws`). */
+  private readonly proceduralCard: Uint8Array;
+  private readonly proceduralArticle: Uint8Array;
+  private readonly procedureShare = new Map<string, number>();
 
   constructor(
     readonly cards: Card[],
@@ -347,6 +380,39 @@ export class LawRetriever {
       w.articleB,
     );
     this.shareIdf();
+    const procLaws = new Set(w.proceduralLaws);
+    this.proceduralArticle = Uint8Array.from(this.articles, (a) => (procLaws.has(a.law) ? 1 : 0));
+    this.proceduralCard = Uint8Array.from(cards, (c) => (c.citations.filter((x) => procLaws.has(x.law)).length * 2 >= c.citations.length ? 1 : 0));
+  }
+
+  /** Share of the cards and articles holding a term that are procedural (0 for a term none holds). */
+  procedureWordShare(term: string): number {
+    let v = this.procedureShare.get(term);
+    if (v === undefined) {
+      let all = 0;
+      let proc = 0;
+      for (const [index, flags] of [
+        [this.cardIndex, this.proceduralCard],
+        [this.articleIndex, this.proceduralArticle],
+      ] as const) {
+        const docs = index.docsWith(term);
+        all += docs.length;
+        for (let i = 0; i < docs.length; i++) proc += flags[docs[i]!]!;
+      }
+      v = all === 0 ? 0 : proc / all;
+      this.procedureShare.set(term, v);
+    }
+    return v;
+  }
+
+  /** The question names a substantive labor-law topic: a specific lexicon word that is rarely procedural. */
+  private topical(q: Map<string, number>): boolean {
+    const w = this.weights;
+    for (const t of q.keys()) {
+      if (t.startsWith('~') || this.articleIndex.idf(t) < TOPIC_MIN_IDF || !this.tokenizer.isDomainTerm(t)) continue;
+      if (this.procedureWordShare(t) < w.procedureWordShare / 3) return true;
+    }
+    return false;
   }
 
   private shareIdf(): void {
@@ -371,6 +437,8 @@ export class LawRetriever {
       const [index, maxDf] = w.articleBigrams ? [this.articleIndex, this.articleIndex.size * w.bigramMaxDf] : [this.cardIndex, this.cardIndex.size * 0.25];
       for (const b of charBigrams(query)) if (!q.has(b) && index.df(b) <= maxDf) q.set(b, w.bigram);
     }
+    // Topic salience: "产假少给了，能仲裁吗" is about 产假 first; procedure words and bigrams (仲裁, ~仲裁) weigh less.
+    if (w.procedureWord !== 1 && this.topical(q)) for (const [t, v] of q) if (this.procedureWordShare(t) >= w.procedureWordShare) q.set(t, v * w.procedureWord);
     return q;
   }
 
@@ -444,9 +512,29 @@ export class LawRetriever {
       add(hit.article.law, hit.article.number, w.article * (hit.score / topArticle) * ramp(hit.coverage, w.articleMinCoverage));
     }
     const citations = [...fused.values()].sort((a, b) => b.score - a.score).slice(0, limit);
+    this.interleaveRunnerUp(citations, cardHits, fused, limit);
 
     const confidence = inherited ? INHERITED_CONFIDENCE : this.confidence(q, cardHits[0], articleHits[0]);
     return { query, cards: cardHits, articles: articleHits, citations, confidence, followUp };
+  }
+
+  /**
+   * Diversified top three: when the second card is nearly as good as the first (`interleaveGap`), its core
+   * (first) article takes third place unless it is already among the first three; the rest move down.
+   */
+  private interleaveRunnerUp(citations: RankedCitation[], cardHits: CardHit[], fused: Map<string, RankedCitation>, limit: number): void {
+    const w = this.weights;
+    if (w.interleaveGap >= 1 || cardHits.length < 2 || citations.length < 3) return;
+    const weighed = (h: CardHit) => h.score * ramp(h.coverage, w.cardMinCoverage);
+    const [first, second] = cardHits as [CardHit, CardHit];
+    if (weighed(second) <= 0 || weighed(second) < w.interleaveGap * weighed(first)) return;
+    const core = second.card.citations[0]!;
+    const at = citations.findIndex((c) => c.law === core.law && c.article === core.article);
+    if (at >= 0 && at <= 2) return;
+    const moved = at > 2 ? citations.splice(at, 1)[0] : fused.get(`${core.law}#${core.article}`);
+    if (!moved) return;
+    citations.splice(2, 0, moved);
+    if (citations.length > limit) citations.length = limit;
   }
 
   /**

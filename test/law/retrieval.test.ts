@@ -36,6 +36,16 @@ describe('retrieval', () => {
     expect(topCard('单位不给交社保我能辞职要补偿吗')?.citations.some((c) => c.law === '劳动合同法' && c.article === 38)).toBe(true);
   });
 
+  it('puts the topic before the procedure when a question names both (topic salience)', () => {
+    expect(kb.retriever.procedureWordShare('仲裁')).toBeGreaterThanOrEqual(kb.retriever.weights.procedureWordShare);
+    expect(kb.retriever.procedureWordShare('工伤')).toBeLessThan(0.1);
+    // A substantive question that mentions arbitration is answered about the substance …
+    expect(cited('工伤期间公司停发工资，我去劳动仲裁能要回来吗')).toContain('工伤保险条例#33');
+    // … while a question only about procedure keeps the procedure articles.
+    expect(cited('劳动仲裁的时效是多久')[0]).toBe('劳动争议调解仲裁法#27');
+    expect(cited('去哪里申请劳动仲裁')[0]).toBe('劳动争议调解仲裁法#21');
+  });
+
   it('still retrieves articles of laws no card covers', () => {
     const all = kb.retrieve('用人单位出借营业执照被挂靠，出了劳动争议谁当被告').citations.map((c) => `${c.law}#${c.article}`);
     expect(all).toContain('劳动争议解释（一）#30');
