@@ -2,7 +2,7 @@
 import type { IntentFactory, TurnContext } from '../../src/core/intent.ts';
 import { readExamples } from '../../src/core/examples.ts';
 import type { Address, MemberKey } from '../../src/core/message.ts';
-import { maskPersonalNumbers } from '../../src/core/logger.ts';
+import { maskPersonalNumbers } from '../../src/core/text.ts';
 import { HANDOFF_TEXT as T } from './prompts.ts';
 import { TicketStore } from './tickets.ts';
 

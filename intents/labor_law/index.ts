@@ -3,10 +3,20 @@ import type { IntentFactory, TurnContext, TurnResult } from '../../src/core/inte
 import type { Reply } from '../../src/core/message.ts';
 import { readExamples } from '../../src/core/examples.ts';
 import { createLlm } from '../../src/llm/client.ts';
-import { memoryFor, parseArticleRequest, readLawMemory } from '../../src/law/answer.ts';
+import { memoryFor, parseArticleRequest, readLawMemory, type LawMemory } from '../../src/law/answer.ts';
 import { loadLawKnowledge } from '../../src/law/knowledge.ts';
 import { answerLawQuestion } from '../../src/law/service.ts';
 import { HANDOFF_CHOICE } from './prompts.ts';
+
+const FOLLOW_UP_WINDOW_MS = 15 * 60_000;
+const FOLLOW_UP_START = /^(那|那么|那如果|如果|要是|假如|还有|另外|再问一下)/;
+const OTHER_SERVICE = /报名|活动|互助|申请|人工|菜单/;
+
+/** A short question that leans on the previous answer ("那赔偿怎么算", "如果是试用期呢"). */
+function isFollowUp(text: string, memory: LawMemory, now: number): boolean {
+  if (memory.at === undefined || now - memory.at > FOLLOW_UP_WINDOW_MS) return false;
+  return [...text].length <= 25 && FOLLOW_UP_START.test(text) && !OTHER_SERVICE.test(text);
+}
 
 const createLaborLaw: IntentFactory = async (deps) => {
   const kb = loadLawKnowledge({ knowledgeDir: deps.config.KNOWLEDGE_DIR, statutesDir: deps.config.KNOWLEDGE_STATUTES_DIR });
@@ -32,8 +42,12 @@ const createLaborLaw: IntentFactory = async (deps) => {
   return {
     id: 'labor_law',
     examples: await readExamples(import.meta.url),
-    // Article-text requests ("第八十二条原文", "劳动合同法第三十八条是什么") need no classifier.
-    matches: (ctx) => parseArticleRequest(ctx.text, kb.library, readLawMemory(ctx.session.memory['labor_law'])) !== null,
+    // Article-text requests ("第八十二条原文", "劳动合同法第三十八条是什么") and short follow-ups to a recent
+    // answer ("那赔偿怎么算") need no classifier.
+    matches: (ctx) => {
+      const memory = readLawMemory(ctx.session.memory['labor_law']);
+      return parseArticleRequest(ctx.text, kb.library, memory) !== null || isFollowUp(ctx.text, memory, ctx.now.getTime());
+    },
     handle,
   };
 };

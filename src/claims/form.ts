@@ -28,6 +28,7 @@ import {
   chinaToday,
   daysBetween,
   formatYuan,
+  isSmallTalk,
   looksLikeQuestion,
   maskCard,
   maskId,
@@ -153,7 +154,8 @@ export class ClaimForm {
     const go = (step: Step, lead: Reply[] = []) => this.goto(ctx, state, asking, step, lead);
     const stay = (error: string | null): TurnResult => {
       // A member back after a long pause gets the friendly resume line instead of an error.
-      const lead = returning ? [{ text: P.resume }] : error ? [{ text: error }] : [];
+      // A greeting mid-form is not a wrong answer: just re-ask, without an error.
+      const lead = returning ? [{ text: P.resume }] : isSmallTalk(text) ? [{ text: P.continueAfterInterruption }] : error ? [{ text: error }] : [];
       return { replies: [...lead, ...this.question(state, asking, ctx)], dialog: this.dialog(ctx, asking, state) };
     };
     const notAnAnswer = (error: string | null): TurnResult =>

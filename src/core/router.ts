@@ -11,6 +11,8 @@ import { CORE_TEXT } from './texts.ts';
 
 export interface IntentClassifier {
   classify(text: string): Promise<{ intent: IntentId; confidence: number }>;
+  /** The classifier without any LLM: used inside forms, whose answers are personal data. */
+  local?: { classify(text: string): { intent: IntentId; confidence: number } };
 }
 
 const ROUTER_MEMORY = '_router';
@@ -58,8 +60,14 @@ export class Router {
     if (active) {
       const owner = this.intents.get(active.intent as IntentId);
       if (owner?.continueDialog) {
-        const result = await owner.continueDialog(ctx, active);
-        if (!result.passThrough) return this.apply(ctx, owner.id, result);
+        // Another service's command word ("我的报名", "转人工") or trigger ("第八十二条原文") is never an answer to this form.
+        const claimedBy = this.matchCommand(ctx.text)?.intent ?? this.matchTrigger(ctx);
+        if (!claimedBy || claimedBy.id === owner.id) {
+          // Forms use the local classification to tell a question from an answer; no LLM sees form answers.
+          if (ctx.text && this.classifier.local) ctx.classified = this.classifier.local.classify(ctx.text);
+          const result = await owner.continueDialog(ctx, active);
+          if (!result.passThrough) return this.apply(ctx, owner.id, result);
+        }
         // Not an answer to the form (e.g. a labor-law question): answer it, keep the form, re-ask.
         const answer = await this.routeFresh(ctx, owner.id);
         const resumed = session.dialog?.intent === active.intent && owner.repromptDialog ? owner.repromptDialog(ctx, session.dialog) : [];
@@ -91,8 +99,8 @@ export class Router {
       return this.apply(ctx, intent.id, await spec.run(ctx, args), interruptedBy);
     }
 
-    const matched = [...this.intents.values()].find((i) => i.matches?.(ctx));
-    const classified = matched ? { intent: matched.id, confidence: 1 } : await this.classifier.classify(ctx.text);
+    const matched = this.matchTrigger(ctx);
+    const classified = matched ? { intent: matched.id, confidence: 1 } : (ctx.classified ?? (await this.classifier.classify(ctx.text)));
     ctx.classified = classified;
     const intent = classified.confidence >= MIN_CONFIDENCE ? this.intents.get(classified.intent) : undefined;
     const target = intent ?? this.intents.get('unknown');
@@ -100,6 +108,12 @@ export class Router {
     if (interruptedBy && target.id === interruptedBy) return [];
     if (target.privateOnly && ctx.msg.chatType === 'group') return [{ text: CORE_TEXT.inviteToPrivate }];
     return this.apply(ctx, target.id, await target.handle(ctx), interruptedBy);
+  }
+
+  /** The intent whose deterministic trigger claims this message, if any. */
+  private matchTrigger(ctx: TurnContext): IntentDefinition | undefined {
+    for (const intent of this.intents.values()) if (intent.matches?.(ctx)) return intent;
+    return undefined;
   }
 
   /** A group message that starts with a group-trigger command is meant for the bot even without an @mention. */

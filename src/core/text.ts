@@ -45,3 +45,12 @@ export function maskName(name: string): string {
 export function maskPhone(phone: string): string {
   return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : '****';
 }
+
+const ID_NUMBER = /\b(\d{6})\d{8}(\d{3}[\dXx])\b/g;
+const BANK_CARD = /\b(\d{4})\d{8,11}(\d{4})\b/g;
+const MOBILE = /\b(1[3-9]\d)\d{4}(\d{4})\b/g;
+
+/** Masks ID, bank card and mobile numbers in free text (logs, group messages, lists, text sent to an LLM). */
+export function maskPersonalNumbers(text: string): string {
+  return text.replace(ID_NUMBER, '$1********$2').replace(BANK_CARD, '$1********$2').replace(MOBILE, '$1****$2');
+}

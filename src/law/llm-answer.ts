@@ -1,4 +1,5 @@
 /** Optional LLM phrasing of a retrieved answer, with a citation guard: only retrieved articles may be cited. */
+import { maskPersonalNumbers } from '../core/text.ts';
 import { PROMPTS } from '../../intents/labor_law/prompts.ts';
 import type { Llm } from '../llm/client.ts';
 import type { Citation } from './card.ts';
@@ -127,7 +128,7 @@ export async function llmAnswer(
     raw = await withTimeout(
       llm.complete([
         { role: 'system', content: PROMPTS.llmSystem },
-        { role: 'user', content: PROMPTS.llmUser(question, material) },
+        { role: 'user', content: PROMPTS.llmUser(maskPersonalNumbers(question), material) },
       ]),
       opts.timeoutMs,
     );

@@ -271,6 +271,8 @@ const MIN_MATCHED_IDF = 2.5;
 
 /** Confidence of a bare follow-up ("那怎么办") answered from the previous topic. */
 const INHERITED_CONFIDENCE = 0.5;
+/** Below this coverage a follow-up's best off-topic card does not pull the conversation away from its topic. */
+const FOLLOW_UP_MIN_COVERAGE = 0.5;
 
 /** Below this confidence the answer says it is unsure and offers a person instead of guessing. */
 export const LOW_CONFIDENCE = 0.35;
@@ -474,7 +476,26 @@ export class LawRetriever {
         // Related cards that match the follow-up win; unmatched ones stay just behind the previous topic.
         cardScores.set(idx, s !== undefined ? s * w.relatedBoost : top * 0.3 * Math.pow(0.9, i));
       });
-      if (pIdx >= 0 && !cardScores.has(pIdx)) cardScores.set(pIdx, top * 0.25);
+      if (pIdx >= 0) {
+        // The topic under discussion: boosted like a related card when the follow-up matches it.
+        const s = cardScores.get(pIdx);
+        cardScores.set(pIdx, s !== undefined && !inherited ? s * w.relatedBoost : (s ?? top * 0.25));
+      }
+    }
+    if (followUp && previous && !inherited) {
+      // The follow-up's own words only weakly fit some other topic ("那能赔多少" after the double-wage answer):
+      // the member is still asking about the discussed topic.
+      const [best] = topK(cardScores, 1);
+      const bestCard = best ? this.cards[best[0]] : undefined;
+      const offTopic = bestCard !== previous && !previous.related.includes(bestCard?.id ?? '');
+      if (best && offTopic && this.coverage(this.cardIndex, best[0], q) < FOLLOW_UP_MIN_COVERAGE) {
+        cardScores.clear();
+        [previous.id, ...previous.related].forEach((id, i) => {
+          const idx = this.cardPos.get(this.cardById.get(id) ?? previous);
+          if (idx !== undefined && !cardScores.has(idx)) cardScores.set(idx, i === 0 ? 1 : 0.3 * Math.pow(0.9, i - 1));
+        });
+        inherited = true;
+      }
     }
     const cardHits: CardHit[] = topK(cardScores, 10).map(([i, score]) => ({ card: this.cards[i]!, score, coverage: inherited ? 1 : this.coverage(this.cardIndex, i, q) }));
 
@@ -514,7 +535,10 @@ export class LawRetriever {
     const citations = [...fused.values()].sort((a, b) => b.score - a.score).slice(0, limit);
     this.interleaveRunnerUp(citations, cardHits, fused, limit);
 
-    const confidence = inherited ? INHERITED_CONFIDENCE : this.confidence(q, cardHits[0], articleHits[0]);
+    // A short follow-up says little by itself: staying on the discussed topic (or a related one) is confident enough.
+    const onTopic = followUp && previous !== undefined && (cardHits[0]?.card === previous || previous.related.includes(cardHits[0]?.card.id ?? ''));
+    const measured = this.confidence(q, cardHits[0], articleHits[0]);
+    const confidence = inherited ? INHERITED_CONFIDENCE : onTopic ? Math.max(measured, INHERITED_CONFIDENCE) : measured;
     return { query, cards: cardHits, articles: articleHits, citations, confidence, followUp };
   }
 

@@ -1,4 +1,5 @@
 /** Optional LLM second opinion for messages the local classifier is unsure about. */
+import { maskPersonalNumbers } from '../core/text.ts';
 import { z } from 'zod';
 import { INTENT_IDS, type IntentId } from '../core/intent.ts';
 import type { Llm, ChatMessage } from '../llm/client.ts';
@@ -81,7 +82,8 @@ export function withLlmFallback(
     if (!llm || local.confidence >= threshold || !text.trim()) return local;
     const messages: ChatMessage[] = [
       { role: 'system', content: CLASSIFY_SYSTEM_PROMPT },
-      { role: 'user', content: text.slice(0, 500) },
+      // Personal numbers never leave for a third-party model.
+      { role: 'user', content: maskPersonalNumbers(text.slice(0, 500)) },
     ];
     let timer: NodeJS.Timeout | undefined;
     try {

@@ -80,6 +80,8 @@ describe('mobile and name', () => {
     expect(validateName('张').ok).toBe(false);
     expect(validateName('我要申请互助').ok).toBe(false);
     expect(validateName('123').ok).toBe(false);
+    expect(validateName('那能赔多少').ok).toBe(false);
+    expect(validateName('是这样吗').ok).toBe(false);
   });
 });
 

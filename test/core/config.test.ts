@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/core/config.ts';
-import { maskPersonalNumbers } from '../../src/core/logger.ts';
-import { sanitizeText, stripAddress } from '../../src/core/text.ts';
+import { maskPersonalNumbers, sanitizeText, stripAddress } from '../../src/core/text.ts';
 
 describe('config', () => {
   it('has working defaults', () => {

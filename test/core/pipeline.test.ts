@@ -37,7 +37,12 @@ const form: IntentDefinition = {
   commands: [{ names: ['审核'], role: 'admin', summary: 'admin only', run: async () => ({ replies: [{ text: '审核列表' }] }) }],
 };
 
-const labor: IntentDefinition = { id: 'labor_law', examples: [], handle: async () => ({ replies: [{ text: '劳动法回答' }] }) };
+const labor: IntentDefinition = {
+  id: 'labor_law',
+  examples: [],
+  handle: async () => ({ replies: [{ text: '劳动法回答' }] }),
+  commands: [{ names: ['我的工单'], summary: 'a command of another intent', run: async () => ({ replies: [{ text: '工单列表' }] }) }],
+};
 
 /** Routes by a leading keyword so these tests do not depend on the trained classifier. */
 const keywordClassifier: IntentClassifier = {
@@ -165,6 +170,15 @@ describe('pipeline', () => {
     const mid = await p.handle(inbound({ ...who, text: '拖欠工资怎么办？' }));
     expect(mid.replies.map((r) => r.text)).toEqual(['劳动法回答', '继续填写：name']);
     expect((await p.handle(inbound({ ...who, text: '张三' }))).replies[0]?.text).toBe('收到 张三');
+  });
+
+  it('lets another service’s command interrupt a form, never taking it as the form’s answer', async () => {
+    const p = makePipeline();
+    const who = { senderId: 'former2' };
+    await p.handle(inbound({ ...who, text: '申请互助' }));
+    const mid = await p.handle(inbound({ ...who, text: '我的工单' }));
+    expect(mid.replies.map((r) => r.text)).toEqual(['工单列表', '继续填写：name']);
+    expect((await p.handle(inbound({ ...who, text: '李四' }))).replies[0]?.text).toBe('收到 李四');
   });
 
   it('refuses role commands to members without the role and records the attempt', async () => {

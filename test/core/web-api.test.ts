@@ -80,6 +80,21 @@ describe('web chat API', () => {
     expect(texts.some((t) => t.includes('工资条'))).toBe(true);
   });
 
+  it('answers a labor-law question with citations, a follow-up in its context, and the article text', async () => {
+    const ask = async (text: string) => (await post({ userId: 'worker1', chatType: 'private', text })).body.replies?.map((r) => r.text ?? '').join('\n') ?? '';
+    const first = await ask('入职半年了老板一直不跟我签劳动合同');
+    expect(first).toMatch(/依据：《劳动合同法》[^；\n]*第八十二条/);
+    expect(first).toContain('12351');
+    expect(await ask('那能赔多少')).toContain('第八十二条');
+    expect(await ask('查看原文')).toMatch(/第八十二条原文：\n第八十二条 用人单位自用工之日起超过一个月不满一年未与劳动者订立书面劳动合同的/);
+  });
+
+  it('in a group gives the compact answer and asks nothing personal', async () => {
+    const res = await post({ userId: 'w2', displayName: '小李', chatId: 'grp2', chatType: 'group', text: '@小助手 我要申请住院互助', mentionsBot: true });
+    expect(res.body.replies?.[0]?.text).toContain('私聊');
+    expect(res.body.replies?.map((r) => r.text).join('')).not.toMatch(/身份证|姓名/);
+  });
+
   it('serves the chat page and a health check', async () => {
     const page = await fetch(`${app.url}/`);
     expect(page.headers.get('content-type')).toContain('text/html');

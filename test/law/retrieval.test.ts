@@ -77,6 +77,15 @@ describe('retrieval', () => {
     expect([dismissal!.id, ...dismissal!.related]).toContain(bare.cards[0]?.card.id);
   });
 
+  it('keeps a follow-up on the discussed topic when its words only weakly fit another topic', () => {
+    const doubleWage = kb.cards.find((c) => c.citations[0]?.law === '劳动合同法' && c.citations.some((x) => x.article === 82));
+    expect(doubleWage).toBeDefined();
+    const r = kb.retrieve('那能赔多少', { previousCardId: doubleWage!.id });
+    expect([doubleWage!.id, ...doubleWage!.related]).toContain(r.cards[0]?.card.id);
+    expect(r.confidence).toBeGreaterThanOrEqual(0.35);
+    expect(r.citations.slice(0, 3).every((c) => c.law === '劳动合同法' || c.law === '劳动合同法实施条例' || c.law.startsWith('劳动争议解释'))).toBe(true);
+  });
+
   it('answers within the latency budget (p50 < 3 ms; best of 5 rounds p99 < 10 ms)', () => {
     // See measureLatency: the best round's p99 ignores scheduler/GC noise from the parallel suite, not regressions.
     const qs = ['老板不签合同', '加班费怎么算', '被开除了有没有补偿', '工伤认定要多久', '公司拖欠工资三个月了我该怎么办才能拿回来', '怀孕被辞退'];
