@@ -4,14 +4,13 @@
  * It returns replies; the adapter that called it sends them.
  */
 import type { CoreDeps } from './intent.ts';
-import { memberKey, type InboundMessage, type Reply } from './message.ts';
+import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock, DEDUP_SECONDS } from './lock.ts';
 import { rolesOf } from './roles.ts';
 import { appendTurns, parseSession } from './session.ts';
 import { sanitizeText, startsWithBotName, stripAddress } from './text.ts';
 import type { Router } from './router.ts';
 import { CORE_TEXT } from './texts.ts';
-import { renderText } from './message.ts';
 
 export type DropReason = 'own' | 'stale' | 'not-addressed' | 'duplicate' | 'rate-limited' | 'empty';
 
