@@ -2,21 +2,33 @@
 import pino, { type Logger } from 'pino';
 import { maskPersonalNumbers } from './text.ts';
 
+const MAX_DEPTH = 8;
+
+/**
+ * Replaces bytes with their length (a Buffer would otherwise be logged as an array of byte values, which
+ * no text mask can see). Only plain objects and arrays are walked: errors and other instances are left to
+ * pino's serializers, which run after this formatter.
+ */
+function withoutBytes(value: unknown, depth = 0): unknown {
+  if (value instanceof Uint8Array) return `[${value.length} bytes]`;
+  if (depth >= MAX_DEPTH || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((v) => withoutBytes(v, depth + 1));
+  const proto = Object.getPrototypeOf(value) as unknown;
+  if (proto !== Object.prototype && proto !== null) return value;
+  return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutBytes(v, depth + 1)]));
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {
       level,
       hooks: {
-        // Mask every string argument, including the serialized merge object.
-        logMethod(args, method) {
-          const masked = args.map((a) => (typeof a === 'string' ? maskPersonalNumbers(a) : a));
-          return method.apply(this, masked as Parameters<typeof method>);
-        },
+        // The finished line: message, interpolated arguments, serialized errors (message and stack) and
+        // nested objects alike. Masking any earlier misses what pino adds later (err.message as msg, %o).
+        streamWrite: (line) => maskPersonalNumbers(line),
       },
       formatters: {
-        log(obj) {
-          return JSON.parse(maskPersonalNumbers(JSON.stringify(obj))) as Record<string, unknown>;
-        },
+        log: (obj) => withoutBytes(obj) as Record<string, unknown>,
       },
     },
     destination,

@@ -1,0 +1,51 @@
+import { Writable } from 'node:stream';
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/core/logger.ts';
+
+function capture() {
+  const lines: string[] = [];
+  const dest = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  return { logger: createLogger('info', dest), text: () => lines.join('') };
+}
+
+const ID = '110105194912310021';
+const PHONE = '13812345678';
+
+describe('logger masking', () => {
+  it('masks an error logged on its own (pino takes err.message as the line message)', () => {
+    const { logger, text } = capture();
+    logger.error(new Error(`bad id ${ID} phone ${PHONE}`));
+    expect(text()).not.toContain(ID);
+    expect(text()).not.toContain(PHONE);
+    expect(text()).toContain('138****5678');
+  });
+
+  it('keeps an error under err (message and stack), masked', () => {
+    const { logger, text } = capture();
+    logger.error({ err: new Error(`no claim for ${PHONE}`) }, 'turn failed');
+    const line = JSON.parse(text()) as { err?: { message?: string; stack?: string } };
+    expect(line.err?.message).toBe('no claim for 138****5678');
+    expect(line.err?.stack).toContain('no claim for 138****5678');
+  });
+
+  it('masks interpolated objects, nested objects and child bindings', () => {
+    const { logger, text } = capture();
+    logger.info('member %o', { phone: PHONE });
+    logger.info({ a: { b: { c: [ID] } } }, 'nested');
+    logger.child({ member: `web:${PHONE}` }).info('child');
+    expect(text()).not.toContain(PHONE);
+    expect(text()).not.toContain(ID);
+  });
+
+  it('logs bytes as their length, not as byte values', () => {
+    const { logger, text } = capture();
+    logger.info({ data: Buffer.from(`卡 ${ID}`) }, 'bytes');
+    const line = JSON.parse(text()) as { data?: unknown };
+    expect(line.data).toMatch(/^\[\d+ bytes\]$/);
+  });
+});
