@@ -46,11 +46,18 @@ export function maskPhone(phone: string): string {
   return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : '****';
 }
 
-const ID_NUMBER = /\b(\d{6})\d{8}(\d{3}[\dXx])\b/g;
-const BANK_CARD = /\b(\d{4})\d{8,11}(\d{4})\b/g;
-const MOBILE = /\b(1[3-9]\d)\d{4}(\d{4})\b/g;
+// Members type numbers with spaces or hyphens ("138 1234 5678", "+86 138-1234-5678", "6222 0212 3456 7890"),
+// and the validators accept them so: the masks do too. Digits glued to letters ("ID11010519…") are masked;
+// a longer digit run is not a match. Every pattern is linear (fixed repetition, no nested quantifiers).
+const ID_NUMBER = /(?<!\d)\d(?:[ -]?\d){16}[ -]?[\dXx](?!\d)/g;
+const BANK_CARD = /(?<!\d)\d(?:[ -]?\d){15,18}(?!\d)/g;
+const MOBILE = /(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?!\d)/g;
+const digitsOf = (s: string) => s.replace(/[^\dXx]/g, '');
 
 /** Masks ID, bank card and mobile numbers in free text (logs, group messages, lists, text sent to an LLM). */
 export function maskPersonalNumbers(text: string): string {
-  return text.replace(ID_NUMBER, '$1********$2').replace(BANK_CARD, '$1********$2').replace(MOBILE, '$1****$2');
+  return text
+    .replace(ID_NUMBER, (m) => { const d = digitsOf(m); return `${d.slice(0, 6)}********${d.slice(-4)}`; })
+    .replace(BANK_CARD, (m) => { const d = digitsOf(m); return `${d.slice(0, 4)}********${d.slice(-4)}`; })
+    .replace(MOBILE, (m) => { const d = digitsOf(m).replace(/^86(?=1\d{10}$)/, ''); return `${d.slice(0, 3)}****${d.slice(-4)}`; });
 }

@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { maskPersonalNumbers } from '../../src/core/text.ts';
+import { validateIdNumber, validateMobile } from '../../src/claims/validators.ts';
+
+describe('maskPersonalNumbers: every format the validators accept', () => {
+  const phones = ['138 1234 5678', '138-1234-5678', '+86 13812345678', '+8613812345678', '8613812345678', '+86-138-1234-5678'];
+  it.each(phones)('masks the phone %s', (p) => {
+    expect(validateMobile(p).ok).toBe(true);
+    const out = maskPersonalNumbers(`电话 ${p} 谢谢`);
+    expect(out.replace(/\D/g, '')).not.toMatch(/1234/);
+    expect(out).toContain('138****5678');
+  });
+
+  const ids = ['110105 19491231 002X', '1101 0519 4912 3100 2x', '110105-19491231-002X'];
+  it.each(ids)('masks the ID number %s', (id) => {
+    if (!id.includes('-')) expect(validateIdNumber(id).ok).toBe(true);
+    expect(maskPersonalNumbers(`身份证 ${id}`)).not.toMatch(/1949/);
+  });
+
+  const cards = ['6222 0212 3456 7890 123', '6222-0212-3456-7890', '6222 0212 3456 7890'];
+  it.each(cards)('masks the bank card %s', (card) => {
+    expect(maskPersonalNumbers(`卡号 ${card}`)).not.toMatch(/3456/);
+  });
+
+  it('masks numbers glued to letters', () => {
+    expect(maskPersonalNumbers('ID110105194912310021')).not.toMatch(/19491231/);
+    expect(maskPersonalNumbers('tel13812345678ok')).toContain('138****5678');
+  });
+
+  it('leaves claim numbers, ticket numbers, dates and ordinary numbers alone', () => {
+    const text = '编号 HZ-20261122-0001，工单 RG-20261122-0002，2026-11-22 14:30，金额 12345.67 元，报名 2';
+    expect(maskPersonalNumbers(text)).toBe(text);
+  });
+
+  it('is linear on long hostile digit runs', () => {
+    const hostile = ['1'.repeat(50_000), '1 '.repeat(25_000), '1-'.repeat(25_000) + 'x', '+86 '.repeat(10_000)];
+    const started = performance.now();
+    for (const h of hostile) maskPersonalNumbers(h);
+    expect(performance.now() - started).toBeLessThan(500);
+  });
+});
