@@ -3,6 +3,10 @@ import { z } from 'zod';
 import type { CoreDeps } from '../../src/core/intent.ts';
 import { addressSchema, type Address, type MemberKey } from '../../src/core/message.ts';
 import type { Turn } from '../../src/core/session.ts';
+import { maskPersonalNumbers } from '../../src/core/text.ts';
+
+/** Tickets are plain JSON in Redis and shown to staff: personal numbers are masked before they are kept. */
+const masked = (t: Turn): Turn => ({ ...t, text: maskPersonalNumbers(t.text) });
 
 export const ticketSchema = z.object({
   id: z.string(),
@@ -40,7 +44,7 @@ export class TicketStore {
     const seq = await this.deps.redis.incr(this.deps.keys.k('tickets', 'seq', day));
     const ticket: Ticket = {
       id: `RG-${day}-${String(seq).padStart(4, '0')}`,
-      member, memberName, address, history, status: 'open', createdAt: now.toISOString(),
+      member, memberName, address, history: history.map(masked), status: 'open', createdAt: now.toISOString(),
     };
     await this.deps.redis
       .multi()
@@ -52,7 +56,7 @@ export class TicketStore {
   }
 
   async appendNote(ticket: Ticket, turn: Turn): Promise<void> {
-    ticket.history.push(turn);
+    ticket.history.push(masked(turn));
     await this.deps.redis.set(this.key(ticket.id), JSON.stringify(ticket));
   }
 

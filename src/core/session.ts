@@ -1,5 +1,6 @@
 /** Per-member conversation state: plain versioned JSON in Redis, parsed with zod on every read. */
 import { z } from 'zod';
+import { maskPersonalNumbers } from './text.ts';
 
 export const SESSION_VERSION = 1;
 
@@ -47,7 +48,11 @@ export function parseSession(raw: string | null, now: number): { session: Sessio
   }
 }
 
+/**
+ * Adds turns to the history. ID, bank card and phone numbers are masked first: the session is plain JSON in
+ * Redis and its history is copied into handoff tickets, while form answers are kept (encrypted) by the form.
+ */
 export function appendTurns(session: Session, turns: Turn[]): void {
-  for (const t of turns) session.history.push({ ...t, text: t.text.slice(0, TURN_TEXT_LIMIT) });
+  for (const t of turns) session.history.push({ ...t, text: maskPersonalNumbers(t.text).slice(0, TURN_TEXT_LIMIT) });
   if (session.history.length > HISTORY_LIMIT) session.history.splice(0, session.history.length - HISTORY_LIMIT);
 }
