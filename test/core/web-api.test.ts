@@ -103,3 +103,20 @@ describe('web chat API', () => {
     expect(await health.json()).toEqual({ ok: true });
   });
 });
+
+describe('web chat API: the token is checked first', () => {
+  it('answers 401, not 400, to a request without the token whatever its body (nothing is parsed first)', async () => {
+    expect((await post('{not json', null)).status).toBe(401);
+    expect((await post({ chatType: 'private' }, null)).status).toBe(401);
+  });
+
+  it('keeps /api/status (it carries the WeChat login QR code) behind the token', async () => {
+    expect((await fetch(`${app.url}/api/status`)).status).toBe(401);
+    const ok = await fetch(`${app.url}/api/status`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(ok.status).toBe(200);
+  });
+
+  it('keeps the inbox behind the token', async () => {
+    expect((await fetch(`${app.url}/api/web/messages?chatId=alice`)).status).toBe(401);
+  });
+});

@@ -83,7 +83,7 @@ async function poll() {
   try {
     const res = await fetch('/api/web/messages?chatId=' + encodeURIComponent(userId), { headers: headers() });
     if (res.ok) (await res.json()).replies.forEach((r) => add('bot', r));
-    const st = await (await fetch('/api/status')).json();
+    const st = await (await fetch('/api/status', { headers: headers() })).json();
     const w = document.getElementById('wechat');
     if (st.wechat && st.wechat.qrSvg) { w.style.display = 'block'; w.innerHTML = '<p>微信扫码登录机器人账号：</p>' + st.wechat.qrSvg; }
     else w.style.display = 'none';

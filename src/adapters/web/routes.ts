@@ -31,6 +31,7 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
   const inboxKey = (chatId: string) => deps.keys.k('webinbox', chatId);
   const token = deps.config.WEB_API_TOKEN;
 
+  // Runs on request (before the body is read and parsed): a caller without the token costs no parsing.
   const guard = async (req: FastifyRequest, reply: FastifyReply) => {
     if (!bearerOk(req, token)) {
       deps.logger.warn({ ip: req.ip, url: req.url }, 'web api: missing or wrong bearer token');
@@ -39,9 +40,10 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
   };
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(CHAT_PAGE));
-  app.get('/api/status', async () => status());
+  // The status carries the WeChat login QR code: whoever scans it becomes the bot's account.
+  app.get('/api/status', { onRequest: guard }, async () => status());
 
-  app.post('/api/web/messages', { preHandler: guard }, async (req, reply) => {
+  app.post('/api/web/messages', { onRequest: guard }, async (req, reply) => {
     const parsed = webMessageSchema.safeParse(req.body);
     if (!parsed.success) {
       return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
@@ -67,7 +69,7 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
   });
 
   // Notifications (claim decisions, waitlist promotions, reminders) wait here until the page polls.
-  app.get('/api/web/messages', { preHandler: guard }, async (req, reply) => {
+  app.get('/api/web/messages', { onRequest: guard }, async (req, reply) => {
     const q = inboxQuerySchema.safeParse(req.query);
     if (!q.success) return reply.code(400).send({ error: 'chatId: required' });
     const key = inboxKey(q.data.chatId);
