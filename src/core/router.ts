@@ -122,7 +122,8 @@ export class Router {
   }
 
   private matchCommand(text: string): { spec: CommandSpec; intent: IntentDefinition; args: string } | null {
-    const match = /^\/?(\S+)\s*([\s\S]*)$/.exec(text);
+    // A full-width slash (Chinese keyboards: ／审核列表) is a slash: the command is recognized, so its role is checked and a refusal logged.
+    const match = /^[/／]?(\S+)\s*([\s\S]*)$/.exec(text.trimStart());
     if (!match) return null;
     const word = (match[1] ?? '').toLowerCase().replace(/@\S+$/, ''); // Telegram: /cmd@botname
     const found = this.commands.get(word);

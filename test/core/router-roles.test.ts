@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import type { AuditLog } from '../../src/core/audit.ts';
+import type { IntentDefinition, Role, TurnContext } from '../../src/core/intent.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { Router } from '../../src/core/router.ts';
+import { emptySession } from '../../src/core/session.ts';
+import { CORE_TEXT } from '../../src/core/texts.ts';
+import { inbound } from '../helpers/engine.ts';
+
+const ran: string[] = [];
+const admin: IntentDefinition = {
+  id: 'claim_status',
+  examples: [],
+  handle: async () => ({ replies: [{ text: 'member view' }] }),
+  commands: [{ names: ['approve', '批准'], role: 'admin', summary: 'admin', run: async (_ctx, args) => (ran.push(args), { replies: [{ text: `approved ${args}` }] }) }],
+};
+const fallback: IntentDefinition = { id: 'unknown', examples: [], handle: async () => ({ replies: [{ text: 'fallback' }] }) };
+
+function setup() {
+  const audited: unknown[] = [];
+  const audit = { record: async (e: unknown) => void audited.push(e) } as unknown as AuditLog;
+  const router = new Router([admin, fallback], { classify: async () => ({ intent: 'unknown', confidence: 1 }) }, createLogger('silent'), audit);
+  const turn = (text: string, roles: Role[] = []) => {
+    const ctx: TurnContext = { msg: inbound({ text }), member: 'web:u1', roles: new Set(roles), session: emptySession(Date.now()), text, now: new Date() };
+    return router.route(ctx);
+  };
+  return { turn, audited };
+}
+
+describe('router: command spellings', () => {
+  it.each(['／approve HZ-20260101-0001 100', '/APPROVE HZ-20260101-0001 100', '/approve@union_bot HZ-20260101-0001 100', '  /approve HZ-20260101-0001 100'])(
+    'refuses and audits %j from a member',
+    async (text) => {
+      const { turn, audited } = setup();
+      expect(await turn(text)).toEqual([{ text: CORE_TEXT.notAllowed }]);
+      expect(audited).toHaveLength(1);
+    },
+  );
+
+  it('runs the full-width-slash spelling for an admin', async () => {
+    const { turn } = setup();
+    expect(await turn('／批准 HZ-20260101-0001 100', ['admin', 'staff'])).toEqual([{ text: 'approved HZ-20260101-0001 100' }]);
+  });
+});
