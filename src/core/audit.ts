@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Keys } from './keys.ts';
+import { maskPersonalNumbers } from './text.ts';
 
 export const auditEntrySchema = z.object({
   at: z.string(),
@@ -25,7 +26,16 @@ export class AuditLog {
   }
 
   async record(entry: Omit<AuditEntry, 'at'> & { at?: Date }): Promise<void> {
-    const full: AuditEntry = { ...entry, at: (entry.at ?? new Date()).toISOString() };
+    // Notes and before/after can hold free text typed by staff (a reply to a member, a reason): the
+    // append-only log never keeps an ID, bank card or phone number in clear. Actor and target are ids, kept as is.
+    const mask = (v: unknown) => (v === undefined ? v : (JSON.parse(maskPersonalNumbers(JSON.stringify(v))) as unknown));
+    const full: AuditEntry = {
+      ...entry,
+      at: (entry.at ?? new Date()).toISOString(),
+      ...(entry.note !== undefined ? { note: maskPersonalNumbers(entry.note) } : {}),
+      ...(entry.before !== undefined ? { before: mask(entry.before) } : {}),
+      ...(entry.after !== undefined ? { after: mask(entry.after) } : {}),
+    };
     await this.redis.xadd(this.key, '*', 'entry', JSON.stringify(full));
   }
 
