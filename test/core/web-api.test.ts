@@ -120,3 +120,18 @@ describe('web chat API: the token is checked first', () => {
     expect((await fetch(`${app.url}/api/web/messages?chatId=alice`)).status).toBe(401);
   });
 });
+
+describe('web chat API: files', () => {
+  it('serves a file once put, not cached and not sniffed; unknown or malformed ids are 404', async () => {
+    const { WebFiles } = await import('../../src/adapters/web/files.ts');
+    const files = new WebFiles(te.engine.deps.redis, te.engine.deps.keys);
+    const url = await files.put({ name: '名单"; x=.csv', mimeType: 'text/csv', data: Buffer.from('a,b\r\n') });
+    const res = await fetch(`${app.url}${url}`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('cache-control')).toContain('no-store');
+    expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename*=UTF-8''${encodeURIComponent('名单"; x=.csv')}`);
+    expect((await fetch(`${app.url}/api/web/files/${'A'.repeat(24)}`)).status).toBe(404);
+    expect((await fetch(`${app.url}/api/web/files/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
+  });
+});

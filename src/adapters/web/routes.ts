@@ -84,6 +84,9 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
     return reply
       .type(file.mimeType)
       .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+      // Claim documents (ID cards, bank cards) and rosters: never cached, never sniffed into something a browser runs.
+      .header('cache-control', 'no-store, private')
+      .header('x-content-type-options', 'nosniff')
       .send(file.data);
   });
 
