@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { CoreDeps, IntentDefinition, IntentFactory, TurnContext, TurnResult } from '../../src/core/intent.ts';
 import type { Dialog } from '../../src/core/session.ts';
 import { ask, end, lastQuestion, say } from '../../src/events/dialog.ts';
-import { maskName } from '../../src/events/mask.ts';
+import { maskName } from '../../src/core/text.ts';
 import type { EventDef } from '../../src/events/model.ts';
-import { eventServices, loadExamples } from '../../src/events/service.ts';
+import { readExamples } from '../../src/core/examples.ts';
+import { eventServices } from '../../src/events/service.ts';
 import { extractQuery, isNo, isQuit, isYes, matchEvents, parseIndex } from '../../src/events/util.ts';
 import { P } from './prompts.ts';
 
@@ -14,7 +15,7 @@ const V = 1;
 const VERBS = /(取消报名|退出报名|撤销报名|取消候补|退出候补|不参加了|不参加|不去了|去不了|取消参加|取消|退出|cancel)\s*/iu;
 const filledSchema = z.object({ candidates: z.array(z.string()).default([]), eventId: z.string().optional() });
 
-const factory: IntentFactory = (deps: CoreDeps): IntentDefinition => {
+const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition> => {
   const svc = eventServices(deps);
   const { store } = svc;
   const base = (ctx: TurnContext) => ({ intent: INTENT, v: V, now: ctx.now.getTime(), resumeHours: deps.config.FORM_RESUME_HOURS });
@@ -100,7 +101,7 @@ const factory: IntentFactory = (deps: CoreDeps): IntentDefinition => {
 
   return {
     id: INTENT,
-    examples: loadExamples(new URL('./', import.meta.url)),
+    examples: await readExamples(import.meta.url),
     commands: [
       { names: ['取消报名', '退出报名', '取消候补', 'cancelreg'], groupTrigger: true, summary: P.summary, run: (ctx, args) => start(ctx, extractQuery(args, VERBS)) },
     ],

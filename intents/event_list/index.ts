@@ -1,14 +1,15 @@
 /** event_list: open events with seats left (numbered), "我的报名", and the staff event commands (see staff.ts). */
 import type { CoreDeps, IntentDefinition, IntentFactory, TurnContext, TurnResult } from '../../src/core/intent.ts';
 import { end, say } from '../../src/events/dialog.ts';
-import { maskPhone } from '../../src/events/mask.ts';
+import { maskPhone } from '../../src/core/text.ts';
 import type { EventDef } from '../../src/events/model.ts';
-import { eventServices, loadExamples } from '../../src/events/service.ts';
+import { readExamples } from '../../src/core/examples.ts';
+import { eventServices } from '../../src/events/service.ts';
 import { openEvents } from '../../src/events/util.ts';
 import { P } from './prompts.ts';
 import { INTENT, staffTools } from './staff.ts';
 
-const factory: IntentFactory = (deps: CoreDeps): IntentDefinition => {
+const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition> => {
   const svc = eventServices(deps);
   const { store } = svc;
   const staff = staffTools(svc);
@@ -49,7 +50,7 @@ const factory: IntentFactory = (deps: CoreDeps): IntentDefinition => {
 
   return {
     id: INTENT,
-    examples: loadExamples(new URL('./', import.meta.url)),
+    examples: await readExamples(import.meta.url),
     commands: [
       { names: ['活动', '活动列表', '近期活动', 'events'], summary: P.summaries.list, run: (ctx) => list(ctx) },
       { names: ['我的报名', '我的活动', 'myevents'], summary: P.summaries.mine, run: (ctx) => mine(ctx) },

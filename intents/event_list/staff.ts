@@ -5,7 +5,7 @@ import { addressSchema } from '../../src/core/message.ts';
 import type { Dialog } from '../../src/core/session.ts';
 import { toCsv } from '../../src/events/csv.ts';
 import { ask, end, lastQuestion, say } from '../../src/events/dialog.ts';
-import { maskPhone } from '../../src/events/mask.ts';
+import { maskPhone } from '../../src/core/text.ts';
 import { fieldSpecSchema, type EventDef } from '../../src/events/model.ts';
 import type { EventServices } from '../../src/events/service.ts';
 import { notices } from '../../src/events/texts.ts';

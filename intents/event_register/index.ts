@@ -3,9 +3,10 @@ import { z } from 'zod';
 import type { CoreDeps, IntentDefinition, IntentFactory, TurnContext, TurnResult } from '../../src/core/intent.ts';
 import type { Dialog } from '../../src/core/session.ts';
 import { ask, end, lastQuestion, say } from '../../src/events/dialog.ts';
-import { maskName } from '../../src/events/mask.ts';
+import { maskName } from '../../src/core/text.ts';
 import { isProfileKind, type EventDef, type Profile } from '../../src/events/model.ts';
-import { eventServices, loadExamples } from '../../src/events/service.ts';
+import { readExamples } from '../../src/core/examples.ts';
+import { eventServices } from '../../src/events/service.ts';
 import { checkField, extractQuery, isNo, isQuit, isYes, matchEvents, openEvents, parseIndex, privateAddress } from '../../src/events/util.ts';
 import { P } from './prompts.ts';
 
@@ -24,7 +25,7 @@ const filledSchema = z.object({
 type Filled = z.infer<typeof filledSchema>;
 const listedSchema = z.object({ listed: z.array(z.string()) });
 
-const factory: IntentFactory = (deps: CoreDeps): IntentDefinition => {
+const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition> => {
   const svc = eventServices(deps);
   const { store } = svc;
   const resumeHours = deps.config.FORM_RESUME_HOURS;
@@ -238,7 +239,7 @@ const factory: IntentFactory = (deps: CoreDeps): IntentDefinition => {
 
   return {
     id: INTENT,
-    examples: loadExamples(new URL('./', import.meta.url)),
+    examples: await readExamples(import.meta.url),
     commands: [
       { names: ['报名', '我要报名', 'register', 'signup'], groupTrigger: true, summary: P.summary, run: (ctx, args) => start(ctx, extractQuery(args, VERBS)) },
       {

@@ -4,7 +4,8 @@ import type { Reply } from '../core/message.ts';
 import { P, STATUS_LABELS } from './prompts.ts';
 import type { ClaimsServices } from './services.ts';
 import { CLAIM_NO_RE, ClaimForbiddenError, ClaimStateError, type Actor, type Claim } from './store.ts';
-import { chinaToday, formatYuan, maskCard, maskText, parseAmountCents } from './validators.ts';
+import { maskCard } from '../core/text.ts';
+import { chinaToday, formatYuan, maskText, parseAmountCents } from './validators.ts';
 
 const actorOf = (ctx: TurnContext): Actor => ({ key: ctx.member, roles: ctx.roles });
 const say = (text: string): TurnResult => ({ replies: [{ text }] });

@@ -4,6 +4,7 @@
  * gets a friendly message and the same question again, nothing is lost. The next question is always
  * "the first one not yet answered", so 返回, 修改 and plan changes need no special bookkeeping.
  */
+import { maskCard, maskId, maskPhone } from '../core/text.ts';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { FieldCipher } from '../core/crypto.ts';
@@ -28,11 +29,8 @@ import {
   chinaToday,
   daysBetween,
   formatYuan,
-  isSmallTalk,
+  isGreeting,
   looksLikeQuestion,
-  maskCard,
-  maskId,
-  maskMobile,
   parseAmountCents,
   parseDate,
   validateBankCard,
@@ -155,7 +153,7 @@ export class ClaimForm {
     const stay = (error: string | null): TurnResult => {
       // A member back after a long pause gets the friendly resume line instead of an error.
       // A greeting mid-form is not a wrong answer: just re-ask, without an error.
-      const lead = returning ? [{ text: P.resume }] : isSmallTalk(text) ? [{ text: P.continueAfterInterruption }] : error ? [{ text: error }] : [];
+      const lead = returning ? [{ text: P.resume }] : isGreeting(text) ? [{ text: P.continueAfterInterruption }] : error ? [{ text: error }] : [];
       return { replies: [...lead, ...this.question(state, asking, ctx)], dialog: this.dialog(ctx, asking, state) };
     };
     const notAnAnswer = (error: string | null): TurnResult =>
@@ -581,7 +579,7 @@ export class ClaimForm {
       case 'idNumber':
         return v.idNumber && maskId(this.unseal(state, 'idNumber'));
       case 'mobile':
-        return v.mobile && maskMobile(this.unseal(state, 'mobile'));
+        return v.mobile && maskPhone(this.unseal(state, 'mobile'));
       case 'bankCard':
         return v.bankCard && maskCard(this.unseal(state, 'bankCard'));
       case 'diagnosis':
@@ -619,6 +617,8 @@ export class ClaimForm {
   /** A failed answer that is really a question for the bot (labor law, plan rules): let the router answer it. */
   private isInterruption(ctx: TurnContext, text: string): boolean {
     if (!text || ctx.msg.attachments.length > 0) return false;
+    // Digits, dates and codes without Chinese words are attempted answers (a mistyped card number), never questions.
+    if (!/[\u4e00-\u9fff]/.test(text)) return false;
     const c = ctx.classified;
     if (c && c.intent !== FORM_INTENT && c.intent !== 'unknown' && c.intent !== 'help' && c.confidence >= 0.6) return true;
     return looksLikeQuestion(text);

@@ -55,6 +55,13 @@ export function validateFreeText(input: string, min: number, max: number): Valid
 
 const SMALL_TALK = /^(?:你好|您好|你好呀|在吗|在不在|有人吗|hi|hello|哈喽|嗨|喂|早|早上好|中午好|下午好|晚上好|谢谢|好的|嗯|嗯嗯|哦|ok)[!！。.~～?？]*$/i;
 
+const GREETING = /^(?:你好|您好|你好呀|在吗|在不在|有人吗|hi|hello|哈喽|嗨|喂|早|早上好|中午好|下午好|晚上好)[!！。.~～?？]*$/i;
+
+/** A greeting: a member coming back mid-form, not a wrong answer. */
+export function isGreeting(text: string): boolean {
+  return GREETING.test(text.trim());
+}
+
 /** Greetings and acknowledgements: never an answer to a free-text question. */
 export function isSmallTalk(text: string): boolean {
   return SMALL_TALK.test(text.trim());
@@ -172,15 +179,6 @@ export function sniffDocumentType(data: Buffer): DocumentMime | null {
 }
 
 // ---------- masking ----------
-export function maskId(id: string): string {
-  return id.length > 7 ? `${id.slice(0, 3)}${'*'.repeat(id.length - 7)}${id.slice(-4)}` : '****';
-}
-export function maskCard(card: string): string {
-  return `****${card.slice(-4)}`;
-}
-export function maskMobile(phone: string): string {
-  return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : '****';
-}
 export function maskText(text: string): string {
   const chars = [...text];
   return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(Math.min(chars.length - 1, 6))}`;

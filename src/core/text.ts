@@ -33,17 +33,29 @@ export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** Masks a Chinese name for group display: 张三 → 张*, 欧阳娜娜 → 欧**娜. */
+/** Masks a name for groups and lists: 张三 → 张*, 张三丰 → 张*丰, 欧阳娜娜 → 欧**娜, Alice → A***e. */
 export function maskName(name: string): string {
-  const chars = [...name.trim()];
+  const chars = Array.from(name.trim());
   if (chars.length <= 1) return '*';
   if (chars.length === 2) return `${chars[0]}*`;
   return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
 }
 
-/** Masks a mainland mobile number: 13812345678 → 138****5678. */
+/** Masks a phone number: 13812345678 → 138****5678. */
 export function maskPhone(phone: string): string {
-  return phone.length >= 7 ? `${phone.slice(0, 3)}****${phone.slice(-4)}` : '****';
+  const digits = phone.replace(/\D/g, '');
+  if (digits.length < 7) return '*'.repeat(digits.length);
+  return `${digits.slice(0, 3)}${'*'.repeat(digits.length - 7)}${digits.slice(-4)}`;
+}
+
+/** Masks a resident ID number: 110105194912310021 → 110***********0021. */
+export function maskId(id: string): string {
+  return id.length > 7 ? `${id.slice(0, 3)}${'*'.repeat(id.length - 7)}${id.slice(-4)}` : '****';
+}
+
+/** Masks a bank card number to its last four digits. */
+export function maskCard(card: string): string {
+  return `****${card.slice(-4)}`;
 }
 
 // Members type numbers with spaces or hyphens ("138 1234 5678", "+86 138-1234-5678", "6222 0212 3456 7890"),

@@ -1,6 +1,4 @@
 /** One set of event services per CoreDeps, shared by the three event intents and the reminder worker. */
-import { readFileSync } from 'node:fs';
-import { z } from 'zod';
 import type { CoreDeps } from '../core/intent.ts';
 import type { Reply } from '../core/message.ts';
 import type { EventDef } from './model.ts';
@@ -54,15 +52,4 @@ export function eventServices(deps: CoreDeps): EventServices {
   };
   cache.set(deps, svc);
   return svc;
-}
-
-/** An intent folder's examples.json (written by others), or [] when absent. */
-export function loadExamples(folderUrl: URL): string[] {
-  try {
-    const raw = readFileSync(new URL('examples.json', folderUrl), 'utf8');
-    return z.array(z.string()).parse(JSON.parse(raw));
-  } catch (err) {
-    if (err instanceof Error && 'code' in err && err.code === 'ENOENT') return [];
-    throw err;
-  }
 }

@@ -1,3 +1,4 @@
+import { maskCard, maskId, maskPhone } from '../../src/core/text.ts';
 import { describe, expect, it } from 'vitest';
 import { parseEditRequest } from '../../src/claims/form.ts';
 import {
@@ -5,9 +6,6 @@ import {
   idCheckChar,
   looksLikeQuestion,
   luhnValid,
-  maskCard,
-  maskId,
-  maskMobile,
   parseAmountCents,
   parseDate,
   sniffDocumentType,
@@ -71,7 +69,7 @@ describe('mobile and name', () => {
     expect(validateMobile('+86 138 1234 5678')).toEqual({ ok: true, value: '13812345678' });
     expect(validateMobile('12812345678').ok).toBe(false);
     expect(validateMobile('1381234567').ok).toBe(false);
-    expect(maskMobile('13812345678')).toBe('138****5678');
+    expect(maskPhone('13812345678')).toBe('138****5678');
   });
   it('names: Chinese, minority names with ·, English; not sentences', () => {
     expect(validateName('张三').ok).toBe(true);

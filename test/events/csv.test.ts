@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { csvField, toCsv } from '../../src/events/csv.ts';
-import { maskName, maskPhone } from '../../src/events/mask.ts';
+import { maskName, maskPhone } from '../../src/core/text.ts';
 import { parseDateTime, formatIso } from '../../src/events/time.ts';
 import { extractQuery, matchEvents, parseFieldSpec, parseGroups } from '../../src/events/util.ts';
 import type { EventDef } from '../../src/events/model.ts';
