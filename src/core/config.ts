@@ -1,5 +1,6 @@
 /** Configuration from the environment, parsed once with zod. A bad value stops start-up with a clear message. */
 import { z } from 'zod';
+import { parseKey } from './crypto.ts';
 import { PLATFORMS, type MemberKey } from './message.ts';
 
 const bool = z
@@ -91,6 +92,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const cfg = parsed.data;
   if (cfg.TELEGRAM_MODE === 'webhook' && cfg.TELEGRAM_BOT_TOKEN && !cfg.TELEGRAM_WEBHOOK_URL) {
     throw new ConfigError('Invalid configuration:\n  TELEGRAM_WEBHOOK_URL: required when TELEGRAM_MODE=webhook');
+  }
+  // Checked here, before anything starts, so a bad key is a clear configuration error.
+  if (cfg.DATA_ENCRYPTION_KEY && !parseKey(cfg.DATA_ENCRYPTION_KEY.trim())) {
+    throw new ConfigError('Invalid configuration:\n  DATA_ENCRYPTION_KEY: must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)');
+  }
+  if (cfg.NODE_ENV === 'production' && !cfg.DATA_ENCRYPTION_KEY) {
+    throw new ConfigError('Invalid configuration:\n  DATA_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -hex 32)');
   }
   const webRoles = [...cfg.BOT_ADMINS, ...cfg.BOT_STAFF].some((id) => id.startsWith('web:'));
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(cfg.HOST);

@@ -31,7 +31,8 @@ export function loadEncryptionKey(
   return createHash('sha256').update(`union-assistant-dev-key:${config.DATA_DIR}`).digest();
 }
 
-function parseKey(raw: string): Buffer | null {
+/** 32 key bytes from 64 hex characters or base64; null when malformed. */
+export function parseKey(raw: string): Buffer | null {
   if (/^[0-9a-fA-F]{64}$/.test(raw)) return Buffer.from(raw, 'hex');
   if (/^[A-Za-z0-9+/_-]{42,44}={0,2}$/.test(raw)) {
     const buf = Buffer.from(raw.replace(/-/g, '+').replace(/_/g, '/'), 'base64');

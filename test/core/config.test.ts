@@ -23,6 +23,12 @@ describe('config', () => {
     expect(() => loadConfig({ REDIS_OPTIONS: '{nope' })).toThrow(/REDIS_OPTIONS/);
   });
 
+  it('requires a well-formed encryption key in production, and refuses a malformed one anywhere', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DATA_ENCRYPTION_KEY: required/);
+    expect(() => loadConfig({ DATA_ENCRYPTION_KEY: 'short' })).toThrow(/DATA_ENCRYPTION_KEY: must be 32 bytes/);
+    expect(loadConfig({ NODE_ENV: 'production', DATA_ENCRYPTION_KEY: 'ab'.repeat(32) }).devMode).toBe(false);
+  });
+
   it('refuses web identities with roles on a public host without a token', () => {
     expect(() => loadConfig({ BOT_ADMINS: 'web:boss', HOST: '0.0.0.0' })).toThrow(/WEB_API_TOKEN/);
     expect(loadConfig({ BOT_ADMINS: 'web:boss', HOST: '0.0.0.0', WEB_API_TOKEN: 'long-enough-token' }).BOT_ADMINS).toEqual(['web:boss']);
