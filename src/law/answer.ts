@@ -93,7 +93,10 @@ export interface ComposeOptions {
 export function composeAnswer(result: RetrievalResult, kb: LawKnowledge, opts: ComposeOptions = {}): LawAnswer {
   const { confidence } = result;
   const topCard = result.cards[0];
-  const card = topCard && topCard.coverage >= CARD_ANSWER_MIN_COVERAGE ? topCard.card : undefined;
+  const fitting = topCard && topCard.coverage >= CARD_ANSWER_MIN_COVERAGE ? topCard.card : undefined;
+  // A card that does not rest on the article the member named would answer another question.
+  const named = result.citations.filter((c) => c.named);
+  const card = fitting && named.length > 0 && !named.some((n) => fitting.citations.some((x) => x.law === n.law && x.article === n.article)) ? undefined : fitting;
   if (confidence < LOW_CONFIDENCE || (!card && result.citations.length === 0)) {
     return {
       kind: 'low_confidence',
@@ -130,9 +133,9 @@ export function composeAnswer(result: RetrievalResult, kb: LawKnowledge, opts: C
   return { kind: 'card', text: parts.join('\n'), citations, confidence, cardId: card.id, offerHandoff: false };
 }
 
-const ORIGINAL_WORDS = /原文|全文|条文|法条内容|具体内容|怎么规定|规定了什么|写的什么|写了什么|说的什么|讲的什么/;
+const ORIGINAL_WORDS = /原文|全文|条文|法条内容|具体内容|怎么规定|规定了什么|写的什么|写了什么|说的什么|讲的什么|讲的啥|说的啥|写的啥|啥意思|什么意思/;
 const FILLER =
-  /[《》「」“”"'、，,。.？?！!：:\s]|中华人民共和国|请问|请|帮我|给我|我想|想|查看|查一下|查询|查|看看|看一下|看|发一下|发|一下|念一下|是什么|是啥|讲什么|讲的什么|说什么|说的什么|说了什么|写的什么|什么内容|的内容|内容|具体|原文|全文|条文|法条|规定|怎么说|的|了|呢|吗/g;
+  /[《》「」“”"'、，,。.？?！!：:\s]|中华人民共和国|请问|请|帮我|给我|我想|想|查看|查一下|查询|查|看看|看一下|看|发一下|发|一下|念一下|是什么|是啥|讲的啥|说的啥|写的啥|啥意思|什么意思|讲啥|说啥|讲什么|讲的什么|说什么|说的什么|说了什么|写的什么|什么内容|的内容|内容|具体|原文|全文|条文|法条|规定|怎么说|的|了|呢|吗/g;
 
 export type ArticleRequest = { kind: 'articles'; citations: Citation[] } | { kind: 'need_article' };
 

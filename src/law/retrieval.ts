@@ -1,6 +1,6 @@
 /** Chinese retrieval over topic cards and statute articles: BM25 on jieba terms with synonym expansion, fused into ranked citations. */
 import type { Card, Citation } from './card.ts';
-import type { Article, StatuteLibrary } from './statutes.ts';
+import { findArticleRefs, type Article, type StatuteLibrary } from './statutes.ts';
 import type { Tokenizer } from './lexicon.ts';
 import { questionFocus } from './query.ts';
 
@@ -139,6 +139,8 @@ export interface RankedCitation extends Citation {
   score: number;
   /** Ids of the cards that cite this article, best first. */
   cards: string[];
+  /** The member named this article in the question. */
+  named?: boolean;
 }
 
 export interface RetrievalResult {
@@ -532,6 +534,15 @@ export class LawRetriever {
       if (hit.score < topArticle * w.articleFloor) break;
       add(hit.article.law, hit.article.number, w.article * (hit.score / topArticle) * ramp(hit.coverage, w.articleMinCoverage));
     }
+    // An article the member names outright ("劳动合同法第三十八条…") is cited first, whatever else matches.
+    const strongest = Math.max(0, ...[...fused.values()].map((c) => c.score));
+    findArticleRefs(query, this.library)
+      .filter((r) => r.law !== undefined && this.articleByKey.has(`${r.law}#${r.article}`))
+      .slice(0, 3)
+      .forEach((r, i) => {
+        add(r.law!, r.article, (strongest + 1) * (2 - i * 0.1));
+        fused.get(`${r.law}#${r.article}`)!.named = true;
+      });
     const citations = [...fused.values()].sort((a, b) => b.score - a.score).slice(0, limit);
     this.interleaveRunnerUp(citations, cardHits, fused, limit);
 

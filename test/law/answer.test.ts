@@ -84,6 +84,24 @@ describe('article text lookup', () => {
     expect(missing.text).toContain('没有找到《劳动合同法》第一百二十条');
     expect(missing.citations).toEqual([]);
   });
+
+  it('reads colloquial requests for an article ("讲的啥")', () => {
+    expect(parseArticleRequest('劳动合同法第38条讲的啥', kb.library, none)).toEqual({ kind: 'articles', citations: [{ law: '劳动合同法', article: 38 }] });
+  });
+
+  it('cites an article the member names first, and never pairs it with a card that does not rest on it', async () => {
+    const r = kb.retrieve('社会保险法第九十三条的内容是什么');
+    expect(r.citations[0]).toMatchObject({ law: '社会保险法', article: 93, named: true });
+    const a = await answerLawQuestion(kb, '社会保险法第九十三条的内容是什么');
+    expect(a.citations[0]).toEqual({ law: '社会保险法', article: 93 });
+    if (a.kind === 'card') {
+      const card = kb.cards.find((c) => c.id === a.cardId);
+      expect(card?.citations.some((c) => c.law === '社会保险法' && c.article === 93)).toBe(true);
+    }
+    const question = await answerLawQuestion(kb, '劳动合同法第三十八条我能用吗？公司没给我交社保');
+    expect(question.kind).toBe('card');
+    expect(question.citations[0]).toEqual({ law: '劳动合同法', article: 38 });
+  });
 });
 
 describe('labor_law intent', () => {
