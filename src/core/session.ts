@@ -32,7 +32,8 @@ export const sessionSchema = z.object({
 export type Session = z.infer<typeof sessionSchema>;
 
 export const HISTORY_LIMIT = 12;
-const TURN_TEXT_LIMIT = 500;
+/** Members' words are kept in full (up to a limit) for staff; the bot's own long answers only as a reminder. */
+const TURN_TEXT_LIMIT = { member: 500, bot: 120 } as const;
 
 export function emptySession(now: number): Session {
   return { v: SESSION_VERSION, dialog: null, history: [], memory: {}, updatedAt: now };
@@ -53,6 +54,11 @@ export function parseSession(raw: string | null, now: number): { session: Sessio
  * Redis and its history is copied into handoff tickets, while form answers are kept (encrypted) by the form.
  */
 export function appendTurns(session: Session, turns: Turn[]): void {
-  for (const t of turns) session.history.push({ ...t, text: maskPersonalNumbers(t.text).slice(0, TURN_TEXT_LIMIT) });
+  for (const t of turns) {
+    const limit = TURN_TEXT_LIMIT[t.from];
+    // Mask before cutting, so a number split at the limit is never left half-visible.
+    const text = maskPersonalNumbers(t.text.slice(0, limit + 40)).slice(0, limit);
+    session.history.push({ ...t, text: text.length < t.text.length && t.from === 'bot' ? `${text}…` : text });
+  }
   if (session.history.length > HISTORY_LIMIT) session.history.splice(0, session.history.length - HISTORY_LIMIT);
 }
