@@ -61,16 +61,21 @@ export function formatCitations(citations: Citation[]): string {
 export const CARD_ANSWER_MIN_COVERAGE = 0.45;
 const MAX_SHOWN_CITATIONS = 4;
 
-/** The citations to show: fused ranking, restricted to the chosen card's articles and strong direct hits. */
+/**
+ * The citations to show. With a card: only the card's own articles, most relevant to this question first,
+ * so the 依据 line always supports the answer text. Without one: the strongest retrieved articles.
+ */
 function shownCitations(result: RetrievalResult, card: Card | undefined): RankedCitation[] {
-  const top = result.citations[0]?.score ?? 0;
-  const inCard = (c: Citation) => card?.citations.some((x) => x.law === c.law && x.article === c.article) ?? false;
-  const picked = result.citations.filter((c) => inCard(c) || c.score >= top * 0.6);
-  if (card && !picked.some(inCard)) {
-    const first = card.citations[0];
-    if (first) picked.unshift({ ...first, score: 0, cards: [card.id] });
+  if (!card) {
+    const top = result.citations[0]?.score ?? 0;
+    return result.citations.filter((c) => c.score >= top * 0.6).slice(0, MAX_SHOWN_CITATIONS);
   }
-  return picked.slice(0, MAX_SHOWN_CITATIONS);
+  const scored = (c: Citation) => result.citations.find((x) => x.law === c.law && x.article === c.article)?.score ?? 0;
+  return card.citations
+    .map((c, pos) => ({ ...c, score: scored(c), cards: [card.id], pos }))
+    .sort((a, b) => b.score - a.score || a.pos - b.pos)
+    .slice(0, MAX_SHOWN_CITATIONS)
+    .map(({ pos: _pos, ...c }) => c);
 }
 
 const firstSentences = (text: string, max: number): string => {

@@ -58,6 +58,21 @@ describe('answer format', () => {
   });
 });
 
+describe('answer consistency', () => {
+  it('a card answer cites only articles of that card, so 依据 always supports the text', async () => {
+    const questions = kb.cards.flatMap((c) => c.phrasings.slice(0, 2));
+    let cardAnswers = 0;
+    for (const q of questions) {
+      const a = await answerLawQuestion(kb, q);
+      if (a.kind !== 'card') continue;
+      cardAnswers++;
+      const card = kb.cards.find((c) => c.id === a.cardId)!;
+      for (const cited of a.citations) expect(card.citations, `${q} → ${card.id}`).toContainEqual(cited);
+    }
+    expect(cardAnswers).toBeGreaterThan(questions.length * 0.8);
+  });
+});
+
 describe('article text lookup', () => {
   it('recognises requests for statute text, not questions that mention an article', () => {
     const lib = kb.library;
