@@ -5,7 +5,7 @@ import { P, STATUS_LABELS } from './prompts.ts';
 import type { ClaimsServices } from './services.ts';
 import { CLAIM_NO_RE, ClaimForbiddenError, ClaimStateError, type Actor, type Claim } from './store.ts';
 import { maskCard } from '../core/text.ts';
-import { chinaToday, formatYuan, maskText, parseAmountCents } from './validators.ts';
+import { chinaDateTime, chinaToday, formatYuan, maskText, parseAmountCents } from './validators.ts';
 
 const actorOf = (ctx: TurnContext): Actor => ({ key: ctx.member, roles: ctx.roles });
 const say = (text: string): TurnResult => ({ replies: [{ text }] });
@@ -90,10 +90,10 @@ export function adminCommands(deps: CoreDeps, s: ClaimsServices): CommandSpec[] 
           `医院：${e.hospital}｜诊断：${secrets.diagnosis}`,
           `自付金额：${formatYuan(c.amountCents)} 元｜预计互助金：${formatYuan(c.estimatedPayoutCents)} 元${c.payoutCents !== undefined ? `｜已批准：${formatYuan(c.payoutCents)} 元` : ''}`,
           `银行卡：${secrets.bankCard}（${c.bank.bankName}）`,
-          `同意书：${c.consent.version}，${c.consent.at}`,
+          `同意书：${c.consent.version}，${chinaDateTime(c.consent.at)}`,
           `材料 ${c.documents.length} 份：${c.documents.map((d) => d.docName).join('、')}`,
           '记录：',
-          ...c.history.map((h) => P.statusHistoryLine(h.at.slice(0, 16).replace('T', ' '), h.status, h.note)),
+          ...c.history.map((h) => P.statusHistoryLine(chinaDateTime(h.at), h.status, h.note)),
         ];
         const files: Reply[] = [];
         for (const d of c.documents) {

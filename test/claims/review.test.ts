@@ -54,6 +54,15 @@ describe('admin review', () => {
     expect((await auditFor(no)).map((e) => e.action)).toEqual(['claim.submit', 'claim.view']);
   });
 
+  it('the detail shows times in China time, as the member sees dates (not UTC)', async () => {
+    const { no } = await submitClaim();
+    // The harness clock is 2026-11-22T02:00Z, i.e. 10:00 in China.
+    const text = textOf(await h.admin().say(`/claim ${no}`));
+    expect(text).toMatch(/同意书：pipl-[^，]+，2026-11-22 10:0\d/);
+    expect(text).toMatch(/2026-11-22 10:0\d 待审核/);
+    expect(text).not.toMatch(/\dT\d\d:\d\d/);
+  });
+
   it('approve: member notified on their platform, audit before → after, queue updated, status shows it', async () => {
     const { id, no } = await submitClaim('accident', 'wechat');
     await play(h.admin(), [{ say: `/approve ${no} 2768.40 材料齐全`, expect: ['已批准', no, '2768.40'] }]);
