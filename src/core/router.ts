@@ -17,6 +17,9 @@ export interface IntentClassifier {
 
 const ROUTER_MEMORY = '_router';
 
+/** What may follow a group-trigger word without a space: a short name, no question, not a particle or a word about the sign-up itself. */
+const GLUED_NAME = /^(?![了的费时截表人情况没成完过中啦哦就都也还和吧])[^\s?？!！。，,吗呢么吧啊呀嘛]{2,15}$/u;
+
 /** Below this confidence the router does not trust the classifier and offers the menu or a person. */
 export const MIN_CONFIDENCE = 0.35;
 
@@ -118,7 +121,15 @@ export class Router {
 
   /** A group message that starts with a group-trigger command is meant for the bot even without an @mention. */
   isGroupTrigger(text: string): boolean {
-    return this.matchCommand(text.trim())?.spec.groupTrigger === true;
+    const t = text.trim();
+    if (this.matchCommand(t)?.spec.groupTrigger === true) return true;
+    // "报名篮球赛": Chinese rarely puts a space after the verb, so the word glued to a short name counts too —
+    // but not chatter about it ("报名截止了吗", "报名的人好多", "报名成功了").
+    const lower = t.toLowerCase();
+    for (const [name, { spec }] of this.commands) {
+      if (spec.groupTrigger && lower.startsWith(name) && GLUED_NAME.test(t.slice(name.length))) return true;
+    }
+    return false;
   }
 
   private matchCommand(text: string): { spec: CommandSpec; intent: IntentDefinition; args: string } | null {

@@ -1,0 +1,45 @@
+/**
+ * Conversations as members, staff and admins have them, through the real engine (real classifier,
+ * intents and Redis): the wording people actually use, mistakes included.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { InboundMessage } from '../../src/core/message.ts';
+import { inbound, startTestEngine, type TestEngine } from '../helpers/engine.ts';
+
+let te: TestEngine;
+
+beforeAll(async () => {
+  te = await startTestEngine({ BOT_STAFF: 'web:staff1', BOT_ADMINS: 'web:admin1', RATE_LIMIT_PER_MINUTE: '1000' });
+});
+afterAll(async () => {
+  await te.stop();
+});
+
+async function say(who: string, text: string, over: Partial<InboundMessage> = {}): Promise<string> {
+  const out = await te.engine.pipeline.handle(inbound({ senderId: who, chatId: who, text, ...over }));
+  return out.replies.map((r) => r.text ?? '').join('\n');
+}
+const inGroup = (name: string, mentionsBot = false): Partial<InboundMessage> => ({ chatType: 'group', chatId: 'grp', senderName: name, mentionsBot });
+
+/** A day a month from now, as staff would type it. */
+function futureDay(): string {
+  const d = new Date(Date.now() + 30 * 86400_000 + 8 * 3600_000);
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}-${String(d.getUTCDate()).padStart(2, '0')}`;
+}
+
+async function publish(title: string, capacity: number): Promise<void> {
+  for (const line of ['/newevent', title, '无', `${futureDay()} 14:00`, '17:00', '市体育馆', String(capacity), '默认', '无', '默认']) await say('staff1', line);
+  expect(await say('staff1', '发布')).toContain('活动已发布');
+}
+
+describe('events in a group', () => {
+  it('"报名篮球赛" without a space and without @ registers like "报名 篮球赛"; chatter about the sign-up stays unanswered', async () => {
+    await publish('职工篮球赛', 5);
+    expect(await say('g1', '报名篮球赛', inGroup('李娜'))).toContain('报名「职工篮球赛」还需要填写');
+    expect(await say('g2', '报名 篮球赛', inGroup('王强'))).toContain('报名「职工篮球赛」还需要填写');
+    for (const chatter of ['报名截止了吗', '报名成功了', '报名的人好多', '报名费多少钱', '报名了']) {
+      const out = await te.engine.pipeline.handle(inbound({ senderId: 'g3', text: chatter, ...inGroup('赵敏') }));
+      expect(out.dropped, chatter).toBe('not-addressed');
+    }
+  });
+});
