@@ -96,7 +96,7 @@ export class Router {
       if (spec.role && !ctx.roles.has(spec.role)) {
         this.logger.warn({ member: ctx.member, command: spec.names[0], platform: ctx.msg.platform }, 'refused: missing role');
         await this.audit.record({ actor: ctx.member, action: 'refused', target: spec.names[0] ?? '?', note: `requires ${spec.role}` });
-        return [{ text: CORE_TEXT.notAllowed }];
+        return [{ text: spec.role === 'admin' && ctx.roles.has('staff') ? CORE_TEXT.adminOnly : CORE_TEXT.notAllowed }];
       }
       if (spec.role && ctx.msg.chatType === 'group') return [{ text: CORE_TEXT.commandPrivateOnly }];
       return this.apply(ctx, intent.id, await spec.run(ctx, args), interruptedBy);

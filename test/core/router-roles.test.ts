@@ -37,6 +37,14 @@ describe('router: command spellings', () => {
     },
   );
 
+  it('tells staff that an admin command needs the admin role (not the staff role they already have), and audits it', async () => {
+    const { turn, audited } = setup();
+    const [reply] = await turn('/approve HZ-20260101-0001 100', ['staff']);
+    expect(reply?.text).toBe(CORE_TEXT.adminOnly);
+    expect(reply?.text).not.toContain('需要工会工作人员权限');
+    expect(audited).toHaveLength(1);
+  });
+
   it('runs the full-width-slash spelling for an admin', async () => {
     const { turn } = setup();
     expect(await turn('／批准 HZ-20260101-0001 100', ['admin', 'staff'])).toEqual([{ text: 'approved HZ-20260101-0001 100' }]);
