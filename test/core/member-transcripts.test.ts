@@ -43,3 +43,16 @@ describe('events in a group', () => {
     }
   });
 });
+
+describe('small talk', () => {
+  it('a thank-you, an acknowledgement or a goodbye gets a courteous reply, not "没太明白" and the menu', async () => {
+    await say('t1', '公司拖欠工资怎么办');
+    for (const [text, expected] of [['谢谢', '不客气'], ['好的，谢谢你的解答！', '不客气'], ['再见', '再见'], ['收到👌', '好的'], ['thanks', '不客气']] as const) {
+      const reply = await say('t1', text);
+      expect(reply, text).toContain(expected);
+      expect(reply, text).not.toContain('没太明白');
+    }
+    // Gibberish still gets the menu.
+    expect(await say('t1', 'asdfghjkl')).toContain('没太明白');
+  });
+});
