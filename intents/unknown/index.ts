@@ -20,6 +20,8 @@ export function closingReply(text: string): string | null {
 const createUnknown: IntentFactory = async () => ({
   id: 'unknown',
   examples: await readExamples(import.meta.url),
+  // Claimed before the classifier (which may read "thanks" as a greeting), but never inside a form, where "好的" is an answer.
+  matches: (ctx) => !ctx.session.dialog && closingReply(ctx.text) !== null,
   handle: async (ctx) => {
     const closing = closingReply(ctx.text);
     if (closing) return { replies: [{ text: closing }] };
