@@ -12,7 +12,7 @@ import { P } from './prompts.ts';
 
 const INTENT = 'event_register';
 const V = 1;
-const VERBS = /(我要报名|报个名|报名|参加|参与|register|signup)\s*/iu;
+const VERBS = /(我要报名|报个名|报名|参加|参与|(?:please\s+)?(?:register|sign\s*(?:me\s*)?up|join)(?:\s+(?:me\s+)?(?:for|in))?(?:\s+the)?)\s*/iu;
 
 const filledSchema = z.object({
   eventId: z.string().optional(),

@@ -56,3 +56,24 @@ describe('small talk', () => {
     expect(await say('t1', 'asdfghjkl')).toContain('没太明白');
   });
 });
+
+describe('first messages as workers type them', () => {
+  it('a bare situation (我被开除了, 我要辞职, 领导让我走人) gets a labor-law answer, not "没太明白"', async () => {
+    for (const text of ['我被开除了', '我要辞职', '领导让我走人']) {
+      const reply = await say('w1', text);
+      expect(reply, text).toMatch(/依据：[^\n]*《劳动合同法》/);
+      expect(reply, text).not.toContain('没太明白');
+    }
+  });
+
+  it('English: an overtime question goes to the labor-law service (not mutual aid), "sign up basketball" starts a sign-up (not a cancellation)', async () => {
+    // Retrieval is Chinese-only: the honest "not sure, ask a person" from the labor-law service, not the mutual-aid plans.
+    expect(await say('e1', 'what is the overtime pay rule')).not.toContain('互助项目');
+    await publish('职工篮球友谊赛', 5);
+    // The English name cannot match a Chinese title: the member is offered the list to pick from.
+    const reply = await say('e2', 'sign up basketball');
+    expect(reply).toContain('没有找到名称像「basketball」');
+    expect(reply).toContain('您要报名哪个活动');
+    expect(reply).not.toContain('没有报名');
+  });
+});
