@@ -126,6 +126,12 @@ export function parseDate(input: string, today: string): Valid<string> {
 /** Yuan with at most two decimals (commas, "元", "¥" tolerated) → integer cents. */
 export function parseAmountCents(input: string): Valid<number> {
   const v = input.replace(/[\s,，]/g, '').replace(/^[¥￥]/, '').replace(/(?:元|块|rmb|RMB)$/, '');
+  // "3万", "1.25万元": how people say sums in the tens of thousands.
+  const wan = /^(\d{1,8})(?:\.(\d{1,4}))?万$/.exec(v);
+  if (wan) {
+    const cents = Number(wan[1]) * 1_000_000 + Number((wan[2] ?? '').padEnd(4, '0')) * 100;
+    return cents > 0 ? ok(cents) : fail('amount_zero');
+  }
   if (!/^\d+(?:\.\d{1,2})?$/.test(v)) {
     if (/^\d+\.\d{3,}$/.test(v)) return fail('amount_decimals');
     return fail('amount_format');

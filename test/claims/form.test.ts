@@ -77,6 +77,8 @@ describe('validation errors re-ask with a friendly message and keep earlier answ
       { say: '0', expect: '必须大于 0' },
       { say: '50', expect: '不能低于 100 元' },
       { say: '99999999', expect: '上限' },
+      { say: '1.2万', expect: '银行卡号' },
+      { say: '改一下金额', expect: ['自付', '12000 元'] },
       { say: '3560', expect: '银行卡号' },
       { say: '4111111111111112', expect: '校验未通过' },
       { say: '41111111', expect: '16–19 位' },

@@ -109,6 +109,11 @@ describe('amounts', () => {
     expect(parseAmountCents('0')).toEqual({ ok: false, error: 'amount_zero' });
     expect(parseAmountCents('-5')).toEqual({ ok: false, error: 'amount_format' });
     expect(parseAmountCents('三千')).toEqual({ ok: false, error: 'amount_format' });
+    // 万 as people say sums in the tens of thousands.
+    expect(parseAmountCents('3万')).toEqual({ ok: true, value: 3_000_000 });
+    expect(parseAmountCents('1.25万元')).toEqual({ ok: true, value: 1_250_000 });
+    expect(parseAmountCents('0万')).toEqual({ ok: false, error: 'amount_zero' });
+    expect(parseAmountCents('1.23456万')).toEqual({ ok: false, error: 'amount_format' });
   });
 });
 
