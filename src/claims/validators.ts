@@ -50,6 +50,8 @@ export function validateFreeText(input: string, min: number, max: number): Valid
   if ([...v].length < min) return fail('too_short');
   if ([...v].length > max) return fail('too_long');
   if (looksLikeQuestion(v) || isSmallTalk(v)) return fail('question');
+  // A unit, hospital or diagnosis has words: "2026-05-01" or "13800138000" here is an answer meant for another question.
+  if (!/[\p{L}]/u.test(v)) return fail('no_words');
   return ok(v);
 }
 

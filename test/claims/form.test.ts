@@ -64,6 +64,7 @@ describe('validation errors re-ask with a friendly message and keep earlier answ
       { say: validId(), expect: '手机号' },
       { say: '1381234567', expect: ['手机号格式不对', '手机号码'] },
       { say: '13812345678', expect: '工作单位' },
+      { say: '2026-11-12', expect: ['不能只有数字或日期', '工作单位'] },
       { say: '市第一机床厂', expect: '入院日期' },
       { say: '下周一', expect: '没看懂这个日期' },
       { say: '2026-11-23', expect: '不能晚于今天' },
