@@ -52,7 +52,7 @@ function parseClock(raw: string): { h: number; mi: number } | null {
 }
 
 /**
- * Parses "2025-06-01 09:00", "2025/6/1 9:00", "2025年6月1日 下午3点", "6月1日9点半", "6-1 14:00".
+ * Parses "2025-06-01 09:00", "2025/6/1 9:00", "2025年6月1日 下午3点", "6月1日9点半", "6-1 14:00", "明天下午3点".
  * Without a year the next such date from `now` is used. `defaultTime` applies when no time is given
  * (null = a time is required). `sameDayAs` lets "11:30" mean that day.
  */
@@ -68,6 +68,14 @@ export function parseDateTime(
       const p = parts(opts.sameDayAs);
       return toMs(p.y, p.mo, p.d, clock.h, clock.mi);
     }
+  }
+  // "明天下午3点": today, tomorrow or the day after in China time.
+  const rel = /^(今天|明天|后天)\s*(.*)$/.exec(s);
+  if (rel) {
+    const day = parts(now + ['今天', '明天', '后天'].indexOf(rel[1] ?? '') * 86400_000);
+    const rest = (rel[2] ?? '').trim();
+    const clock = rest === '' ? (opts.defaultTime ?? null) : parseClock(rest);
+    return clock ? toMs(day.y, day.mo, day.d, clock.h, clock.mi) : null;
   }
   const m = /^(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?\s*(.*)$/.exec(s);
   if (!m) return null;

@@ -44,6 +44,18 @@ describe('events in a group', () => {
   });
 });
 
+describe('staff', () => {
+  it('/editevent 开始 明天下午3点 is understood (the date staff type most)', async () => {
+    await publish('工会读书会', 10);
+    const list = await say('staff1', '/allevents');
+    const id = /ID (\d+)｜工会读书会/.exec(list)?.[1];
+    expect(id).toBeDefined();
+    const reply = await say('staff1', `/editevent ${id} 开始 明天下午3点`);
+    expect(reply).toContain('已修改「工会读书会」的开始');
+    expect(reply).toMatch(/时间：.*15:00/);
+  });
+});
+
 describe('small talk', () => {
   it('a thank-you, an acknowledgement or a goodbye gets a courteous reply, not "没太明白" and the menu', async () => {
     await say('t1', '公司拖欠工资怎么办');

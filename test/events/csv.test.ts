@@ -53,6 +53,17 @@ describe('parsing', () => {
     expect(formatIso(parseDateTime('11:30', now, { sameDayAs: Date.UTC(2025, 5, 1, 1, 0) }) ?? 0)).toBe('2025-06-01 11:30');
   });
 
+  it('reads 今天 / 明天 / 后天 with a time, by the China date (staff type "明天下午3点")', () => {
+    expect(formatIso(parseDateTime('明天下午3点', now) ?? 0)).toBe('2025-05-02 15:00');
+    expect(formatIso(parseDateTime('后天 9:30', now) ?? 0)).toBe('2025-05-03 09:30');
+    expect(formatIso(parseDateTime('今天晚上8点', now) ?? 0)).toBe('2025-05-01 20:00');
+    // 2025-05-01 23:30 in China is still 15:30 UTC: "明天" is May 2nd.
+    expect(formatIso(parseDateTime('明天 9:00', Date.UTC(2025, 4, 1, 15, 30)) ?? 0)).toBe('2025-05-02 09:00');
+    expect(parseDateTime('明天', now, { defaultTime: null })).toBeNull();
+    expect(formatIso(parseDateTime('明天', now, { defaultTime: { h: 23, mi: 59 } }) ?? 0)).toBe('2025-05-02 23:59');
+    expect(parseDateTime('明天下班后', now)).toBeNull();
+  });
+
   it('reads field lists and group addresses', () => {
     const f = parseFieldSpec('姓名,手机，衣服尺码:S/M/L/XL、备注');
     expect(f.ok && f.fields.map((x) => [x.key, x.kind, x.choices?.join('/')])).toEqual([
