@@ -31,10 +31,16 @@ function line(plan: Plan, topic: Topic): string {
   }
 }
 
-/** The answer to a question about the plans: the named plan in full (or the asked topic), else an overview. */
-export function answerPlanQuestion(file: PlansFile, text: string): Reply[] {
-  const plan = planMentioned(file, text);
+/** A topic-only follow-up ("等待期多久", "那材料呢") that does not ask about the plans in general ("互助都要等多久"). */
+const GENERAL = /互助|项目|都|各|每个|哪些|所有/;
+
+/**
+ * The answer to a question about the plans: the named plan in full (or the asked topic), else an overview.
+ * `previous` is the plan the member just asked about: a topic-only follow-up is about that plan.
+ */
+export function answerPlanQuestion(file: PlansFile, text: string, previous?: Plan): Reply[] {
   const topics = topicsOf(text);
+  const plan = planMentioned(file, text) ?? (previous && topics.length > 0 && !GENERAL.test(text) ? previous : undefined);
   if (plan) {
     const body =
       topics.length > 0

@@ -224,6 +224,6 @@ export const P = {
   infoDocuments: (plan: Plan) =>
     `所需材料：${plan.requiredDocuments.map((d) => `${d.name}${d.required ? '' : '（如有）'}`).join('、')}（拍照或 PDF 均可）。`,
   infoNotes: (plan: Plan) => (plan.notes ? `注意：${plan.notes}` : ''),
-  infoApply: (file: PlansFile) => `${file.howToApply} 审核一般在 ${file.reviewDays} 个工作日内完成。`,
+  infoApply: (file: PlansFile) => `${file.howToApply}${/[。！!.]$/.test(file.howToApply) ? '' : '。'}审核一般在 ${file.reviewDays} 个工作日内完成。`,
   eventLabel: { discharge: '出院', diagnosis: '确诊', accident: '事故发生' } as const,
 };

@@ -56,6 +56,22 @@ describe('staff', () => {
   });
 });
 
+describe('mutual-aid questions', () => {
+  it('a topic-only follow-up is about the plan just asked about, and sentences are joined without a stray space', async () => {
+    const first = await say('q1', '女职工特殊疾病互助需要什么材料');
+    expect(first).toContain('【女职工特殊疾病互助】');
+    expect(first).not.toMatch(/。 审核/);
+    const follow = await say('q1', '等待期多久');
+    expect(follow).toContain('【女职工特殊疾病互助】');
+    expect(follow).not.toContain('【住院医疗互助】');
+    // Named plans and questions about all plans are answered as asked.
+    expect(await say('q1', '那意外互助呢')).toContain('【意外伤害互助】');
+    const all = await say('q1', '各个互助项目的等待期都是多久');
+    expect(all).toContain('【住院医疗互助】');
+    expect(all).toContain('【重大疾病互助】');
+  });
+});
+
 describe('small talk', () => {
   it('a thank-you, an acknowledgement or a goodbye gets a courteous reply, not "没太明白" and the menu', async () => {
     await say('t1', '公司拖欠工资怎么办');
