@@ -90,6 +90,18 @@ describe('article text lookup', () => {
     expect(parseArticleRequest('第七条原文', kb.library, memory)).toEqual({ kind: 'articles', citations: [{ law: '劳动合同法实施条例', article: 7 }] });
   });
 
+  it('a law we do not hold, named before the article, is kept — never replaced by the previous answer\'s law', () => {
+    const memory = readLawMemory({ lastCardId: 'x', citations: [{ law: '女职工劳动保护特别规定', article: 7 }] });
+    expect(parseArticleRequest('民法典第一千条原文', kb.library, memory)).toEqual({ kind: 'articles', citations: [{ law: '民法典', article: 1000 }] });
+    expect(parseArticleRequest('看看《中华人民共和国公司法》第五条原文', kb.library, memory)).toEqual({ kind: 'articles', citations: [{ law: '公司法', article: 5 }] });
+    const missing = articleTextAnswer({ kind: 'articles', citations: [{ law: '民法典', article: 1000 }] }, kb.library);
+    expect(missing.text).toContain('没有找到《民法典》第一千条');
+    // Laws we hold and bare article numbers are unchanged.
+    expect(parseArticleRequest('劳动法第四十四条原文', kb.library, memory)).toEqual({ kind: 'articles', citations: [{ law: '劳动法', article: 44 }] });
+    expect(parseArticleRequest('第八条原文', kb.library, memory)).toEqual({ kind: 'articles', citations: [{ law: '女职工劳动保护特别规定', article: 8 }] });
+    expect(parseArticleRequest('那第八条原文呢', kb.library, memory)).toEqual({ kind: 'articles', citations: [{ law: '女职工劳动保护特别规定', article: 8 }] });
+  });
+
   it('answers with the verbatim statute text from the statutes directory', async () => {
     const a = await answerLawQuestion(kb, '劳动合同法第三十八条是什么');
     expect(a.kind).toBe('article_text');
