@@ -56,6 +56,16 @@ describe('staff', () => {
   });
 });
 
+describe('labor-law follow-ups', () => {
+  it('"如果我在试用期怀孕了呢" after a probation-dismissal answer gets the pregnancy-protection answer (第四十二条), not a bare article list', async () => {
+    expect(await say('f1', '试用期公司可以随便辞退我吗')).toContain('【试用期被辞退】');
+    const follow = await say('f1', '如果我在试用期怀孕了呢');
+    expect(follow).toContain('【孕期、产期、哺乳期不得降薪、辞退');
+    expect(follow).toMatch(/依据：《劳动合同法》第四十二条/);
+    expect(follow).not.toContain('没有针对这个问题的现成解答');
+  });
+});
+
 describe('mutual-aid questions', () => {
   it('a topic-only follow-up is about the plan just asked about, and sentences are joined without a stray space', async () => {
     const first = await say('q1', '女职工特殊疾病互助需要什么材料');
