@@ -20,6 +20,8 @@ export interface PipelineOutcome {
 }
 
 const RATE_WINDOW_SECONDS = 60;
+/** Admins and staff get this many times the members' rate limit. */
+const ROLE_RATE_FACTOR = 10;
 /**
  * A short group message ("是", "2", "M") from someone the bot asked a question in that group within this
  * window answers it without an @mention (e.g. the waitlist offer after a bare "报名 运动会").
@@ -74,9 +76,12 @@ export class Pipeline {
     // 'pending' left by a turn that never finished (the bot died) is retried; the lease re-checks it.
     if (!checks || checks[1]?.[1] === 'done') return { replies: [], dropped: 'duplicate' };
     const count = Number(checks[2]?.[1] ?? 0);
-    if (count > config.RATE_LIMIT_PER_MINUTE) {
+    const roles = rolesOf(member, config);
+    // Staff checking people in at the door type fast; their limit only guards against a runaway client.
+    const limit = roles.size > 0 ? config.RATE_LIMIT_PER_MINUTE * ROLE_RATE_FACTOR : config.RATE_LIMIT_PER_MINUTE;
+    if (count > limit) {
       // One polite notice per window, then silence until the window ends.
-      const replies = count === config.RATE_LIMIT_PER_MINUTE + 1 ? [{ text: CORE_TEXT.rateLimited }] : [];
+      const replies = count === limit + 1 ? [{ text: CORE_TEXT.rateLimited }] : [];
       logger.warn({ member, count }, 'rate limited');
       return { replies, dropped: 'rate-limited' };
     }
@@ -97,7 +102,6 @@ export class Pipeline {
     const turn = await this.lock.run({ lease: keys.lock(sessionKey), session: sessionKey, dedup: dedupKey }, async (stored) => {
       const { session, discarded } = parseSession(stored, now.getTime());
       if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
-      const roles = rolesOf(member, config);
       const ctx = { msg: { ...msg, text: cleaned }, member, roles, session, text, now };
       let replies: Reply[];
       try {

@@ -146,6 +146,13 @@ describe('pipeline', () => {
     expect(outs.slice(4).every((o) => o.replies.length === 0 && o.dropped === 'rate-limited')).toBe(true);
   });
 
+  it('gives staff a higher limit (fast check-ins at the door)', async () => {
+    const p = makePipeline({ RATE_LIMIT_PER_MINUTE: '3', BOT_STAFF: 'web:door' });
+    const outs = [];
+    for (let i = 0; i < 12; i++) outs.push(await p.handle(inbound({ text: '你好', senderId: 'door' })));
+    expect(outs.every((o) => !o.dropped)).toBe(true);
+  });
+
   it('serializes 100 concurrent messages of one member without losing a turn', async () => {
     const p = makePipeline();
     const outs = await Promise.all(Array.from({ length: 100 }, () => p.handle(inbound({ text: '你好', senderId: 'race' }))));
