@@ -11,7 +11,7 @@ import type { FieldCipher } from '../core/crypto.ts';
 import type { TurnContext, TurnResult } from '../core/intent.ts';
 import type { Address, Reply } from '../core/message.ts';
 import type { Dialog } from '../core/session.ts';
-import type { DocumentStore } from './documents.ts';
+import type { DocumentStore, StoredFile } from './documents.ts';
 import { estimatePayoutCents, findPlan, planMentioned, type Plan, type PlansFile } from './plans.ts';
 import { CONSENT_TEXT, CONSENT_VERSION, FIELD_ALIASES, FIELD_LABELS, P, type FieldId } from './prompts.ts';
 import {
@@ -374,22 +374,25 @@ export class ClaimForm {
   /** Saves each attachment (type/size checked by content) and files it under the target document. */
   private async receiveFiles(ctx: TurnContext, state: ApplicationState): Promise<Reply[]> {
     const plan = this.plan(state);
-    const replies: Reply[] = [];
-    for (const att of ctx.msg.attachments) {
-      const saved = await this.d.documents.save(att);
-      if (!saved.ok) {
-        replies.push({ text: `${att.name}：${P.documentRejected[saved.error] ?? ''}` });
-        continue;
-      }
+    return this.saveEach(ctx, (file) => {
       const specs = plan?.requiredDocuments ?? [];
       const target =
         specs.find((d) => d.id === state.docTarget) ??
         this.missingDocs(state, plan).at(0) ??
         specs.find((d) => !state.docs.some((x) => x.docId === d.id)) ??
         specs.at(-1);
-      const doc: DraftDoc = { ...saved.file, docId: target?.id ?? 'other' };
+      const doc: DraftDoc = { ...file, docId: target?.id ?? 'other' };
       if (!state.docs.some((x) => x.sha256 === doc.sha256 && x.docId === doc.docId)) state.docs.push(doc);
-      replies.push({ text: P.documentReceived(target?.name ?? '材料') });
+      return P.documentReceived(target?.name ?? '材料');
+    });
+  }
+
+  /** Stores every attachment (type and size checked by content); `file` files a stored one and says so. */
+  private async saveEach(ctx: TurnContext, file: (stored: StoredFile) => string): Promise<Reply[]> {
+    const replies: Reply[] = [];
+    for (const att of ctx.msg.attachments) {
+      const saved = await this.d.documents.save(att);
+      replies.push({ text: saved.ok ? file(saved.file) : `${att.name}：${P.documentRejected[saved.error] ?? ''}` });
     }
     return replies;
   }
@@ -469,17 +472,10 @@ export class ClaimForm {
   }
 
   private async receiveSupplementFiles(ctx: TurnContext, state: SupplementState): Promise<Reply[]> {
-    const replies: Reply[] = [];
-    for (const att of ctx.msg.attachments) {
-      const saved = await this.d.documents.save(att);
-      if (!saved.ok) {
-        replies.push({ text: `${att.name}：${P.documentRejected[saved.error] ?? ''}` });
-        continue;
-      }
-      if (!state.docs.some((d) => d.sha256 === saved.file.sha256)) state.docs.push(saved.file);
-      replies.push({ text: P.supplementReceived(state.docs.length) });
-    }
-    return replies;
+    return this.saveEach(ctx, (file) => {
+      if (!state.docs.some((d) => d.sha256 === file.sha256)) state.docs.push(file);
+      return P.supplementReceived(state.docs.length);
+    });
   }
 
   // ---------- navigation and rendering ----------
