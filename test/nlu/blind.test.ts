@@ -5,26 +5,13 @@
  * since, so the floor below guards against regressions rather than estimating the hidden set.
  * blind2.jsonl was written after tuning and never tuned on.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createClassifier, loadExamples, type Classifier } from '../../src/nlu/classifier.ts';
 import { normalize } from '../../src/nlu/features.ts';
+import { accuracy, DEV_SET, INTENTS_DIR, readJsonl, setPath, type Item } from './helpers.ts';
 
-const INTENTS_DIR = fileURLToPath(new URL('../../intents', import.meta.url));
-const DEV_SET = fileURLToPath(new URL('../../../shared/eval/intents-dev.jsonl', import.meta.url));
-const BLIND = fileURLToPath(new URL('./blind.jsonl', import.meta.url));
-const BLIND2 = fileURLToPath(new URL('./blind2.jsonl', import.meta.url));
-
-interface Item {
-  text: string;
-  intent: string;
-}
-const readJsonl = (file: string): Item[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Item);
+const BLIND = setPath('blind.jsonl');
+const BLIND2 = setPath('blind2.jsonl');
 
 let clf: Classifier;
 let seen: Set<string>;
@@ -36,13 +23,7 @@ beforeAll(async () => {
   seen.delete('');
 });
 
-function score(items: Item[]): { acc: number; misses: string[] } {
-  const misses = items
-    .map((it) => ({ it, r: clf.classify(it.text) }))
-    .filter(({ it, r }) => r.intent !== it.intent)
-    .map(({ it, r }) => `${it.text} (${it.intent} → ${r.intent} ${r.confidence})`);
-  return { acc: 1 - misses.length / items.length, misses };
-}
+const score = (items: Item[]) => accuracy(clf, items);
 
 describe('blind held-out sets', () => {
   it('blind.jsonl: lines not in any examples.json or the dev set stay held out (no copying)', () => {

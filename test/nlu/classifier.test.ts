@@ -1,32 +1,10 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { INTENT_IDS } from '../../src/core/intent.ts';
 import { createClassifier, loadExamples, type Classifier } from '../../src/nlu/classifier.ts';
 import { normalize } from '../../src/nlu/features.ts';
+import { accuracy, DEV_SET, INTENTS_DIR, readJsonl, setPath } from './helpers.ts';
 
-const INTENTS_DIR = fileURLToPath(new URL('../../intents', import.meta.url));
-const DEV_SET = fileURLToPath(new URL('../../../shared/eval/intents-dev.jsonl', import.meta.url));
-const FRESH_SET = fileURLToPath(new URL('./fresh.jsonl', import.meta.url));
-
-interface Item {
-  text: string;
-  intent: string;
-}
-const readJsonl = (file: string): Item[] =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim())
-    .map((l) => JSON.parse(l) as Item);
-
-function accuracy(clf: Classifier, items: Item[]): { acc: number; misses: string[] } {
-  const misses: string[] = [];
-  for (const it of items) {
-    const r = clf.classify(it.text);
-    if (r.intent !== it.intent) misses.push(`${it.text} (${it.intent} → ${r.intent} ${r.confidence})`);
-  }
-  return { acc: 1 - misses.length / items.length, misses };
-}
+const FRESH_SET = setPath('fresh.jsonl');
 
 let examples: Awaited<ReturnType<typeof loadExamples>>;
 let clf: Classifier;
