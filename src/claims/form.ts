@@ -177,7 +177,8 @@ export class ClaimForm {
     if (asking === 'cancel_confirm') {
       if (RE.cancelYes.test(text)) return { replies: [{ text: P.cancelled }], dialog: null };
       if (RE.cancelNo.test(text)) return this.goto(ctx, state, asking, (state.resumeAt as Step | undefined) ?? this.nextStep(state), [{ text: P.cancelKept }]);
-      return stay(null);
+      // 你好 / 嗯 / 好的 do not say which: ask for 1 or 2 (not "我们继续填写" over a cancel question), delete nothing.
+      return { replies: [{ text: P.cancelUnclear, choices: P.cancelChoices }], dialog: this.dialog(ctx, asking, state) };
     }
 
     // Commands that work at any point of the form.

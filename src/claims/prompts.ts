@@ -149,6 +149,7 @@ export const P = {
   cancelChoices: ['确定取消', '继续填写'],
   cancelled: '已取消本次互助申请，填写的内容已删除。需要时随时对我说「申请互助」。',
   cancelKept: '好的，我们继续。',
+  cancelUnclear: '请回复 1 确定取消（已填写的内容将被删除），或 2 继续填写。',
 
   resume: '您上次的互助申请还没填完，我们继续：',
   continueAfterInterruption: '我们继续填写互助申请：',

@@ -115,3 +115,18 @@ describe('first messages as workers type them', () => {
     expect(reply).not.toContain('没有报名');
   });
 });
+
+describe('claim form: the cancel confirmation', () => {
+  it('你好 / 嗯 / 好的 at "确定要取消吗" ask for 1 or 2 (no "我们继续填写" over the cancel question) and delete nothing', async () => {
+    await say('c1', '我要申请住院互助');
+    expect(await say('c1', '同意')).toContain('请输入申请人姓名');
+    for (const text of ['你好', '嗯', '好的']) {
+      expect(await say('c1', '取消'), text).toContain('确定要取消这次互助申请吗');
+      const reply = await say('c1', text);
+      expect(reply, text).toContain('请回复 1 确定取消');
+      expect(reply, text).not.toContain('我们继续填写互助申请');
+      expect(reply, text).not.toContain('已取消本次互助申请');
+      expect(await say('c1', '2'), text).toContain('请输入申请人姓名');
+    }
+  });
+});
