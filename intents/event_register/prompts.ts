@@ -22,9 +22,9 @@ export const P = {
   askField: (ev: EventDef, f: FieldSpec) =>
     f.kind === 'choice' ? `报名「${ev.title}」：请选择${f.label}：` : `报名「${ev.title}」：请输入您的${f.label}：`,
   invalid: {
-    name: '姓名需为 2–20 个字，不含数字，请重新输入：',
+    name: '请输入报名人的真实姓名（2–20 个字，不含数字）：',
     phone: '手机号格式不对（应为 11 位，如 13812345678），请重新输入：',
-    unit: '工作单位请写 2–50 个字，请重新输入：',
+    unit: '请输入您工作单位的名称（2–50 个字）：',
     text: '请输入 1–100 个字：',
     choice: '请从选项中选择（回复序号或选项）：',
   },

@@ -14,7 +14,7 @@ const NOT_A_NAME = /申请|互助|报销|工会|什么|怎么|为什么|你好|�
 
 export function validateName(input: string): Valid<string> {
   const v = input.replace(/\s+/g, input.match(/[A-Za-z]/) ? ' ' : '').trim();
-  if (!NAME_RE.test(v) || NOT_A_NAME.test(v) || looksLikeQuestion(v)) return fail('name');
+  if (!NAME_RE.test(v) || NOT_A_NAME.test(v) || looksLikeQuestion(v) || isSmallTalk(v)) return fail('name');
   return ok(v);
 }
 

@@ -4,6 +4,7 @@ import { platformSchema } from '../core/message.ts';
 import type { EventDef, FieldSpec } from './model.ts';
 import { DEFAULT_FIELDS } from './model.ts';
 import type { EventStore } from './store.ts';
+import { validateFreeText, validateName } from '../claims/validators.ts';
 
 const YES = /^(是|是的|确认|确定|好|好的|对|可以|行|嗯|要|需要|同意|提交|报名|加入|候补|加入候补|y|yes|ok)$/i;
 const NO = /^(否|不|不是|不要|不用|不需要|算了|不同意|n|no)$/i;
@@ -101,8 +102,9 @@ export function checkField(field: FieldSpec, raw: string): FieldCheck {
   const text = raw.trim();
   switch (field.kind) {
     case 'name': {
-      const len = Array.from(text).length;
-      return len >= 2 && len <= 20 && !/\d/.test(text) ? { ok: true, value: text } : { ok: false, reason: 'name' };
+      // 好的 / 😀😀 / 我要申请住院互助 are not names (the claim form's rules).
+      const name = validateName(text);
+      return name.ok && Array.from(name.value).length <= 20 ? { ok: true, value: name.value } : { ok: false, reason: 'name' };
     }
     case 'phone': {
       let digits = text.replace(/[\s\-()（）]/g, '');
@@ -110,8 +112,9 @@ export function checkField(field: FieldSpec, raw: string): FieldCheck {
       return /^1[3-9]\d{9}$/.test(digits) ? { ok: true, value: digits } : { ok: false, reason: 'phone' };
     }
     case 'unit': {
-      const len = Array.from(text).length;
-      return len >= 2 && len <= 50 ? { ok: true, value: text } : { ok: false, reason: 'unit' };
+      // A unit has words: not 好的, an emoji or a question.
+      const unit = validateFreeText(text, 2, 50);
+      return unit.ok ? { ok: true, value: unit.value } : { ok: false, reason: 'unit' };
     }
     case 'text': {
       const len = Array.from(text).length;

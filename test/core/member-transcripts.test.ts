@@ -130,3 +130,24 @@ describe('claim form: the cancel confirmation', () => {
     }
   });
 });
+
+describe('event registration: short replies at each step', () => {
+  it('好的 / 嗯嗯 / 😀😀 are not taken as the name or the unit; the member is asked again', async () => {
+    await publish('职工趣味运动会', 20);
+    expect(await say('r1', '报名 趣味运动会')).toContain('请输入您的姓名');
+    for (const text of ['好的', '嗯嗯', '😀😀', '1', '👍']) expect(await say('r1', text), text).toContain('真实姓名');
+    expect(await say('r1', '张小梅')).toContain('请输入您的手机');
+    for (const text of ['嗯', '😀', '1']) expect(await say('r1', text), text).toContain('手机号格式不对');
+    expect(await say('r1', '13812345678')).toContain('请输入您的工作单位');
+    for (const text of ['好的', '😀😀', '嗯']) expect(await say('r1', text), text).toContain('工作单位的名称');
+    const next = await say('r1', '市第一机床厂');
+    expect(next).toContain('要我记住您的姓名、手机和单位');
+    expect(await say('r1', '否')).toContain('工作单位：市第一机床厂');
+  });
+
+  it('the claim form does not take 好的 as the applicant name either', async () => {
+    await say('r2', '我要申请住院互助');
+    await say('r2', '同意');
+    expect(await say('r2', '好的')).toContain('请输入申请人姓名');
+  });
+});
