@@ -4,6 +4,7 @@ import type { CoreDeps, IntentDefinition, IntentFactory, TurnContext, TurnResult
 import type { Dialog } from '../../src/core/session.ts';
 import { ask, end, lastQuestion, say } from '../../src/events/dialog.ts';
 import { maskName } from '../../src/core/text.ts';
+import { looksLikeQuestion } from '../../src/claims/validators.ts';
 import { isProfileKind, type EventDef, type Profile } from '../../src/events/model.ts';
 import { readExamples } from '../../src/core/examples.ts';
 import { eventServices } from '../../src/events/service.ts';
@@ -201,7 +202,13 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
         // A question in the middle of the form is not an answer: let the router answer it, then re-ask.
         if (/[?？]$/.test(text) && field.kind !== 'text') return { replies: [], passThrough: true };
         const check = checkField(field, text);
-        if (!check.ok) return { replies: [say(P.invalid[check.reason]), ...(field.choices ? [{ choices: field.choices }] : [])] };
+        if (!check.ok) {
+          // "我要申请住院互助" or "转人工" typed into the form is another service: the router answers it, then re-asks.
+          const c = ctx.classified;
+          const other = c && c.intent !== INTENT && c.intent !== 'unknown' && c.intent !== 'help' && c.confidence >= 0.6;
+          if (/[\u4e00-\u9fff]/.test(text) && (other || looksLikeQuestion(text))) return { replies: [], passThrough: true };
+          return { replies: [say(P.invalid[check.reason]), ...(field.choices ? [{ choices: field.choices }] : [])] };
+        }
         const values = { ...f.values, [field.key]: check.value };
         return next(ctx, ev, { ...f, values }, await store.profile(ctx.member));
       }

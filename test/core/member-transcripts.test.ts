@@ -151,3 +151,16 @@ describe('event registration: short replies at each step', () => {
     expect(await say('r2', '好的')).toContain('请输入申请人姓名');
   });
 });
+
+describe('switching services mid-form', () => {
+  it('"我要申请住院互助" during an event sign-up is not a wrong phone number: finish or cancel first, and the question is asked again', async () => {
+    await publish('职工乒乓球赛', 20);
+    await say('s1', '报名 乒乓球赛');
+    expect(await say('s1', '王建国')).toContain('请输入您的手机');
+    const reply = await say('s1', '我要申请住院互助');
+    expect(reply).not.toContain('手机号格式不对');
+    expect(reply).toContain('请先完成或回复“取消”');
+    expect(reply).toContain('请输入您的手机');
+    expect(await say('s1', '13812345678')).toContain('请输入您的工作单位');
+  });
+});
