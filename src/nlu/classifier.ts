@@ -2,8 +2,9 @@
  * Intent classifier without any LLM: multinomial logistic regression over character n-grams,
  * jieba words and cue-word features (see cues.ts), trained from intents/<id>/examples.json.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { readExamples } from '../core/examples.ts';
 import { INTENT_IDS, type IntentId } from '../core/intent.ts';
 import { extract, type Features } from './features.ts';
 
@@ -22,14 +23,7 @@ export interface Classifier {
 /** Read intents/<id>/examples.json for every intent id; a missing or malformed file is an error. */
 export async function loadExamples(intentsDir: string): Promise<Record<IntentId, string[]>> {
   const out = {} as Record<IntentId, string[]>;
-  for (const id of INTENT_IDS) {
-    const file = join(intentsDir, id, 'examples.json');
-    const raw: unknown = JSON.parse(await readFile(file, 'utf8'));
-    if (!Array.isArray(raw) || !raw.every((x): x is string => typeof x === 'string')) {
-      throw new Error(`${file}: expected a JSON array of strings`);
-    }
-    out[id] = raw;
-  }
+  for (const id of INTENT_IDS) out[id] = await readExamples(pathToFileURL(`${join(intentsDir, id)}/`), { required: true });
   return out;
 }
 
