@@ -250,7 +250,7 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   citationMatch: 0.5,
   narrative: 1,
   plainWord: 1,
-  proceduralLaws: ['劳动争议调解仲裁法'],
+  proceduralLaws: ['劳动争议调解仲裁法', '劳动人事争议仲裁办案规则'],
   procedureWordShare: 0.3,
   procedureWord: 0.3,
   interleaveGap: 0.7,
