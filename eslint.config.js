@@ -10,12 +10,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      // Platform SDKs and the HTTP framework stay at the edge: only src/adapters/ may import them.
-      'no-restricted-imports': ['error', { patterns: [{ group: SDKS, message: 'Only src/adapters/ may import platform SDKs or the HTTP framework.' }] }],
+      // Platform SDKs and the HTTP framework stay at the edge: only src/channels/ may import them.
+      'no-restricted-imports': ['error', { patterns: [{ group: SDKS, message: 'Only src/channels/ may import platform SDKs or the HTTP framework.' }] }],
     },
   },
   {
-    files: ['src/adapters/**', 'test/**'],
+    files: ['src/channels/**', 'test/**'],
     rules: { 'no-restricted-imports': 'off' },
   },
 );

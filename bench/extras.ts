@@ -1,9 +1,9 @@
 /** Capability benchmarks run after the pipeline bench: labor-law retrieval latency and a registration rush. */
 import { Redis } from 'ioredis';
-import type { Engine } from '../src/engine.ts';
-import { loadLawKnowledge } from '../src/law/knowledge.ts';
-import { DEFAULT_FIELDS } from '../src/events/model.ts';
-import { EventStore } from '../src/events/store.ts';
+import type { Engine } from '../src/app/engine.ts';
+import { loadLawKnowledge } from '../intents/law/knowledge.ts';
+import { DEFAULT_FIELDS } from '../intents/events/model.ts';
+import { EventStore } from '../intents/events/store.ts';
 
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? 0;
 

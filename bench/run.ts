@@ -10,7 +10,7 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../src/core/config.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { startRedisServer } from '../src/core/redis-server.ts';
-import { createEngine } from '../src/engine.ts';
+import { createEngine } from '../src/app/engine.ts';
 import { BENCH_EXTRAS } from './extras.ts';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 200);

@@ -1,17 +1,12 @@
-/** `help`: the menu of what the bot does; staff and admins also see their commands. */
-import type { IntentDefinition, IntentFactory, TurnContext } from '../../src/core/intent.ts';
-import { readExamples } from '../../src/core/examples.ts';
-import { HELP_TEXT } from './prompts.ts';
+/** Help: the menu of what the bot does, with the commands of the asker's roles. */
+import type { ServiceDefinition } from '../../src/core/service.ts';
+import helpIntent from './chat.ts';
+import { INTENT_DESCRIPTIONS } from './texts.ts';
 
-export function menuText(ctx: TurnContext): string {
-  const own = (ctx.commands ?? []).map((c) => `/${c.names[0]} — ${c.summary}`);
-  return own.length ? `${HELP_TEXT.menu}\n\n${HELP_TEXT.roleHeader}\n${own.join('\n')}` : HELP_TEXT.menu;
-}
-
-const createHelp: IntentFactory = async (): Promise<IntentDefinition> => ({
+const help: ServiceDefinition = {
   id: 'help',
-  examples: await readExamples(import.meta.url),
-  commands: [{ names: ['help', 'start', '帮助', '菜单'], summary: '查看菜单', run: async (ctx) => ({ replies: [{ text: menuText(ctx) }] }) }],
-  handle: async (ctx) => ({ replies: [{ text: menuText(ctx) }] }),
-});
-export default createHelp;
+  folder: new URL('./', import.meta.url),
+  intents: [{ id: 'help', description: INTENT_DESCRIPTIONS.help, onBareMention: true }],
+  create: async (deps) => ({ intents: [await helpIntent(deps)] }),
+};
+export default help;

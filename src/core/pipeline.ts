@@ -3,7 +3,7 @@
  * drop own/stale ▸ group policy ▸ dedup ▸ rate limit ▸ lock conversation ▸ load session ▸ route ▸ save.
  * It returns replies; the adapter that called it sends them.
  */
-import type { CoreDeps } from './intent.ts';
+import type { CoreDeps } from './service.ts';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock, DEDUP_SECONDS } from './lock.ts';
 import { rolesOf } from './roles.ts';

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit.ts';
-import type { CommandSpec, IntentDefinition, IntentId, TurnContext, TurnResult } from './intent.ts';
+import type { CommandSpec, IntentDefinition, IntentId, TurnContext, TurnResult } from './service.ts';
 import type { Reply } from './message.ts';
 import type { Session } from './session.ts';
 import { CORE_TEXT } from './texts.ts';
@@ -32,6 +32,8 @@ export class Router {
     private readonly classifier: IntentClassifier,
     private readonly logger: Logger,
     private readonly audit: AuditLog,
+    /** The intent for messages nothing else fits (the services declare which). */
+    private readonly fallback: IntentId,
   ) {
     for (const def of definitions) {
       if (this.intents.has(def.id)) throw new Error(`intent ${def.id} registered twice`);
@@ -106,7 +108,7 @@ export class Router {
     const classified = matched ? { intent: matched.id, confidence: 1 } : (ctx.classified ?? (await this.classifier.classify(ctx.text)));
     ctx.classified = classified;
     const intent = classified.confidence >= MIN_CONFIDENCE ? this.intents.get(classified.intent) : undefined;
-    const target = intent ?? this.intents.get('unknown');
+    const target = intent ?? this.intents.get(this.fallback);
     if (!target) return [{ text: CORE_TEXT.fallback }];
     if (interruptedBy && target.id === interruptedBy) return [];
     if (target.privateOnly && ctx.msg.chatType === 'group') return [{ text: CORE_TEXT.inviteToPrivate }];

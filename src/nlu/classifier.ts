@@ -1,11 +1,9 @@
 /**
  * Intent classifier without any LLM: multinomial logistic regression over character n-grams,
- * jieba words and cue-word features (see cues.ts), trained from intents/<id>/examples.json.
+ * jieba words and cue-word features (see cues.ts), trained from the services' examples.
  */
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { readExamples } from '../core/examples.ts';
-import { INTENT_IDS, type IntentId } from '../core/intent.ts';
+import type { TrainingIntent } from '../core/examples.ts';
+import type { IntentId } from '../core/service.ts';
 import { extract, type Features } from './features.ts';
 
 export interface Classification {
@@ -19,15 +17,6 @@ export interface Classifier {
   /** Probability per intent, highest first (for debugging and tests). */
   scores(text: string): Array<{ intent: IntentId; p: number }>;
 }
-
-/** Read intents/<id>/examples.json for every intent id; a missing or malformed file is an error. */
-export async function loadExamples(intentsDir: string): Promise<Record<IntentId, string[]>> {
-  const out = {} as Record<IntentId, string[]>;
-  for (const id of INTENT_IDS) out[id] = await readExamples(pathToFileURL(`${join(intentsDir, id)}/`), { required: true });
-  return out;
-}
-
-const K = INTENT_IDS.length;
 
 /** Deterministic PRNG so training gives the same model every time. */
 function mulberry32(seed: number): () => number {
@@ -53,7 +42,12 @@ export interface TrainOptions {
 }
 
 /** Train a classifier from example phrasings per intent (~100 ms for ~600 examples). */
-export function createClassifier(examples: Record<IntentId, string[]>, opts: TrainOptions = {}): Classifier {
+export function createClassifier(training: readonly TrainingIntent[], opts: TrainOptions = {}): Classifier {
+  const ids = training.map((t) => t.id);
+  const K = ids.length;
+  const fallback = training.find((t) => t.fallback)?.id ?? ids[ids.length - 1] ?? '';
+  const onBareMention = training.find((t) => t.onBareMention)?.id ?? fallback;
+  const boosts = training.flatMap((t, c) => Object.entries(t.cueBoost ?? {}).map(([cue, amount]) => ({ cue, c, amount })));
   const epochs = opts.epochs ?? 30;
   const l2 = opts.l2 ?? 1e-4;
   const lr0 = opts.lr ?? 0.5;
@@ -61,11 +55,11 @@ export function createClassifier(examples: Record<IntentId, string[]>, opts: Tra
   const vocab = new Map<string, number>();
   const bigramVocab = new Set<string>();
   const rows: Array<{ x: Sparse; y: number; w: number }> = [];
-  const counts = INTENT_IDS.map((id) => examples[id]?.length ?? 0);
+  const counts = training.map((t) => t.examples.length);
   const mean = counts.reduce((a, b) => a + b, 0) / K;
 
-  INTENT_IDS.forEach((id, y) => {
-    for (const text of examples[id] ?? []) {
+  training.forEach((t, y) => {
+    for (const text of t.examples) {
       const f = extract(text);
       for (const b of f.bigrams) bigramVocab.add(b);
       const idx: number[] = [];
@@ -101,7 +95,7 @@ export function createClassifier(examples: Record<IntentId, string[]>, opts: Tra
     for (const r of order) {
       const row = rows[r];
       if (!row) continue;
-      logits(W, bias, row.x, z);
+      logits(W, bias, row.x, z, K);
       softmaxInPlace(z);
       for (let c = 0; c < K; c++) {
         const g = ((z[c] ?? 0) - (c === row.y ? 1 : 0)) * row.w;
@@ -136,24 +130,19 @@ export function createClassifier(examples: Record<IntentId, string[]>, opts: Tra
   const probs = (text: string): { p: Float64Array; f: Features } => {
     const f = mainClause(text);
     const p = new Float64Array(K);
-    logits(W, bias, toSparse(f), p);
-    for (const c of f.cues) {
-      for (const [id, b] of Object.entries(c.boost ?? {})) {
-        const ci = (INTENT_IDS as readonly string[]).indexOf(id);
-        if (ci >= 0) p[ci] = (p[ci] ?? 0) + (b ?? 0);
-      }
-    }
+    logits(W, bias, toSparse(f), p, K);
+    for (const b of boosts) if (f.cues.some((c) => c.id === b.cue)) p[b.c] = (p[b.c] ?? 0) + b.amount;
     softmaxInPlace(p);
     return { p, f };
   };
 
-  const unknownIdx = INTENT_IDS.indexOf('unknown');
+  const fallbackIdx = ids.indexOf(fallback);
 
   return {
     classify(text) {
       const { p, f } = probs(text);
       // A bare "@小助手" in a group: the member is calling the bot, so show what it can do.
-      if (!f.norm) return MENTION_ONLY.test(text) ? { intent: 'help', confidence: 0.7 } : { intent: 'unknown', confidence: 0 };
+      if (!f.norm) return MENTION_ONLY.test(text) ? { intent: onBareMention, confidence: 0.7 } : { intent: fallback, confidence: 0 };
       let best = 0;
       for (let c = 1; c < K; c++) if ((p[c] ?? 0) > (p[best] ?? 0)) best = c;
       let conf = p[best] ?? 0;
@@ -164,12 +153,12 @@ export function createClassifier(examples: Record<IntentId, string[]>, opts: Tra
       const inDomain = f.cues.some((c) => c.domain);
       if (!inDomain) conf *= Math.min(1, 0.25 + coverage);
       else conf *= Math.min(1, 0.6 + coverage);
-      if (best === unknownIdx && !inDomain) conf = Math.max(conf, 0); // unknown stays unknown
-      return { intent: INTENT_IDS[best] ?? 'unknown', confidence: round(conf) };
+      if (best === fallbackIdx && !inDomain) conf = Math.max(conf, 0); // unknown stays unknown
+      return { intent: ids[best] ?? fallback, confidence: round(conf) };
     },
     scores(text) {
       const { p } = probs(text);
-      return INTENT_IDS.map((intent, c) => ({ intent, p: round(p[c] ?? 0) })).sort((a, b) => b.p - a.p);
+      return ids.map((intent, c) => ({ intent, p: round(p[c] ?? 0) })).sort((a, b) => b.p - a.p);
     },
   };
 }
@@ -195,7 +184,7 @@ function round(x: number): number {
   return Math.round(Math.min(1, Math.max(0, x)) * 1000) / 1000;
 }
 
-function logits(W: Float64Array, bias: Float64Array, x: Sparse, out: Float64Array): void {
+function logits(W: Float64Array, bias: Float64Array, x: Sparse, out: Float64Array, K: number): void {
   for (let c = 0; c < K; c++) out[c] = bias[c] ?? 0;
   for (let k = 0; k < x.idx.length; k++) {
     const base = (x.idx[k] ?? 0) * K;

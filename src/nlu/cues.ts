@@ -2,17 +2,13 @@
  * General cue words per concept, kept as data. Each cue fires when any of its strings occurs in
  * the normalized text (lowercase, half-width, no spaces). Cues and pairs of cues become features
  * of the classifier, so they generalise beyond the literal wording of the examples.
- * `boost` (optional) adds a fixed amount to a class's score whenever the cue fires: used sparingly
- * for cues that are strong on their own in any phrasing.
+ * An intent may name a cue strong enough on its own in any phrasing (`IntentManifest.cueBoost`).
  */
-import type { IntentId } from '../core/intent.ts';
-
 export interface Cue {
   id: string;
   any: string[];
   /** Does the cue say "this is about our domain" (used for off-topic detection)? */
   domain?: boolean;
-  boost?: Partial<Record<IntentId, number>>;
 }
 
 export const CUES: Cue[] = [
@@ -61,7 +57,6 @@ export const CUES: Cue[] = [
     id: 'cancel',
     domain: true,
     any: ['取消', '不去', '去不了', '去不成', '来不了', '退出', '撤销', '撤回', '撤掉', '撤了', '退了吧', '帮我退了', '退掉', '删掉', '删除', '去掉', '退掉', '退报', '不参加', '参加不了', '放弃', '不要了', '不用了', '让给', '不打了', '不想去', '能退吗', '可以退吗', '想退', '退一下', 'cancel', 'withdraw', 'drop out'],
-    boost: { event_cancel: 1.5 },
   },
   {
     id: 'list_q',

@@ -1,4 +1,4 @@
 /** Intent classification without an LLM (optional LLM fallback): see classifier.ts. */
-export { loadExamples, createClassifier, type Classifier, type Classification, type TrainOptions } from './classifier.ts';
-export { withLlmFallback, parseLlmIntent, CLASSIFY_SYSTEM_PROMPT, type AsyncClassifier, type FallbackLogger, type FallbackOptions } from './llm-fallback.ts';
+export { createClassifier, type Classifier, type Classification, type TrainOptions } from './classifier.ts';
+export { withLlmFallback, parseLlmIntent, classifySystemPrompt, type AsyncClassifier, type FallbackLogger, type FallbackOptions } from './llm-fallback.ts';
 export { normalize } from './features.ts';

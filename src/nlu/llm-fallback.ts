@@ -1,7 +1,7 @@
 /** Optional LLM second opinion for messages the local classifier is unsure about. */
 import { maskPersonalNumbers } from '../core/text.ts';
 import { z } from 'zod';
-import { INTENT_IDS, type IntentId } from '../core/intent.ts';
+import type { IntentManifest } from '../core/service.ts';
 import type { Llm, ChatMessage } from '../llm/client.ts';
 import type { Classification, Classifier } from './classifier.ts';
 
@@ -26,33 +26,22 @@ export interface FallbackOptions {
   llmConfidence?: number;
 }
 
-const INTENT_DESCRIPTIONS: Record<IntentId, string> = {
-  labor_law: '劳动法律咨询：工资、劳动合同、加班、辞退、工伤、社保、休假、女职工权益、劳动仲裁等',
-  claim_info: '咨询职工互助保障（住院医疗互助、重大疾病互助、意外伤害互助、女职工特殊疾病互助）的规则：材料、额度、时限、谁能参加、能报多少',
-  claim_submit: '要申请/提交互助金（互助保障理赔）',
-  claim_status: '查询自己已提交的互助申请的进度、审核结果、到账情况',
-  event_list: '询问工会有哪些活动（运动会、联谊、培训、义诊、招聘会、观影、亲子活动等）',
-  event_register: '报名参加某个工会活动',
-  event_cancel: '取消已报名的活动',
-  help: '打招呼、问机器人能做什么、要菜单',
-  handoff: '要找人工、工会工作人员或负责人',
-  unknown: '与工会服务无关的闲聊、无意义内容',
-};
+/** The system prompt (Chinese, since members write Chinese), listing every intent with its description. */
+export function classifySystemPrompt(intents: readonly IntentManifest[]): string {
+  return [
+    '你是工会小助手的意图分类器。把会员的一句话归入下列意图之一：',
+    ...intents.map((i) => `- ${i.id}: ${i.description}`),
+    '只输出 JSON，例如 {"intent":"labor_law"}，不要输出其他内容。',
+  ].join('\n');
+}
 
-/** The system prompt (Chinese, since members write Chinese). */
-export const CLASSIFY_SYSTEM_PROMPT = [
-  '你是工会小助手的意图分类器。把会员的一句话归入下列意图之一：',
-  ...INTENT_IDS.map((id) => `- ${id}: ${INTENT_DESCRIPTIONS[id]}`),
-  '只输出 JSON，例如 {"intent":"labor_law"}，不要输出其他内容。',
-].join('\n');
+const answerSchema = z.object({ intent: z.string() });
 
-const answerSchema = z.object({ intent: z.enum(INTENT_IDS) });
-
-/** Parse the model's answer: a JSON object (possibly in a code fence) or a bare id. Null if invalid. */
-export function parseLlmIntent(raw: string): IntentId | null {
+/** Parse the model's answer: a JSON object (possibly in a code fence) or a bare id, one of `ids`. Null if invalid. */
+export function parseLlmIntent(raw: string, ids: readonly string[]): string | null {
   const text = raw.trim().replace(/^```(?:json)?\s*/u, '').replace(/\s*```$/u, '').trim();
   const bare = text.replace(/^["']|["']$/gu, '');
-  if ((INTENT_IDS as readonly string[]).includes(bare)) return bare as IntentId;
+  if (ids.includes(bare)) return bare;
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -60,7 +49,7 @@ export function parseLlmIntent(raw: string): IntentId | null {
     return null;
   }
   const parsed = answerSchema.safeParse(json);
-  return parsed.success ? parsed.data.intent : null;
+  return parsed.success && ids.includes(parsed.data.intent) ? parsed.data.intent : null;
 }
 
 /**
@@ -69,6 +58,7 @@ export function parseLlmIntent(raw: string): IntentId | null {
  */
 export function withLlmFallback(
   classifier: Classifier,
+  intents: readonly IntentManifest[],
   llm: Llm | null,
   threshold = 0.5,
   logger?: FallbackLogger,
@@ -76,12 +66,14 @@ export function withLlmFallback(
 ): AsyncClassifier {
   const timeoutMs = opts.timeoutMs ?? 4000;
   const llmConfidence = opts.llmConfidence ?? 0.8;
+  const ids = intents.map((i) => i.id);
+  const systemPrompt = classifySystemPrompt(intents);
 
   const classifyAsync = async (text: string): Promise<Classification> => {
     const local = classifier.classify(text);
     if (!llm || local.confidence >= threshold || !text.trim()) return local;
     const messages: ChatMessage[] = [
-      { role: 'system', content: CLASSIFY_SYSTEM_PROMPT },
+      { role: 'system', content: systemPrompt },
       // Personal numbers never leave for a third-party model.
       { role: 'user', content: maskPersonalNumbers(text.slice(0, 500)) },
     ];
@@ -93,7 +85,7 @@ export function withLlmFallback(
           timer = setTimeout(() => reject(new Error(`LLM intent classification timed out after ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
-      const intent = parseLlmIntent(raw);
+      const intent = parseLlmIntent(raw, ids);
       if (!intent) {
         logger?.warn({ answer: raw.slice(0, 200), local }, 'LLM gave no valid intent; keeping the local result');
         return local;

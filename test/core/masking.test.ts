@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { maskPersonalNumbers } from '../../src/core/text.ts';
-import { validateIdNumber, validateMobile } from '../../src/claims/validators.ts';
+import { validateIdNumber, validateMobile } from '../../src/kit/fields.ts';
 
 describe('maskPersonalNumbers: every format the validators accept', () => {
   const phones = ['138 1234 5678', '138-1234-5678', '+86 13812345678', '+8613812345678', '8613812345678', '+86-138-1234-5678'];

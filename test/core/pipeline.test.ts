@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import type { IntentDefinition, IntentId } from '../../src/core/intent.ts';
+import type { IntentDefinition, IntentId } from '../../src/core/service.ts';
 import { Pipeline } from '../../src/core/pipeline.ts';
 import { Router, type IntentClassifier } from '../../src/core/router.ts';
-import { buildDeps } from '../../src/engine.ts';
+import { buildDeps } from '../../src/app/engine.ts';
 import { inbound } from '../helpers/engine.ts';
 import { startRedis } from '../helpers/redis.ts';
 
@@ -17,7 +17,6 @@ const logger = createLogger('silent');
 /** A counter intent: each turn reads the count from the session and writes count + 1 — a lost update shows. */
 const counter: IntentDefinition = {
   id: 'help',
-  examples: [],
   handle: async (ctx) => {
     const n = Number(ctx.session.memory.help?.count ?? 0) + 1;
     await new Promise((r) => setTimeout(r, Math.random() * 3)); // widen any race window
@@ -27,7 +26,6 @@ const counter: IntentDefinition = {
 
 const form: IntentDefinition = {
   id: 'claim_submit',
-  examples: [],
   handle: async () => ({ replies: [{ text: '请输入姓名' }], dialog: { v: 1, intent: 'claim_submit', asking: 'name', filled: {}, expiresAt: Date.now() + 60_000 } }),
   continueDialog: async (ctx, dialog) => {
     if (ctx.text.endsWith('？')) return { replies: [], passThrough: true };
@@ -39,7 +37,6 @@ const form: IntentDefinition = {
 
 const labor: IntentDefinition = {
   id: 'labor_law',
-  examples: [],
   handle: async () => ({ replies: [{ text: '劳动法回答' }] }),
   commands: [{ names: ['我的工单'], summary: 'a command of another intent', run: async () => ({ replies: [{ text: '工单列表' }] }) }],
 };
@@ -58,7 +55,7 @@ function makePipeline(env: Record<string, string> = {}) {
   redis.on('error', () => undefined);
   clients.push(redis);
   const { deps } = buildDeps(config, redis, logger);
-  return new Pipeline(deps, new Router([counter, form, labor], keywordClassifier, logger, deps.audit));
+  return new Pipeline(deps, new Router([counter, form, labor], keywordClassifier, logger, deps.audit, 'unknown'));
 }
 
 beforeAll(async () => {
@@ -131,7 +128,7 @@ describe('pipeline', () => {
     const redis = new Redis(server.url);
     clients.push(redis);
     const { deps } = buildDeps(config, redis, logger);
-    const guarded = new Pipeline(deps, new Router([counter, privateOnlyForm, labor], keywordClassifier, logger, deps.audit));
+    const guarded = new Pipeline(deps, new Router([counter, privateOnlyForm, labor], keywordClassifier, logger, deps.audit, 'unknown'));
     const out = await guarded.handle(inbound({ chatType: 'group', chatId: 'g2', senderId: 'x', text: '@小助手 申请互助', mentionsBot: true }));
     expect(out.replies[0]?.text).toContain('私聊');
     expect(p).toBeDefined();
@@ -214,7 +211,7 @@ describe('pipeline', () => {
     clients.push(redis);
     const { deps } = buildDeps(config, redis, logger);
     const broken: IntentDefinition = { ...labor, handle: async () => { throw new Error('boom'); } };
-    const p = new Pipeline(deps, new Router([counter, broken], keywordClassifier, logger, deps.audit));
+    const p = new Pipeline(deps, new Router([counter, broken], keywordClassifier, logger, deps.audit, 'unknown'));
     expect((await p.handle(inbound({ senderId: 'b', text: '工资' }))).replies[0]?.text).toContain('抱歉');
     expect((await p.handle(inbound({ senderId: 'b', text: '你好' }))).replies[0]?.text).toBe('1');
   });

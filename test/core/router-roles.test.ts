@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditLog } from '../../src/core/audit.ts';
-import type { IntentDefinition, Role, TurnContext } from '../../src/core/intent.ts';
+import type { IntentDefinition, Role, TurnContext } from '../../src/core/service.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { Router } from '../../src/core/router.ts';
 import { emptySession } from '../../src/core/session.ts';
@@ -10,16 +10,15 @@ import { inbound } from '../helpers/engine.ts';
 const ran: string[] = [];
 const admin: IntentDefinition = {
   id: 'claim_status',
-  examples: [],
   handle: async () => ({ replies: [{ text: 'member view' }] }),
   commands: [{ names: ['approve', '批准'], role: 'admin', summary: 'admin', run: async (_ctx, args) => (ran.push(args), { replies: [{ text: `approved ${args}` }] }) }],
 };
-const fallback: IntentDefinition = { id: 'unknown', examples: [], handle: async () => ({ replies: [{ text: 'fallback' }] }) };
+const fallback: IntentDefinition = { id: 'unknown', handle: async () => ({ replies: [{ text: 'fallback' }] }) };
 
 function setup() {
   const audited: unknown[] = [];
   const audit = { record: async (e: unknown) => void audited.push(e) } as unknown as AuditLog;
-  const router = new Router([admin, fallback], { classify: async () => ({ intent: 'unknown', confidence: 1 }) }, createLogger('silent'), audit);
+  const router = new Router([admin, fallback], { classify: async () => ({ intent: 'unknown', confidence: 1 }) }, createLogger('silent'), audit, 'unknown');
   const turn = (text: string, roles: Role[] = []) => {
     const ctx: TurnContext = { msg: inbound({ text }), member: 'web:u1', roles: new Set(roles), session: emptySession(Date.now()), text, now: new Date() };
     return router.route(ctx);

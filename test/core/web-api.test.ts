@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startChannels, type RunningApp } from '../../src/adapters/index.ts';
-import { HELP_TEXT } from '../../intents/help/prompts.ts';
+import { startChannels, type RunningApp } from '../../src/channels/index.ts';
+import { HELP_TEXT } from '../../intents/help/texts.ts';
 import { startTestEngine, type TestEngine } from '../helpers/engine.ts';
 
 const TOKEN = 'test-token-123456';
@@ -123,7 +123,7 @@ describe('web chat API: the token is checked first', () => {
 
 describe('web chat API: files', () => {
   it('serves a file once put, not cached and not sniffed; unknown or malformed ids are 404', async () => {
-    const { WebFiles } = await import('../../src/adapters/web/files.ts');
+    const { WebFiles } = await import('../../src/channels/web/files.ts');
     const files = new WebFiles(te.engine.deps.redis, te.engine.deps.keys);
     const url = await files.put({ name: '名单"; x=.csv', mimeType: 'text/csv', data: Buffer.from('a,b\r\n') });
     const res = await fetch(`${app.url}${url}`);

@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundAttachment } from '../../src/core/message.ts';
-import { play, TEST_KEY_HEX, textOf, type Step } from '../claims/harness.ts';
-import { applicationUntilSummary, CARD, ID, MOBILE, SUBMIT } from '../claims/transcripts.ts';
+import { play, TEST_KEY_HEX, textOf, type Step } from '../intents/claims/harness.ts';
+import { applicationUntilSummary, CARD, ID, MOBILE, SUBMIT } from '../intents/claims/transcripts.ts';
 import { startTelegramChannel, startWebChannel, startWechatChannel, telegramUserId, wechatPrivilegedId, type TestChannel } from '../helpers/chat-paths.ts';
 
 const docsDir = mkdtempSync(join(tmpdir(), 'ua-e2e-claims-'));

@@ -4,7 +4,7 @@
  * the member's platform, "报名 <活动名>" in a group without @mention, and the /roster CSV.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Step } from '../events/harness.ts';
+import type { Step } from '../intents/events/harness.ts';
 import { playEvents, startTelegramChannel, startWebChannel, startWechatChannel, telegramUserId, wechatPrivilegedId, type TestChannel } from '../helpers/chat-paths.ts';
 
 const env = (staff: string) => ({ BOT_STAFF: staff, RATE_LIMIT_PER_MINUTE: '1000' });

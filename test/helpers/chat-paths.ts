@@ -21,12 +21,12 @@
  */
 import { FileBox } from 'file-box';
 import { expect } from 'vitest';
-import { startChannels, type RunningApp } from '../../src/adapters/index.ts';
+import { startChannels, type RunningApp } from '../../src/channels/index.ts';
 import type { InboundAttachment, Platform, Reply } from '../../src/core/message.ts';
-import type { Engine } from '../../src/engine.ts';
-import type { ChatPath } from '../claims/harness.ts';
-import { textOf } from '../claims/harness.ts';
-import type { Step as EventStep } from '../events/harness.ts';
+import type { Engine } from '../../src/app/engine.ts';
+import type { ChatPath } from '../intents/claims/harness.ts';
+import { textOf } from '../intents/claims/harness.ts';
+import type { Step as EventStep } from '../intents/events/harness.ts';
 import { startTestEngine } from './engine.ts';
 import type { SentMessage } from './fake-telegram.ts';
 import { startTelegramHarness, type TelegramHarness } from './telegram-harness.ts';

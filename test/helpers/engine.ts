@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { InboundMessage } from '../../src/core/message.ts';
-import { createEngine, type Engine } from '../../src/engine.ts';
+import { createEngine, type Engine } from '../../src/app/engine.ts';
 import { startRedis } from './redis.ts';
 
 export interface TestEngine {

@@ -16,11 +16,11 @@
  * empty array means the bot stayed silent. In groups, `mention: true` prefixes "@<botusername> ".
  * Users: `userId` is a number; the sender's first_name is `name` (default "用户<id>").
  */
-import { createEngine, type Engine } from '../../src/engine.ts';
+import { createEngine, type Engine } from '../../src/app/engine.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import { startChannels, type RunningApp } from '../../src/adapters/index.ts';
-import type { TelegramChannel } from '../../src/adapters/telegram/index.ts';
+import { startChannels, type RunningApp } from '../../src/channels/index.ts';
+import type { TelegramChannel } from '../../src/channels/telegram/index.ts';
 import { startRedis } from './redis.ts';
 import { FakeTelegram, type SentMessage, type TgChatLike } from './fake-telegram.ts';
 

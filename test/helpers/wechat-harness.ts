@@ -20,11 +20,11 @@
  */
 import { FileBox } from 'file-box';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
-import { createEngine, type Engine } from '../../src/engine.ts';
+import { createEngine, type Engine } from '../../src/app/engine.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import { startWechat, type WechatChannel } from '../../src/adapters/wechat/index.ts';
-import type { BackoffOptions } from '../../src/adapters/backoff.ts';
+import { startWechat, type WechatChannel } from '../../src/channels/wechat/index.ts';
+import type { BackoffOptions } from '../../src/channels/backoff.ts';
 import { startRedis } from './redis.ts';
 
 export const BOT_NAME = '工会小助手';

@@ -6,9 +6,9 @@
  * blind2.jsonl was written after tuning and never tuned on.
  */
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createClassifier, loadExamples, type Classifier } from '../../src/nlu/classifier.ts';
+import { createClassifier, type Classifier } from '../../src/nlu/classifier.ts';
 import { normalize } from '../../src/nlu/features.ts';
-import { accuracy, DEV_SET, INTENTS_DIR, readJsonl, setPath, type Item } from './helpers.ts';
+import { accuracy, DEV_SET, loadTraining, readJsonl, setPath, type Item } from './helpers.ts';
 
 const BLIND = setPath('blind.jsonl');
 const BLIND2 = setPath('blind2.jsonl');
@@ -17,9 +17,9 @@ let clf: Classifier;
 let seen: Set<string>;
 
 beforeAll(async () => {
-  const examples = await loadExamples(INTENTS_DIR);
-  clf = createClassifier(examples);
-  seen = new Set([...Object.values(examples).flat(), ...readJsonl(DEV_SET).map((i) => i.text)].map(normalize));
+  const training = await loadTraining();
+  clf = createClassifier(training);
+  seen = new Set([...training.flatMap((t) => t.examples), ...readJsonl(DEV_SET).map((i) => i.text)].map(normalize));
   seen.delete('');
 });
 

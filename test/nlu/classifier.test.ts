@@ -1,26 +1,29 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { INTENT_IDS } from '../../src/core/intent.ts';
-import { createClassifier, loadExamples, type Classifier } from '../../src/nlu/classifier.ts';
+import type { TrainingIntent } from '../../src/core/examples.ts';
+import { readTraining } from '../../src/core/examples.ts';
+import type { ServiceDefinition } from '../../src/core/service.ts';
+import { createClassifier, type Classifier } from '../../src/nlu/classifier.ts';
 import { normalize } from '../../src/nlu/features.ts';
-import { accuracy, DEV_SET, INTENTS_DIR, readJsonl, setPath } from './helpers.ts';
+import { accuracy, DEV_SET, loadTraining, readJsonl, setPath } from './helpers.ts';
 
 const FRESH_SET = setPath('fresh.jsonl');
 
-let examples: Awaited<ReturnType<typeof loadExamples>>;
+let training: TrainingIntent[];
+let INTENT_IDS: string[];
 let clf: Classifier;
 let trainMs = 0;
 
 beforeAll(async () => {
   const t0 = performance.now();
-  examples = await loadExamples(INTENTS_DIR);
-  clf = createClassifier(examples);
+  training = await loadTraining();
+  INTENT_IDS = training.map((t) => t.id);
+  clf = createClassifier(training);
   trainMs = performance.now() - t0;
 });
 
-describe('examples.json', () => {
+describe('examples', () => {
   it('exist for every intent with 40–120 distinct phrasings', () => {
-    for (const id of INTENT_IDS) {
-      const list = examples[id];
+    for (const { id, examples: list } of training) {
       expect(list.length, id).toBeGreaterThanOrEqual(40);
       expect(list.length, id).toBeLessThanOrEqual(120);
       expect(new Set(list).size, `${id} has duplicates`).toBe(list.length);
@@ -28,7 +31,7 @@ describe('examples.json', () => {
   });
 
   it('contain no dev-set item and no fresh-set item', () => {
-    const own = new Set(Object.values(examples).flat().map(normalize));
+    const own = new Set(training.flatMap((t) => t.examples).map(normalize));
     const leaked = [...readJsonl(DEV_SET), ...readJsonl(FRESH_SET)].filter((it) => own.has(normalize(it.text)));
     expect(leaked.map((l) => l.text)).toEqual([]);
   });
@@ -104,13 +107,19 @@ describe('classifier', () => {
   });
 
   it('is deterministic: two trainings give identical results', () => {
-    const again = createClassifier(examples);
+    const again = createClassifier(training);
     for (const it of readJsonl(FRESH_SET).slice(0, 30)) expect(again.classify(it.text)).toEqual(clf.classify(it.text));
   });
 });
 
-describe('loadExamples', () => {
-  it('rejects a folder whose examples.json is missing', async () => {
-    await expect(loadExamples('/nonexistent-intents-dir')).rejects.toThrow();
+describe('readTraining', () => {
+  it('rejects a service whose examples file is missing, and services without exactly one fallback', async () => {
+    const create: ServiceDefinition['create'] = async () => ({ intents: [] });
+    const missing: ServiceDefinition = { id: 'x', folder: new URL('file:///nonexistent/'), intents: [{ id: 'x', description: 'x', fallback: true }], create };
+    await expect(readTraining([missing])).rejects.toThrow(/examples\/x\.json/);
+    const [first] = await loadTraining();
+    const folder = new URL('../../intents/law/', import.meta.url);
+    const noFallback: ServiceDefinition = { id: 'law', folder, intents: [{ id: first?.id ?? '', description: '' }], create };
+    await expect(readTraining([noFallback])).rejects.toThrow(/fallback/);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { run } from '../../src/cli/nlu.ts';
+import { run } from '../../src/app/cli-nlu.ts';
 
 afterEach(() => vi.restoreAllMocks());
 

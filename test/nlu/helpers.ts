@@ -1,9 +1,12 @@
 /** Shared by the classifier tests: where the data is, reading JSONL sets, scoring a classifier. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { SERVICES } from '../../src/app/services.ts';
+import { readTraining } from '../../src/core/examples.ts';
 import type { Classifier } from '../../src/nlu/classifier.ts';
 
-export const INTENTS_DIR = fileURLToPath(new URL('../../intents', import.meta.url));
+/** Every intent of every service with its examples, as the engine trains the classifier. */
+export const loadTraining = () => readTraining(SERVICES);
 export const DEV_SET = fileURLToPath(new URL('../../../shared/eval/intents-dev.jsonl', import.meta.url));
 export const setPath = (name: string) => fileURLToPath(new URL(`./${name}`, import.meta.url));
 

@@ -1,12 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createLlm } from '../../src/llm/client.ts';
-import { createClassifier, loadExamples, type Classifier } from '../../src/nlu/classifier.ts';
+import type { TrainingIntent } from '../../src/core/examples.ts';
+import { createClassifier, type Classifier } from '../../src/nlu/classifier.ts';
+import { loadTraining } from './helpers.ts';
 import { parseLlmIntent, withLlmFallback } from '../../src/nlu/llm-fallback.ts';
 
-const INTENTS_DIR = fileURLToPath(new URL('../../intents', import.meta.url));
+let training: TrainingIntent[];
 
 /** What the fake chat-completions server does with the next requests. */
 type Mode = { kind: 'answer'; content: string } | { kind: 'hang' } | { kind: 'error' };
@@ -45,7 +46,8 @@ function handle(req: IncomingMessage, res: ServerResponse): void {
 }
 
 beforeAll(async () => {
-  clf = createClassifier(await loadExamples(INTENTS_DIR));
+  training = await loadTraining();
+  clf = createClassifier(training);
   server = createServer(handle);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseURL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
@@ -72,7 +74,7 @@ describe('withLlmFallback', () => {
 
   it('uses a valid model answer when the local confidence is low', async () => {
     mode = { kind: 'answer', content: '{"intent":"handoff"}' };
-    const c = withLlmFallback(clf, llm(), 0.5, logger);
+    const c = withLlmFallback(clf, training, llm(), 0.5, logger);
     const r = await c.classifyAsync(UNSURE);
     expect(r).toEqual({ intent: 'handoff', confidence: 0.8 });
     expect(requests).toHaveLength(1);
@@ -85,7 +87,7 @@ describe('withLlmFallback', () => {
   });
 
   it('does not call the model when the local result is confident', async () => {
-    const c = withLlmFallback(clf, llm(), 0.5, logger);
+    const c = withLlmFallback(clf, training, llm(), 0.5, logger);
     const r = await c.classifyAsync('帮我取消运动会的报名');
     expect(r.intent).toBe('event_cancel');
     expect(requests).toHaveLength(0);
@@ -93,7 +95,7 @@ describe('withLlmFallback', () => {
 
   it('keeps the local result when the model answers an id that does not exist', async () => {
     mode = { kind: 'answer', content: '{"intent":"book_flight"}' };
-    const c = withLlmFallback(clf, llm(), 0.5, logger);
+    const c = withLlmFallback(clf, training, llm(), 0.5, logger);
     expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
     expect(requests).toHaveLength(1);
     expect(warnings.join()).toMatch(/no valid intent/);
@@ -101,13 +103,13 @@ describe('withLlmFallback', () => {
 
   it('keeps the local result when the model answers prose', async () => {
     mode = { kind: 'answer', content: '我觉得这是在打招呼。' };
-    const c = withLlmFallback(clf, llm(), 0.5, logger);
+    const c = withLlmFallback(clf, training, llm(), 0.5, logger);
     expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
   });
 
   it('keeps the local result when the model hangs (short timeout)', async () => {
     mode = { kind: 'hang' };
-    const c = withLlmFallback(clf, llm(), 0.5, logger, { timeoutMs: 300 });
+    const c = withLlmFallback(clf, training, llm(), 0.5, logger, { timeoutMs: 300 });
     const t0 = Date.now();
     expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
     expect(Date.now() - t0).toBeLessThan(3000);
@@ -117,30 +119,32 @@ describe('withLlmFallback', () => {
   it('keeps the local result when the client itself times out', async () => {
     mode = { kind: 'hang' };
     const slowLlm = createLlm({ OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: baseURL, OPENAI_MODEL: 'fake', OPENAI_TIMEOUT_MS: 300 });
-    const c = withLlmFallback(clf, slowLlm, 0.5, logger, { timeoutMs: 10_000 });
+    const c = withLlmFallback(clf, training, slowLlm, 0.5, logger, { timeoutMs: 10_000 });
     expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
   });
 
   it('keeps the local result on a server error', async () => {
     mode = { kind: 'error' };
-    const c = withLlmFallback(clf, llm(), 0.5, logger);
+    const c = withLlmFallback(clf, training, llm(), 0.5, logger);
     expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
   });
 
   it('works without an LLM (null): always the local result', async () => {
-    const c = withLlmFallback(clf, null, 0.5);
+    const c = withLlmFallback(clf, training, null, 0.5);
     expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
     expect(requests).toHaveLength(0);
   });
 });
 
 describe('parseLlmIntent', () => {
-  it('accepts JSON, fenced JSON and a bare id; rejects anything else', () => {
-    expect(parseLlmIntent('{"intent":"labor_law"}')).toBe('labor_law');
-    expect(parseLlmIntent('```json\n{"intent": "claim_info"}\n```')).toBe('claim_info');
-    expect(parseLlmIntent(' event_list ')).toBe('event_list');
-    expect(parseLlmIntent('{"intent":"LABOR_LAW"}')).toBeNull();
-    expect(parseLlmIntent('{"label":"help"}')).toBeNull();
-    expect(parseLlmIntent('')).toBeNull();
+  it('accepts JSON, fenced JSON and a bare id of a declared intent; rejects anything else', () => {
+    const ids = training.map((t) => t.id);
+    expect(parseLlmIntent('{"intent":"refund"}', ids)).toBeNull();
+    expect(parseLlmIntent('{"intent":"labor_law"}', ids)).toBe('labor_law');
+    expect(parseLlmIntent('```json\n{"intent": "claim_info"}\n```', ids)).toBe('claim_info');
+    expect(parseLlmIntent(' event_list ', ids)).toBe('event_list');
+    expect(parseLlmIntent('{"intent":"LABOR_LAW"}', ids)).toBeNull();
+    expect(parseLlmIntent('{"label":"help"}', ids)).toBeNull();
+    expect(parseLlmIntent('', ids)).toBeNull();
   });
 });

@@ -1,0 +1,372 @@
+/** Events, registrations, waitlists, check-ins, profiles and reminder schedule in Redis. */
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Keys } from '../../src/core/keys.ts';
+import {
+  eventHashSchema,
+  pendingSchema,
+  profileSchema,
+  registrationSchema,
+  type EventDef,
+  type NewEvent,
+  type Pending,
+  type Profile,
+  type Registration,
+} from './model.ts';
+import { CANCEL, CHECKIN, CLAIM_DUE, REGISTER, SET_CAPACITY, TRANSITION } from '../../src/core/lua.ts';
+
+export type RegisterOutcome =
+  | 'registered'
+  | 'waitlisted'
+  | 'full'
+  | 'already-registered'
+  | 'already-waitlisted'
+  | 'closed'
+  | 'deadline'
+  | 'cancelled'
+  | 'missing';
+
+export interface RegisterResult {
+  outcome: RegisterOutcome;
+  /** Arrival sequence number (registered/waitlisted/already-*), 0 otherwise. */
+  seq: number;
+  /** Seat number, waitlist position, or (for 'full') the waitlist length. */
+  position: number;
+  registeredCount: number;
+}
+
+export interface Promotion {
+  member: string;
+  registration: Registration | null;
+}
+
+export interface CancelResult {
+  outcome: 'cancelled' | 'left-waitlist' | 'none';
+  promoted: Promotion[];
+}
+
+export interface RosterEntry {
+  member: string;
+  state: 'registered' | 'waitlisted';
+  seq: number;
+  registration: Registration | null;
+  checkedInAt: number | null;
+}
+
+export type MemberState = 'registered' | 'waitlisted' | null;
+
+const registerReplySchema = z.tuple([
+  z.enum(['registered', 'waitlisted', 'full', 'already-registered', 'already-waitlisted', 'closed', 'deadline', 'cancelled', 'missing']),
+  z.coerce.number(),
+  z.coerce.number(),
+  z.coerce.number(),
+]);
+const stringList = z.array(z.string());
+const checkinReplySchema = z.tuple([z.enum(['ok', 'already', 'not-registered']), z.coerce.number()]);
+const stateSchema = z.enum(['registered', 'waitlisted']);
+
+function parseRegistration(raw: string | null | undefined): Registration | null {
+  if (!raw) return null;
+  const parsed = registrationSchema.safeParse(safeJson(raw));
+  return parsed.success ? parsed.data : null;
+}
+
+/** ZRANGE … WITHSCORES as [member, score] pairs, whether the connection speaks RESP2 (flat) or RESP3 (tuples). */
+function withScores(raw: unknown): [string, number][] {
+  const flat = z.array(z.string()).safeParse(raw);
+  if (flat.success) {
+    const out: [string, number][] = [];
+    for (let i = 0; i + 1 < flat.data.length; i += 2) out.push([flat.data[i] ?? '', Number(flat.data[i + 1])]);
+    return out;
+  }
+  return z.array(z.tuple([z.string(), z.coerce.number()])).parse(raw);
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
+
+function pairs(list: string[]): Promotion[] {
+  const out: Promotion[] = [];
+  for (let i = 0; i + 1 < list.length; i += 2) out.push({ member: list[i] ?? '', registration: parseRegistration(list[i + 1]) });
+  return out;
+}
+
+/** Item in the reminder schedule: one per (event, kind). */
+export const reminderItem = (eventId: string, kind: 'reminder') => `${eventId}|${kind}`;
+
+export class EventStore {
+  constructor(
+    readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  // ---- keys ----
+  private ev(id: string) {
+    return this.keys.k('ev', id);
+  }
+  private sub(id: string, part: 'state' | 'reg' | 'wait' | 'data' | 'seq' | 'checkin') {
+    return this.keys.k('ev', id, part);
+  }
+  private mine(member: string) {
+    return this.keys.k('evmeta', 'mine', member);
+  }
+  private get nextIdKey() {
+    return this.keys.k('evmeta', 'nextId');
+  }
+  private get byStartKey() {
+    return this.keys.k('evmeta', 'byStart');
+  }
+  get dueKey() {
+    return this.keys.k('evmeta', 'reminders', 'due');
+  }
+  get processingKey() {
+    return this.keys.k('evmeta', 'reminders', 'processing');
+  }
+  remindedKey(id: string, startAt: number) {
+    return this.keys.k('ev', id, 'reminded', startAt);
+  }
+  private profileKey(member: string) {
+    return this.keys.k('evmeta', 'profile', member);
+  }
+  private pendingKey(member: string) {
+    return this.keys.k('evmeta', 'pending', member);
+  }
+
+  // ---- events ----
+  /** Creates an event (status open) and schedules its reminder at `remindAt` (null = none). */
+  async create(ev: NewEvent, now: number, remindAt: number | null): Promise<EventDef> {
+    const id = String(await this.redis.incr(this.nextIdKey));
+    const multi = this.redis
+      .multi()
+      .hset(this.ev(id), {
+        title: ev.title,
+        description: ev.description,
+        place: ev.place,
+        startAt: ev.startAt,
+        endAt: ev.endAt,
+        capacity: ev.capacity,
+        deadline: ev.deadline,
+        status: 'open',
+        groups: JSON.stringify(ev.groups),
+        fields: JSON.stringify(ev.fields),
+        createdBy: ev.createdBy,
+        createdAt: now,
+      })
+      .zadd(this.byStartKey, ev.startAt, id);
+    if (remindAt !== null) multi.zadd(this.dueKey, remindAt, reminderItem(id, 'reminder'));
+    await multi.exec();
+    return { ...ev, id, status: 'open', createdAt: now };
+  }
+
+  async get(id: string): Promise<EventDef | null> {
+    if (!/^\d+$/.test(id)) return null;
+    const h = await this.redis.hgetall(this.ev(id));
+    if (Object.keys(h).length === 0) return null;
+    const parsed = eventHashSchema.parse(h);
+    return { id, ...parsed };
+  }
+
+  /** Events starting at or after `from`, soonest first. */
+  async upcoming(from: number, limit = 50): Promise<EventDef[]> {
+    const ids = await this.redis.zrangebyscore(this.byStartKey, from, '+inf', 'LIMIT', 0, limit);
+    const events = await Promise.all(ids.map((id) => this.get(id)));
+    return events.filter((e): e is EventDef => e !== null);
+  }
+
+  /** Most recently created events (staff overview), newest first. */
+  async recent(limit = 20): Promise<EventDef[]> {
+    const last = Number((await this.redis.get(this.nextIdKey)) ?? '0');
+    const ids: string[] = [];
+    for (let i = last; i >= 1 && ids.length < limit; i--) ids.push(String(i));
+    const events = await Promise.all(ids.map((id) => this.get(id)));
+    return events.filter((e): e is EventDef => e !== null);
+  }
+
+  /** Plain field edits (title, description, place, endAt, deadline, startAt); startAt re-sorts and reschedules. */
+  async update(
+    id: string,
+    patch: Partial<Pick<EventDef, 'title' | 'description' | 'place' | 'startAt' | 'endAt' | 'deadline'>>,
+    remindAt?: number | null,
+  ): Promise<void> {
+    const fields: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(patch)) if (v !== undefined) fields[k] = v;
+    const multi = this.redis.multi().hset(this.ev(id), fields);
+    if (patch.startAt !== undefined) multi.zadd(this.byStartKey, patch.startAt, id);
+    if (remindAt === null) multi.zrem(this.dueKey, reminderItem(id, 'reminder'));
+    else if (remindAt !== undefined) multi.zadd(this.dueKey, remindAt, reminderItem(id, 'reminder'));
+    await multi.exec();
+  }
+
+  /** Sets the capacity; a larger one promotes waitlisted members at once (returned, in order). */
+  async setCapacity(id: string, capacity: number): Promise<Promotion[]> {
+    const res = stringList.parse(
+      await SET_CAPACITY.run(this.redis, [this.ev(id), this.sub(id, 'state'), this.sub(id, 'reg'), this.sub(id, 'wait'), this.sub(id, 'data')], [capacity]),
+    );
+    return pairs(res.slice(1));
+  }
+
+  /** open → closed; returns the status before, or 'missing'. */
+  async close(id: string): Promise<string> {
+    return z.string().parse(await TRANSITION.run(this.redis, [this.ev(id)], ['open', 'closed', '', '']));
+  }
+  /** closed → open. */
+  async reopen(id: string): Promise<string> {
+    return z.string().parse(await TRANSITION.run(this.redis, [this.ev(id)], ['closed', 'open', '', '']));
+  }
+  /** open|closed → cancelled, unscheduling the reminder; returns the status before. */
+  async cancelEvent(id: string, reason: string): Promise<string> {
+    let before = z.string().parse(await TRANSITION.run(this.redis, [this.ev(id)], ['open', 'cancelled', 'cancelReason', reason]));
+    if (before === 'closed') before = z.string().parse(await TRANSITION.run(this.redis, [this.ev(id)], ['closed', 'cancelled', 'cancelReason', reason]));
+    if (before === 'open' || before === 'closed') await this.redis.zrem(this.dueKey, reminderItem(id, 'reminder'));
+    return before;
+  }
+
+  // ---- registrations ----
+  async register(id: string, reg: Registration, now: number, allowWaitlist: boolean): Promise<RegisterResult> {
+    const raw = await REGISTER.run(
+      this.redis,
+      [this.ev(id), this.sub(id, 'state'), this.sub(id, 'reg'), this.sub(id, 'wait'), this.sub(id, 'data'), this.sub(id, 'seq'), this.mine(reg.member)],
+      [reg.member, now, JSON.stringify(registrationSchema.parse(reg)), id, allowWaitlist ? '1' : '0'],
+    );
+    const [outcome, seq, position, registeredCount] = registerReplySchema.parse(raw);
+    return { outcome, seq, position, registeredCount };
+  }
+
+  /** Cancels a member's registration or waitlist entry; a freed seat goes to the waitlist's head atomically. */
+  async cancel(id: string, member: string): Promise<CancelResult> {
+    const res = stringList.parse(
+      await CANCEL.run(
+        this.redis,
+        [this.ev(id), this.sub(id, 'state'), this.sub(id, 'reg'), this.sub(id, 'wait'), this.sub(id, 'data'), this.mine(member), this.sub(id, 'checkin')],
+        [member, id],
+      ),
+    );
+    const outcome = z.enum(['cancelled', 'left-waitlist', 'none']).parse(res[0]);
+    return { outcome, promoted: pairs(res.slice(1)) };
+  }
+
+  async memberState(id: string, member: string): Promise<{ state: MemberState; position: number }> {
+    const raw = await this.redis.hget(this.sub(id, 'state'), member);
+    if (raw === null) return { state: null, position: 0 };
+    const state = stateSchema.parse(raw);
+    const rank = await this.redis.zrank(this.sub(id, state === 'registered' ? 'reg' : 'wait'), member);
+    return { state, position: (rank ?? 0) + 1 };
+  }
+
+  /** IDs of events the member is registered or waitlisted for. */
+  async memberEvents(member: string): Promise<string[]> {
+    const ids = await this.redis.smembers(this.mine(member));
+    return ids.filter((x) => /^\d+$/.test(x)).sort((a, b) => Number(a) - Number(b));
+  }
+
+  async counts(id: string): Promise<{ registered: number; waitlisted: number; checkedIn: number }> {
+    const [registered, waitlisted, checkedIn] = await Promise.all([
+      this.redis.zcard(this.sub(id, 'reg')),
+      this.redis.zcard(this.sub(id, 'wait')),
+      this.redis.hlen(this.sub(id, 'checkin')),
+    ]);
+    return { registered, waitlisted, checkedIn };
+  }
+
+  /** Registered members in seat order. */
+  async registeredMembers(id: string): Promise<string[]> {
+    return this.redis.zrange(this.sub(id, 'reg'), 0, '-1');
+  }
+  /** Waitlisted members in arrival order. */
+  async waitlist(id: string): Promise<string[]> {
+    return this.redis.zrange(this.sub(id, 'wait'), 0, '-1');
+  }
+
+  async registration(id: string, member: string): Promise<Registration | null> {
+    return parseRegistration(await this.redis.hget(this.sub(id, 'data'), member));
+  }
+
+  /** Everyone on the event: registered in seat order, then the waitlist in arrival order. */
+  async roster(id: string): Promise<RosterEntry[]> {
+    const [reg, wait, data, checkin] = await Promise.all([
+      this.redis.zrange(this.sub(id, 'reg'), 0, '-1', 'WITHSCORES').then(withScores),
+      this.redis.zrange(this.sub(id, 'wait'), 0, '-1', 'WITHSCORES').then(withScores),
+      this.redis.hgetall(this.sub(id, 'data')),
+      this.redis.hgetall(this.sub(id, 'checkin')),
+    ]);
+    const entries: RosterEntry[] = [];
+    const add = (list: [string, number][], state: RosterEntry['state']) => {
+      for (const [member, seq] of list) {
+        const at = checkin[member];
+        entries.push({ member, state, seq, registration: parseRegistration(data[member]), checkedInAt: at ? Number(at) : null });
+      }
+    };
+    add(reg, 'registered');
+    add(wait, 'waitlisted');
+    return entries;
+  }
+
+  async checkIn(id: string, member: string, now: number): Promise<{ outcome: 'ok' | 'already' | 'not-registered'; at: number }> {
+    const [outcome, at] = checkinReplySchema.parse(await CHECKIN.run(this.redis, [this.sub(id, 'state'), this.sub(id, 'checkin')], [member, now]));
+    return { outcome, at };
+  }
+
+  // ---- reminders ----
+  /** Claims due reminder items (atomic: each goes to exactly one caller until its lease expires). */
+  async claimDue(now: number, leaseMs: number, limit: number): Promise<string[]> {
+    return stringList.parse(await CLAIM_DUE.run(this.redis, [this.dueKey, this.processingKey], [now, leaseMs, limit]));
+  }
+  async completeDue(item: string): Promise<void> {
+    await this.redis.zrem(this.processingKey, item);
+  }
+  async scheduledAt(eventId: string): Promise<number | null> {
+    const s = await this.redis.zscore(this.dueKey, reminderItem(eventId, 'reminder'));
+    return s === null ? null : Number(s);
+  }
+  async reschedule(eventId: string, remindAt: number): Promise<void> {
+    await this.redis.zadd(this.dueKey, remindAt, reminderItem(eventId, 'reminder'));
+  }
+  /** Marks one recipient reminded for this start time; true the first time only. */
+  async markReminded(eventId: string, startAt: number, member: string): Promise<boolean> {
+    const key = this.remindedKey(eventId, startAt);
+    const added = await this.redis.sadd(key, member);
+    await this.redis.expire(key, 60 * 86400);
+    return added === 1;
+  }
+
+  // ---- groups the bot has seen (recorded by the pipeline; offered when publishing) ----
+  /** Known group addresses, most recently seen first. */
+  async knownGroups(limit = 10): Promise<string[]> {
+    const h = await this.redis.hgetall(this.keys.groups());
+    return Object.entries(h)
+      .sort((a, b) => Number(b[1]) - Number(a[1]))
+      .slice(0, limit)
+      .map(([k]) => k);
+  }
+
+  // ---- member profile & pending group registrations ----
+  async profile(member: string): Promise<Profile | null> {
+    const raw = await this.redis.get(this.profileKey(member));
+    if (!raw) return null;
+    const parsed = profileSchema.safeParse(safeJson(raw));
+    return parsed.success ? parsed.data : null;
+  }
+  async saveProfile(member: string, profile: Profile): Promise<void> {
+    await this.redis.set(this.profileKey(member), JSON.stringify(profileSchema.parse(profile)));
+  }
+  async forgetProfile(member: string): Promise<boolean> {
+    return (await this.redis.del(this.profileKey(member))) === 1;
+  }
+  async setPending(member: string, p: Pending, ttlSeconds: number): Promise<void> {
+    await this.redis.set(this.pendingKey(member), JSON.stringify(p), 'EX', ttlSeconds);
+  }
+  async pending(member: string): Promise<Pending | null> {
+    const raw = await this.redis.get(this.pendingKey(member));
+    if (!raw) return null;
+    const parsed = pendingSchema.safeParse(safeJson(raw));
+    return parsed.success ? parsed.data : null;
+  }
+  async clearPending(member: string): Promise<void> {
+    await this.redis.del(this.pendingKey(member));
+  }
+}

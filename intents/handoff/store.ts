@@ -1,0 +1,78 @@
+/** Handoff tickets: the member's recent conversation for staff, in Redis, parsed with zod on read. */
+import { z } from 'zod';
+import type { CoreDeps } from '../../src/core/service.ts';
+import { addressSchema, type Address, type MemberKey } from '../../src/core/message.ts';
+import type { Turn } from '../../src/core/session.ts';
+import { maskPersonalNumbers } from '../../src/core/text.ts';
+
+/** Tickets are plain JSON in Redis and shown to staff: personal numbers are masked before they are kept. */
+const masked = (t: Turn): Turn => ({ ...t, text: maskPersonalNumbers(t.text) });
+
+export const ticketSchema = z.object({
+  id: z.string(),
+  member: z.string(),
+  memberName: z.string(),
+  address: addressSchema,
+  history: z.array(z.object({ at: z.number(), from: z.enum(['member', 'bot']), text: z.string() })),
+  status: z.enum(['open', 'closed']),
+  createdAt: z.string(),
+});
+export type Ticket = z.infer<typeof ticketSchema>;
+
+export class TicketStore {
+  constructor(private readonly deps: CoreDeps) {}
+  private key(id: string) {
+    return this.deps.keys.k('ticket', id);
+  }
+  private get openKey() {
+    return this.deps.keys.k('tickets', 'open');
+  }
+  private memberKey(member: MemberKey) {
+    return this.deps.keys.k('tickets', 'member', member);
+  }
+
+  async openFor(member: MemberKey): Promise<Ticket | null> {
+    const id = await this.deps.redis.get(this.memberKey(member));
+    if (!id) return null;
+    const t = await this.get(id);
+    return t?.status === 'open' ? t : null;
+  }
+
+  async create(member: MemberKey, memberName: string, address: Address, history: Turn[]): Promise<Ticket> {
+    const now = this.deps.now();
+    const day = now.toISOString().slice(0, 10).replace(/-/g, '');
+    const seq = await this.deps.redis.incr(this.deps.keys.k('tickets', 'seq', day));
+    const ticket: Ticket = {
+      id: `RG-${day}-${String(seq).padStart(4, '0')}`,
+      member, memberName, address, history: history.map(masked), status: 'open', createdAt: now.toISOString(),
+    };
+    await this.deps.redis
+      .multi()
+      .set(this.key(ticket.id), JSON.stringify(ticket))
+      .zadd(this.openKey, String(now.getTime()), ticket.id)
+      .set(this.memberKey(member), ticket.id)
+      .exec();
+    return ticket;
+  }
+
+  async appendNote(ticket: Ticket, turn: Turn): Promise<void> {
+    ticket.history.push(masked(turn));
+    await this.deps.redis.set(this.key(ticket.id), JSON.stringify(ticket));
+  }
+
+  async get(id: string): Promise<Ticket | null> {
+    const raw = await this.deps.redis.get(this.key(id));
+    return raw ? ticketSchema.parse(JSON.parse(raw)) : null;
+  }
+
+  async listOpen(limit = 20): Promise<Ticket[]> {
+    const ids = await this.deps.redis.zrange(this.openKey, '0', String(limit - 1));
+    const tickets = await Promise.all(ids.map((id) => this.get(id)));
+    return tickets.filter((t): t is Ticket => t !== null);
+  }
+
+  async close(ticket: Ticket): Promise<void> {
+    ticket.status = 'closed';
+    await this.deps.redis.multi().set(this.key(ticket.id), JSON.stringify(ticket)).zrem(this.openKey, ticket.id).del(this.memberKey(ticket.member as MemberKey)).exec();
+  }
+}

@@ -1,0 +1,18 @@
+export const HANDOFF_TEXT = {
+  created: (id: string) =>
+    `已为您转人工，工单号 ${id}。工会工作人员会在工作日 9:00–17:30 内，在本对话中回复您（一般不超过 1 个工作日）。\n如情况紧急，可拨打职工服务热线 12351。`,
+  alreadyOpen: (id: string) => `您已有一张待处理的工单 ${id}，工作人员会尽快在本对话回复您。补充的情况可以直接发给我，我会附在工单里。`,
+  staffAlert: (id: string, who: string, last: string) => `【新转人工工单】${id}\n来自：${who}\n最近的问题：${last}\n回复：/reply ${id} 内容；关闭：/close ${id}`,
+  noOpenTickets: '目前没有待处理的工单。',
+  listHeader: (n: number) => `待处理工单 ${n} 张：`,
+  usageReply: '用法：/reply 工单号 回复内容',
+  usageClose: '用法：/close 工单号',
+  notFound: (id: string) => `找不到工单 ${id}。`,
+  replyToMember: (id: string, text: string) => `【工会工作人员回复 · 工单 ${id}】\n${text}`,
+  replied: (id: string) => `已回复工单 ${id} 的提问人。`,
+  closed: (id: string) => `工单 ${id} 已关闭。`,
+  closedToMember: (id: string) => `您的工单 ${id} 已处理完毕。如还有问题，随时回复“转人工”。`,
+} as const;
+
+/** For the optional LLM intent classifier. */
+export const INTENT_DESCRIPTIONS = { handoff: '要找人工、工会工作人员或负责人' } as const;

@@ -1,0 +1,17 @@
+/** `npm run cli -- <command> [args]`: the engine's commands (nlu) and those the services offer (ask, eval-law). */
+import type { CliCommands } from '../core/service.ts';
+import { SERVICES } from './services.ts';
+
+const COMMANDS: CliCommands = {
+  nlu: () => import('./cli-nlu.ts'),
+  ...Object.assign({}, ...SERVICES.map((s) => s.cli ?? {})),
+};
+
+const [name, ...rest] = process.argv.slice(2);
+const load = name ? COMMANDS[name] : undefined;
+if (!load) {
+  console.error(`usage: npm run cli -- <${Object.keys(COMMANDS).join('|')}> [args]`);
+  process.exitCode = 2;
+} else {
+  process.exitCode = await (await load()).run(rest);
+}

@@ -1,0 +1,76 @@
+/** Builds the channel-independent engine: Redis, shared deps, the services' intents and workers, classifier, router, pipeline. */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AuditLog } from '../core/audit.ts';
+import type { Config } from '../core/config.ts';
+import { readTraining } from '../core/examples.ts';
+import type { CoreDeps, IntentDefinition, ServiceDefinition, Worker } from '../core/service.ts';
+import { Keys } from '../core/keys.ts';
+import { RedisOutbox } from '../core/outbox.ts';
+import { Pipeline } from '../core/pipeline.ts';
+import { connectRedis, type RedisHandle } from '../core/redis.ts';
+import { Router, type IntentClassifier } from '../core/router.ts';
+import { createLlm } from '../llm/client.ts';
+import { createClassifier, withLlmFallback } from '../nlu/classifier.ts';
+import { SERVICES } from './services.ts';
+
+export interface Engine {
+  config: Config;
+  deps: CoreDeps;
+  redisHandle: RedisHandle;
+  outbox: RedisOutbox;
+  router: Router;
+  pipeline: Pipeline;
+  intents: IntentDefinition[];
+  /** Stops background workers and closes Redis (and the embedded server). */
+  close(): Promise<void>;
+}
+
+export interface EngineOptions {
+  now?: () => Date;
+  /** Extra shutdown steps registered by capabilities (workers). */
+  onClose?: (() => Promise<void>)[];
+  /** The services to run (tests may run a subset); default: all of them. */
+  services?: readonly ServiceDefinition[];
+}
+
+/** The shared services every intent receives, on one Redis connection. */
+export function buildDeps(config: Config, redis: Redis, logger: Logger, now: () => Date = () => new Date()): { deps: CoreDeps; outbox: RedisOutbox } {
+  const keys = new Keys(config.REDIS_KEY_PREFIX);
+  const outbox = new RedisOutbox(redis, keys);
+  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys), now };
+  return { deps, outbox };
+}
+
+/** Below this local confidence the optional LLM is asked to classify. */
+const LLM_CLASSIFY_THRESHOLD = 0.5;
+
+export async function createEngine(config: Config, logger: Logger, opts: EngineOptions = {}): Promise<Engine> {
+  const redisHandle = await connectRedis(config, logger);
+  try {
+    const { deps, outbox } = buildDeps(config, redisHandle.redis, logger, opts.now);
+    const services = opts.services ?? SERVICES;
+    const training = await readTraining(services);
+    const runtimes = await Promise.all(services.map((s) => s.create(deps)));
+    const intents = runtimes.flatMap((r) => r.intents);
+    const undeclared = intents.find((i) => !training.some((t) => t.id === i.id));
+    if (undeclared) throw new Error(`intent ${undeclared.id} is not declared in its service's manifest`);
+    const classifier: IntentClassifier = withLlmFallback(createClassifier(training), training, createLlm(config), LLM_CLASSIFY_THRESHOLD, logger);
+    const fallback = training.find((t) => t.fallback)?.id ?? '';
+    const router = new Router(intents, classifier, logger, deps.audit, fallback);
+    const pipeline = new Pipeline(deps, router);
+    const workers: Worker[] = [];
+    for (const r of runtimes) workers.push(...((await r.startWorkers?.()) ?? []));
+    const closers = [...(opts.onClose ?? []), ...workers.map((w) => () => w.stop())];
+    return {
+      config, deps, redisHandle, outbox, router, pipeline, intents,
+      async close() {
+        for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
+        await redisHandle.close();
+      },
+    };
+  } catch (err) {
+    await redisHandle.close();
+    throw err;
+  }
+}

@@ -1,0 +1,45 @@
+/** Entry point: `npm start`. Web chat on http://localhost:3000; embedded Redis unless REDIS_URL is set. */
+import { ConfigError, loadConfig } from '../core/config.ts';
+import { createLogger } from '../core/logger.ts';
+import { createEngine } from './engine.ts';
+import { startChannels } from '../channels/index.ts';
+
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      console.error(err.message);
+      process.exit(2);
+    }
+    throw err;
+  }
+  const logger = createLogger(config.LOG_LEVEL);
+  const engine = await createEngine(config, logger);
+  let app;
+  try {
+    app = await startChannels(engine);
+  } catch (err) {
+    await engine.close();
+    throw err;
+  }
+  logger.info({ url: app.url, channels: app.channels.map((c) => c.name) }, `工会小助手 is running: open ${app.url}`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    await app.stop();
+    await engine.close();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((err: unknown) => {
+  console.error('start-up failed:', err);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+/** Starts the HTTP server and every configured channel around an engine. */
+import type { FastifyInstance } from 'fastify';
+import type { Engine } from '../app/engine.ts';
+import type { Channel } from './channel.ts';
+import { createHttpServer } from './http/server.ts';
+import { registerWebRoutes } from './web/routes.ts';
+
+export interface RunningApp {
+  http: FastifyInstance;
+  /** Base URL of the HTTP server, e.g. http://127.0.0.1:3000 */
+  url: string;
+  channels: Channel[];
+  stop(): Promise<void>;
+}
+
+export async function startChannels(engine: Engine): Promise<RunningApp> {
+  const { config, logger } = engine.deps;
+  const http = createHttpServer(logger);
+  const channels: Channel[] = [];
+  const status = () => Object.fromEntries(channels.map((c) => [c.name, c.status()]));
+
+  http.get('/healthz', async (_req, reply) => {
+    try {
+      await engine.deps.redis.ping();
+      return { ok: true };
+    } catch {
+      return reply.code(503).send({ ok: false, error: 'redis unreachable' });
+    }
+  });
+  if (config.WEB_ENABLED) {
+    const web = registerWebRoutes(http, engine, status);
+    channels.push({ name: 'web', status: () => ({ state: 'ready' }), stop: web.stop });
+  }
+  if (config.TELEGRAM_BOT_TOKEN) {
+    const { startTelegram } = await import('./telegram/index.ts');
+    channels.push(await startTelegram(engine, http));
+  }
+  if (config.WECHATY_PUPPET) {
+    const { startWechat } = await import('./wechat/index.ts');
+    channels.push(await startWechat(engine, { sendIntervalMs: config.WECHATY_SEND_INTERVAL_MS, outboxIntervalMs: config.WECHATY_OUTBOX_INTERVAL_MS }));
+  }
+
+  await http.listen({ host: config.HOST, port: config.PORT });
+  const addr = http.server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
+  return {
+    http,
+    url: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`,
+    channels,
+    async stop() {
+      for (const c of channels) await c.stop().catch((err: unknown) => logger.error({ err, channel: c.name }, 'channel stop failed'));
+      await http.close();
+    },
+  };
+}

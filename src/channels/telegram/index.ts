@@ -1,0 +1,356 @@
+/**
+ * Telegram channel (telegraf): long polling or webhook → zod-validated updates → pipeline → replies.
+ * Notifications from the outbox are sent at a pace Telegram tolerates (≤ 30/s overall, ≤ 20/min per group).
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { Telegraf, TelegramError } from 'telegraf';
+import type { Engine } from '../../app/engine.ts';
+import type { Channel } from '../channel.ts';
+import { renderText, type Address, type InboundAttachment, type Reply } from '../../core/message.ts';
+import { OutboxSender } from '../../core/outbox.ts';
+import { CORE_TEXT } from '../../core/texts.ts';
+import { ChatPacer, Reconnector, sleepMs, type BackoffOptions } from '../backoff.ts';
+import { botInfoSchema, fileSchema, updateSchema, type BotInfo } from './schema.ts';
+import { choiceKeyboard, mapUpdate, splitText, type FileRef } from './map.ts';
+
+/** Files larger than this are not downloaded (the member is told; the text still goes through). */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+
+export const TELEGRAM_TEXT = {
+  fileTooBig: '文件超过 10 MB，没有收到。请压缩后重新发送，或分几次发送。',
+} as const;
+
+export interface TelegramOptions {
+  /** Minimum time between two outbox items overall (default 50 ms). */
+  outboxIntervalMs?: number;
+  /** Minimum time between two notifications to one group (default 3 s: ≤ 20/min). */
+  groupIntervalMs?: number;
+  /** Reconnect schedule after a failed start or a polling error (default 1 s … 5 min). */
+  backoff?: BackoffOptions;
+}
+
+export type TelegramState = 'starting' | 'running' | 'error' | 'stopped';
+
+export interface TelegramChannel extends Channel {
+  /** Calls `listener` after each update has been fully handled (replies sent or dropped). For tests. */
+  onHandled(listener: (updateId: number) => void): () => void;
+  /** Resolves once the bot is running (polling started or webhook set). */
+  ready(timeoutMs?: number): Promise<void>;
+}
+
+type Sendable = { chatId: string; quote?: number; mention?: { userId: number; name: string } };
+
+export async function startTelegram(engine: Engine, http: FastifyInstance, opts: TelegramOptions = {}): Promise<TelegramChannel> {
+  const { config } = engine.deps;
+  const token = config.TELEGRAM_BOT_TOKEN;
+  if (!token) throw new Error('TELEGRAM_BOT_TOKEN is not set');
+  const log = engine.deps.logger.child({ platform: 'telegram' });
+  const apiRoot = config.TELEGRAM_API_ROOT.replace(/\/+$/, '');
+  const mode = config.TELEGRAM_MODE;
+  // webhookReply off: every send is a normal API call, so a failed send is seen and logged.
+  const bot = new Telegraf(token, { telegram: { apiRoot, webhookReply: false }, handlerTimeout: 120_000 });
+  const api = bot.telegram;
+  // Network errors quote the request URL, which carries the token: never log it.
+  const redact = (s: string) => s.split(token).join('<token>');
+  const errText = (err: unknown): string =>
+    redact(err instanceof TelegramError ? `${err.code} ${err.description}` : err instanceof Error ? err.message : String(err));
+
+  const status: { state: TelegramState; mode: typeof mode; username?: string; error?: string; restarts: number } = { state: 'starting', mode, restarts: 0 };
+  let stopped = false;
+  let botInfo: BotInfo | undefined;
+  let polling: Promise<void> | undefined;
+  const handledListeners = new Set<(updateId: number) => void>();
+  const readyWaiters = new Set<() => void>();
+  const pacer = new ChatPacer();
+  const groupInterval = opts.groupIntervalMs ?? 3000;
+
+  const setState = (state: TelegramState, error?: string) => {
+    status.state = state;
+    status.error = error;
+    if (state === 'running') for (const w of readyWaiters) w();
+  };
+
+  /** API call with Telegram's flood control (429 retry_after) and transient network errors retried twice. */
+  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        const retryAfter = err instanceof TelegramError && err.code === 429 ? (err.parameters?.retry_after ?? 1) : undefined;
+        const transient = !(err instanceof TelegramError) || err.code >= 500;
+        if (attempt >= 2 || (retryAfter === undefined && !transient)) throw err;
+        const wait = retryAfter !== undefined ? Math.min(retryAfter, 60) * 1000 : 1000 * (attempt + 1);
+        log.warn({ what, attempt, wait, err: errText(err) }, 'telegram call failed, retrying');
+        await sleepMs(wait);
+      }
+    }
+  }
+
+  async function sendReplies(to: Sendable, replies: Reply[]): Promise<void> {
+    let first = true;
+    for (const reply of replies) {
+      const quote = first && to.quote !== undefined ? { reply_parameters: { message_id: to.quote, allow_sending_without_reply: true } } : {};
+      let text = renderText(reply);
+      let entities: { type: 'text_mention'; offset: number; length: number; user: { id: number; is_bot: false; first_name: string } }[] | undefined;
+      if (first && to.mention && text) {
+        // A notification in a group names the member with a real mention (works without a username).
+        const label = to.mention.name || '您';
+        text = `${label} ${text}`;
+        entities = [{ type: 'text_mention', offset: 0, length: label.length, user: { id: to.mention.userId, is_bot: false, first_name: label } }];
+      }
+      if (text) {
+        const chunks = splitText(text);
+        for (const [i, chunk] of chunks.entries()) {
+          const last = i === chunks.length - 1;
+          const keyboard = last && reply.choices?.length ? choiceKeyboard(reply.choices) : undefined;
+          await call('sendMessage', () =>
+            api.sendMessage(to.chatId, chunk, {
+              ...(i === 0 ? quote : {}),
+              ...(i === 0 && entities ? { entities } : {}),
+              ...(keyboard ? { reply_markup: keyboard } : {}),
+            }),
+          );
+          first = false;
+        }
+      }
+      if (reply.file) {
+        const file = reply.file;
+        await call('sendDocument', () => api.sendDocument(to.chatId, { source: file.data, filename: file.name }, text ? {} : quote));
+        first = false;
+      }
+    }
+    pacer.mark(to.chatId);
+  }
+
+  /** Downloads a member's file; 'too-big' when over the cap (checked before, during and after the download). */
+  async function download(ref: FileRef): Promise<InboundAttachment | 'too-big'> {
+    if (ref.size !== undefined && ref.size > MAX_FILE_BYTES) return 'too-big';
+    const file = fileSchema.parse(await call('getFile', () => api.getFile(ref.fileId)));
+    if (file.file_size !== undefined && file.file_size > MAX_FILE_BYTES) return 'too-big';
+    if (!file.file_path) throw new Error('getFile returned no file_path');
+    const path = file.file_path.split('/').map(encodeURIComponent).join('/');
+    const res = await fetch(`${apiRoot}/file/bot${token}/${path}`, { signal: AbortSignal.timeout(60_000) });
+    if (!res.ok || !res.body) throw new Error(`file download failed: HTTP ${res.status}`);
+    if (Number(res.headers.get('content-length') ?? 0) > MAX_FILE_BYTES) {
+      await res.body.cancel();
+      return 'too-big';
+    }
+    const parts: Buffer[] = [];
+    let total = 0;
+    for await (const chunk of res.body) {
+      total += chunk.byteLength;
+      if (total > MAX_FILE_BYTES) return 'too-big'; // leaving the loop cancels the stream
+      parts.push(Buffer.from(chunk));
+    }
+    return { name: ref.name, mimeType: ref.mimeType, data: Buffer.concat(parts) };
+  }
+
+  async function handleUpdate(raw: unknown): Promise<void> {
+    const updateId = typeof raw === 'object' && raw !== null && 'update_id' in raw && typeof raw.update_id === 'number' ? raw.update_id : undefined;
+    const parsed = updateSchema.safeParse(raw);
+    if (!parsed.success) {
+      log.warn({ updateId, issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) }, 'malformed update dropped');
+      return;
+    }
+    const info = botInfo ?? botInfoSchema.parse(bot.botInfo);
+    const mapped = mapUpdate(parsed.data, info, Date.now());
+    if (!mapped) return;
+    const { msg } = mapped;
+    const ctx = { updateId, chatId: msg.chatId, messageId: msg.messageId };
+    if (mapped.callbackQueryId) {
+      const id = mapped.callbackQueryId;
+      await call('answerCallbackQuery', () => api.answerCbQuery(id)).catch((err: unknown) => log.warn({ ...ctx, err: errText(err) }, 'answerCallbackQuery failed'));
+    }
+    const to: Sendable = { chatId: msg.chatId, quote: mapped.quoteMessageId };
+    try {
+      let skippedBig = false;
+      // Download only what the pipeline will look at: not group chatter, not our own messages.
+      if (mapped.files.length && !msg.fromSelf && engine.pipeline.isAddressed(msg)) {
+        for (const ref of mapped.files) {
+          try {
+            const got = await download(ref);
+            if (got === 'too-big') skippedBig = true;
+            else msg.attachments.push(got);
+          } catch (err) {
+            log.warn({ ...ctx, err: errText(err) }, 'attachment download failed');
+          }
+        }
+      }
+      const outcome = await engine.pipeline.handle(msg);
+      const replies = [...outcome.replies];
+      if (skippedBig && (!outcome.dropped || outcome.dropped === 'empty')) replies.push({ text: TELEGRAM_TEXT.fileTooBig });
+      if (outcome.dropped) log.debug({ ...ctx, dropped: outcome.dropped }, 'update dropped');
+      if (replies.length) await sendReplies(to, replies);
+    } catch (err) {
+      log.error({ ...ctx, err: errText(err), stack: err instanceof Error ? redact(err.stack ?? '') : undefined }, 'telegram update failed');
+      // The pipeline apologises for handler errors itself; this covers Redis or send failures.
+      await sendReplies(to, [{ text: CORE_TEXT.apology }]).catch(() => undefined);
+    }
+  }
+
+  bot.catch((err, ctx) => log.error({ err: errText(err), updateId: ctx.update.update_id }, 'telegram update failed'));
+  bot.use(async (ctx) => {
+    const raw: unknown = ctx.update;
+    try {
+      await handleUpdate(raw);
+    } finally {
+      for (const listener of handledListeners) listener(ctx.update.update_id);
+    }
+  });
+
+  // Webhook route first: startChannels listens right after this function returns.
+  let webhook: { url: string; secret: string } | undefined;
+  if (mode === 'webhook') {
+    if (!config.TELEGRAM_WEBHOOK_URL) throw new Error('TELEGRAM_WEBHOOK_URL is required when TELEGRAM_MODE=webhook');
+    const url = new URL(config.TELEGRAM_WEBHOOK_URL);
+    // Without a configured secret, derive a stable one from the token: a webhook must never be open.
+    const secret = config.TELEGRAM_WEBHOOK_SECRET ?? createHash('sha256').update(`webhook:${token}`).digest('hex');
+    if (!config.TELEGRAM_WEBHOOK_SECRET) log.warn('TELEGRAM_WEBHOOK_SECRET not set: using a secret derived from the bot token');
+    webhook = { url: url.href, secret };
+    const callback = bot.webhookCallback(url.pathname + url.search, { secretToken: secret });
+    http.post(url.pathname, async (req, reply) => {
+      const given = req.headers['x-telegram-bot-api-secret-token'];
+      if (!secretMatches(typeof given === 'string' ? given : '', secret)) {
+        log.warn({ ip: req.ip }, 'telegram webhook: missing or wrong secret token');
+        return reply.code(401).send({ error: 'unauthorized' });
+      }
+      reply.hijack();
+      // telegraf types the body as an Update; it is only checked later (zod in handleUpdate).
+      const rawReq = Object.assign(req.raw, { body: req.body }) as Parameters<typeof callback>[0];
+      try {
+        await callback(rawReq, reply.raw);
+      } catch (err) {
+        log.error({ err: errText(err) }, 'telegram webhook failed');
+        if (!reply.raw.headersSent) reply.raw.writeHead(500);
+        reply.raw.end();
+      }
+    });
+  }
+
+  async function connect(): Promise<void> {
+    if (stopped) return;
+    setState('starting');
+    const me = await api.getMe();
+    botInfo = botInfoSchema.parse(me);
+    bot.botInfo = me;
+    status.username = botInfo.username;
+    if (webhook) {
+      await api.setWebhook(webhook.url, { secret_token: webhook.secret, allowed_updates: [...ALLOWED_UPDATES] });
+      setState('running');
+      log.info({ username: botInfo.username, url: webhook.url }, 'telegram webhook set');
+      reconnector.succeeded();
+      return;
+    }
+    await api.deleteWebhook();
+    setState('running');
+    log.info({ username: botInfo.username }, 'telegram long polling started');
+    // launch() resolves only when polling stops: never awaited here.
+    polling = bot.launch({ allowedUpdates: [...ALLOWED_UPDATES] }).then(
+      () => {
+        if (!stopped) {
+          setState('error', 'polling stopped');
+          reconnector.schedule();
+        }
+      },
+      (err: unknown) => {
+        if (stopped) return;
+        log.error({ err: errText(err) }, 'telegram polling failed');
+        if (err instanceof TelegramError && err.code === 401) {
+          setState('error', 'unauthorized: check TELEGRAM_BOT_TOKEN');
+          return;
+        }
+        setState('error', errText(err));
+        reconnector.schedule();
+      },
+    );
+    reconnector.succeeded();
+  }
+
+  const reconnector = new Reconnector(
+    async () => {
+      status.restarts++;
+      await connect();
+    },
+    (err) => {
+      log.error({ err: errText(err) }, 'telegram reconnect failed');
+      setState('error', errText(err));
+    },
+    opts.backoff,
+  );
+
+  try {
+    await connect();
+  } catch (err) {
+    // Telegram unreachable at start-up must not take the other channels down: retry in the background.
+    log.error({ err: errText(err) }, 'telegram start failed, will retry');
+    if (err instanceof TelegramError && err.code === 401) setState('error', 'unauthorized: check TELEGRAM_BOT_TOKEN');
+    else {
+      setState('error', errText(err));
+      reconnector.schedule();
+    }
+  }
+
+  const sender = new OutboxSender(
+    engine.outbox,
+    'telegram',
+    engine.redisHandle.duplicate(),
+    async (to: Address, replies: Reply[]) => {
+      // Keep queued items while Telegram is unreachable rather than failing (and dropping) them.
+      while (status.state !== 'running' && !stopped) await sleepMs(500);
+      await pacer.wait(to.chatId, to.chatType === 'group' ? groupInterval : 1000);
+      const userId = Number(to.mentionUserId);
+      const mention = to.chatType === 'group' && Number.isSafeInteger(userId) && to.mentionUserId ? { userId, name: to.mentionName ?? '' } : undefined;
+      await sendReplies({ chatId: to.chatId, mention }, replies);
+    },
+    log,
+    Math.max(50, opts.outboxIntervalMs ?? 50),
+  );
+  sender.start();
+
+  return {
+    name: 'telegram',
+    status: () => ({ state: status.state, mode: status.mode, username: status.username, restarts: status.restarts, ...(status.error ? { error: status.error } : {}) }),
+    onHandled(listener) {
+      handledListeners.add(listener);
+      return () => handledListeners.delete(listener);
+    },
+    ready(timeoutMs = 10_000) {
+      if (status.state === 'running') return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          readyWaiters.delete(done);
+          reject(new Error(`telegram not running after ${timeoutMs} ms (state ${status.state})`));
+        }, timeoutMs);
+        const done = () => {
+          clearTimeout(timer);
+          readyWaiters.delete(done);
+          resolve();
+        };
+        readyWaiters.add(done);
+      });
+    },
+    async stop() {
+      stopped = true;
+      reconnector.stop();
+      await sender.stop();
+      if (polling) {
+        try {
+          bot.stop('shutdown');
+        } catch {
+          // not running: nothing to stop
+        }
+        await polling;
+      }
+      setState('stopped');
+    },
+  };
+}
+
+function secretMatches(given: string, expected: string): boolean {
+  const a = Buffer.from(given);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+

@@ -1,0 +1,112 @@
+/** Web chat adapter: POST /api/web/messages (answers in the response), GET inbox for notifications, files. */
+import { randomUUID, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Engine } from '../../app/engine.ts';
+import type { Address, InboundMessage, Reply } from '../../core/message.ts';
+import { OutboxSender } from '../../core/outbox.ts';
+import { webMessageSchema, webReplySchema } from './schema.ts';
+import { WebFiles } from './files.ts';
+import { CHAT_PAGE } from './page.ts';
+import { z } from 'zod';
+
+const INBOX_LIMIT = 100;
+const INBOX_TTL_SECONDS = 7 * 24 * 3600;
+const inboxQuerySchema = z.object({ chatId: z.string().min(1).max(128).regex(/^[\w.@:-]+$/) });
+
+export interface WebChannel {
+  stop(): Promise<void>;
+}
+
+function bearerOk(req: FastifyRequest, token: string | undefined): boolean {
+  if (!token) return true;
+  const header = req.headers.authorization ?? '';
+  const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: () => Record<string, unknown>): WebChannel {
+  const { deps, pipeline, outbox } = engine;
+  const files = new WebFiles(deps.redis, deps.keys);
+  const inboxKey = (chatId: string) => deps.keys.k('webinbox', chatId);
+  const token = deps.config.WEB_API_TOKEN;
+
+  // Runs on request (before the body is read and parsed): a caller without the token costs no parsing.
+  const guard = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!bearerOk(req, token)) {
+      deps.logger.warn({ ip: req.ip, url: req.url }, 'web api: missing or wrong bearer token');
+      return reply.code(401).send({ error: 'unauthorized: send Authorization: Bearer <WEB_API_TOKEN>' });
+    }
+  };
+
+  app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(CHAT_PAGE));
+  // The status carries the WeChat login QR code: whoever scans it becomes the bot's account.
+  app.get('/api/status', { onRequest: guard }, async () => status());
+
+  app.post('/api/web/messages', { onRequest: guard }, async (req, reply) => {
+    const parsed = webMessageSchema.safeParse(req.body);
+    if (!parsed.success) {
+      return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    }
+    const body = parsed.data;
+    const msg: InboundMessage = {
+      platform: 'web',
+      chatId: body.chatId ?? body.userId,
+      chatType: body.chatType,
+      senderId: body.userId,
+      senderName: body.displayName ?? body.userId,
+      text: body.text,
+      mentionsBot: body.mentionsBot ?? false,
+      repliesToBot: false,
+      attachments: (body.attachments ?? []).map((a) => ({ name: a.name, mimeType: a.mimeType, data: Buffer.from(a.dataBase64, 'base64') })),
+      messageId: body.messageId ?? randomUUID(),
+      sentAt: Date.now(),
+      fromSelf: false,
+    };
+    const outcome = await pipeline.handle(msg);
+    const replies = msg.chatType === 'group' ? mentionInGroup(outcome.replies, msg.senderName) : outcome.replies;
+    return { replies: await files.toWire(replies), ...(outcome.dropped ? { dropped: outcome.dropped } : {}) };
+  });
+
+  // Notifications (claim decisions, waitlist promotions, reminders) wait here until the page polls.
+  app.get('/api/web/messages', { onRequest: guard }, async (req, reply) => {
+    const q = inboxQuerySchema.safeParse(req.query);
+    if (!q.success) return reply.code(400).send({ error: 'chatId: required' });
+    const key = inboxKey(q.data.chatId);
+    const [items] = (await deps.redis.multi().lrange(key, 0, -1).del(key).exec()) ?? [];
+    const raw = (items?.[1] as string[] | undefined) ?? [];
+    return { replies: raw.flatMap((r) => z.array(webReplySchema).parse(JSON.parse(r))) };
+  });
+
+  app.get<{ Params: { id: string } }>('/api/web/files/:id', async (req, reply) => {
+    const file = await files.get(req.params.id);
+    if (!file) return reply.code(404).send({ error: 'not found or expired' });
+    return reply
+      .type(file.mimeType)
+      .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`)
+      // Claim documents (ID cards, bank cards) and rosters: never cached, never sniffed into something a browser runs.
+      .header('cache-control', 'no-store, private')
+      .header('x-content-type-options', 'nosniff')
+      .send(file.data);
+  });
+
+  const sender = new OutboxSender(
+    outbox,
+    'web',
+    engine.redisHandle.duplicate(),
+    async (to: Address, replies: Reply[]) => {
+      const key = inboxKey(to.chatId);
+      const wire = await files.toWire(replies);
+      await deps.redis.multi().rpush(key, JSON.stringify(wire)).ltrim(key, -INBOX_LIMIT, -1).expire(key, INBOX_TTL_SECONDS).exec();
+    },
+    deps.logger,
+    0,
+  );
+  sender.start();
+  return { stop: () => sender.stop() };
+}
+
+/** In a group the answer names the asker, like an @mention. */
+function mentionInGroup(replies: Reply[], name: string): Reply[] {
+  return replies.map((r, i) => (i === 0 && r.text !== undefined ? { ...r, text: `@${name} ${r.text}` } : r));
+}

@@ -1,0 +1,325 @@
+/**
+ * WeChat channel (wechaty): scan-to-login with the QR in the terminal and on the web page, reconnect with
+ * backoff, room/contact messages → pipeline → replies. Every send goes through one paced queue per process:
+ * WeChat restricts accounts that send in bursts.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { FileBox } from 'file-box';
+import { WechatyBuilder, ScanStatus, types } from 'wechaty';
+import type { impls as PuppetImpls } from 'wechaty-puppet';
+import type { ContactInterface, MessageInterface, RoomInterface, WechatyInterface } from 'wechaty/impls';
+import type { Engine } from '../../app/engine.ts';
+import type { Channel } from '../channel.ts';
+import { renderText, type Address, type InboundAttachment, type InboundMessage, type Reply } from '../../core/message.ts';
+import { OutboxSender } from '../../core/outbox.ts';
+import { CORE_TEXT } from '../../core/texts.ts';
+import { Reconnector, SendQueue, sleepMs, type BackoffOptions } from '../backoff.ts';
+import { parseQuote, stripMentions } from './map.ts';
+import { qrImageUrl, qrSvg, qrTerminal } from './qr.ts';
+
+/** Files larger than this are not downloaded. */
+export const MAX_FILE_BYTES = 10 * 1024 * 1024;
+
+export const WECHAT_TEXT = {
+  fileTooBig: '文件超过 10 MB，没有收到。请压缩后重新发送，或分几次发送。',
+} as const;
+
+export interface WechatOptions {
+  /** A puppet instance (tests inject wechaty-puppet-mock's PuppetMock); default: WECHATY_PUPPET. */
+  puppet?: PuppetImpls.PuppetInterface;
+  /** Minimum time between any two sends of this process (default 1000 ms). */
+  sendIntervalMs?: number;
+  /** Minimum time between two outbox items (default 1500 ms). */
+  outboxIntervalMs?: number;
+  /** Reconnect schedule after logout/error (default 1 s … 5 min with jitter). */
+  backoff?: BackoffOptions;
+  /** Print the login QR code in the terminal (default: unless LOG_LEVEL=silent). */
+  printQr?: boolean;
+}
+
+export type WechatState = 'starting' | 'scan' | 'logged-in' | 'logged-out';
+
+export interface WechatChannel extends Channel {
+  /** Calls `listener` with the message id after each message has been handled (replies sent or dropped). For tests. */
+  onHandled(listener: (messageId: string) => void): () => void;
+}
+
+interface Status {
+  state: WechatState;
+  user?: string;
+  qrSvg?: string;
+  qrUrl?: string;
+  restarts: number;
+}
+
+type Target = { room?: RoomInterface; contact?: ContactInterface; mention?: ContactInterface };
+
+export async function startWechat(engine: Engine, opts: WechatOptions = {}): Promise<WechatChannel> {
+  const { config } = engine.deps;
+  const log = engine.deps.logger.child({ platform: 'wechat' });
+  const printQr = opts.printQr ?? config.LOG_LEVEL !== 'silent';
+
+  let bot: WechatyInterface;
+  if (opts.puppet) {
+    bot = WechatyBuilder.build({ puppet: opts.puppet });
+  } else {
+    if (!config.WECHATY_PUPPET) throw new Error('WECHATY_PUPPET is not set (e.g. wechaty-puppet-wechat4u or wechaty-puppet-service)');
+    // The memory card keeps the login session across restarts (no new scan each time).
+    mkdirSync(config.DATA_DIR, { recursive: true });
+    bot = WechatyBuilder.build({
+      name: join(config.DATA_DIR, 'wechaty'),
+      // Any puppet package name is allowed; wechaty's type only lists the official ones.
+      puppet: config.WECHATY_PUPPET as 'wechaty-puppet-service',
+      puppetOptions: config.WECHATY_PUPPET_SERVICE_TOKEN ? { token: config.WECHATY_PUPPET_SERVICE_TOKEN } : {},
+    });
+  }
+
+  const status: Status = { state: 'starting', restarts: 0 };
+  let stopped = false;
+  let restarting = false;
+  const queue = new SendQueue(opts.sendIntervalMs ?? 1000);
+  const handledListeners = new Set<(messageId: string) => void>();
+
+  const setState = (state: WechatState, extra: Partial<Status> = {}) => {
+    status.state = state;
+    if (state !== 'scan') {
+      status.qrSvg = undefined;
+      status.qrUrl = undefined;
+    }
+    if (state !== 'logged-in') status.user = undefined;
+    Object.assign(status, extra);
+  };
+
+  const reconnector = new Reconnector(
+    async () => {
+      status.restarts++;
+      setState('starting');
+      log.info({ restarts: status.restarts }, 'wechat restarting');
+      restarting = true; // stop() may emit logout: that must not schedule yet another restart
+      try {
+        await bot.stop().catch((err: unknown) => log.warn({ err: errText(err) }, 'wechat stop before restart failed'));
+        await bot.start();
+        if (status.state === 'logged-out') setState('starting');
+      } finally {
+        restarting = false;
+      }
+    },
+    (err) => log.error({ err: errText(err) }, 'wechat restart failed'),
+    opts.backoff,
+  );
+  const scheduleRestart = (why: string) => {
+    if (stopped || restarting) return;
+    const delay = reconnector.schedule();
+    if (delay !== undefined) log.warn({ why, delayMs: delay }, 'wechat will reconnect');
+  };
+
+  bot.on('scan', (qrcode, scanStatus) => {
+    if (scanStatus !== ScanStatus.Waiting && scanStatus !== ScanStatus.Timeout) {
+      log.info({ scanStatus: ScanStatus[scanStatus] }, 'wechat scan status');
+      return;
+    }
+    const url = qrImageUrl(qrcode);
+    setState('scan', { qrUrl: url });
+    log.info({ url }, 'wechat: scan the QR code to log in');
+    void (async () => {
+      try {
+        const svg = await qrSvg(qrcode);
+        if (status.state === 'scan' && status.qrUrl === url) status.qrSvg = svg;
+        if (printQr) {
+          const art = await qrTerminal(qrcode);
+          process.stdout.write(`\n微信登录：请用微信扫描二维码（或打开 ${url}）\n${art ?? ''}\n`);
+        }
+      } catch (err) {
+        log.warn({ err: errText(err) }, 'rendering the QR code failed');
+      }
+    })();
+  });
+  bot.on('login', (user) => {
+    setState('logged-in', { user: user.name() });
+    reconnector.succeeded();
+    log.info({ user: user.name() }, 'wechat logged in');
+  });
+  bot.on('logout', (user, reason) => {
+    setState('logged-out');
+    log.warn({ user: user.name(), reason }, 'wechat logged out');
+    scheduleRestart('logout');
+  });
+  bot.on('error', (err) => {
+    log.error({ err: errText(err) }, 'wechat error');
+    // Errors while logged in or waiting for a scan are usually transient; a dead puppet is restarted.
+    if (!bot.isLoggedIn && status.state !== 'scan' && status.state !== 'starting') scheduleRestart('error');
+  });
+  bot.on('message', (m) => {
+    void handleMessage(m).finally(() => {
+      for (const listener of handledListeners) listener(m.id);
+    });
+  });
+
+  async function toInbound(m: MessageInterface): Promise<{ msg: InboundMessage; target: Target; file: boolean } | null> {
+    const type = m.type();
+    const file = type === types.Message.Image || type === types.Message.Attachment;
+    if (type !== types.Message.Text && !file) return null; // voice, stickers, links, system notices…
+    const talker = m.talker();
+    const room = m.room();
+    if (talker.type() === types.Contact.Official) return null; // official accounts are not members
+    let text = type === types.Message.Text ? m.text() : '';
+    let repliesToBot = false;
+    let mentionsBot = false;
+    const selfNames: string[] = [];
+    if (bot.isLoggedIn) {
+      selfNames.push(bot.currentUser.name());
+      if (room) selfNames.push((await room.alias(bot.currentUser).catch(() => undefined)) ?? '');
+    }
+    const quote = parseQuote(text);
+    if (quote) {
+      text = quote.reply;
+      repliesToBot = selfNames.includes(quote.quotedName);
+    }
+    if (room) {
+      mentionsBot = (await m.mentionSelf()) || selfNames.some((n) => n && text.includes(`@${n}`));
+      if (mentionsBot) text = stripMentions(text, selfNames);
+    }
+    const senderName = (room && (await room.alias(talker).catch(() => undefined))) || talker.name() || talker.id;
+    return {
+      file,
+      target: room ? { room, mention: talker } : { contact: talker },
+      msg: {
+        platform: 'wechat',
+        chatId: room ? room.id : talker.id,
+        chatType: room ? 'group' : 'private',
+        senderId: talker.id,
+        senderName,
+        text,
+        mentionsBot,
+        repliesToBot,
+        attachments: [],
+        messageId: m.id,
+        sentAt: m.date().getTime(),
+        fromSelf: m.self(),
+      },
+    };
+  }
+
+  async function download(m: MessageInterface): Promise<InboundAttachment | 'too-big'> {
+    const box = await m.toFileBox();
+    if (box.size > MAX_FILE_BYTES) return 'too-big'; // size is -1 when unknown
+    const data = await box.toBuffer();
+    if (data.length > MAX_FILE_BYTES) return 'too-big';
+    return { name: box.name || `file-${m.id}`, mimeType: box.mediaType || 'application/octet-stream', data };
+  }
+
+  async function sendReplies(target: Target, replies: Reply[]): Promise<void> {
+    let first = true;
+    for (const reply of replies) {
+      const text = renderText(reply);
+      if (text) {
+        const mention = first ? target.mention : undefined;
+        await queue.run(async () => {
+          if (target.room) await (mention ? target.room.say(text, mention) : target.room.say(text));
+          else if (target.contact) await target.contact.say(text);
+        });
+        first = false;
+      }
+      if (reply.file) {
+        // Base64 boxes serialize for every puppet (puppet-service, mock); buffer boxes do not.
+        const box = FileBox.fromBase64(reply.file.data.toString('base64'), reply.file.name);
+        await queue.run(async () => {
+          await (target.room ?? target.contact)?.say(box);
+        });
+        first = false;
+      }
+    }
+  }
+
+  async function handleMessage(m: MessageInterface): Promise<void> {
+    const ctx = { messageId: m.id };
+    let target: Target | undefined;
+    try {
+      const mapped = await toInbound(m);
+      if (!mapped) return;
+      const { msg } = mapped;
+      target = mapped.target;
+      let skippedBig = false;
+      // Download only what the pipeline will look at: not group chatter, not our own messages.
+      if (mapped.file && !msg.fromSelf && engine.pipeline.isAddressed(msg)) {
+        try {
+          const got = await download(m);
+          if (got === 'too-big') skippedBig = true;
+          else msg.attachments.push(got);
+        } catch (err) {
+          log.warn({ ...ctx, chatId: msg.chatId, err: errText(err) }, 'attachment download failed');
+        }
+      }
+      const outcome = await engine.pipeline.handle(msg);
+      const replies = [...outcome.replies];
+      if (skippedBig && (!outcome.dropped || outcome.dropped === 'empty')) replies.push({ text: WECHAT_TEXT.fileTooBig });
+      if (outcome.dropped && outcome.dropped !== 'own') log.debug({ ...ctx, chatId: msg.chatId, dropped: outcome.dropped }, 'message dropped');
+      if (replies.length) await sendReplies(target, replies);
+    } catch (err) {
+      log.error({ ...ctx, err: errText(err), stack: err instanceof Error ? err.stack : undefined }, 'wechat message failed');
+      // The pipeline apologises for handler errors itself; this covers Redis or send failures.
+      if (target) await sendReplies(target, [{ text: CORE_TEXT.apology }]).catch(() => undefined);
+    }
+  }
+
+  async function findTarget(to: Address): Promise<Target> {
+    if (to.chatType === 'group') {
+      const room = await bot.Room.find({ id: to.chatId });
+      if (!room) throw new Error(`room ${to.chatId} not found`);
+      const mention = to.mentionUserId ? await bot.Contact.find({ id: to.mentionUserId }) : undefined;
+      return { room, mention };
+    }
+    const contact = await bot.Contact.find({ id: to.chatId });
+    if (!contact) throw new Error(`contact ${to.chatId} not found`);
+    return { contact };
+  }
+
+  try {
+    await bot.start();
+  } catch (err) {
+    // A puppet that cannot start must not take the other channels down: retry in the background.
+    log.error({ err: errText(err) }, 'wechat start failed, will retry');
+    setState('logged-out');
+    scheduleRestart('start failed');
+  }
+
+  const sender = new OutboxSender(
+    engine.outbox,
+    'wechat',
+    engine.redisHandle.duplicate(),
+    async (to: Address, replies: Reply[]) => {
+      // Keep queued items while logged out rather than failing (and dropping) them.
+      while (!bot.isLoggedIn && !stopped) await sleepMs(500);
+      await sendReplies(await findTarget(to), replies);
+    },
+    log,
+    opts.outboxIntervalMs ?? 1500,
+  );
+  sender.start();
+
+  return {
+    name: 'wechat',
+    status: () => ({
+      state: status.state,
+      restarts: status.restarts,
+      ...(status.user ? { user: status.user } : {}),
+      ...(status.qrSvg ? { qrSvg: status.qrSvg } : {}),
+      ...(status.qrUrl ? { qrUrl: status.qrUrl } : {}),
+    }),
+    onHandled(listener) {
+      handledListeners.add(listener);
+      return () => handledListeners.delete(listener);
+    },
+    async stop() {
+      stopped = true;
+      reconnector.stop();
+      await sender.stop();
+      await bot.stop().catch((err: unknown) => log.warn({ err: errText(err) }, 'wechat stop failed'));
+    },
+  };
+}
+
+function errText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

@@ -1,0 +1,122 @@
+/**
+ * The contract between the engine and a service folder in `intents/`: a service declares its intents
+ * (statically, so the classifier can be trained without Redis) and creates their handlers and workers.
+ */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Config } from './config.ts';
+import type { InboundMessage, MemberKey, Reply } from './message.ts';
+import type { Dialog, Session } from './session.ts';
+import type { Notifier } from './outbox.ts';
+import type { Keys } from './keys.ts';
+import type { AuditLog } from './audit.ts';
+
+/** An intent id, declared by the service that owns it (e.g. a service's `IntentManifest.id`). */
+export type IntentId = string;
+
+export type Role = 'admin' | 'staff';
+
+/** Shared services every intent factory receives. Capabilities build their own stores on top. */
+export interface CoreDeps {
+  config: Config;
+  redis: Redis;
+  keys: Keys;
+  logger: Logger;
+  notifier: Notifier;
+  audit: AuditLog;
+  /** Injected clock so tests can move time. */
+  now: () => Date;
+}
+
+export interface TurnContext {
+  msg: InboundMessage;
+  member: MemberKey;
+  roles: ReadonlySet<Role>;
+  session: Session;
+  /** Text with the bot's name / @mention stripped and whitespace trimmed. */
+  text: string;
+  now: Date;
+  /** Classifier result for this turn, when the router classified it. */
+  classified?: { intent: IntentId; confidence: number };
+  /** Role-restricted commands this member may use (for menus); set by the router. */
+  commands?: readonly CommandSpec[];
+}
+
+/**
+ * What a handler returns. `dialog` is the next dialog state: omitted = unchanged, null = ended.
+ * `passThrough` (only from `continueDialog`) means "this message is not an answer to my form":
+ * the router handles it as a fresh message, keeps the dialog and then re-asks the form's question.
+ * `session` lets a handler store small per-member context (e.g. the last labor-law topic).
+ */
+export interface TurnResult {
+  replies: Reply[];
+  dialog?: Dialog | null;
+  passThrough?: boolean;
+  memory?: Record<string, unknown>;
+}
+
+export interface CommandSpec {
+  /** Words that trigger the command, matched against the first word, with or without a leading "/". */
+  names: string[];
+  /** Only members holding this role may run it; others are refused and the attempt is logged. */
+  role?: Role;
+  /** Also answered in a group without an @mention (e.g. "报名 运动会", replacing 接龙 chains). */
+  groupTrigger?: boolean;
+  /** One line for the help menu shown to people holding the role. */
+  summary: string;
+  run(ctx: TurnContext, args: string): Promise<TurnResult>;
+}
+
+export interface IntentDefinition {
+  id: IntentId;
+  /** Personal data is collected: in a group the router invites the member to a private chat. */
+  privateOnly?: boolean;
+  commands?: CommandSpec[];
+  /** Deterministic trigger checked before the classifier (e.g. "第八十二条原文" always goes to labor_law). */
+  matches?(ctx: TurnContext): boolean;
+  /** Handle a fresh message routed to this intent. */
+  handle(ctx: TurnContext): Promise<TurnResult>;
+  /** Handle a message while this intent's dialog is active. */
+  continueDialog?(ctx: TurnContext, dialog: Dialog): Promise<TurnResult>;
+  /** The question to re-ask after an interruption or when the member comes back. */
+  repromptDialog?(ctx: TurnContext, dialog: Dialog): Reply[];
+}
+
+export type IntentFactory = (deps: CoreDeps) => IntentDefinition | Promise<IntentDefinition>;
+
+/** What the classifier knows of an intent; its example phrasings are in `examples/<id>.json` of the service folder. */
+export interface IntentManifest {
+  id: IntentId;
+  /** One line for the optional LLM classifier (Chinese, from the service's texts). */
+  description: string;
+  /** The intent for messages nothing else fits (at most one across services). */
+  fallback?: boolean;
+  /** The intent for a bare @mention with no text (the menu). */
+  onBareMention?: boolean;
+  /** Cue words (see src/nlu/cues.ts) strong enough on their own to add this much to the intent's score. */
+  cueBoost?: Record<string, number>;
+}
+
+/** Background work a service runs in every process (e.g. event reminders); `stop` waits for it to finish. */
+export interface Worker {
+  stop(): Promise<void>;
+}
+
+export interface ServiceRuntime {
+  /** Handlers for every intent in the manifest, in the same order. */
+  intents: IntentDefinition[];
+  /** Started after the router is built, stopped before Redis closes. */
+  startWorkers?(): Promise<Worker[]>;
+}
+
+/** `npm run cli -- <name>` commands a service offers (loaded lazily: they may be heavy). */
+export type CliCommands = Record<string, () => Promise<{ run(args: string[]): Promise<number> }>>;
+
+export interface ServiceDefinition {
+  id: string;
+  /** The service folder (`new URL('./', import.meta.url)` in its index.ts): examples live under `examples/`. */
+  folder: URL;
+  intents: IntentManifest[];
+  create(deps: CoreDeps): Promise<ServiceRuntime>;
+  cli?: CliCommands;
+}
