@@ -13,7 +13,7 @@ import {
   type Profile,
   type Registration,
 } from './model.ts';
-import { CANCEL, CHECKIN, CLAIM_DUE, REGISTER, SET_CAPACITY, TRANSITION } from '../../src/core/lua.ts';
+import { CANCEL, CHECKIN, CLAIM_DUE, REGISTER, SET_CAPACITY, TRANSITION } from './lua.ts';
 
 export type RegisterOutcome =
   | 'registered'
@@ -332,16 +332,6 @@ export class EventStore {
     const added = await this.redis.sadd(key, member);
     await this.redis.expire(key, 60 * 86400);
     return added === 1;
-  }
-
-  // ---- groups the bot has seen (recorded by the pipeline; offered when publishing) ----
-  /** Known group addresses, most recently seen first. */
-  async knownGroups(limit = 10): Promise<string[]> {
-    const h = await this.redis.hgetall(this.keys.groups());
-    return Object.entries(h)
-      .sort((a, b) => Number(b[1]) - Number(a[1]))
-      .slice(0, limit)
-      .map(([k]) => k);
   }
 
   // ---- member profile & pending group registrations ----

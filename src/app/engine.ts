@@ -5,6 +5,7 @@ import { AuditLog } from '../core/audit.ts';
 import type { Config } from '../core/config.ts';
 import { readTraining } from '../core/examples.ts';
 import type { CoreDeps, IntentDefinition, ServiceDefinition, Worker } from '../core/service.ts';
+import { GroupDirectory } from '../core/groups.ts';
 import { Keys } from '../core/keys.ts';
 import { RedisOutbox } from '../core/outbox.ts';
 import { Pipeline } from '../core/pipeline.ts';
@@ -38,7 +39,7 @@ export interface EngineOptions {
 export function buildDeps(config: Config, redis: Redis, logger: Logger, now: () => Date = () => new Date()): { deps: CoreDeps; outbox: RedisOutbox } {
   const keys = new Keys(config.REDIS_KEY_PREFIX);
   const outbox = new RedisOutbox(redis, keys);
-  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys), now };
+  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys), groups: new GroupDirectory(redis, keys, logger), now };
   return { deps, outbox };
 }
 

@@ -18,6 +18,8 @@ export interface InboundMessage {
   chatType: ChatType;
   senderId: string;
   senderName: string;
+  /** A group's title as the platform gives it (for the group directory); absent in private chats. */
+  chatName?: string;
   text: string;
   /** The bot was @mentioned in the message. */
   mentionsBot: boolean;

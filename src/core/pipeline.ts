@@ -70,8 +70,8 @@ export class Pipeline {
       .get(dedupKey)
       .incr(rateKey)
       .expire(rateKey, RATE_WINDOW_SECONDS, 'NX');
-    // Groups the bot serves, so staff can pick where to announce events.
-    if (msg.chatType === 'group') batch.hset(keys.groups(), `${msg.platform}:${msg.chatId}`, now.getTime());
+    // The group directory: groups the bot serves, so staff can pick where to announce.
+    if (msg.chatType === 'group') batch.hset(...this.deps.groups.recordArgs(msg, now.getTime()));
     const checks = await batch.exec();
     // 'pending' left by a turn that never finished (the bot died) is retried; the lease re-checks it.
     if (!checks || checks[1]?.[1] === 'done') return { replies: [], dropped: 'duplicate' };

@@ -10,6 +10,7 @@ import type { Dialog, Session } from './session.ts';
 import type { Notifier } from './outbox.ts';
 import type { Keys } from './keys.ts';
 import type { AuditLog } from './audit.ts';
+import type { GroupDirectory } from './groups.ts';
 
 /** An intent id, declared by the service that owns it (e.g. a service's `IntentManifest.id`). */
 export type IntentId = string;
@@ -24,6 +25,8 @@ export interface CoreDeps {
   logger: Logger;
   notifier: Notifier;
   audit: AuditLog;
+  /** Group chats the bot serves, with their names. */
+  groups: GroupDirectory;
   /** Injected clock so tests can move time. */
   now: () => Date;
 }

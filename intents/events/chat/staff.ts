@@ -70,7 +70,7 @@ export function staffTools(svc: EventServices) {
       case 'deadline':
         return ask(base(ctx), step, d, { text: P.wizard.deadline(d.startAt ?? now, now) }, before);
       case 'groups': {
-        const known = (await store.knownGroups()).map((g) => g);
+        const known = (await deps.groups.list(10)).map((g) => `${g.platform}:${g.chatId}`);
         return ask(base(ctx), step, { ...d, known }, { text: P.wizard.groups(known), ...(known.length ? { choices: known } : {}) }, before);
       }
       case 'fields':

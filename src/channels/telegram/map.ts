@@ -126,6 +126,7 @@ export function mapUpdate(update: TgUpdate, bot: BotInfo, now: number): MappedUp
       chatType,
       senderId: String(m.from.id),
       senderName: displayName(m.from),
+      ...(chatType === 'group' && m.chat.title ? { chatName: m.chat.title } : {}),
       text: mentions.length ? stripSpans(raw, mentions) : raw,
       mentionsBot: mentions.length > 0 || command,
       repliesToBot: m.reply_to_message?.from?.id === bot.id,

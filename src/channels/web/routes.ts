@@ -55,6 +55,7 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
       chatType: body.chatType,
       senderId: body.userId,
       senderName: body.displayName ?? body.userId,
+      ...(body.chatType === 'group' && body.chatName ? { chatName: body.chatName } : {}),
       text: body.text,
       mentionsBot: body.mentionsBot ?? false,
       repliesToBot: false,

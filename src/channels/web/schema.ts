@@ -8,6 +8,8 @@ export const webMessageSchema = z.object({
   displayName: z.string().max(64).optional(),
   chatId: z.string().min(1).max(128).regex(/^[\w.@:-]+$/, 'letters, digits and _ . @ : - only').optional(),
   chatType: z.enum(['private', 'group']),
+  /** A group's title, shown to staff choosing where to announce. */
+  chatName: z.string().max(100).optional(),
   text: z.string().max(20000),
   mentionsBot: z.boolean().optional(),
   /** Optional client message id: a retried POST with the same id is answered once. */

@@ -181,6 +181,7 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
       if (mentionsBot) text = stripMentions(text, selfNames);
     }
     const senderName = (room && (await room.alias(talker).catch(() => undefined))) || talker.name() || talker.id;
+    const chatName = room ? await room.topic().catch(() => '') : undefined;
     return {
       file,
       target: room ? { room, mention: talker } : { contact: talker },
@@ -190,6 +191,7 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
         chatType: room ? 'group' : 'private',
         senderId: talker.id,
         senderName,
+        ...(chatName ? { chatName } : {}),
         text,
         mentionsBot,
         repliesToBot,

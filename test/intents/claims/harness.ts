@@ -12,10 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { expect } from 'vitest';
-import { AuditLog, type AuditEntry } from '../../../src/core/audit.ts';
+import type { AuditEntry } from '../../../src/core/audit.ts';
 import { loadConfig, type Config } from '../../../src/core/config.ts';
 import type { CoreDeps, IntentDefinition, IntentId, Role, TurnContext } from '../../../src/core/service.ts';
-import { Keys } from '../../../src/core/keys.ts';
+import { buildDeps } from '../../../src/app/engine.ts';
 import { memberKey, renderText, type ChatType, type InboundAttachment, type MemberKey, type Platform, type Reply } from '../../../src/core/message.ts';
 import { RedisOutbox } from '../../../src/core/outbox.ts';
 import { parseSession } from '../../../src/core/session.ts';
@@ -152,17 +152,9 @@ export class ClaimsHarness {
     });
     this.redis = new Redis(this.redisUrl, { maxRetriesPerRequest: 3, lazyConnect: false });
     this.redis.on('error', () => undefined);
-    const keys = new Keys(this.config.REDIS_KEY_PREFIX);
-    this.outbox = new RedisOutbox(this.redis, keys);
-    this.deps = {
-      config: this.config,
-      redis: this.redis,
-      keys,
-      logger: pino({ level: 'silent' }),
-      notifier: this.outbox,
-      audit: new AuditLog(this.redis, keys),
-      now: () => this.clock.now,
-    };
+    const built = buildDeps(this.config, this.redis, pino({ level: 'silent' }), () => this.clock.now);
+    this.outbox = built.outbox;
+    this.deps = built.deps;
     this.intents.clear();
     for (const f of [claimInfo, claimSubmit, claimStatus]) {
       const def = await f(this.deps);

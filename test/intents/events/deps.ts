@@ -4,9 +4,8 @@ import { z } from 'zod';
 import { pino } from 'pino';
 import { loadConfig } from '../../../src/core/config.ts';
 import type { CoreDeps } from '../../../src/core/service.ts';
-import { Keys } from '../../../src/core/keys.ts';
+import { buildDeps } from '../../../src/app/engine.ts';
 import { RedisOutbox, type OutboxItem } from '../../../src/core/outbox.ts';
-import { AuditLog } from '../../../src/core/audit.ts';
 import { addressSchema, type Platform } from '../../../src/core/message.ts';
 
 const itemSchema = z.object({ id: z.string(), to: addressSchema, queuedAt: z.number(), replies: z.array(z.object({ text: z.string().optional() })) });
@@ -19,20 +18,11 @@ export interface TestDeps extends CoreDeps {
 export function makeDeps(url: string, opts: { prefix?: string; env?: Record<string, string>; clockMs?: number } = {}): TestDeps {
   const redis = new Redis(url, { maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
-  const keys = new Keys(opts.prefix ?? `t${Math.random().toString(36).slice(2, 8)}:`);
-  const outbox = new RedisOutbox(redis, keys);
   const clock = { ms: opts.clockMs ?? Date.UTC(2025, 4, 1, 2, 0) };
-  return {
-    config: loadConfig({ NODE_ENV: 'test', BOT_STAFF: 'telegram:staff1', BOT_ADMINS: 'telegram:admin1', ...opts.env }),
-    redis,
-    keys,
-    logger: pino({ level: 'silent' }),
-    notifier: outbox,
-    outbox,
-    audit: new AuditLog(redis, keys),
-    now: () => new Date(clock.ms),
-    clock,
-  };
+  const prefix = opts.prefix ?? `t${Math.random().toString(36).slice(2, 8)}:`;
+  const config = loadConfig({ NODE_ENV: 'test', BOT_STAFF: 'telegram:staff1', BOT_ADMINS: 'telegram:admin1', REDIS_KEY_PREFIX: prefix, ...opts.env });
+  const { deps, outbox } = buildDeps(config, redis, pino({ level: 'silent' }), () => new Date(clock.ms));
+  return { ...deps, outbox, clock };
 }
 
 /** Everything queued in one platform's outbox, oldest first (without consuming it). */

@@ -1,0 +1,19 @@
+/** Who performs a service operation, from a chat turn or (later) a console session. Operations check roles themselves. */
+import type { MemberKey } from './message.ts';
+import type { Role } from './service.ts';
+
+export interface Actor {
+  key: MemberKey;
+  roles: ReadonlySet<Role>;
+}
+
+export class ForbiddenError extends Error {
+  constructor(readonly actor: MemberKey, readonly needed: Role | 'owner') {
+    super(`${actor} lacks ${needed}`);
+  }
+}
+
+/** Throws unless the actor holds the role (admins hold staff powers too, see roles.ts). */
+export function requireRole(actor: Actor, role: Role): void {
+  if (!actor.roles.has(role)) throw new ForbiddenError(actor.key, role);
+}
