@@ -7,10 +7,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RedisProcess } from '../../src/core/redis-server.ts';
-import { play, TEST_KEY_HEX, textOf, type Step } from '../intents/claims/harness.ts';
+import { TEST_KEY_HEX } from '../helpers/harness.ts';
+import { play, textOf, type Step } from '../helpers/transcript.ts';
 import { applicationUntilSummary, CARD, ID, MOBILE, SUBMIT } from '../intents/claims/transcripts.ts';
 import { startBotProcess, type BotProcess } from '../helpers/bot-process.ts';
-import { playEvents, webClient } from '../helpers/chat-paths.ts';
+import { webClient } from '../helpers/chat-paths.ts';
 import { startRedis } from '../helpers/redis.ts';
 
 let redis: RedisProcess;
@@ -47,7 +48,7 @@ describe('crash: kill -9 of the bot and of Redis', () => {
   it('right after 已提交: after restarting Redis from its AOF and a new bot, the claim, its documents and event registrations are intact', async () => {
     let web = webClient(bot?.url ?? '');
     // An event and a registration, so they go through the same crash.
-    await playEvents(web, [
+    await play(web, [
       { who: 'admin1', say: '/newevent', expect: '活动名称' },
       { who: 'admin1', say: '法律讲座', expect: '简介' },
       { who: 'admin1', say: '无', expect: '开始时间' },
@@ -68,8 +69,8 @@ describe('crash: kill -9 of the bot and of Redis', () => {
     ]);
 
     const steps = applicationUntilSummary('hospital', '张三', new Date());
-    const out = await play(web.dm('crash1'), [...steps, SUBMIT]);
-    const no = /已提交，编号 (HZ-\d{8}-\d{4})/.exec(out.at(-1) ?? '')?.[1] ?? '';
+    const out = await play(web, [...steps, SUBMIT], 'crash1');
+    const no = /已提交，编号 (HZ-\d{8}-\d{4})/.exec(textOf(out.at(-1) ?? []))?.[1] ?? '';
     expect(no).not.toBe('');
 
     // No goodbye for anyone: SIGKILL the bot, SIGKILL Redis, then bring both back.
@@ -79,8 +80,8 @@ describe('crash: kill -9 of the bot and of Redis', () => {
     bot = await startBot();
     web = webClient(bot.url);
 
-    await play(web.dm('crash1'), [{ say: '查询互助进度', expect: [no, '待审核'] }]);
-    await play(web.dm('admin1'), [{ say: '/claims', expect: no }]);
+    await play(web, [{ say: '查询互助进度', expect: [no, '待审核'] }], 'crash1');
+    await play(web, [{ say: '/claims', expect: no }], 'admin1');
     const detail = await web.dm('admin1').say(`/claim ${no}`);
     const text = textOf(detail);
     for (const s of [no, '张三', ID, MOBILE, CARD, '急性阑尾炎', '市第一人民医院']) expect(text).toContain(s);
@@ -88,21 +89,21 @@ describe('crash: kill -9 of the bot and of Redis', () => {
     const uploaded = steps.flatMap((s) => s.files ?? []).map((f) => f.data.toString('hex'));
     expect(files.sort()).toEqual(uploaded.sort());
 
-    await playEvents(web, [
+    await play(web, [
       { who: 'ev1', say: '我的报名', expect: ['法律讲座', '已报名（第 1 位）'] },
       { who: 'admin1', say: '/roster 1', expect: '报名 1/30' },
     ]);
     // The day's claim counter survived too: the next claim gets the next number.
-    const next = await play(web.dm('crash2'), [...applicationUntilSummary('accident', '张三', new Date()), SUBMIT]);
-    expect(next.at(-1)).toContain(no.replace(/\d{4}$/, (n) => String(Number(n) + 1).padStart(4, '0')));
+    const next = await play(web, [...applicationUntilSummary('accident', '张三', new Date()), SUBMIT], 'crash2');
+    expect(textOf(next.at(-1) ?? [])).toContain(no.replace(/\d{4}$/, (n) => String(Number(n) + 1).padStart(4, '0')));
   });
 
   it('resume after restart: a member mid-form continues where they left off', async () => {
     const steps: Step[] = applicationUntilSummary('accident', '张三', new Date());
     const hospital = steps.findIndex((s) => [s.expect].flat().includes('医院'));
-    await play(webClient(bot?.url ?? '').dm('resume1'), steps.slice(0, hospital + 1));
+    await play(webClient(bot?.url ?? ''), steps.slice(0, hospital + 1), 'resume1');
     await bot?.stop();
     bot = await startBot();
-    await play(webClient(bot.url).dm('resume1'), [...steps.slice(hospital + 1), SUBMIT]);
+    await play(webClient(bot.url), [...steps.slice(hospital + 1), SUBMIT], 'resume1');
   });
 });

@@ -4,8 +4,8 @@
  * the member's platform, "报名 <活动名>" in a group without @mention, and the /roster CSV.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Step } from '../intents/events/harness.ts';
-import { playEvents, startTelegramChannel, startWebChannel, startWechatChannel, telegramUserId, wechatPrivilegedId, type TestChannel } from '../helpers/chat-paths.ts';
+import { play, type Step } from '../helpers/transcript.ts';
+import { startTelegramChannel, startWebChannel, startWechatChannel, telegramUserId, wechatPrivilegedId, type TestChannel } from '../helpers/chat-paths.ts';
 
 const env = (staff: string) => ({ BOT_STAFF: staff, RATE_LIMIT_PER_MINUTE: '1000' });
 
@@ -53,12 +53,12 @@ for (const channel of CHANNELS) {
 
     it('publish, register with profile reuse, full → waitlist, cancel → promotion notified, group 报名 without @mention, roster CSV', async () => {
       const group = ch.groupAddress(GROUP);
-      await playEvents(ch, [
+      await play(ch, [
         ...publish(ch, { title: '职工运动会', capacity: 2, groups: group, fields: '姓名,手机,工作单位,衣服尺码:S/M/L/XL', id: 1 }),
       ]);
       expect(await ch.groupNotification(GROUP, '报名 职工运动会')).toContain('职工运动会');
 
-      await playEvents(ch, [
+      await play(ch, [
         { who: 'alice', say: '活动', expect: ['1. 职工运动会', '剩余 2/2 个名额'] },
         { who: 'alice', say: '报名 1', expect: '请输入您的姓名' },
         { who: 'alice', say: '张三丰', expect: '请输入您的手机' },
@@ -71,8 +71,8 @@ for (const channel of CHANNELS) {
         // Cancel and register again: the saved profile fills name/phone/unit; only the custom field is asked.
         { who: 'alice', say: '取消报名 运动会', expect: '确定要取消「职工运动会」' },
         { who: 'alice', say: '是', expect: '已取消「职工运动会」的报名' },
-        { who: 'alice', say: '报名 运动会', expect: '请选择衣服尺码', reject: ['姓名'] },
-        { who: 'alice', say: 'M', expect: ['已自动填写您保存的资料', '姓名：张三丰'], reject: ['要我记住'] },
+        { who: 'alice', say: '报名 运动会', expect: '请选择衣服尺码', not: ['姓名'] },
+        { who: 'alice', say: 'M', expect: ['已自动填写您保存的资料', '姓名：张三丰'], not: ['要我记住'] },
         { who: 'alice', say: '确认', expect: ['报名成功', '第 1 位'] },
 
         { who: 'bob', say: '报名 职工运动会', expect: '姓名' },
@@ -98,16 +98,16 @@ for (const channel of CHANNELS) {
         { who: 'alice', say: '确认', expect: '已取消' },
       ]);
       expect(await ch.notification('carol', '候补转正')).toContain('职工运动会');
-      await playEvents(ch, [{ who: 'carol', say: '我的报名', expect: '已报名（第 2 位）' }]);
+      await play(ch, [{ who: 'carol', say: '我的报名', expect: '已报名（第 2 位）' }]);
 
       // A second event with the default fields: Alice's saved profile lets her register right in the group.
-      await playEvents(ch, [
+      await play(ch, [
         ...publish(ch, { title: '篮球友谊赛', capacity: 1, groups: '无', fields: '默认', id: 2 }),
-        { who: 'alice', say: '报名 篮球', in: G, expect: '✅ 张*丰 已报名「篮球友谊赛」，名额已满', reject: ['13812345678', '张三丰'] },
+        { who: 'alice', say: '报名 篮球', in: G, expect: '✅ 张*丰 已报名「篮球友谊赛」，名额已满', not: ['13812345678', '张三丰'] },
         { who: 'dave', say: '报名 篮球友谊赛', in: G, expect: ['还需要填写：姓名、手机、工作单位', '私聊'] },
         // Full: the bot asks Carol in the group whether to waitlist her; her plain "是" (no @mention) answers it.
         { who: 'carol', say: '报名 篮球', in: G, expect: ['名额已满', '要加入候补吗'] },
-        { who: 'carol', say: '是', in: G, expect: '🕒 陈*红 已加入「篮球友谊赛」候补，第 1 位', reject: ['13700002222'] },
+        { who: 'carol', say: '是', in: G, expect: '🕒 陈*红 已加入「篮球友谊赛」候补，第 1 位', not: ['13700002222'] },
         { who: 'alice', say: '取消报名 篮球', expect: '确定要取消「篮球友谊赛」' },
         { who: 'alice', say: '是', expect: '已取消' },
       ]);
@@ -116,8 +116,8 @@ for (const channel of CHANNELS) {
       expect(await ch.group('erin', GROUP).say('今天食堂吃什么')).toEqual([]);
 
       // Roster: staff only, a CSV file with a UTF-8 BOM (opens in Excel).
-      await playEvents(ch, [{ who: 'bob', say: '/roster 1', expect: '权限' }]);
-      const [roster] = await playEvents(ch, [{ who: 'staff1', say: '/roster 1', expect: ['报名 2/2', '候补 0'] }]);
+      await play(ch, [{ who: 'bob', say: '/roster 1', expect: '权限' }]);
+      const [roster] = await play(ch, [{ who: 'staff1', say: '/roster 1', expect: ['报名 2/2', '候补 0'] }]);
       const file = roster?.find((r) => r.file)?.file;
       expect(file?.name).toMatch(/\.csv$/);
       expect([...(file?.data.subarray(0, 3) ?? [])]).toEqual([0xef, 0xbb, 0xbf]);

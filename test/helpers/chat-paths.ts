@@ -1,7 +1,7 @@
 /**
  * The same transcripts through every real channel: one `TestChannel` per platform wraps its harness and
- * hands out `ChatPath`s (test/claims/harness.ts), so claims transcripts (`play`) and event transcripts
- * (`playEvents`, steps as in test/events/harness.ts) run unchanged on the web API, Telegram and WeChat.
+ * is a `ChatPaths` (transcript.ts), so the transcripts of the in-process harness run unchanged on the web API,
+ * Telegram and WeChat.
  *
  *   const ch = await startWebChannel(env) | startTelegramChannel(env) | startWechatChannel(env, { privileged })
  *   webClient(url)          the same paths against any running bot's web API (e.g. startBotProcess)
@@ -22,26 +22,13 @@
 import { FileBox } from 'file-box';
 import { expect } from 'vitest';
 import { startChannels, type RunningApp } from '../../src/channels/index.ts';
-import type { InboundAttachment, Platform, Reply } from '../../src/core/message.ts';
+import type { InboundAttachment, Reply } from '../../src/core/message.ts';
 import type { Engine } from '../../src/app/engine.ts';
-import type { ChatPath } from '../intents/claims/harness.ts';
-import { textOf } from '../intents/claims/harness.ts';
-import type { Step as EventStep } from '../intents/events/harness.ts';
+import { textOf, type ChatPath, type ChatPaths } from './transcript.ts';
 import { startTestEngine } from './engine.ts';
 import type { SentMessage } from './fake-telegram.ts';
 import { startTelegramHarness, type TelegramHarness } from './telegram-harness.ts';
 import { startWechatHarness, type SentWechat, type WechatHarness } from './wechat-harness.ts';
-
-/** Ways of talking to one running bot on one platform. */
-export interface ChatPaths {
-  platform: Platform;
-  dm(who: string): ChatPath;
-  group(who: string, group: string, opts?: { mention?: boolean }): ChatPath;
-  identity(who: string): string;
-  groupAddress(group: string): string;
-  notification(who: string, match: string | RegExp, timeoutMs?: number): Promise<string>;
-  groupNotification(group: string, match: string | RegExp, timeoutMs?: number): Promise<string>;
-}
 
 /** ChatPaths plus the harness they run on. */
 export interface TestChannel extends ChatPaths {
@@ -249,25 +236,3 @@ export async function startWechatChannel(env: Record<string, string>, opts: { pr
 }
 
 // ---------------------------------------------------------------- event transcripts
-
-/**
- * Plays event transcript steps (test/events/harness.ts) through a channel: `who` is the member's name on
- * that channel, `in: { group }` a group chat (no @mention). `intent` hints are ignored: the real classifier routes.
- */
-export async function playEvents(ch: ChatPaths, steps: EventStep[]): Promise<Reply[][]> {
-  const log: string[] = [];
-  const out: Reply[][] = [];
-  for (const step of steps) {
-    const group = step.in && step.in !== 'private' ? step.in.group : undefined;
-    const replies = await (group ? ch.group(step.who, group) : ch.dm(step.who)).say(step.say);
-    out.push(replies);
-    const text = textOf(replies);
-    log.push(`${step.who}${group ? `@${group}` : ''}: ${step.say}\nbot: ${text}`);
-    const missing = [step.expect].flat().filter((w) => !text.includes(w));
-    const present = (step.reject ?? []).filter((r) => text.includes(r));
-    if (missing.length || present.length) {
-      throw new Error(`[${ch.platform}] transcript step failed (missing ${JSON.stringify(missing)}, unwanted ${JSON.stringify(present)}):\n${log.join('\n---\n')}`);
-    }
-  }
-  return out;
-}
