@@ -1,19 +1,23 @@
-/** Handoff tickets: the member's recent conversation for staff, in Redis, parsed with zod on read. */
+/** Handoff tickets: the member's recent conversation for staff, in Redis, read through readRecord. */
 import { z } from 'zod';
 import type { CoreDeps } from '../../src/core/service.ts';
 import { addressSchema, type Address, type MemberKey } from '../../src/core/message.ts';
+import { readRecord } from '../../src/core/records.ts';
 import type { Turn } from '../../src/core/session.ts';
 import { maskPersonalNumbers } from '../../src/core/text.ts';
 
 /** Tickets are plain JSON in Redis and shown to staff: personal numbers are masked before they are kept. */
 const masked = (t: Turn): Turn => ({ ...t, text: maskPersonalNumbers(t.text) });
 
+/** One turn of the conversation kept in a ticket (the session's turn shape). */
+export const ticketTurnSchema = z.object({ at: z.number(), from: z.enum(['member', 'bot']), text: z.string() });
+
 export const ticketSchema = z.object({
   id: z.string(),
   member: z.string(),
   memberName: z.string(),
   address: addressSchema,
-  history: z.array(z.object({ at: z.number(), from: z.enum(['member', 'bot']), text: z.string() })),
+  history: z.array(ticketTurnSchema),
   status: z.enum(['open', 'closed']),
   createdAt: z.string(),
 });
@@ -60,9 +64,9 @@ export class TicketStore {
     await this.deps.redis.set(this.key(ticket.id), JSON.stringify(ticket));
   }
 
+  /** A corrupt ticket is logged and treated as missing. */
   async get(id: string): Promise<Ticket | null> {
-    const raw = await this.deps.redis.get(this.key(id));
-    return raw ? ticketSchema.parse(JSON.parse(raw)) : null;
+    return readRecord(ticketSchema, await this.deps.redis.get(this.key(id)), this.deps.logger, `ticket ${id}`);
   }
 
   async listOpen(limit = 20): Promise<Ticket[]> {

@@ -1,10 +1,17 @@
+/** Every Chinese string of the handoff service (to members and to staff), in one place. */
+import { formatDateTime } from '../../src/kit/time.ts';
+
 export const HANDOFF_TEXT = {
   created: (id: string) =>
     `已为您转人工，工单号 ${id}。工会工作人员会在工作日 9:00–17:30 内，在本对话中回复您（一般不超过 1 个工作日）。\n如情况紧急，可拨打职工服务热线 12351。`,
   alreadyOpen: (id: string) => `您已有一张待处理的工单 ${id}，工作人员会尽快在本对话回复您。补充的情况可以直接发给我，我会附在工单里。`,
-  staffAlert: (id: string, who: string, last: string) => `【新转人工工单】${id}\n来自：${who}\n最近的问题：${last}\n回复：/reply ${id} 内容；关闭：/close ${id}`,
+  staffAlert: (id: string, who: string, last: string) => `【新转人工工单】${id}\n来自：${who}\n最近的问题：${last}\n查看：/ticket ${id}；回复：/reply ${id} 内容；关闭：/close ${id}`,
   noOpenTickets: '目前没有待处理的工单。',
   listHeader: (n: number) => `待处理工单 ${n} 张：`,
+  listLine: (id: string, who: string, platform: string, last: string) => `${id} · ${who} · ${platform} · ${last}`,
+  viewHeader: (id: string, who: string, platform: string, open: boolean) => `工单 ${id}（${open ? '待处理' : '已关闭'}）· ${who} · ${platform}\n最近的对话：`,
+  viewTurn: (at: number, byMember: boolean, text: string) => `${formatDateTime(at)} ${byMember ? '职工' : '小助手'}：${text}`,
+  usageView: '用法：/ticket 工单号',
   usageReply: '用法：/reply 工单号 回复内容',
   usageClose: '用法：/close 工单号',
   notFound: (id: string) => `找不到工单 ${id}。`,
@@ -12,6 +19,15 @@ export const HANDOFF_TEXT = {
   replied: (id: string) => `已回复工单 ${id} 的提问人。`,
   closed: (id: string) => `工单 ${id} 已关闭。`,
   closedToMember: (id: string) => `您的工单 ${id} 已处理完毕。如还有问题，随时回复“转人工”。`,
+} as const;
+
+/** One line each in the menu (members see the first; staff see all). */
+export const COMMAND_SUMMARIES = {
+  open: '联系工会工作人员',
+  list: '查看待处理的转人工工单',
+  view: '查看工单的对话：/ticket 工单号',
+  reply: '回复工单：/reply 工单号 内容',
+  close: '关闭工单：/close 工单号',
 } as const;
 
 /** For the optional LLM intent classifier. */

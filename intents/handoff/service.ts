@@ -1,0 +1,98 @@
+/**
+ * Ticket operations — role check → state change → audit → notification, in one place — called by the chat
+ * commands and, later, by the web console. They take an Actor and plain arguments, never a TurnContext.
+ */
+import { z } from 'zod';
+import { requireRole, type Actor } from '../../src/core/actor.ts';
+import { addressSchema, type Address, type MemberKey } from '../../src/core/message.ts';
+import type { CoreDeps } from '../../src/core/service.ts';
+import { maskPersonalNumbers } from '../../src/core/text.ts';
+import { TicketStore, ticketTurnSchema, type Ticket } from './store.ts';
+import { HANDOFF_TEXT as T } from './texts.ts';
+
+const ticketRequestSchema = z.object({
+  /** The member's display name, shown to staff. */
+  name: z.string(),
+  /** Where the member asked: staff replies and the closing note go there, on that platform. */
+  address: addressSchema,
+  /** The recent conversation, the member's request for a person last. */
+  conversation: z.array(ticketTurnSchema).min(1),
+});
+export type TicketRequest = z.infer<typeof ticketRequestSchema>;
+
+const ticketId = z.string().trim().min(1).transform((id) => id.toUpperCase());
+const replyText = z.string().trim().min(1);
+
+/** Staff are told in their private chat; a staff identity `platform:userId` doubles as that chat's id. */
+function privateAddress(key: MemberKey): Address {
+  const [platform, ...rest] = key.split(':');
+  return { platform: platform as Address['platform'], chatId: rest.join(':'), chatType: 'private' };
+}
+
+export class TicketService {
+  private readonly store: TicketStore;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.store = new TicketStore(deps);
+  }
+
+  /**
+   * Any member may ask for a person. While the member has an open ticket, the request is appended to it
+   * (`created: false`); otherwise a ticket is opened with the conversation and every staff member is alerted.
+   */
+  async open(actor: Actor, request: TicketRequest): Promise<{ ticket: Ticket; created: boolean }> {
+    const { name, address, conversation } = ticketRequestSchema.parse(request);
+    const asked = conversation[conversation.length - 1]!;
+    const existing = await this.store.openFor(actor.key);
+    if (existing) {
+      await this.store.appendNote(existing, asked);
+      return { ticket: existing, created: false };
+    }
+    const ticket = await this.store.create(actor.key, name, address, conversation);
+    // "转人工" itself says nothing: staff see the question asked before it, when there is one.
+    const question = [...conversation].reverse().find((t) => t.from === 'member' && t.text !== asked.text)?.text ?? asked.text;
+    const alert = [{ text: T.staffAlert(ticket.id, name, maskPersonalNumbers(question)) }];
+    const staff = [...new Set([...this.deps.config.BOT_STAFF, ...this.deps.config.BOT_ADMINS])] as MemberKey[];
+    await Promise.all(staff.map((key) => this.deps.notifier.notify(privateAddress(key), alert)));
+    return { ticket, created: true };
+  }
+
+  /** Open tickets, oldest first. */
+  async listOpen(actor: Actor): Promise<Ticket[]> {
+    requireRole(actor, 'staff');
+    return this.store.listOpen();
+  }
+
+  /** One ticket with its conversation; reading a member's conversation is audited. Null when there is no such ticket. */
+  async view(actor: Actor, id: string): Promise<Ticket | null> {
+    requireRole(actor, 'staff');
+    const ticket = await this.store.get(ticketId.parse(id));
+    if (!ticket) return null;
+    await this.deps.audit.record({ actor: actor.key, action: 'ticket.view', target: ticket.id, at: this.deps.now() });
+    return ticket;
+  }
+
+  /** Sends staff's answer to the member where they asked and keeps it in the ticket. Null when there is no such ticket. */
+  async reply(actor: Actor, id: string, text: string): Promise<Ticket | null> {
+    requireRole(actor, 'staff');
+    const answer = replyText.parse(text);
+    const ticket = await this.store.get(ticketId.parse(id));
+    if (!ticket) return null;
+    await this.deps.notifier.notify(ticket.address, [{ text: T.replyToMember(ticket.id, answer) }]);
+    await this.store.appendNote(ticket, { at: this.deps.now().getTime(), from: 'bot', text: `[staff ${actor.key}] ${answer}` });
+    await this.deps.audit.record({ actor: actor.key, action: 'ticket.reply', target: ticket.id, note: answer.slice(0, 200), at: this.deps.now() });
+    return ticket;
+  }
+
+  /** Closes the ticket and tells the member. Null when there is no such ticket. */
+  async close(actor: Actor, id: string): Promise<Ticket | null> {
+    requireRole(actor, 'staff');
+    const ticket = await this.store.get(ticketId.parse(id));
+    if (!ticket) return null;
+    const before = ticket.status;
+    await this.store.close(ticket);
+    await this.deps.notifier.notify(ticket.address, [{ text: T.closedToMember(ticket.id) }]);
+    await this.deps.audit.record({ actor: actor.key, action: 'ticket.close', target: ticket.id, before, after: 'closed', at: this.deps.now() });
+    return ticket;
+  }
+}
