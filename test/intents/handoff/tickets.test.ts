@@ -1,0 +1,162 @@
+/**
+ * 转人工 tickets through the real engine (chat commands, role checks, outbox, audit) and the ticket
+ * operations called directly with an Actor, as the web console will call them.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ForbiddenError, type Actor } from '../../../src/core/actor.ts';
+import type { MemberKey } from '../../../src/core/message.ts';
+import { TicketService } from '../../../intents/handoff/service.ts';
+import { Harness } from '../../helpers/harness.ts';
+import { play, textOf } from '../../helpers/transcript.ts';
+
+const PHONE = '13812345678';
+const MASKED_PHONE = '138****5678';
+
+let h: Harness;
+beforeAll(async () => {
+  h = await Harness.start({ env: { BOT_ADMINS: 'telegram:admin1', BOT_STAFF: 'telegram:staff1' }, now: new Date('2026-11-22T02:00:00Z') });
+});
+afterAll(() => h.stop());
+
+const ticketIdIn = (text: string): string => {
+  const id = /RG-\d{8}-\d{4}/.exec(text)?.[0];
+  if (!id) throw new Error(`no ticket id in: ${text}`);
+  return id;
+};
+
+/** The member asks for a person; returns the ticket id from the reply. */
+async function handOff(who: string, say = '转人工'): Promise<string> {
+  const [replies] = await play(h, [{ say, expect: '已为您转人工' }], who);
+  return ticketIdIn(textOf(replies ?? []));
+}
+
+const auditFor = async (target: string) => (await h.audit()).filter((e) => e.target === target);
+
+describe('转人工 in chat', () => {
+  it('opens a ticket with the recent conversation (numbers masked), alerts staff, and staff list, read, answer and close it', async () => {
+    await play(h, [{ say: `公司拖欠我三个月工资了，我电话 ${PHONE}`, not: '没太明白' }], 'alice');
+    const id = await handOff('alice');
+    expect(id).toMatch(/^RG-20261122-/);
+
+    for (const staff of ['staff1', 'admin1']) {
+      const alert = await h.notification(staff, `【新转人工工单】${id}`);
+      expect(alert).toContain(MASKED_PHONE);
+      expect(alert).not.toContain(PHONE);
+    }
+
+    await play(h, [
+      { say: '/tickets', expect: ['待处理工单', id, 'alice'], not: PHONE },
+      { say: `/ticket ${id}`, expect: ['公司拖欠我三个月工资了', MASKED_PHONE, '转人工'], not: PHONE },
+      { say: `/reply ${id} 您好，请把工资条发给我们`, expect: `已回复工单 ${id}` },
+    ], 'staff1');
+    expect(await h.notification('alice', '请把工资条发给我们')).toContain(`【工会工作人员回复 · 工单 ${id}】`);
+
+    await play(h, [{ who: 'staff1', say: `/close ${id}`, expect: `工单 ${id} 已关闭` }]);
+    expect(await h.notification('alice', `您的工单 ${id} 已处理完毕`)).toContain('转人工');
+    await play(h, [{ who: 'staff1', say: '/tickets', expect: '目前没有待处理的工单' }]);
+
+    const actions = (await auditFor(id)).map((e) => `${e.actor} ${e.action}`);
+    expect(actions).toEqual(expect.arrayContaining(['telegram:staff1 ticket.view', 'telegram:staff1 ticket.reply', 'telegram:staff1 ticket.close']));
+  });
+
+  it('refuses staff commands to a member, audits the attempt, and changes nothing', async () => {
+    const id = await handOff('bob');
+    await play(h, [
+      { say: '/tickets', expect: '权限', not: id },
+      { say: `/reply ${id} 我自己回复一下`, expect: '权限', not: '已回复' },
+      { say: `/close ${id}`, expect: '权限', not: '已关闭' },
+    ], 'mallory');
+    const refused = (await h.audit()).filter((e) => e.actor === 'telegram:mallory' && e.action === 'refused').map((e) => e.target);
+    expect(refused).toEqual(expect.arrayContaining(['tickets', 'reply', 'close']));
+    await expect(h.notification('bob', '我自己回复一下')).rejects.toThrow();
+    await play(h, [{ who: 'staff1', say: '/tickets', expect: id }]);
+  });
+
+  it('a second request while a ticket is open is added to it, with no new ticket and no new alert', async () => {
+    const id = await handOff('carol');
+    await h.notification('staff1', `【新转人工工单】${id}`);
+    await play(h, [{ say: '人工 公司让我周末加班不给加班费', expect: `您已有一张待处理的工单 ${id}`, not: '已为您转人工' }], 'carol');
+    const list = textOf((await play(h, [{ who: 'staff1', say: '/tickets', expect: id }]))[0] ?? []);
+    expect(list.split('\n').filter((line) => line.includes('carol'))).toHaveLength(1);
+    await expect(h.notification('staff1', '来自：carol')).rejects.toThrow();
+    await play(h, [{ who: 'staff1', say: `/ticket ${id}`, expect: '公司让我周末加班不给加班费' }]);
+  });
+});
+
+describe('ticket operations with an Actor', () => {
+  const member = (who: string): Actor => ({ key: `telegram:${who}` as MemberKey, roles: new Set() });
+  const staff: Actor = { key: 'telegram:staff1', roles: new Set(['staff']) };
+  const service = () => new TicketService(h.engine.deps);
+
+  it('refuses every staff operation to a member with ForbiddenError, changing nothing', async () => {
+    const id = await handOff('dave');
+    await h.notification('staff1', id);
+    const before = await service().view(staff, id);
+    const auditBefore = (await h.audit()).length;
+    const outboxBefore = (await h.outbox()).length;
+    const intruder = member('eve');
+    await expect(service().listOpen(intruder)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(service().view(intruder, id)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(service().reply(intruder, id, '你好')).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(service().close(intruder, id)).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await service().view(staff, id)).toEqual(before);
+    expect((await h.audit()).length).toBe(auditBefore + 1); // only staff's own view above
+    expect((await h.outbox()).length).toBe(outboxBefore);
+  });
+
+  it('open, view, reply and close: state, audit entries and notifications on the member\'s platform', async () => {
+    const at = h.clock.now.getTime();
+    const { ticket, created } = await service().open(member('frank'), {
+      name: '王师傅',
+      address: { platform: 'web', chatId: 'frank-web', chatType: 'private' },
+      conversation: [
+        { at, from: 'member', text: `我身份证 110101199003074514，电话 ${PHONE}，工伤怎么认定` },
+        { at, from: 'member', text: '转人工' },
+      ],
+    });
+    expect(created).toBe(true);
+    expect(JSON.stringify(ticket.history)).not.toMatch(/110101199003074514|13812345678/);
+    expect(await h.notification('staff1', ticket.id)).toContain('工伤怎么认定');
+
+    const again = await service().open(member('frank'), {
+      name: '王师傅',
+      address: { platform: 'web', chatId: 'frank-web', chatType: 'private' },
+      conversation: [{ at, from: 'member', text: '还有一个问题' }],
+    });
+    expect(again).toMatchObject({ created: false, ticket: { id: ticket.id } });
+
+    expect((await service().listOpen(staff)).map((t) => t.id)).toContain(ticket.id);
+    const viewed = await service().view(staff, ticket.id.toLowerCase());
+    expect(viewed?.history.map((t) => t.text)).toContain('还有一个问题');
+
+    expect(await service().reply(staff, ticket.id, '请带上病历来工会')).toMatchObject({ id: ticket.id });
+    expect(await service().close(staff, ticket.id)).toMatchObject({ id: ticket.id, status: 'closed' });
+    expect((await service().listOpen(staff)).map((t) => t.id)).not.toContain(ticket.id);
+
+    const entries = await auditFor(ticket.id);
+    expect(entries.map((e) => e.action).sort()).toEqual(['ticket.close', 'ticket.reply', 'ticket.view']);
+    expect(entries.every((e) => e.actor === 'telegram:staff1')).toBe(true);
+    expect(entries.find((e) => e.action === 'ticket.close')).toMatchObject({ before: 'open', after: 'closed' });
+
+    // The member asked on the web: the reply and the closing note are queued for the web, not Telegram.
+    const { redis, keys } = h.engine.deps;
+    const web = (await redis.lrange(keys.k('outbox', 'web'), 0, -1)).join('\n');
+    expect(web).toContain('请带上病历来工会');
+    expect(web).toContain(`您的工单 ${ticket.id} 已处理完毕`);
+    expect(web).toContain('frank-web');
+  });
+
+  it('an unknown ticket is null and audits nothing; a corrupt ticket is treated as missing', async () => {
+    const auditBefore = (await h.audit()).length;
+    expect(await service().reply(staff, 'RG-20990101-0001', '你好')).toBeNull();
+    expect(await service().close(staff, 'RG-20990101-0001')).toBeNull();
+    expect((await h.audit()).length).toBe(auditBefore);
+
+    const id = await handOff('grace');
+    const { redis, keys } = h.engine.deps;
+    await redis.set(keys.k('ticket', id), '{"id": broken');
+    expect(await service().view(staff, id)).toBeNull();
+    expect((await service().listOpen(staff)).map((t) => t.id)).not.toContain(id);
+    await play(h, [{ who: 'staff1', say: `/close ${id}`, expect: `找不到工单 ${id}` }]);
+  });
+});
