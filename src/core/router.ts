@@ -34,6 +34,8 @@ export class Router {
     private readonly audit: AuditLog,
     /** The intent for messages nothing else fits (the services declare which). */
     private readonly fallback: IntentId,
+    /** Intents that are small talk or the menu rather than a service (see TurnContext.classified). */
+    private readonly casual: ReadonlySet<IntentId> = new Set([fallback]),
   ) {
     for (const def of definitions) {
       if (this.intents.has(def.id)) throw new Error(`intent ${def.id} registered twice`);
@@ -69,7 +71,10 @@ export class Router {
         const claimedBy = this.matchCommand(ctx.text)?.intent ?? this.matchTrigger(ctx);
         if (!claimedBy || claimedBy.id === owner.id) {
           // Forms use the local classification to tell a question from an answer; no LLM sees form answers.
-          if (ctx.text && this.classifier.local) ctx.classified = this.classifier.local.classify(ctx.text);
+          if (ctx.text && this.classifier.local) {
+            const local = this.classifier.local.classify(ctx.text);
+            ctx.classified = { ...local, casual: this.casual.has(local.intent) };
+          }
           const result = await owner.continueDialog(ctx, active);
           if (!result.passThrough) return this.apply(ctx, owner.id, result);
         }

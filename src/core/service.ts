@@ -39,8 +39,11 @@ export interface TurnContext {
   /** Text with the bot's name / @mention stripped and whitespace trimmed. */
   text: string;
   now: Date;
-  /** Classifier result for this turn, when the router classified it. */
-  classified?: { intent: IntentId; confidence: number };
+  /**
+   * Classifier result for this turn, when the router classified it. `casual`: the intent is small talk or
+   * the menu (a greeting typed into a form is not a question for another service).
+   */
+  classified?: { intent: IntentId; confidence: number; casual?: boolean };
   /** Role-restricted commands this member may use (for menus); set by the router. */
   commands?: readonly CommandSpec[];
 }

@@ -1,0 +1,117 @@
+/**
+ * A form is data: fields with a question, a parser/validator, an optional condition and a summary label.
+ * The engine (engine.ts) does everything else once for every form: the next question, 返回, 改一下X,
+ * 取消, the summary and its 修改 menu, resuming after a restart, and letting a question or another
+ * service's command through mid-form.
+ */
+import type { TurnContext } from '../../core/service.ts';
+import type { Reply } from '../../core/message.ts';
+
+/** A form's answers as the field functions see them: sensitive values already unsealed. */
+export interface FormView {
+  readonly values: Readonly<Record<string, unknown>>;
+  /** Form-specific extras kept with the answers (received documents, a draft id …); plain JSON, mutable. */
+  readonly meta: Record<string, unknown>;
+  str(id: string): string | undefined;
+  num(id: string): number | undefined;
+}
+
+export type Answer =
+  /** Valid: store `value`, and drop the answers in `clear` that no longer fit (e.g. dates after a plan change). */
+  | { ok: true; value: unknown; clear?: readonly string[] }
+  /** Invalid: say why and ask again (unless the message is really a question for the bot). */
+  | { ok: false; error: string }
+  /** Understood, but the question stays open (e.g. "2" picks which document the next files are). */
+  | { ok: 'stay'; replies: Reply[] }
+  /** The form ends here (e.g. consent declined). */
+  | { ok: 'end'; replies: Reply[] };
+
+export interface FieldSpec {
+  id: string;
+  /** In the summary and in the "修改哪一项" list. */
+  label: string;
+  /** Words members use for the field in "改一下电话" (the label counts too). */
+  aliases?: readonly string[];
+  ask(f: FormView, ctx: TurnContext): Reply;
+  parse(text: string, f: FormView, ctx: TurnContext): Answer | Promise<Answer>;
+  /** Asked only when this holds (e.g. the discharge date only for hospital stays). */
+  when?(f: FormView): boolean;
+  /** Whether the field is answered (default: it has a value). */
+  filled?(f: FormView): boolean;
+  /** The value as shown in the summary (default: the value as text); sensitive values must be masked here. */
+  show?(f: FormView): string | undefined;
+  /** Sealed (encrypted) in the session, which is plain JSON in Redis. */
+  sensitive?: boolean;
+  /** Never revisited by 返回 or 修改 and not in the summary (e.g. consent). */
+  fixed?: boolean;
+  /** Submit as soon as this field is answered (e.g. "加入候补吗？" after a full event). */
+  submitWhenAnswered?: boolean;
+  /** Free text whose answer is never a question for the bot (a title, a description): no interruption check. */
+  anyText?: boolean;
+  /** The question asks for files: after files arrive, `onFiles` says what is still missing (the question is not repeated). */
+  takesFiles?: boolean;
+}
+
+export type Submitted =
+  /** The form is done (whatever the outcome: registered, refused …). */
+  | { done: true; replies: Reply[] }
+  /** The form stays open: `replies` then the next open question (or `ask`, a field to ask again). */
+  | { done: false; replies: Reply[]; ask?: string };
+
+/** Encrypts sensitive answers while they sit in the session. */
+export interface Sealer {
+  seal(field: string, value: string): string;
+  unseal(field: string, sealed: string): string;
+}
+
+/** The words a form says around its questions; defaults in texts.ts, each form may override them. */
+export interface FormTexts {
+  /** A member back after a long pause. */
+  resume: string;
+  /** After an answered interruption (a question, another service's command). */
+  continued: string;
+  /** The form changed since this draft was saved. */
+  restarted: string;
+  cancelled: string;
+  cancelAsk: string;
+  cancelChoices: readonly [string, string];
+  cancelKept: string;
+  cancelUnclear: string;
+  backFirst: string;
+  backOk: string;
+  chooseEdit: string;
+  chooseEditUnclear: string;
+  currentValue(shown: string): string;
+  notFilled: string;
+  /** The wrong answer was a greeting or small talk: just the question again. */
+  error: string;
+}
+
+export interface ConfirmSpec {
+  /** The summary with its choices (e.g. 确认提交 / 修改某一项 / 取消). */
+  ask(f: FormView, ctx: TurnContext, fields: readonly FieldSpec[]): Reply;
+  /** What to say when the answer is none of them. */
+  unclear: string;
+  /** "不" at the summary ends the form with this text (without it, "不" is unclear). */
+  declined?: string;
+}
+
+export interface FormSpec {
+  /** Stored with the draft: one intent may own several forms. */
+  id: string;
+  /** Bump when the fields change incompatibly: an old draft then restarts politely. */
+  version: number;
+  /** The intent whose continueDialog receives the form's turns. */
+  intent: string;
+  /** The fields in order; may depend on answers so far (e.g. the fields an event asks for). */
+  fields: readonly FieldSpec[] | ((f: FormView) => readonly FieldSpec[]);
+  /** A summary to confirm before submitting; without it the form submits once every field is answered. */
+  confirm?: ConfirmSpec;
+  /** 取消 asks "确定要取消吗" first (forms with much typed in) instead of ending at once. */
+  confirmCancel?: boolean;
+  submit(f: FormView, ctx: TurnContext): Promise<Submitted>;
+  /** Files sent at any question (kept for the form, e.g. claim documents); `asking` is the open question. Returns what to say about them. */
+  onFiles?(f: FormView, ctx: TurnContext, asking: string): Promise<Reply[]>;
+  sealer?: Sealer;
+  texts?: Partial<FormTexts>;
+}

@@ -1,0 +1,225 @@
+/** The form engine on its own: a small form, no Redis; the dialog goes through JSON every turn, as in the session. */
+import { describe, expect, it } from 'vitest';
+import { renderText, type Reply } from '../../src/core/message.ts';
+import type { TurnContext, TurnResult } from '../../src/core/service.ts';
+import { emptySession, type Dialog } from '../../src/core/session.ts';
+import { validateMobile, validateName } from '../../src/kit/fields.ts';
+import { Form, RESUME_GAP_MS } from '../../src/kit/forms/engine.ts';
+import type { FieldSpec, FormSpec, FormView } from '../../src/kit/forms/spec.ts';
+import { isNo, isYes } from '../../src/kit/words.ts';
+import { inbound } from '../helpers/engine.ts';
+
+const T0 = Date.UTC(2026, 10, 22, 2);
+const submitted: Array<Readonly<Record<string, unknown>>> = [];
+
+const consent: FieldSpec = {
+  id: 'consent',
+  label: '同意',
+  fixed: true,
+  ask: () => ({ text: '同意收集您的信息吗？', choices: ['同意', '不同意'] }),
+  parse: (text) => (isYes(text) ? { ok: true, value: true } : isNo(text) || text === '取消' ? { ok: 'end', replies: [{ text: '已取消，没有保存任何信息。' }] } : { ok: false, error: '请回复同意或不同意。' }),
+};
+const fields: FieldSpec[] = [
+  consent,
+  { id: 'name', label: '姓名', ask: () => ({ text: '请输入姓名：' }), parse: (t) => { const r = validateName(t); return r.ok ? { ok: true, value: r.value } : { ok: false, error: '姓名格式不对。' }; } },
+  {
+    id: 'mobile',
+    label: '手机号',
+    aliases: ['电话', '手机'],
+    sensitive: true,
+    ask: () => ({ text: '请输入手机号：' }),
+    parse: (t) => { const r = validateMobile(t); return r.ok ? { ok: true, value: r.value } : { ok: false, error: '手机号格式不对。' }; },
+    show: (f) => f.str('mobile')?.replace(/^(\d{3})\d{4}/, '$1****'),
+  },
+  {
+    id: 'kind',
+    label: '类型',
+    ask: () => ({ text: '请选择类型：', choices: ['住院', '门诊'] }),
+    // Changing the type drops the hospital, which only a hospital stay asks for.
+    parse: (t, f) => (t === '1' || t === '住院' ? { ok: true, value: 'hospital' } : t === '2' || t === '门诊' ? { ok: true, value: 'clinic', clear: f.str('kind') === 'hospital' ? ['hospital'] : [] } : { ok: false, error: '请回复 1 或 2。' }),
+  },
+  { id: 'hospital', label: '医院', when: (f) => f.str('kind') === 'hospital', ask: () => ({ text: '请输入医院：' }), parse: (t) => ({ ok: true, value: t }) },
+];
+
+function spec(over: Partial<FormSpec> = {}): FormSpec {
+  return {
+    id: 'demo',
+    version: 1,
+    intent: 'demo_intent',
+    fields,
+    confirmCancel: true,
+    sealer: { seal: (f, v) => `sealed:${f}:${Buffer.from(v).toString('base64')}`, unseal: (f, s) => Buffer.from(s.slice(`sealed:${f}:`.length), 'base64').toString() },
+    confirm: { ask: (f: FormView, _ctx, shown) => ({ text: ['请核对：', ...form.summaryLines(f, shown)].join('\n'), choices: ['确认提交', '修改某一项', '取消'] }), unclear: '请回复 1、2 或 3。' },
+    submit: async (f) => (submitted.push(f.values), { done: true, replies: [{ text: '已提交。' }] }),
+    ...over,
+  };
+}
+let form = new Form(spec(), { resumeHours: 48 });
+
+/** One member talking to one form; the dialog goes through JSON like the session in Redis. */
+function member(f: Form = form) {
+  let dialog: Dialog | null = null;
+  let now = T0;
+  const ctx = (text: string, classified?: TurnContext['classified']): TurnContext => ({
+    msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(now), text, now: new Date(now), ...(classified ? { classified } : {}),
+  });
+  const apply = (r: TurnResult) => {
+    if (r.dialog !== undefined) dialog = r.dialog === null ? null : (JSON.parse(JSON.stringify(r.dialog)) as Dialog);
+    return r;
+  };
+  return {
+    start: async () => text(apply(await f.start(ctx('我要申请'))).replies),
+    say: async (t: string, classified?: TurnContext['classified']) => {
+      if (!dialog) throw new Error('no form open');
+      const r = apply(await f.continue(ctx(t, classified), dialog));
+      return { text: text(r.replies), passThrough: r.passThrough === true };
+    },
+    reprompt: () => text(f.reprompt(ctx(''), dialog as Dialog)),
+    get dialog() {
+      return dialog;
+    },
+    wait: (ms: number) => (now += ms),
+  };
+}
+const text = (replies: Reply[]) => replies.map(renderText).join('\n');
+
+async function toSummary(m: ReturnType<typeof member>) {
+  await m.start();
+  await m.say('同意');
+  await m.say('张三');
+  await m.say('13812345678');
+  await m.say('1');
+  return (await m.say('市一医院')).text;
+}
+
+describe('form engine', () => {
+  it('asks each applicable field in order, re-asks with the error on a bad answer, and submits after the summary', async () => {
+    const m = member();
+    expect(await m.start()).toContain('同意收集');
+    expect((await m.say('同意')).text).toBe('请输入姓名：');
+    expect((await m.say('张三')).text).toBe('请输入手机号：');
+    expect((await m.say('12345')).text).toBe('手机号格式不对。\n请输入手机号：');
+    expect((await m.say('13812345678')).text).toContain('请选择类型');
+    expect((await m.say('1')).text).toBe('请输入医院：');
+    const summary = (await m.say('市一医院')).text;
+    expect(summary).toContain('手机号：138****5678');
+    expect(summary).not.toContain('13812345678');
+    submitted.length = 0;
+    expect((await m.say('确认提交')).text).toBe('已提交。');
+    expect(submitted[0]).toMatchObject({ name: '张三', mobile: '13812345678', kind: 'hospital', hospital: '市一医院' });
+    expect(m.dialog).toBeNull();
+  });
+
+  it('keeps sensitive answers sealed in the stored dialog', async () => {
+    const m = member();
+    await toSummary(m);
+    const stored = JSON.stringify(m.dialog);
+    expect(stored).not.toContain('13812345678');
+    expect(stored).toContain('sealed:mobile:');
+  });
+
+  it('返回 goes back one question showing the current answer; at the first question it says so', async () => {
+    const m = member();
+    await m.start();
+    await m.say('同意');
+    expect((await m.say('返回')).text).toContain('第一个问题');
+    await m.say('张三');
+    const back = (await m.say('上一步')).text;
+    expect(back).toContain('请输入姓名');
+    expect(back).toContain('当前填写的是：张三');
+  });
+
+  it('"改一下电话" changes one field and returns to the summary', async () => {
+    const m = member();
+    await toSummary(m);
+    expect((await m.say('改一下电话')).text).toContain('请输入手机号');
+    expect((await m.say('13987654321')).text).toContain('手机号：139****4321');
+  });
+
+  it('修改 at the summary lists the fields (not consent); a number picks one', async () => {
+    const m = member();
+    await toSummary(m);
+    const menu = (await m.say('2')).text;
+    expect(menu).toContain('1. 姓名');
+    expect(menu).not.toContain('同意');
+    expect((await m.say('1')).text).toContain('请输入姓名');
+    expect((await m.say('李四')).text).toContain('姓名：李四');
+  });
+
+  it('an answer that changes the shape drops what no longer applies, and asks what became missing', async () => {
+    const m = member();
+    await toSummary(m);
+    await m.say('改一下类型');
+    const summary = (await m.say('门诊')).text;
+    expect(summary).toContain('请核对');
+    expect(summary).not.toContain('医院');
+    await m.say('改一下类型');
+    expect((await m.say('住院')).text).toBe('请输入医院：');
+  });
+
+  it('取消 asks first; 继续填写 keeps every answer and re-asks; 确定取消 ends', async () => {
+    const m = member();
+    await m.start();
+    await m.say('同意');
+    await m.say('张三');
+    expect((await m.say('取消')).text).toContain('确定要取消吗');
+    expect((await m.say('你好')).text).toContain('1 确定取消');
+    expect((await m.say('继续填写')).text).toBe('好的，我们继续。\n请输入手机号：');
+    await m.say('不填了');
+    expect((await m.say('确定取消')).text).toContain('已取消');
+    expect(m.dialog).toBeNull();
+  });
+
+  it('without confirmCancel, 取消 ends at once; at a fixed question the field decides', async () => {
+    const quick = member(new Form(spec({ confirmCancel: false, texts: { cancelled: '好的，不填了。' } }), { resumeHours: 48 }));
+    await quick.start();
+    await quick.say('同意');
+    expect((await quick.say('取消')).text).toBe('好的，不填了。');
+    const gate = member();
+    await gate.start();
+    expect((await gate.say('取消')).text).toBe('已取消，没有保存任何信息。');
+  });
+
+  it('lets a question or another service through, but never digits or small talk', async () => {
+    const m = member();
+    await m.start();
+    await m.say('同意');
+    await m.say('张三');
+    expect((await m.say('公司拖欠工资怎么办？')).passThrough).toBe(true);
+    expect((await m.say('我要报名篮球赛', { intent: 'event_register', confidence: 0.9 })).passThrough).toBe(true);
+    expect((await m.say('1381234', { intent: 'event_register', confidence: 0.9 })).passThrough).toBe(false);
+    const hello = await m.say('你好', { intent: 'help', confidence: 0.9, casual: true });
+    expect(hello).toEqual({ text: '我们继续填写：\n请输入手机号：', passThrough: false });
+    expect((await m.say('/tickets')).passThrough).toBe(true);
+  });
+
+  it('resumes after a restart and after a long pause, and restarts politely when the form changed', async () => {
+    const m = member();
+    await m.start();
+    await m.say('同意');
+    expect(m.reprompt()).toBe('我们继续填写：\n请输入姓名：');
+    m.wait(RESUME_GAP_MS);
+    expect(m.reprompt()).toBe('您上次的表格还没填完，我们继续：\n请输入姓名：');
+    expect((await m.say('李四')).text).toBe('请输入手机号：');
+    const changed = new Form(spec({ version: 2 }), { resumeHours: 48 });
+    const r = await changed.continue({ ...ctxOf('王五') }, m.dialog as Dialog);
+    expect(r).toMatchObject({ dialog: null, replies: [{ text: '表格已更新，之前未完成的内容无法继续使用，请重新填写。' }] });
+  });
+
+  it('checks one answer outside a dialog with the same rule', async () => {
+    expect(await form.check('mobile', '12345', ctxOf(''))).toEqual({ ok: false, error: '手机号格式不对。' });
+    expect(await form.check('mobile', '138 1234 5678', ctxOf(''))).toEqual({ ok: true, value: '13812345678' });
+  });
+
+  it('a submit that is not done keeps the form open at the question it names', async () => {
+    form = new Form(spec({ submit: async () => ({ done: false, replies: [{ text: '姓名重复了。' }], ask: 'name' }) }), { resumeHours: 48 });
+    const m = member();
+    await toSummary(m);
+    expect((await m.say('确认')).text).toBe('姓名重复了。\n请输入姓名：\n（当前填写的是：张三，直接回复新的内容即可修改）');
+    form = new Form(spec(), { resumeHours: 48 });
+  });
+});
+
+function ctxOf(text: string): TurnContext {
+  return { msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(T0), text, now: new Date(T0) };
+}
