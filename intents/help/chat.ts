@@ -9,7 +9,7 @@ export function menuText(ctx: TurnContext): string {
 
 const createHelp: IntentFactory = async (): Promise<IntentDefinition> => ({
   id: 'help',
-  commands: [{ names: ['help', 'start', '帮助', '菜单'], summary: '查看菜单', run: async (ctx) => ({ replies: [{ text: menuText(ctx) }] }) }],
+  commands: [{ names: ['help', 'start', '帮助', '菜单'], summary: HELP_TEXT.summary, run: async (ctx) => ({ replies: [{ text: menuText(ctx) }] }) }],
   handle: async (ctx) => ({ replies: [{ text: menuText(ctx) }] }),
 });
 export default createHelp;

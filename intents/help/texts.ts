@@ -1,3 +1,4 @@
+/** Every Chinese string of the help service, in one place. */
 export const HELP_TEXT = {
   menu: [
     '您好，我是工会小助手，可以为您：',
@@ -9,6 +10,8 @@ export const HELP_TEXT = {
     '在群里请先 @我 再提问；涉及个人信息的事项请私聊我。',
   ].join('\n'),
   roleHeader: '您是工会工作人员，还可以使用以下命令：',
+  /** The command's line in the menu. */
+  summary: '查看菜单',
 } as const;
 
 /** For the optional LLM intent classifier. */

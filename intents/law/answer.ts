@@ -54,7 +54,7 @@ export function formatCitations(citations: Citation[]): string {
     if (!list.includes(c.article)) list.push(c.article);
     groups.set(c.law, list);
   }
-  return [...groups.entries()].map(([law, arts]) => `《${law}》${arts.map(articleLabel).join('、')}`).join('；');
+  return [...groups.entries()].map(([law, arts]) => PROMPTS.citationGroup(law, arts.map(articleLabel))).join(PROMPTS.citationSeparator);
 }
 
 /** Cards below this coverage of the question are not used as the answer. */
@@ -118,7 +118,7 @@ export function composeAnswer(result: RetrievalResult, kb: LawKnowledge, opts: C
     // No card fits: quote the best articles briefly and offer a person rather than paraphrasing a guess.
     const lines = shown.slice(0, 3).map((c) => {
       const a = kb.library.getArticle(c.law, c.article);
-      return `· 《${c.law}》${articleLabel(c.article)}：${firstSentences(a?.text.replace(/\n/g, '') ?? '', opts.compact ? 40 : 90)}`;
+      return PROMPTS.articleExcerpt(c.law, articleLabel(c.article), firstSentences(a?.text.replace(/\n/g, '') ?? '', opts.compact ? 40 : 90));
     });
     const parts = opts.compact
       ? [PROMPTS.articlesOnlyIntro, ...lines.slice(0, 2), PROMPTS.disclaimerCompact]
@@ -126,12 +126,12 @@ export function composeAnswer(result: RetrievalResult, kb: LawKnowledge, opts: C
     return { kind: 'articles', text: parts.join('\n'), citations, confidence, offerHandoff: true };
   }
   if (opts.compact) {
-    const text = [`【${card.title}】${firstSentences(card.answer, 90)}`, basis, PROMPTS.disclaimerCompact].join('\n');
+    const text = [`${PROMPTS.cardTitle(card.title)}${firstSentences(card.answer, 90)}`, basis, PROMPTS.disclaimerCompact].join('\n');
     return { kind: 'card', text, citations, confidence, cardId: card.id, offerHandoff: false };
   }
-  const parts = [`【${card.title}】`, card.answer];
+  const parts = [PROMPTS.cardTitle(card.title), card.answer];
   if (card.change2025) parts.push(`${PROMPTS.change2025Prefix}${card.change2025}`);
-  parts.push(basis, PROMPTS.nextStepsTitle, ...card.nextSteps.map((s, i) => `${i + 1}. ${s}`));
+  parts.push(basis, PROMPTS.nextStepsTitle, ...card.nextSteps.map((s, i) => PROMPTS.nextStep(i + 1, s)));
   const first = citations[0];
   if (first) parts.push(PROMPTS.originalTextHint(articleLabel(first.article)));
   parts.push(PROMPTS.disclaimer);

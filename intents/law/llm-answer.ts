@@ -81,14 +81,14 @@ export function buildMaterial(result: RetrievalResult, base: LawAnswer, kb: LawK
   const parts: string[] = [];
   const card = base.cardId ? kb.retriever.card(base.cardId) : undefined;
   if (card) {
-    parts.push(`【要点】${card.title}\n${card.answer}${card.change2025 ? `\n2025年9月1日起：${card.change2025}` : ''}\n下一步：${card.nextSteps.join('；')}`);
+    parts.push(PROMPTS.llmMaterialCard(card.title, card.answer, card.change2025, card.nextSteps));
     card.citations.forEach(addAllowed);
   }
   base.citations.forEach(addAllowed);
   result.citations.slice(0, 3).forEach(addAllowed);
   for (const c of allowed.slice(0, 6)) {
     const a = kb.library.getArticle(c.law, c.article);
-    if (a) parts.push(`《${c.law}》${articleLabel(c.article)}：${a.text.replace(/\n/g, ' ').slice(0, 300)}`);
+    if (a) parts.push(PROMPTS.llmMaterialArticle(c.law, articleLabel(c.article), a.text.replace(/\n/g, ' ').slice(0, 300)));
   }
   return { material: parts.join('\n\n'), allowed: allowed.slice(0, 6) };
 }

@@ -4,6 +4,13 @@ export const HANDOFF_CHOICE = '转人工';
 
 export const PROMPTS = {
   basisPrefix: '依据：',
+  /** 《劳动合同法》第八十二条、第十条 — one law's articles in the 依据 line; laws are joined by `citationSeparator`. */
+  citationGroup: (law: string, articleLabels: string[]) => `《${law}》${articleLabels.join('、')}`,
+  citationSeparator: '；',
+  cardTitle: (title: string) => `【${title}】`,
+  nextStep: (n: number, step: string) => `${n}. ${step}`,
+  /** One article quoted briefly when no card fits the question. */
+  articleExcerpt: (law: string, label: string, excerpt: string) => `· 《${law}》${label}：${excerpt}`,
   nextStepsTitle: '下一步可以这样做：',
   change2025Prefix: '2025年9月1日起：',
   disclaimer:
@@ -26,6 +33,10 @@ export const PROMPTS = {
     '回答控制在200字以内：先给结论，再说关键条件或数额。不要写“依据：”行，不要写免责声明，这些会由系统补上。',
   ].join('\n'),
   llmUser: (question: string, material: string) => `职工的问题：${question}\n\n资料：\n${material}`,
+  /** The matching card as material for the model. */
+  llmMaterialCard: (title: string, answer: string, change2025: string | undefined, nextSteps: string[]) =>
+    `【要点】${title}\n${answer}${change2025 ? `\n2025年9月1日起：${change2025}` : ''}\n下一步：${nextSteps.join('；')}`,
+  llmMaterialArticle: (law: string, label: string, text: string) => `《${law}》${label}：${text}`,
 } as const;
 
 /** For the optional LLM intent classifier. */
