@@ -1,13 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import type { CoreDeps, TurnContext } from '../../../src/core/service.ts';
-import { loadConfig } from '../../../src/core/config.ts';
-import { createLogger } from '../../../src/core/logger.ts';
-import { emptySession } from '../../../src/core/session.ts';
-import type { InboundMessage } from '../../../src/core/message.ts';
 import { articleTextAnswer, composeAnswer, formatCitations, parseArticleRequest, readLawMemory } from '../../../intents/law/answer.ts';
 import { answerLawQuestion } from '../../../intents/law/service.ts';
-import { HANDOFF_CHOICE, PROMPTS } from '../../../intents/law/texts.ts';
-import createLaborLaw from '../../../intents/law/chat.ts';
+import { PROMPTS } from '../../../intents/law/texts.ts';
 import { knowledge } from './helpers.ts';
 
 const kb = knowledge();
@@ -128,45 +122,5 @@ describe('article text lookup', () => {
     const question = await answerLawQuestion(kb, '劳动合同法第三十八条我能用吗？公司没给我交社保');
     expect(question.kind).toBe('card');
     expect(question.citations[0]).toEqual({ law: '劳动合同法', article: 38 });
-  });
-});
-
-describe('labor_law intent', () => {
-  const config = loadConfig({ LOG_LEVEL: 'silent', KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR ?? '../shared/laws' });
-  // The intent only uses config and logger; the other services are not touched.
-  const deps = { config, logger: createLogger('silent'), now: () => new Date() } as unknown as CoreDeps;
-  const msg = (text: string, chatType: 'private' | 'group' = 'private'): InboundMessage => ({
-    platform: 'web', chatId: 'c1', chatType, senderId: 'u1', senderName: '测试', text, mentionsBot: true, repliesToBot: false,
-    attachments: [], messageId: `m-${Math.random()}`, sentAt: Date.now(), fromSelf: false,
-  });
-  const ctx = (text: string, memory: Record<string, Record<string, unknown>> = {}, chatType: 'private' | 'group' = 'private'): TurnContext => {
-    const session = emptySession(Date.now());
-    session.memory = memory;
-    return { msg: msg(text, chatType), member: 'web:u1', roles: new Set(), session, text, now: new Date() };
-  };
-
-  it('answers, remembers the topic, and handles the follow-up and "查看原文"', async () => {
-    const def = await createLaborLaw(deps);
-    expect(def.id).toBe('labor_law');
-    const first = await def.handle(ctx('公司说我不能胜任工作要辞退我，合法吗'));
-    expect(first.replies[0]?.text).toContain('依据：');
-    const memory = first.memory as { lastCardId: string; citations: unknown[] };
-    expect(memory.lastCardId).toBeTruthy();
-    const follow = await def.handle(ctx('那赔偿怎么算', { labor_law: memory }));
-    const followCard = (follow.memory as { lastCardId?: string }).lastCardId;
-    const prev = kb.retriever.card(memory.lastCardId)!;
-    expect([prev.id, ...prev.related]).toContain(followCard);
-    const original = await def.handle(ctx('查看原文', { labor_law: follow.memory as Record<string, unknown> }));
-    expect(original.replies[0]?.text).toContain('原文');
-    expect(original.memory).toEqual(follow.memory);
-  });
-
-  it('offers a person as a choice when unsure, compact in groups', async () => {
-    const def = await createLaborLaw(deps);
-    const unsure = await def.handle(ctx('帮我订一张去北京的机票'));
-    expect(unsure.replies[0]?.choices).toEqual([HANDOFF_CHOICE]);
-    const group = await def.handle(ctx('我怀孕了公司要把我开除', {}, 'group'));
-    expect(group.replies[0]?.text).toContain('依据：');
-    expect(group.replies[0]?.text).not.toContain(PROMPTS.nextStepsTitle);
   });
 });
