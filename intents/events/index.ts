@@ -4,16 +4,17 @@ import eventCancel from './chat/event_cancel.ts';
 import eventList from './chat/event_list.ts';
 import eventRegister from './chat/event_register.ts';
 import { startEventWorkers } from './reminders.ts';
+import { EVENT_CANCEL, EVENT_LIST, EVENT_REGISTER } from './service.ts';
 import { INTENT_DESCRIPTIONS as D } from './texts.ts';
 
 const events: ServiceDefinition = {
   id: 'events',
   folder: new URL('./', import.meta.url),
   intents: [
-    { id: 'event_list', description: D.event_list },
-    { id: 'event_register', description: D.event_register },
+    { id: EVENT_LIST, description: D.event_list },
+    { id: EVENT_REGISTER, description: D.event_register },
     // "取消" alone is nearly always about a sign-up, in any phrasing.
-    { id: 'event_cancel', description: D.event_cancel, cueBoost: { cancel: 1.5 } },
+    { id: EVENT_CANCEL, description: D.event_cancel, cueBoost: { cancel: 1.5 } },
   ],
   create: async (deps) => ({
     intents: [await eventList(deps), await eventRegister(deps), await eventCancel(deps)],

@@ -1,6 +1,7 @@
 /** Event registration data shapes. Everything read back from Redis is parsed with these schemas. */
 import { z } from 'zod';
 import { addressSchema, type Address } from '../../src/core/message.ts';
+import { FIELD_LABELS } from './texts.ts';
 
 export const EVENT_STATUSES = ['open', 'closed', 'cancelled'] as const;
 export type EventStatus = (typeof EVENT_STATUSES)[number];
@@ -95,8 +96,9 @@ export const pendingSchema = z.object({
 });
 export type Pending = z.infer<typeof pendingSchema>;
 
-export const DEFAULT_FIELDS: FieldSpec[] = [
-  { key: 'name', label: '姓名', kind: 'name' },
-  { key: 'phone', label: '手机', kind: 'phone' },
-  { key: 'unit', label: '工作单位', kind: 'unit' },
-];
+export const PROFILE_FIELDS: Record<ProfileKind, FieldSpec> = {
+  name: { key: 'name', label: FIELD_LABELS.name, kind: 'name' },
+  phone: { key: 'phone', label: FIELD_LABELS.phone, kind: 'phone' },
+  unit: { key: 'unit', label: FIELD_LABELS.unit, kind: 'unit' },
+};
+export const DEFAULT_FIELDS: FieldSpec[] = [PROFILE_FIELDS.name, PROFILE_FIELDS.phone, PROFILE_FIELDS.unit];

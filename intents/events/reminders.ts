@@ -5,7 +5,7 @@
  * a re-claimed item (worker died mid-way) from reminding anyone twice. Survives restarts: it is all in Redis.
  */
 import type { CoreDeps } from '../../src/core/service.ts';
-import { eventServices, type EventServices } from './context.ts';
+import { eventService } from './service.ts';
 import { notices } from './texts.ts';
 
 export interface EventWorkerOptions {
@@ -21,8 +21,9 @@ export interface EventWorkers {
 }
 
 /** Handles one claimed schedule item; returns how many reminders were queued. */
-export async function processScheduleItem(svc: EventServices, item: string, now: number): Promise<number> {
-  const { store, deps } = svc;
+async function processScheduleItem(deps: CoreDeps, item: string, now: number): Promise<number> {
+  const svc = eventService(deps);
+  const { store } = svc;
   const [eventId, kind] = item.split('|');
   if (!eventId || kind !== 'reminder') {
     deps.logger.warn({ item }, 'unknown event schedule item');
@@ -54,7 +55,7 @@ export async function processScheduleItem(svc: EventServices, item: string, now:
 
 /** Starts the reminder worker; call `stop()` on shutdown (waits for the current batch). */
 export async function startEventWorkers(deps: CoreDeps, opts: EventWorkerOptions = {}): Promise<EventWorkers> {
-  const svc = eventServices(deps);
+  const svc = eventService(deps);
   const pollMs = opts.pollMs ?? 5_000;
   const leaseMs = opts.leaseMs ?? 5 * 60_000;
   const batch = opts.batch ?? 20;
@@ -68,7 +69,7 @@ export async function startEventWorkers(deps: CoreDeps, opts: EventWorkerOptions
         const items = await svc.store.claimDue(now, leaseMs, batch);
         for (const item of items) {
           try {
-            await processScheduleItem(svc, item, now);
+            await processScheduleItem(deps, item, now);
             await svc.store.completeDue(item);
           } catch (err) {
             // Left in the processing set: retried by some worker once the lease expires.

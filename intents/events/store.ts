@@ -2,6 +2,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Keys } from '../../src/core/keys.ts';
+import { readRecord, type RecordLogger } from '../../src/core/records.ts';
 import {
   eventHashSchema,
   pendingSchema,
@@ -65,12 +66,6 @@ const stringList = z.array(z.string());
 const checkinReplySchema = z.tuple([z.enum(['ok', 'already', 'not-registered']), z.coerce.number()]);
 const stateSchema = z.enum(['registered', 'waitlisted']);
 
-function parseRegistration(raw: string | null | undefined): Registration | null {
-  if (!raw) return null;
-  const parsed = registrationSchema.safeParse(safeJson(raw));
-  return parsed.success ? parsed.data : null;
-}
-
 /** ZRANGE … WITHSCORES as [member, score] pairs, whether the connection speaks RESP2 (flat) or RESP3 (tuples). */
 function withScores(raw: unknown): [string, number][] {
   const flat = z.array(z.string()).safeParse(raw);
@@ -82,20 +77,6 @@ function withScores(raw: unknown): [string, number][] {
   return z.array(z.tuple([z.string(), z.coerce.number()])).parse(raw);
 }
 
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return null;
-  }
-}
-
-function pairs(list: string[]): Promotion[] {
-  const out: Promotion[] = [];
-  for (let i = 0; i + 1 < list.length; i += 2) out.push({ member: list[i] ?? '', registration: parseRegistration(list[i + 1]) });
-  return out;
-}
-
 /** Item in the reminder schedule: one per (event, kind). */
 export const reminderItem = (eventId: string, kind: 'reminder') => `${eventId}|${kind}`;
 
@@ -103,7 +84,23 @@ export class EventStore {
   constructor(
     readonly redis: Redis,
     private readonly keys: Keys,
+    /** Where corrupt records are reported (they are then treated as missing). */
+    private readonly logger: RecordLogger = console,
   ) {}
+
+  private parseRegistration(raw: string | null | undefined, eventId: string, member: string): Registration | null {
+    return readRecord(registrationSchema, raw, this.logger, `event ${eventId} registration of ${member}`);
+  }
+
+  /** Lua replies list promoted members as member, registration pairs. */
+  private promotions(eventId: string, list: string[]): Promotion[] {
+    const out: Promotion[] = [];
+    for (let i = 0; i + 1 < list.length; i += 2) {
+      const member = list[i] ?? '';
+      out.push({ member, registration: this.parseRegistration(list[i + 1], eventId, member) });
+    }
+    return out;
+  }
 
   // ---- keys ----
   private ev(id: string) {
@@ -167,8 +164,9 @@ export class EventStore {
     if (!/^\d+$/.test(id)) return null;
     const h = await this.redis.hgetall(this.ev(id));
     if (Object.keys(h).length === 0) return null;
-    const parsed = eventHashSchema.parse(h);
-    return { id, ...parsed };
+    // readRecord reads stored text: the hash's fields are handed over as one JSON object.
+    const parsed = readRecord(eventHashSchema, JSON.stringify(h), this.logger, `event ${id}`);
+    return parsed ? { id, ...parsed } : null;
   }
 
   /** Events starting at or after `from`, soonest first. */
@@ -207,7 +205,7 @@ export class EventStore {
     const res = stringList.parse(
       await SET_CAPACITY.run(this.redis, [this.ev(id), this.sub(id, 'state'), this.sub(id, 'reg'), this.sub(id, 'wait'), this.sub(id, 'data')], [capacity]),
     );
-    return pairs(res.slice(1));
+    return this.promotions(id, res.slice(1));
   }
 
   /** open → closed; returns the status before, or 'missing'. */
@@ -247,7 +245,7 @@ export class EventStore {
       ),
     );
     const outcome = z.enum(['cancelled', 'left-waitlist', 'none']).parse(res[0]);
-    return { outcome, promoted: pairs(res.slice(1)) };
+    return { outcome, promoted: this.promotions(id, res.slice(1)) };
   }
 
   async memberState(id: string, member: string): Promise<{ state: MemberState; position: number }> {
@@ -283,7 +281,7 @@ export class EventStore {
   }
 
   async registration(id: string, member: string): Promise<Registration | null> {
-    return parseRegistration(await this.redis.hget(this.sub(id, 'data'), member));
+    return this.parseRegistration(await this.redis.hget(this.sub(id, 'data'), member), id, member);
   }
 
   /** Everyone on the event: registered in seat order, then the waitlist in arrival order. */
@@ -298,7 +296,7 @@ export class EventStore {
     const add = (list: [string, number][], state: RosterEntry['state']) => {
       for (const [member, seq] of list) {
         const at = checkin[member];
-        entries.push({ member, state, seq, registration: parseRegistration(data[member]), checkedInAt: at ? Number(at) : null });
+        entries.push({ member, state, seq, registration: this.parseRegistration(data[member], id, member), checkedInAt: at ? Number(at) : null });
       }
     };
     add(reg, 'registered');
@@ -336,10 +334,7 @@ export class EventStore {
 
   // ---- member profile & pending group registrations ----
   async profile(member: string): Promise<Profile | null> {
-    const raw = await this.redis.get(this.profileKey(member));
-    if (!raw) return null;
-    const parsed = profileSchema.safeParse(safeJson(raw));
-    return parsed.success ? parsed.data : null;
+    return readRecord(profileSchema, await this.redis.get(this.profileKey(member)), this.logger, `event profile of ${member}`);
   }
   async saveProfile(member: string, profile: Profile): Promise<void> {
     await this.redis.set(this.profileKey(member), JSON.stringify(profileSchema.parse(profile)));
@@ -351,10 +346,7 @@ export class EventStore {
     await this.redis.set(this.pendingKey(member), JSON.stringify(p), 'EX', ttlSeconds);
   }
   async pending(member: string): Promise<Pending | null> {
-    const raw = await this.redis.get(this.pendingKey(member));
-    if (!raw) return null;
-    const parsed = pendingSchema.safeParse(safeJson(raw));
-    return parsed.success ? parsed.data : null;
+    return readRecord(pendingSchema, await this.redis.get(this.pendingKey(member)), this.logger, `pending event registration of ${member}`);
   }
   async clearPending(member: string): Promise<void> {
     await this.redis.del(this.pendingKey(member));

@@ -2,8 +2,7 @@
 import type { Address, InboundMessage } from '../../src/core/message.ts';
 import { platformSchema } from '../../src/core/message.ts';
 import type { EventDef, FieldSpec } from './model.ts';
-import { DEFAULT_FIELDS } from './model.ts';
-import type { EventStore } from './store.ts';
+import { DEFAULT_FIELDS, PROFILE_FIELDS } from './model.ts';
 import { validateFreeText, validateName } from '../../src/kit/fields.ts';
 
 const YES = /^(是|是的|确认|确定|好|好的|对|可以|行|嗯|要|需要|同意|提交|报名|加入|候补|加入候补|y|yes|ok)$/i;
@@ -83,12 +82,6 @@ export function parseIndex(text: string): number | null {
   return m ? Number(m[1]) : null;
 }
 
-/** Open events whose registration is still running, soonest first. */
-export async function openEvents(store: EventStore, now: number): Promise<EventDef[]> {
-  const events = await store.upcoming(now);
-  return events.filter((e) => e.status === 'open' && e.deadline >= now);
-}
-
 /** Where to notify a member: their private chat (on Telegram and WeChat the private chat id is the user id). */
 export function privateAddress(msg: InboundMessage): Address {
   if (msg.chatType === 'private') return { platform: msg.platform, chatId: msg.chatId, chatType: 'private' };
@@ -130,14 +123,15 @@ export function checkField(field: FieldSpec, raw: string): FieldCheck {
   }
 }
 
+/** What staff may type for the profile fields. */
 const KNOWN_FIELDS: Record<string, FieldSpec> = {
-  姓名: { key: 'name', label: '姓名', kind: 'name' },
-  名字: { key: 'name', label: '姓名', kind: 'name' },
-  手机: { key: 'phone', label: '手机', kind: 'phone' },
-  手机号: { key: 'phone', label: '手机', kind: 'phone' },
-  电话: { key: 'phone', label: '手机', kind: 'phone' },
-  单位: { key: 'unit', label: '工作单位', kind: 'unit' },
-  工作单位: { key: 'unit', label: '工作单位', kind: 'unit' },
+  姓名: PROFILE_FIELDS.name,
+  名字: PROFILE_FIELDS.name,
+  手机: PROFILE_FIELDS.phone,
+  手机号: PROFILE_FIELDS.phone,
+  电话: PROFILE_FIELDS.phone,
+  单位: PROFILE_FIELDS.unit,
+  工作单位: PROFILE_FIELDS.unit,
 };
 
 /**

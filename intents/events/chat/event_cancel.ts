@@ -5,27 +5,23 @@ import type { Dialog } from '../../../src/core/session.ts';
 import { ask, end, lastQuestion, say } from '../dialog.ts';
 import { maskName } from '../../../src/core/text.ts';
 import type { EventDef } from '../model.ts';
-import { eventServices } from '../context.ts';
+import { EVENT_CANCEL as INTENT, actorOf, eventService } from '../service.ts';
+import { CANCEL_TEXT as P } from '../texts.ts';
 import { extractQuery, isNo, isQuit, isYes, matchEvents, parseIndex } from '../util.ts';
-import { P } from './event_cancel.texts.ts';
 
-const INTENT = 'event_cancel';
 const V = 1;
 const VERBS = /(取消报名|退出报名|撤销报名|取消候补|退出候补|不参加了|不参加|不去了|去不了|取消参加|取消|退出|cancel)\s*/iu;
 const filledSchema = z.object({ candidates: z.array(z.string()).default([]), eventId: z.string().optional() });
 
 const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition> => {
-  const svc = eventServices(deps);
+  const svc = eventService(deps);
   const { store } = svc;
   const base = (ctx: TurnContext) => ({ intent: INTENT, v: V, now: ctx.now.getTime(), resumeHours: deps.config.FORM_RESUME_HOURS });
 
   /** The member's registrations and waitlist entries for events that have not ended and are not cancelled. */
   async function mine(ctx: TurnContext): Promise<EventDef[]> {
-    const ids = await store.memberEvents(ctx.member);
-    const events = await Promise.all(ids.map((id) => store.get(id)));
-    return events
-      .filter((e): e is EventDef => e !== null && e.status !== 'cancelled' && e.endAt > ctx.now.getTime())
-      .sort((a, b) => a.startAt - b.startAt);
+    const now = ctx.now.getTime();
+    return (await svc.myRegistrations(actorOf(ctx))).map((r) => r.event).filter((e) => e.status !== 'cancelled' && e.endAt > now);
   }
 
   async function start(ctx: TurnContext, query: string): Promise<TurnResult> {
@@ -51,13 +47,9 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
   }
 
   async function cancel(ctx: TurnContext, eventId: string): Promise<TurnResult> {
-    const ev = await store.get(eventId);
-    if (!ev) return end([say(P.nothing)]);
-    const reg = await store.registration(ev.id, ctx.member);
-    const r = await store.cancel(ev.id, ctx.member);
-    // Tell the promoted members before answering: the outbox is durable, the reply is not.
-    await svc.notifyPromotions(ev, r.promoted);
-    deps.logger.info({ eventId: ev.id, member: ctx.member, outcome: r.outcome, promoted: r.promoted.map((p) => p.member) }, 'event registration cancelled');
+    const r = await svc.cancelRegistration(actorOf(ctx), eventId);
+    if (r.outcome === 'missing') return end([say(P.nothing)]);
+    const { event: ev, registration: reg } = r;
     const who = maskName(reg?.values['name'] ?? reg?.displayName ?? ctx.msg.senderName);
     const group = ctx.msg.chatType === 'group';
     switch (r.outcome) {

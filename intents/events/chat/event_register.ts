@@ -6,11 +6,10 @@ import { ask, end, lastQuestion, say } from '../dialog.ts';
 import { maskName } from '../../../src/core/text.ts';
 import { looksLikeQuestion } from '../../../src/kit/fields.ts';
 import { isProfileKind, type EventDef, type Profile } from '../model.ts';
-import { eventServices } from '../context.ts';
-import { checkField, extractQuery, isNo, isQuit, isYes, matchEvents, openEvents, parseIndex, privateAddress } from '../util.ts';
-import { P } from './event_register.texts.ts';
+import { EVENT_REGISTER as INTENT, actorOf, eventService, listedEvents } from '../service.ts';
+import { REGISTER_TEXT as P } from '../texts.ts';
+import { checkField, extractQuery, isNo, isQuit, isYes, matchEvents, parseIndex, privateAddress } from '../util.ts';
 
-const INTENT = 'event_register';
 const V = 1;
 const VERBS = /(我要报名|报个名|报名|参加|参与|(?:please\s+)?(?:register|sign\s*(?:me\s*)?up|join)(?:\s+(?:me\s+)?(?:for|in))?(?:\s+the)?)\s*/iu;
 
@@ -23,17 +22,15 @@ const filledSchema = z.object({
   skipProfile: z.boolean().default(false),
 });
 type Filled = z.infer<typeof filledSchema>;
-const listedSchema = z.object({ listed: z.array(z.string()) });
 
 const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition> => {
-  const svc = eventServices(deps);
+  const svc = eventService(deps);
   const { store } = svc;
   const resumeHours = deps.config.FORM_RESUME_HOURS;
   const base = (ctx: TurnContext) => ({ intent: INTENT, v: V, now: ctx.now.getTime(), resumeHours });
   const inGroup = (ctx: TurnContext) => ctx.msg.chatType === 'group';
 
   async function start(ctx: TurnContext, query: string): Promise<TurnResult> {
-    const now = ctx.now.getTime();
     if (!inGroup(ctx) && !query) {
       // A registration started in a group continues here, in private.
       const pending = await store.pending(ctx.member);
@@ -42,13 +39,13 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
         return begin(ctx, pending.eventId, filledSchema.parse({}));
       }
     }
-    const events = await openEvents(store, now);
+    const events = await svc.openEvents();
     if (events.length === 0) return end([say(P.noEvents)]);
     if (!query) return events.length === 1 && events[0] ? begin(ctx, events[0].id, filledSchema.parse({})) : pick(ctx, events);
     const idx = parseIndex(query);
     if (idx !== null) {
-      const listed = listedSchema.safeParse(ctx.session.memory['event_list']);
-      const id = listed.success ? listed.data.listed[idx - 1] : events[idx - 1]?.id;
+      const listed = listedEvents.recall(ctx.session);
+      const id = listed ? listed[idx - 1] : events[idx - 1]?.id;
       if (id) return begin(ctx, id, filledSchema.parse({}));
     }
     const matches = matchEvents(query, events);
@@ -135,20 +132,13 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     const name = f.values['name'] ?? (await displayName(ctx, f));
     const profile = await store.profile(ctx.member);
     if (profile?.consent && !inGroup(ctx)) await store.saveProfile(ctx.member, { ...profile, ...profileFrom(ev, f.values, now) });
-    const r = await store.register(
-      ev.id,
-      { member: ctx.member, values: f.values, displayName: name, address: privateAddress(ctx.msg), at: now },
-      now,
-      allowWaitlist,
-    );
+    const r = await svc.register(actorOf(ctx), { eventId: ev.id, values: f.values, displayName: name, address: privateAddress(ctx.msg) }, allowWaitlist);
     const who = maskName(name);
     const group = inGroup(ctx);
     switch (r.outcome) {
       case 'registered':
-        await store.clearPending(ctx.member);
         return end([say(group ? P.groupRegistered(who, ev, ev.capacity - r.registeredCount) : P.registered(ev, r.position, deps.config.EVENT_REMINDER_MINUTES, now))]);
       case 'waitlisted':
-        await store.clearPending(ctx.member);
         return end([say(group ? P.groupWaitlisted(who, ev, r.position) : P.waitlisted(ev, r.position))]);
       case 'full':
         return ask(base(ctx), 'waitlist', f, { text: P.offerWaitlist(ev, r.position) });

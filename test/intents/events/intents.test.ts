@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../../helpers/redis.ts';
-import { eventServices } from '../../../intents/events/context.ts';
+import { eventService } from '../../../intents/events/service.ts';
 import { DEFAULT_FIELDS } from '../../../intents/events/model.ts';
 import { Harness, eventIntents, type Step } from './harness.ts';
 import { makeDeps, outboxItems, type TestDeps } from './deps.ts';
@@ -159,7 +159,7 @@ describe('event intents (transcripts)', () => {
   });
 
   it('group registration with a saved profile confirms in the group with a masked name; full → waitlist in the group', async () => {
-    const { store } = eventServices(deps);
+    const { store } = eventService(deps);
     const now = deps.clock.ms;
     const ev = await store.create(
       { title: '篮球友谊赛', description: '', place: '', startAt: now + 5 * 86400_000, endAt: now + 5 * 86400_000 + 7200_000, capacity: 1, deadline: now + 4 * 86400_000, groups: [], fields: DEFAULT_FIELDS, createdBy: 'telegram:staff1' },
@@ -183,7 +183,7 @@ describe('event intents (transcripts)', () => {
   });
 
   it('deadline and unknown events are answered politely; forms can be abandoned', async () => {
-    const { store } = eventServices(deps);
+    const { store } = eventService(deps);
     const now = deps.clock.ms;
     await store.create(
       { title: '读书分享会', description: '', place: '图书馆', startAt: now + 3 * 86400_000, endAt: now + 3 * 86400_000 + 3600_000, capacity: 10, deadline: now + 3600_000, groups: [], fields: DEFAULT_FIELDS, createdBy: 'telegram:staff1' },

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../../helpers/redis.ts';
-import { eventServices } from '../../../intents/events/context.ts';
+import { eventService } from '../../../intents/events/service.ts';
 import { startEventWorkers, type EventWorkers } from '../../../intents/events/reminders.ts';
 import { DEFAULT_FIELDS, type Registration } from '../../../intents/events/model.ts';
 import { makeDeps, outboxItems, type TestDeps } from './deps.ts';
@@ -40,7 +40,7 @@ const reg = (member: string, now: number): Registration => ({
   at: now,
 });
 async function eventWith(d: TestDeps, members: string[], startInMin = 120) {
-  const svc = eventServices(d);
+  const svc = eventService(d);
   const now = d.clock.ms;
   const startAt = now + startInMin * MIN;
   const ev = await svc.store.create(
@@ -68,7 +68,7 @@ describe('event reminders', () => {
     const a = proc('r1:');
     const b = proc('r1:');
     const ev = await eventWith(a, ['m1', 'm2', 'm3']);
-    expect(await eventServices(a).store.scheduledAt(ev.id)).toBe(ev.startAt - 60 * MIN);
+    expect(await eventService(a).store.scheduledAt(ev.id)).toBe(ev.startAt - 60 * MIN);
     await worker(a);
     await worker(b);
     setClock([a, b], ev.startAt - 61 * MIN);
@@ -80,7 +80,7 @@ describe('event reminders', () => {
     const sent = await reminders(a);
     expect(sent.map((i) => i.to.chatId).sort()).toEqual(['m1', 'm2', 'm3']);
     expect(sent[0]?.replies[0]?.text).toContain('「安全培训」将于');
-    expect(await a.redis.zcard(eventServices(a).store.processingKey)).toBe(0);
+    expect(await a.redis.zcard(eventService(a).store.processingKey)).toBe(0);
   });
 
   it('survives a worker restart and a Redis crash: the schedule lives in Redis', async () => {
@@ -101,7 +101,7 @@ describe('event reminders', () => {
 
   it('editing the start reschedules; cancelling unschedules', async () => {
     const a = proc('r3:');
-    const svc = eventServices(a);
+    const svc = eventService(a);
     const ev = await eventWith(a, ['p1']);
     const later = ev.startAt + 24 * 60 * MIN;
     await svc.store.update(ev.id, { startAt: later, endAt: later + 60 * MIN }, svc.remindAt(later, a.clock.ms));
@@ -120,7 +120,7 @@ describe('event reminders', () => {
 
   it('a worker that dies mid-way: another picks the item up after the lease, nobody is reminded twice', async () => {
     const a = proc('r4:');
-    const svc = eventServices(a);
+    const svc = eventService(a);
     const ev = await eventWith(a, ['q1', 'q2', 'q3']);
     const due = ev.startAt - 60 * MIN;
     // The dead worker claimed the item and reminded q1, then crashed.

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis } from '../../helpers/redis.ts';
 import { Redis } from 'ioredis';
-import { eventServices } from '../../../intents/events/context.ts';
+import { eventService } from '../../../intents/events/service.ts';
 import { EventStore, type RegisterResult } from '../../../intents/events/store.ts';
 import { DEFAULT_FIELDS, type NewEvent, type Registration } from '../../../intents/events/model.ts';
 import { makeDeps, type TestDeps } from './deps.ts';
@@ -15,7 +15,7 @@ const HOUR = 3600_000;
 beforeAll(async () => {
   server = await startRedis();
   deps = makeDeps(server.url);
-  store = eventServices(deps).store;
+  store = eventService(deps).store;
 });
 afterAll(async () => {
   deps?.redis.disconnect();

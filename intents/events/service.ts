@@ -1,0 +1,361 @@
+/**
+ * The event operations — role check → state change → audit → notifications, in one place — called by the
+ * chat commands now and by the web console later. They take an Actor and plain arguments, never a TurnContext;
+ * the time is the injected clock. Staff operations need the staff role (admins hold it too).
+ */
+import { z } from 'zod';
+import { requireRole, type Actor } from '../../src/core/actor.ts';
+import type { Address, MemberKey, Reply } from '../../src/core/message.ts';
+import type { CoreDeps, Role } from '../../src/core/service.ts';
+import type { Session } from '../../src/core/session.ts';
+import { formatIso } from '../../src/kit/time.ts';
+import { FIELD_RULES, invalidField, type EditableField, type FieldError } from './fields.ts';
+import type { EventDef, NewEvent, Registration } from './model.ts';
+import { EventStore, type MemberState, type Promotion, type RegisterResult } from './store.ts';
+import { EDITABLE_FIELD_NAMES, STAFF_TEXT, notices } from './texts.ts';
+import { parseIndex } from './util.ts';
+
+/** The events service's intent ids (index.ts declares them; the list's memory is kept under EVENT_LIST). */
+export const EVENT_LIST = 'event_list';
+export const EVENT_REGISTER = 'event_register';
+export const EVENT_CANCEL = 'event_cancel';
+
+/** The actor of a chat turn. */
+export const actorOf = (turn: { member: MemberKey; roles: ReadonlySet<Role> }): Actor => ({ key: turn.member, roles: turn.roles });
+
+// ---- the list a member saw last ----
+const listedSchema = z.object({ listed: z.array(z.string()) });
+
+/** "报名 2" means the 2nd event of the list the member saw last, even if the list changed since. */
+export const listedEvents = {
+  /** Memory for the event_list intent's result (the router keeps it under that intent's id). */
+  remember: (events: EventDef[]): Record<string, unknown> => ({ listed: events.map((e) => e.id) }),
+  /** The ids of the list the member saw last, or null if they saw none. */
+  recall(session: Session): string[] | null {
+    const listed = listedSchema.safeParse(session.memory[EVENT_LIST]);
+    return listed.success ? listed.data.listed : null;
+  },
+};
+
+// ---- results ----
+type Missing = { outcome: 'missing' };
+type Invalid = { outcome: 'invalid'; field: EditableField; error: FieldError };
+
+export type CreateResult = { outcome: 'created'; event: EventDef; announcedGroups: number } | Invalid;
+export type EditResult =
+  | Missing
+  | Invalid
+  | { outcome: 'cancelled'; event: EventDef }
+  /** `overCapacity`: how many are registered beyond a lowered capacity (they keep their seats). */
+  | { outcome: 'edited'; event: EventDef; field: EditableField; notified: number; promoted: number; overCapacity: number | null };
+export type CloseResult = Missing | { outcome: 'closed' | 'not-open'; event: EventDef };
+export type ReopenResult = Missing | { outcome: 'reopened' | 'not-closed'; event: EventDef };
+export type CancelEventResult = Missing | { outcome: 'already-cancelled'; event: EventDef } | { outcome: 'cancelled'; event: EventDef; notified: number };
+export type RosterResult =
+  | Missing
+  /** `rows`: the CSV table, header first. */
+  | { outcome: 'ok'; event: EventDef; rows: string[][]; counts: { registered: number; waitlisted: number; checkedIn: number } };
+export type CheckInResult =
+  | Missing
+  | { outcome: 'not-found'; query: string }
+  | { outcome: 'ambiguous'; query: string; candidates: { seat: number; name: string; phone: string }[] }
+  | { outcome: 'not-registered'; name: string }
+  | { outcome: 'already'; name: string; at: number }
+  | { outcome: 'checked-in'; name: string; checkedIn: number; registered: number };
+export type CancelRegistrationResult =
+  | Missing
+  | { outcome: 'cancelled' | 'left-waitlist' | 'none'; event: EventDef; registration: Registration | null; promoted: number };
+export interface MyRegistration {
+  event: EventDef;
+  state: Exclude<MemberState, null>;
+  /** Seat number or waitlist position. */
+  position: number;
+  registration: Registration | null;
+}
+export interface RegistrationInput {
+  eventId: string;
+  values: Record<string, string>;
+  displayName: string;
+  /** Where to notify the member (their private chat). */
+  address: Address;
+}
+
+export class EventService {
+  readonly store: EventStore;
+
+  constructor(private readonly deps: CoreDeps) {
+    this.store = new EventStore(deps.redis, deps.keys, deps.logger);
+  }
+
+  private now(): number {
+    return this.deps.now().getTime();
+  }
+
+  /** When the reminder for an event starting at `startAt` should go out; null if it already started. */
+  remindAt(startAt: number, now: number): number | null {
+    if (startAt <= now) return null;
+    return Math.max(now, startAt - this.deps.config.EVENT_REMINDER_MINUTES * 60_000);
+  }
+
+  private async audit(actor: Actor, action: string, ev: EventDef, extra: { before?: unknown; after?: unknown; note?: string } = {}): Promise<void> {
+    await this.deps.audit.record({ actor: actor.key, action, target: `event:${ev.id}`, at: this.deps.now(), ...extra });
+  }
+
+  /** Tells each promoted member they got a seat. */
+  private async notifyPromotions(ev: EventDef, promoted: Promotion[]): Promise<void> {
+    const now = this.now();
+    for (const p of promoted) {
+      if (!p.registration) {
+        this.deps.logger.warn({ eventId: ev.id, member: p.member }, 'promoted member has no registration record');
+        continue;
+      }
+      await this.deps.notifier.notify(p.registration.address, [{ text: notices.promoted(ev, now) }]);
+    }
+  }
+
+  /** Sends the same replies to every registrant and waitlisted member; returns how many. */
+  private async notifyAll(ev: EventDef, replies: Reply[]): Promise<number> {
+    let n = 0;
+    for (const e of await this.store.roster(ev.id)) {
+      if (!e.registration) continue;
+      await this.deps.notifier.notify(e.registration.address, replies);
+      n++;
+    }
+    return n;
+  }
+
+  /** An event by its id as staff type it ("3" or "#3"). */
+  async findEvent(id: string): Promise<EventDef | null> {
+    return this.store.get(id.replace(/^#/, ''));
+  }
+
+  // ---- staff ----
+
+  /** Group chats an event can be announced to, as "platform:chatId" (staff only: it reveals the groups). */
+  async knownGroups(actor: Actor): Promise<string[]> {
+    requireRole(actor, 'staff');
+    return (await this.deps.groups.list(10)).map((g) => `${g.platform}:${g.chatId}`);
+  }
+
+  /** Publishes an event (open for sign-up) and announces it to its groups. */
+  async createEvent(actor: Actor, input: Omit<NewEvent, 'createdBy'>): Promise<CreateResult> {
+    requireRole(actor, 'staff');
+    const now = this.now();
+    const invalid = invalidField(input, now);
+    if (invalid) return { outcome: 'invalid', ...invalid };
+    const event = await this.store.create({ ...input, createdBy: actor.key }, now, this.remindAt(input.startAt, now));
+    await this.audit(actor, 'event.create', event, { after: { ...input } });
+    for (const g of event.groups) await this.deps.notifier.notify(g, [{ text: notices.announce(event, now) }]);
+    return { outcome: 'created', event, announcedGroups: event.groups.length };
+  }
+
+  /**
+   * Changes one field from typed text (the same rules as /newevent). A new start keeps the duration and pulls
+   * the deadline forward; a larger capacity promotes the waitlist; time and place changes are sent to everyone signed up.
+   */
+  async editEvent(actor: Actor, id: string, field: EditableField, raw: string): Promise<EditResult> {
+    requireRole(actor, 'staff');
+    const ev = await this.findEvent(id);
+    if (!ev) return { outcome: 'missing' };
+    if (ev.status === 'cancelled') return { outcome: 'cancelled', event: ev };
+    const now = this.now();
+    const c = { now, startAt: ev.startAt };
+    const invalid = (error: FieldError): Invalid => ({ outcome: 'invalid', field, error });
+    let promoted = 0;
+    let overCapacity: number | null = null;
+    switch (field) {
+      case 'title':
+      case 'description':
+      case 'place':
+      case 'endAt':
+      case 'deadline': {
+        const r = FIELD_RULES[field](raw, c);
+        if (!r.ok) return invalid(r.error);
+        await this.store.update(ev.id, { [field]: r.value });
+        break;
+      }
+      case 'startAt': {
+        const r = FIELD_RULES.startAt(raw, c);
+        if (!r.ok) return invalid(r.error);
+        const at = r.value;
+        await this.store.update(ev.id, { startAt: at, endAt: at + (ev.endAt - ev.startAt), ...(ev.deadline > at ? { deadline: at } : {}) }, this.remindAt(at, now));
+        break;
+      }
+      case 'capacity': {
+        const r = FIELD_RULES.capacity(raw, c);
+        if (!r.ok) return invalid(r.error);
+        const promotions = await this.store.setCapacity(ev.id, r.value);
+        const grown = await this.store.get(ev.id);
+        if (grown) await this.notifyPromotions(grown, promotions);
+        promoted = promotions.length;
+        const { registered } = await this.store.counts(ev.id);
+        if (registered > r.value) overCapacity = registered;
+        break;
+      }
+    }
+    const after = await this.store.get(ev.id);
+    if (!after) return { outcome: 'missing' };
+    await this.audit(actor, 'event.edit', ev, { before: { [field]: ev[field] }, after: { [field]: after[field] } });
+    const changesPlans = field === 'startAt' || field === 'endAt' || field === 'place';
+    const notified = changesPlans ? await this.notifyAll(after, [{ text: notices.eventChanged(after, EDITABLE_FIELD_NAMES[field], now) }]) : 0;
+    return { outcome: 'edited', event: after, field, notified, promoted, overCapacity };
+  }
+
+  /** Stops sign-up (open → closed). */
+  async closeEvent(actor: Actor, id: string): Promise<CloseResult> {
+    requireRole(actor, 'staff');
+    const ev = await this.findEvent(id);
+    if (!ev) return { outcome: 'missing' };
+    const before = await this.store.close(ev.id);
+    if (before !== 'open') return { outcome: 'not-open', event: ev };
+    await this.audit(actor, 'event.close', ev, { before: { status: before }, after: { status: 'closed' } });
+    return { outcome: 'closed', event: { ...ev, status: 'closed' } };
+  }
+
+  /** Opens sign-up again (closed → open). */
+  async reopenEvent(actor: Actor, id: string): Promise<ReopenResult> {
+    requireRole(actor, 'staff');
+    const ev = await this.findEvent(id);
+    if (!ev) return { outcome: 'missing' };
+    const before = await this.store.reopen(ev.id);
+    if (before !== 'closed') return { outcome: 'not-closed', event: ev };
+    await this.audit(actor, 'event.reopen', ev, { before: { status: before }, after: { status: 'open' } });
+    return { outcome: 'reopened', event: { ...ev, status: 'open' } };
+  }
+
+  /** Cancels the event; everyone signed up and its groups are told why. */
+  async cancelEvent(actor: Actor, id: string, reason: string): Promise<CancelEventResult> {
+    requireRole(actor, 'staff');
+    const ev = await this.findEvent(id);
+    if (!ev) return { outcome: 'missing' };
+    const before = await this.store.cancelEvent(ev.id, reason);
+    if (before === 'cancelled') return { outcome: 'already-cancelled', event: ev };
+    await this.audit(actor, 'event.cancel', ev, { before: { status: before }, after: { status: 'cancelled' }, note: reason });
+    const notice = [{ text: notices.eventCancelled(ev, reason) }];
+    const notified = await this.notifyAll(ev, notice);
+    for (const g of ev.groups) await this.deps.notifier.notify(g, notice);
+    return { outcome: 'cancelled', event: { ...ev, status: 'cancelled', cancelReason: reason }, notified };
+  }
+
+  /** The roster as a CSV table: registered in seat order, then the waitlist; every custom field its own column. */
+  async roster(actor: Actor, id: string): Promise<RosterResult> {
+    requireRole(actor, 'staff');
+    const ev = await this.findEvent(id);
+    if (!ev) return { outcome: 'missing' };
+    const entries = await this.store.roster(ev.id);
+    const custom = ev.fields.filter((f) => f.kind !== 'name' && f.kind !== 'phone' && f.kind !== 'unit');
+    const keyOf = (kind: 'name' | 'phone' | 'unit') => ev.fields.find((f) => f.kind === kind)?.key ?? kind;
+    const T = STAFF_TEXT;
+    const rows: string[][] = [[...T.rosterHeader, ...custom.map((f) => f.label), ...T.rosterTail]];
+    let seat = 0;
+    let waiting = 0;
+    for (const e of entries) {
+      const v = e.registration?.values ?? {};
+      const no = e.state === 'registered' ? String(++seat) : `${T.rosterState.waitlisted}${++waiting}`;
+      rows.push([
+        no,
+        T.rosterState[e.state],
+        v[keyOf('name')] ?? e.registration?.displayName ?? '',
+        v[keyOf('phone')] ?? '',
+        v[keyOf('unit')] ?? '',
+        ...custom.map((f) => v[f.key] ?? ''),
+        e.registration ? formatIso(e.registration.at) : '',
+        e.checkedInAt ? formatIso(e.checkedInAt) : '',
+        e.member,
+      ]);
+    }
+    const counts = await this.store.counts(ev.id);
+    await this.audit(actor, 'event.roster_export', ev, { note: `${entries.length} rows` });
+    return { outcome: 'ok', event: ev, rows, counts };
+  }
+
+  /** Checks in a registered member found by seat number ("12") or exact name ("张三"). */
+  async checkIn(actor: Actor, id: string, query: string): Promise<CheckInResult> {
+    requireRole(actor, 'staff');
+    const ev = await this.findEvent(id);
+    if (!ev) return { outcome: 'missing' };
+    const q = query.trim();
+    const registered = (await this.store.roster(ev.id)).filter((e) => e.state === 'registered');
+    const nameOf = (e: (typeof registered)[number]) => e.registration?.values['name'] ?? e.registration?.displayName ?? e.member;
+    const seat = parseIndex(q);
+    let target = seat !== null ? registered[seat - 1] : undefined;
+    if (!target) {
+      const hits = registered.filter((e) => nameOf(e) === q);
+      if (hits.length > 1) {
+        const candidates = hits.map((e) => ({ seat: registered.indexOf(e) + 1, name: nameOf(e), phone: e.registration?.values['phone'] ?? '' }));
+        return { outcome: 'ambiguous', query: q, candidates };
+      }
+      target = hits[0];
+    }
+    if (!target) return { outcome: 'not-found', query: q };
+    const name = nameOf(target);
+    const r = await this.store.checkIn(ev.id, target.member, this.now());
+    if (r.outcome === 'already') return { outcome: 'already', name, at: r.at };
+    if (r.outcome === 'not-registered') return { outcome: 'not-registered', name };
+    await this.audit(actor, 'event.checkin', ev, { after: { member: target.member, at: r.at } });
+    const c = await this.store.counts(ev.id);
+    return { outcome: 'checked-in', name, checkedIn: c.checkedIn, registered: c.registered };
+  }
+
+  /** The 30 most recently created events with their counts (staff overview). */
+  async allEvents(actor: Actor): Promise<{ event: EventDef; counts: { registered: number; waitlisted: number } }[]> {
+    requireRole(actor, 'staff');
+    const events = await this.store.recent(30);
+    return Promise.all(events.map(async (event) => ({ event, counts: await this.store.counts(event.id) })));
+  }
+
+  // ---- members ----
+
+  /** Open events whose sign-up is still running, soonest first. */
+  async openEvents(): Promise<EventDef[]> {
+    const now = this.now();
+    return (await this.store.upcoming(now)).filter((e) => e.status === 'open' && e.deadline >= now);
+  }
+
+  /** Signs the actor up; when full, joins the waitlist only if `allowWaitlist` (else the outcome is 'full'). */
+  async register(actor: Actor, input: RegistrationInput, allowWaitlist: boolean): Promise<RegisterResult> {
+    const now = this.now();
+    const { eventId, ...rest } = input;
+    const r = await this.store.register(eventId, { member: actor.key, ...rest, at: now }, now, allowWaitlist);
+    // A sign-up started in a group and finished here is done.
+    if (r.outcome === 'registered' || r.outcome === 'waitlisted') await this.store.clearPending(actor.key);
+    return r;
+  }
+
+  /** Cancels the actor's registration or waitlist entry; a freed seat goes to the waitlist's head, who is told. */
+  async cancelRegistration(actor: Actor, eventId: string): Promise<CancelRegistrationResult> {
+    const event = await this.store.get(eventId);
+    if (!event) return { outcome: 'missing' };
+    const registration = await this.store.registration(event.id, actor.key);
+    const r = await this.store.cancel(event.id, actor.key);
+    // Tell the promoted members before answering: the outbox is durable, the reply is not.
+    await this.notifyPromotions(event, r.promoted);
+    this.deps.logger.info({ eventId: event.id, member: actor.key, outcome: r.outcome, promoted: r.promoted.map((p) => p.member) }, 'event registration cancelled');
+    return { outcome: r.outcome, event, registration, promoted: r.promoted.length };
+  }
+
+  /** The actor's registrations and waitlist entries (ended and cancelled events included), soonest first. */
+  async myRegistrations(actor: Actor): Promise<MyRegistration[]> {
+    const ids = await this.store.memberEvents(actor.key);
+    const events = (await Promise.all(ids.map((id) => this.store.get(id)))).filter((e): e is EventDef => e !== null).sort((a, b) => a.startAt - b.startAt);
+    const mine: MyRegistration[] = [];
+    for (const event of events) {
+      const { state, position } = await this.store.memberState(event.id, actor.key);
+      if (!state) continue;
+      mine.push({ event, state, position, registration: await this.store.registration(event.id, actor.key) });
+    }
+    return mine;
+  }
+}
+
+const cache = new WeakMap<CoreDeps, EventService>();
+
+/** One EventService per CoreDeps, shared by the three intents and the reminder worker. */
+export function eventService(deps: CoreDeps): EventService {
+  let svc = cache.get(deps);
+  if (!svc) {
+    svc = new EventService(deps);
+    cache.set(deps, svc);
+  }
+  return svc;
+}
