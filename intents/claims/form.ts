@@ -8,6 +8,7 @@ import { maskCard, maskId, maskPhone } from '../../src/core/text.ts';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { FieldCipher } from '../../src/core/crypto.ts';
+import { ForbiddenError } from '../../src/core/actor.ts';
 import type { TurnContext, TurnResult } from '../../src/core/service.ts';
 import type { Address, Reply } from '../../src/core/message.ts';
 import type { Dialog } from '../../src/core/session.ts';
@@ -23,12 +24,11 @@ import {
   type SensitiveField,
   type SupplementState,
 } from './state.ts';
-import { ClaimStateError, type Actor, type ClaimStore } from './store.ts';
+import { ClaimStateError, type ClaimsService } from './service.ts';
 import {
   addDays,
   chinaToday,
   daysBetween,
-  formatYuan,
   isGreeting,
   looksLikeQuestion,
   parseAmountCents,
@@ -90,7 +90,8 @@ export interface ClaimFormDeps {
   plans: PlansFile;
   cipher: FieldCipher;
   documents: DocumentStore;
-  store: ClaimStore;
+  /** The operations the form ends in: submit, and add documents to a claim. */
+  claims: Pick<ClaimsService, 'submit' | 'addDocuments'>;
   resumeHours: number;
   logger: Pick<Logger, 'error' | 'warn'>;
 }
@@ -384,7 +385,7 @@ export class ClaimForm {
         specs.at(-1);
       const doc: DraftDoc = { ...file, docId: target?.id ?? 'other' };
       if (!state.docs.some((x) => x.sha256 === doc.sha256 && x.docId === doc.docId)) state.docs.push(doc);
-      return P.documentReceived(target?.name ?? '材料');
+      return P.documentReceived(target?.name ?? P.documentFallbackName);
     });
   }
 
@@ -393,7 +394,7 @@ export class ClaimForm {
     const replies: Reply[] = [];
     for (const att of ctx.msg.attachments) {
       const saved = await this.d.documents.save(att);
-      replies.push({ text: saved.ok ? file(saved.file) : `${att.name}：${P.documentRejected[saved.error] ?? ''}` });
+      replies.push({ text: saved.ok ? file(saved.file) : P.documentRejectedLine(att.name, P.documentRejected[saved.error] ?? '') });
     }
     return replies;
   }
@@ -412,10 +413,9 @@ export class ClaimForm {
     const v = state.values;
     const days = v.admissionDate && v.dischargeDate ? Math.max(1, daysBetween(v.admissionDate, v.dischargeDate)) : undefined;
     const address: Address = { platform: ctx.msg.platform, chatId: ctx.msg.chatId, chatType: ctx.msg.chatType };
-    const actor: Actor = { key: ctx.member, roles: ctx.roles };
     try {
-      const { claim } = await this.d.store.submit(
-        actor,
+      const { claim } = await this.d.claims.submit(
+        { key: ctx.member, roles: ctx.roles },
         {
           draftId: state.draftId,
           address,
@@ -432,9 +432,8 @@ export class ClaimForm {
           estimatedPayoutCents: estimatePayoutCents(plan, v.amountCents ?? 0, days),
           bankCard: this.unseal(state, 'bankCard'),
           bankName: v.bankName ?? '',
-          documents: state.docs.map((d) => ({ ...d, docName: plan.requiredDocuments.find((s) => s.id === d.docId)?.name ?? '材料' })),
+          documents: state.docs.map((d) => ({ ...d, docName: plan.requiredDocuments.find((s) => s.id === d.docId)?.name ?? P.documentFallbackName })),
         },
-        ctx.now,
       );
       return { replies: [{ text: P.submitted(claim.no, this.d.plans.reviewDays) }], dialog: null };
     } catch (err) {
@@ -454,17 +453,16 @@ export class ClaimForm {
     if (RE.done.test(text)) {
       if (state.docs.length === 0) return here([{ text: P.supplementNone }]);
       try {
-        const claim = await this.d.store.addDocuments(
+        const claim = await this.d.claims.addDocuments(
           { key: ctx.member, roles: ctx.roles },
           state.claimNo,
-          state.docs.map((d) => ({ ...d, docId: 'supplement', docName: '补充材料' })),
-          ctx.now,
+          state.docs.map((d) => ({ ...d, docId: 'supplement', docName: P.supplementDocName })),
         );
         return { replies: [{ text: P.supplementDone(claim.no) }], dialog: null };
       } catch (err) {
         if (err instanceof ClaimStateError && err.code === 'bad_status' && err.detail.status)
           return { replies: [{ text: P.supplementNotNeeded(state.claimNo, err.detail.status) }], dialog: null };
-        if (err instanceof ClaimStateError && err.code === 'not_found') return { replies: [{ text: P.supplementNotFound(state.claimNo) }], dialog: null };
+        if ((err instanceof ClaimStateError && err.code === 'not_found') || err instanceof ForbiddenError) return { replies: [{ text: P.supplementNotFound(state.claimNo) }], dialog: null };
         throw err;
       }
     }
@@ -584,15 +582,13 @@ export class ClaimForm {
       case 'plan':
         return this.plan(state)?.name;
       case 'amount':
-        return v.amountCents !== undefined ? `${formatYuan(v.amountCents)} 元` : undefined;
+        return v.amountCents !== undefined ? P.amountShown(v.amountCents) : undefined;
       case 'documents': {
         const plan = this.plan(state);
         if (!plan) return undefined;
-        return plan.requiredDocuments
-          .map((d) => ({ d, n: state.docs.filter((x) => x.docId === d.id).length }))
-          .filter((x) => x.n > 0)
-          .map((x) => `${x.d.name}×${x.n}`)
-          .join('、');
+        return P.documentsShown(
+          plan.requiredDocuments.map((d) => ({ name: d.name, count: state.docs.filter((x) => x.docId === d.id).length })).filter((x) => x.count > 0),
+        );
       }
       default:
         return v[field];
@@ -602,7 +598,7 @@ export class ClaimForm {
   private summary(state: ApplicationState): string {
     const plan = this.plan(state);
     const lines = [P.summaryTitle];
-    for (const f of this.applicable(state)) lines.push(`${FIELD_LABELS[f]}：${this.shown(state, f) ?? '（未填写）'}`);
+    for (const f of this.applicable(state)) lines.push(P.summaryLine(FIELD_LABELS[f], this.shown(state, f)));
     const v = state.values;
     if (plan && v.amountCents !== undefined) {
       const days = v.admissionDate && v.dischargeDate ? Math.max(1, daysBetween(v.admissionDate, v.dischargeDate)) : undefined;

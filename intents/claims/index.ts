@@ -1,8 +1,11 @@
 /** Mutual-aid claims (互助保障): plan questions, the application form, status, and admin review. */
 import type { ServiceDefinition } from '../../src/core/service.ts';
-import claimInfo from './chat/claim_info.ts';
-import claimStatus from './chat/claim_status.ts';
-import claimSubmit from './chat/claim_submit.ts';
+import { claimInfo } from './chat/claim_info.ts';
+import { claimStatus } from './chat/claim_status.ts';
+import { claimSubmit } from './chat/claim_submit.ts';
+import type { ClaimsChat } from './chat/commands.ts';
+import { ClaimForm } from './form.ts';
+import { ClaimsService } from './service.ts';
 import { INTENT_DESCRIPTIONS as D } from './texts.ts';
 
 const claims: ServiceDefinition = {
@@ -13,6 +16,12 @@ const claims: ServiceDefinition = {
     { id: 'claim_submit', description: D.claim_submit },
     { id: 'claim_status', description: D.claim_status },
   ],
-  create: async (deps) => ({ intents: [await claimInfo(deps), await claimSubmit(deps), await claimStatus(deps)] }),
+  create: async (deps) => {
+    const service = new ClaimsService(deps);
+    const { plans, cipher, documents } = service;
+    const form = new ClaimForm({ plans, cipher, documents, claims: service, resumeHours: deps.config.FORM_RESUME_HOURS, logger: deps.logger });
+    const chat: ClaimsChat = { service, form };
+    return { intents: [claimInfo(chat), claimSubmit(chat), claimStatus(chat)] };
+  },
 };
 export default claims;

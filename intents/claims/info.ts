@@ -53,7 +53,7 @@ export function answerPlanQuestion(file: PlansFile, text: string, previous?: Pla
     return [{ text: [...blocks, P.infoApply(file)].join('\n\n') }];
   }
   const lines = [P.infoOverviewHeader(file), ...file.plans.map((p, i) => P.infoOverviewLine(i, p))];
-  if (topics.includes('eligibility')) lines.push(...file.plans.map((p) => `${p.name}：${p.eligibility}`));
+  if (topics.includes('eligibility')) lines.push(...file.plans.map(P.infoEligibilityLine));
   lines.push(P.infoOverviewFooter(file));
   return [{ text: lines.join('\n') }];
 }

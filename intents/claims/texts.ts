@@ -1,7 +1,8 @@
 /** Every member- and admin-facing Chinese text of the mutual-aid capability, in one place. */
 import type { Plan, PlansFile } from './plans.ts';
-import type { ClaimStatus } from './store.ts';
-import { formatYuan } from '../../src/kit/fields.ts';
+import type { ClaimSecrets } from './service.ts';
+import type { Claim, ClaimStatus } from './store.ts';
+import { chinaDateTime, formatYuan } from '../../src/kit/fields.ts';
 
 /** Bump when the consent wording changes; the version is stored with every claim. */
 export const CONSENT_VERSION = 'pipl-2026-01';
@@ -58,6 +59,8 @@ export const STATUS_LABELS: Record<ClaimStatus, string> = {
   approved: '已通过',
   rejected: '未通过',
 };
+
+const historyLine = (date: string, status: ClaimStatus, note?: string) => `  · ${date} ${STATUS_LABELS[status]}${note ? `：${note}` : ''}`;
 
 const yuan = (n: number) => `${formatYuan(Math.round(n * 100))} 元`;
 
@@ -133,8 +136,14 @@ export const P = {
     doc_empty: '文件是空的，请重新发送。',
   } as Record<string, string>,
   documentsExpectFiles: '这一步需要发送材料的照片或 PDF 文件；发完了请回复「完成」。',
+  documentRejectedLine: (fileName: string, reason: string) => `${fileName}：${reason}`,
+  /** The document name for a file the plan does not list. */
+  documentFallbackName: '材料',
 
   summaryTitle: '请核对您的申请信息：',
+  summaryLine: (label: string, shown: string | undefined) => `${label}：${shown ?? '（未填写）'}`,
+  amountShown: (cents: number) => `${formatYuan(cents)} 元`,
+  documentsShown: (items: Array<{ name: string; count: number }>) => items.map((d) => `${d.name}×${d.count}`).join('、'),
   summaryEstimate: (cents: number) => `预计互助金：约 ${formatYuan(cents)} 元（以审核结果为准）`,
   summaryChoices: ['确认提交', '修改某一项', '取消申请'],
   confirmUnclear: '请回复 1 确认提交，2 修改某一项，3 取消申请；也可以直接说「改一下电话」。',
@@ -171,15 +180,19 @@ export const P = {
   supplementNothing: '您目前没有需要补充材料的互助申请。查询进度请说「查询互助进度」。',
   supplementNotNeeded: (no: string, status: ClaimStatus) => `申请 ${no} 当前状态是「${STATUS_LABELS[status]}」，不需要补充材料。`,
   supplementNotFound: (no: string) => `没有找到您名下编号为 ${no} 的申请，请核对编号。`,
+  /** The document name of supplementary files, and the note in the claim's history. */
+  supplementDocName: '补充材料',
+  supplementNote: (count: number) => `补充 ${count} 份材料`,
 
   // ----- status -----
   statusNone: '您还没有提交过互助申请。需要申请请对我说「申请互助」。',
   statusHeader: (n: number) => `您共有 ${n} 份互助申请：`,
   statusLine: (no: string, planName: string, status: ClaimStatus, date: string) => `${no}｜${planName}｜${STATUS_LABELS[status]}｜提交于 ${date}`,
-  statusHistoryLine: (date: string, status: ClaimStatus, note?: string) => `  · ${date} ${STATUS_LABELS[status]}${note ? `：${note}` : ''}`,
+  statusHistoryLine: historyLine,
   statusNotFound: (no: string) => `没有找到您名下编号为 ${no} 的申请，请核对编号。`,
   statusNeedsMore: (no: string) => `需要补充材料：请回复「补充材料 ${no}」，然后发送文件。`,
   statusPayout: (cents: number) => `  互助金：${formatYuan(cents)} 元`,
+  statusCard: (masked: string) => `  银行卡：${masked}`,
 
   // ----- notifications to the member -----
   notifyApproved: (no: string, planName: string, cents: number, last4: string, note: string) =>
@@ -190,8 +203,17 @@ export const P = {
     `您的互助申请 ${no}（${planName}）需要补充材料：${request}。请回复「补充材料 ${no}」，然后发送照片或 PDF 文件。`,
 
   // ----- admin -----
+  /** One line each in the help menu of those who may use them. */
+  commands: {
+    claims: '/claims 或「审核列表」：查看待审核的互助申请',
+    claim: '/claim 编号 或「申请详情 编号」：查看申请详情和材料',
+    approve: '/approve 编号 金额 备注 或「批准 编号 金额 备注」',
+    reject: '/reject 编号 理由 或「驳回 编号 理由」',
+    needmore: '/needmore 编号 说明 或「要求补充 编号 说明」：请申请人补充材料',
+    supplement: '「补充材料 编号」：为需要补充的互助申请上传材料',
+  },
+
   admin: {
-    privateOnly: '审核命令只能在与小助手的私聊中使用。',
     queueEmpty: '审核队列是空的，没有待审核的申请。',
     queueHeader: (n: number) => `待审核申请共 ${n} 份（最早提交的在前）：`,
     queueLine: (no: string, name: string, planName: string, amount: string, date: string) => `${no}｜${name}｜${planName}｜自付 ${amount} 元｜${date}`,
@@ -209,6 +231,30 @@ export const P = {
     rejected: (no: string) => `已驳回 ${no}，已通知申请人。`,
     neededMore: (no: string) => `已要求 ${no} 补充材料，已通知申请人；补充后会重新进入审核队列。`,
     documentMissing: (name: string) => `（文件 ${name} 在服务器上缺失或已损坏，请检查 DOCUMENTS_DIR）`,
+    /** One claim for the reviewer, sensitive fields in clear, times in China time. */
+    detail: (c: Claim, s: ClaimSecrets) => {
+      const e = c.event;
+      const dates = [
+        e.admissionDate && `入院 ${e.admissionDate}`,
+        e.dischargeDate && `出院 ${e.dischargeDate}`,
+        e.diagnosisDate && `确诊 ${e.diagnosisDate}`,
+        e.accidentDate && `事故 ${e.accidentDate}`,
+      ];
+      const approved = c.payoutCents !== undefined ? `｜已批准：${formatYuan(c.payoutCents)} 元` : '';
+      return [
+        `【${c.no}】${c.planName}｜${STATUS_LABELS[c.status]}`,
+        `申请人：${c.applicant.name}｜身份证：${s.idNumber}｜手机：${s.mobile}`,
+        `工作单位：${c.applicant.workUnit}`,
+        dates.filter(Boolean).join('｜'),
+        `医院：${e.hospital}｜诊断：${s.diagnosis}`,
+        `自付金额：${formatYuan(c.amountCents)} 元｜预计互助金：${formatYuan(c.estimatedPayoutCents)} 元${approved}`,
+        `银行卡：${s.bankCard}（${c.bank.bankName}）`,
+        `同意书：${c.consent.version}，${chinaDateTime(c.consent.at)}`,
+        `材料 ${c.documents.length} 份：${c.documents.map((d) => d.docName).join('、')}`,
+        '记录：',
+        ...c.history.map((h) => historyLine(chinaDateTime(h.at), h.status, h.note)),
+      ].join('\n');
+    },
   },
 
   // ----- information -----
@@ -224,6 +270,7 @@ export const P = {
   infoDeadline: (plan: Plan, eventLabel: string) => `申请时限：${eventLabel}后 ${plan.filingDeadlineDays} 天内提出申请。`,
   infoDocuments: (plan: Plan) =>
     `所需材料：${plan.requiredDocuments.map((d) => `${d.name}${d.required ? '' : '（如有）'}`).join('、')}（拍照或 PDF 均可）。`,
+  infoEligibilityLine: (plan: Plan) => `${plan.name}：${plan.eligibility}`,
   infoNotes: (plan: Plan) => (plan.notes ? `注意：${plan.notes}` : ''),
   infoApply: (file: PlansFile) => `${file.howToApply}${/[。！!.]$/.test(file.howToApply) ? '' : '。'}审核一般在 ${file.reviewDays} 个工作日内完成。`,
   eventLabel: { discharge: '出院', diagnosis: '确诊', accident: '事故发生' } as const,

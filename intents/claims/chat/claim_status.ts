@@ -1,17 +1,14 @@
 /** 互助进度查询 for members (own claims only) and the admin review commands. */
-import type { IntentDefinition, IntentFactory } from '../../../src/core/service.ts';
-import { adminCommands, memberStatus } from '../commands.ts';
-import { claimsServices } from '../context.ts';
+import type { IntentDefinition } from '../../../src/core/service.ts';
 import { CLAIM_NO_RE } from '../store.ts';
+import { adminCommands, memberStatus, type ClaimsChat } from './commands.ts';
 
-const factory: IntentFactory = async (deps): Promise<IntentDefinition> => {
-  const s = claimsServices(deps);
+export function claimStatus(chat: ClaimsChat): IntentDefinition {
   return {
     id: 'claim_status',
-    commands: adminCommands(deps, s),
+    commands: adminCommands(chat),
     // A claim number in a message is always a status question.
     matches: (ctx) => CLAIM_NO_RE.test(ctx.text),
-    handle: (ctx) => memberStatus(ctx, s),
+    handle: (ctx) => memberStatus(chat, ctx),
   };
-};
-export default factory;
+}

@@ -1,33 +1,25 @@
 /** 互助申请: the guided application form (private chat only) and the member's 补充材料 command. */
-import type { IntentDefinition, IntentFactory } from '../../../src/core/service.ts';
-import { startSupplement } from '../commands.ts';
+import type { IntentDefinition } from '../../../src/core/service.ts';
 import { FORM_INTENT } from '../form.ts';
 import { P } from '../texts.ts';
-import { claimsServices } from '../context.ts';
+import { startSupplement, type ClaimsChat } from './commands.ts';
 
-const factory: IntentFactory = async (deps): Promise<IntentDefinition> => {
-  const s = claimsServices(deps);
+export function claimSubmit(chat: ClaimsChat): IntentDefinition {
+  const { form } = chat;
   return {
     id: 'claim_submit',
     privateOnly: true,
-    commands: [
-      {
-        names: ['补充材料', 'supplement'],
-        summary: '「补充材料 编号」：为需要补充的互助申请上传材料',
-        run: (ctx, args) => startSupplement(ctx, s, args),
-      },
-    ],
+    commands: [{ names: ['补充材料', 'supplement'], summary: P.commands.supplement, run: (ctx, args) => startSupplement(chat, ctx, args) }],
     // Files sent in a private chat outside any form belong to a claim waiting for more documents.
     matches: (ctx) => ctx.msg.chatType === 'private' && ctx.msg.attachments.length > 0 && !ctx.text,
     async handle(ctx) {
       const active = ctx.session.dialog;
-      if (active?.intent === FORM_INTENT) return { replies: [{ text: P.alreadyFilling }, ...s.form.reprompt(ctx, active).slice(1)] };
+      if (active?.intent === FORM_INTENT) return { replies: [{ text: P.alreadyFilling }, ...form.reprompt(ctx, active).slice(1)] };
       // Files sent outside a form go to the member's claim that is waiting for more documents.
-      if (ctx.msg.attachments.length > 0) return startSupplement(ctx, s, '');
-      return s.form.start(ctx);
+      if (ctx.msg.attachments.length > 0) return startSupplement(chat, ctx, '');
+      return form.start(ctx);
     },
-    continueDialog: (ctx, dialog) => s.form.continue(ctx, dialog),
-    repromptDialog: (ctx, dialog) => s.form.reprompt(ctx, dialog),
+    continueDialog: (ctx, dialog) => form.continue(ctx, dialog),
+    repromptDialog: (ctx, dialog) => form.reprompt(ctx, dialog),
   };
-};
-export default factory;
+}

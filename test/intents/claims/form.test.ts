@@ -1,79 +1,109 @@
+/** The application form through the real engine: every plan, validation, navigation, interruptions, resuming, submission. */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { claimsServices } from '../../../intents/claims/context.ts';
-import { startRedis } from '../../helpers/redis.ts';
-import { ClaimsHarness, jpg, OTHER_INTENT_REPLY, play, textOf, validId, type Step } from './harness.ts';
-import { applicationUntilSummary, CARD, SUBMIT, type PlanKey } from './transcripts.ts';
+import { CORE_TEXT } from '../../../src/core/texts.ts';
+import type { Harness } from '../../helpers/harness.ts';
+import { play, textOf, type Step } from '../../helpers/transcript.ts';
+import { CLAIMS_NOW, claimNoIn, jpg, validId } from './data.ts';
+import { actorOf, claimsService, startClaimsHarness } from './setup.ts';
+import { applicationUntilSummary, CARD, ID, MOBILE, SUBMIT, type PlanKey } from './transcripts.ts';
 
-let redis: Awaited<ReturnType<typeof startRedis>>;
-let h: ClaimsHarness;
+let h: Harness;
 let n = 0;
 const fresh = () => `m${++n}`;
+/** What the bot says to a message nothing claims (here: a form answer after the form ended). */
+const NOT_UNDERSTOOD = '没太明白';
 
 beforeAll(async () => {
-  redis = await startRedis();
-  h = await ClaimsHarness.create(redis.url);
+  h = await startClaimsHarness();
 });
 afterAll(async () => {
-  await h?.close();
-  await redis?.stop();
+  await h?.stop();
 });
 beforeEach(() => {
-  h.clock.now = new Date('2026-11-22T02:00:00Z');
+  h.clock.now = CLAIMS_NOW;
 });
 
-/** Everything up to (and including) the answer to the question whose prompt contains `upTo`. */
-function until(plan: PlanKey, expectText: string): Step[] {
+/** The application up to (and including) the answer whose reply asks the question containing `asks`. */
+function until(plan: PlanKey, asks: string): Step[] {
   const steps = applicationUntilSummary(plan);
-  const i = steps.findIndex((s) => [s.expect].flat().some((e) => typeof e === 'string' && e === expectText));
+  const i = steps.findIndex((s) => [s.expect].flat().some((e) => e === asks));
+  if (i < 0) throw new Error(`no step asks ${asks}`);
   return steps.slice(0, i + 1);
 }
 
+const sessionKey = (id: string) => h.engine.deps.keys.session(h.platform, id, id);
+
 describe('happy path for every plan', () => {
   for (const plan of ['hospital', 'critical_illness', 'accident', 'female_special'] as const) {
-    it(plan, async () => {
+    it(`${plan}: submitted as pending from the member's private chat, with consent; the next message is not a form answer`, async () => {
       const member = fresh();
-      const out = await play(h.member(member), [...applicationUntilSummary(plan), SUBMIT]);
-      const no = /HZ-\d{8}-\d{4}/.exec(out.at(-1) ?? '')?.[0] ?? '';
-      const [claim] = await claimsServices(h.deps).store.listForMember({ key: `telegram:${member}`, roles: new Set() });
-      expect(claim?.no).toBe(no);
-      expect(claim?.planId).toBe(plan);
-      expect(claim?.status).toBe('pending');
+      const out = await play(h, [...applicationUntilSummary(plan), SUBMIT], member);
+      const no = claimNoIn(textOf(out.at(-1) ?? []));
+      const [claim] = await claimsService(h).myClaims(actorOf(h, member));
+      expect(claim).toMatchObject({ no, planId: plan, status: 'pending', address: { platform: 'telegram', chatId: member, chatType: 'private' } });
       expect(claim?.consent.version).toMatch(/^pipl-/);
-      expect(claim?.address).toEqual({ platform: 'telegram', chatId: member, chatType: 'private' });
-      // The form is over: the next message is not treated as an answer.
-      await play(h.member(member), [{ say: '查询互助进度', expect: [no, '待审核'] }]);
+      await play(h, [{ say: '查询互助进度', expect: [no, '待审核'] }], member);
     });
   }
 });
 
-describe('validation errors re-ask with a friendly message and keep earlier answers', () => {
-  it('every field', async () => {
-    const m = h.member(fresh());
-    const big = jpg('big.jpg');
-    big.data = Buffer.concat([big.data, Buffer.alloc(10 * 1024 * 1024)]);
-    await play(m, [
+describe('validation errors re-ask with a friendly message', () => {
+  it('consent: an unclear answer asks for 同意 or 不同意', async () => {
+    await play(h, [
       { say: '我要申请住院医疗互助', expect: '同意' },
       { say: '嗯嗯', expect: '请回复「同意」或「不同意」' },
       { say: '同意', expect: '姓名' },
-      { say: '1', expect: ['姓名格式不对', '请输入申请人姓名'] },
-      { say: '李四', expect: '身份证号' },
+    ], fresh());
+  });
+
+  it('name: digits are not a name', async () => {
+    await play(h, [...until('hospital', '姓名'), { say: '1', expect: ['姓名格式不对', '请输入申请人姓名'] }, { say: '李四', expect: '身份证号' }], fresh());
+  });
+
+  it('ID number: length and check digit', async () => {
+    const wrongCheck = validId().slice(0, 17) + (validId().endsWith('1') ? '2' : '1');
+    await play(h, [
+      ...until('hospital', '身份证号'),
       { say: '12345', expect: ['应为 18 位', '18 位身份证号码'] },
-      { say: validId().slice(0, 17) + (validId().endsWith('1') ? '2' : '1'), expect: '校验未通过' },
-      { say: validId(), expect: '手机号' },
-      { say: '1381234567', expect: ['手机号格式不对', '手机号码'] },
-      { say: '13812345678', expect: '工作单位' },
-      { say: '2026-11-12', expect: ['不能只有数字或日期', '工作单位'] },
-      { say: '市第一机床厂', expect: '入院日期' },
+      { say: wrongCheck, expect: '校验未通过' },
+      { say: ID, expect: '手机号' },
+    ], fresh());
+  });
+
+  it('mobile: ten digits are refused', async () => {
+    await play(h, [...until('hospital', '手机号'), { say: '1381234567', expect: ['手机号格式不对', '手机号码'] }, { say: MOBILE, expect: '工作单位' }], fresh());
+  });
+
+  it('work unit: a date typed one question late is not a unit', async () => {
+    await play(h, [...until('hospital', '工作单位'), { say: '2026-11-12', expect: ['不能只有数字或日期', '工作单位'] }, { say: '市第一机床厂', expect: '入院日期' }], fresh());
+  });
+
+  it('dates: format, future, impossible day, discharge before admission', async () => {
+    await play(h, [
+      ...until('hospital', '入院日期'),
       { say: '下周一', expect: '没看懂这个日期' },
       { say: '2026-11-23', expect: '不能晚于今天' },
       { say: '2026-02-30', expect: '日期不存在' },
       { say: '2026-11-12', expect: '出院日期' },
       { say: '2026-11-10', expect: '出院日期不能早于入院日期' },
       { say: '2026-11-15', expect: '医院' },
-      { say: '市第一人民医院', expect: '诊断' },
-      { say: '急性阑尾炎', expect: '自付' },
+    ], fresh());
+  });
+
+  it('the filing deadline is enforced per plan', async () => {
+    await play(h, [
+      ...until('hospital', '入院日期'),
+      { say: '2026-01-02', expect: '出院日期' },
+      { say: '2026-01-10', expect: ['180 天内', '已超过申请时限'] },
+      { say: '2026-11-10', expect: '医院' },
+    ], fresh());
+  });
+
+  it('amount: decimals, zero, below the minimum, above the cap; 1.2万 is accepted', async () => {
+    await play(h, [
+      ...until('hospital', '自付'),
       { say: '12.345', expect: '最多保留两位小数' },
       { say: '0', expect: '必须大于 0' },
       { say: '50', expect: '不能低于 100 元' },
@@ -81,51 +111,55 @@ describe('validation errors re-ask with a friendly message and keep earlier answ
       { say: '1.2万', expect: '银行卡号' },
       { say: '改一下金额', expect: ['自付', '12000 元'] },
       { say: '3560', expect: '银行卡号' },
+    ], fresh());
+  });
+
+  it('bank card and bank name: check digit, length, a name that is not a bank', async () => {
+    await play(h, [
+      ...until('hospital', '银行卡号'),
       { say: '4111111111111112', expect: '校验未通过' },
       { say: '41111111', expect: '16–19 位' },
       { say: CARD, expect: '开户银行' },
       { say: '不知道', expect: '开户银行的名称' },
       { say: '建设银行', expect: '出院小结' },
+    ], fresh());
+  });
+
+  it('documents: a fake image and a file over 10 MB are refused; 完成 with documents missing lists them; earlier answers are kept', async () => {
+    const big = jpg('big.jpg');
+    big.data = Buffer.concat([big.data, Buffer.alloc(10 * 1024 * 1024)]);
+    await play(h, [
+      ...until('hospital', '上传'),
       { say: '', files: [{ name: 'fake.jpg', mimeType: 'image/jpeg', data: Buffer.from('<script>alert(1)</script>') }], expect: '无法识别' },
       { say: '', files: [big], expect: '超过 10 MB' },
       { say: '完成', expect: ['材料还没有齐', '出院小结', '银行卡'] },
       { say: '', files: [jpg()], expect: ['已收到「出院小结」', '还缺'] },
-      // Everything typed before is still there.
-      { say: '改一下姓名', expect: ['姓名', '当前填写的是：李四'] },
-    ]);
-  });
-
-  it('the filing deadline is enforced per plan', async () => {
-    await play(h.member(fresh()), [
-      ...until('hospital', '入院日期'),
-      { say: '2026-01-02', expect: '出院日期' },
-      { say: '2026-01-10', expect: ['180 天内', '已超过申请时限'] },
-      { say: '2026-11-10', expect: '医院' },
-    ]);
+      { say: '改一下姓名', expect: ['姓名', '当前填写的是：张三'] },
+    ], fresh());
   });
 });
 
 describe('navigation', () => {
   it('返回 goes to the previous question, which shows what was entered', async () => {
-    await play(h.member(fresh()), [
+    await play(h, [
       ...until('hospital', '手机号'),
       { say: '返回', expect: ['上一题', '身份证号', '110***********'] },
       { say: '返回', expect: ['姓名', '张三'] },
       { say: '王五', expect: '手机号' },
       { say: '13912345678', expect: '工作单位' },
-    ]);
+    ], fresh());
   });
 
   it('返回 at the first question says so', async () => {
-    await play(h.member(fresh()), [
+    await play(h, [
       { say: '申请互助', expect: '同意' },
       { say: '同意', expect: '姓名' },
       { say: '返回', expect: ['第一个问题', '姓名'] },
-    ]);
+    ], fresh());
   });
 
   it('change a field from the summary, by phrase and through the menu', async () => {
-    await play(h.member(fresh()), [
+    await play(h, [
       ...applicationUntilSummary('hospital'),
       { say: '改一下电话', expect: ['手机号码', '138****5678'] },
       { say: '13987654321', expect: ['请核对', '139****4321'], not: '138****5678' },
@@ -135,19 +169,15 @@ describe('navigation', () => {
       { say: '修改银行卡', expect: '银行卡号' },
       { say: '4111111111111111', expect: ['请核对', '****1111'] },
       SUBMIT,
-    ]);
+    ], fresh());
   });
 
   it('change a field mid-form returns to where the member was', async () => {
-    await play(h.member(fresh()), [
-      ...until('hospital', '医院'),
-      { say: '改一下电话', expect: '手机号码' },
-      { say: '13987654321', expect: '医院' },
-    ]);
+    await play(h, [...until('hospital', '医院'), { say: '改一下电话', expect: '手机号码' }, { say: '13987654321', expect: '医院' }], fresh());
   });
 
   it('changing the plan keeps what fits and asks what the new plan needs', async () => {
-    await play(h.member(fresh()), [
+    await play(h, [
       ...applicationUntilSummary('hospital'),
       { say: '修改互助项目', expect: ['选择', '重大疾病互助'] },
       { say: '2', expect: '确诊日期' },
@@ -155,11 +185,11 @@ describe('navigation', () => {
       { say: '', files: [jpg()], expect: '已收到「诊断证明」' },
       { say: '', files: [jpg()], expect: ['病理报告', '所需材料已齐'] },
       { say: '完成', expect: ['请核对', '重大疾病互助', '确诊日期：2026-10-08'], not: '入院日期' },
-    ]);
+    ], fresh());
   });
 
   it('picks a document by number for several photos', async () => {
-    await play(h.member(fresh()), [
+    await play(h, [
       ...until('hospital', '开户银行'),
       { say: '招商银行', expect: '上传' },
       { say: '4', expect: '算作「身份证正反面」' },
@@ -167,128 +197,144 @@ describe('navigation', () => {
       { say: '', files: [jpg('反面.jpg')], expect: '已收到「身份证正反面」' },
       { say: '下一项', expect: '出院小结' },
       { say: '', files: [jpg()], expect: '已收到「出院小结」' },
-    ]);
-  });
-
-  it('cancel asks first; 继续填写 keeps everything, 确定取消 ends the form', async () => {
-    const m = h.member(fresh());
-    await play(m, [
-      ...until('hospital', '工作单位'),
-      { say: '取消', expect: ['确定要取消', '继续填写'] },
-      { say: '继续填写', expect: ['继续', '工作单位'] },
-      { say: '不申请了', expect: '确定要取消' },
-      { say: '确定取消', expect: '已取消' },
-      { say: '市第一机床厂', expect: OTHER_INTENT_REPLY },
-    ]);
-  });
-
-  it('declining consent ends politely and stores nothing', async () => {
-    await play(h.member(fresh()), [
-      { say: '申请互助', expect: '同意' },
-      { say: '不同意', expect: ['没有保存', '单位工会'] },
-      { say: '张三', expect: OTHER_INTENT_REPLY },
-    ]);
+    ], fresh());
   });
 
   it('saying 申请互助 again mid-form continues the same form', async () => {
-    await play(h.member(fresh()), [...until('hospital', '工作单位'), { say: '我要申请互助', expect: ['正在填写', '工作单位'] }]);
+    await play(h, [...until('hospital', '工作单位'), { say: '我要申请互助', expect: ['正在填写', '工作单位'] }], fresh());
+  });
+});
+
+describe('cancel and consent', () => {
+  it('取消 asks first; 继续填写 keeps everything', async () => {
+    await play(h, [
+      ...until('hospital', '工作单位'),
+      { say: '取消', expect: ['确定要取消', '继续填写'] },
+      { say: '继续填写', expect: ['继续', '工作单位'] },
+    ], fresh());
+  });
+
+  it('确定取消 ends the form: the next answer is not taken as the unit', async () => {
+    await play(h, [
+      ...until('hospital', '工作单位'),
+      { say: '不申请了', expect: '确定要取消' },
+      { say: '确定取消', expect: '已取消' },
+      { say: '市第一机床厂', expect: NOT_UNDERSTOOD, not: ['入院日期', '工作单位'] },
+    ], fresh());
+  });
+
+  it('declining consent ends politely and stores nothing', async () => {
+    const id = fresh();
+    await play(h, [
+      { say: '申请互助', expect: '同意' },
+      { say: '不同意', expect: ['没有保存', '单位工会'] },
+      { say: '张三', expect: NOT_UNDERSTOOD, not: '身份证号' },
+    ], id);
+    const session = (await h.engine.deps.redis.get(sessionKey(id))) ?? '';
+    expect(session).toContain('"dialog":null');
   });
 });
 
 describe('interruptions and resuming', () => {
-  it('a labor-law question mid-form is passed through, then the form question is asked again', async () => {
-    await play(h.member(fresh()), [
+  it('a labor-law question mid-form gets the labor-law answer, then the form question again', async () => {
+    await play(h, [
       ...until('hospital', '医院'),
-      { say: '公司拖欠工资怎么办？', expect: [OTHER_INTENT_REPLY, '我们继续填写互助申请', '就诊医院'] },
-      { say: '加班费怎么算', expect: [OTHER_INTENT_REPLY, '就诊医院'] },
+      { say: '公司拖欠工资怎么办？', expect: ['【拖欠工资怎么办】', '劳动合同法', '我们继续填写互助申请', '就诊医院'] },
+      { say: '加班费怎么算', expect: ['加班费', '就诊医院'] },
       { say: '市第一人民医院', expect: '诊断结果' },
-    ]);
+    ], fresh());
   });
 
-  it('an abandoned form survives a restart and resumes with a greeting', async () => {
+  it('an interruption keeps every answer: the application goes on to be submitted', async () => {
+    const steps = applicationUntilSummary('hospital');
+    await play(h, [...steps.slice(0, 8), { say: '公司拖欠工资怎么办？', expect: ['拖欠工资', '就诊医院'] }, ...steps.slice(8), SUBMIT], fresh());
+  });
+
+  it('an abandoned form survives a restart, encrypted, and resumes with a greeting', async () => {
     const id = fresh();
-    await play(h.member(id), until('hospital', '医院'));
-    const dialogRaw = await h.redis.get(h.deps.keys.session('telegram', id, id));
+    await play(h, until('hospital', '医院'), id);
+    const stored = await h.engine.deps.redis.get(sessionKey(id));
     // Sensitive draft values are encrypted inside the session too.
-    expect(dialogRaw).not.toContain('13812345678');
-    expect(dialogRaw).toContain('"asking":"hospital"');
+    expect(stored).not.toContain(MOBILE);
+    expect(stored).toContain('"asking":"hospital"');
     await h.restart();
     h.advance(5 * 3600_000);
-    await play(h.member(id), [
+    await play(h, [
       { say: '在吗', expect: ['您上次的互助申请还没填完，我们继续', '就诊医院'] },
       { say: '市第一人民医院', expect: '诊断结果' },
-    ]);
+    ], id);
     // After a pause, an interruption also gets the resume greeting.
     h.advance(2 * 3600_000);
-    await play(h.member(id), [{ say: '试用期可以不交社保吗？', expect: [OTHER_INTENT_REPLY, '您上次的互助申请还没填完', '诊断结果'] }]);
+    await play(h, [{ say: '试用期可以不交社保吗？', expect: ['社会保险', '您上次的互助申请还没填完', '诊断结果'] }], id);
   });
 
   it('a form older than FORM_RESUME_HOURS is gone', async () => {
     const id = fresh();
-    await play(h.member(id), until('hospital', '医院'));
-    h.advance((h.config.FORM_RESUME_HOURS + 1) * 3600_000);
-    await play(h.member(id), [{ say: '市第一人民医院', expect: OTHER_INTENT_REPLY }]);
+    await play(h, until('hospital', '医院'), id);
+    h.advance((h.engine.config.FORM_RESUME_HOURS + 1) * 3600_000);
+    await play(h, [{ say: '市第一人民医院', expect: NOT_UNDERSTOOD, not: '诊断结果' }], id);
   });
 
   it('an old form version restarts politely', async () => {
     const id = fresh();
-    await play(h.member(id), until('hospital', '医院'));
-    const key = h.deps.keys.session('telegram', id, id);
-    const session = JSON.parse((await h.redis.get(key)) ?? '{}') as { dialog: { v: number } };
+    await play(h, until('hospital', '医院'), id);
+    const { redis } = h.engine.deps;
+    const session = JSON.parse((await redis.get(sessionKey(id))) ?? '{}') as { dialog: { v: number } };
     session.dialog.v = 0;
-    await h.redis.set(key, JSON.stringify(session));
-    await play(h.member(id), [{ say: '市第一人民医院', expect: ['已更新', '重新填写', '个人信息保护法'] }]);
+    await redis.set(sessionKey(id), JSON.stringify(session));
+    await play(h, [{ say: '市第一人民医院', expect: ['已更新', '重新填写', '个人信息保护法'] }], id);
+  });
+});
+
+describe('group privacy', () => {
+  it('in a group the member is invited to a private chat and nothing is collected', async () => {
+    await play(h, [{ say: '我要申请互助', in: { group: 'g1', mention: true }, expect: CORE_TEXT.inviteToPrivate, not: '个人信息保护法' }], fresh());
   });
 });
 
 describe('submission', () => {
-  it('the same draft submitted twice (e.g. a retry after a crash before the session save) gives one claim', async () => {
+  it('the same draft submitted twice (a retry after a crash before the session save) gives one claim', async () => {
     const id = fresh();
-    await play(h.member(id), applicationUntilSummary('accident'));
-    const key = h.deps.keys.session('telegram', id, id);
-    const before = await h.redis.get(key);
-    const first = textOf(await h.member(id).say('确认提交'));
-    await h.redis.set(key, before ?? '');
-    const second = textOf(await h.member(id).say('确认'));
-    const no = /HZ-\d{8}-\d{4}/.exec(first)?.[0];
-    expect(no).toBeDefined();
-    expect(second).toContain(no);
-    const claims = await claimsServices(h.deps).store.listForMember({ key: `telegram:${id}`, roles: new Set() });
-    expect(claims).toHaveLength(1);
+    await play(h, applicationUntilSummary('accident'), id);
+    const { redis } = h.engine.deps;
+    const before = await redis.get(sessionKey(id));
+    const first = textOf(await h.dm(id).say('确认提交'));
+    await redis.set(sessionKey(id), before ?? '');
+    const second = textOf(await h.dm(id).say('确认'));
+    expect(second).toContain(claimNoIn(first));
+    expect(await claimsService(h).myClaims(actorOf(h, id))).toHaveLength(1);
   });
 
-  it('concurrent submissions by different members get distinct numbers', async () => {
+  it('concurrent submissions by different members get distinct consecutive numbers', async () => {
     const ids = Array.from({ length: 8 }, fresh);
     h.clock.now = new Date('2026-11-23T02:00:00Z');
-    for (const id of ids) await play(h.member(id), applicationUntilSummary('critical_illness', '赵六'));
-    const results = await Promise.all(ids.map((id) => h.member(id).say('确认提交')));
-    const nos = results.map((r) => /HZ-\d{8}-\d{4}/.exec(textOf(r))?.[0]);
-    expect(new Set(nos).size).toBe(ids.length);
+    for (const id of ids) await play(h, applicationUntilSummary('critical_illness', '赵六', h.clock.now), id);
+    const results = await Promise.all(ids.map((id) => h.dm(id).say('确认提交')));
+    const nos = results.map((r) => claimNoIn(textOf(r)));
     expect([...nos].sort()).toEqual(ids.map((_, i) => `HZ-20261123-${String(i + 1).padStart(4, '0')}`));
   });
 
   it('claim data is encrypted at rest', async () => {
     const id = fresh();
-    await play(h.member(id), [...applicationUntilSummary('hospital'), SUBMIT]);
-    const [claim] = await claimsServices(h.deps).store.listForMember({ key: `telegram:${id}`, roles: new Set() });
-    const raw = (await h.redis.get(h.deps.keys.k('claims', 'c', claim?.no ?? ''))) ?? '';
+    const out = await play(h, [...applicationUntilSummary('hospital'), SUBMIT], id);
+    const raw = (await h.engine.deps.redis.get(h.engine.deps.keys.k('claims', 'c', claimNoIn(textOf(out.at(-1) ?? []))))) ?? '';
     expect(raw).toContain('"status":"pending"');
-    for (const secret of ['13812345678', CARD, '急性阑尾炎']) expect(raw).not.toContain(secret);
-    expect(raw).not.toContain(claim ? claimsServices(h.deps).store.decrypt(claim).idNumber : 'x');
+    for (const secret of [MOBILE, CARD, ID, '急性阑尾炎']) expect(raw).not.toContain(secret);
   });
 
   it('documents are encrypted on disk and a changed file is refused', async () => {
-    const { documents } = claimsServices(h.deps);
+    const { documents } = claimsService(h);
     const attachment = jpg('身份证.jpg');
     const photo = attachment.data;
     const saved = await documents.save(attachment);
     if (!saved.ok) throw new Error(saved.error);
-    const onDisk = await readFile(join(documents.dir, saved.file.sha256.slice(0, 2), saved.file.sha256));
+    const file = join(documents.dir, saved.file.sha256.slice(0, 2), saved.file.sha256);
+    const onDisk = await readFile(file);
     expect(onDisk.subarray(0, 3).equals(photo.subarray(0, 3))).toBe(false);
     expect(onDisk.includes(photo.subarray(4, 36))).toBe(false);
     expect((await documents.read(saved.file)).equals(photo)).toBe(true);
     onDisk.writeUInt8(onDisk.readUInt8(onDisk.length - 1) ^ 0xff, onDisk.length - 1);
-    await writeFile(join(documents.dir, saved.file.sha256.slice(0, 2), saved.file.sha256), onDisk);
+    await writeFile(file, onDisk);
     await expect(documents.read(saved.file)).rejects.toThrow(/tampered|corrupt/);
   });
 });

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { answerPlanQuestion } from '../../../intents/claims/info.ts';
 import { estimatePayoutCents, findPlan, loadPlans, parsePlans, planMentioned, plansPath, PlansConfigError } from '../../../intents/claims/plans.ts';
-import { ROOT } from './harness.ts';
+import { ROOT } from './data.ts';
 
 const file = loadPlans(plansPath(path.join(ROOT, 'knowledge')));
 const text = (q: string) => answerPlanQuestion(file, q).map((r) => r.text).join('\n');

@@ -1,6 +1,7 @@
-/** Reusable transcripts: each is a list of (member says, reply contains) steps, replayable through any ChatPath. */
+/** Reusable claim transcripts: replayable through the in-process harness and every real channel (test/helpers/transcript.ts). */
 import type { InboundAttachment } from '../../../src/core/message.ts';
-import { jpg, luhnCard, pdf, png, validId, type Step } from './harness.ts';
+import type { Step } from '../../helpers/transcript.ts';
+import { CLAIMS_NOW, jpg, luhnCard, pdf, png, validId } from './data.ts';
 
 export const CARD = luhnCard('622202123456789012');
 export const ID = validId();
@@ -16,8 +17,6 @@ const OPENERS: Record<PlanKey, string> = {
 };
 
 const DAY_MS = 86_400_000;
-/** The claims harness clock's default day; transcripts over real channels pass the real today instead. */
-export const HARNESS_TODAY = new Date('2026-11-22T02:00:00Z');
 
 /** A day relative to `today` in China time, as YYYY-MM-DD. */
 function chinaDay(today: Date, daysBefore: number): string {
@@ -48,7 +47,7 @@ function datesFor(plan: PlanKey, today: Date): Step[] {
 const DOC_COUNT: Record<PlanKey, number> = { hospital: 5, critical_illness: 4, accident: 5, female_special: 4 };
 
 /** Consent → all questions → all required documents → the summary. Ends at the confirm question. */
-export function applicationUntilSummary(plan: PlanKey, name = '张三', today: Date = HARNESS_TODAY): Step[] {
+export function applicationUntilSummary(plan: PlanKey, name = '张三', today: Date = CLAIMS_NOW): Step[] {
   const files: InboundAttachment[] = [jpg('出院小结.jpg'), pdf('发票.pdf'), png('清单.png'), jpg('身份证.jpg'), jpg('银行卡.jpg')];
   return [
     { say: OPENERS[plan], expect: ['个人信息保护法', '第二十八条', '同意'] },

@@ -15,7 +15,7 @@ import {
   validateMobile,
   validateName,
 } from '../../../src/kit/fields.ts';
-import { idEndingInX, luhnCard, validId } from './harness.ts';
+import { idEndingInX, luhnCard, validId } from './data.ts';
 
 describe('resident ID (GB 11643)', () => {
   it('computes the check character from the weighted sum', () => {

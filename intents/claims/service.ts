@@ -1,0 +1,288 @@
+/**
+ * The mutual-aid operations — actor check → state change → audit → member notification, in one place —
+ * called by the chat commands and the form now and by the web console later. They take an Actor and plain
+ * arguments, never a TurnContext. Members only ever reach their own claims; review needs the admin role.
+ */
+import { z } from 'zod';
+import { ForbiddenError, requireRole, type Actor } from '../../src/core/actor.ts';
+import { FieldCipher, loadEncryptionKey } from '../../src/core/crypto.ts';
+import type { Address } from '../../src/core/message.ts';
+import type { CoreDeps } from '../../src/core/service.ts';
+import { chinaToday } from '../../src/kit/fields.ts';
+import { DocumentStore, documentsDir, type StoredFile } from './documents.ts';
+import { findPlan, loadPlans, plansPath, type Plan, type PlansFile } from './plans.ts';
+import { ClaimStore, type Claim, type ClaimDocument, type ClaimStatus, type NewClaim } from './store.ts';
+import { P } from './texts.ts';
+
+/** What the form hands over: sensitive values in clear, encrypted here. */
+export interface ClaimInput {
+  draftId: string;
+  address: Address;
+  plan: Plan;
+  consent: { version: string; at: string };
+  name: string;
+  idNumber: string;
+  mobile: string;
+  workUnit: string;
+  dates: { admissionDate?: string; dischargeDate?: string; diagnosisDate?: string; accidentDate?: string };
+  hospital: string;
+  diagnosis: string;
+  amountCents: number;
+  estimatedPayoutCents: number;
+  bankCard: string;
+  bankName: string;
+  documents: NewDocument[];
+}
+
+export type NewDocument = StoredFile & { docId: string; docName: string };
+
+/** Decrypted sensitive fields, for the reviewer. */
+export interface ClaimSecrets {
+  idNumber: string;
+  mobile: string;
+  diagnosis: string;
+  bankCard: string;
+}
+
+export class ClaimStateError extends Error {
+  constructor(
+    readonly code: 'not_found' | 'bad_status' | 'over_claim_limit' | 'over_year_limit' | 'conflict',
+    message: string,
+    readonly detail: { status?: ClaimStatus; remainingCents?: number; limitCents?: number } = {},
+  ) {
+    super(message);
+  }
+}
+
+const payoutCents = z.number().int().nonnegative();
+const reviewerText = z.string().trim().min(1);
+/** Decisions a reviewer can still change. */
+const UNDECIDED: readonly ClaimStatus[] = ['pending', 'needs_more'];
+const TRANSITION_ATTEMPTS = 5;
+
+export class ClaimsService {
+  readonly plans: PlansFile;
+  /** Also seals the form's draft values in the session. */
+  readonly cipher: FieldCipher;
+  readonly documents: DocumentStore;
+  private readonly store: ClaimStore;
+
+  /** Throws on a bad plans file or encryption key: the service cannot run without them. */
+  constructor(private readonly deps: CoreDeps) {
+    this.plans = loadPlans(plansPath(deps.config.KNOWLEDGE_DIR));
+    this.cipher = new FieldCipher(loadEncryptionKey(deps.config, deps.logger));
+    this.documents = new DocumentStore(documentsDir(deps.config), this.cipher);
+    this.store = new ClaimStore(deps.redis, deps.keys, deps.logger);
+  }
+
+  // ---------- the member ----------
+
+  /**
+   * Files the actor's application (from a private chat only) and queues it for review.
+   * Idempotent per draftId: submitting the same form twice returns the first claim with created = false.
+   */
+  async submit(actor: Actor, input: ClaimInput): Promise<{ claim: Claim; created: boolean }> {
+    if (input.address.chatType !== 'private') throw new Error('claims are submitted in private chats only');
+    const now = this.deps.now();
+    const at = now.toISOString();
+    const enc = (v: string, field: string) => this.cipher.encrypt(v, `claim:${field}`);
+    const record: NewClaim = {
+      rev: 0,
+      member: actor.key,
+      address: input.address,
+      planId: input.plan.id,
+      planName: input.plan.name,
+      status: 'pending',
+      submittedAt: at,
+      updatedAt: at,
+      consent: input.consent,
+      applicant: { name: input.name, idNumber: enc(input.idNumber, 'idNumber'), mobile: enc(input.mobile, 'mobile'), workUnit: input.workUnit },
+      event: { ...input.dates, hospital: input.hospital, diagnosis: enc(input.diagnosis, 'diagnosis') },
+      amountCents: input.amountCents,
+      estimatedPayoutCents: input.estimatedPayoutCents,
+      bank: { card: enc(input.bankCard, 'bankCard'), cardLast4: input.bankCard.slice(-4), bankName: input.bankName },
+      documents: input.documents.map((d) => ({ ...d, addedAt: at })),
+      idFingerprint: this.cipher.fingerprint(input.idNumber, 'idNumber'),
+      history: [{ at, status: 'pending', actor: actor.key }],
+    };
+    const { no, created } = await this.store.create(record, input.draftId, now);
+    const claim = await this.store.get(no);
+    if (!claim) throw new Error(`claim ${no} unreadable right after submit`);
+    if (created) await this.deps.audit.record({ actor: actor.key, action: 'claim.submit', target: no, before: null, after: 'pending', at: now });
+    return { claim, created };
+  }
+
+  /** The actor's own claims, newest first. Nobody sees another member's claims here. */
+  async myClaims(actor: Actor, limit = 20): Promise<Claim[]> {
+    return (await this.store.ofMember(actor.key, limit)).filter((c) => c.member === actor.key);
+  }
+
+  /** One of the actor's own claims; null for unknown numbers and for other members' claims alike (no existence oracle). */
+  async myClaim(actor: Actor, no: string): Promise<Claim | null> {
+    const claim = await this.store.get(no);
+    return claim?.member === actor.key ? claim : null;
+  }
+
+  /** The claimant adds documents to their claim in needs_more; it returns to the review queue. */
+  async addDocuments(actor: Actor, no: string, files: NewDocument[]): Promise<Claim> {
+    return this.transition(actor, no, {
+      action: 'claim.supplement',
+      owner: true,
+      from: ['needs_more'],
+      queue: 'add',
+      note: P.supplementNote(files.length),
+      change: (c, at) => ({ ...c, status: 'pending', request: undefined, documents: [...c.documents, ...files.map((f): ClaimDocument => ({ ...f, addedAt: at }))] }),
+    });
+  }
+
+  // ---------- the reviewer (admin) ----------
+
+  /** The review queue, oldest first. */
+  async listPending(actor: Actor, limit = 50): Promise<Claim[]> {
+    requireRole(actor, 'admin');
+    return this.store.pending(limit);
+  }
+
+  async pendingCount(actor: Actor): Promise<number> {
+    requireRole(actor, 'admin');
+    return this.store.pendingCount();
+  }
+
+  /** One claim with its sensitive fields decrypted; the access itself is audited. */
+  async review(actor: Actor, no: string): Promise<{ claim: Claim; secrets: ClaimSecrets } | null> {
+    requireRole(actor, 'admin');
+    const claim = await this.store.get(no);
+    if (!claim) return null;
+    await this.deps.audit.record({ actor: actor.key, action: 'claim.view', target: claim.no, before: claim.status, after: claim.status, at: this.deps.now() });
+    return { claim, secrets: this.decrypt(claim) };
+  }
+
+  /** A document's content for the reviewer; null (logged) when the file is missing or corrupt on disk. */
+  async readDocument(actor: Actor, claim: Claim, doc: ClaimDocument): Promise<Buffer | null> {
+    requireRole(actor, 'admin');
+    try {
+      return await this.documents.read(doc);
+    } catch (err) {
+      this.deps.logger.error({ err, claim: claim.no, sha256: doc.sha256 }, 'claim document unreadable');
+      return null;
+    }
+  }
+
+  /** Approves within the plan's per-claim limit and the person's remaining yearly limit; tells the member. */
+  async approve(actor: Actor, no: string, payout: number, note: string): Promise<Claim> {
+    requireRole(actor, 'admin');
+    const cents = payoutCents.parse(payout);
+    const claim = await this.transition(actor, no, {
+      action: 'claim.approve',
+      from: UNDECIDED,
+      queue: 'rem',
+      note,
+      change: async (c, at) => {
+        const plan = findPlan(this.plans, c.planId);
+        const limit = Math.round((plan?.limits.maxPerClaim ?? Infinity) * 100);
+        if (cents > limit) throw new ClaimStateError('over_claim_limit', 'payout above the per-claim limit', { limitCents: limit });
+        if (plan) {
+          const paid = await this.paidThisYear(c, chinaToday(new Date(at)).slice(0, 4));
+          const remaining = Math.max(0, Math.round(plan.limits.maxPerYear * 100) - paid);
+          if (cents > remaining) throw new ClaimStateError('over_year_limit', 'payout above the yearly limit', { remainingCents: remaining });
+        }
+        return { ...c, status: 'approved', payoutCents: cents, request: undefined };
+      },
+    });
+    await this.tell(claim, P.notifyApproved(claim.no, claim.planName, cents, claim.bank.cardLast4, note));
+    return claim;
+  }
+
+  async reject(actor: Actor, no: string, reason: string): Promise<Claim> {
+    requireRole(actor, 'admin');
+    const why = reviewerText.parse(reason);
+    const claim = await this.transition(actor, no, {
+      action: 'claim.reject',
+      from: UNDECIDED,
+      queue: 'rem',
+      note: why,
+      change: (c) => ({ ...c, status: 'rejected', request: undefined }),
+    });
+    await this.tell(claim, P.notifyRejected(claim.no, claim.planName, why));
+    return claim;
+  }
+
+  /** Asks the member for more documents: the claim leaves the queue until the member adds them. */
+  async requestMore(actor: Actor, no: string, request: string): Promise<Claim> {
+    requireRole(actor, 'admin');
+    const what = reviewerText.parse(request);
+    const claim = await this.transition(actor, no, {
+      action: 'claim.needmore',
+      from: UNDECIDED,
+      queue: 'rem',
+      note: what,
+      change: (c) => ({ ...c, status: 'needs_more', request: what }),
+    });
+    await this.tell(claim, P.notifyNeedMore(claim.no, claim.planName, what));
+    return claim;
+  }
+
+  // ---------- internals ----------
+
+  /** Through the durable outbox, to the chat the claim was submitted from. */
+  private tell(claim: Claim, text: string): Promise<void> {
+    return this.deps.notifier.notify(claim.address, [{ text }]);
+  }
+
+  private decrypt(claim: Claim): ClaimSecrets {
+    const dec = (v: string, field: string) => this.cipher.decrypt(v, `claim:${field}`);
+    return {
+      idNumber: dec(claim.applicant.idNumber, 'idNumber'),
+      mobile: dec(claim.applicant.mobile, 'mobile'),
+      diagnosis: dec(claim.event.diagnosis, 'diagnosis'),
+      bankCard: dec(claim.bank.card, 'bankCard'),
+    };
+  }
+
+  /** Sum of approved payouts for the same person and plan in the given year (China time). */
+  private async paidThisYear(claim: Claim, year: string): Promise<number> {
+    return (await this.store.ofPerson(claim.idFingerprint))
+      .filter((c) => c.planId === claim.planId && c.status === 'approved' && c.no !== claim.no)
+      .filter((c) => chinaToday(new Date(c.updatedAt)).slice(0, 4) === year)
+      .reduce((sum, c) => sum + (c.payoutCents ?? 0), 0);
+  }
+
+  /** Compare-and-set on `rev`, retried on a concurrent change; audited before → after. */
+  private async transition(
+    actor: Actor,
+    no: string,
+    step: {
+      action: string;
+      from: readonly ClaimStatus[];
+      queue: 'add' | 'rem';
+      note: string;
+      /** Only the claimant may take this step. */
+      owner?: boolean;
+      change: (c: Claim, at: string) => Claim | Promise<Claim>;
+    },
+  ): Promise<Claim> {
+    const now = this.deps.now();
+    const at = now.toISOString();
+    const note = step.note || undefined;
+    for (let attempt = 0; attempt < TRANSITION_ATTEMPTS; attempt++) {
+      const cur = await this.store.get(no);
+      if (!cur) throw new ClaimStateError('not_found', `claim ${no} not found`);
+      if (step.owner && cur.member !== actor.key) throw new ForbiddenError(actor.key, 'owner');
+      if (!step.from.includes(cur.status)) throw new ClaimStateError('bad_status', `claim ${no} is ${cur.status}`, { status: cur.status });
+      const changed = await step.change(cur, at);
+      const next: Claim = {
+        ...changed,
+        rev: cur.rev + 1,
+        updatedAt: at,
+        history: [...cur.history, { at, status: changed.status, actor: actor.key, ...(note ? { note } : {}) }],
+      };
+      const res = await this.store.replace(cur, next, step.queue, now);
+      if (res === 'ok') {
+        await this.deps.audit.record({ actor: actor.key, action: step.action, target: cur.no, before: cur.status, after: next.status, note, at: now });
+        return next;
+      }
+      if (res === 'missing') throw new ClaimStateError('not_found', `claim ${no} not found`);
+    }
+    throw new ClaimStateError('conflict', `claim ${no} keeps changing; try again`);
+  }
+}

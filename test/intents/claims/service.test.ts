@@ -1,0 +1,143 @@
+/** The operations called directly with an Actor, as the web console will call them: role and ownership checks, audit, notifications, corrupt records. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClaimStateError, type ClaimsService } from '../../../intents/claims/service.ts';
+import { ForbiddenError } from '../../../src/core/actor.ts';
+import type { Harness } from '../../helpers/harness.ts';
+import { play, textOf } from '../../helpers/transcript.ts';
+import { ADMIN, claimNoIn, STAFF } from './data.ts';
+import { actorOf, claimsService, startClaimsHarness } from './setup.ts';
+import { applicationUntilSummary, CARD, ID, MOBILE, SUBMIT, type PlanKey } from './transcripts.ts';
+
+let h: Harness;
+let svc: ClaimsService;
+let n = 0;
+
+beforeAll(async () => {
+  h = await startClaimsHarness();
+  svc = claimsService(h);
+});
+afterAll(async () => {
+  await h?.stop();
+});
+
+async function submitClaim(plan: PlanKey = 'hospital'): Promise<{ id: string; no: string }> {
+  const id = `s${++n}`;
+  const out = await play(h, [...applicationUntilSummary(plan), SUBMIT], id);
+  return { id, no: claimNoIn(textOf(out.at(-1) ?? [])) };
+}
+
+const auditActions = async (no: string) => (await h.audit()).filter((e) => e.target === no).map((e) => e.action).reverse();
+const queued = async (id: string) => (await h.outbox()).filter((i) => i.to.chatId === id);
+
+describe('review operations need the admin role', () => {
+  it('a staff-only actor is refused approve with ForbiddenError, and nothing changes: status, queue, audit, notifications', async () => {
+    const { id, no } = await submitClaim('accident');
+    const staff = actorOf(h, STAFF);
+    expect(staff.roles.has('staff')).toBe(true);
+    await expect(svc.approve(staff, no, 100, '')).rejects.toBeInstanceOf(ForbiddenError);
+    expect((await svc.myClaim(actorOf(h, id), no))?.status).toBe('pending');
+    expect((await svc.listPending(actorOf(h, ADMIN))).map((c) => c.no)).toContain(no);
+    expect(await auditActions(no)).toEqual(['claim.submit']);
+    expect(await queued(id)).toEqual([]);
+  });
+
+  it('a member is refused every review operation', async () => {
+    const { id, no } = await submitClaim();
+    const member = actorOf(h, id);
+    await expect(svc.listPending(member)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(svc.pendingCount(member)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(svc.review(member, no)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(svc.reject(member, no, 'x')).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(svc.requestMore(member, no, 'x')).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await auditActions(no)).toEqual(['claim.submit']);
+  });
+
+  it('review decrypts for the admin and audits the view; an unknown number is null and not audited', async () => {
+    const { no } = await submitClaim();
+    const admin = actorOf(h, ADMIN);
+    const found = await svc.review(admin, no);
+    expect(found?.secrets).toEqual({ idNumber: ID, mobile: MOBILE, diagnosis: '急性阑尾炎', bankCard: CARD });
+    expect(await svc.review(admin, 'HZ-20990101-0001')).toBeNull();
+    expect(await auditActions(no)).toEqual(['claim.submit', 'claim.view']);
+    const doc = found?.claim.documents[0];
+    if (!found || !doc) throw new Error('no document');
+    expect((await svc.readDocument(admin, found.claim, doc))?.length).toBe(doc.size);
+    await expect(svc.readDocument(actorOf(h, STAFF), found.claim, doc)).rejects.toBeInstanceOf(ForbiddenError);
+  });
+
+  it('requestMore then reject: each decision audited and told to the member, in order', async () => {
+    const { id, no } = await submitClaim('female_special');
+    const admin = actorOf(h, ADMIN);
+    const queueBefore = await svc.pendingCount(admin);
+    expect((await svc.requestMore(admin, no, '请补充诊断证明')).status).toBe('needs_more');
+    expect(await svc.pendingCount(admin)).toBe(queueBefore - 1);
+    expect((await svc.listPending(admin)).map((c) => c.no)).not.toContain(no);
+    expect((await svc.reject(admin, no, '超过申请时限')).status).toBe('rejected');
+    expect(await auditActions(no)).toEqual(['claim.submit', 'claim.needmore', 'claim.reject']);
+    expect(await h.notification(id, '需要补充材料')).toContain('请补充诊断证明');
+    expect(await h.notification(id, '未通过审核')).toContain('超过申请时限');
+    await expect(svc.approve(admin, no, 100, '')).rejects.toMatchObject({ code: 'bad_status', detail: { status: 'rejected' } });
+  });
+
+  it('approve above the per-claim limit is a ClaimStateError and changes nothing', async () => {
+    const { id, no } = await submitClaim('accident');
+    await expect(svc.approve(actorOf(h, ADMIN), no, 2_000_000, '')).rejects.toBeInstanceOf(ClaimStateError);
+    expect((await svc.myClaim(actorOf(h, id), no))?.status).toBe('pending');
+    expect(await queued(id)).toEqual([]);
+  });
+});
+
+describe('members reach only their own claims', () => {
+  it('a member cannot view another member’s claim: not in the list, null by number', async () => {
+    const a = await submitClaim();
+    const b = await submitClaim();
+    const memberB = actorOf(h, b.id);
+    expect(await svc.myClaim(memberB, a.no)).toBeNull();
+    expect((await svc.myClaims(memberB)).map((c) => c.no)).toEqual([b.no]);
+    expect((await svc.myClaim(actorOf(h, a.id), a.no))?.no).toBe(a.no);
+  });
+
+  it('only the claimant may add documents, and only while more are requested', async () => {
+    const a = await submitClaim('critical_illness');
+    const b = await submitClaim('critical_illness');
+    const file = (await svc.myClaim(actorOf(h, a.id), a.no))?.documents[0];
+    if (!file) throw new Error('no document');
+    const extra = [{ ...file, docId: 'supplement', docName: '补充材料' }];
+    await expect(svc.addDocuments(actorOf(h, a.id), a.no, extra)).rejects.toMatchObject({ code: 'bad_status', detail: { status: 'pending' } });
+    await svc.requestMore(actorOf(h, ADMIN), a.no, '请补充');
+    await expect(svc.addDocuments(actorOf(h, b.id), a.no, extra)).rejects.toBeInstanceOf(ForbiddenError);
+    expect((await svc.myClaim(actorOf(h, a.id), a.no))?.status).toBe('needs_more');
+    const back = await svc.addDocuments(actorOf(h, a.id), a.no, extra);
+    expect(back).toMatchObject({ status: 'pending', documents: expect.arrayContaining([expect.objectContaining({ docName: '补充材料' })]) });
+    expect(await auditActions(a.no)).toEqual(['claim.submit', 'claim.needmore', 'claim.supplement']);
+  });
+
+  it('submit from a group address is refused (claims carry personal data)', async () => {
+    const { id } = await submitClaim();
+    const plan = svc.plans.plans[0];
+    if (!plan) throw new Error('no plan');
+    const input = {
+      draftId: 'group-draft-0001', address: { platform: h.platform, chatId: 'g1', chatType: 'group' as const }, plan,
+      consent: { version: 'pipl-2026-01', at: h.clock.now.toISOString() }, name: '张三', idNumber: ID, mobile: MOBILE, workUnit: '市第一机床厂', dates: {},
+      hospital: '市第一人民医院', diagnosis: '急性阑尾炎', amountCents: 100_00, estimatedPayoutCents: 50_00, bankCard: CARD, bankName: '工商银行', documents: [],
+    };
+    await expect(svc.submit(actorOf(h, id), input)).rejects.toThrow(/private/);
+    expect(await svc.myClaims(actorOf(h, id))).toHaveLength(1);
+  });
+});
+
+describe('corrupt records', () => {
+  it('a corrupt claim is treated as missing everywhere: lists, lookups, chat', async () => {
+    const { id, no } = await submitClaim();
+    const { redis, keys } = h.engine.deps;
+    await redis.set(keys.k('claims', 'c', no), '{"no":"broken"');
+    const admin = actorOf(h, ADMIN);
+    expect(await svc.myClaims(actorOf(h, id))).toEqual([]);
+    expect(await svc.myClaim(actorOf(h, id), no)).toBeNull();
+    expect(await svc.review(admin, no)).toBeNull();
+    expect((await svc.listPending(admin)).map((c) => c.no)).not.toContain(no);
+    await expect(svc.approve(admin, no, 100, '')).rejects.toMatchObject({ code: 'not_found' });
+    await play(h, [{ say: `查询 ${no}`, expect: '没有找到您名下' }], id);
+    await play(h, [{ say: `/claim ${no}`, expect: '没有找到申请' }], ADMIN);
+  });
+});
