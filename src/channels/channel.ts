@@ -1,6 +1,106 @@
+/**
+ * The channel contract. A channel normalizes platform updates into InboundMessages and sends replies;
+ * what every channel does around that — downloading files only for messages the bot will read, running
+ * the pipeline, the apology when something fails after it, draining the outbox at the platform's pace —
+ * is written once here.
+ */
+import type { Logger } from 'pino';
+import type { Engine } from '../app/engine.ts';
+import type { Address, InboundAttachment, InboundMessage, Platform, Reply } from '../core/message.ts';
+import { OutboxSender } from '../core/outbox.ts';
+import type { PipelineOutcome } from '../core/pipeline.ts';
+import { CORE_TEXT } from '../core/texts.ts';
+
 /** What every platform channel gives the app: a way to stop and a status line for /api/status. */
 export interface Channel {
   name: string;
   status(): Record<string, unknown>;
   stop(): Promise<void>;
+}
+
+export interface ChannelCapabilities {
+  /** The platform has group chats. */
+  groups: boolean;
+  /** Choices can be buttons (otherwise a numbered list the member answers with a number). */
+  buttons: boolean;
+  /** How long after a member's last message the bot may still write to them; absent: no limit. */
+  replyWindowMs?: number;
+  /** Minimum gap between two outbox items of this channel (pacing; WeChat bans fast senders). */
+  outboxIntervalMs: number;
+}
+
+/** One platform's part: how to send replies to an address, and what the platform allows. */
+export interface ChannelPort<Target> {
+  platform: Platform;
+  capabilities: ChannelCapabilities;
+  log: Logger;
+  send(target: Target, replies: Reply[]): Promise<void>;
+  /** Where an outbox item goes; may wait while the platform is not ready (items stay queued meanwhile). */
+  resolve(to: Address): Promise<Target>;
+  /** Said instead of a file that was too big to download (the text of the message still goes through). */
+  fileTooBigText: string;
+  /** Removes secrets (a bot token in a request URL) from error text before it is logged. */
+  redact?(text: string): string;
+}
+
+/** A normalized message with its reply target and the platform's lazy file download. */
+export interface Received<Target> {
+  msg: InboundMessage;
+  target: Target;
+  /** Downloads the message's files; 'too-big' for one over the platform's cap. */
+  files?: () => Promise<Array<InboundAttachment | 'too-big'>>;
+  /** Log context (update id, message id). */
+  logContext?: Record<string, unknown>;
+}
+
+/**
+ * Handles one inbound message: files are downloaded only when the bot will read the message, the
+ * pipeline answers, the replies are sent. A failure after the pipeline (Redis, a send) gets an apology.
+ */
+export async function receive<Target>(engine: Engine, port: ChannelPort<Target>, received: Received<Target>): Promise<PipelineOutcome | null> {
+  const { msg, target } = received;
+  const ctx = { ...received.logContext, chatId: msg.chatId, messageId: msg.messageId };
+  try {
+    let skippedBig = false;
+    if (received.files && !msg.fromSelf && engine.pipeline.isAddressed(msg)) {
+      try {
+        for (const file of await received.files()) {
+          if (file === 'too-big') skippedBig = true;
+          else msg.attachments.push(file);
+        }
+      } catch (err) {
+        port.log.warn({ ...ctx, err: errorText(port, err) }, 'attachment download failed');
+      }
+    }
+    const outcome = await engine.pipeline.handle(msg);
+    const replies = [...outcome.replies];
+    if (skippedBig && (!outcome.dropped || outcome.dropped === 'empty')) replies.push({ text: port.fileTooBigText });
+    if (outcome.dropped && outcome.dropped !== 'own') port.log.debug({ ...ctx, dropped: outcome.dropped }, 'message dropped');
+    if (replies.length) await port.send(target, replies);
+    return outcome;
+  } catch (err) {
+    port.log.error({ ...ctx, err: errorText(port, err), stack: err instanceof Error ? (port.redact?.(err.stack ?? '') ?? err.stack) : undefined }, `${port.platform} message failed`);
+    // The pipeline apologises for handler errors itself; this covers Redis or send failures.
+    await port.send(target, [{ text: CORE_TEXT.apology }]).catch(() => undefined);
+    return null;
+  }
+}
+
+/** Drains the channel's outbox at its pace; stop it with the channel. */
+export function startOutbox<Target>(engine: Engine, port: ChannelPort<Target>): OutboxSender {
+  const sender = new OutboxSender(
+    engine.outbox,
+    port.platform,
+    engine.redisHandle.duplicate(),
+    async (to, replies) => port.send(await port.resolve(to), replies),
+    port.log,
+    port.capabilities.outboxIntervalMs,
+  );
+  sender.start();
+  return sender;
+}
+
+function errorText(port: Pick<ChannelPort<unknown>, 'redact'>, err: unknown): string {
+  const text = err instanceof Error ? err.message : String(err);
+  return port.redact?.(text) ?? text;
 }

@@ -6,10 +6,8 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Telegraf, TelegramError } from 'telegraf';
 import type { Engine } from '../../app/engine.ts';
-import type { Channel } from '../channel.ts';
-import { renderText, type Address, type InboundAttachment, type Reply } from '../../core/message.ts';
-import { OutboxSender } from '../../core/outbox.ts';
-import { CORE_TEXT } from '../../core/texts.ts';
+import { receive, startOutbox, type Channel, type ChannelPort } from '../channel.ts';
+import { renderText, type InboundAttachment, type Reply } from '../../core/message.ts';
 import { ChatPacer, Reconnector, sleepMs, type BackoffOptions } from '../backoff.ts';
 import { botInfoSchema, fileSchema, updateSchema, type BotInfo } from './schema.ts';
 import { choiceKeyboard, mapUpdate, splitText, type FileRef } from './map.ts';
@@ -147,6 +145,36 @@ export async function startTelegram(engine: Engine, http: FastifyInstance, opts:
     return { name: ref.name, mimeType: ref.mimeType, data: Buffer.concat(parts) };
   }
 
+  const port: ChannelPort<Sendable> = {
+    platform: 'telegram',
+    capabilities: { groups: true, buttons: true, outboxIntervalMs: Math.max(50, opts.outboxIntervalMs ?? 50) },
+    log,
+    send: sendReplies,
+    async resolve(to) {
+      // Keep queued items while Telegram is unreachable rather than failing (and dropping) them.
+      while (status.state !== 'running' && !stopped) await sleepMs(500);
+      await pacer.wait(to.chatId, to.chatType === 'group' ? groupInterval : 1000);
+      const userId = Number(to.mentionUserId);
+      const mention = to.chatType === 'group' && Number.isSafeInteger(userId) && to.mentionUserId ? { userId, name: to.mentionName ?? '' } : undefined;
+      return { chatId: to.chatId, mention };
+    },
+    fileTooBigText: TELEGRAM_TEXT.fileTooBig,
+    redact,
+  };
+
+  /** One failed download does not lose the others. */
+  async function downloadEach(refs: FileRef[], updateId: number | undefined): Promise<Array<InboundAttachment | 'too-big'>> {
+    const out: Array<InboundAttachment | 'too-big'> = [];
+    for (const ref of refs) {
+      try {
+        out.push(await download(ref));
+      } catch (err) {
+        log.warn({ updateId, err: errText(err) }, 'attachment download failed');
+      }
+    }
+    return out;
+  }
+
   async function handleUpdate(raw: unknown): Promise<void> {
     const updateId = typeof raw === 'object' && raw !== null && 'update_id' in raw && typeof raw.update_id === 'number' ? raw.update_id : undefined;
     const parsed = updateSchema.safeParse(raw);
@@ -157,37 +185,16 @@ export async function startTelegram(engine: Engine, http: FastifyInstance, opts:
     const info = botInfo ?? botInfoSchema.parse(bot.botInfo);
     const mapped = mapUpdate(parsed.data, info, Date.now());
     if (!mapped) return;
-    const { msg } = mapped;
-    const ctx = { updateId, chatId: msg.chatId, messageId: msg.messageId };
     if (mapped.callbackQueryId) {
       const id = mapped.callbackQueryId;
-      await call('answerCallbackQuery', () => api.answerCbQuery(id)).catch((err: unknown) => log.warn({ ...ctx, err: errText(err) }, 'answerCallbackQuery failed'));
+      await call('answerCallbackQuery', () => api.answerCbQuery(id)).catch((err: unknown) => log.warn({ updateId, err: errText(err) }, 'answerCallbackQuery failed'));
     }
-    const to: Sendable = { chatId: msg.chatId, quote: mapped.quoteMessageId };
-    try {
-      let skippedBig = false;
-      // Download only what the pipeline will look at: not group chatter, not our own messages.
-      if (mapped.files.length && !msg.fromSelf && engine.pipeline.isAddressed(msg)) {
-        for (const ref of mapped.files) {
-          try {
-            const got = await download(ref);
-            if (got === 'too-big') skippedBig = true;
-            else msg.attachments.push(got);
-          } catch (err) {
-            log.warn({ ...ctx, err: errText(err) }, 'attachment download failed');
-          }
-        }
-      }
-      const outcome = await engine.pipeline.handle(msg);
-      const replies = [...outcome.replies];
-      if (skippedBig && (!outcome.dropped || outcome.dropped === 'empty')) replies.push({ text: TELEGRAM_TEXT.fileTooBig });
-      if (outcome.dropped) log.debug({ ...ctx, dropped: outcome.dropped }, 'update dropped');
-      if (replies.length) await sendReplies(to, replies);
-    } catch (err) {
-      log.error({ ...ctx, err: errText(err), stack: err instanceof Error ? redact(err.stack ?? '') : undefined }, 'telegram update failed');
-      // The pipeline apologises for handler errors itself; this covers Redis or send failures.
-      await sendReplies(to, [{ text: CORE_TEXT.apology }]).catch(() => undefined);
-    }
+    await receive(engine, port, {
+      msg: mapped.msg,
+      target: { chatId: mapped.msg.chatId, quote: mapped.quoteMessageId },
+      files: mapped.files.length ? () => downloadEach(mapped.files, updateId) : undefined,
+      logContext: { updateId },
+    });
   }
 
   bot.catch((err, ctx) => log.error({ err: errText(err), updateId: ctx.update.update_id }, 'telegram update failed'));
@@ -292,22 +299,7 @@ export async function startTelegram(engine: Engine, http: FastifyInstance, opts:
     }
   }
 
-  const sender = new OutboxSender(
-    engine.outbox,
-    'telegram',
-    engine.redisHandle.duplicate(),
-    async (to: Address, replies: Reply[]) => {
-      // Keep queued items while Telegram is unreachable rather than failing (and dropping) them.
-      while (status.state !== 'running' && !stopped) await sleepMs(500);
-      await pacer.wait(to.chatId, to.chatType === 'group' ? groupInterval : 1000);
-      const userId = Number(to.mentionUserId);
-      const mention = to.chatType === 'group' && Number.isSafeInteger(userId) && to.mentionUserId ? { userId, name: to.mentionName ?? '' } : undefined;
-      await sendReplies({ chatId: to.chatId, mention }, replies);
-    },
-    log,
-    Math.max(50, opts.outboxIntervalMs ?? 50),
-  );
-  sender.start();
+  const sender = startOutbox(engine, port);
 
   return {
     name: 'telegram',

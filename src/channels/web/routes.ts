@@ -2,8 +2,8 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../../app/engine.ts';
-import type { Address, InboundMessage, Reply } from '../../core/message.ts';
-import { OutboxSender } from '../../core/outbox.ts';
+import type { InboundMessage, Reply } from '../../core/message.ts';
+import { receive, startOutbox, type ChannelPort } from '../channel.ts';
 import { webMessageSchema, webReplySchema } from './schema.ts';
 import { WebFiles } from './files.ts';
 import { CHAT_PAGE } from './page.ts';
@@ -12,6 +12,8 @@ import { z } from 'zod';
 const INBOX_LIMIT = 100;
 const INBOX_TTL_SECONDS = 7 * 24 * 3600;
 const inboxQuerySchema = z.object({ chatId: z.string().min(1).max(128).regex(/^[\w.@:-]+$/) });
+
+type WebTarget = { kind: 'response'; replies: Reply[] } | { kind: 'inbox'; chatId: string };
 
 export interface WebChannel {
   stop(): Promise<void>;
@@ -26,10 +28,27 @@ function bearerOk(req: FastifyRequest, token: string | undefined): boolean {
 }
 
 export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: () => Record<string, unknown>): WebChannel {
-  const { deps, pipeline, outbox } = engine;
+  const { deps } = engine;
   const files = new WebFiles(deps.redis, deps.keys);
   const inboxKey = (chatId: string) => deps.keys.k('webinbox', chatId);
   const token = deps.config.WEB_API_TOKEN;
+  // A reply goes into the HTTP response; a notification waits in the chat's inbox until the page polls.
+  const port: ChannelPort<WebTarget> = {
+    platform: 'web',
+    capabilities: { groups: true, buttons: true, outboxIntervalMs: 0 },
+    log: deps.logger.child({ platform: 'web' }),
+    async send(target, replies) {
+      if (target.kind === 'response') {
+        target.replies.push(...replies);
+        return;
+      }
+      const key = inboxKey(target.chatId);
+      const wire = await files.toWire(replies);
+      await deps.redis.multi().rpush(key, JSON.stringify(wire)).ltrim(key, -INBOX_LIMIT, -1).expire(key, INBOX_TTL_SECONDS).exec();
+    },
+    resolve: async (to) => ({ kind: 'inbox', chatId: to.chatId }),
+    fileTooBigText: '',
+  };
 
   // Runs on request (before the body is read and parsed): a caller without the token costs no parsing.
   const guard = async (req: FastifyRequest, reply: FastifyReply) => {
@@ -64,9 +83,10 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
       sentAt: Date.now(),
       fromSelf: false,
     };
-    const outcome = await pipeline.handle(msg);
-    const replies = msg.chatType === 'group' ? mentionInGroup(outcome.replies, msg.senderName) : outcome.replies;
-    return { replies: await files.toWire(replies), ...(outcome.dropped ? { dropped: outcome.dropped } : {}) };
+    const answer: WebTarget = { kind: 'response', replies: [] };
+    const outcome = await receive(engine, port, { msg, target: answer });
+    const replies = msg.chatType === 'group' ? mentionInGroup(answer.replies, msg.senderName) : answer.replies;
+    return { replies: await files.toWire(replies), ...(outcome?.dropped ? { dropped: outcome.dropped } : {}) };
   });
 
   // Notifications (claim decisions, waitlist promotions, reminders) wait here until the page polls.
@@ -91,19 +111,7 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
       .send(file.data);
   });
 
-  const sender = new OutboxSender(
-    outbox,
-    'web',
-    engine.redisHandle.duplicate(),
-    async (to: Address, replies: Reply[]) => {
-      const key = inboxKey(to.chatId);
-      const wire = await files.toWire(replies);
-      await deps.redis.multi().rpush(key, JSON.stringify(wire)).ltrim(key, -INBOX_LIMIT, -1).expire(key, INBOX_TTL_SECONDS).exec();
-    },
-    deps.logger,
-    0,
-  );
-  sender.start();
+  const sender = startOutbox(engine, port);
   return { stop: () => sender.stop() };
 }
 

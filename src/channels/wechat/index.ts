@@ -10,10 +10,8 @@ import { WechatyBuilder, ScanStatus, types } from 'wechaty';
 import type { impls as PuppetImpls } from 'wechaty-puppet';
 import type { ContactInterface, MessageInterface, RoomInterface, WechatyInterface } from 'wechaty/impls';
 import type { Engine } from '../../app/engine.ts';
-import type { Channel } from '../channel.ts';
+import { receive, startOutbox, type Channel, type ChannelPort } from '../channel.ts';
 import { renderText, type Address, type InboundAttachment, type InboundMessage, type Reply } from '../../core/message.ts';
-import { OutboxSender } from '../../core/outbox.ts';
-import { CORE_TEXT } from '../../core/texts.ts';
 import { Reconnector, SendQueue, sleepMs, type BackoffOptions } from '../backoff.ts';
 import { parseQuote, stripMentions } from './map.ts';
 import { qrImageUrl, qrSvg, qrTerminal } from './qr.ts';
@@ -234,35 +232,29 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
     }
   }
 
+  const port: ChannelPort<Target> = {
+    platform: 'wechat',
+    capabilities: { groups: true, buttons: false, outboxIntervalMs: opts.outboxIntervalMs ?? 1500 },
+    log,
+    send: sendReplies,
+    async resolve(to) {
+      // Keep queued items while logged out rather than failing (and dropping) them.
+      while (!bot.isLoggedIn && !stopped) await sleepMs(500);
+      return findTarget(to);
+    },
+    fileTooBigText: WECHAT_TEXT.fileTooBig,
+  };
+
   async function handleMessage(m: MessageInterface): Promise<void> {
-    const ctx = { messageId: m.id };
-    let target: Target | undefined;
+    let mapped: Awaited<ReturnType<typeof toInbound>>;
     try {
-      const mapped = await toInbound(m);
-      if (!mapped) return;
-      const { msg } = mapped;
-      target = mapped.target;
-      let skippedBig = false;
-      // Download only what the pipeline will look at: not group chatter, not our own messages.
-      if (mapped.file && !msg.fromSelf && engine.pipeline.isAddressed(msg)) {
-        try {
-          const got = await download(m);
-          if (got === 'too-big') skippedBig = true;
-          else msg.attachments.push(got);
-        } catch (err) {
-          log.warn({ ...ctx, chatId: msg.chatId, err: errText(err) }, 'attachment download failed');
-        }
-      }
-      const outcome = await engine.pipeline.handle(msg);
-      const replies = [...outcome.replies];
-      if (skippedBig && (!outcome.dropped || outcome.dropped === 'empty')) replies.push({ text: WECHAT_TEXT.fileTooBig });
-      if (outcome.dropped && outcome.dropped !== 'own') log.debug({ ...ctx, chatId: msg.chatId, dropped: outcome.dropped }, 'message dropped');
-      if (replies.length) await sendReplies(target, replies);
+      mapped = await toInbound(m);
     } catch (err) {
-      log.error({ ...ctx, err: errText(err), stack: err instanceof Error ? err.stack : undefined }, 'wechat message failed');
-      // The pipeline apologises for handler errors itself; this covers Redis or send failures.
-      if (target) await sendReplies(target, [{ text: CORE_TEXT.apology }]).catch(() => undefined);
+      log.error({ messageId: m.id, err: errText(err) }, 'wechat message could not be read');
+      return;
     }
+    if (!mapped) return;
+    await receive(engine, port, { msg: mapped.msg, target: mapped.target, files: mapped.file ? async () => [await download(m)] : undefined });
   }
 
   async function findTarget(to: Address): Promise<Target> {
@@ -286,19 +278,7 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
     scheduleRestart('start failed');
   }
 
-  const sender = new OutboxSender(
-    engine.outbox,
-    'wechat',
-    engine.redisHandle.duplicate(),
-    async (to: Address, replies: Reply[]) => {
-      // Keep queued items while logged out rather than failing (and dropping) them.
-      while (!bot.isLoggedIn && !stopped) await sleepMs(500);
-      await sendReplies(await findTarget(to), replies);
-    },
-    log,
-    opts.outboxIntervalMs ?? 1500,
-  );
-  sender.start();
+  const sender = startOutbox(engine, port);
 
   return {
     name: 'wechat',
