@@ -182,6 +182,27 @@ describe('registration store', () => {
     ]);
   });
 
+  it('treats corrupt records as missing and logs each one', async () => {
+    const warnings: string[] = [];
+    const logged = new EventStore(deps.redis, deps.keys, { warn: (obj) => warnings.push(JSON.stringify(obj)) });
+    const ev = await logged.create(newEvent({ capacity: 5 }), deps.clock.ms, null);
+    await logged.register(ev.id, reg('telegram:z1'), deps.clock.ms, true);
+    await deps.redis.hset(deps.keys.k('ev', ev.id, 'data'), 'telegram:z1', '{not json');
+    await deps.redis.set(deps.keys.k('evmeta', 'profile', 'telegram:z1'), JSON.stringify({ consent: 'yes' }));
+    await deps.redis.set(deps.keys.k('evmeta', 'pending', 'telegram:z1'), 'garbage');
+    expect(await logged.registration(ev.id, 'telegram:z1')).toBeNull();
+    expect((await logged.roster(ev.id)).map((e) => [e.member, e.registration])).toEqual([['telegram:z1', null]]);
+    expect(await logged.profile('telegram:z1')).toBeNull();
+    expect(await logged.pending('telegram:z1')).toBeNull();
+
+    const broken = await logged.create(newEvent({ title: '坏记录' }), deps.clock.ms, null);
+    await deps.redis.hset(deps.keys.k('ev', broken.id), 'status', 'bogus');
+    expect(await logged.get(broken.id)).toBeNull();
+    expect((await logged.upcoming(deps.clock.ms)).map((e) => e.id)).not.toContain(broken.id);
+    expect(warnings.length).toBeGreaterThanOrEqual(5);
+    expect(warnings.join('\n')).toContain(`event ${broken.id}`);
+  });
+
   it('survives a Redis crash (AOF): registrations and the Lua scripts come back', async () => {
     const ev = await store.create(newEvent({ capacity: 1 }), deps.clock.ms, null);
     await store.register(ev.id, reg('telegram:k1'), deps.clock.ms, true);
