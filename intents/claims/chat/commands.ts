@@ -15,7 +15,7 @@ export interface ClaimsChat {
   form: ClaimForm;
 }
 
-export const actorOf = (ctx: TurnContext): Actor => ({ key: ctx.member, roles: ctx.roles });
+const actorOf = (ctx: TurnContext): Actor => ({ key: ctx.member, roles: ctx.roles });
 const say = (text: string): TurnResult => ({ replies: [{ text }] });
 const day = (iso: string) => chinaToday(new Date(iso));
 
