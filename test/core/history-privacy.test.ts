@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inbound, startTestEngine, type TestEngine } from '../helpers/engine.ts';
-import { validId } from '../intents/claims/harness.ts';
+import { validId } from '../intents/claims/data.ts';
 
 let te: TestEngine;
 beforeAll(async () => {
