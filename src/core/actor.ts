@@ -17,3 +17,8 @@ export class ForbiddenError extends Error {
 export function requireRole(actor: Actor, role: Role): void {
   if (!actor.roles.has(role)) throw new ForbiddenError(actor.key, role);
 }
+
+/** The actor of a chat turn: the member and the roles the router found. */
+export function actorOf(turn: { member: MemberKey; roles: ReadonlySet<Role> }): Actor {
+  return { key: turn.member, roles: turn.roles };
+}

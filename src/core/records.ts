@@ -17,7 +17,12 @@ export function readRecord<T extends z.ZodType>(schema: T, raw: string | null | 
     logger.warn({ record: what }, 'corrupt record ignored (not JSON)');
     return null;
   }
-  const parsed = schema.safeParse(json);
+  return checkRecord(schema, json, logger, what);
+}
+
+/** The same for a value Redis already split (a hash read with HGETALL). */
+export function checkRecord<T extends z.ZodType>(schema: T, value: unknown, logger: RecordLogger, what: string): z.infer<T> | null {
+  const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   logger.warn({ record: what, issues: parsed.error.issues.slice(0, 3).map((i) => `${i.path.join('.')}: ${i.message}`) }, 'corrupt record ignored');
   return null;

@@ -5,6 +5,7 @@ import type { TurnContext, TurnResult } from '../../src/core/service.ts';
 import { emptySession, type Dialog } from '../../src/core/session.ts';
 import { validateMobile, validateName } from '../../src/kit/fields.ts';
 import { Form, RESUME_GAP_MS } from '../../src/kit/forms/engine.ts';
+import { fieldTypes } from '../../src/kit/forms/types.ts';
 import type { FieldSpec, FormSpec, FormView } from '../../src/kit/forms/spec.ts';
 import { isNo, isYes } from '../../src/kit/words.ts';
 import { inbound } from '../helpers/engine.ts';
@@ -223,3 +224,41 @@ describe('form engine', () => {
 function ctxOf(text: string): TurnContext {
   return { msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(T0), text, now: new Date(T0) };
 }
+
+describe('field types', () => {
+  const error = (code: string) => `错误:${code}`;
+  const ctx = ctxOf('');
+  const view: FormView = { values: {}, meta: {}, str: () => undefined, num: () => undefined };
+  const parse = (f: FieldSpec, t: string) => f.parse(t, view, ctx);
+
+  it('validate and normalize what members type', async () => {
+    expect(await parse(fieldTypes.mobile({ id: 'm', label: '手机', ask: '', error }), '+86 138-1234-5678')).toMatchObject({ ok: true, value: '13812345678' });
+    expect(await parse(fieldTypes.idNumber({ id: 'i', label: '身份证', ask: '', error }), '110105199003071230')).toEqual({ ok: false, error: '错误:id_checksum' });
+    expect(await parse(fieldTypes.bankCard({ id: 'b', label: '卡', ask: '', error }), '4111111111111112')).toEqual({ ok: false, error: '错误:card_checksum' });
+    expect(await parse(fieldTypes.money({ id: 'a', label: '金额', ask: '', error }), '1.2万元')).toMatchObject({ ok: true, value: 1_200_000 });
+    const count = fieldTypes.count({ id: 'c', label: '名额', ask: '', error, min: 1, max: 1000 });
+    expect(await parse(count, '100人')).toMatchObject({ ok: true, value: 100 });
+    expect(await parse(count, '１００名')).toMatchObject({ ok: true, value: 100 });
+    expect(await parse(count, '5000')).toEqual({ ok: false, error: '错误:count' });
+    const when = fieldTypes.dateTime({ id: 't', label: '时间', ask: '', error });
+    const tomorrow3pm = Date.UTC(2026, 10, 23, 7);
+    expect(await parse(when, '明天下午3点')).toMatchObject({ ok: true, value: tomorrow3pm });
+    const size = fieldTypes.choice({ id: 's', label: '尺码', ask: '尺码？', error, options: () => ['S', 'M', 'L'] });
+    expect(await parse(size, '2')).toMatchObject({ ok: true, value: 'M' });
+    expect(await parse(size, 'l')).toMatchObject({ ok: true, value: 'L' });
+    expect(size.ask(view, ctx)).toEqual({ text: '尺码？', choices: ['S', 'M', 'L'] });
+  });
+
+  it('mark personal numbers sensitive and mask them in the summary', () => {
+    const mobile = fieldTypes.mobile({ id: 'm', label: '手机', ask: '', error });
+    expect(mobile.sensitive).toBe(true);
+    expect(mobile.show?.({ ...view, str: () => '13812345678' })).toBe('138****5678');
+  });
+
+  it('apply the form’s own rule after the type’s', async () => {
+    const day = fieldTypes.date({ id: 'd', label: '出院日期', ask: '', error, check: (iso) => (iso < '2026-01-01' ? '超过申请时限' : null) });
+    expect(await parse(day, '2025-12-31')).toEqual({ ok: false, error: '超过申请时限' });
+    expect(await parse(day, '2099-01-01')).toEqual({ ok: false, error: '错误:date_future' });
+    expect(await parse(day, '11月2日')).toMatchObject({ ok: true, value: '2026-11-02' });
+  });
+});
