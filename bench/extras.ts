@@ -32,7 +32,7 @@ async function registrationRush(engine: Engine): Promise<void> {
   const now = Date.now();
   const hour = 3600_000;
   const clients: Redis[] = Array.from({ length: 8 }, () => redisHandle.duplicate());
-  const stores = clients.map((c) => new EventStore(c, deps.keys));
+  const stores = clients.map((c) => new EventStore(c, deps.keys, deps.logger));
   await Promise.all(clients.map((c) => c.ping()));
   const ev = await stores[0]!.create(
     {
