@@ -7,6 +7,8 @@ export const CORE_TEXT = {
   notAllowed: '抱歉，这个操作需要工会工作人员权限。如有需要，请联系您的工会。',
   /** To staff trying an admin command: they are 工作人员, so the generic text would contradict itself. */
   adminOnly: '抱歉，这个操作需要互助审核（管理员）权限，您的账号只有工作人员权限。如需审核，请联系工会管理员。',
+  /** A file over the channels' 10 MB cap was not downloaded (the text of the message still goes through). */
+  fileTooBig: '文件超过 10 MB，没有收到。请压缩后重新发送，或分几次发送。',
   commandPrivateOnly: '这个操作请在私聊中进行。',
   inviteToPrivate: '这项服务需要填写个人信息，为保护您的隐私，请私聊我继续办理（点我的头像发消息即可）。',
   finishFormFirst: '您还有一张表没有填完。请先完成或回复“取消”，再办理新的事项。',

@@ -1,12 +1,12 @@
 /**
  * Telegram channel against a fake Bot API server, with the real engine, real Redis and startChannels().
  */
+import { CORE_TEXT } from '../../src/core/texts.ts';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP_TEXT } from '../../intents/help/texts.ts';
 import { mapUpdate, splitText, choiceKeyboard } from '../../src/channels/telegram/map.ts';
 import { updateSchema } from '../../src/channels/telegram/schema.ts';
-import { TELEGRAM_TEXT } from '../../src/channels/telegram/index.ts';
 import { startTelegramHarness, WEBHOOK_PATH, WEBHOOK_SECRET, type TelegramHarness } from '../helpers/telegram-harness.ts';
 
 type Json = Record<string, unknown>;
@@ -189,7 +189,7 @@ describe('telegram channel, long polling', () => {
 
     const big = Buffer.alloc(10 * 1024 * 1024 + 1, 1);
     const replies = await h.sendFile(1011, { name: 'big.pdf', data: big, mimeType: 'application/pdf', caption: '菜单' });
-    expect(replies).toEqual([HELP_TEXT.menu, TELEGRAM_TEXT.fileTooBig]);
+    expect(replies).toEqual([HELP_TEXT.menu, CORE_TEXT.fileTooBig]);
     // The announced size is over the cap: no getFile, no download.
     expect(h.tg.calls.filter((c) => c.method === 'getFile')).toHaveLength(1);
   });

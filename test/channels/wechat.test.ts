@@ -1,6 +1,7 @@
 /**
  * WeChat channel on wechaty with wechaty-puppet-mock, the real engine and real Redis.
  */
+import { CORE_TEXT } from '../../src/core/texts.ts';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP_TEXT } from '../../intents/help/texts.ts';
 import { backoffDelay, Reconnector, SendQueue } from '../../src/channels/backoff.ts';
 import { parseQuote, stripMentions } from '../../src/channels/wechat/map.ts';
-import { WECHAT_TEXT } from '../../src/channels/wechat/index.ts';
 import { BOT_NAME, startWechatHarness, type WechatHarness } from '../helpers/wechat-harness.ts';
 
 type Json = Record<string, unknown>;
@@ -132,14 +132,14 @@ describe('wechat channel with the mock puppet', () => {
   it('receives a file and answers the caption-less upload without crashing', async () => {
     const replies = await h.sendFile('heidi', { name: '诊断证明.pdf', data: Buffer.from('%PDF-1.4 test') });
     // A file without text goes to the pipeline (no size notice); the channel keeps serving.
-    expect(replies).not.toContain(WECHAT_TEXT.fileTooBig);
-    expect(await h.sendFile('heidi', { name: 'photo.png', data: Buffer.from('png') })).not.toContain(WECHAT_TEXT.fileTooBig);
+    expect(replies).not.toContain(CORE_TEXT.fileTooBig);
+    expect(await h.sendFile('heidi', { name: 'photo.png', data: Buffer.from('png') })).not.toContain(CORE_TEXT.fileTooBig);
     expect(await h.say('heidi', '菜单')).toEqual([HELP_TEXT.menu]);
   });
 
   it('tells the member when a file is over 10 MB', async () => {
     const replies = await h.sendFile('ken', { name: 'scan.pdf', data: Buffer.alloc(10 * 1024 * 1024 + 1, 7) });
-    expect(replies.at(-1)).toBe(WECHAT_TEXT.fileTooBig);
+    expect(replies.at(-1)).toBe(CORE_TEXT.fileTooBig);
   }, 20_000);
 
   it('does not download files posted in a group without a mention', async () => {

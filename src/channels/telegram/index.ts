@@ -6,6 +6,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Telegraf, TelegramError } from 'telegraf';
 import type { Engine } from '../../app/engine.ts';
+import { CORE_TEXT } from '../../core/texts.ts';
 import { receive, startOutbox, type Channel, type ChannelPort } from '../channel.ts';
 import { renderText, type InboundAttachment, type Reply } from '../../core/message.ts';
 import { ChatPacer, Reconnector, sleepMs, type BackoffOptions } from '../backoff.ts';
@@ -16,9 +17,6 @@ import { choiceKeyboard, mapUpdate, splitText, type FileRef } from './map.ts';
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
-export const TELEGRAM_TEXT = {
-  fileTooBig: '文件超过 10 MB，没有收到。请压缩后重新发送，或分几次发送。',
-} as const;
 
 export interface TelegramOptions {
   /** Minimum time between two outbox items overall (default 50 ms). */
@@ -158,7 +156,7 @@ export async function startTelegram(engine: Engine, http: FastifyInstance, opts:
       const mention = to.chatType === 'group' && Number.isSafeInteger(userId) && to.mentionUserId ? { userId, name: to.mentionName ?? '' } : undefined;
       return { chatId: to.chatId, mention };
     },
-    fileTooBigText: TELEGRAM_TEXT.fileTooBig,
+    fileTooBigText: CORE_TEXT.fileTooBig,
     redact,
   };
 

@@ -10,6 +10,7 @@ import { WechatyBuilder, ScanStatus, types } from 'wechaty';
 import type { impls as PuppetImpls } from 'wechaty-puppet';
 import type { ContactInterface, MessageInterface, RoomInterface, WechatyInterface } from 'wechaty/impls';
 import type { Engine } from '../../app/engine.ts';
+import { CORE_TEXT } from '../../core/texts.ts';
 import { receive, startOutbox, type Channel, type ChannelPort } from '../channel.ts';
 import { renderText, type Address, type InboundAttachment, type InboundMessage, type Reply } from '../../core/message.ts';
 import { Reconnector, SendQueue, sleepMs, type BackoffOptions } from '../backoff.ts';
@@ -19,9 +20,6 @@ import { qrImageUrl, qrSvg, qrTerminal } from './qr.ts';
 /** Files larger than this are not downloaded. */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 
-export const WECHAT_TEXT = {
-  fileTooBig: '文件超过 10 MB，没有收到。请压缩后重新发送，或分几次发送。',
-} as const;
 
 export interface WechatOptions {
   /** A puppet instance (tests inject wechaty-puppet-mock's PuppetMock); default: WECHATY_PUPPET. */
@@ -242,7 +240,7 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
       while (!bot.isLoggedIn && !stopped) await sleepMs(500);
       return findTarget(to);
     },
-    fileTooBigText: WECHAT_TEXT.fileTooBig,
+    fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
   async function handleMessage(m: MessageInterface): Promise<void> {
