@@ -212,6 +212,15 @@ describe('form engine', () => {
     expect(await form.check('mobile', '138 1234 5678', ctxOf(''))).toEqual({ ok: true, value: '13812345678' });
   });
 
+  it('an answer may bring other answers with it and say something before the next question', async () => {
+    const known: FieldSpec = { ...fields[1] as FieldSpec, id: 'member', label: '会员号', parse: (t) => ({ ok: true, value: t, also: { name: '王五', mobile: '13812345678' }, replies: [{ text: '已找到您的资料。' }] }) };
+    const m = member(new Form(spec({ fields: [known, ...fields.slice(1)] }), { resumeHours: 48 }));
+    await m.start();
+    expect((await m.say('A100')).text).toBe('已找到您的资料。\n请选择类型：\n1. 住院\n2. 门诊');
+    expect(JSON.stringify(m.dialog)).not.toContain('13812345678');
+    expect((await m.say('2')).text).toContain('手机号：138****5678');
+  });
+
   it('a submit that is not done keeps the form open at the question it names', async () => {
     form = new Form(spec({ submit: async () => ({ done: false, replies: [{ text: '姓名重复了。' }], ask: 'name' }) }), { resumeHours: 48 });
     const m = member();

@@ -154,8 +154,10 @@ export class Form {
     if (answer.ok === false) return field.anyText ? stay(answer.error) : notAnAnswer(answer.error);
     for (const id of answer.clear ?? []) delete draft.values[id];
     this.store(draft, field.id, answer.value);
-    if (field.submitWhenAnswered) return this.submit(ctx, draft, fileReplies);
-    return this.next(ctx, draft, fileReplies, asking);
+    for (const [id, value] of Object.entries(answer.also ?? {})) this.store(draft, id, value);
+    const lead = [...fileReplies, ...(answer.replies ?? [])];
+    if (field.submitWhenAnswered) return this.submit(ctx, draft, lead);
+    return this.next(ctx, draft, lead, asking);
   }
 
   // ---------- navigation ----------

@@ -17,8 +17,11 @@ export interface FormView {
 }
 
 export type Answer =
-  /** Valid: store `value`, and drop the answers in `clear` that no longer fit (e.g. dates after a plan change). */
-  | { ok: true; value: unknown; clear?: readonly string[] }
+  /**
+   * Valid: store `value`, and drop the answers in `clear` that no longer fit (e.g. dates after a plan change).
+   * `also`: answers this one brings with it (a saved profile once the event is picked); `replies` are said before the next question.
+   */
+  | { ok: true; value: unknown; clear?: readonly string[]; also?: Readonly<Record<string, unknown>>; replies?: Reply[] }
   /** Invalid: say why and ask again (unless the message is really a question for the bot). */
   | { ok: false; error: string }
   /** Understood, but the question stays open (e.g. "2" picks which document the next files are). */
