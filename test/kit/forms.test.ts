@@ -164,7 +164,7 @@ describe('form engine', () => {
     await m.say('同意');
     await m.say('张三');
     expect((await m.say('取消')).text).toContain('确定要取消吗');
-    expect((await m.say('你好')).text).toContain('1 确定取消');
+    expect((await m.say('你好')).text).toContain('1 确定取消（已填写的内容将被删除），或 2 继续填写。\n1. 确定取消\n2. 继续填写');
     expect((await m.say('继续填写')).text).toBe('好的，我们继续。\n请输入手机号：');
     await m.say('不填了');
     expect((await m.say('确定取消')).text).toContain('已取消');
@@ -230,6 +230,53 @@ describe('form engine', () => {
   });
 });
 
+describe('a form that collects files', () => {
+  const upload = new Form(
+    {
+      id: 'upload',
+      version: 1,
+      intent: 'demo_intent',
+      fields: [
+        {
+          id: 'files',
+          label: '文件',
+          takesFiles: true,
+          ask: () => ({ text: '请发送文件，发完回复「完成」。' }),
+          parse: (t, f) =>
+            t !== '完成' ? { ok: false, error: '请发送文件。' } : (f.meta['count'] as number) > 0 ? { ok: true, value: true } : { ok: 'stay', replies: [{ text: '还没有收到文件。' }], bare: true },
+        },
+      ],
+      onFiles: async (f) => {
+        f.meta['count'] = ((f.meta['count'] as number) ?? 0) + 1;
+        return [{ text: `已收到第 ${String(f.meta['count'])} 个文件。` }];
+      },
+      submit: async (f) => ({ done: true, replies: [{ text: `共 ${String(f.meta['count'])} 个。` }] }),
+    },
+    { resumeHours: 48 },
+  );
+  const photo = { name: 'a.jpg', mimeType: 'image/jpeg', data: Buffer.from([0xff, 0xd8, 0xff]) };
+  const withFile = (text: string): TurnContext => ({ ...ctxOf(text), msg: inbound({ text, attachments: [photo] }) });
+
+  it('files in the opening message follow the question; a bare stay says only its replies; 完成 submits', async () => {
+    const opened = await upload.start(withFile(''), { meta: { count: 0 } });
+    expect(opened.replies.map(renderText)).toEqual(['请发送文件，发完回复「完成」。', '已收到第 1 个文件。']);
+    const dialog = opened.dialog as Dialog;
+    expect(upload.canContinue(dialog)).toBe(true);
+    const second = await upload.continue(withFile(''), dialog);
+    expect(second.replies.map(renderText)).toEqual(['已收到第 2 个文件。']);
+    expect((await upload.continue(ctxOf('完成'), second.dialog as Dialog)).replies.map(renderText)).toEqual(['共 2 个。']);
+    const empty = (await upload.start(ctxOf(''), { meta: { count: 0 } })).dialog as Dialog;
+    expect((await upload.continue(ctxOf('完成'), empty)).replies.map(renderText)).toEqual(['还没有收到文件。']);
+  });
+
+  it('canContinue: only a readable draft of this form at this version', async () => {
+    const dialog = (await upload.start(ctxOf(''), { meta: { count: 0 } })).dialog as Dialog;
+    expect(upload.canContinue({ ...dialog, v: 0 })).toBe(false);
+    expect(upload.canContinue({ ...dialog, filled: { kind: 'older shape' } })).toBe(false);
+    expect(form.canContinue(dialog)).toBe(false);
+  });
+});
+
 function ctxOf(text: string): TurnContext {
   return { msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(T0), text, now: new Date(T0) };
 }
@@ -244,6 +291,7 @@ describe('field types', () => {
     expect(await parse(fieldTypes.mobile({ id: 'm', label: '手机', ask: '', error }), '+86 138-1234-5678')).toMatchObject({ ok: true, value: '13812345678' });
     expect(await parse(fieldTypes.idNumber({ id: 'i', label: '身份证', ask: '', error }), '110105199003071230')).toEqual({ ok: false, error: '错误:id_checksum' });
     expect(await parse(fieldTypes.bankCard({ id: 'b', label: '卡', ask: '', error }), '4111111111111112')).toEqual({ ok: false, error: '错误:card_checksum' });
+    expect(await parse(fieldTypes.bankName({ id: 'n', label: '开户银行', ask: '', error }), '不知道')).toEqual({ ok: false, error: '错误:bank_name' });
     expect(await parse(fieldTypes.money({ id: 'a', label: '金额', ask: '', error }), '1.2万元')).toMatchObject({ ok: true, value: 1_200_000 });
     const count = fieldTypes.count({ id: 'c', label: '名额', ask: '', error, min: 1, max: 1000 });
     expect(await parse(count, '100人')).toMatchObject({ ok: true, value: 100 });

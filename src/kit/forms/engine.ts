@@ -59,8 +59,18 @@ export class Form {
   async start(ctx: TurnContext, init: { values?: Record<string, unknown>; meta?: Record<string, unknown> } = {}, lead: Reply[] = []): Promise<TurnResult> {
     const draft: Draft = { form: this.spec.id, values: {}, meta: { ...init.meta }, trail: [], touchedAt: ctx.now.getTime() };
     for (const [id, value] of Object.entries(init.values ?? {})) this.store(draft, id, value);
-    const replies = ctx.msg.attachments.length > 0 && this.spec.onFiles ? await this.spec.onFiles(this.view(draft), ctx, '') : [];
-    return this.next(ctx, draft, [...lead, ...replies]);
+    if (ctx.msg.attachments.length === 0 || !this.spec.onFiles) return this.next(ctx, draft, lead);
+    const first = this.applicable(draft).find((f) => !this.isFilled(draft, f) && !f.submitWhenAnswered);
+    const replies = await this.spec.onFiles(this.view(draft), ctx, first?.id ?? '');
+    if (!first?.takesFiles) return this.next(ctx, draft, [...lead, ...replies]);
+    // A first question that takes files is asked first; what was received (and what is still missing) follows.
+    const opened = await this.next(ctx, draft, lead);
+    return { ...opened, replies: [...opened.replies, ...replies] };
+  }
+
+  /** Whether `continue` can pick this dialog up: a readable draft of this form at this version. */
+  canContinue(dialog: Dialog): boolean {
+    return this.owns(dialog) && dialog.v === this.spec.version && this.read(dialog) !== null;
   }
 
   /** The open question again, after an interruption or when the member comes back. */
@@ -103,7 +113,7 @@ export class Form {
     if (asking === CANCEL_CONFIRM) {
       if (isConfirmCancel(text)) return { replies: [{ text: this.texts.cancelled }], dialog: null };
       if (isKeepGoing(text)) return this.resumeAfterMenu(ctx, draft, [{ text: this.texts.cancelKept }]);
-      return this.stay(ctx, draft, asking, [{ text: this.texts.cancelUnclear }], true);
+      return this.stay(ctx, draft, asking, [{ text: this.texts.cancelUnclear, choices: [...this.texts.cancelChoices] }], true);
     }
     // A fixed question (consent) is a gate: its own answers decide, 取消 / 返回 / 修改 do not apply.
     if (field?.fixed) return this.answer(ctx, draft, field, text, fileReplies, stay, notAnAnswer);
@@ -150,7 +160,7 @@ export class Form {
     if (text.startsWith('/')) return { replies: [], passThrough: true };
     const answer = await field.parse(text, this.view(draft), ctx);
     if (answer.ok === 'end') return { replies: answer.replies, dialog: null };
-    if (answer.ok === 'stay') return this.stay(ctx, draft, asking, [...fileReplies, ...answer.replies]);
+    if (answer.ok === 'stay') return this.stay(ctx, draft, asking, [...fileReplies, ...answer.replies], answer.bare === true);
     if (answer.ok === false) return field.anyText ? stay(answer.error) : notAnAnswer(answer.error);
     for (const id of answer.clear ?? []) delete draft.values[id];
     this.store(draft, field.id, answer.value);

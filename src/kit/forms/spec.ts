@@ -24,8 +24,8 @@ export type Answer =
   | { ok: true; value: unknown; clear?: readonly string[]; also?: Readonly<Record<string, unknown>>; replies?: Reply[] }
   /** Invalid: say why and ask again (unless the message is really a question for the bot). */
   | { ok: false; error: string }
-  /** Understood, but the question stays open (e.g. "2" picks which document the next files are). */
-  | { ok: 'stay'; replies: Reply[] }
+  /** Understood, but the question stays open (e.g. "2" picks which document the next files are); `bare`: the replies say all, the question is not repeated. */
+  | { ok: 'stay'; replies: Reply[]; bare?: boolean }
   /** The form ends here (e.g. consent declined). */
   | { ok: 'end'; replies: Reply[] };
 

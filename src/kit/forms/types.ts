@@ -13,6 +13,7 @@ import {
   parseAmountCents,
   parseDate,
   validateBankCard,
+  validateBankName,
   validateFreeText,
   validateIdNumber,
   validateMobile,
@@ -72,6 +73,9 @@ export const fieldTypes = {
 
   /** A 16–19 digit card number passing the Luhn check; sensitive. */
   bankCard: (o: FieldOptions<string>) => typed(o, (t) => validateBankCard(t), { sensitive: true, show: (f) => maybe(f.str(o.id), maskCard) }),
+
+  /** A bank's name (中国工商银行朝阳支行, 农商银行): words naming a bank, 2–40 characters. */
+  bankName: (o: FieldOptions<string>) => typed(o, (t) => validateBankName(t)),
 
   /** Words (not only digits, not a question), `min`–`max` characters; `sensitive` for e.g. a diagnosis. */
   text: (o: FieldOptions<string> & { min: number; max: number; sensitive?: boolean }) => {
