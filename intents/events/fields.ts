@@ -2,10 +2,13 @@
  * The one parse + validate rule per event field, shared by the /newevent wizard, /editevent and (later)
  * the console's forms, so a value accepted in one place is accepted in all of them.
  */
+import { parseCount } from '../../src/kit/forms/types.ts';
 import { parseDateTime } from '../../src/kit/time.ts';
 import type { EventDef } from './model.ts';
+import { FIELD_WORDS } from './texts.ts';
 
-export type EditableField = 'title' | 'description' | 'startAt' | 'endAt' | 'place' | 'capacity' | 'deadline';
+export const EDITABLE_FIELDS = ['title', 'description', 'startAt', 'endAt', 'place', 'capacity', 'deadline'] as const;
+export type EditableField = (typeof EDITABLE_FIELDS)[number];
 export type FieldValues = Pick<EventDef, EditableField>;
 export type FieldError = 'title' | 'descriptionTooLong' | 'placeTooLong' | 'date' | 'past' | 'endBeforeStart' | 'capacity' | 'deadline';
 export type FieldResult<T> = { ok: true; value: T } | { ok: false; error: FieldError };
@@ -38,13 +41,6 @@ const placeError = (v: string): FieldError | null => (length(v) > MAX_PLACE ? 'p
 const checked = <T>(value: T, error: FieldError | null): FieldResult<T> => (error ? fail(error) : ok(value));
 const date = (ms: number | null, check: (v: number) => FieldError | null): FieldResult<number> => (ms === null ? fail('date') : checked(ms, check(ms)));
 
-/** "100", "100人", "１００名". */
-function parseCapacity(raw: string): number | null {
-  const s = raw.replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
-  const m = /^(\d{1,6})\s*[人名个位]?$/u.exec(s);
-  return m ? Number(m[1]) : null;
-}
-
 /** Typed text → value, per field. */
 export const FIELD_RULES: { [K in EditableField]: (raw: string, c: FieldContext) => FieldResult<FieldValues[K]> } = {
   title: (raw) => checked(raw.trim(), titleError(raw.trim())),
@@ -59,8 +55,9 @@ export const FIELD_RULES: { [K in EditableField]: (raw: string, c: FieldContext)
   startAt: (raw, c) => date(parseDateTime(raw, c.now, { defaultTime: null }), (v) => startError(v, c)),
   // "11:30" means that time on the start day.
   endAt: (raw, c) => date(parseDateTime(raw, c.now, { defaultTime: null, sameDayAs: c.startAt }), (v) => endError(v, c)),
+  // A capacity is a count, not an ordinal: "第2个" is refused.
   capacity: (raw) => {
-    const n = parseCapacity(raw.trim());
+    const n = /^\s*第/.test(raw) ? null : parseCount(raw);
     return n === null ? fail('capacity') : checked(n, capacityError(n));
   },
   // "默认" closes sign-up at the start; a date alone means the end of that day.
@@ -82,4 +79,10 @@ export function invalidField(v: FieldValues, now: number): { field: EditableFiel
   ];
   const found = errors.find(([, e]) => e !== null);
   return found?.[1] ? { field: found[0], error: found[1] } : null;
+}
+
+/** The field staff mean by a word ("名额", "开始", "截止"), or null. */
+export function fieldNamed(word: string): EditableField | null {
+  const w = word.trim().toLowerCase();
+  return EDITABLE_FIELDS.find((f) => FIELD_WORDS[f].includes(w)) ?? null;
 }

@@ -8,12 +8,14 @@ import { requireRole, type Actor } from '../../src/core/actor.ts';
 import type { Address, MemberKey, Reply } from '../../src/core/message.ts';
 import type { CoreDeps, Role } from '../../src/core/service.ts';
 import type { Session } from '../../src/core/session.ts';
+import { GroupDirectory } from '../../src/core/groups.ts';
+import { parseCount } from '../../src/kit/forms/types.ts';
 import { formatIso } from '../../src/kit/time.ts';
 import { FIELD_RULES, invalidField, type EditableField, type FieldError } from './fields.ts';
 import type { EventDef, NewEvent, Registration } from './model.ts';
 import { EventStore, type MemberState, type Promotion, type RegisterResult } from './store.ts';
 import { EDITABLE_FIELD_NAMES, STAFF_TEXT, notices } from './texts.ts';
-import { parseIndex } from './util.ts';
+import type { GroupChoice } from './util.ts';
 
 /** The events service's intent ids (index.ts declares them; the list's memory is kept under EVENT_LIST). */
 export const EVENT_LIST = 'event_list';
@@ -131,10 +133,10 @@ export class EventService {
 
   // ---- staff ----
 
-  /** Group chats an event can be announced to, as "platform:chatId" (staff only: it reveals the groups). */
-  async knownGroups(actor: Actor): Promise<string[]> {
+  /** Group chats an event can be announced to, most recently seen first (staff only: it reveals the groups). */
+  async knownGroups(actor: Actor): Promise<GroupChoice[]> {
     requireRole(actor, 'staff');
-    return (await this.deps.groups.list(10)).map((g) => `${g.platform}:${g.chatId}`);
+    return (await this.deps.groups.list(10)).map((g) => ({ name: g.name, address: GroupDirectory.address(g) }));
   }
 
   /** Publishes an event (open for sign-up) and announces it to its groups. */
@@ -277,7 +279,7 @@ export class EventService {
     const q = query.trim();
     const registered = (await this.store.roster(ev.id)).filter((e) => e.state === 'registered');
     const nameOf = (e: (typeof registered)[number]) => e.registration?.values['name'] ?? e.registration?.displayName ?? e.member;
-    const seat = parseIndex(q);
+    const seat = parseCount(q);
     let target = seat !== null ? registered[seat - 1] : undefined;
     if (!target) {
       const hits = registered.filter((e) => nameOf(e) === q);

@@ -11,6 +11,11 @@ export interface EventCounts {
 
 /** Labels of the profile fields (name, phone, unit) as registrants see them. */
 export const FIELD_LABELS = { name: '姓名', phone: '手机', unit: '工作单位' } as const;
+/** Other words registrants use for them ("改一下电话"). */
+export const FIELD_ALIASES = { name: ['名字'], phone: ['电话', '手机号'], unit: ['单位'] } as const;
+
+/** What a sign-up shows of its event. */
+export type EventBrief = Pick<EventDef, 'title' | 'startAt' | 'endAt'>;
 
 /** What staff call each editable field (edit confirmations and change notices). */
 export const EDITABLE_FIELD_NAMES: Record<EditableField, string> = {
@@ -21,6 +26,17 @@ export const EDITABLE_FIELD_NAMES: Record<EditableField, string> = {
   place: '地点',
   capacity: '名额',
   deadline: '报名截止时间',
+};
+
+/** The words staff use for each editable field (/editevent ID 名额 120, "改一下名额"), the names above among them. */
+export const FIELD_WORDS: Record<EditableField, readonly string[]> = {
+  title: ['标题', '名称', 'title'],
+  description: ['简介', '描述', '说明', 'description'],
+  startAt: ['开始', '开始时间', '时间', 'start'],
+  endAt: ['结束', '结束时间', 'end'],
+  place: ['地点', 'place'],
+  capacity: ['名额', '人数', 'capacity'],
+  deadline: ['截止', '截止时间', '报名截止', '报名截止时间', 'deadline'],
 };
 
 const STATUS_NAMES: Record<EventStatus, string> = { open: '报名中', closed: '已截止', cancelled: '已取消' };
@@ -88,6 +104,7 @@ export const REGISTER_TEXT = {
   forgetSummary: '删除我保存的报名资料',
   noEvents: '目前没有正在报名的活动。发送「活动」可查看活动列表。',
   pick: '您要报名哪个活动？请回复序号：',
+  pickLabel: '活动',
   notFound: (q: string) => `没有找到名称像「${q}」的报名中活动。`,
   pickAgain: '请回复列表中的序号，或发送「取消」退出。',
   gone: '这个活动已不存在或已下线。',
@@ -98,7 +115,7 @@ export const REGISTER_TEXT = {
   closed: (ev: EventDef) => `「${ev.title}」已停止报名。`,
   deadline: (ev: EventDef) => `「${ev.title}」的报名已于 ${formatDateTime(ev.deadline)} 截止。`,
   cancelled: (ev: EventDef) => `「${ev.title}」已取消，无法报名。`,
-  askField: (ev: EventDef, f: FieldSpec) =>
+  askField: (ev: EventBrief, f: FieldSpec) =>
     f.kind === 'choice' ? `报名「${ev.title}」：请选择${f.label}：` : `报名「${ev.title}」：请输入您的${f.label}：`,
   invalid: {
     name: '请输入报名人的真实姓名（2–20 个字，不含数字）：',
@@ -108,17 +125,21 @@ export const REGISTER_TEXT = {
     choice: '请从选项中选择（回复序号或选项）：',
   },
   askConsent: '要我记住您的姓名、手机和单位，下次报名自动填写吗？（是/否，随时发送「忘记我的资料」即可删除）',
+  consentLabel: '记住我的资料',
+  consentAgain: '请回复「是」或「否」。',
+  consentShown: (remember: boolean) => (remember ? '是' : '否'),
   consentYes: '好的，已保存，下次报名会自动填写。',
   consentNo: '好的，不保存您的资料。',
-  confirm: (ev: EventDef, lines: string[], usedProfile: boolean, now: number) =>
-    `请确认报名信息：\n活动：${ev.title}\n时间：${formatRange(ev.startAt, ev.endAt, now)}\n${lines.join('\n')}${usedProfile ? '\n（已自动填写您保存的资料；如需更改请回复「修改」）' : ''}\n\n回复「确认」提交，「修改」重新填写，「取消」放弃。`,
-  confirmAgain: '请回复「确认」提交，「修改」重新填写，或「取消」放弃。',
+  confirm: (ev: EventBrief, lines: string[], usedProfile: boolean, now: number) =>
+    `请确认报名信息：\n活动：${ev.title}\n时间：${formatRange(ev.startAt, ev.endAt, now)}\n${lines.join('\n')}${usedProfile ? '\n（已自动填写您保存的资料；如需更改请回复「修改」）' : ''}\n\n回复「确认」提交，「修改」更改某一项，「取消」放弃。`,
+  confirmAgain: '请回复「确认」提交，「修改」更改某一项，或「取消」放弃。',
   notSubmitted: '好的，没有提交报名。',
   quit: '已退出报名，填写的内容未提交。',
   registered: (ev: EventDef, seat: number, reminderMinutes: number, now: number) =>
     `✅ 报名成功！您是「${ev.title}」的第 ${seat} 位。\n时间：${formatRange(ev.startAt, ev.endAt, now)}${ev.place ? `\n地点：${ev.place}` : ''}\n活动开始前 ${minutesText(reminderMinutes)}我会提醒您。如不能参加，请发送「取消报名」。`,
-  offerWaitlist: (ev: EventDef, waiting: number) =>
+  offerWaitlist: (ev: EventBrief, waiting: number) =>
     `「${ev.title}」的名额已满${waiting > 0 ? `（已有 ${waiting} 人候补）` : ''}。要加入候补吗？有人取消时会按先后顺序递补并通知您。（是/否）`,
+  waitlistLabel: '加入候补',
   waitlistAgain: '要加入候补吗？请回复「是」或「否」。',
   noWaitlist: '好的，没有加入候补。',
   waitlisted: (ev: EventDef, pos: number) => `🕒 已加入「${ev.title}」的候补，您排第 ${pos} 位。有人取消时会按顺序递补并通知您。`,
@@ -137,8 +158,9 @@ export const CANCEL_TEXT = {
   nothing: '您目前没有报名或候补中的活动。',
   notFound: (q: string) => `您的报名里没有名称像「${q}」的活动。`,
   pick: '要取消哪个活动的报名？请回复序号：',
+  pickLabel: '活动',
   pickAgain: '请回复列表中的序号，或发送「算了」退出。',
-  confirm: (ev: EventDef, waitlisted: boolean, now: number) =>
+  confirm: (ev: EventBrief, waitlisted: boolean, now: number) =>
     `确定要取消「${ev.title}」（${formatRange(ev.startAt, ev.endAt, now)}）的${waitlisted ? '候补' : '报名'}吗？（是/否）`,
   confirmAgain: '请回复「是」确认取消，或「否」保留报名。',
   kept: '好的，已为您保留报名。',
@@ -166,7 +188,7 @@ export const FIELD_ERRORS: Record<FieldError, string> = {
 export const STAFF_TEXT = {
   summaries: {
     newEvent: '发布活动（引导填写）',
-    edit: '修改活动：/editevent ID 字段 值',
+    edit: '修改活动：/editevent ID（或 /editevent ID 字段 值）',
     close: '截止报名：/closeevent ID',
     reopen: '重新开放报名：/openevent ID',
     cancel: '取消活动并通知报名者：/cancelevent ID 理由',
@@ -176,7 +198,7 @@ export const STAFF_TEXT = {
   },
   notStaff: '这个命令仅限工会工作人员使用。',
   usage: {
-    edit: '用法：/editevent 活动ID 字段 新值\n字段：标题、简介、开始、结束、地点、名额、截止\n例：/editevent 3 名额 120',
+    edit: '用法：/editevent 活动ID，或 /editevent 活动ID 字段 新值\n字段：标题、简介、开始、结束、地点、名额、截止\n例：/editevent 3 名额 120',
     id: (cmd: string) => `用法：/${cmd} 活动ID（发送 /allevents 查看 ID）`,
     cancel: '用法：/cancelevent 活动ID 取消理由\n例：/cancelevent 3 场地临时维修',
     checkin: '用法：/checkin 活动ID 姓名或序号\n例：/checkin 3 张三 或 /checkin 3 12',
@@ -194,18 +216,35 @@ export const STAFF_TEXT = {
     place: '第 5 步：活动地点（没有请回复「无」）：',
     capacity: '第 6 步：名额（人数）？',
     deadline: (start: number, now: number) => `第 7 步：报名截止时间？回复「默认」则到开始时间 ${formatDateTime(start, now)} 截止。`,
-    groups: (known: string[]) =>
+    groups: (known: readonly string[]) =>
       `第 8 步：发布到哪些群？${known.length ? '回复序号（可多个，用逗号分隔），或' : '请'}按「平台:群ID」填写，如 telegram:-100123,wechat:123@chatroom；不发布回复「无」。${known.length ? '\n我见过的群：' : ''}`,
     fields: '第 9 步：报名需要填写哪些信息？回复「默认」= 姓名、手机、工作单位；或逐项列出，可带选项，如：\n姓名,手机,工作单位,衣服尺码:S/M/L/XL',
     confirm: (d: { title: string; description: string; startAt: number; endAt: number; place: string; capacity: number; deadline: number; groups: Address[]; fields: FieldSpec[] }, now: number) =>
-      `请确认活动信息：\n名称：${d.title}\n时间：${formatRange(d.startAt, d.endAt, now)}\n地点：${d.place || '—'}\n名额：${d.capacity} 人\n报名截止：${formatDateTime(d.deadline, now)}\n发布到：${groupsText(d.groups)}\n报名信息：${fieldList(d.fields)}${d.description ? `\n简介：${d.description}` : ''}\n\n回复「发布」确认，「取消」放弃。`,
-    confirmAgain: '请回复「发布」确认发布，或「取消」放弃。',
+      `请确认活动信息：\n名称：${d.title}\n时间：${formatRange(d.startAt, d.endAt, now)}\n地点：${d.place || '—'}\n名额：${d.capacity} 人\n报名截止：${formatDateTime(d.deadline, now)}\n发布到：${groupsText(d.groups)}\n报名信息：${fieldList(d.fields)}${d.description ? `\n简介：${d.description}` : ''}\n\n回复「发布」确认，「修改」更改某一项，「取消」放弃。`,
+    confirmAgain: '请回复「发布」确认发布，「修改」更改某一项，或「取消」放弃。',
     quit: '已放弃发布活动。',
+    restarted: '发布活动的表单已更新，之前填写的内容无法继续使用，请重新发送 /newevent。',
+    groupsLabel: '发布到',
+    fieldsLabel: '报名信息',
+    shown: {
+      text: (v: string) => v || '无',
+      time: (ms: number) => formatDateTime(ms),
+      capacity: (n: number) => `${n} 人`,
+      groups: (groups: Address[]) => groupsText(groups),
+      fields: (fields: FieldSpec[]) => fieldList(fields),
+    },
     badGroups: (bad: string) => `「${bad}」不是有效的群。请回复序号，或「平台:群ID」（平台为 telegram / wechat / web），或「无」：`,
     badFields: (bad: string) => `没看懂「${bad}」。可写：姓名、手机、工作单位，或「名称:选项1/选项2」，用逗号分隔：`,
     published: (ev: EventDef, groups: number) => `✅ 活动已发布（ID ${ev.id}）${groups ? `，已通知 ${groups} 个群` : ''}。\n${eventCard(ev, { registered: 0, waitlisted: 0 }, ev.createdAt)}`,
   },
   edit: {
+    which: (title: string) => `要修改「${title}」的哪一项？回复编号或名称：`,
+    whichLabel: '修改项',
+    whichUnclear: '没找到这一项，请回复列表中的编号或名称：',
+    value: (name: string, current: string) => `${name}目前是：${current || '无'}\n请输入新的${name}：`,
+    valueLabel: '新的值',
+    quit: '好的，没有修改活动。',
+    restarted: '修改活动的表单已更新，请重新发送 /editevent 活动ID。',
     unknownField: (f: string) => `不能修改「${f}」。可修改：标题、简介、开始、结束、地点、名额、截止。`,
     cancelled: '活动已取消，不能再修改。',
     done: (ev: EventDef, field: EditableField, notified: number, promoted: number, now: number) =>

@@ -1,17 +1,13 @@
 /** Parsing and matching helpers shared by the event intents (no user-facing text here). */
 import type { Address, InboundMessage } from '../../src/core/message.ts';
 import { platformSchema } from '../../src/core/message.ts';
-import type { EventDef, FieldSpec } from './model.ts';
+import type { TurnResult } from '../../src/core/service.ts';
+import { parseCount } from '../../src/kit/forms/types.ts';
+import type { FieldSpec } from './model.ts';
 import { DEFAULT_FIELDS, PROFILE_FIELDS } from './model.ts';
-import { validateFreeText, validateName } from '../../src/kit/fields.ts';
 
-const YES = /^(是|是的|确认|确定|好|好的|对|可以|行|嗯|要|需要|同意|提交|报名|加入|候补|加入候补|y|yes|ok)$/i;
-const NO = /^(否|不|不是|不要|不用|不需要|算了|不同意|n|no)$/i;
-const QUIT = /^(取消|退出|不报了|结束|quit|exit|cancel)$/i;
-const strip = (t: string) => t.trim().replace(/[。.!！~～,，\s]+$/u, '');
-export const isYes = (t: string) => YES.test(strip(t));
-export const isNo = (t: string) => NO.test(strip(t));
-export const isQuit = (t: string) => QUIT.test(strip(t));
+/** A one-message answer that ends any dialog. */
+export const done = (text: string): TurnResult => ({ replies: [{ text }], dialog: null });
 
 /** Lower-cased, without spaces, punctuation and quote marks. */
 export function normalize(s: string): string {
@@ -57,7 +53,7 @@ export function titleScore(query: string, title: string): number {
 }
 
 /** Events matching a title query, best first; several when the best is not clearly better. */
-export function matchEvents(query: string, events: EventDef[]): EventDef[] {
+export function matchEvents<E extends { title: string }>(query: string, events: readonly E[]): E[] {
   const scored = events.map((e) => ({ e, s: titleScore(query, e.title) })).filter((x) => x.s >= 0.4);
   scored.sort((a, b) => b.s - a.s);
   const best = scored[0];
@@ -75,52 +71,10 @@ export function extractQuery(text: string, verbs: RegExp): string {
   return q.trim();
 }
 
-/** A positive whole number typed as a choice ("2", "第2个", "２"). */
-export function parseIndex(text: string): number | null {
-  const s = text.trim().replace(/[０-９]/g, (d) => String.fromCharCode(d.charCodeAt(0) - 0xfee0));
-  const m = /^(?:第)?(\d{1,3})(?:个|项|号)?$/.exec(s);
-  return m ? Number(m[1]) : null;
-}
-
 /** Where to notify a member: their private chat (on Telegram and WeChat the private chat id is the user id). */
 export function privateAddress(msg: InboundMessage): Address {
   if (msg.chatType === 'private') return { platform: msg.platform, chatId: msg.chatId, chatType: 'private' };
   return { platform: msg.platform, chatId: msg.senderId, chatType: 'private' };
-}
-
-export type FieldCheck = { ok: true; value: string } | { ok: false; reason: 'name' | 'phone' | 'unit' | 'text' | 'choice' };
-
-/** Validates one answer for a registration field. */
-export function checkField(field: FieldSpec, raw: string): FieldCheck {
-  const text = raw.trim();
-  switch (field.kind) {
-    case 'name': {
-      // 好的 / 😀😀 / 我要申请住院互助 are not names (the claim form's rules).
-      const name = validateName(text);
-      return name.ok && Array.from(name.value).length <= 20 ? { ok: true, value: name.value } : { ok: false, reason: 'name' };
-    }
-    case 'phone': {
-      let digits = text.replace(/[\s\-()（）]/g, '');
-      if (/^(\+?86)1\d{10}$/.test(digits)) digits = digits.replace(/^\+?86/, '');
-      return /^1[3-9]\d{9}$/.test(digits) ? { ok: true, value: digits } : { ok: false, reason: 'phone' };
-    }
-    case 'unit': {
-      // A unit has words: not 好的, an emoji or a question.
-      const unit = validateFreeText(text, 2, 50);
-      return unit.ok ? { ok: true, value: unit.value } : { ok: false, reason: 'unit' };
-    }
-    case 'text': {
-      const len = Array.from(text).length;
-      return len >= 1 && len <= 100 ? { ok: true, value: text } : { ok: false, reason: 'text' };
-    }
-    case 'choice': {
-      const choices = field.choices ?? [];
-      const idx = parseIndex(text);
-      if (idx !== null && idx >= 1 && idx <= choices.length) return { ok: true, value: choices[idx - 1] ?? '' };
-      const hit = choices.find((c) => c.toLowerCase() === text.toLowerCase());
-      return hit ? { ok: true, value: hit } : { ok: false, reason: 'choice' };
-    }
-  }
 }
 
 /** What staff may type for the profile fields. */
@@ -161,24 +115,34 @@ export function parseFieldSpec(text: string): { ok: true; fields: FieldSpec[] } 
   return fields.length > 0 ? { ok: true, fields } : { ok: false, bad: t };
 }
 
+/** A group the bot has seen, as the /newevent wizard offers it. */
+export interface GroupChoice {
+  name: string;
+  address: Address;
+}
+
 /**
- * Group addresses for announcements: "无", numbers from the offered list of known groups, or
+ * Group addresses for announcements: "无", numbers or names from the offered groups, or
  * "telegram:-100123,wechat:123@chatroom".
  */
-export function parseGroups(text: string, known: string[]): { ok: true; groups: Address[] } | { ok: false; bad: string } {
+export function parseGroups(text: string, known: readonly GroupChoice[]): { ok: true; groups: Address[] } | { ok: false; bad: string } {
   const t = text.trim();
   if (/^(无|不需要|不用|不发|否)$/.test(t)) return { ok: true, groups: [] };
+  const named = known.find((g) => g.name && g.name === t);
+  if (named) return { ok: true, groups: [named.address] };
   const groups: Address[] = [];
   for (const part of t.split(/[,，、;；\s]+/).map((p) => p.trim()).filter(Boolean)) {
-    const idx = parseIndex(part);
-    const spec = idx !== null ? known[idx - 1] : part;
-    if (!spec) return { ok: false, bad: part };
-    const m = /^([a-z]+)[:：](.+)$/.exec(spec);
-    const platform = platformSchema.safeParse(m?.[1]);
-    if (!m?.[2] || !platform.success) return { ok: false, bad: part };
-    if (!groups.some((g) => g.platform === platform.data && g.chatId === m[2])) {
-      groups.push({ platform: platform.data, chatId: m[2], chatType: 'group' });
-    }
+    const n = parseCount(part);
+    const address = n !== null ? known[n - 1]?.address : (known.find((g) => g.name && g.name === part)?.address ?? typedAddress(part));
+    if (!address) return { ok: false, bad: part };
+    if (!groups.some((g) => g.platform === address.platform && g.chatId === address.chatId)) groups.push(address);
   }
   return groups.length > 0 ? { ok: true, groups } : { ok: false, bad: t };
+}
+
+/** "telegram:-100123" → that group, else null. */
+function typedAddress(text: string): Address | null {
+  const m = /^([a-z]+)[:：](.+)$/.exec(text);
+  const platform = platformSchema.safeParse(m?.[1]);
+  return m?.[2] && platform.success ? { platform: platform.data, chatId: m[2], chatType: 'group' } : null;
 }

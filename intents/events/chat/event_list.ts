@@ -1,9 +1,9 @@
 /** event_list: open events with seats left (numbered), "我的报名", and the staff event commands (see staff.ts). */
 import type { CoreDeps, IntentDefinition, IntentFactory, TurnContext, TurnResult } from '../../../src/core/service.ts';
 import { maskPhone } from '../../../src/core/text.ts';
-import { end, say } from '../dialog.ts';
 import { EVENT_LIST, actorOf, eventService, listedEvents } from '../service.ts';
 import { LIST_TEXT as P } from '../texts.ts';
+import { done } from '../util.ts';
 import { staffTools } from './staff.ts';
 
 const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition> => {
@@ -13,11 +13,11 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
   async function list(ctx: TurnContext): Promise<TurnResult> {
     const now = ctx.now.getTime();
     const events = await svc.openEvents();
-    if (events.length === 0) return { replies: [say(P.noEvents)], memory: listedEvents.remember([]) };
+    if (events.length === 0) return { replies: [{ text: P.noEvents }], memory: listedEvents.remember([]) };
     // Staff see ids to use in their commands.
     const showId = ctx.roles.has('staff');
     const lines = await Promise.all(events.map(async (ev, i) => P.listItem(i + 1, ev, await svc.store.counts(ev.id), now, showId)));
-    return { replies: [say(`${P.listHeader}\n${lines.join('\n')}\n\n${P.listFooter}`)], memory: listedEvents.remember(events) };
+    return { replies: [{ text: `${P.listHeader}\n${lines.join('\n')}\n\n${P.listFooter}` }], memory: listedEvents.remember(events) };
   }
 
   async function mine(ctx: TurnContext): Promise<TurnResult> {
@@ -35,8 +35,8 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
       const phone = ctx.msg.chatType === 'private' ? registration?.values['phone'] : undefined;
       return P.mineItem(i + 1, ev, status, phone ? maskPhone(phone) : null, now);
     });
-    if (lines.length === 0) return end([say(P.mineNone)]);
-    return end([say(`${P.mineHeader}\n${lines.join('\n')}\n\n${P.mineFooter}`)]);
+    if (lines.length === 0) return done(P.mineNone);
+    return done(`${P.mineHeader}\n${lines.join('\n')}\n\n${P.mineFooter}`);
   }
 
   return {
@@ -47,8 +47,8 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
       ...staff.commands,
     ],
     handle: (ctx) => (/我的(报名|活动)|我报(了|过)/.test(ctx.text) ? mine(ctx) : list(ctx)),
-    continueDialog: (ctx, dialog) => staff.continueWizard(ctx, dialog),
-    repromptDialog: (_ctx, dialog) => staff.reprompt(dialog),
+    continueDialog: staff.continueDialog,
+    repromptDialog: staff.reprompt,
   };
 };
 

@@ -1,96 +1,79 @@
-/** event_register: pick an event, fill only the missing fields (saved profile reused with consent), confirm, waitlist when full. */
+/**
+ * event_register: the sign-up form — pick the event when several match, its own fields (the saved profile
+ * prefilled), "记住我的资料？" for a member without a profile, the summary, the waitlist offer when full.
+ * In a group, a sign-up with everything known registers at once; otherwise the member continues in private.
+ */
 import { z } from 'zod';
 import type { CoreDeps, IntentDefinition, IntentFactory, TurnContext, TurnResult } from '../../../src/core/service.ts';
-import type { Dialog } from '../../../src/core/session.ts';
-import { ask, end, lastQuestion, say } from '../dialog.ts';
+import type { Reply } from '../../../src/core/message.ts';
+import { FieldCipher, loadEncryptionKey } from '../../../src/core/crypto.ts';
 import { maskName } from '../../../src/core/text.ts';
-import { looksLikeQuestion } from '../../../src/kit/fields.ts';
-import { isProfileKind, type EventDef, type Profile } from '../model.ts';
+import { Form } from '../../../src/kit/forms/engine.ts';
+import type { FieldSpec, FormSpec, FormView, Submitted } from '../../../src/kit/forms/spec.ts';
+import { fieldTypes, parseCount } from '../../../src/kit/forms/types.ts';
+import { fieldSpecSchema, isProfileKind, type EventDef, type FieldSpec as EventField, type Profile } from '../model.ts';
 import { EVENT_REGISTER as INTENT, actorOf, eventService, listedEvents } from '../service.ts';
-import { REGISTER_TEXT as P } from '../texts.ts';
-import { checkField, extractQuery, isNo, isQuit, isYes, matchEvents, parseIndex, privateAddress } from '../util.ts';
+import { FIELD_ALIASES, REGISTER_TEXT as P } from '../texts.ts';
+import { done, extractQuery, matchEvents, privateAddress } from '../util.ts';
 
-const V = 1;
 const VERBS = /(我要报名|报个名|报名|参加|参与|(?:please\s+)?(?:register|sign\s*(?:me\s*)?up|join)(?:\s+(?:me\s+)?(?:for|in))?(?:\s+the)?)\s*/iu;
+const PICK = 'event';
+const REMEMBER = 'remember';
+const WAITLIST = 'waitlist';
 
-const filledSchema = z.object({
+/** What the form keeps besides the answers: the events to pick from, then the picked event and its fields. */
+const metaSchema = z.object({
+  candidates: z.array(z.object({ id: z.string(), title: z.string() })).default([]),
   eventId: z.string().optional(),
-  candidates: z.array(z.string()).default([]),
-  values: z.record(z.string(), z.string()).default({}),
-  fieldKey: z.string().optional(),
+  event: z.object({ title: z.string(), startAt: z.number(), endAt: z.number() }).optional(),
+  fields: z.array(fieldSpecSchema).default([]),
   usedProfile: z.boolean().default(false),
-  skipProfile: z.boolean().default(false),
+  askConsent: z.boolean().default(false),
+  /** How many wait already, for the waitlist offer. */
+  waiting: z.number().default(0),
 });
-type Filled = z.infer<typeof filledSchema>;
+type Meta = z.infer<typeof metaSchema>;
+const metaOf = (f: FormView): Meta => metaSchema.parse(f.meta);
+const NO_EVENT = { title: '', startAt: 0, endAt: 0 };
 
 const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition> => {
   const svc = eventService(deps);
   const { store } = svc;
-  const resumeHours = deps.config.FORM_RESUME_HOURS;
-  const base = (ctx: TurnContext) => ({ intent: INTENT, v: V, now: ctx.now.getTime(), resumeHours });
+  const cipher = new FieldCipher(loadEncryptionKey(deps.config, deps.logger));
   const inGroup = (ctx: TurnContext) => ctx.msg.chatType === 'group';
+  const ended = (text: string) => ({ replies: [{ text }] });
 
-  async function start(ctx: TurnContext, query: string): Promise<TurnResult> {
-    if (!inGroup(ctx) && !query) {
-      // A registration started in a group continues here, in private.
-      const pending = await store.pending(ctx.member);
-      if (pending) {
-        await store.clearPending(ctx.member);
-        return begin(ctx, pending.eventId, filledSchema.parse({}));
-      }
-    }
-    const events = await svc.openEvents();
-    if (events.length === 0) return end([say(P.noEvents)]);
-    if (!query) return events.length === 1 && events[0] ? begin(ctx, events[0].id, filledSchema.parse({})) : pick(ctx, events);
-    const idx = parseIndex(query);
-    if (idx !== null) {
-      const listed = listedEvents.recall(ctx.session);
-      const id = listed ? listed[idx - 1] : events[idx - 1]?.id;
-      if (id) return begin(ctx, id, filledSchema.parse({}));
-    }
-    const matches = matchEvents(query, events);
-    if (matches.length === 1 && matches[0]) return begin(ctx, matches[0].id, filledSchema.parse({}));
-    if (matches.length > 1) return pick(ctx, matches);
-    return pick(ctx, events, [say(P.notFound(query))]);
-  }
-
-  function pick(ctx: TurnContext, events: EventDef[], before: ReturnType<typeof say>[] = []): TurnResult {
-    return ask(base(ctx), 'pick', { candidates: events.map((e) => e.id) }, { text: P.pick, choices: events.map((e) => e.title) }, before);
-  }
-
-  async function begin(ctx: TurnContext, eventId: string, f: Filled): Promise<TurnResult> {
-    const now = ctx.now.getTime();
+  /** The event checked for this member (already signed up, closed), its profile prefill; in a group, missing answers move to private. */
+  async function open(ctx: TurnContext, eventId: string): Promise<{ replies: Reply[] } | { values: Record<string, string>; meta: Meta }> {
     const ev = await store.get(eventId);
-    if (!ev) return end([say(P.gone)]);
-    const who = await displayName(ctx, f);
-    const st = await store.memberState(ev.id, ctx.member);
-    if (st.state === 'registered') return end([say(inGroup(ctx) ? P.groupAlreadyRegistered(maskName(who), ev) : P.alreadyRegistered(ev, st.position))]);
-    if (st.state === 'waitlisted') return end([say(inGroup(ctx) ? P.groupAlreadyWaitlisted(maskName(who), ev, st.position) : P.alreadyWaitlisted(ev, st.position))]);
-    const closedReason = unavailable(ev, now);
-    if (closedReason) return end([say(closedReason)]);
-
-    const filled: Filled = { ...f, eventId: ev.id, values: { ...f.values } };
+    if (!ev) return ended(P.gone);
     const profile = await store.profile(ctx.member);
-    if (!filled.skipProfile && profile?.consent) {
-      for (const field of ev.fields) {
-        if (filled.values[field.key] || !isProfileKind(field.kind)) continue;
-        const saved = profile[field.kind];
-        if (saved) {
-          filled.values[field.key] = saved;
-          filled.usedProfile = true;
-        }
-      }
+    const who = maskName((profile?.consent && profile.name) || ctx.msg.senderName);
+    const st = await store.memberState(ev.id, ctx.member);
+    if (st.state === 'registered') return ended(inGroup(ctx) ? P.groupAlreadyRegistered(who, ev) : P.alreadyRegistered(ev, st.position));
+    if (st.state === 'waitlisted') return ended(inGroup(ctx) ? P.groupAlreadyWaitlisted(who, ev, st.position) : P.alreadyWaitlisted(ev, st.position));
+    const closedReason = unavailable(ev, ctx.now.getTime());
+    if (closedReason) return ended(closedReason);
+    const values: Record<string, string> = {};
+    for (const field of ev.fields) {
+      const saved = profile?.consent && isProfileKind(field.kind) ? profile[field.kind] : undefined;
+      if (saved) values[field.key] = saved;
     }
     if (inGroup(ctx)) {
-      const missing = ev.fields.filter((x) => !filled.values[x.key]);
+      const missing = ev.fields.filter((x) => !values[x.key]);
       if (missing.length > 0) {
-        await store.setPending(ctx.member, { eventId: ev.id, fromChatId: ctx.msg.chatId, at: now }, resumeHours * 3600);
-        return end([say(P.groupGoPrivate(maskName(who), ev, missing.map((x) => x.label).join('、')))]);
+        await store.setPending(ctx.member, { eventId: ev.id, fromChatId: ctx.msg.chatId, at: ctx.now.getTime() }, deps.config.FORM_RESUME_HOURS * 3600);
+        return ended(P.groupGoPrivate(who, ev, missing.map((x) => x.label).join('、')));
       }
-      // Everything is known already (saved profile): the group message itself is the confirmation.
-      return submit(ctx, ev, filled, false);
     }
-    return next(ctx, ev, filled, profile);
+    const meta = metaSchema.parse({
+      eventId: ev.id,
+      event: { title: ev.title, startAt: ev.startAt, endAt: ev.endAt },
+      fields: ev.fields,
+      usedProfile: Object.keys(values).length > 0,
+      askConsent: profile === null && ev.fields.some((x) => isProfileKind(x.kind)),
+    });
+    return { values, meta };
   }
 
   function unavailable(ev: EventDef, now: number): string | null {
@@ -100,138 +83,184 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     return null;
   }
 
-  async function displayName(ctx: TurnContext, f: Filled): Promise<string> {
-    if (f.values['name']) return f.values['name'];
-    const profile = await store.profile(ctx.member);
-    return (profile?.consent && profile.name) || ctx.msg.senderName;
+  // ---------- the form ----------
+
+  const pickField: FieldSpec = {
+    id: PICK,
+    label: P.pickLabel,
+    when: (f) => metaOf(f).candidates.length > 0,
+    ask: (f) => ({ text: P.pick, choices: metaOf(f).candidates.map((c) => c.title) }),
+    show: (f) => metaOf(f).event?.title,
+    async parse(text, f, ctx) {
+      const { candidates } = metaOf(f);
+      const n = parseCount(text);
+      const matches = n === null ? matchEvents(text, candidates) : [];
+      const id = n !== null ? candidates[n - 1]?.id : matches.length === 1 ? matches[0]?.id : undefined;
+      if (!id) return { ok: false, error: P.pickAgain };
+      const opened = await open(ctx, id);
+      if ('replies' in opened) return { ok: 'end', replies: opened.replies };
+      Object.assign(f.meta, opened.meta, { candidates });
+      // Another event asks other things: the answers so far go.
+      return { ok: true, value: id, clear: Object.keys(f.values).filter((k) => k !== PICK), also: opened.values };
+    },
+  };
+
+  function eventField(ev: Meta['event'], x: EventField): FieldSpec {
+    const common = { id: x.key, label: x.label, ask: P.askField(ev ?? NO_EVENT, x), error: () => P.invalid[x.kind] };
+    const aliases = isProfileKind(x.kind) ? FIELD_ALIASES[x.kind] : [];
+    switch (x.kind) {
+      case 'name':
+        return fieldTypes.name({ ...common, aliases, check: (v) => (Array.from(v).length > 20 ? P.invalid.name : null) });
+      case 'phone':
+        // The member checks their own number in full; it stays sealed in the session.
+        return fieldTypes.mobile({ ...common, aliases, show: (f) => f.str(x.key) });
+      case 'unit':
+        return fieldTypes.text({ ...common, aliases, min: 2, max: 50 });
+      case 'text':
+        return fieldTypes.text({ ...common, min: 1, max: 100 });
+      case 'choice':
+        return fieldTypes.choice({ ...common, options: () => x.choices ?? [] });
+    }
   }
 
-  function next(ctx: TurnContext, ev: EventDef, f: Filled, profile: Profile | null, before: ReturnType<typeof say>[] = []): TurnResult {
-    const missing = ev.fields.find((x) => !f.values[x.key]);
-    if (missing) {
-      return ask(base(ctx), 'field', { ...f, fieldKey: missing.key }, { text: P.askField(ev, missing), ...(missing.choices ? { choices: missing.choices } : {}) }, before);
-    }
-    if (profile === null && ev.fields.some((x) => isProfileKind(x.kind))) {
-      return ask(base(ctx), 'consent', f, { text: P.askConsent }, before);
-    }
-    const lines = ev.fields.map((x) => `${x.label}：${f.values[x.key] ?? ''}`);
-    return ask(base(ctx), 'confirm', f, { text: P.confirm(ev, lines, f.usedProfile, ctx.now.getTime()) }, before);
-  }
-
-  function profileFrom(ev: EventDef, values: Record<string, string>, now: number): Profile {
+  /** The profile from this sign-up's answers (kept only with consent). */
+  function profileFrom(fields: readonly EventField[], f: FormView, now: number): Profile {
     const p: Profile = { consent: true, updatedAt: now };
-    for (const field of ev.fields) {
-      const v = values[field.key];
+    for (const field of fields) {
+      const v = f.str(field.key);
       if (v && isProfileKind(field.kind)) p[field.kind] = v;
     }
     return p;
   }
 
-  async function submit(ctx: TurnContext, ev: EventDef, f: Filled, allowWaitlist: boolean): Promise<TurnResult> {
+  const consent = fieldTypes.yesNo({ id: REMEMBER, label: P.consentLabel, ask: P.askConsent, error: () => P.consentAgain });
+  const consentField: FieldSpec = {
+    ...consent,
+    when: (f) => metaOf(f).askConsent,
+    show: (f) => P.consentShown(f.values[REMEMBER] === true),
+    async parse(text, f, ctx) {
+      const answer = await consent.parse(text, f, ctx);
+      if (answer.ok !== true) return answer;
+      const now = ctx.now.getTime();
+      await store.saveProfile(ctx.member, answer.value === true ? profileFrom(metaOf(f).fields, f, now) : { consent: false, updatedAt: now });
+      return { ...answer, replies: [{ text: answer.value === true ? P.consentYes : P.consentNo }] };
+    },
+  };
+
+  const waitlistField = fieldTypes.yesNo({
+    id: WAITLIST,
+    label: P.waitlistLabel,
+    ask: (f) => ({ text: P.offerWaitlist(metaOf(f).event ?? NO_EVENT, metaOf(f).waiting) }),
+    error: () => P.waitlistAgain,
+    submitWhenAnswered: true,
+  });
+
+  async function submit(f: FormView, ctx: TurnContext): Promise<Submitted> {
+    const finished = (text: string): Submitted => ({ done: true, replies: [{ text }] });
+    if (f.values[WAITLIST] === false) return finished(P.noWaitlist);
+    const meta = metaOf(f);
+    const ev = meta.eventId ? await store.get(meta.eventId) : null;
+    if (!ev) return finished(P.gone);
     const now = ctx.now.getTime();
-    const name = f.values['name'] ?? (await displayName(ctx, f));
+    const values: Record<string, string> = {};
+    for (const x of ev.fields) {
+      const v = f.str(x.key);
+      if (v !== undefined) values[x.key] = v;
+    }
     const profile = await store.profile(ctx.member);
-    if (profile?.consent && !inGroup(ctx)) await store.saveProfile(ctx.member, { ...profile, ...profileFrom(ev, f.values, now) });
-    const r = await svc.register(actorOf(ctx), { eventId: ev.id, values: f.values, displayName: name, address: privateAddress(ctx.msg) }, allowWaitlist);
+    const name = values['name'] ?? ((profile?.consent && profile.name) || ctx.msg.senderName);
+    if (profile?.consent && !inGroup(ctx)) await store.saveProfile(ctx.member, { ...profile, ...profileFrom(ev.fields, f, now) });
+    const r = await svc.register(actorOf(ctx), { eventId: ev.id, values, displayName: name, address: privateAddress(ctx.msg) }, f.values[WAITLIST] === true);
     const who = maskName(name);
     const group = inGroup(ctx);
     switch (r.outcome) {
       case 'registered':
-        return end([say(group ? P.groupRegistered(who, ev, ev.capacity - r.registeredCount) : P.registered(ev, r.position, deps.config.EVENT_REMINDER_MINUTES, now))]);
+        return finished(group ? P.groupRegistered(who, ev, ev.capacity - r.registeredCount) : P.registered(ev, r.position, deps.config.EVENT_REMINDER_MINUTES, now));
       case 'waitlisted':
-        return end([say(group ? P.groupWaitlisted(who, ev, r.position) : P.waitlisted(ev, r.position))]);
+        return finished(group ? P.groupWaitlisted(who, ev, r.position) : P.waitlisted(ev, r.position));
       case 'full':
-        return ask(base(ctx), 'waitlist', f, { text: P.offerWaitlist(ev, r.position) });
+        f.meta['waiting'] = r.position;
+        return { done: false, replies: [], ask: WAITLIST };
       case 'already-registered':
-        return end([say(group ? P.groupAlreadyRegistered(who, ev) : P.alreadyRegistered(ev, r.position))]);
+        return finished(group ? P.groupAlreadyRegistered(who, ev) : P.alreadyRegistered(ev, r.position));
       case 'already-waitlisted':
-        return end([say(group ? P.groupAlreadyWaitlisted(who, ev, r.position) : P.alreadyWaitlisted(ev, r.position))]);
+        return finished(group ? P.groupAlreadyWaitlisted(who, ev, r.position) : P.alreadyWaitlisted(ev, r.position));
       case 'closed':
-        return end([say(P.closed(ev))]);
+        return finished(P.closed(ev));
       case 'deadline':
-        return end([say(P.deadline(ev))]);
+        return finished(P.deadline(ev));
       case 'cancelled':
-        return end([say(P.cancelled(ev))]);
+        return finished(P.cancelled(ev));
       case 'missing':
-        return end([say(P.gone)]);
+        return finished(P.gone);
     }
   }
 
-  async function continueDialog(ctx: TurnContext, dialog: Dialog): Promise<TurnResult> {
-    if (dialog.v !== V) return end([say(P.formChanged)]);
-    const text = ctx.text.trim();
-    if (isQuit(text)) return end([say(P.quit)]);
-    if (text.startsWith('/')) return { replies: [], passThrough: true };
-    const parsed = filledSchema.safeParse(dialog.filled);
-    if (!parsed.success) return end([say(P.formChanged)]);
-    const f = parsed.data;
+  const spec: FormSpec = {
+    id: 'event_signup',
+    version: 2,
+    intent: INTENT,
+    fields: (f) => {
+      const meta = metaOf(f);
+      return [pickField, ...meta.fields.map((x) => eventField(meta.event, x)), consentField, waitlistField];
+    },
+    confirm: {
+      ask(f, ctx, fields) {
+        const meta = metaOf(f);
+        const own = fields.filter((x) => meta.fields.some((e) => e.key === x.id));
+        return { text: P.confirm(meta.event ?? NO_EVENT, signup.summaryLines(f, own), meta.usedProfile, ctx.now.getTime()) };
+      },
+      unclear: P.confirmAgain,
+      declined: P.notSubmitted,
+    },
+    submit,
+    sealer: { seal: (field, v) => cipher.encrypt(v, `event_signup:${field}`), unseal: (field, v) => cipher.decrypt(v, `event_signup:${field}`) },
+    texts: { cancelled: P.quit, restarted: P.formChanged },
+  };
+  const resumeHours = deps.config.FORM_RESUME_HOURS;
+  const signup = new Form(spec, { resumeHours });
+  // In a group the sign-up message itself is the confirmation: the same form without the summary.
+  const { confirm: _summary, ...withoutSummary } = spec;
+  const groupSignup = new Form({ ...withoutSummary, id: 'event_signup_group' }, { resumeHours });
+  const formFor = (ctx: TurnContext) => (inGroup(ctx) ? groupSignup : signup);
 
-    if (dialog.asking === 'pick') {
-      const idx = parseIndex(text);
-      let id = idx !== null ? f.candidates[idx - 1] : undefined;
-      if (!id) {
-        const events = (await Promise.all(f.candidates.map((c) => store.get(c)))).filter((e): e is EventDef => e !== null);
-        const m = matchEvents(text, events);
-        if (m.length === 1) id = m[0]?.id;
+  // ---------- starting ----------
+
+  async function start(ctx: TurnContext, query: string): Promise<TurnResult> {
+    if (!inGroup(ctx) && !query) {
+      // A registration started in a group continues here, in private.
+      const pending = await store.pending(ctx.member);
+      if (pending) {
+        await store.clearPending(ctx.member);
+        return begin(ctx, pending.eventId);
       }
-      if (id) return begin(ctx, id, filledSchema.parse({}));
-      if (Array.from(text).length > 12) return { replies: [], passThrough: true };
-      return { replies: [say(P.pickAgain), ...lastQuestion(dialog)] };
     }
-
-    const ev = f.eventId ? await store.get(f.eventId) : null;
-    if (!ev) return end([say(P.gone)]);
-    const closedReason = unavailable(ev, ctx.now.getTime());
-    if (closedReason) return end([say(closedReason)]);
-
-    switch (dialog.asking) {
-      case 'field': {
-        const field = ev.fields.find((x) => x.key === f.fieldKey);
-        if (!field) return next(ctx, ev, f, await store.profile(ctx.member));
-        // A question in the middle of the form is not an answer: let the router answer it, then re-ask.
-        if (/[?？]$/.test(text) && field.kind !== 'text') return { replies: [], passThrough: true };
-        const check = checkField(field, text);
-        if (!check.ok) {
-          // "我要申请住院互助" or "转人工" typed into the form is another service: the router answers it, then re-asks.
-          const c = ctx.classified;
-          const other = c && c.intent !== INTENT && c.intent !== 'unknown' && c.intent !== 'help' && c.confidence >= 0.6;
-          if (/[\u4e00-\u9fff]/.test(text) && (other || looksLikeQuestion(text))) return { replies: [], passThrough: true };
-          return { replies: [say(P.invalid[check.reason]), ...(field.choices ? [{ choices: field.choices }] : [])] };
-        }
-        const values = { ...f.values, [field.key]: check.value };
-        return next(ctx, ev, { ...f, values }, await store.profile(ctx.member));
-      }
-      case 'consent': {
-        const now = ctx.now.getTime();
-        if (isYes(text)) {
-          const p = profileFrom(ev, f.values, now);
-          await store.saveProfile(ctx.member, p);
-          return next(ctx, ev, f, p, [say(P.consentYes)]);
-        }
-        if (isNo(text)) {
-          const p: Profile = { consent: false, updatedAt: now };
-          await store.saveProfile(ctx.member, p);
-          return next(ctx, ev, f, p, [say(P.consentNo)]);
-        }
-        return { replies: lastQuestion(dialog) };
-      }
-      case 'confirm': {
-        if (/^(修改|重填|重新填写|改)$/.test(text)) {
-          return next(ctx, ev, { ...f, values: {}, usedProfile: false, skipProfile: true }, await store.profile(ctx.member));
-        }
-        if (isYes(text)) return submit(ctx, ev, f, false);
-        if (isNo(text)) return end([say(P.notSubmitted)]);
-        return { replies: [say(P.confirmAgain)] };
-      }
-      case 'waitlist': {
-        if (isYes(text)) return submit(ctx, ev, f, true);
-        if (isNo(text)) return end([say(P.noWaitlist)]);
-        return { replies: [say(P.waitlistAgain)] };
-      }
-      default:
-        return end([say(P.formChanged)]);
+    const events = await svc.openEvents();
+    if (events.length === 0) return done(P.noEvents);
+    if (!query) return events.length === 1 && events[0] ? begin(ctx, events[0].id) : pick(ctx, events);
+    const n = parseCount(query);
+    if (n !== null) {
+      const listed = listedEvents.recall(ctx.session);
+      const id = listed ? listed[n - 1] : events[n - 1]?.id;
+      if (id) return begin(ctx, id);
     }
+    const matches = matchEvents(query, events);
+    if (matches.length === 1 && matches[0]) return begin(ctx, matches[0].id);
+    if (matches.length > 1) return pick(ctx, matches);
+    return pick(ctx, events, [{ text: P.notFound(query) }]);
   }
+
+  function pick(ctx: TurnContext, events: EventDef[], lead: Reply[] = []): Promise<TurnResult> {
+    return formFor(ctx).start(ctx, { meta: { candidates: events.map((e) => ({ id: e.id, title: e.title })) } }, lead);
+  }
+
+  async function begin(ctx: TurnContext, eventId: string): Promise<TurnResult> {
+    const opened = await open(ctx, eventId);
+    if ('replies' in opened) return { replies: opened.replies, dialog: null };
+    return formFor(ctx).start(ctx, opened);
+  }
+
+  const ownerOf = (dialog: Parameters<Form['owns']>[0]) => (groupSignup.owns(dialog) ? groupSignup : signup);
 
   return {
     id: INTENT,
@@ -240,12 +269,12 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
       {
         names: ['忘记我的资料', 'forgetme'],
         summary: P.forgetSummary,
-        run: async (ctx) => end([say((await store.forgetProfile(ctx.member)) ? P.forgotten : P.nothingToForget)]),
+        run: async (ctx) => done((await store.forgetProfile(ctx.member)) ? P.forgotten : P.nothingToForget),
       },
     ],
     handle: (ctx) => start(ctx, extractQuery(ctx.text, VERBS)),
-    continueDialog,
-    repromptDialog: (_ctx, dialog) => lastQuestion(dialog),
+    continueDialog: (ctx, dialog) => ownerOf(dialog).continue(ctx, dialog),
+    repromptDialog: (ctx, dialog) => ownerOf(dialog).reprompt(ctx, dialog),
   };
 };
 

@@ -1,4 +1,7 @@
-/** Staff event management in chat: the /newevent wizard and the one-shot commands; the operations (role check, audit, notices) are in service.ts. */
+/**
+ * Staff event management in chat: the /newevent wizard and the /editevent form on the form engine (one rule
+ * per field, fields.ts), and the one-shot commands; the operations (role check, audit, notices) are in service.ts.
+ */
 import { z } from 'zod';
 import { ForbiddenError } from '../../../src/core/actor.ts';
 import type { CommandSpec, CoreDeps, TurnContext, TurnResult } from '../../../src/core/service.ts';
@@ -6,44 +9,29 @@ import { addressSchema } from '../../../src/core/message.ts';
 import type { Dialog } from '../../../src/core/session.ts';
 import { toCsv } from '../../../src/kit/csv.ts';
 import { maskPhone } from '../../../src/core/text.ts';
-import { ask, end, lastQuestion, say } from '../dialog.ts';
-import { FIELD_RULES, type EditableField } from '../fields.ts';
-import { fieldSpecSchema } from '../model.ts';
-import { EVENT_LIST, actorOf, eventService } from '../service.ts';
-import { FIELD_ERRORS, STAFF_TEXT as P } from '../texts.ts';
-import { isQuit, parseFieldSpec, parseGroups } from '../util.ts';
+import { Form } from '../../../src/kit/forms/engine.ts';
+import type { Answer, FieldSpec, FormView, Submitted } from '../../../src/kit/forms/spec.ts';
+import { parseCount } from '../../../src/kit/forms/types.ts';
+import { EDITABLE_FIELDS, FIELD_RULES, fieldNamed, type EditableField } from '../fields.ts';
+import { fieldSpecSchema, type EventDef } from '../model.ts';
+import { EVENT_LIST, actorOf, eventService, type EditResult } from '../service.ts';
+import { EDITABLE_FIELD_NAMES, FIELD_ERRORS, FIELD_WORDS, STAFF_TEXT as P } from '../texts.ts';
+import { done, parseFieldSpec, parseGroups, type GroupChoice } from '../util.ts';
 
-export const WIZARD_V = 1;
-
-const draftSchema = z.object({
-  title: z.string().optional(),
-  description: z.string().optional(),
-  startAt: z.number().optional(),
-  endAt: z.number().optional(),
-  place: z.string().optional(),
-  capacity: z.number().optional(),
-  deadline: z.number().optional(),
-  groups: z.array(addressSchema).optional(),
-  fields: z.array(fieldSpecSchema).optional(),
-  known: z.array(z.string()).default([]),
+const W = P.wizard;
+const knownSchema = z.array(z.object({ name: z.string(), address: addressSchema }));
+const eventDraft = z.object({
+  title: z.string(),
+  description: z.string(),
+  startAt: z.number(),
+  endAt: z.number(),
+  place: z.string(),
+  capacity: z.number(),
+  deadline: z.number(),
+  groups: z.array(addressSchema),
+  fields: z.array(fieldSpecSchema),
 });
-type Draft = z.infer<typeof draftSchema>;
-const completeDraft = draftSchema.required({ title: true, description: true, startAt: true, endAt: true, place: true, capacity: true, deadline: true, groups: true, fields: true });
-
-type Step = 'title' | 'description' | 'start' | 'end' | 'place' | 'capacity' | 'deadline' | 'groups' | 'fields' | 'confirm';
-/** The wizard step that asks for each field (re-asked when publishing finds it stale). */
-const STEP_OF: Record<EditableField, Step> = { title: 'title', description: 'description', startAt: 'start', endAt: 'end', place: 'place', capacity: 'capacity', deadline: 'deadline' };
-
-/** What staff type after /editevent ID for each field. */
-const EDIT_FIELDS: Record<string, EditableField> = {
-  标题: 'title', 名称: 'title', title: 'title',
-  简介: 'description', 描述: 'description', 说明: 'description', description: 'description',
-  开始: 'startAt', 开始时间: 'startAt', 时间: 'startAt', start: 'startAt',
-  结束: 'endAt', 结束时间: 'endAt', end: 'endAt',
-  地点: 'place', place: 'place',
-  名额: 'capacity', 人数: 'capacity', capacity: 'capacity',
-  截止: 'deadline', 截止时间: 'deadline', 报名截止: 'deadline', deadline: 'deadline',
-};
+const editMeta = z.object({ eventId: z.string(), title: z.string(), startAt: z.number(), current: z.record(z.string(), z.string()) });
 
 /** The event id (first word) and the rest of a command's arguments. */
 function idAndRest(args: string): { id: string; rest: string } | null {
@@ -51,193 +39,249 @@ function idAndRest(args: string): { id: string; rest: string } | null {
   return m?.[1] ? { id: m[1], rest: (m[2] ?? '').trim() } : null;
 }
 
+/** An event field whose parser is its rule in fields.ts (the start it is checked against: the answer so far, else now). */
+function ruled(id: EditableField, ask: (f: FormView, ctx: TurnContext) => string, show: (f: FormView) => string | undefined, extra: Partial<FieldSpec> = {}): FieldSpec {
+  return {
+    id,
+    label: EDITABLE_FIELD_NAMES[id],
+    aliases: FIELD_WORDS[id],
+    ask: (f, ctx) => ({ text: ask(f, ctx) }),
+    show,
+    parse(text, f, ctx): Answer {
+      const now = ctx.now.getTime();
+      const r = FIELD_RULES[id](text, { now, startAt: f.num('startAt') ?? now });
+      if (!r.ok) return { ok: false, error: FIELD_ERRORS[r.error] };
+      // A new start drops an end or a deadline it no longer fits.
+      const end = f.num('endAt');
+      const deadline = f.num('deadline');
+      const stale = id === 'startAt' && typeof r.value === 'number' ? [...(end !== undefined && end <= r.value ? ['endAt'] : []), ...(deadline !== undefined && deadline > r.value ? ['deadline'] : [])] : [];
+      return { ok: true, value: r.value, clear: stale };
+    },
+    ...extra,
+  };
+}
+
+const text = (id: string) => (f: FormView) => W.shown.text(f.str(id) ?? '');
+const time = (id: string) => (f: FormView) => {
+  const ms = f.num(id);
+  return ms === undefined ? undefined : W.shown.time(ms);
+};
+const knownOf = (f: FormView): GroupChoice[] => knownSchema.catch([]).parse(f.meta['known']);
+const groupLabel = (g: GroupChoice) => g.name || `${g.address.platform}:${g.address.chatId}`;
+
+/** The /newevent questions in order. */
+const WIZARD_FIELDS: FieldSpec[] = [
+  ruled('title', () => W.title, (f) => f.str('title'), { anyText: true }),
+  ruled('description', () => W.description, text('description'), { anyText: true }),
+  ruled('startAt', () => W.start, time('startAt')),
+  ruled('endAt', () => W.end, time('endAt')),
+  ruled('place', () => W.place, text('place'), { anyText: true }),
+  ruled('capacity', () => W.capacity, (f) => {
+    const n = f.num('capacity');
+    return n === undefined ? undefined : W.shown.capacity(n);
+  }),
+  ruled('deadline', (f, ctx) => W.deadline(f.num('startAt') ?? ctx.now.getTime(), ctx.now.getTime()), time('deadline')),
+  {
+    id: 'groups',
+    label: W.groupsLabel,
+    ask: (f) => {
+      const names = knownOf(f).map(groupLabel);
+      return { text: W.groups(names), ...(names.length ? { choices: names } : {}) };
+    },
+    parse: (answer, f) => {
+      const g = parseGroups(answer, knownOf(f));
+      return g.ok ? { ok: true, value: g.groups } : { ok: false, error: W.badGroups(g.bad) };
+    },
+    show: (f) => W.shown.groups(z.array(addressSchema).catch([]).parse(f.values['groups'])),
+  },
+  {
+    id: 'fields',
+    label: W.fieldsLabel,
+    ask: () => ({ text: W.fields }),
+    parse: (answer) => {
+      const r = parseFieldSpec(answer);
+      return r.ok ? { ok: true, value: r.fields } : { ok: false, error: W.badFields(r.bad) };
+    },
+    show: (f) => W.shown.fields(z.array(fieldSpecSchema).catch([]).parse(f.values['fields'])),
+  },
+];
+
+/** What each field of an event is now, as /editevent shows it. */
+function currentValues(ev: EventDef): Record<EditableField, string> {
+  return {
+    title: ev.title,
+    description: W.shown.text(ev.description),
+    startAt: W.shown.time(ev.startAt),
+    endAt: W.shown.time(ev.endAt),
+    place: W.shown.text(ev.place),
+    capacity: W.shown.capacity(ev.capacity),
+    deadline: W.shown.time(ev.deadline),
+  };
+}
+
 export function staffTools(deps: CoreDeps) {
   const svc = eventService(deps);
-  const base = (ctx: TurnContext) => ({ intent: EVENT_LIST, v: WIZARD_V, now: ctx.now.getTime(), resumeHours: deps.config.FORM_RESUME_HOURS });
+  const resumeHours = deps.config.FORM_RESUME_HOURS;
 
-  // ---- wizard ----
-  async function askStep(ctx: TurnContext, step: Step, d: Draft, before: ReturnType<typeof say>[] = []): Promise<TurnResult> {
-    const now = ctx.now.getTime();
-    switch (step) {
-      case 'title':
-        return ask(base(ctx), step, d, { text: P.wizard.title }, before);
-      case 'description':
-        return ask(base(ctx), step, d, { text: P.wizard.description }, before);
-      case 'start':
-        return ask(base(ctx), step, d, { text: P.wizard.start }, before);
-      case 'end':
-        return ask(base(ctx), step, d, { text: P.wizard.end }, before);
-      case 'place':
-        return ask(base(ctx), step, d, { text: P.wizard.place }, before);
-      case 'capacity':
-        return ask(base(ctx), step, d, { text: P.wizard.capacity }, before);
-      case 'deadline':
-        return ask(base(ctx), step, d, { text: P.wizard.deadline(d.startAt ?? now, now) }, before);
-      case 'groups': {
-        const known = await svc.knownGroups(actorOf(ctx));
-        return ask(base(ctx), step, { ...d, known }, { text: P.wizard.groups(known), ...(known.length ? { choices: known } : {}) }, before);
-      }
-      case 'fields':
-        return ask(base(ctx), step, d, { text: P.wizard.fields }, before);
-      case 'confirm': {
-        const full = completeDraft.parse(d);
-        return ask(base(ctx), step, d, { text: P.wizard.confirm(full, now) }, before);
-      }
-    }
+  // ---- /newevent ----
+  const wizard = new Form(
+    {
+      id: 'newevent',
+      version: 2,
+      intent: EVENT_LIST,
+      fields: WIZARD_FIELDS,
+      confirm: { ask: (f, ctx) => ({ text: W.confirm(eventDraft.parse(f.values), ctx.now.getTime()) }), unclear: W.confirmAgain },
+      async submit(f, ctx): Promise<Submitted> {
+        const r = await svc.createEvent(actorOf(ctx), eventDraft.parse(f.values));
+        // A value that went stale while the wizard was open (a start now in the past) is asked again.
+        if (r.outcome === 'invalid') return { done: false, replies: [{ text: FIELD_ERRORS[r.error] }], ask: r.field };
+        return { done: true, replies: [{ text: W.published(r.event, r.announcedGroups) }] };
+      },
+      texts: { cancelled: W.quit, restarted: W.restarted },
+    },
+    { resumeHours },
+  );
+
+  async function newEvent(ctx: TurnContext): Promise<TurnResult> {
+    return wizard.start(ctx, { meta: { known: await svc.knownGroups(actorOf(ctx)) } });
   }
 
-  const bad = (text: string): TurnResult => ({ replies: [say(text)] });
+  // ---- /editevent ----
+  const metaOf = (f: FormView) => editMeta.parse(f.meta);
+  const chosenField = (f: FormView): EditableField => z.enum(EDITABLE_FIELDS).parse(f.values['field']);
+  const whichField: FieldSpec = {
+    id: 'field',
+    label: P.edit.whichLabel,
+    ask: (f) => ({ text: P.edit.which(metaOf(f).title), choices: EDITABLE_FIELDS.map((x) => EDITABLE_FIELD_NAMES[x]) }),
+    parse(answer, f) {
+      const n = parseCount(answer);
+      const field = n !== null ? EDITABLE_FIELDS[n - 1] : fieldNamed(answer);
+      if (!field) return { ok: false, error: P.edit.whichUnclear };
+      return { ok: true, value: field, clear: field === f.str('field') ? [] : ['value'] };
+    },
+    show: (f) => EDITABLE_FIELD_NAMES[chosenField(f)],
+  };
+  /** The new value, checked by the wizard's field for it against the event's own start. */
+  const valueField = (field: EditableField): FieldSpec => ({
+    id: 'value',
+    label: P.edit.valueLabel,
+    anyText: WIZARD_FIELDS.find((x) => x.id === field)?.anyText ?? false,
+    ask: (f) => ({ text: P.edit.value(EDITABLE_FIELD_NAMES[field], metaOf(f).current[field] ?? '') }),
+    async parse(answer, f, ctx) {
+      const r = await wizard.check(field, answer, ctx, { startAt: metaOf(f).startAt });
+      return r.ok === true ? { ok: true, value: answer } : r;
+    },
+  });
+  const editForm = new Form(
+    {
+      id: 'editevent',
+      version: 1,
+      intent: EVENT_LIST,
+      fields: (f) => (f.values['field'] === undefined ? [whichField] : [whichField, valueField(chosenField(f))]),
+      async submit(f, ctx): Promise<Submitted> {
+        const { eventId } = metaOf(f);
+        const r = await svc.editEvent(actorOf(ctx), eventId, chosenField(f), f.str('value') ?? '');
+        if (r.outcome === 'invalid') return { done: false, replies: [{ text: FIELD_ERRORS[r.error] }], ask: 'value' };
+        return { done: true, replies: [{ text: edited(ctx, eventId, r) }] };
+      },
+      texts: { cancelled: P.edit.quit, restarted: P.edit.restarted },
+    },
+    { resumeHours },
+  );
 
-  async function continueWizard(ctx: TurnContext, dialog: Dialog): Promise<TurnResult> {
-    const text = ctx.text.trim();
-    const parsed = draftSchema.safeParse(dialog.filled);
-    if (dialog.v !== WIZARD_V || !parsed.success) return end([say(P.wizard.quit)]);
-    if (isQuit(text)) return end([say(P.wizard.quit)]);
-    if (text.startsWith('/')) return { replies: [], passThrough: true };
-    const d = parsed.data;
-    const c = { now: ctx.now.getTime(), startAt: d.startAt ?? ctx.now.getTime() };
-    switch (dialog.asking) {
-      case 'title': {
-        const r = FIELD_RULES.title(text, c);
-        return r.ok ? askStep(ctx, 'description', { ...d, title: r.value }) : bad(FIELD_ERRORS[r.error]);
-      }
-      case 'description': {
-        const r = FIELD_RULES.description(text, c);
-        return r.ok ? askStep(ctx, 'start', { ...d, description: r.value }) : bad(FIELD_ERRORS[r.error]);
-      }
-      case 'start': {
-        const r = FIELD_RULES.startAt(text, c);
-        return r.ok ? askStep(ctx, 'end', { ...d, startAt: r.value }) : bad(FIELD_ERRORS[r.error]);
-      }
-      case 'end': {
-        const r = FIELD_RULES.endAt(text, c);
-        return r.ok ? askStep(ctx, 'place', { ...d, endAt: r.value }) : bad(FIELD_ERRORS[r.error]);
-      }
-      case 'place': {
-        const r = FIELD_RULES.place(text, c);
-        return r.ok ? askStep(ctx, 'capacity', { ...d, place: r.value }) : bad(FIELD_ERRORS[r.error]);
-      }
-      case 'capacity': {
-        const r = FIELD_RULES.capacity(text, c);
-        return r.ok ? askStep(ctx, 'deadline', { ...d, capacity: r.value }) : bad(FIELD_ERRORS[r.error]);
-      }
-      case 'deadline': {
-        const r = FIELD_RULES.deadline(text, c);
-        return r.ok ? askStep(ctx, 'groups', { ...d, deadline: r.value }) : bad(FIELD_ERRORS[r.error]);
-      }
-      case 'groups': {
-        const g = parseGroups(text, d.known);
-        if (!g.ok) return bad(P.wizard.badGroups(g.bad));
-        return askStep(ctx, 'fields', { ...d, groups: g.groups });
-      }
-      case 'fields': {
-        const f = parseFieldSpec(text);
-        if (!f.ok) return bad(P.wizard.badFields(f.bad));
-        return askStep(ctx, 'confirm', { ...d, fields: f.fields });
-      }
-      case 'confirm': {
-        if (!/^(发布|确认|确定|是|好|ok)$/i.test(text)) return bad(P.wizard.confirmAgain);
-        return publish(ctx, d);
-      }
-      default:
-        return end([say(P.wizard.quit)]);
-    }
-  }
-
-  async function publish(ctx: TurnContext, d: Draft): Promise<TurnResult> {
-    const { known: _known, ...draft } = completeDraft.parse(d);
-    const r = await svc.createEvent(actorOf(ctx), draft);
-    // A value that went stale while the wizard was open (a start now in the past) is asked again.
-    if (r.outcome === 'invalid') return askStep(ctx, STEP_OF[r.field], d, [say(FIELD_ERRORS[r.error])]);
-    return end([say(P.wizard.published(r.event, r.announcedGroups))]);
-  }
-
-  // ---- one-shot commands ----
-  const noSuchEvent = (id: string) => end([say(P.noSuchEvent(id))]);
-
-  async function edit(ctx: TurnContext, args: string): Promise<TurnResult> {
-    const m = /^(\S+)\s+(\S+)\s+([\s\S]+)$/.exec(args.trim());
-    if (!m?.[1] || !m[2] || !m[3]) return end([say(P.usage.edit)]);
-    const id = m[1];
-    const field = EDIT_FIELDS[m[2].toLowerCase()];
-    if (!field) {
-      // The event is looked up first, so a wrong id is reported before a wrong field.
-      const ev = await svc.findEvent(id);
-      if (!ev) return noSuchEvent(id);
-      return end([say(ev.status === 'cancelled' ? P.edit.cancelled : P.edit.unknownField(m[2]))]);
-    }
-    const r = await svc.editEvent(actorOf(ctx), id, field, m[3]);
+  /** What /editevent says about an edit (one line or the form). */
+  function edited(ctx: TurnContext, id: string, r: EditResult): string {
     switch (r.outcome) {
       case 'missing':
-        return noSuchEvent(id);
+        return P.noSuchEvent(id);
       case 'cancelled':
-        return end([say(P.edit.cancelled)]);
+        return P.edit.cancelled;
       case 'invalid':
-        return end([say(FIELD_ERRORS[r.error])]);
+        return FIELD_ERRORS[r.error];
       case 'edited': {
         const note = r.overCapacity === null ? '' : `\n${P.edit.capacityBelow(r.overCapacity)}`;
-        return end([say(P.edit.done(r.event, r.field, r.notified, r.promoted, ctx.now.getTime()) + note)]);
+        return P.edit.done(r.event, r.field, r.notified, r.promoted, ctx.now.getTime()) + note;
       }
     }
   }
+
+  /** `/editevent ID 字段 值` at once; `/editevent ID` (or `ID 字段`) opens the edit form. */
+  async function edit(ctx: TurnContext, args: string): Promise<TurnResult> {
+    const m = /^(\S+)(?:\s+(\S+))?(?:\s+([\s\S]+))?$/.exec(args.trim());
+    if (!m?.[1]) return done(P.usage.edit);
+    const [, id, word, value] = m;
+    // The event is looked up first, so a wrong id is reported before a wrong field.
+    const ev = await svc.findEvent(id);
+    if (!ev) return done(P.noSuchEvent(id));
+    if (ev.status === 'cancelled') return done(P.edit.cancelled);
+    const field = word === undefined ? null : fieldNamed(word);
+    if (word !== undefined && !field) return done(P.edit.unknownField(word));
+    if (field && value !== undefined) return done(edited(ctx, id, await svc.editEvent(actorOf(ctx), id, field, value)));
+    return editForm.start(ctx, { values: field ? { field } : {}, meta: { eventId: ev.id, title: ev.title, startAt: ev.startAt, current: currentValues(ev) } });
+  }
+
+  const formOf = (dialog: Dialog) => (editForm.owns(dialog) ? editForm : wizard);
+
+  // ---- one-shot commands ----
+  const noSuchEvent = (id: string) => done(P.noSuchEvent(id));
 
   async function close(ctx: TurnContext, args: string): Promise<TurnResult> {
     const a = idAndRest(args);
-    if (!a) return end([say(P.usage.id('closeevent'))]);
+    if (!a) return done(P.usage.id('closeevent'));
     const r = await svc.closeEvent(actorOf(ctx), a.id);
     if (r.outcome === 'missing') return noSuchEvent(a.id);
-    return end([say(r.outcome === 'closed' ? P.closed(r.event) : P.notOpen(r.event))]);
+    return done(r.outcome === 'closed' ? P.closed(r.event) : P.notOpen(r.event));
   }
 
   async function reopen(ctx: TurnContext, args: string): Promise<TurnResult> {
     const a = idAndRest(args);
-    if (!a) return end([say(P.usage.id('openevent'))]);
+    if (!a) return done(P.usage.id('openevent'));
     const r = await svc.reopenEvent(actorOf(ctx), a.id);
     if (r.outcome === 'missing') return noSuchEvent(a.id);
-    return end([say(r.outcome === 'reopened' ? P.reopened(r.event) : P.notClosed(r.event))]);
+    return done(r.outcome === 'reopened' ? P.reopened(r.event) : P.notClosed(r.event));
   }
 
   async function cancelEvent(ctx: TurnContext, args: string): Promise<TurnResult> {
     const a = idAndRest(args);
-    if (!a?.rest) return end([say(P.usage.cancel)]);
+    if (!a?.rest) return done(P.usage.cancel);
     const r = await svc.cancelEvent(actorOf(ctx), a.id, a.rest);
     if (r.outcome === 'missing') return noSuchEvent(a.id);
-    return end([say(r.outcome === 'cancelled' ? P.eventCancelled(r.event, r.notified) : P.alreadyCancelled(r.event))]);
+    return done(r.outcome === 'cancelled' ? P.eventCancelled(r.event, r.notified) : P.alreadyCancelled(r.event));
   }
 
   async function roster(ctx: TurnContext, args: string): Promise<TurnResult> {
     const a = idAndRest(args);
-    if (!a) return end([say(P.usage.id('roster'))]);
+    if (!a) return done(P.usage.id('roster'));
     const r = await svc.roster(actorOf(ctx), a.id);
     if (r.outcome === 'missing') return noSuchEvent(a.id);
-    return end([{ text: P.roster(r.event, r.counts), file: { name: P.rosterFile(r.event), mimeType: 'text/csv', data: toCsv(r.rows) } }]);
+    return { replies: [{ text: P.roster(r.event, r.counts), file: { name: P.rosterFile(r.event), mimeType: 'text/csv', data: toCsv(r.rows) } }], dialog: null };
   }
 
   async function checkin(ctx: TurnContext, args: string): Promise<TurnResult> {
     const a = idAndRest(args);
-    if (!a?.rest) return end([say(P.usage.checkin)]);
+    if (!a?.rest) return done(P.usage.checkin);
     const r = await svc.checkIn(actorOf(ctx), a.id, a.rest);
     switch (r.outcome) {
       case 'missing':
         return noSuchEvent(a.id);
       case 'not-found':
-        return end([say(P.checkin.notFound(r.query))]);
+        return done(P.checkin.notFound(r.query));
       case 'ambiguous':
-        return end([say(P.checkin.ambiguous(r.query, r.candidates.map((x) => P.checkin.candidate(x.seat, x.name, maskPhone(x.phone)))))]);
+        return done(P.checkin.ambiguous(r.query, r.candidates.map((x) => P.checkin.candidate(x.seat, x.name, maskPhone(x.phone)))));
       case 'not-registered':
-        return end([say(P.checkin.notRegistered(r.name))]);
+        return done(P.checkin.notRegistered(r.name));
       case 'already':
-        return end([say(P.checkin.already(r.name, r.at))]);
+        return done(P.checkin.already(r.name, r.at));
       case 'checked-in':
-        return end([say(P.checkin.ok(r.name, r.checkedIn, r.registered))]);
+        return done(P.checkin.ok(r.name, r.checkedIn, r.registered));
     }
   }
 
   async function all(ctx: TurnContext): Promise<TurnResult> {
     const events = await svc.allEvents(actorOf(ctx));
-    if (events.length === 0) return end([say(P.allNone)]);
+    if (events.length === 0) return done(P.allNone);
     const now = ctx.now.getTime();
-    return end([say(`${P.allHeader}\n${events.map((x) => P.allItem(x.event, x.counts, now)).join('\n')}`)]);
+    return done(`${P.allHeader}\n${events.map((x) => P.allItem(x.event, x.counts, now)).join('\n')}`);
   }
 
   /** The router refuses members before a command runs; an operation refusing anyway (a role revoked mid-wizard) ends the turn politely. */
@@ -247,13 +291,13 @@ export function staffTools(deps: CoreDeps) {
       try {
         return await fn(ctx, ...rest);
       } catch (err) {
-        if (err instanceof ForbiddenError) return end([say(P.notStaff)]);
+        if (err instanceof ForbiddenError) return done(P.notStaff);
         throw err;
       }
     };
 
   const commands: CommandSpec[] = [
-    { names: ['newevent', '发布活动', '创建活动', '新建活动'], role: 'staff', summary: P.summaries.newEvent, run: staffOnly((ctx) => askStep(ctx, 'title', draftSchema.parse({}))) },
+    { names: ['newevent', '发布活动', '创建活动', '新建活动'], role: 'staff', summary: P.summaries.newEvent, run: staffOnly(newEvent) },
     { names: ['editevent', '修改活动'], role: 'staff', summary: P.summaries.edit, run: staffOnly(edit) },
     { names: ['closeevent', '截止报名', '关闭报名'], role: 'staff', summary: P.summaries.close, run: staffOnly(close) },
     { names: ['openevent', '开放报名', '重新开放报名'], role: 'staff', summary: P.summaries.reopen, run: staffOnly(reopen) },
@@ -263,5 +307,9 @@ export function staffTools(deps: CoreDeps) {
     { names: ['allevents', '全部活动'], role: 'staff', summary: P.summaries.all, run: staffOnly(all) },
   ];
 
-  return { commands, continueWizard: staffOnly(continueWizard), reprompt: lastQuestion };
+  return {
+    commands,
+    continueDialog: staffOnly((ctx: TurnContext, dialog: Dialog) => formOf(dialog).continue(ctx, dialog)),
+    reprompt: (ctx: TurnContext, dialog: Dialog) => formOf(dialog).reprompt(ctx, dialog),
+  };
 }

@@ -78,7 +78,14 @@ describe('parsing', () => {
       { platform: 'telegram', chatId: '-100123', chatType: 'group' },
       { platform: 'wechat', chatId: '123@chatroom', chatType: 'group' },
     ]);
-    expect(parseGroups('2', ['telegram:-1', 'wechat:9@chatroom'])).toEqual({ ok: true, groups: [{ platform: 'wechat', chatId: '9@chatroom', chatType: 'group' }] });
+    const known = [
+      { name: '一车间群', address: { platform: 'telegram', chatId: '-1', chatType: 'group' } },
+      { name: '工会委员群', address: { platform: 'wechat', chatId: '9@chatroom', chatType: 'group' } },
+    ] as const;
+    const committee = { platform: 'wechat', chatId: '9@chatroom', chatType: 'group' };
+    expect(parseGroups('2', known)).toEqual({ ok: true, groups: [committee] });
+    expect(parseGroups('工会委员群', known)).toEqual({ ok: true, groups: [committee] });
+    expect(parseGroups('一车间群，2', known)).toMatchObject({ ok: true, groups: [{ chatId: '-1' }, committee] });
     expect(parseGroups('无', [])).toEqual({ ok: true, groups: [] });
     expect(parseGroups('qq:1', []).ok).toBe(false);
   });
