@@ -1,392 +1,376 @@
 /**
- * The guided claim application as a wizard cursor: `dialog.asking` is the current question, `filled`
- * holds everything entered (sensitive values encrypted). Each turn validates one answer; a wrong answer
- * gets a friendly message and the same question again, nothing is lost. The next question is always
- * "the first one not yet answered", so 返回, 修改 and plan changes need no special bookkeeping.
+ * The claim forms as data on the one form engine (src/kit/forms): the application (consent, applicant, plan
+ * and its dates, treatment, amount, bank, documents, then a summary with the payout estimate) and the
+ * supplement upload. The engine asks, re-asks, goes back, changes, cancels, resumes and seals; this file
+ * says what each field is and which plan rules apply.
  */
-import { maskCard, maskId, maskPhone } from '../../src/core/text.ts';
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
+import { z } from 'zod';
+import { actorOf, ForbiddenError } from '../../src/core/actor.ts';
 import type { FieldCipher } from '../../src/core/crypto.ts';
-import { ForbiddenError } from '../../src/core/actor.ts';
-import type { TurnContext, TurnResult } from '../../src/core/service.ts';
 import type { Address, Reply } from '../../src/core/message.ts';
+import type { TurnContext, TurnResult } from '../../src/core/service.ts';
 import type { Dialog } from '../../src/core/session.ts';
-import type { DocumentStore, StoredFile } from './documents.ts';
+import { addDays, chinaToday, daysBetween } from '../../src/kit/fields.ts';
+import { Form } from '../../src/kit/forms/engine.ts';
+import type { Answer, FieldSpec, FormSpec, FormTexts, FormView, Sealer, Submitted } from '../../src/kit/forms/spec.ts';
+import { fieldTypes } from '../../src/kit/forms/types.ts';
+import { isCancel, isDone, isNo } from '../../src/kit/words.ts';
+import { storedFileSchema, type DocumentStore, type StoredFile } from './documents.ts';
 import { estimatePayoutCents, findPlan, planMentioned, type Plan, type PlansFile } from './plans.ts';
-import { CONSENT_TEXT, CONSENT_VERSION, FIELD_ALIASES, FIELD_LABELS, P, type FieldId } from './texts.ts';
-import {
-  FORM_VERSION,
-  formStateSchema,
-  isSensitive,
-  type ApplicationState,
-  type DraftDoc,
-  type SensitiveField,
-  type SupplementState,
-} from './state.ts';
 import { ClaimStateError, type ClaimsService } from './service.ts';
-import {
-  addDays,
-  chinaToday,
-  daysBetween,
-  isGreeting,
-  looksLikeQuestion,
-  parseAmountCents,
-  parseDate,
-  validateBankCard,
-  validateBankName,
-  validateFreeText,
-  validateIdNumber,
-  validateMobile,
-  validateName,
-  type Valid,
-} from '../../src/kit/fields.ts';
+import { CONSENT_TEXT, CONSENT_VERSION, FIELD_ALIASES, FIELD_LABELS, P, type FieldId } from './texts.ts';
 
 export const FORM_INTENT = 'claim_submit';
-/** After this long without an answer, a returning member is greeted with "您上次的互助申请还没填完". */
-export const RESUME_GAP_MS = 30 * 60_000;
+/** Bump when the fields change incompatibly: an old draft then restarts politely. 2: drafts of the form engine. */
+const FORM_VERSION = 2;
 
-type Step = FieldId | 'consent' | 'confirm' | 'choose_edit' | 'cancel_confirm';
 const DATE_FIELDS = ['admissionDate', 'dischargeDate', 'diagnosisDate', 'accidentDate'] as const;
 type DateField = (typeof DATE_FIELDS)[number];
-/** Steps that are questions (as opposed to the chooser and the cancel confirmation). */
-const QUESTION_STEPS = new Set<string>(['consent', 'confirm', ...Object.keys(FIELD_LABELS)]);
-
-const KNOWN_STEPS = new Set<string>([...QUESTION_STEPS, 'choose_edit', 'cancel_confirm']);
-
-const RE = {
-  cancel: /^(?:取消|取消申请|我要取消|不申请了|不办了|不填了|退出|算了)[。!！]*$/,
-  back: /^(?:返回|上一步|上一题|上一个|返回上一步|返回上一题|后退|回退)[。!！]*$/,
-  done: /^(?:完成|好了|好|发完了|传完了|上传完了|齐了|没有了|没了|就这些|ok|OK|Ok|完毕|结束)[。!！]*$/,
-  yes: /^(?:1|同意|我同意|是|是的|好的|可以|确认|确定|对|嗯|ok|OK)[。!！]*$/,
-  no: /^(?:2|不同意|我不同意|否|不|不要|拒绝|不可以|取消)[。!！]*$/,
-  submit: /^(?:1|确认|确认提交|提交|确定|确定提交|是|对|没问题|无误|确认无误)[。!！]*$/,
-  editMenu: /^(?:2|修改|修改某一项|改|我要修改|要修改|有错|不对)[。!！]*$/,
-  cancelMenu: /^(?:3|取消申请)[。!！]*$/,
-  cancelYes: /^(?:1|确定取消|确定|确认|是|是的|取消|对)[。!！]*$/,
-  cancelNo: /^(?:2|继续填写|继续|否|不|不取消|不要取消|算了)[。!！]*$/,
-  nextDoc: /^(?:下一项|下一个|下一份)[。!！]*$/,
-  applyAgain: /(?:申请|报|办).{0,4}互助|互助.{0,4}(?:申请|报销)/,
+/** The dates each kind of plan asks for; the last one is the event the filing deadline counts from. */
+const PLAN_DATES: Record<Plan['eventDate'], readonly DateField[]> = {
+  discharge: ['admissionDate', 'dischargeDate'],
+  diagnosis: ['diagnosisDate'],
+  accident: ['accidentDate'],
 };
+const MAX_HOSPITAL_DAYS = 366;
+/** Files received before a plan was chosen: filed under the plan's first missing document once there is one. */
+const UNFILED = 'other';
+const NEXT_DOCUMENT = /^(?:下一项|下一个|下一份)[。!！]*$/;
 
-/** Recognizes "改一下电话", "修改银行卡", "电话填错了"; returns the field or null. */
-export function parseEditRequest(text: string): FieldId | null {
-  const t = text.replace(/\s+/g, '');
-  const m =
-    /^(?:我要|我想|帮我|请|麻烦)?(?:修改|更改|更正|改一下|改下|改|重新填写|重新填|重填|重新输入)(?:一下)?(?:我的|下)?(.{1,10}?)(?:吧|呢)?[。!！]*$/.exec(t) ??
-    /^(?:我的)?(.{1,8}?)(?:填错了|写错了|输错了|错了|要改|需要改|要修改)[。!！]*$/.exec(t);
-  const target = m?.[1];
-  if (!target) return null;
-  let best: { field: FieldId; len: number } | null = null;
-  for (const [field, aliases] of Object.entries(FIELD_ALIASES) as Array<[FieldId, string[]]>) {
-    for (const alias of aliases) {
-      if (target.includes(alias) && (!best || alias.length > best.len)) best = { field, len: alias.length };
-    }
-  }
-  return best?.field ?? null;
-}
+const draftDocSchema = storedFileSchema.extend({ docId: z.string() });
+type DraftDoc = z.infer<typeof draftDocSchema>;
+const consentSchema = z.object({ version: z.string(), at: z.string() });
+
+/** The claims' wording for everything the engine says around the questions. */
+const TEXTS: Partial<FormTexts> = {
+  resume: P.resume,
+  continued: P.continueAfterInterruption,
+  restarted: P.formRestarted,
+  cancelled: P.cancelled,
+  cancelAsk: P.cancelAsk,
+  cancelChoices: P.cancelChoices,
+  cancelKept: P.cancelKept,
+  cancelUnclear: P.cancelUnclear,
+  backFirst: P.back.first,
+  backOk: P.back.ok,
+  chooseEdit: P.chooseEdit,
+  chooseEditUnclear: P.chooseEditUnclear,
+  currentValue: P.currentValue,
+  notFilled: P.notFilled,
+  error: P.errors.question,
+};
 
 export interface ClaimFormDeps {
   plans: PlansFile;
   cipher: FieldCipher;
   documents: DocumentStore;
-  /** The operations the form ends in: submit, and add documents to a claim. */
+  /** The operations the forms end in: submit, and add documents to a claim. */
   claims: Pick<ClaimsService, 'submit' | 'addDocuments'>;
   resumeHours: number;
   logger: Pick<Logger, 'error' | 'warn'>;
 }
 
-export class ClaimForm {
-  constructor(private readonly d: ClaimFormDeps) {}
+export class ClaimForms {
+  readonly application: Form;
+  readonly supplement: Form;
 
-  // ---------- entry points ----------
+  constructor(private readonly d: ClaimFormDeps) {
+    const opts = { resumeHours: d.resumeHours };
+    this.application = new Form(this.applicationSpec(), opts);
+    this.supplement = new Form(this.supplementSpec(), opts);
+  }
 
-  /** A new application: the consent question first. A plan named in the opening message is pre-selected. */
-  start(ctx: TurnContext, prefix: Reply[] = []): TurnResult {
-    const state: ApplicationState = {
-      kind: 'application',
-      draftId: randomUUID(),
-      touchedAt: ctx.now.getTime(),
-      values: {},
-      docs: [],
-      docsDone: false,
-      trail: [],
-    };
+  /** A new application: the consent question first. A plan named in the opening message counts already. */
+  startApplication(ctx: TurnContext, lead: Reply[] = []): Promise<TurnResult> {
     const plan = planMentioned(this.d.plans, ctx.text);
-    if (plan) state.values.planId = plan.id;
-    return { replies: [...prefix, ...this.question(state, 'consent', ctx)], dialog: this.dialog(ctx, 'consent', state) };
+    // The draft id makes submission idempotent: the same draft never becomes two claims.
+    return this.application.start(ctx, { values: plan ? { plan: plan.id } : {}, meta: { draftId: randomUUID(), docs: [] } }, lead);
   }
 
   /** Collecting extra documents for a claim in needs_more; files in the opening message count already. */
-  async startSupplement(ctx: TurnContext, claimNo: string, request: string | undefined): Promise<TurnResult> {
-    const state: SupplementState = { kind: 'supplement', claimNo, touchedAt: ctx.now.getTime(), docs: [] };
-    const replies: Reply[] = [{ text: P.supplementStart(claimNo, request) }];
-    if (ctx.msg.attachments.length > 0) replies.push(...(await this.receiveSupplementFiles(ctx, state)));
-    return { replies, dialog: this.dialog(ctx, 'supplement', state) };
+  startSupplement(ctx: TurnContext, claimNo: string, request: string | undefined): Promise<TurnResult> {
+    return this.supplement.start(ctx, { meta: { claimNo, docs: [], ...(request ? { request } : {}) } });
   }
 
-  /** The current question again, after an interruption or when the member comes back. */
-  reprompt(ctx: TurnContext, dialog: Dialog): Reply[] {
-    const parsed = this.parse(dialog);
-    if (!parsed) return [{ text: P.formRestarted }];
-    const state = parsed;
-    const gap = ctx.now.getTime() - state.touchedAt >= RESUME_GAP_MS;
-    const lead = { text: gap ? P.resume : P.continueAfterInterruption };
-    if (state.kind === 'supplement') return [lead, { text: P.supplementStart(state.claimNo, undefined) }];
-    return [lead, ...this.question(state, dialog.asking as Step, ctx)];
-  }
-
-  async continue(ctx: TurnContext, dialog: Dialog): Promise<TurnResult> {
-    const state = dialog.v === FORM_VERSION ? this.parse(dialog) : null;
-    const knownStep = state?.kind === 'supplement' ? dialog.asking === 'supplement' : KNOWN_STEPS.has(dialog.asking);
-    if (!state || !knownStep) return this.start(ctx, [{ text: P.formRestarted }]);
-    if (state.kind === 'supplement') return this.continueSupplement(ctx, state);
-    return this.continueApplication(ctx, state, dialog.asking as Step);
+  /** The form that can go on with this dialog; none for a draft of an older version or under another key. */
+  formOf(dialog: Dialog): Form | undefined {
+    return [this.application, this.supplement].find((form) => form.canContinue(dialog));
   }
 
   // ---------- the application ----------
 
-  private async continueApplication(ctx: TurnContext, state: ApplicationState, asking: Step): Promise<TurnResult> {
-    const text = ctx.text.trim();
-    const returning = ctx.now.getTime() - state.touchedAt >= RESUME_GAP_MS;
-    state.touchedAt = ctx.now.getTime();
-    const go = (step: Step, lead: Reply[] = []) => this.goto(ctx, state, asking, step, lead);
-    const stay = (error: string | null): TurnResult => {
-      // A member back after a long pause gets the friendly resume line instead of an error.
-      // A greeting mid-form is not a wrong answer: just re-ask, without an error.
-      const lead = returning ? [{ text: P.resume }] : isGreeting(text) ? [{ text: P.continueAfterInterruption }] : error ? [{ text: error }] : [];
-      return { replies: [...lead, ...this.question(state, asking, ctx)], dialog: this.dialog(ctx, asking, state) };
+  private applicationSpec(): FormSpec {
+    return {
+      id: 'application',
+      version: FORM_VERSION,
+      intent: FORM_INTENT,
+      fields: this.applicationFields(),
+      confirm: {
+        ask: (f, _ctx, fields) => {
+          const lines = [P.summaryTitle, ...this.application.summaryLines(f, fields)];
+          const plan = this.planOf(f);
+          const cents = f.num('amount');
+          if (plan && cents !== undefined) lines.push(P.summaryEstimate(estimate(plan, f, cents)));
+          return { text: lines.join('\n'), choices: P.summaryChoices };
+        },
+        unclear: P.confirmUnclear,
+      },
+      confirmCancel: true,
+      submit: (f, ctx) => this.submitApplication(f, ctx),
+      onFiles: (f, ctx, asking) => this.receiveDocuments(f, ctx, asking),
+      sealer: draftSealer(this.d.cipher),
+      texts: TEXTS,
     };
-    const notAnAnswer = (error: string | null): TurnResult =>
-      this.isInterruption(ctx, text) ? { replies: [], passThrough: true } : stay(error);
-
-    // Files can come at any step; they are kept for the documents step.
-    const fileReplies = ctx.msg.attachments.length > 0 && asking !== 'documents' ? await this.receiveFiles(ctx, state) : [];
-    if (fileReplies.length > 0 && !text) {
-      return { replies: [...fileReplies, ...this.question(state, asking, ctx)], dialog: this.dialog(ctx, asking, state) };
-    }
-
-    if (asking === 'consent') {
-      if (RE.no.test(text) || RE.cancel.test(text)) return { replies: [{ text: P.consentDeclined }], dialog: null };
-      if (RE.yes.test(text)) {
-        state.consent = { version: CONSENT_VERSION, at: ctx.now.toISOString() };
-        return go(this.nextStep(state));
-      }
-      return notAnAnswer(P.consentUnclear);
-    }
-
-    if (asking === 'cancel_confirm') {
-      if (RE.cancelYes.test(text)) return { replies: [{ text: P.cancelled }], dialog: null };
-      if (RE.cancelNo.test(text)) return this.goto(ctx, state, asking, (state.resumeAt as Step | undefined) ?? this.nextStep(state), [{ text: P.cancelKept }]);
-      // 你好 / 嗯 / 好的 do not say which: ask for 1 or 2 (not "我们继续填写" over a cancel question), delete nothing.
-      return { replies: [{ text: P.cancelUnclear, choices: P.cancelChoices }], dialog: this.dialog(ctx, asking, state) };
-    }
-
-    // Commands that work at any point of the form.
-    if (RE.cancel.test(text) || (asking === 'confirm' && RE.cancelMenu.test(text))) {
-      state.resumeAt = asking;
-      return { replies: this.question(state, 'cancel_confirm', ctx), dialog: this.dialog(ctx, 'cancel_confirm', state) };
-    }
-    if (RE.back.test(text)) {
-      const prev = state.trail.pop();
-      if (!prev || prev === 'consent') {
-        if (prev) state.trail.push(prev);
-        return { replies: [{ text: P.back.first }, ...this.question(state, asking, ctx)], dialog: this.dialog(ctx, asking, state) };
-      }
-      return { replies: [{ text: P.back.ok }, ...this.question(state, prev as Step, ctx)], dialog: this.dialog(ctx, prev, state) };
-    }
-    const edit = parseEditRequest(text);
-    if (edit && this.applicable(state).includes(edit)) return go(edit);
-    if (RE.applyAgain.test(text) && asking !== 'plan') {
-      return { replies: [{ text: P.alreadyFilling }, ...this.question(state, asking, ctx)], dialog: this.dialog(ctx, asking, state) };
-    }
-
-    switch (asking) {
-      case 'confirm': {
-        if (RE.submit.test(text)) return this.submit(ctx, state);
-        if (RE.editMenu.test(text)) {
-          state.resumeAt = 'confirm';
-          return { replies: this.question(state, 'choose_edit', ctx), dialog: this.dialog(ctx, 'choose_edit', state) };
-        }
-        return notAnAnswer(P.confirmUnclear);
-      }
-      case 'choose_edit': {
-        const fields = this.applicable(state);
-        const n = /^\d{1,2}$/.test(text) ? Number(text) : 0;
-        const byAlias = Object.entries(FIELD_ALIASES).find(([, a]) => a.includes(text))?.[0] as FieldId | undefined;
-        const field = n >= 1 ? fields[n - 1] : byAlias && fields.includes(byAlias) ? byAlias : undefined;
-        if (!field) return notAnAnswer(P.chooseEditUnclear);
-        return this.goto(ctx, state, (state.resumeAt as Step | undefined) ?? 'confirm', field);
-      }
-      case 'documents':
-        return this.documentsTurn(ctx, state, text, notAnAnswer);
-      default: {
-        if (!text) return stay(null);
-        const result = this.accept(ctx, state, asking, text);
-        if (!result.ok) return notAnAnswer(result.error);
-        return go(this.nextStep(state), fileReplies);
-      }
-    }
   }
 
-  /** Validates and stores one answer; returns a Chinese error message on failure. */
-  private accept(ctx: TurnContext, state: ApplicationState, field: FieldId, text: string): Valid<true> {
-    const today = chinaToday(ctx.now);
-    const v = state.values;
-    const err = (code: string): Valid<true> => ({ ok: false, error: P.errors[code] ?? P.errors.question ?? '' });
-    const set = <T>(r: Valid<T>, apply: (value: T) => void): Valid<true> => {
-      if (!r.ok) return err(r.error);
-      apply(r.value);
-      return { ok: true, value: true };
+  private applicationFields(): FieldSpec[] {
+    const named = (id: FieldId) => ({ id, label: FIELD_LABELS[id], aliases: FIELD_ALIASES[id], error: errorText });
+    const date = (id: DateField) =>
+      fieldTypes.date({
+        ...named(id),
+        ask: P.ask[id],
+        when: (f) => planDates(this.planOf(f)).includes(id),
+        check: (iso, f, ctx) => dateProblem(this.planOf(f), id, iso, (other) => f.str(other), chinaToday(ctx.now)),
+      });
+    return [
+      this.consentField(),
+      fieldTypes.name({ ...named('name'), ask: P.ask.name }),
+      fieldTypes.idNumber({ ...named('idNumber'), ask: P.ask.idNumber }),
+      fieldTypes.mobile({ ...named('mobile'), ask: P.ask.mobile }),
+      fieldTypes.text({ ...named('workUnit'), ask: P.ask.workUnit, min: 2, max: 50 }),
+      this.planField(),
+      ...DATE_FIELDS.map(date),
+      fieldTypes.text({ ...named('hospital'), ask: P.ask.hospital, min: 2, max: 50 }),
+      // Sealed in the session, but shown to the member who typed it.
+      fieldTypes.text({ ...named('diagnosis'), ask: P.ask.diagnosis, min: 2, max: 50, sensitive: true, show: (f) => f.str('diagnosis') }),
+      fieldTypes.money({ ...named('amount'), ask: P.ask.amount, check: (cents, f) => amountProblem(this.planOf(f), cents) }),
+      fieldTypes.bankCard({ ...named('bankCard'), ask: P.ask.bankCard }),
+      fieldTypes.bankName({ ...named('bankName'), ask: P.ask.bankName }),
+      this.documentsField(),
+    ];
+  }
+
+  /** PIPL art. 29: separate, explicit consent to sensitive data, recorded with its version; declining ends the form. */
+  private consentField(): FieldSpec {
+    const choice = fieldTypes.choice({ id: 'consent', label: 'consent', ask: CONSENT_TEXT, options: () => P.consentChoices, error: () => P.consentUnclear });
+    const declined: Answer = { ok: 'end', replies: [{ text: P.consentDeclined }] };
+    return {
+      ...choice,
+      fixed: true,
+      async parse(text, f, ctx) {
+        if (isNo(text) || isCancel(text)) return declined;
+        const answer = await choice.parse(text, f, ctx);
+        if (answer.ok !== true) return answer;
+        return answer.value === P.consentChoices[0] ? { ok: true, value: { version: CONSENT_VERSION, at: ctx.now.toISOString() } } : declined;
+      },
     };
-    switch (field) {
-      case 'name':
-        return set(validateName(text), (x) => (v.name = x));
-      case 'idNumber':
-        return set(validateIdNumber(text, today), (x) => this.seal(state, 'idNumber', x));
-      case 'mobile':
-        return set(validateMobile(text), (x) => this.seal(state, 'mobile', x));
-      case 'workUnit':
-        return set(validateFreeText(text, 2, 50), (x) => (v.workUnit = x));
-      case 'hospital':
-        return set(validateFreeText(text, 2, 50), (x) => (v.hospital = x));
-      case 'diagnosis':
-        return set(validateFreeText(text, 2, 50), (x) => this.seal(state, 'diagnosis', x));
-      case 'bankCard':
-        return set(validateBankCard(text), (x) => this.seal(state, 'bankCard', x));
-      case 'bankName':
-        return set(validateBankName(text), (x) => (v.bankName = x));
-      case 'plan': {
+  }
+
+  private planField(): FieldSpec {
+    const { plans } = this.d;
+    return {
+      id: 'plan',
+      label: FIELD_LABELS.plan,
+      aliases: FIELD_ALIASES.plan,
+      ask: () => ({ text: P.ask.plan, choices: plans.plans.map((p) => p.name) }),
+      filled: (f) => this.planOf(f) !== undefined,
+      show: (f) => this.planOf(f)?.name,
+      parse: (text, f, ctx) => {
         const n = /^\d{1,2}$/.test(text) ? Number(text) : 0;
-        const plan = n >= 1 ? this.d.plans.plans[n - 1] : planMentioned(this.d.plans, text);
-        if (!plan) return err('plan');
-        if (v.planId !== plan.id) this.changePlan(state, plan, today);
-        return { ok: true, value: true };
-      }
-      case 'amount': {
-        const r = parseAmountCents(text);
-        if (!r.ok) return err(r.error);
-        const plan = this.plan(state);
-        const bad = plan ? this.amountProblem(plan, r.value) : null;
-        if (bad) return { ok: false, error: bad };
-        v.amountCents = r.value;
-        return { ok: true, value: true };
-      }
-      case 'admissionDate':
-      case 'dischargeDate':
-      case 'diagnosisDate':
-      case 'accidentDate': {
-        const r = parseDate(text, today);
-        if (!r.ok) return err(r.error);
-        const bad = this.dateProblem(state, field, r.value, today);
-        if (bad) return { ok: false, error: bad };
-        v[field] = r.value;
-        return { ok: true, value: true };
-      }
-      case 'documents':
-        return err('question');
-    }
+        const plan = n >= 1 ? plans.plans[n - 1] : planMentioned(plans, text);
+        if (!plan) return { ok: false, error: errorText('plan') };
+        const clear = this.planOf(f)?.id === plan.id ? [] : this.replan(f, plan, chinaToday(ctx.now));
+        return { ok: true, value: plan.id, clear };
+      },
+    };
   }
 
-  private dateProblem(state: ApplicationState, field: DateField, iso: string, today: string): string | null {
-    const v = state.values;
-    if (field === 'admissionDate' && v.dischargeDate && iso > v.dischargeDate) return P.errors.admission_after_discharge ?? null;
-    if (field === 'dischargeDate' && v.admissionDate) {
-      if (iso < v.admissionDate) return P.errors.discharge_before_admission ?? null;
-      if (daysBetween(v.admissionDate, iso) > 366) return P.tooManyHospitalDays;
+  /**
+   * A plan change keeps only what still fits the new plan: its dates within its rules, an amount within its
+   * limits, the documents it also asks for. Files received before a plan was chosen count as its missing documents.
+   * Returns the answers to drop.
+   */
+  private replan(f: FormView, plan: Plan, today: string): string[] {
+    const clear: string[] = [];
+    const current = (id: DateField) => (clear.includes(id) ? undefined : f.str(id));
+    for (const id of DATE_FIELDS) {
+      const iso = f.str(id);
+      if (iso && (!planDates(plan).includes(id) || dateProblem(plan, id, iso, current, today))) clear.push(id);
     }
-    const plan = this.plan(state);
-    if (plan && field === this.eventField(plan)) {
-      const last = addDays(iso, plan.filingDeadlineDays);
-      if (last < today) return P.deadlinePassed(plan, P.eventLabel[plan.eventDate], last);
-    }
-    return null;
-  }
-
-  private amountProblem(plan: Plan, cents: number): string | null {
-    if (cents < Math.round(plan.limits.minAmount * 100)) return P.amountTooSmall(plan);
-    if (cents > Math.round(plan.limits.maxReportedAmount * 100)) return P.amountTooLarge(plan);
-    return null;
-  }
-
-  /** Keeps what still fits the new plan (dates within its deadline, amount within its limits, shared documents). */
-  private changePlan(state: ApplicationState, plan: Plan, today: string): void {
-    const v = state.values;
-    v.planId = plan.id;
-    const keep = new Set<string>(this.dateFields(plan));
-    for (const f of DATE_FIELDS) {
-      const value = v[f];
-      if (!keep.has(f) || (value && this.dateProblem(state, f, value, today))) delete v[f];
-    }
-    if (v.amountCents !== undefined && this.amountProblem(plan, v.amountCents)) delete v.amountCents;
-    // Files sent before a plan was chosen count as the first documents still missing.
-    for (const doc of state.docs) {
-      const missing = doc.docId === 'other' ? this.missingDocs(state, plan)[0] : undefined;
+    const cents = f.num('amount');
+    if (cents !== undefined && amountProblem(plan, cents)) clear.push('amount');
+    const docs = docsOf(f);
+    for (const doc of docs) {
+      const missing = doc.docId === UNFILED ? missingDocs(plan, docs)[0] : undefined;
       if (missing) doc.docId = missing.id;
     }
     const ids = new Set(plan.requiredDocuments.map((d) => d.id));
-    state.docs = state.docs.filter((doc) => ids.has(doc.docId));
-    delete state.docTarget;
-    if (this.missingDocs(state, plan).length > 0) state.docsDone = false;
+    f.meta['docs'] = docs.filter((doc) => ids.has(doc.docId));
+    delete f.meta['docTarget'];
+    if (missingDocs(plan, docsOf(f)).length > 0) clear.push('documents');
+    return clear;
   }
 
-  // ---------- documents ----------
-
-  private async documentsTurn(
-    ctx: TurnContext,
-    state: ApplicationState,
-    text: string,
-    notAnAnswer: (e: string | null) => TurnResult,
-  ): Promise<TurnResult> {
-    const plan = this.plan(state);
-    if (!plan) return this.goto(ctx, state, 'documents', 'plan');
-    const here = (replies: Reply[]): TurnResult => ({ replies, dialog: this.dialog(ctx, 'documents', state) });
-    if (ctx.msg.attachments.length > 0) {
-      const replies = await this.receiveFiles(ctx, state);
-      const missing = this.missingDocs(state, plan);
-      if (missing.length === 0) replies.push({ text: P.documentsAllIn });
-      else {
-        const next = state.docTarget ? null : missing[0];
-        replies.push({ text: P.documentsMissing(missing.map((d) => d.name)) + (next ? P.documentsNext(next.name) : '') });
-      }
-      return here(replies);
-    }
-    if (RE.done.test(text)) {
-      const missing = this.missingDocs(state, plan);
-      if (missing.length > 0) return here([{ text: P.documentsNotDone(missing.map((d) => d.name)) }]);
-      state.docsDone = true;
-      delete state.docTarget;
-      return this.goto(ctx, state, 'documents', this.nextStep(state));
-    }
-    const n = /^\d{1,2}$/.test(text) ? Number(text) : 0;
-    const chosen = n >= 1 ? plan.requiredDocuments[n - 1] : undefined;
-    if (chosen) {
-      state.docTarget = chosen.id;
-      return here([{ text: P.documentTarget(chosen.name) }]);
-    }
-    if (RE.nextDoc.test(text)) {
-      delete state.docTarget;
-      const missing = this.missingDocs(state, plan);
-      const first = missing[0];
-      return here([{ text: first ? P.documentsMissing(missing.map((d) => d.name)) + P.documentsNext(first.name) : P.documentsAllIn }]);
-    }
-    return notAnAnswer(P.documentsExpectFiles);
+  private documentsField(): FieldSpec {
+    const stay = (text: string): Answer => ({ ok: 'stay', replies: [{ text }], bare: true });
+    return {
+      id: 'documents',
+      label: FIELD_LABELS.documents,
+      aliases: FIELD_ALIASES.documents,
+      takesFiles: true,
+      ask: (f) => {
+        const plan = this.planOf(f);
+        if (!plan) return { text: P.documentsExpectFiles };
+        const docs = docsOf(f);
+        const items = plan.requiredDocuments.map((d) => ({ name: d.name, required: d.required, count: docs.filter((x) => x.docId === d.id).length }));
+        const first = missingDocs(plan, docs)[0];
+        const next = first ? P.documentsNext(first.name) : P.documentsAllIn;
+        return { text: `${P.documentsIntro(plan)}\n${P.documentsList(items)}\n${next}\n${P.documentsHint}` };
+      },
+      show: (f) => {
+        const plan = this.planOf(f);
+        if (!plan) return undefined;
+        const docs = docsOf(f);
+        const items = plan.requiredDocuments.map((d) => ({ name: d.name, count: docs.filter((x) => x.docId === d.id).length }));
+        return P.documentsShown(items.filter((x) => x.count > 0));
+      },
+      parse: (text, f) => {
+        const plan = this.planOf(f);
+        if (!plan) return { ok: false, error: errorText('plan') };
+        const missing = missingDocs(plan, docsOf(f));
+        if (isDone(text)) {
+          if (missing.length > 0) return stay(P.documentsNotDone(missing.map((d) => d.name)));
+          delete f.meta['docTarget'];
+          return { ok: true, value: true };
+        }
+        // "4": the following files are that document (several photos of one item).
+        const n = /^\d{1,2}$/.test(text) ? Number(text) : 0;
+        const chosen = n >= 1 ? plan.requiredDocuments[n - 1] : undefined;
+        if (chosen) {
+          f.meta['docTarget'] = chosen.id;
+          return stay(P.documentTarget(chosen.name));
+        }
+        if (NEXT_DOCUMENT.test(text)) {
+          delete f.meta['docTarget'];
+          const first = missing[0];
+          return stay(first ? P.documentsMissing(missing.map((d) => d.name)) + P.documentsNext(first.name) : P.documentsAllIn);
+        }
+        return { ok: false, error: P.documentsExpectFiles };
+      },
+    };
   }
 
-  /** Saves each attachment (type/size checked by content) and files it under the target document. */
-  private async receiveFiles(ctx: TurnContext, state: ApplicationState): Promise<Reply[]> {
-    const plan = this.plan(state);
-    return this.saveEach(ctx, (file) => {
-      const specs = plan?.requiredDocuments ?? [];
+  /** Files may come at any question: each is filed under the chosen or first missing document; at the documents question, what is still missing. */
+  private async receiveDocuments(f: FormView, ctx: TurnContext, asking: string): Promise<Reply[]> {
+    const plan = this.planOf(f);
+    const specs = plan?.requiredDocuments ?? [];
+    const docs = docsOf(f);
+    const chosen = targetOf(f);
+    const replies = await this.saveEach(ctx, (file) => {
       const target =
-        specs.find((d) => d.id === state.docTarget) ??
-        this.missingDocs(state, plan).at(0) ??
-        specs.find((d) => !state.docs.some((x) => x.docId === d.id)) ??
+        specs.find((d) => d.id === chosen) ??
+        missingDocs(plan, docs)[0] ??
+        specs.find((d) => !docs.some((x) => x.docId === d.id)) ??
         specs.at(-1);
-      const doc: DraftDoc = { ...file, docId: target?.id ?? 'other' };
-      if (!state.docs.some((x) => x.sha256 === doc.sha256 && x.docId === doc.docId)) state.docs.push(doc);
+      const doc: DraftDoc = { ...file, docId: target?.id ?? UNFILED };
+      if (!docs.some((x) => x.sha256 === doc.sha256 && x.docId === doc.docId)) docs.push(doc);
       return P.documentReceived(target?.name ?? P.documentFallbackName);
     });
+    f.meta['docs'] = docs;
+    if (asking !== 'documents' || !plan) return replies;
+    const missing = missingDocs(plan, docs);
+    const first = chosen ? undefined : missing[0];
+    const status = missing.length === 0 ? P.documentsAllIn : P.documentsMissing(missing.map((d) => d.name)) + (first ? P.documentsNext(first.name) : '');
+    return [...replies, { text: status }];
+  }
+
+  private async submitApplication(f: FormView, ctx: TurnContext): Promise<Submitted> {
+    const plan = this.planOf(f);
+    if (!plan) return { done: false, replies: [], ask: 'plan' };
+    const consent = consentSchema.safeParse(f.values['consent']);
+    if (!consent.success) return { done: false, replies: [], ask: 'consent' };
+    const draftId = z.string().min(8).parse(f.meta['draftId']);
+    const text = (id: string) => f.str(id) ?? '';
+    const cents = f.num('amount') ?? 0;
+    const address: Address = { platform: ctx.msg.platform, chatId: ctx.msg.chatId, chatType: ctx.msg.chatType };
+    try {
+      const { claim } = await this.d.claims.submit(actorOf(ctx), {
+        draftId,
+        address,
+        plan,
+        consent: consent.data,
+        name: text('name'),
+        idNumber: text('idNumber'),
+        mobile: text('mobile'),
+        workUnit: text('workUnit'),
+        dates: Object.fromEntries(planDates(plan).map((id) => [id, f.str(id)])),
+        hospital: text('hospital'),
+        diagnosis: text('diagnosis'),
+        amountCents: cents,
+        estimatedPayoutCents: estimate(plan, f, cents),
+        bankCard: text('bankCard'),
+        bankName: text('bankName'),
+        documents: docsOf(f).map((d) => ({ ...d, docName: plan.requiredDocuments.find((s) => s.id === d.docId)?.name ?? P.documentFallbackName })),
+      });
+      return { done: true, replies: [{ text: P.submitted(claim.no, this.d.plans.reviewDays) }] };
+    } catch (err) {
+      this.d.logger.error({ err, member: ctx.member, draftId }, 'claim submit failed');
+      return { done: false, replies: [{ text: P.submitFailed }] };
+    }
+  }
+
+  // ---------- the supplement ----------
+
+  private supplementSpec(): FormSpec {
+    return {
+      id: 'supplement',
+      version: FORM_VERSION,
+      intent: FORM_INTENT,
+      fields: [
+        {
+          id: 'files',
+          label: P.supplementDocName,
+          takesFiles: true,
+          ask: (f) => ({ text: P.supplementStart(supplementOf(f).claimNo, supplementOf(f).request) }),
+          parse: (text, f) => {
+            if (!isDone(text)) return { ok: false, error: P.supplementNone };
+            if (supplementOf(f).docs.length === 0) return { ok: 'stay', replies: [{ text: P.supplementNone }], bare: true };
+            return { ok: true, value: true };
+          },
+        },
+      ],
+      onFiles: async (f, ctx) => {
+        const { docs } = supplementOf(f);
+        const replies = await this.saveEach(ctx, (file) => {
+          if (!docs.some((d) => d.sha256 === file.sha256)) docs.push(file);
+          return P.supplementReceived(docs.length);
+        });
+        f.meta['docs'] = docs;
+        return replies;
+      },
+      submit: async (f, ctx) => {
+        const { claimNo, docs } = supplementOf(f);
+        try {
+          const claim = await this.d.claims.addDocuments(actorOf(ctx), claimNo, docs.map((d) => ({ ...d, docId: 'supplement', docName: P.supplementDocName })));
+          return { done: true, replies: [{ text: P.supplementDone(claim.no) }] };
+        } catch (err) {
+          if (err instanceof ClaimStateError && err.code === 'bad_status' && err.detail.status)
+            return { done: true, replies: [{ text: P.supplementNotNeeded(claimNo, err.detail.status) }] };
+          if ((err instanceof ClaimStateError && err.code === 'not_found') || err instanceof ForbiddenError) return { done: true, replies: [{ text: P.supplementNotFound(claimNo) }] };
+          throw err;
+        }
+      },
+      texts: { ...TEXTS, cancelled: P.supplementCancelled },
+    };
+  }
+
+  // ---------- shared ----------
+
+  private planOf(f: FormView): Plan | undefined {
+    const id = f.str('plan');
+    return id ? findPlan(this.d.plans, id) : undefined;
   }
 
   /** Stores every attachment (type and size checked by content); `file` files a stored one and says so. */
@@ -398,255 +382,59 @@ export class ClaimForm {
     }
     return replies;
   }
-
-  private missingDocs(state: ApplicationState, plan: Plan | undefined) {
-    if (!plan) return [];
-    return plan.requiredDocuments.filter((d) => d.required && !state.docs.some((x) => x.docId === d.id));
-  }
-
-  // ---------- submit ----------
-
-  private async submit(ctx: TurnContext, state: ApplicationState): Promise<TurnResult> {
-    const plan = this.plan(state);
-    const next = this.nextStep(state);
-    if (!plan || next !== 'confirm' || !state.consent) return this.goto(ctx, state, 'confirm', next);
-    const v = state.values;
-    const days = v.admissionDate && v.dischargeDate ? Math.max(1, daysBetween(v.admissionDate, v.dischargeDate)) : undefined;
-    const address: Address = { platform: ctx.msg.platform, chatId: ctx.msg.chatId, chatType: ctx.msg.chatType };
-    try {
-      const { claim } = await this.d.claims.submit(
-        { key: ctx.member, roles: ctx.roles },
-        {
-          draftId: state.draftId,
-          address,
-          plan,
-          consent: state.consent,
-          name: v.name ?? '',
-          idNumber: this.unseal(state, 'idNumber'),
-          mobile: this.unseal(state, 'mobile'),
-          workUnit: v.workUnit ?? '',
-          dates: Object.fromEntries(this.dateFields(plan).map((f) => [f, v[f]])),
-          hospital: v.hospital ?? '',
-          diagnosis: this.unseal(state, 'diagnosis'),
-          amountCents: v.amountCents ?? 0,
-          estimatedPayoutCents: estimatePayoutCents(plan, v.amountCents ?? 0, days),
-          bankCard: this.unseal(state, 'bankCard'),
-          bankName: v.bankName ?? '',
-          documents: state.docs.map((d) => ({ ...d, docName: plan.requiredDocuments.find((s) => s.id === d.docId)?.name ?? P.documentFallbackName })),
-        },
-      );
-      return { replies: [{ text: P.submitted(claim.no, this.d.plans.reviewDays) }], dialog: null };
-    } catch (err) {
-      this.d.logger.error({ err, member: ctx.member, draftId: state.draftId }, 'claim submit failed');
-      return { replies: [{ text: P.submitFailed }], dialog: this.dialog(ctx, 'confirm', state) };
-    }
-  }
-
-  // ---------- supplement ----------
-
-  private async continueSupplement(ctx: TurnContext, state: SupplementState): Promise<TurnResult> {
-    const text = ctx.text.trim();
-    state.touchedAt = ctx.now.getTime();
-    const here = (replies: Reply[]): TurnResult => ({ replies, dialog: this.dialog(ctx, 'supplement', state) });
-    if (ctx.msg.attachments.length > 0) return here(await this.receiveSupplementFiles(ctx, state));
-    if (RE.cancel.test(text)) return { replies: [{ text: P.supplementCancelled }], dialog: null };
-    if (RE.done.test(text)) {
-      if (state.docs.length === 0) return here([{ text: P.supplementNone }]);
-      try {
-        const claim = await this.d.claims.addDocuments(
-          { key: ctx.member, roles: ctx.roles },
-          state.claimNo,
-          state.docs.map((d) => ({ ...d, docId: 'supplement', docName: P.supplementDocName })),
-        );
-        return { replies: [{ text: P.supplementDone(claim.no) }], dialog: null };
-      } catch (err) {
-        if (err instanceof ClaimStateError && err.code === 'bad_status' && err.detail.status)
-          return { replies: [{ text: P.supplementNotNeeded(state.claimNo, err.detail.status) }], dialog: null };
-        if ((err instanceof ClaimStateError && err.code === 'not_found') || err instanceof ForbiddenError) return { replies: [{ text: P.supplementNotFound(state.claimNo) }], dialog: null };
-        throw err;
-      }
-    }
-    if (text && looksLikeQuestion(text)) return { replies: [], passThrough: true };
-    return here([{ text: P.supplementNone }]);
-  }
-
-  private async receiveSupplementFiles(ctx: TurnContext, state: SupplementState): Promise<Reply[]> {
-    return this.saveEach(ctx, (file) => {
-      if (!state.docs.some((d) => d.sha256 === file.sha256)) state.docs.push(file);
-      return P.supplementReceived(state.docs.length);
-    });
-  }
-
-  // ---------- navigation and rendering ----------
-
-  private plan(state: ApplicationState): Plan | undefined {
-    return state.values.planId ? findPlan(this.d.plans, state.values.planId) : undefined;
-  }
-
-  private dateFields(plan: Plan): DateField[] {
-    switch (plan.eventDate) {
-      case 'discharge':
-        return ['admissionDate', 'dischargeDate'];
-      case 'diagnosis':
-        return ['diagnosisDate'];
-      case 'accident':
-        return ['accidentDate'];
-    }
-  }
-
-  private eventField(plan: Plan): DateField {
-    return plan.eventDate === 'discharge' ? 'dischargeDate' : plan.eventDate === 'diagnosis' ? 'diagnosisDate' : 'accidentDate';
-  }
-
-  /** The fields this application asks, in order (dates depend on the plan). */
-  private applicable(state: ApplicationState): FieldId[] {
-    const plan = this.plan(state);
-    const dates: FieldId[] = plan ? this.dateFields(plan) : [];
-    return ['name', 'idNumber', 'mobile', 'workUnit', 'plan', ...dates, 'hospital', 'diagnosis', 'amount', 'bankCard', 'bankName', 'documents'];
-  }
-
-  private filled(state: ApplicationState, field: FieldId): boolean {
-    const v = state.values;
-    switch (field) {
-      case 'plan':
-        return v.planId !== undefined && this.plan(state) !== undefined;
-      case 'amount':
-        return v.amountCents !== undefined;
-      case 'documents':
-        return state.docsDone;
-      default:
-        return v[field] !== undefined;
-    }
-  }
-
-  private nextStep(state: ApplicationState): Step {
-    if (!state.consent) return 'consent';
-    return this.applicable(state).find((f) => !this.filled(state, f)) ?? 'confirm';
-  }
-
-  private goto(ctx: TurnContext, state: ApplicationState, from: Step, to: Step, lead: Reply[] = []): TurnResult {
-    if (QUESTION_STEPS.has(from) && from !== to) {
-      state.trail.push(from);
-      if (state.trail.length > 40) state.trail.splice(0, state.trail.length - 40);
-    }
-    delete state.resumeAt;
-    return { replies: [...lead, ...this.question(state, to, ctx)], dialog: this.dialog(ctx, to, state) };
-  }
-
-  private question(state: ApplicationState | SupplementState, step: Step | string, ctx: TurnContext): Reply[] {
-    if (state.kind === 'supplement') return [{ text: P.supplementStart(state.claimNo, undefined) }];
-    const plan = this.plan(state);
-    switch (step) {
-      case 'consent':
-        return [{ text: CONSENT_TEXT, choices: P.consentChoices }];
-      case 'plan':
-        return [{ text: this.withCurrent(state, 'plan', P.ask.plan), choices: this.d.plans.plans.map((p) => p.name) }];
-      case 'documents': {
-        if (!plan) return this.question(state, 'plan', ctx);
-        const items = plan.requiredDocuments.map((d) => ({ name: d.name, required: d.required, count: state.docs.filter((x) => x.docId === d.id).length }));
-        const missing = this.missingDocs(state, plan);
-        const next = missing[0] ? P.documentsNext(missing[0].name) : P.documentsAllIn;
-        return [{ text: `${P.documentsIntro(plan)}\n${P.documentsList(items)}\n${next}\n${P.documentsHint}` }];
-      }
-      case 'confirm':
-        return [{ text: this.summary(state), choices: P.summaryChoices }];
-      case 'choose_edit':
-        return [{ text: P.chooseEdit, choices: this.applicable(state).map((f) => FIELD_LABELS[f]) }];
-      case 'cancel_confirm':
-        return [{ text: P.cancelAsk, choices: P.cancelChoices }];
-      default: {
-        const field = step as Exclude<FieldId, 'documents' | 'plan'>;
-        const ask = P.ask[field] ?? P.ask.name;
-        return [{ text: this.withCurrent(state, field, ask) }];
-      }
-    }
-  }
-
-  private withCurrent(state: ApplicationState, field: FieldId, ask: string): string {
-    const shown = this.shown(state, field);
-    return shown !== undefined && this.filled(state, field) ? `${ask}\n${P.currentValue(shown)}` : ask;
-  }
-
-  /** A field's value as shown to the member: sensitive ones masked. */
-  private shown(state: ApplicationState, field: FieldId): string | undefined {
-    const v = state.values;
-    switch (field) {
-      case 'idNumber':
-        return v.idNumber && maskId(this.unseal(state, 'idNumber'));
-      case 'mobile':
-        return v.mobile && maskPhone(this.unseal(state, 'mobile'));
-      case 'bankCard':
-        return v.bankCard && maskCard(this.unseal(state, 'bankCard'));
-      case 'diagnosis':
-        return v.diagnosis && this.unseal(state, 'diagnosis');
-      case 'plan':
-        return this.plan(state)?.name;
-      case 'amount':
-        return v.amountCents !== undefined ? P.amountShown(v.amountCents) : undefined;
-      case 'documents': {
-        const plan = this.plan(state);
-        if (!plan) return undefined;
-        return P.documentsShown(
-          plan.requiredDocuments.map((d) => ({ name: d.name, count: state.docs.filter((x) => x.docId === d.id).length })).filter((x) => x.count > 0),
-        );
-      }
-      default:
-        return v[field];
-    }
-  }
-
-  private summary(state: ApplicationState): string {
-    const plan = this.plan(state);
-    const lines = [P.summaryTitle];
-    for (const f of this.applicable(state)) lines.push(P.summaryLine(FIELD_LABELS[f], this.shown(state, f)));
-    const v = state.values;
-    if (plan && v.amountCents !== undefined) {
-      const days = v.admissionDate && v.dischargeDate ? Math.max(1, daysBetween(v.admissionDate, v.dischargeDate)) : undefined;
-      lines.push(P.summaryEstimate(estimatePayoutCents(plan, v.amountCents, days)));
-    }
-    return lines.join('\n');
-  }
-
-  /** A failed answer that is really a question for the bot (labor law, plan rules): let the router answer it. */
-  private isInterruption(ctx: TurnContext, text: string): boolean {
-    if (!text || ctx.msg.attachments.length > 0) return false;
-    // Digits, dates and codes without Chinese words are attempted answers (a mistyped card number), never questions.
-    if (!/[\u4e00-\u9fff]/.test(text)) return false;
-    const c = ctx.classified;
-    if (c && c.intent !== FORM_INTENT && c.intent !== 'unknown' && c.intent !== 'help' && c.confidence >= 0.6) return true;
-    return looksLikeQuestion(text);
-  }
-
-  private seal(state: ApplicationState, field: SensitiveField, value: string): void {
-    state.values[field] = this.d.cipher.encrypt(value, `draft:${field}`);
-  }
-
-  private unseal(state: ApplicationState, field: SensitiveField): string {
-    const sealed = state.values[field];
-    return sealed ? this.d.cipher.decrypt(sealed, `draft:${field}`) : '';
-  }
-
-  private parse(dialog: Dialog): ApplicationState | SupplementState | null {
-    const r = formStateSchema.safeParse(dialog.filled);
-    if (!r.success) return null;
-    if (r.data.kind === 'application') {
-      // A draft encrypted under another key cannot be continued: restart rather than fail every turn.
-      try {
-        for (const f of Object.keys(r.data.values)) if (isSensitive(f)) this.unseal(r.data, f);
-      } catch {
-        return null;
-      }
-    }
-    return r.data;
-  }
-
-  private dialog(ctx: TurnContext, asking: string, state: ApplicationState | SupplementState): Dialog {
-    return {
-      v: FORM_VERSION,
-      intent: FORM_INTENT,
-      asking,
-      filled: state as unknown as Record<string, unknown>,
-      expiresAt: ctx.now.getTime() + this.d.resumeHours * 3600_000,
-    };
-  }
 }
+
+/** Sensitive answers are encrypted in the session, bound to their field. */
+function draftSealer(cipher: FieldCipher): Sealer {
+  return {
+    seal: (field, value) => cipher.encrypt(value, `draft:${field}`),
+    unseal: (field, sealed) => cipher.decrypt(sealed, `draft:${field}`),
+  };
+}
+
+const ERRORS: Readonly<Record<string, string | undefined>> = P.errors;
+/** The claims' message for a validator's error code (src/kit/fields.ts). */
+const errorText = (code: string): string => ERRORS[code] ?? P.errors.question;
+
+const planDates = (plan: Plan | undefined): readonly DateField[] => (plan ? PLAN_DATES[plan.eventDate] : []);
+
+/** A date the rules refuse: admission after discharge, a stay over a year, or past the plan's filing deadline. */
+function dateProblem(plan: Plan | undefined, id: DateField, iso: string, other: (id: DateField) => string | undefined, today: string): string | null {
+  const admission = other('admissionDate');
+  const discharge = other('dischargeDate');
+  if (id === 'admissionDate' && discharge && iso > discharge) return P.errors.admission_after_discharge;
+  if (id === 'dischargeDate' && admission) {
+    if (iso < admission) return P.errors.discharge_before_admission;
+    if (daysBetween(admission, iso) > MAX_HOSPITAL_DAYS) return P.tooManyHospitalDays;
+  }
+  if (plan && id === planDates(plan).at(-1)) {
+    const last = addDays(iso, plan.filingDeadlineDays);
+    if (last < today) return P.deadlinePassed(plan, P.eventLabel[plan.eventDate], last);
+  }
+  return null;
+}
+
+function amountProblem(plan: Plan | undefined, cents: number): string | null {
+  if (!plan) return null;
+  if (cents < Math.round(plan.limits.minAmount * 100)) return P.amountTooSmall(plan);
+  if (cents > Math.round(plan.limits.maxReportedAmount * 100)) return P.amountTooLarge(plan);
+  return null;
+}
+
+function estimate(plan: Plan, f: FormView, cents: number): number {
+  const admission = f.str('admissionDate');
+  const discharge = f.str('dischargeDate');
+  const days = admission && discharge ? Math.max(1, daysBetween(admission, discharge)) : undefined;
+  return estimatePayoutCents(plan, cents, days);
+}
+
+function missingDocs(plan: Plan | undefined, docs: readonly DraftDoc[]) {
+  return plan ? plan.requiredDocuments.filter((d) => d.required && !docs.some((x) => x.docId === d.id)) : [];
+}
+
+/** The documents received so far, kept in the draft's meta (session JSON, parsed like every read). */
+const docsOf = (f: FormView): DraftDoc[] => z.array(draftDocSchema).catch([]).parse(f.meta['docs']);
+const targetOf = (f: FormView): string | undefined => z.string().optional().catch(undefined).parse(f.meta['docTarget']);
+
+const supplementMetaSchema = z.object({ claimNo: z.string(), request: z.string().optional(), docs: z.array(storedFileSchema).catch([]) });
+const supplementOf = (f: FormView) => supplementMetaSchema.parse(f.meta);

@@ -4,7 +4,7 @@ import { claimInfo } from './chat/claim_info.ts';
 import { claimStatus } from './chat/claim_status.ts';
 import { claimSubmit } from './chat/claim_submit.ts';
 import type { ClaimsChat } from './chat/commands.ts';
-import { ClaimForm } from './form.ts';
+import { ClaimForms } from './form.ts';
 import { ClaimsService } from './service.ts';
 import { INTENT_DESCRIPTIONS as D } from './texts.ts';
 
@@ -19,8 +19,8 @@ const claims: ServiceDefinition = {
   create: async (deps) => {
     const service = new ClaimsService(deps);
     const { plans, cipher, documents } = service;
-    const form = new ClaimForm({ plans, cipher, documents, claims: service, resumeHours: deps.config.FORM_RESUME_HOURS, logger: deps.logger });
-    const chat: ClaimsChat = { service, form };
+    const forms = new ClaimForms({ plans, cipher, documents, claims: service, resumeHours: deps.config.FORM_RESUME_HOURS, logger: deps.logger });
+    const chat: ClaimsChat = { service, forms };
     return { intents: [claimInfo(chat), claimSubmit(chat), claimStatus(chat)] };
   },
 };

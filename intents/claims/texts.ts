@@ -111,7 +111,7 @@ export const P = {
     card_checksum: '银行卡号校验未通过，可能有数字输错了，请核对后重新输入。',
     bank_name: '请输入开户银行的名称，例如「中国工商银行」「建设银行 XX 支行」或「农商银行」。',
     plan: '请回复互助项目前面的编号，例如 1。',
-  } as Record<string, string>,
+  } satisfies Record<string, string>,
 
   deadlinePassed: (plan: Plan, label: string, last: string) =>
     `按「${plan.name}」的规定，需在${label}后 ${plan.filingDeadlineDays} 天内申请（最晚 ${last}），您填写的日期已超过申请时限。如日期填错了请重新输入；如有特殊情况，请联系单位工会。`,
@@ -141,8 +141,7 @@ export const P = {
   documentFallbackName: '材料',
 
   summaryTitle: '请核对您的申请信息：',
-  summaryLine: (label: string, shown: string | undefined) => `${label}：${shown ?? '（未填写）'}`,
-  amountShown: (cents: number) => `${formatYuan(cents)} 元`,
+  notFilled: '（未填写）',
   documentsShown: (items: Array<{ name: string; count: number }>) => items.map((d) => `${d.name}×${d.count}`).join('、'),
   summaryEstimate: (cents: number) => `预计互助金：约 ${formatYuan(cents)} 元（以审核结果为准）`,
   summaryChoices: ['确认提交', '修改某一项', '取消申请'],
@@ -155,7 +154,7 @@ export const P = {
     ok: '好的，回到上一题。',
   },
   cancelAsk: '确定要取消这次互助申请吗？已填写的内容将被删除。',
-  cancelChoices: ['确定取消', '继续填写'],
+  cancelChoices: ['确定取消', '继续填写'] as const,
   cancelled: '已取消本次互助申请，填写的内容已删除。需要时随时对我说「申请互助」。',
   cancelKept: '好的，我们继续。',
   cancelUnclear: '请回复 1 确定取消（已填写的内容将被删除），或 2 继续填写。',

@@ -1,11 +1,18 @@
 /** 互助申请: the guided application form (private chat only) and the member's 补充材料 command. */
-import type { IntentDefinition } from '../../../src/core/service.ts';
+import type { Dialog } from '../../../src/core/session.ts';
+import type { IntentDefinition, TurnContext, TurnResult } from '../../../src/core/service.ts';
 import { FORM_INTENT } from '../form.ts';
-import { P } from '../texts.ts';
+import { FIELD_LABELS, P } from '../texts.ts';
 import { startSupplement, type ClaimsChat } from './commands.ts';
 
+/** "我要申请互助" typed mid-form: the member means this form, not a second one. */
+const APPLY_AGAIN = /(?:申请|报|办).{0,4}互助|互助.{0,4}(?:申请|报销)/;
+
 export function claimSubmit(chat: ClaimsChat): IntentDefinition {
-  const { form } = chat;
+  const { forms } = chat;
+  const stillFilling = (ctx: TurnContext, dialog: Dialog): TurnResult => ({
+    replies: [{ text: P.alreadyFilling }, ...(forms.formOf(dialog) ?? forms.application).reprompt(ctx, dialog).slice(1)],
+  });
   return {
     id: 'claim_submit',
     privateOnly: true,
@@ -14,12 +21,20 @@ export function claimSubmit(chat: ClaimsChat): IntentDefinition {
     matches: (ctx) => ctx.msg.chatType === 'private' && ctx.msg.attachments.length > 0 && !ctx.text,
     async handle(ctx) {
       const active = ctx.session.dialog;
-      if (active?.intent === FORM_INTENT) return { replies: [{ text: P.alreadyFilling }, ...form.reprompt(ctx, active).slice(1)] };
+      if (active?.intent === FORM_INTENT) return stillFilling(ctx, active);
       // Files sent outside a form go to the member's claim that is waiting for more documents.
       if (ctx.msg.attachments.length > 0) return startSupplement(chat, ctx, '');
-      return form.start(ctx);
+      return forms.startApplication(ctx);
     },
-    continueDialog: (ctx, dialog) => form.continue(ctx, dialog),
-    repromptDialog: (ctx, dialog) => form.reprompt(ctx, dialog),
+    async continueDialog(ctx, dialog) {
+      const form = forms.formOf(dialog);
+      // A draft of an older form version (or under another key) cannot go on: start afresh, politely.
+      if (!form) return forms.startApplication(ctx, [{ text: P.formRestarted }]);
+      // At the plan question the words may name the plan ("申请住院互助"); elsewhere they mean this application.
+      const answering = dialog.asking in FIELD_LABELS && dialog.asking !== 'plan';
+      if (form === forms.application && answering && APPLY_AGAIN.test(ctx.text)) return stillFilling(ctx, dialog);
+      return form.continue(ctx, dialog);
+    },
+    repromptDialog: (ctx, dialog) => forms.formOf(dialog)?.reprompt(ctx, dialog) ?? [{ text: P.formRestarted }],
   };
 }

@@ -1,21 +1,20 @@
 /** The claims' chat side outside the form: parse arguments, call an operation (service.ts), render texts. */
-import type { Actor } from '../../../src/core/actor.ts';
+import { actorOf } from '../../../src/core/actor.ts';
 import type { Reply } from '../../../src/core/message.ts';
 import type { CommandSpec, TurnContext, TurnResult } from '../../../src/core/service.ts';
 import { maskCard } from '../../../src/core/text.ts';
 import { chinaToday, formatYuan, maskText, parseAmountCents } from '../../../src/kit/fields.ts';
-import type { ClaimForm } from '../form.ts';
+import type { ClaimForms } from '../form.ts';
 import { ClaimStateError, type ClaimsService } from '../service.ts';
 import { CLAIM_NO_RE, type Claim } from '../store.ts';
 import { P } from '../texts.ts';
 
-/** What the three claim intents share: the operations and the application form. */
+/** What the three claim intents share: the operations and the forms. */
 export interface ClaimsChat {
   service: ClaimsService;
-  form: ClaimForm;
+  forms: ClaimForms;
 }
 
-const actorOf = (ctx: TurnContext): Actor => ({ key: ctx.member, roles: ctx.roles });
 const say = (text: string): TurnResult => ({ replies: [{ text }] });
 const day = (iso: string) => chinaToday(new Date(iso));
 
@@ -118,7 +117,7 @@ export function adminCommands({ service }: ClaimsChat): CommandSpec[] {
 }
 
 /** Starts the supplement flow for one of the member's claims in needs_more (number optional when only one). */
-export async function startSupplement({ service, form }: ClaimsChat, ctx: TurnContext, args: string): Promise<TurnResult> {
+export async function startSupplement({ service, forms }: ClaimsChat, ctx: TurnContext, args: string): Promise<TurnResult> {
   const actor = actorOf(ctx);
   const given = parseClaimArgs(args)?.no ?? CLAIM_NO_RE.exec(ctx.text)?.[0]?.toUpperCase();
   let claim: Claim | null;
@@ -132,7 +131,7 @@ export async function startSupplement({ service, form }: ClaimsChat, ctx: TurnCo
     if (!claim) return say(P.supplementNothing);
   }
   if (claim.status !== 'needs_more') return say(P.supplementNotNeeded(claim.no, claim.status));
-  return form.startSupplement(ctx, claim.no, claim.request);
+  return forms.startSupplement(ctx, claim.no, claim.request);
 }
 
 /** The member's own claims (or one of them, by number) with their status history. */

@@ -1,6 +1,6 @@
 import { maskCard, maskId, maskPhone } from '../../../src/core/text.ts';
 import { describe, expect, it } from 'vitest';
-import { parseEditRequest } from '../../../intents/claims/form.ts';
+import { FIELD_ALIASES, FIELD_LABELS, type FieldId } from '../../../intents/claims/texts.ts';
 import {
   chinaToday,
   idCheckChar,
@@ -15,6 +15,7 @@ import {
   validateMobile,
   validateName,
 } from '../../../src/kit/fields.ts';
+import { fieldToChange } from '../../../src/kit/words.ts';
 import { idEndingInX, luhnCard, validId } from './data.ts';
 
 describe('resident ID (GB 11643)', () => {
@@ -127,7 +128,9 @@ describe('files are recognized by content', () => {
 });
 
 describe('form helpers', () => {
-  it('edit requests name the field', () => {
+  it('edit requests name the field by the claims’ words for it', () => {
+    const words = new Map(Object.entries(FIELD_ALIASES).map(([id, aliases]) => [id, [FIELD_LABELS[id as FieldId], ...aliases]]));
+    const parseEditRequest = (text: string) => fieldToChange(text, words);
     expect(parseEditRequest('改一下电话')).toBe('mobile');
     expect(parseEditRequest('修改银行卡')).toBe('bankCard');
     expect(parseEditRequest('我想修改一下开户行')).toBe('bankName');
