@@ -6,7 +6,7 @@
  */
 import type { Logger } from 'pino';
 import type { Engine } from '../app/engine.ts';
-import type { Address, InboundAttachment, InboundMessage, Platform, Reply } from '../core/message.ts';
+import { cleanInboundNames, type Address, type InboundAttachment, type InboundMessage, type Platform, type Reply } from '../core/message.ts';
 import { OutboxSender } from '../core/outbox.ts';
 import type { PipelineOutcome } from '../core/pipeline.ts';
 import { CORE_TEXT } from '../core/texts.ts';
@@ -55,7 +55,9 @@ export interface Received<Target> {
 
 /**
  * Handles one inbound message: files are downloaded only when the bot will read the message, the
- * pipeline answers, the replies are sent. A failure after the pipeline (Redis, a send) gets an apology.
+ * member-chosen names (sender, group, files) are cleaned in place (so the caller's own use of the message
+ * sees them clean too), the pipeline answers, the replies are sent. A failure after the pipeline (Redis,
+ * a send) gets an apology.
  */
 export async function receive<Target>(engine: Engine, port: ChannelPort<Target>, received: Received<Target>): Promise<PipelineOutcome | null> {
   const { msg, target } = received;
@@ -72,6 +74,7 @@ export async function receive<Target>(engine: Engine, port: ChannelPort<Target>,
         port.log.warn({ ...ctx, err: errorText(port, err) }, 'attachment download failed');
       }
     }
+    cleanInboundNames(msg);
     const outcome = await engine.pipeline.handle(msg);
     const replies = [...outcome.replies];
     if (skippedBig && (!outcome.dropped || outcome.dropped === 'empty')) replies.push({ text: port.fileTooBigText });

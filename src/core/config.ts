@@ -45,6 +45,19 @@ export const envSchema = z.object({
 
   WEB_API_TOKEN: z.string().min(8).optional(),
   WEB_ENABLED: bool.default(true),
+  /** Longest time one HTTP request (headers and body) may take to arrive; slower ones are cut off. */
+  HTTP_REQUEST_TIMEOUT_MS: int(1000, 600_000).default(20_000),
+  /** Open connections allowed per client IP (behind a reverse proxy every client shares its IP: raise it). */
+  HTTP_MAX_CONNECTIONS_PER_IP: int(1, 100_000).default(64),
+
+  /** A Redis command that gets no answer within this time fails (the member gets the apology). */
+  REDIS_COMMAND_TIMEOUT_MS: int(100, 60_000).default(2000),
+  /** The audit stream keeps about this many entries … */
+  AUDIT_MAX_ENTRIES: int(1000, 100_000_000).default(100_000),
+  /** … and none older than this. */
+  AUDIT_MAX_AGE_DAYS: int(1, 36_500).default(365),
+  /** Refused attempts recorded per actor and hour; later ones are only counted. */
+  AUDIT_REFUSALS_PER_HOUR: int(1, 100_000).default(20),
 
   TELEGRAM_BOT_TOKEN: z.string().regex(/^\d+:[\w-]+$/, 'looks like 123456:ABC-DEF...').optional(),
   TELEGRAM_API_ROOT: z.string().url().default('https://api.telegram.org'),

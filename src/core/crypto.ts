@@ -3,6 +3,8 @@
  * purpose as associated data, so a ciphertext copied into another field fails to decrypt.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 
@@ -11,15 +13,24 @@ export class DecryptionError extends Error {}
 
 const PREFIX = 'v1:';
 
+/** The data key, with keys that may still decrypt older data but never encrypt (see loadEncryptionKey). */
+export type DataKey = Buffer & { readonly readOnly?: readonly Buffer[] };
+
+/** Where development mode keeps its random key. */
+export const DEV_KEY_FILE = 'encryption.key';
+
 /**
  * The 32-byte data key from DATA_ENCRYPTION_KEY (64 hex chars or base64 of 32 bytes).
- * Missing or malformed → EncryptionKeyError, unless devMode: then a fixed key derived from DATA_DIR
- * is used (so dev data stays readable across restarts) and a warning is logged.
+ * Missing or malformed → EncryptionKeyError, unless devMode: then a random key kept in
+ * DATA_DIR/encryption.key (mode 600, created on first use, reused after) and a warning is logged.
+ * Development data written before that file existed was sealed with a key derived from DATA_DIR's path:
+ * when the file is created in a DATA_DIR that already holds data, that old key is kept in the file as
+ * read-only, so the old data stays readable.
  */
 export function loadEncryptionKey(
   config: Pick<Config, 'DATA_ENCRYPTION_KEY' | 'DATA_DIR' | 'devMode'>,
   logger?: Pick<Logger, 'warn'>,
-): Buffer {
+): DataKey {
   const raw = config.DATA_ENCRYPTION_KEY?.trim();
   const parsed = raw ? parseKey(raw) : null;
   if (parsed) return parsed;
@@ -27,8 +38,39 @@ export function loadEncryptionKey(
     ? 'DATA_ENCRYPTION_KEY is malformed: expected 32 bytes as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)'
     : 'DATA_ENCRYPTION_KEY is missing: set 32 bytes as 64 hex characters or base64 (e.g. `openssl rand -hex 32`)';
   if (!config.devMode) throw new EncryptionKeyError(problem);
-  logger?.warn(`${problem}; development mode: using a key derived from DATA_DIR — never do this in production`);
-  return createHash('sha256').update(`union-assistant-dev-key:${config.DATA_DIR}`).digest();
+  const file = join(config.DATA_DIR, DEV_KEY_FILE);
+  const { key, readOnly } = devKey(file, () => createHash('sha256').update(`union-assistant-dev-key:${config.DATA_DIR}`).digest());
+  logger?.warn(`${problem}; development mode: using the random key in ${file} — never do this in production`);
+  if (!readOnly.length) return key;
+  logger?.warn(`development mode: data sealed with the old key derived from DATA_DIR's path (anyone can compute it) is still read; set DATA_ENCRYPTION_KEY and re-enter that data`);
+  return Object.assign(key, { readOnly });
+}
+
+/**
+ * The development key file: the key's hex on the first line, then `old <hex>` lines for read-only keys.
+ * Created (random key, mode 600) when missing; `legacy` becomes a read-only key if DATA_DIR already held data.
+ */
+function devKey(file: string, legacy: () => Buffer): { key: Buffer; readOnly: Buffer[] } {
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true });
+  const existingData = readdirSync(dir).some((name) => name !== DEV_KEY_FILE);
+  try {
+    const fd = openSync(file, 'wx', 0o600);
+    const key = randomBytes(32);
+    const readOnly = existingData ? [legacy()] : [];
+    const lines = [key.toString('hex'), ...readOnly.map((k) => `old ${k.toString('hex')}`)];
+    writeSync(fd, `${lines.join('\n')}\n`);
+    closeSync(fd);
+    return { key, readOnly };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+  if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
+  const [first = '', ...rest] = readFileSync(file, 'utf8').split('\n').map((l) => l.trim()).filter(Boolean);
+  const key = parseKey(first);
+  const readOnly = rest.map((l) => parseKey(l.replace(/^old /, '')));
+  if (!key || readOnly.some((k) => !k)) throw new EncryptionKeyError(`${file} is not a key file: restore it or set DATA_ENCRYPTION_KEY (data sealed with its key cannot be read otherwise)`);
+  return { key, readOnly: readOnly.filter((k): k is Buffer => k !== null) };
 }
 
 /** 32 key bytes from 64 hex characters or base64; null when malformed. */
@@ -43,8 +85,12 @@ export function parseKey(raw: string): Buffer | null {
 
 /** Encrypts/decrypts short strings; the output is `v1:` + base64(iv | tag | ciphertext). */
 export class FieldCipher {
-  constructor(private readonly key: Buffer) {
+  /** The key, then keys that only decrypt (older data). */
+  private readonly decryptKeys: readonly Buffer[];
+
+  constructor(private readonly key: DataKey) {
     if (key.length !== 32) throw new EncryptionKeyError('FieldCipher needs a 32-byte key');
+    this.decryptKeys = [key, ...(key.readOnly ?? [])];
   }
 
   encrypt(plain: string, purpose: string): string {
@@ -60,14 +106,7 @@ export class FieldCipher {
     if (!sealed.startsWith(PREFIX)) throw new DecryptionError(`not an encrypted value (${purpose})`);
     const buf = Buffer.from(sealed.slice(PREFIX.length), 'base64');
     if (buf.length < 28) throw new DecryptionError(`encrypted value too short (${purpose})`);
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, buf.subarray(0, 12));
-      decipher.setAAD(Buffer.from(purpose, 'utf8'));
-      decipher.setAuthTag(buf.subarray(12, 28));
-      return Buffer.concat([decipher.update(buf.subarray(28)), decipher.final()]).toString('utf8');
-    } catch {
-      throw new DecryptionError(`cannot decrypt ${purpose}: wrong key or tampered data`);
-    }
+    return this.open(buf, purpose).toString('utf8');
   }
 
   /** Encrypts a file's bytes: iv (12) | tag (16) | ciphertext, bound to `purpose`. */
@@ -81,14 +120,22 @@ export class FieldCipher {
 
   decryptBytes(sealed: Buffer, purpose: string): Buffer {
     if (sealed.length < 28) throw new DecryptionError(`encrypted file too short (${purpose})`);
-    try {
-      const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.subarray(0, 12));
-      decipher.setAAD(Buffer.from(purpose, 'utf8'));
-      decipher.setAuthTag(sealed.subarray(12, 28));
-      return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
-    } catch {
-      throw new DecryptionError(`cannot decrypt ${purpose}: wrong key or tampered data`);
+    return this.open(sealed, purpose);
+  }
+
+  /** iv (12) | tag (16) | ciphertext, opened with the key or, for older data, a read-only key. */
+  private open(sealed: Buffer, purpose: string): Buffer {
+    for (const key of this.decryptKeys) {
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, sealed.subarray(0, 12));
+        decipher.setAAD(Buffer.from(purpose, 'utf8'));
+        decipher.setAuthTag(sealed.subarray(12, 28));
+        return Buffer.concat([decipher.update(sealed.subarray(28)), decipher.final()]);
+      } catch {
+        // the next key, if any
+      }
     }
+    throw new DecryptionError(`cannot decrypt ${purpose}: wrong key or tampered data`);
   }
 
   /** A keyed, non-reversible fingerprint (e.g. to index claims by ID number without storing it in clear). */

@@ -1,8 +1,9 @@
 /**
  * The group directory: group chats the bot serves (it has been addressed there), with their names and
  * when they were last seen. Events offer them as announcement targets; broadcasts send to them.
+ * Only groups a platform vouches for are listed, and at most MAX_GROUPS of them (the oldest are dropped).
  */
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Keys } from './keys.ts';
 import type { Address, InboundMessage, Platform } from './message.ts';
@@ -19,6 +20,21 @@ export interface KnownGroup {
 
 const entrySchema = z.object({ name: z.string().max(200), at: z.number() });
 
+/** The directory keeps this many groups, the most recently seen. */
+export const MAX_GROUPS = 500;
+
+// KEYS: names hash, seen zset. ARGV: field, entry JSON, seen ms, max groups.
+const RECORD = `
+redis.call('hset', KEYS[1], ARGV[1], ARGV[2])
+redis.call('zadd', KEYS[2], ARGV[3], ARGV[1])
+local over = redis.call('zcard', KEYS[2]) - tonumber(ARGV[4])
+if over > 0 then
+  local oldest = redis.call('zrange', KEYS[2], 0, over - 1)
+  redis.call('zremrangebyrank', KEYS[2], 0, over - 1)
+  redis.call('hdel', KEYS[1], unpack(oldest))
+end
+return 1`;
+
 export class GroupDirectory {
   constructor(
     private readonly redis: Redis,
@@ -26,10 +42,19 @@ export class GroupDirectory {
     private readonly logger: RecordLogger,
   ) {}
 
-  /** Command for the pipeline's batch: remember the group a message came from. */
-  recordArgs(msg: InboundMessage, now: number): [string, string, string] {
+  /**
+   * Whether a message's group may be listed. Web chat ids are whatever the client says: on an open web
+   * API anyone could plant a "group" among the staff's announcement targets, so web groups count only
+   * behind WEB_API_TOKEN. The other platforms' groups exist there.
+   */
+  static listable(msg: InboundMessage, webApiGuarded: boolean): boolean {
+    return msg.chatType === 'group' && (msg.platform !== 'web' || webApiGuarded);
+  }
+
+  /** Adds to the pipeline's batch: remember the group a message came from (dropping the oldest when full). */
+  record(batch: ChainableCommander, msg: InboundMessage, now: number): void {
     const entry = JSON.stringify({ name: (msg.chatName ?? '').slice(0, 200), at: now });
-    return [this.keys.groups(), `${msg.platform}:${msg.chatId}`, entry];
+    batch.eval(RECORD, 2, this.keys.groups(), this.keys.groupsSeen(), `${msg.platform}:${msg.chatId}`, entry, now, MAX_GROUPS);
   }
 
   /** Known groups, most recently seen first. */

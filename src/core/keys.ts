@@ -14,12 +14,17 @@ export class Keys {
   lock(conversation: string): string {
     return this.k('lock', conversation);
   }
-  dedup(platform: Platform, messageId: string): string {
-    return this.k('dedup', platform, messageId);
+  /** Per sender: a client-chosen message id (web) must not let one member drop another's message. */
+  dedup(platform: Platform, senderId: string, messageId: string): string {
+    return this.k('dedup', platform, senderId, messageId);
   }
-  /** Hash of group chats the bot has been addressed in (`platform:chatId` → last seen ms). */
+  /** Hash of group chats the bot has been addressed in (`platform:chatId` → name and last seen ms). */
   groups(): string {
     return this.k('groups');
+  }
+  /** Sorted set of the same groups by last seen ms: the oldest are dropped when the directory is full. */
+  groupsSeen(): string {
+    return this.k('groups', 'seen');
   }
   rate(member: MemberKey): string {
     return this.k('rate', member);

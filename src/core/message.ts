@@ -70,6 +70,51 @@ export const addressSchema = z.object({
   mentionName: z.string().optional(),
 });
 
+// Characters a name must never carry: controls (newlines, ESC), zero-width and bidi controls, line separators.
+const NAME_UNSAFE = /[\u0000-\u001F\u007F-\u009F\u061C\u200B-\u200F\u2028-\u202E\u2060-\u206F\uFEFF\uFFF9-\uFFFB]/g;
+/** How many characters of a sender's or group's name are kept. */
+export const MAX_NAME_CHARS = 40;
+/** How many characters of an attachment's name are kept (its extension included). */
+export const MAX_FILE_NAME_CHARS = 80;
+
+/** Cuts to `max` characters (code points, so no half emoji) with an ellipsis. */
+function bound(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : text;
+}
+
+/**
+ * A member-chosen name (sender, group title) as one line of plain text: no controls, no bidi overrides,
+ * no markup, bounded. Names are echoed into group replies and staff alerts, where a newline or an RTL
+ * override would let a member forge a line of the bot's own text.
+ */
+export function cleanName(raw: string, max = MAX_NAME_CHARS): string {
+  const plain = raw
+    .normalize('NFKC')
+    .replace(NAME_UNSAFE, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/[<>]/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return bound(plain, max);
+}
+
+/** A file name a member sent, made safe to store and show: one line, no path, no bidi tricks, bounded. */
+export function cleanFileName(raw: string): string {
+  const base = cleanName(raw.split(/[\\/]/).pop() ?? '', Number.MAX_SAFE_INTEGER).replace(/^\.+/, '');
+  const dot = base.lastIndexOf('.');
+  const ext = dot > 0 && base.length - dot <= 10 ? base.slice(dot) : '';
+  const stem = bound(ext ? base.slice(0, dot) : base, MAX_FILE_NAME_CHARS - ext.length);
+  return stem ? `${stem}${ext}` : 'file';
+}
+
+/** The names a member controls in a message, cleaned in place: every channel calls this when it normalizes. */
+export function cleanInboundNames(msg: InboundMessage): void {
+  msg.senderName = cleanName(msg.senderName) || msg.senderId.slice(0, MAX_NAME_CHARS);
+  if (msg.chatName !== undefined) msg.chatName = cleanName(msg.chatName);
+  for (const a of msg.attachments) a.name = cleanFileName(a.name);
+}
+
 /** Plain-text rendering of a reply, used by the web REPL, WeChat and logs. */
 export function renderText(reply: Reply): string {
   const lines: string[] = [];

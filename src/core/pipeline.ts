@@ -1,11 +1,15 @@
 /**
  * The one message pipeline every channel goes through:
  * drop own/stale ▸ group policy ▸ dedup ▸ rate limit ▸ lock conversation ▸ load session ▸ route ▸ save.
- * It returns replies; the adapter that called it sends them.
+ * It returns replies; the adapter that called it sends them. A message redelivered after its turn was
+ * saved (the bot died before sending, a client retried) gets the same replies again, kept with its dedup
+ * marker.
  */
 import type { CoreDeps } from './service.ts';
+import { z } from 'zod';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
-import { ConversationLock, DEDUP_SECONDS } from './lock.ts';
+import { ConversationLock, DEDUP_SECONDS, HANDLED, isHandled, LeaseLostError, LockTimeoutError } from './lock.ts';
+import { GroupDirectory } from './groups.ts';
 import { rolesOf } from './roles.ts';
 import { appendTurns, parseSession } from './session.ts';
 import { sanitizeText, startsWithBotName, stripAddress } from './text.ts';
@@ -28,6 +32,26 @@ const ROLE_RATE_FACTOR = 10;
  */
 const GROUP_ANSWER_WINDOW_MS = 10 * 60_000;
 const GROUP_ANSWER_MAX_CHARS = 10;
+/** The replies kept for a redelivery are cut to this size (files are never kept: they live elsewhere). */
+const MAX_REPLAY_CHARS = 16 * 1024;
+const replaySchema = z.array(z.object({ text: z.string().optional(), choices: z.array(z.string()).optional() }));
+
+/** The dedup value of a handled message: the marker, then its replies (text and choices) for a redelivery. */
+function handledMarker(replies: Reply[]): string {
+  const kept = replies.filter((r) => r.text !== undefined || r.choices).map((r) => ({ text: r.text, choices: r.choices }));
+  while (kept.length && JSON.stringify(kept).length > MAX_REPLAY_CHARS) kept.pop();
+  return HANDLED + JSON.stringify(kept);
+}
+
+/** The replies a handled message got ([] for markers written before replies were kept, or unreadable ones). */
+function repliesOf(marker: string): Reply[] {
+  try {
+    const parsed = replaySchema.safeParse(JSON.parse(marker.slice(HANDLED.length)));
+    return parsed.success ? parsed.data : [];
+  } catch {
+    return [];
+  }
+}
 
 export class Pipeline {
   private readonly lock: ConversationLock;
@@ -63,7 +87,7 @@ export class Pipeline {
 
     const member = memberKey(msg.platform, msg.senderId);
     const rateKey = keys.rate(member);
-    const dedupKey = keys.dedup(msg.platform, msg.messageId);
+    const dedupKey = keys.dedup(msg.platform, msg.senderId, msg.messageId);
     const batch = redis
       .multi()
       .set(dedupKey, 'pending', 'EX', DEDUP_SECONDS, 'NX')
@@ -71,10 +95,12 @@ export class Pipeline {
       .incr(rateKey)
       .expire(rateKey, RATE_WINDOW_SECONDS, 'NX');
     // The group directory: groups the bot serves, so staff can pick where to announce.
-    if (msg.chatType === 'group') batch.hset(...this.deps.groups.recordArgs(msg, now.getTime()));
+    if (GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN))) this.deps.groups.record(batch, msg, now.getTime());
     const checks = await batch.exec();
+    if (!checks) return { replies: [], dropped: 'duplicate' };
     // 'pending' left by a turn that never finished (the bot died) is retried; the lease re-checks it.
-    if (!checks || checks[1]?.[1] === 'done') return { replies: [], dropped: 'duplicate' };
+    const seen = checks[1]?.[1];
+    if (typeof seen === 'string' && isHandled(seen)) return { replies: repliesOf(seen), dropped: 'duplicate' };
     const count = Number(checks[2]?.[1] ?? 0);
     const roles = rolesOf(member, config);
     // Staff checking people in at the door type fast; their limit only guards against a runaway client.
@@ -94,12 +120,12 @@ export class Pipeline {
       : msg.chatType === 'group' ? { replies: [{ text: CORE_TEXT.greetingInGroup }] }
       : { replies: [], dropped: 'empty' };
     if (early) {
-      await redis.set(dedupKey, 'done', 'EX', DEDUP_SECONDS);
+      await redis.set(dedupKey, handledMarker(early.replies), 'EX', DEDUP_SECONDS);
       return early;
     }
 
     const sessionKey = keys.session(msg.platform, msg.chatId, msg.senderId);
-    const turn = await this.lock.run({ lease: keys.lock(sessionKey), session: sessionKey, dedup: dedupKey }, async (stored) => {
+    const turn = await this.lock.run<PipelineOutcome>({ lease: keys.lock(sessionKey), session: sessionKey, dedup: dedupKey }, async (stored) => {
       const { session, discarded } = parseSession(stored, now.getTime());
       if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
       const ctx = { msg: { ...msg, text: cleaned }, member, roles, session, text, now };
@@ -108,14 +134,21 @@ export class Pipeline {
         replies = await this.router.route(ctx);
       } catch (err) {
         logger.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
-        return { save: '', result: { replies: [{ text: CORE_TEXT.apology }] } };
+        const apology: Reply[] = [{ text: CORE_TEXT.apology }];
+        return { save: '', result: { replies: apology }, handled: handledMarker(apology) };
       }
       appendTurns(session, [
         { at: now.getTime(), from: 'member', text },
         ...replies.map((r) => ({ at: now.getTime(), from: 'bot' as const, text: renderText(r) })),
       ]);
       session.updatedAt = now.getTime();
-      return { save: JSON.stringify(session), result: { replies } };
+      return { save: JSON.stringify(session), result: { replies }, handled: handledMarker(replies) };
+    }).catch((err: unknown) => {
+      // A turn that waited too long for its conversation, or outlived its lease (a slow model), was not
+      // saved: the member is told so, like any failed turn, and may send it again.
+      if (!(err instanceof LockTimeoutError || err instanceof LeaseLostError)) throw err;
+      logger.warn({ err: err.message, member, messageId: msg.messageId }, 'turn not saved');
+      return { duplicate: false as const, result: { replies: [{ text: CORE_TEXT.apology }] } };
     });
     return turn.duplicate ? { replies: [], dropped: 'duplicate' } : turn.result;
   }

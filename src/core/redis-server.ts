@@ -1,8 +1,14 @@
-/** A private redis-server child process (embedded mode, tests): AOF on, stopped on every exit path. */
+/**
+ * A private redis-server child process (embedded mode, tests): AOF on, stopped on every exit path.
+ * Its directory is owned by one process at a time (owner.pid): a second bot on the same AOF directory
+ * is refused. A server left running by an owner that was killed (kill -9 runs no exit hook) is found by
+ * its pidfile and stopped before a new one starts, so two servers never write one AOF.
+ */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import type { Logger } from 'pino';
 
 export interface RedisProcess {
   url: string;
@@ -43,6 +49,7 @@ export async function freePort(): Promise<number> {
 }
 
 const live = new Set<ChildProcess>();
+const ownedDirs = new Set<string>();
 let exitHookInstalled = false;
 function installExitHook() {
   if (exitHookInstalled) return;
@@ -50,25 +57,117 @@ function installExitHook() {
   // Synchronous kill on any exit path so no orphan redis-server outlives us.
   process.on('exit', () => {
     for (const child of live) child.kill('SIGKILL');
+    for (const dir of ownedDirs) rmSync(join(dir, OWNER_FILE), { force: true });
   });
 }
 
-export async function startRedisServer(opts: { dir: string; port?: number; appendfsync?: 'always' | 'everysec' }): Promise<RedisProcess> {
+const OWNER_FILE = 'owner.pid';
+const SERVER_PID_FILE = 'redis-server.pid';
+
+export class DirectoryInUseError extends Error {}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The process's command line where /proc tells it (Linux), else null. */
+function commandLine(pid: number): string | null {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+  } catch {
+    return null;
+  }
+}
+
+function readPid(file: string): number | null {
+  try {
+    const pid = Number(readFileSync(file, 'utf8').trim());
+    return Number.isSafeInteger(pid) && pid > 0 ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Takes the directory for this process, or throws DirectoryInUseError while another live process holds it. */
+async function claimDirectory(dir: string): Promise<void> {
+  const file = join(dir, OWNER_FILE);
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const fd = openSync(file, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      ownedDirs.add(dir);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = readPid(file);
+    if (owner === process.pid) return;
+    if (owner === null && attempt < 4) {
+      await new Promise((r) => setTimeout(r, 50)); // another process is writing its pid right now
+      continue;
+    }
+    // A live owner (a reused pid is told apart by its command line where /proc exists) keeps the directory.
+    if (owner !== null && alive(owner) && (commandLine(owner)?.includes('node') ?? true)) {
+      throw new DirectoryInUseError(`${dir} is in use by process ${owner}: two bots must not share one Redis directory (set another DATA_DIR, or REDIS_URL)`);
+    }
+    rmSync(file, { force: true }); // stale: its owner died without cleaning up
+  }
+  throw new DirectoryInUseError(`${dir}: could not take ${OWNER_FILE}`);
+}
+
+/** Stops a redis-server its dead owner left running on this directory (waits for it to exit). */
+async function stopLeftover(dir: string, logger?: Pick<Logger, 'warn'>): Promise<void> {
+  const file = join(dir, SERVER_PID_FILE);
+  const pid = readPid(file);
+  if (pid !== null && alive(pid) && (commandLine(pid)?.includes('redis-server') ?? true)) {
+    logger?.warn({ pid, dir }, 'stopping a redis-server left running by a previous bot process');
+    process.kill(pid, 'SIGTERM');
+    const deadline = Date.now() + 10_000;
+    while (alive(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (alive(pid)) process.kill(pid, 'SIGKILL');
+    while (alive(pid)) await new Promise((r) => setTimeout(r, 20));
+  }
+  rmSync(file, { force: true });
+}
+
+export async function startRedisServer(opts: { dir: string; port?: number; appendfsync?: 'always' | 'everysec'; logger?: Pick<Logger, 'warn'> }): Promise<RedisProcess> {
   installExitHook();
-  mkdirSync(opts.dir, { recursive: true });
-  const bin = await findRedisBinary();
-  const port = opts.port ?? (await freePort());
+  const dir = resolve(opts.dir);
+  mkdirSync(dir, { recursive: true });
+  await claimDirectory(dir);
   let child: ChildProcess | null = null;
+  const release = () => {
+    rmSync(join(dir, SERVER_PID_FILE), { force: true });
+    rmSync(join(dir, OWNER_FILE), { force: true });
+    ownedDirs.delete(dir);
+  };
+  let bin: string;
+  let port: number;
+  try {
+    await stopLeftover(dir, opts.logger);
+    bin = await findRedisBinary();
+    port = opts.port ?? (await freePort());
+  } catch (err) {
+    release();
+    throw err;
+  }
 
   const launch = async () => {
     const args = [
-      '--port', String(port), '--bind', '127.0.0.1', '--dir', resolve(opts.dir),
+      '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
       '--appendonly', 'yes', '--appendfsync', opts.appendfsync ?? 'always', '--save', '',
       '--protected-mode', 'yes', '--loglevel', 'warning',
     ];
     const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
     live.add(proc);
+    if (proc.pid !== undefined) writeFileSync(join(dir, SERVER_PID_FILE), String(proc.pid));
     proc.once('exit', () => live.delete(proc));
     let output = '';
     proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
@@ -85,11 +184,20 @@ export async function startRedisServer(opts: { dir: string; port?: number; appen
     });
   };
 
-  await launch();
+  try {
+    await launch();
+  } catch (err) {
+    await waitExit('SIGKILL');
+    release();
+    throw err;
+  }
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
-    stop: () => waitExit('SIGTERM'),
+    stop: async () => {
+      await waitExit('SIGTERM');
+      release();
+    },
     kill9: () => waitExit('SIGKILL'),
     restart: async () => {
       await waitExit('SIGTERM');

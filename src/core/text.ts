@@ -41,35 +41,86 @@ export function maskName(name: string): string {
   return `${chars[0]}${'*'.repeat(chars.length - 2)}${chars[chars.length - 1]}`;
 }
 
-/** Masks a phone number: 13812345678 → 138****5678. */
+/** The digits of a typed number (and the X of an ID number): separators and country codes gone. */
+const digitsOf = (s: string) => shadowDigits(s).replace(/[^\dXx]/g, '');
+const withoutCountryCode = (digits: string) => digits.replace(/^(?:00)?86(?=1\d{10}$)/, '');
+
+/** Masks a phone number: 13812345678 → 138****5678 (also "+86 138-1234-5678"). */
 export function maskPhone(phone: string): string {
-  const digits = phone.replace(/\D/g, '');
+  const digits = withoutCountryCode(digitsOf(phone));
   if (digits.length < 7) return '*'.repeat(digits.length);
   return `${digits.slice(0, 3)}${'*'.repeat(digits.length - 7)}${digits.slice(-4)}`;
 }
 
 /** Masks a resident ID number: 110105194912310021 → 110***********0021. */
 export function maskId(id: string): string {
-  return id.length > 7 ? `${id.slice(0, 3)}${'*'.repeat(id.length - 7)}${id.slice(-4)}` : '****';
+  const digits = digitsOf(id);
+  return digits.length > 7 ? `${digits.slice(0, 3)}${'*'.repeat(digits.length - 7)}${digits.slice(-4)}` : '****';
 }
 
 /** Masks a bank card number to its last four digits. */
 export function maskCard(card: string): string {
-  return `****${card.slice(-4)}`;
+  return `****${digitsOf(card).slice(-4)}`;
 }
 
-// Members type numbers with spaces or hyphens ("138 1234 5678", "+86 138-1234-5678", "6222 0212 3456 7890"),
-// and the validators accept them so: the masks do too. Digits glued to letters ("ID11010519…") are masked;
-// a longer digit run is not a match. Every pattern is linear (fixed repetition, no nested quantifiers).
-const ID_NUMBER = /(?<!\d)\d(?:[ -]?\d){16}[ -]?[\dXx](?!\d)/g;
-const BANK_CARD = /(?<!\d)\d(?:[ -]?\d){15,18}(?!\d)/g;
-const MOBILE = /(?<!\d)(?:\+?86[ -]?)?1[3-9]\d(?:[ -]?\d){8}(?!\d)/g;
-const digitsOf = (s: string) => s.replace(/[^\dXx]/g, '');
+// Digits as members type them: ASCII, full-width, or Chinese (一三八…, 幺 for one, 大写 壹贰叁…). Each is one
+// UTF-16 unit, so a copy with ASCII digits keeps every position of the original text.
+const DIGIT_FORMS: Record<string, string> = {
+  零: '0', 〇: '0', 一: '1', 幺: '1', 壹: '1', 二: '2', 两: '2', 贰: '2', 三: '3', 叁: '3', 四: '4', 肆: '4',
+  五: '5', 伍: '5', 六: '6', 陆: '6', 七: '7', 柒: '7', 八: '8', 捌: '8', 九: '9', 玖: '9', '＋': '+', Ｘ: 'X', ｘ: 'x',
+};
+const DIGIT_FORM = new RegExp(`[\\uFF10-\\uFF19${Object.keys(DIGIT_FORMS).join('')}]`, 'g');
+function shadowDigits(text: string): string {
+  return text.replace(DIGIT_FORM, (c) => DIGIT_FORMS[c] ?? String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+}
 
-/** Masks ID, bank card and mobile numbers in free text (logs, group messages, lists, text sent to an LLM). */
+// Members type numbers with spaces, hyphens, dots, slashes, underscores and brackets ("138 1234 5678",
+// "+86 (138) 1234-5678", "0086.138.1234.5678", "6222_0212_3456_7890"), up to two of them between digits, and
+// the validators accept them so: the masks do too. Digits glued to letters ("ID11010519…") are masked; a longer
+// digit run is not a match. Every pattern is linear: fixed repetition, and separators are never digits.
+const SEP = '[\\s\\-./_()（）\\[\\]【】·•‐–—－．／＿]{0,2}';
+const PERSONAL_NUMBERS: Array<{ pattern: RegExp; mask: (digits: string) => string; mayBeDates: boolean }> = [
+  // Resident ID, 18 characters (the last may be X).
+  { pattern: new RegExp(`(?<!\\d)\\d(?:${SEP}\\d){16}${SEP}[\\dXx](?![\\dXx])`, 'g'), mask: (d) => `${d.slice(0, 6)}********${d.slice(-4)}`, mayBeDates: false },
+  // Bank card, 16–19 digits.
+  { pattern: new RegExp(`(?<!\\d)\\d(?:${SEP}\\d){15,18}(?!\\d)`, 'g'), mask: (d) => `${d.slice(0, 4)}********${d.slice(-4)}`, mayBeDates: true },
+  // Mobile, with or without +86 / 0086 / 86 (before the 15-digit ID: 0086 and a mobile are 15 digits).
+  {
+    pattern: new RegExp(`(?<!\\d)(?:(?:\\+|00)?${SEP}86${SEP})?1${SEP}[3-9](?:${SEP}\\d){9}(?!\\d)`, 'g'),
+    mask: (d) => { const m = withoutCountryCode(d); return `${m.slice(0, 3)}****${m.slice(-4)}`; },
+    mayBeDates: true,
+  },
+  // Resident ID of the first generation, 15 digits.
+  { pattern: new RegExp(`(?<!\\d)\\d(?:${SEP}\\d){14}(?!\\d)`, 'g'), mask: (d) => `${d.slice(0, 6)}*****${d.slice(-4)}`, mayBeDates: true },
+  // Landline with its area code set apart: 010-12345678, (0755) 1234 5678.
+  { pattern: new RegExp(`(?<!\\d)0\\d{2,3}[\\s)）\\-－—–]{1,2}\\d(?:${SEP}\\d){6,7}(?!\\d)`, 'g'), mask: (d) => `${d.slice(0, d.length > 11 ? 4 : 3)}****${d.slice(-4)}`, mayBeDates: true },
+];
+// Dates ("2026.11.02-2026.12.01", "20261102-20261201") and IPv4 addresses read like long numbers; they are not personal.
+const DATE_OR_ADDRESS = /(?:19|20)\d{2}[./\-_]\d{1,2}[./\-_]\d{1,2}|\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}/;
+const COMPACT_DATE = /^(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$/;
+const datesOrAddress = (candidate: string) => {
+  const groups = candidate.split(/\D+/).filter(Boolean);
+  return DATE_OR_ADDRESS.test(candidate) || (groups.length > 1 && groups.every((g) => COMPACT_DATE.test(g)));
+};
+
+/** Masks ID, bank card, mobile and landline numbers in free text (logs, group messages, tickets, text sent to an LLM). */
 export function maskPersonalNumbers(text: string): string {
-  return text
-    .replace(ID_NUMBER, (m) => { const d = digitsOf(m); return `${d.slice(0, 6)}********${d.slice(-4)}`; })
-    .replace(BANK_CARD, (m) => { const d = digitsOf(m); return `${d.slice(0, 4)}********${d.slice(-4)}`; })
-    .replace(MOBILE, (m) => { const d = digitsOf(m).replace(/^86(?=1\d{10}$)/, ''); return `${d.slice(0, 3)}****${d.slice(-4)}`; });
+  let shadow = shadowDigits(text);
+  const masks: Array<{ index: number; end: number; text: string }> = [];
+  for (const { pattern, mask, mayBeDates } of PERSONAL_NUMBERS) {
+    // Masked spans are hidden from the later patterns.
+    shadow = shadow.replace(pattern, (m: string, index: number) => {
+      if (mayBeDates && datesOrAddress(m)) return m;
+      masks.push({ index, end: index + m.length, text: mask(m.replace(/[^\dXx]/g, '')) });
+      return '*'.repeat(m.length);
+    });
+  }
+  if (masks.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const k of masks.sort((a, b) => a.index - b.index)) {
+    out += text.slice(at, k.index) + k.text;
+    at = k.end;
+  }
+  return out + text.slice(at);
 }
