@@ -264,6 +264,10 @@ describe('a form that collects files', () => {
     expect(upload.canContinue(dialog)).toBe(true);
     const second = await upload.continue(withFile(''), dialog);
     expect(second.replies.map(renderText)).toEqual(['已收到第 2 个文件。']);
+    expect(upload.reprompt(ctxOf(''), { ...(second.dialog as Dialog), filled: { ...(second.dialog as Dialog).filled, values: { files: true } } }).map(renderText)).toEqual([
+      '我们继续填写：',
+      '请发送文件，发完回复「完成」。',
+    ]);
     expect((await upload.continue(ctxOf('完成'), second.dialog as Dialog)).replies.map(renderText)).toEqual(['共 2 个。']);
     const empty = (await upload.start(ctxOf(''), { meta: { count: 0 } })).dialog as Dialog;
     expect((await upload.continue(ctxOf('完成'), empty)).replies.map(renderText)).toEqual(['还没有收到文件。']);

@@ -255,8 +255,8 @@ export class Form {
     const field = this.fields(draft).find((f) => f.id === step);
     if (!field) return [];
     const q = field.ask(view, ctx);
-    // A field asked again (返回, 修改) shows what is filled in now.
-    const shown = !field.fixed && this.isFilled(draft, field) ? this.shown(draft, field) : undefined;
+    // A field asked again (返回, 修改) shows what is filled in now; a question for files lists what it has itself.
+    const shown = !field.fixed && !field.takesFiles && this.isFilled(draft, field) ? this.shown(draft, field) : undefined;
     return [shown !== undefined && q.text ? { ...q, text: `${q.text}\n${this.texts.currentValue(shown)}` } : q];
   }
 

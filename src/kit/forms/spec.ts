@@ -51,7 +51,7 @@ export interface FieldSpec {
   submitWhenAnswered?: boolean;
   /** Free text whose answer is never a question for the bot (a title, a description): no interruption check. */
   anyText?: boolean;
-  /** The question asks for files: after files arrive, `onFiles` says what is still missing (the question is not repeated). */
+  /** The question asks for files: after files arrive, `onFiles` says what is still missing (the question is not repeated); asked again, it shows no current-value line. */
   takesFiles?: boolean;
 }
 
