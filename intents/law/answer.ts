@@ -4,7 +4,8 @@ import { PROMPTS } from './texts.ts';
 import type { Card, Citation } from './card.ts';
 import type { LawKnowledge } from './knowledge.ts';
 import { LOW_CONFIDENCE, type RankedCitation, type RetrievalResult } from './retrieval.ts';
-import { articleLabel, findArticleRefs, type StatuteLibrary } from './statutes.ts';
+import { findArticleRefs, findCitations } from './citations.ts';
+import { articleLabel, type StatuteLibrary } from './statutes.ts';
 
 export type AnswerKind = 'card' | 'articles' | 'low_confidence' | 'article_text' | 'need_article';
 
@@ -164,32 +165,21 @@ export function parseArticleRequest(text: string, library: StatuteLibrary, memor
   if (!asksOriginal) {
     // Only an article reference and "是什么"-style words: still a text request.
     let rest = text;
-    for (const r of [...refs].reverse()) rest = rest.slice(0, r.index) + rest.slice(r.end);
+    for (const g of findCitations(text, library).reverse()) rest = rest.slice(0, g.index) + rest.slice(g.end);
     for (const l of library.findLaws(rest)) rest = rest.replace(rest.slice(l.index, l.end), '');
     if (rest.replace(FILLER, '').length > 1) return null;
   }
-  const citations: Citation[] = refs.map((r, i) => {
+  const citations: Citation[] = refs.map((r) => {
     const law =
       r.law ??
       // "民法典第一千条": a law we do not hold is named — never answer with another law's article.
-      unknownLawBefore(text.slice(i > 0 ? (refs[i - 1]?.end ?? 0) : 0, r.index), library) ??
+      r.unknownLaw ??
       memory.citations.find((c) => c.article === r.article)?.law ??
       memory.citations[0]?.law ??
       '劳动合同法';
     return { law, article: r.article };
   });
   return { kind: 'articles', citations: citations.slice(0, 3) };
-}
-
-const UNKNOWN_LAW = /(?:《([^》]{2,30})》|([\u4e00-\u9fff]{1,12}?(?:法典|法|条例|办法|司法解释)))\s*$/u;
-const LEADING_WORDS = /^(?:那么|那|请问|请|帮我|给我|我想|想|查看|查一下|查询|查|看看|看一下|看|发一下|关于|中华人民共和国)+/u;
-
-/** A law named right before "第N条" that is not in the library (by its short name), or undefined. */
-function unknownLawBefore(segment: string, library: StatuteLibrary): string | undefined {
-  const m = UNKNOWN_LAW.exec(segment);
-  const name = (m?.[1] ?? m?.[2] ?? '').replace(LEADING_WORDS, '').replace(/^中华人民共和国/, '');
-  if (!name || library.findLaws(name).length > 0) return undefined;
-  return name;
 }
 
 /** The statute text for an article request (from the statutes directory, verbatim). */

@@ -1,6 +1,7 @@
 /** Chinese retrieval over topic cards and statute articles: BM25 on jieba terms with synonym expansion, fused into ranked citations. */
 import type { Card, Citation } from './card.ts';
-import { findArticleRefs, type Article, type StatuteLibrary } from './statutes.ts';
+import { findArticleRefs } from './citations.ts';
+import type { Article, StatuteLibrary } from './statutes.ts';
 import type { Tokenizer } from './lexicon.ts';
 import { questionFocus } from './query.ts';
 

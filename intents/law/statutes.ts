@@ -21,9 +21,13 @@ export interface Statute {
   articles: Map<number, Article>;
 }
 
-const DIGITS: Record<string, number> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
-const UNITS: Record<string, number> = { 十: 10, 百: 100, 千: 1000 };
-export const CN_NUMERAL_CHARS = '零〇一二三四五六七八九十百千两';
+// Financial (大写) and traditional forms too: a model may write 第玖拾玖条 or 第九十九條.
+const DIGITS: Record<string, number> = {
+  零: 0, 〇: 0, 一: 1, 壹: 1, 二: 2, 两: 2, 兩: 2, 贰: 2, 貳: 2, 三: 3, 叁: 3, 參: 3, 四: 4, 肆: 4,
+  五: 5, 伍: 5, 六: 6, 陆: 6, 陸: 6, 七: 7, 柒: 7, 八: 8, 捌: 8, 九: 9, 玖: 9,
+};
+const UNITS: Record<string, number> = { 十: 10, 拾: 10, 百: 100, 佰: 100, 千: 1000, 仟: 1000 };
+export const CN_NUMERAL_CHARS = [...Object.keys(DIGITS), ...Object.keys(UNITS)].join('');
 
 /** "八十二" → 82, "一百零七" → 107, "38" → 38; undefined when not a number. */
 export function cnToInt(s: string): number | undefined {
@@ -189,34 +193,6 @@ export class StatuteLibrary {
     }
     return found.sort((a, b) => a.index - b.index);
   }
-}
-
-export interface ArticleRef {
-  law: string | undefined;
-  article: number;
-  /** Position of "第…条" in the text. */
-  index: number;
-  end: number;
-}
-
-const REF = new RegExp(`第\\s*([${CN_NUMERAL_CHARS}]+|\\d+)\\s*条`, 'g');
-
-/**
- * Article references in free text, each with the nearest law named before it
- * (a law name carries over to later bare "第N条" references, as in "《劳动合同法》第三十九条、第四十条").
- */
-export function findArticleRefs(text: string, library: StatuteLibrary): ArticleRef[] {
-  const laws = library.findLaws(text);
-  const refs: ArticleRef[] = [];
-  for (const m of text.matchAll(REF)) {
-    const n = cnToInt(m[1]!);
-    if (n === undefined || n === 0) continue;
-    const index = m.index;
-    let law: string | undefined;
-    for (const l of laws) if (l.end <= index) law = l.law;
-    refs.push({ law, article: n, index, end: index + m[0].length });
-  }
-  return refs;
 }
 
 /** Reads every `*.md` statute in a directory (MANIFEST and other files are ignored). */

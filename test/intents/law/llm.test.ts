@@ -1,7 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createLlm } from '../../../src/llm/client.ts';
 import { composeAnswer } from '../../../intents/law/answer.ts';
-import { guardCitations, llmAnswer } from '../../../intents/law/llm-answer.ts';
+import { guardModelOutput } from '../../../intents/law/guard.ts';
+import { llmAnswer } from '../../../intents/law/llm-answer.ts';
 import { answerLawQuestion } from '../../../intents/law/service.ts';
 import { startFakeOpenAI, type FakeOpenAI } from '../../helpers/fake-openai.ts';
 import { knowledge } from './helpers.ts';
@@ -21,7 +22,7 @@ describe('citation guard', () => {
   ];
 
   it('keeps allowed citations and removes invented ones with their law name', () => {
-    const g = guardCitations('根据《劳动合同法》第八十二条，可以要二倍工资；另见《劳动法》第九十九条。', allowed, kb.library);
+    const g = guardModelOutput('根据《劳动合同法》第八十二条，可以要二倍工资；另见《劳动法》第九十九条。', allowed, kb.library);
     expect(g.kept).toEqual([{ law: '劳动合同法', article: 82 }]);
     expect(g.removed).toEqual([{ law: '劳动法', article: 99 }]);
     expect(g.text).toContain('《劳动合同法》第八十二条');
@@ -29,17 +30,16 @@ describe('citation guard', () => {
     expect(g.text).not.toContain('《劳动法》');
   });
 
-  it('removes one article from a list but keeps the shared law name', () => {
-    const g = guardCitations('见《劳动合同法》第十条、第二百条和第八十二条。', allowed, kb.library);
-    expect(g.text).toContain('《劳动合同法》第十条');
-    expect(g.text).toContain('第八十二条');
-    expect(g.text).not.toContain('第二百条');
-    expect(g.kept.map((c) => c.article)).toEqual([10, 82]);
+  it('drops a sentence when one article of its list is invented, and keeps the others', () => {
+    const g = guardModelOutput('没签书面合同的，单位应当每月支付二倍工资，见《劳动合同法》第八十二条。另见《劳动合同法》第十条、第二百条和第八十二条。', allowed, kb.library);
+    expect(g.text).toBe('没签书面合同的，单位应当每月支付二倍工资，见《劳动合同法》第八十二条。');
+    expect(g.removed).toEqual([{ law: '劳动合同法', article: 200 }]);
+    expect(g.kept).toEqual([{ law: '劳动合同法', article: 82 }]);
   });
 
   it('resolves a bare article number only against the allowed set', () => {
-    expect(guardCitations('按第八十二条处理。', allowed, kb.library).kept).toEqual([{ law: '劳动合同法', article: 82 }]);
-    expect(guardCitations('按第三十条处理。', allowed, kb.library).removed).toEqual([{ law: undefined, article: 30 }]);
+    expect(guardModelOutput('按第八十二条处理。', allowed, kb.library).kept).toEqual([{ law: '劳动合同法', article: 82 }]);
+    expect(guardModelOutput('按第三十条处理。', allowed, kb.library).removed).toEqual([{ law: undefined, article: 30 }]);
   });
 });
 
@@ -70,7 +70,7 @@ describe('LLM mode against a fake chat-completions server', () => {
 
   it('removes and logs an article number the model invented', async () => {
     server.setHandler(() => ({
-      reply: '可以要求二倍工资，见《劳动合同法》第八十二条；单位还要按《劳动合同法》第一百二十条另付罚金，并参照《工伤保险条例》第十四条。',
+      reply: '入职超过一个月还没签书面劳动合同的，可以要求单位每月支付二倍工资，见《劳动合同法》第八十二条；单位还要按《劳动合同法》第一百二十条另付罚金，并参照《工伤保险条例》第十四条。',
     }));
     const log = captureLogger();
     const a = await answerLawQuestion(kb, QUESTION, { llm: llm(), llmTimeoutMs: 3000, logger: log });

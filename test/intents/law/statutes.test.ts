@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { articleLabel, cnToInt, findArticleRefs, intToCn, parseStatute } from '../../../intents/law/statutes.ts';
+import { findArticleRefs } from '../../../intents/law/citations.ts';
+import { articleLabel, cnToInt, intToCn, parseStatute } from '../../../intents/law/statutes.ts';
 import { knowledge } from './helpers.ts';
 
 describe('Chinese numerals', () => {
