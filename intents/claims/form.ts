@@ -16,7 +16,7 @@ import { addDays, chinaToday, daysBetween } from '../../src/kit/fields.ts';
 import { Form } from '../../src/kit/forms/engine.ts';
 import type { Answer, FieldSpec, FormSpec, FormTexts, FormView, Sealer, Submitted } from '../../src/kit/forms/spec.ts';
 import { fieldTypes } from '../../src/kit/forms/types.ts';
-import { isCancel, isDone, isNo } from '../../src/kit/words.ts';
+import { isCancel, isDone, isNo, isYes } from '../../src/kit/words.ts';
 import { storedFileSchema, type DocumentStore, type StoredFile } from './documents.ts';
 import { estimatePayoutCents, findPlan, planMentioned, type Plan, type PlansFile } from './plans.ts';
 import { ClaimStateError, type ClaimsService } from './service.ts';
@@ -152,18 +152,22 @@ export class ClaimForms {
     ];
   }
 
-  /** PIPL art. 29: separate, explicit consent to sensitive data, recorded with its version; declining ends the form. */
+  /**
+   * PIPL art. 29: separate, explicit consent to sensitive data, recorded with its version; declining ends the form.
+   * Only the offered choice (同意, 1) or a yes that says 同意 (我同意) consents: 嗯 or 好的 is not explicit.
+   */
   private consentField(): FieldSpec {
-    const choice = fieldTypes.choice({ id: 'consent', label: 'consent', ask: CONSENT_TEXT, options: () => P.consentChoices, error: () => P.consentUnclear });
-    const declined: Answer = { ok: 'end', replies: [{ text: P.consentDeclined }] };
+    const [agree] = P.consentChoices;
+    const choice = fieldTypes.choice({ id: 'consent', label: agree, ask: CONSENT_TEXT, options: () => P.consentChoices, error: () => P.consentUnclear });
     return {
       ...choice,
       fixed: true,
       async parse(text, f, ctx) {
-        if (isNo(text) || isCancel(text)) return declined;
+        // 不同意 and 2 are no-words: a valid choice below can only be 同意.
+        if (isNo(text) || isCancel(text)) return { ok: 'end', replies: [{ text: P.consentDeclined }] };
         const answer = await choice.parse(text, f, ctx);
-        if (answer.ok !== true) return answer;
-        return answer.value === P.consentChoices[0] ? { ok: true, value: { version: CONSENT_VERSION, at: ctx.now.toISOString() } } : declined;
+        if (answer.ok !== true && !(isYes(text) && text.includes(agree))) return answer;
+        return { ok: true, value: { version: CONSENT_VERSION, at: ctx.now.toISOString() } };
       },
     };
   }

@@ -65,7 +65,7 @@ const historyLine = (date: string, status: ClaimStatus, note?: string) => `  · 
 const yuan = (n: number) => `${formatYuan(Math.round(n * 100))} 元`;
 
 export const P = {
-  consentChoices: ['同意', '不同意'],
+  consentChoices: ['同意', '不同意'] as const,
   consentDeclined:
     '好的，已取消申请，我们没有保存您的任何信息。您也可以联系所在单位工会，线下办理互助申请。需要时随时对我说「申请互助」。',
   consentUnclear: '请回复「同意」或「不同意」（也可以回复 1 或 2）。',

@@ -58,6 +58,15 @@ describe('validation errors re-ask with a friendly message', () => {
     ], fresh());
   });
 
+  it('consent must be explicit (PIPL art. 29): 好的 or 嗯 is not consent, 我同意 is', async () => {
+    await play(h, [
+      { say: '申请互助', expect: '同意' },
+      { say: '好的', expect: '请回复「同意」或「不同意」', not: '请输入申请人姓名' },
+      { say: '嗯', expect: '请回复「同意」或「不同意」', not: '请输入申请人姓名' },
+      { say: '我同意', expect: '请输入申请人姓名' },
+    ], fresh());
+  });
+
   it('name: digits are not a name', async () => {
     await play(h, [...until('hospital', '姓名'), { say: '1', expect: ['姓名格式不对', '请输入申请人姓名'] }, { say: '李四', expect: '身份证号' }], fresh());
   });
@@ -185,6 +194,14 @@ describe('navigation', () => {
       { say: '', files: [jpg()], expect: '已收到「诊断证明」' },
       { say: '', files: [jpg()], expect: ['病理报告', '所需材料已齐'] },
       { say: '完成', expect: ['请核对', '重大疾病互助', '确诊日期：2026-10-08'], not: '入院日期' },
+    ], fresh());
+  });
+
+  it('the documents question asked again lists what was received, without a "当前填写的是" line', async () => {
+    await play(h, [
+      ...applicationUntilSummary('hospital'),
+      { say: '改一下材料', expect: ['上传', '出院小结 ✅ 已收到 1 个文件', '所需材料已齐'], not: '当前填写的是' },
+      { say: '完成', expect: ['请核对', '申请材料：出院小结×1'] },
     ], fresh());
   });
 

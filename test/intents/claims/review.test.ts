@@ -134,6 +134,17 @@ describe('supplements', () => {
     ]);
   });
 
+  it('the upload question asked again after an interruption repeats what the reviewer asked for; other words get the hint and the question', async () => {
+    const { id, no } = await submitClaim('critical_illness');
+    await admin(`/needmore ${no} 请补充病理报告原件照片`);
+    await play(h, [
+      { say: `补充材料 ${no}`, expect: '病理报告原件照片' },
+      { say: '公司拖欠工资怎么办？', expect: ['拖欠工资', '我们继续填写互助申请', `请补充申请 ${no} 的材料（审核人员的说明：请补充病理报告原件照片）`] },
+      { say: '张三', expect: ['还没有收到补充的文件', `请补充申请 ${no} 的材料`] },
+      { say: '取消', expect: '已取消补充材料' },
+    ], id);
+  });
+
   it('files sent outside a form go to the claim waiting for documents', async () => {
     const { id, no } = await submitClaim('critical_illness');
     await admin(`要求补充 ${no} 缺诊断证明`);
