@@ -1,9 +1,10 @@
 /** Parsing and matching helpers shared by the event intents (no user-facing text here). */
+import { z } from 'zod';
 import type { Address, InboundMessage } from '../../src/core/message.ts';
 import { platformSchema } from '../../src/core/message.ts';
 import type { TurnResult } from '../../src/core/service.ts';
 import { parseCount } from '../../src/kit/forms/types.ts';
-import type { FieldSpec } from './model.ts';
+import type { EventDef, FieldSpec } from './model.ts';
 import { DEFAULT_FIELDS, PROFILE_FIELDS } from './model.ts';
 
 /** A one-message answer that ends any dialog. */
@@ -59,6 +60,21 @@ export function matchEvents<E extends { title: string }>(query: string, events: 
   const best = scored[0];
   if (!best) return [];
   return scored.filter((x) => best.s - x.s < 0.1).map((x) => x.e);
+}
+
+/** The events a form offers to pick from (kept in the form's meta). */
+export const candidatesSchema = z.array(z.object({ id: z.string(), title: z.string() })).default([]);
+export const candidatesOf = (events: readonly EventDef[]) => events.map((e) => ({ id: e.id, title: e.title }));
+/** What a form shows of the picked event. */
+export const eventBriefSchema = z.object({ title: z.string(), startAt: z.number(), endAt: z.number() });
+export const briefOf = (ev: EventDef) => ({ title: ev.title, startAt: ev.startAt, endAt: ev.endAt });
+
+/** The id of the candidate a reply picks: its number in the list, or a title only it matches. */
+export function pickCandidate(text: string, candidates: readonly { id: string; title: string }[]): string | undefined {
+  const n = parseCount(text);
+  if (n !== null) return candidates[n - 1]?.id;
+  const matches = matchEvents(text, candidates);
+  return matches.length === 1 ? matches[0]?.id : undefined;
 }
 
 /** What is left of "我要报名运动会" once the verbs (`verbs`, matched anywhere) and filler are gone: "运动会". */

@@ -10,7 +10,7 @@ import { isNo, isYes } from '../../../src/kit/words.ts';
 import type { EventDef } from '../model.ts';
 import { EVENT_CANCEL as INTENT, actorOf, eventService } from '../service.ts';
 import { CANCEL_TEXT as P } from '../texts.ts';
-import { done, extractQuery, matchEvents } from '../util.ts';
+import { briefOf, candidatesOf, candidatesSchema, done, eventBriefSchema, extractQuery, matchEvents, pickCandidate } from '../util.ts';
 
 const VERBS = /(取消报名|退出报名|撤销报名|取消候补|退出候补|不参加了|不参加|不去了|去不了|取消参加|取消|退出|cancel)\s*/iu;
 const PICK = 'event';
@@ -20,9 +20,9 @@ const CANCEL_IT = /^(取消|确认取消|取消报名)$/;
 const KEEP_IT = /^(保留|算了)$/;
 
 const metaSchema = z.object({
-  candidates: z.array(z.object({ id: z.string(), title: z.string() })).default([]),
+  candidates: candidatesSchema,
   eventId: z.string().optional(),
-  event: z.object({ title: z.string(), startAt: z.number(), endAt: z.number() }).optional(),
+  event: eventBriefSchema.optional(),
   waitlisted: z.boolean().default(false),
 });
 type Meta = z.infer<typeof metaSchema>;
@@ -43,7 +43,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
   async function chosen(ctx: TurnContext, ev: EventDef): Promise<{ text: string } | Meta> {
     const st = await store.memberState(ev.id, ctx.member);
     if (st.state === null) return { text: P.none(ev) };
-    return metaSchema.parse({ eventId: ev.id, event: { title: ev.title, startAt: ev.startAt, endAt: ev.endAt }, waitlisted: st.state === 'waitlisted' });
+    return metaSchema.parse({ eventId: ev.id, event: briefOf(ev), waitlisted: st.state === 'waitlisted' });
   }
 
   const pickField: FieldSpec = {
@@ -54,9 +54,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     async parse(text, f, ctx) {
       if (isNo(text)) return kept;
       const { candidates } = metaOf(f);
-      const n = parseCount(text);
-      const matches = n === null ? matchEvents(text, candidates) : [];
-      const id = n !== null ? candidates[n - 1]?.id : matches.length === 1 ? matches[0]?.id : undefined;
+      const id = pickCandidate(text, candidates);
       const ev = id ? await store.get(id) : null;
       if (!ev) return { ok: false, error: P.pickAgain };
       const meta = await chosen(ctx, ev);
@@ -85,13 +83,15 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     const { event: ev, registration: reg } = r;
     const who = maskName(reg?.values['name'] ?? reg?.displayName ?? ctx.msg.senderName);
     const group = ctx.msg.chatType === 'group';
-    const text =
-      r.outcome === 'cancelled'
-        ? group ? P.groupCancelled(who, ev) : P.cancelled(ev)
-        : r.outcome === 'left-waitlist'
-          ? group ? P.groupLeftWaitlist(who, ev) : P.leftWaitlist(ev)
-          : P.none(ev);
-    return { done: true, replies: [{ text }] };
+    const said = (text: string): Submitted => ({ done: true, replies: [{ text }] });
+    switch (r.outcome) {
+      case 'cancelled':
+        return said(group ? P.groupCancelled(who, ev) : P.cancelled(ev));
+      case 'left-waitlist':
+        return said(group ? P.groupLeftWaitlist(who, ev) : P.leftWaitlist(ev));
+      case 'none':
+        return said(P.none(ev));
+    }
   }
 
   const form = new Form(
@@ -113,7 +113,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
   }
 
   function pick(ctx: TurnContext, events: EventDef[], lead: Reply[] = []): Promise<TurnResult> {
-    return form.start(ctx, { meta: { candidates: events.map((e) => ({ id: e.id, title: e.title })) } }, lead);
+    return form.start(ctx, { meta: { candidates: candidatesOf(events) } }, lead);
   }
 
   async function confirm(ctx: TurnContext, ev: EventDef): Promise<TurnResult> {

@@ -14,7 +14,7 @@ import { fieldTypes, parseCount } from '../../../src/kit/forms/types.ts';
 import { fieldSpecSchema, isProfileKind, type EventDef, type FieldSpec as EventField, type Profile } from '../model.ts';
 import { EVENT_REGISTER as INTENT, actorOf, eventService, listedEvents } from '../service.ts';
 import { FIELD_ALIASES, REGISTER_TEXT as P } from '../texts.ts';
-import { done, extractQuery, matchEvents, privateAddress } from '../util.ts';
+import { briefOf, candidatesOf, candidatesSchema, done, eventBriefSchema, extractQuery, matchEvents, pickCandidate, privateAddress } from '../util.ts';
 
 const VERBS = /(我要报名|报个名|报名|参加|参与|(?:please\s+)?(?:register|sign\s*(?:me\s*)?up|join)(?:\s+(?:me\s+)?(?:for|in))?(?:\s+the)?)\s*/iu;
 const PICK = 'event';
@@ -23,9 +23,9 @@ const WAITLIST = 'waitlist';
 
 /** What the form keeps besides the answers: the events to pick from, then the picked event and its fields. */
 const metaSchema = z.object({
-  candidates: z.array(z.object({ id: z.string(), title: z.string() })).default([]),
+  candidates: candidatesSchema,
   eventId: z.string().optional(),
-  event: z.object({ title: z.string(), startAt: z.number(), endAt: z.number() }).optional(),
+  event: eventBriefSchema.optional(),
   fields: z.array(fieldSpecSchema).default([]),
   usedProfile: z.boolean().default(false),
   askConsent: z.boolean().default(false),
@@ -68,7 +68,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     }
     const meta = metaSchema.parse({
       eventId: ev.id,
-      event: { title: ev.title, startAt: ev.startAt, endAt: ev.endAt },
+      event: briefOf(ev),
       fields: ev.fields,
       usedProfile: Object.keys(values).length > 0,
       askConsent: profile === null && ev.fields.some((x) => isProfileKind(x.kind)),
@@ -93,9 +93,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     show: (f) => metaOf(f).event?.title,
     async parse(text, f, ctx) {
       const { candidates } = metaOf(f);
-      const n = parseCount(text);
-      const matches = n === null ? matchEvents(text, candidates) : [];
-      const id = n !== null ? candidates[n - 1]?.id : matches.length === 1 ? matches[0]?.id : undefined;
+      const id = pickCandidate(text, candidates);
       if (!id) return { ok: false, error: P.pickAgain };
       const opened = await open(ctx, id);
       if ('replies' in opened) return { ok: 'end', replies: opened.replies };
@@ -251,7 +249,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
   }
 
   function pick(ctx: TurnContext, events: EventDef[], lead: Reply[] = []): Promise<TurnResult> {
-    return formFor(ctx).start(ctx, { meta: { candidates: events.map((e) => ({ id: e.id, title: e.title })) } }, lead);
+    return formFor(ctx).start(ctx, { meta: { candidates: candidatesOf(events) } }, lead);
   }
 
   async function begin(ctx: TurnContext, eventId: string): Promise<TurnResult> {
