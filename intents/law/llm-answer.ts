@@ -1,5 +1,4 @@
 /** Optional LLM phrasing of a retrieved answer, through the output guard: only retrieved articles may be cited. */
-import { maskPersonalNumbers } from '../../src/core/text.ts';
 import { PROMPTS } from './texts.ts';
 import type { Llm } from '../../src/llm/client.ts';
 import type { Citation } from './card.ts';
@@ -71,7 +70,7 @@ export async function llmAnswer(
     raw = await withTimeout(
       llm.complete([
         { role: 'system', content: PROMPTS.llmSystem },
-        { role: 'user', content: PROMPTS.llmUser(maskPersonalNumbers(question), material) },
+        { role: 'user', content: PROMPTS.llmUser(question, material) },
       ]),
       opts.timeoutMs,
     );
@@ -81,7 +80,7 @@ export async function llmAnswer(
   }
   const guarded = guardModelOutput(raw, allowed, kb.library);
   if (guarded.removed.length) {
-    opts.logger?.warn({ removed: guarded.removed, question: maskPersonalNumbers(question) }, 'labor_law: LLM cited articles outside the retrieved set; removed');
+    opts.logger?.warn({ removed: guarded.removed, question }, 'labor_law: LLM cited articles outside the retrieved set; removed');
   }
   const { citation: _citation, ...otherDrops } = guarded.dropped;
   if (Object.values(otherDrops).some((n) => n > 0)) opts.logger?.warn({ dropped: otherDrops }, 'labor_law: LLM sentences dropped (links, personal numbers, claims of action)');

@@ -1,6 +1,7 @@
 /** Optional OpenAI-compatible model (DeepSeek, Qwen, GLM, OpenAI …). Absent unless OPENAI_API_KEY is set. */
 import OpenAI from 'openai';
 import type { Config } from '../core/config.ts';
+import { maskPersonalNumbers } from '../core/text.ts';
 
 export interface ChatMessage {
   role: 'system' | 'user' | 'assistant';
@@ -8,7 +9,7 @@ export interface ChatMessage {
 }
 
 export interface Llm {
-  /** One chat completion; rejects on timeout or error so callers fall back to the non-LLM path. */
+  /** One chat completion (personal numbers masked first); rejects on timeout or error so callers fall back to the non-LLM path. */
   complete(messages: ChatMessage[], opts?: { maxTokens?: number; json?: boolean }): Promise<string>;
 }
 
@@ -24,7 +25,8 @@ export function createLlm(config: Pick<Config, 'OPENAI_API_KEY' | 'OPENAI_BASE_U
     async complete(messages, opts) {
       const res = await client.chat.completions.create({
         model: config.OPENAI_MODEL,
-        messages,
+        // Personal numbers never leave for a third-party model, whichever caller built the messages.
+        messages: messages.map((m) => ({ ...m, content: maskPersonalNumbers(m.content) })),
         temperature: 0.2,
         max_tokens: opts?.maxTokens ?? 600,
         ...(opts?.json ? { response_format: { type: 'json_object' as const } } : {}),
