@@ -1,5 +1,6 @@
 /** Entry point: `npm start`. Web chat on http://localhost:3000; embedded Redis unless REDIS_URL is set. */
 import { ConfigError, loadConfig } from '../core/config.ts';
+import { DirectoryInUseError } from '../core/redis-server.ts';
 import { createLogger } from '../core/logger.ts';
 import { createEngine } from './engine.ts';
 import { startChannels } from '../channels/index.ts';
@@ -40,6 +41,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error('start-up failed:', err);
+  // Another bot on the same DATA_DIR is an operator's mistake, not a crash: say so in one line.
+  console.error('start-up failed:', err instanceof DirectoryInUseError ? err.message : err);
   process.exit(1);
 });

@@ -1,9 +1,12 @@
 /** Starts the HTTP server and every configured channel around an engine. */
 import type { FastifyInstance } from 'fastify';
 import type { Engine } from '../app/engine.ts';
+import { sleep } from '../core/outbox.ts';
 import type { Channel } from './channel.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerWebRoutes } from './web/routes.ts';
+
+const READY_PING_MS = 1000;
 
 export interface RunningApp {
   http: FastifyInstance;
@@ -15,17 +18,19 @@ export interface RunningApp {
 
 export async function startChannels(engine: Engine): Promise<RunningApp> {
   const { config, logger } = engine.deps;
-  const http = createHttpServer(logger);
+  const http = createHttpServer(logger, { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, maxConnectionsPerIp: config.HTTP_MAX_CONNECTIONS_PER_IP });
   const channels: Channel[] = [];
   const status = () => Object.fromEntries(channels.map((c) => [c.name, c.status()]));
+  const { redis } = engine.deps;
 
-  http.get('/healthz', async (_req, reply) => {
-    try {
-      await engine.deps.redis.ping();
-      return { ok: true };
-    } catch {
-      return reply.code(503).send({ ok: false, error: 'redis unreachable' });
-    }
+  // Liveness: answered at once from the connection's state, never waiting on Redis.
+  http.get('/healthz', async (_req, reply) =>
+    redis.status === 'ready' ? { ok: true } : reply.code(503).send({ ok: false, error: 'redis unreachable' }),
+  );
+  // Readiness: Redis answers a PING within a second.
+  http.get('/readyz', async (_req, reply) => {
+    const answered = await Promise.race([redis.ping().then(() => true, () => false), sleep(READY_PING_MS).then(() => false)]);
+    return answered ? { ok: true } : reply.code(503).send({ ok: false, error: `redis did not answer within ${READY_PING_MS} ms` });
   });
   if (config.WEB_ENABLED) {
     const web = registerWebRoutes(http, engine, status);

@@ -1,17 +1,22 @@
-/** Web chat adapter: POST /api/web/messages (answers in the response), GET inbox for notifications, files. */
+/**
+ * Web chat adapter: POST /api/web/messages (answers in the response); notifications wait in the chat's
+ * inbox, GET returns them with ids and POST /api/web/messages/ack removes the ones the page has shown
+ * (reading alone removes nothing, so someone who knows a chat id cannot make its notifications vanish);
+ * files; the chat page and its script.
+ */
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../../app/engine.ts';
 import type { InboundMessage, Reply } from '../../core/message.ts';
 import { receive, startOutbox, type ChannelPort } from '../channel.ts';
-import { webMessageSchema, webReplySchema } from './schema.ts';
+import { FILE_BODY_LIMIT } from '../http/server.ts';
+import { inboxAckSchema, inboxQuerySchema, webMessageSchema, webReplySchema } from './schema.ts';
 import { WebFiles } from './files.ts';
-import { CHAT_PAGE } from './page.ts';
+import { CHAT_PAGE, CHAT_SCRIPT, CHAT_STYLE } from './page.ts';
 import { z } from 'zod';
 
 const INBOX_LIMIT = 100;
 const INBOX_TTL_SECONDS = 7 * 24 * 3600;
-const inboxQuerySchema = z.object({ chatId: z.string().min(1).max(128).regex(/^[\w.@:-]+$/) });
 
 type WebTarget = { kind: 'response'; replies: Reply[] } | { kind: 'inbox'; chatId: string };
 
@@ -30,7 +35,8 @@ function bearerOk(req: FastifyRequest, token: string | undefined): boolean {
 export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: () => Record<string, unknown>): WebChannel {
   const { deps } = engine;
   const files = new WebFiles(deps.redis, deps.keys);
-  const inboxKey = (chatId: string) => deps.keys.k('webinbox', chatId);
+  // A stream per chat: entry ids are the acknowledgement ids. (The former list under 'webinbox' expires.)
+  const inboxKey = (chatId: string) => deps.keys.k('webnotes', chatId);
   const token = deps.config.WEB_API_TOKEN;
   // A reply goes into the HTTP response; a notification waits in the chat's inbox until the page polls.
   const port: ChannelPort<WebTarget> = {
@@ -44,7 +50,7 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
       }
       const key = inboxKey(target.chatId);
       const wire = await files.toWire(replies);
-      await deps.redis.multi().rpush(key, JSON.stringify(wire)).ltrim(key, -INBOX_LIMIT, -1).expire(key, INBOX_TTL_SECONDS).exec();
+      await deps.redis.multi().xadd(key, 'MAXLEN', '~', INBOX_LIMIT, '*', 'replies', JSON.stringify(wire)).expire(key, INBOX_TTL_SECONDS).exec();
     },
     resolve: async (to) => ({ kind: 'inbox', chatId: to.chatId }),
     fileTooBigText: '',
@@ -59,10 +65,12 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
   };
 
   app.get('/', async (_req, reply) => reply.type('text/html; charset=utf-8').send(CHAT_PAGE));
+  app.get('/chat.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(CHAT_SCRIPT));
+  app.get('/chat.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(CHAT_STYLE));
   // The status carries the WeChat login QR code: whoever scans it becomes the bot's account.
   app.get('/api/status', { onRequest: guard }, async () => status());
 
-  app.post('/api/web/messages', { onRequest: guard }, async (req, reply) => {
+  app.post('/api/web/messages', { onRequest: guard, bodyLimit: FILE_BODY_LIMIT }, async (req, reply) => {
     const parsed = webMessageSchema.safeParse(req.body);
     if (!parsed.success) {
       return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
@@ -89,14 +97,25 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
     return { replies: await files.toWire(replies), ...(outcome?.dropped ? { dropped: outcome.dropped } : {}) };
   });
 
-  // Notifications (claim decisions, waitlist promotions, reminders) wait here until the page polls.
+  // Notifications (claim decisions, waitlist promotions, reminders) wait here until the page acknowledges them.
+  // `replies` repeats the items' replies in order, for clients that only display.
   app.get('/api/web/messages', { onRequest: guard }, async (req, reply) => {
     const q = inboxQuerySchema.safeParse(req.query);
     if (!q.success) return reply.code(400).send({ error: 'chatId: required' });
-    const key = inboxKey(q.data.chatId);
-    const [items] = (await deps.redis.multi().lrange(key, 0, -1).del(key).exec()) ?? [];
-    const raw = (items?.[1] as string[] | undefined) ?? [];
-    return { replies: raw.flatMap((r) => z.array(webReplySchema).parse(JSON.parse(r))) };
+    const entries = await deps.redis.xrange(inboxKey(q.data.chatId), '-', '+');
+    const items = entries.flatMap(([id, fields]) => {
+      const parsed = z.array(webReplySchema).safeParse(JSON.parse(fields[1] ?? '[]'));
+      if (!parsed.success) deps.logger.warn({ chatId: q.data.chatId, id }, 'unreadable web inbox item skipped');
+      return parsed.success ? [{ id, replies: parsed.data }] : [];
+    });
+    return { items, replies: items.flatMap((i) => i.replies) };
+  });
+
+  app.post('/api/web/messages/ack', { onRequest: guard }, async (req, reply) => {
+    const body = inboxAckSchema.safeParse(req.body);
+    if (!body.success) return reply.code(400).send({ error: body.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+    const removed = body.data.ids.length ? await deps.redis.xdel(inboxKey(body.data.chatId), ...body.data.ids) : 0;
+    return { acknowledged: removed };
   });
 
   app.get<{ Params: { id: string } }>('/api/web/files/:id', async (req, reply) => {

@@ -3,10 +3,12 @@ import { z } from 'zod';
 
 const MAX_ATTACHMENT_BASE64 = Math.ceil((10 * 1024 * 1024 * 4) / 3) + 8;
 
+const chatIdSchema = z.string().min(1).max(128).regex(/^[\w.@:-]+$/, 'letters, digits and _ . @ : - only');
+
 export const webMessageSchema = z.object({
-  userId: z.string().min(1).max(128).regex(/^[\w.@:-]+$/, 'letters, digits and _ . @ : - only'),
+  userId: chatIdSchema,
   displayName: z.string().max(64).optional(),
-  chatId: z.string().min(1).max(128).regex(/^[\w.@:-]+$/, 'letters, digits and _ . @ : - only').optional(),
+  chatId: chatIdSchema.optional(),
   chatType: z.enum(['private', 'group']),
   /** A group's title, shown to staff choosing where to announce. */
   chatName: z.string().max(100).optional(),
@@ -33,3 +35,7 @@ export const webReplySchema = z.object({
   file: z.object({ name: z.string(), mimeType: z.string(), url: z.string() }).optional(),
 });
 export type WebReply = z.infer<typeof webReplySchema>;
+
+export const inboxQuerySchema = z.object({ chatId: chatIdSchema });
+/** The inbox items a page has shown: their ids as GET returned them. */
+export const inboxAckSchema = z.object({ chatId: chatIdSchema, ids: z.array(z.string().regex(/^\d{1,20}-\d{1,20}$/, 'an item id')).max(100) });
