@@ -51,14 +51,17 @@ function ruled(id: EditableField, ask: (f: FormView, ctx: TurnContext) => string
       const now = ctx.now.getTime();
       const r = FIELD_RULES[id](text, { now, startAt: f.num('startAt') ?? now });
       if (!r.ok) return { ok: false, error: FIELD_ERRORS[r.error] };
-      // A new start drops an end or a deadline it no longer fits.
-      const end = f.num('endAt');
-      const deadline = f.num('deadline');
-      const stale = id === 'startAt' && typeof r.value === 'number' ? [...(end !== undefined && end <= r.value ? ['endAt'] : []), ...(deadline !== undefined && deadline > r.value ? ['deadline'] : [])] : [];
-      return { ok: true, value: r.value, clear: stale };
+      return { ok: true, value: r.value, clear: id === 'startAt' && typeof r.value === 'number' ? unfitFor(r.value, f) : [] };
     },
     ...extra,
   };
+}
+
+/** A new start drops an end or a deadline it no longer fits (they are asked again). */
+function unfitFor(start: number, f: FormView): EditableField[] {
+  const end = f.num('endAt');
+  const deadline = f.num('deadline');
+  return [...(end !== undefined && end <= start ? ['endAt' as const] : []), ...(deadline !== undefined && deadline > start ? ['deadline' as const] : [])];
 }
 
 const text = (id: string) => (f: FormView) => W.shown.text(f.str(id) ?? '');
