@@ -15,7 +15,7 @@ import type { Dialog } from '../../src/core/session.ts';
 import { addDays, chinaToday, daysBetween } from '../../src/kit/fields.ts';
 import { Form } from '../../src/kit/forms/engine.ts';
 import type { Answer, FieldSpec, FormSpec, FormTexts, FormView, Sealer, Submitted } from '../../src/kit/forms/spec.ts';
-import { fieldTypes } from '../../src/kit/forms/types.ts';
+import { fieldTypes, parseCount } from '../../src/kit/forms/types.ts';
 import { isCancel, isDone, isNo, isYes } from '../../src/kit/words.ts';
 import { storedFileSchema, type DocumentStore, type StoredFile } from './documents.ts';
 import { estimatePayoutCents, findPlan, planMentioned, type Plan, type PlansFile } from './plans.ts';
@@ -69,7 +69,7 @@ export interface ClaimFormDeps {
   /** The operations the forms end in: submit, and add documents to a claim. */
   claims: Pick<ClaimsService, 'submit' | 'addDocuments'>;
   resumeHours: number;
-  logger: Pick<Logger, 'error' | 'warn'>;
+  logger: Pick<Logger, 'error'>;
 }
 
 export class ClaimForms {
@@ -182,8 +182,8 @@ export class ClaimForms {
       filled: (f) => this.planOf(f) !== undefined,
       show: (f) => this.planOf(f)?.name,
       parse: (text, f, ctx) => {
-        const n = /^\d{1,2}$/.test(text) ? Number(text) : 0;
-        const plan = n >= 1 ? plans.plans[n - 1] : planMentioned(plans, text);
+        const n = parseCount(text);
+        const plan = n !== null && n >= 1 ? plans.plans[n - 1] : planMentioned(plans, text);
         if (!plan) return { ok: false, error: errorText('plan') };
         const clear = this.planOf(f)?.id === plan.id ? [] : this.replan(f, plan, chinaToday(ctx.now));
         return { ok: true, value: plan.id, clear };
@@ -228,17 +228,13 @@ export class ClaimForms {
         const plan = this.planOf(f);
         if (!plan) return { text: P.documentsExpectFiles };
         const docs = docsOf(f);
-        const items = plan.requiredDocuments.map((d) => ({ name: d.name, required: d.required, count: docs.filter((x) => x.docId === d.id).length }));
         const first = missingDocs(plan, docs)[0];
         const next = first ? P.documentsNext(first.name) : P.documentsAllIn;
-        return { text: `${P.documentsIntro(plan)}\n${P.documentsList(items)}\n${next}\n${P.documentsHint}` };
+        return { text: `${P.documentsIntro(plan)}\n${P.documentsList(received(plan, docs))}\n${next}\n${P.documentsHint}` };
       },
       show: (f) => {
         const plan = this.planOf(f);
-        if (!plan) return undefined;
-        const docs = docsOf(f);
-        const items = plan.requiredDocuments.map((d) => ({ name: d.name, count: docs.filter((x) => x.docId === d.id).length }));
-        return P.documentsShown(items.filter((x) => x.count > 0));
+        return plan && P.documentsShown(received(plan, docsOf(f)).filter((d) => d.count > 0));
       },
       parse: (text, f) => {
         const plan = this.planOf(f);
@@ -250,8 +246,8 @@ export class ClaimForms {
           return { ok: true, value: true };
         }
         // "4": the following files are that document (several photos of one item).
-        const n = /^\d{1,2}$/.test(text) ? Number(text) : 0;
-        const chosen = n >= 1 ? plan.requiredDocuments[n - 1] : undefined;
+        const n = parseCount(text);
+        const chosen = n !== null && n >= 1 ? plan.requiredDocuments[n - 1] : undefined;
         if (chosen) {
           f.meta['docTarget'] = chosen.id;
           return stay(P.documentTarget(chosen.name));
@@ -337,7 +333,10 @@ export class ClaimForms {
           id: 'files',
           label: P.supplementDocName,
           takesFiles: true,
-          ask: (f) => ({ text: P.supplementStart(supplementOf(f).claimNo, supplementOf(f).request) }),
+          ask: (f) => {
+            const { claimNo, request } = supplementOf(f);
+            return { text: P.supplementStart(claimNo, request) };
+          },
           parse: (text, f) => {
             if (!isDone(text)) return { ok: false, error: P.supplementNone };
             if (supplementOf(f).docs.length === 0) return { ok: 'stay', replies: [{ text: P.supplementNone }], bare: true };
@@ -430,6 +429,11 @@ function estimate(plan: Plan, f: FormView, cents: number): number {
   const discharge = f.str('dischargeDate');
   const days = admission && discharge ? Math.max(1, daysBetween(admission, discharge)) : undefined;
   return estimatePayoutCents(plan, cents, days);
+}
+
+/** The plan's documents with how many files each has. */
+function received(plan: Plan, docs: readonly DraftDoc[]) {
+  return plan.requiredDocuments.map((d) => ({ ...d, count: docs.filter((x) => x.docId === d.id).length }));
 }
 
 function missingDocs(plan: Plan | undefined, docs: readonly DraftDoc[]) {
