@@ -20,6 +20,7 @@ const VERBS = /(我要报名|报个名|报名|参加|参与|(?:please\s+)?(?:reg
 const PICK = 'event';
 const REMEMBER = 'remember';
 const WAITLIST = 'waitlist';
+const JOIN_WAITLIST = /^(加入|加入候补|候补|排队)[。!！]*$/;
 
 /** What the form keeps besides the answers: the events to pick from, then the picked event and its fields. */
 const metaSchema = z.object({
@@ -145,13 +146,15 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     },
   };
 
-  const waitlistField = fieldTypes.yesNo({
+  const waitlist = fieldTypes.yesNo({
     id: WAITLIST,
     label: P.waitlistLabel,
     ask: (f) => ({ text: P.offerWaitlist(metaOf(f).event ?? NO_EVENT, metaOf(f).waiting) }),
     error: () => P.waitlistAgain,
     submitWhenAnswered: true,
   });
+  // "加入候补" answers "要加入候补吗？" as a yes.
+  const waitlistField: FieldSpec = { ...waitlist, parse: (text, f, ctx) => (JOIN_WAITLIST.test(text.trim()) ? { ok: true, value: true } : waitlist.parse(text, f, ctx)) };
 
   async function submit(f: FormView, ctx: TurnContext): Promise<Submitted> {
     const finished = (text: string): Submitted => ({ done: true, replies: [{ text }] });

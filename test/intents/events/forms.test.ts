@@ -166,4 +166,21 @@ describe('sign-up on the form engine', () => {
       { say: '取消', expect: '已退出报名' },
     ], 'm5');
   });
+
+  it('a full event offers the waitlist as a last question: 加入候补 joins it', async () => {
+    await play(h, [...wizardSteps('茶艺体验', '1'), { say: '发布', expect: '活动已发布' }], 'staff1');
+    const signUp = (name: string, phone: string): Step[] => [
+      { say: '报名 茶艺体验', expect: '姓名' },
+      { say: name, expect: '手机' },
+      { say: phone, expect: '工作单位' },
+      { say: '化工厂', expect: '记住' },
+      { say: '否', expect: '请确认报名信息' },
+    ];
+    await play(h, [...signUp('何静', '13800001234'), { say: '确认', expect: '报名成功' }], 'm6');
+    await play(h, [
+      ...signUp('吕青', '13800005678'),
+      { say: '确认', expect: ['名额已满', '要加入候补吗'] },
+      { say: '加入候补', expect: ['已加入「茶艺体验」的候补', '第 1 位'] },
+    ], 'm7');
+  });
 });
