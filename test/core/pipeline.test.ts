@@ -74,11 +74,19 @@ describe('pipeline', () => {
     expect((await p.handle(inbound({ text: '你好', sentAt: Date.now() - 5_000 }))).replies).toHaveLength(1);
   });
 
-  it('answers a platform message id once', async () => {
+  it('runs a platform message id once; a redelivery gets the same replies again without a second turn', async () => {
     const p = makePipeline();
     const msg = inbound({ text: '你好', senderId: 'dup', messageId: 'm-1' });
-    expect((await p.handle(msg)).replies).toHaveLength(1);
-    expect(await p.handle(msg)).toEqual({ replies: [], dropped: 'duplicate' });
+    expect((await p.handle(msg)).replies).toEqual([{ text: '1' }]);
+    // The counter intent would answer "2" on a second turn.
+    expect(await p.handle(msg)).toEqual({ replies: [{ text: '1' }], dropped: 'duplicate' });
+  });
+
+  it('keeps dedup per sender: another member using the same client message id is answered', async () => {
+    const p = makePipeline();
+    expect((await p.handle(inbound({ text: '你好', senderId: 'alice-d', messageId: 'same-id' }))).replies).toEqual([{ text: '1' }]);
+    const other = await p.handle(inbound({ text: '你好', senderId: 'bob-d', messageId: 'same-id' }));
+    expect(other).toEqual({ replies: [{ text: '1' }] });
   });
 
   it('answers concurrent redeliveries of one message exactly once', async () => {
@@ -94,10 +102,10 @@ describe('pipeline', () => {
     const r = new Redis(server.url);
     clients.push(r);
     // What a bot killed between accepting the message and saving its turn leaves behind.
-    await r.set('ua:dedup:web:m-3', 'pending', 'EX', 3600);
+    await r.set('ua:dedup:web:dup3:m-3', 'pending', 'EX', 3600);
     const out = await p.handle(inbound({ text: '你好', senderId: 'dup3', messageId: 'm-3' }));
     expect(out.replies[0]?.text).toBe('1');
-    expect(await r.get('ua:dedup:web:m-3')).toBe('done');
+    expect(await r.get('ua:dedup:web:dup3:m-3')).toMatch(/^done/);
     expect((await p.handle(inbound({ text: '你好', senderId: 'dup3', messageId: 'm-3' }))).dropped).toBe('duplicate');
   });
 
