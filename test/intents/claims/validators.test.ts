@@ -130,13 +130,13 @@ describe('files are recognized by content', () => {
 describe('form helpers', () => {
   it('edit requests name the field by the claims’ words for it', () => {
     const words = new Map(Object.entries(FIELD_ALIASES).map(([id, aliases]) => [id, [FIELD_LABELS[id as FieldId], ...aliases]]));
-    const parseEditRequest = (text: string) => fieldToChange(text, words);
-    expect(parseEditRequest('改一下电话')).toBe('mobile');
-    expect(parseEditRequest('修改银行卡')).toBe('bankCard');
-    expect(parseEditRequest('我想修改一下开户行')).toBe('bankName');
-    expect(parseEditRequest('身份证号填错了')).toBe('idNumber');
-    expect(parseEditRequest('改出院日期')).toBe('dischargeDate');
-    expect(parseEditRequest('北京协和医院')).toBeNull();
+    const fieldNamed = (text: string) => fieldToChange(text, words);
+    expect(fieldNamed('改一下电话')).toBe('mobile');
+    expect(fieldNamed('修改银行卡')).toBe('bankCard');
+    expect(fieldNamed('我想修改一下开户行')).toBe('bankName');
+    expect(fieldNamed('身份证号填错了')).toBe('idNumber');
+    expect(fieldNamed('改出院日期')).toBe('dischargeDate');
+    expect(fieldNamed('北京协和医院')).toBeNull();
   });
   it('questions are recognized', () => {
     expect(looksLikeQuestion('公司拖欠工资怎么办')).toBe(true);
