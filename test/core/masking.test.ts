@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { maskPersonalNumbers } from '../../src/core/text.ts';
+import { maskCard, maskId, maskPersonalNumbers, maskPhone } from '../../src/core/text.ts';
 import { validateIdNumber, validateMobile } from '../../src/kit/fields.ts';
 
 describe('maskPersonalNumbers: every format the validators accept', () => {
@@ -37,5 +37,12 @@ describe('maskPersonalNumbers: every format the validators accept', () => {
     const started = performance.now();
     for (const h of hostile) maskPersonalNumbers(h);
     expect(performance.now() - started).toBeLessThan(500);
+  });
+
+  it('the field masks read separators and the country code', () => {
+    expect(maskPhone('+86 138-1234-5678')).toBe('138****5678');
+    expect(maskPhone('0086 138 1234 5678')).toBe('138****5678');
+    expect(maskId('110105 19491231 002X')).toBe('110***********002X');
+    expect(maskCard('6222 0212 3456 7890')).toBe('****7890');
   });
 });
