@@ -84,11 +84,12 @@ export class AuditLog {
   private async append(full: AuditEntry): Promise<void> {
     const { maxEntries, maxAgeDays } = this.retention;
     const oldest = Math.max(0, Date.now() - maxAgeDays * 24 * HOUR_MS);
-    // Approximate trimming (~) lets Redis drop whole nodes: cheap on every append.
+    // Length trimming is approximate (~: whole nodes only, cheap on every append); age trimming removes
+    // exactly the entries older than the limit.
     await this.redis
       .multi()
       .xadd(this.key, 'MAXLEN', '~', maxEntries, '*', 'entry', JSON.stringify(full))
-      .xtrim(this.key, 'MINID', '~', oldest)
+      .xtrim(this.key, 'MINID', oldest)
       .exec();
   }
 

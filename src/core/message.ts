@@ -90,7 +90,7 @@ function bound(text: string, max: number): string {
  */
 export function cleanName(raw: string, max = MAX_NAME_CHARS): string {
   const plain = raw
-    .normalize('NFKC')
+    .normalize('NFC')
     .replace(NAME_UNSAFE, ' ')
     .replace(/<[^>]*>/g, ' ')
     .replace(/[<>]/g, ' ')
