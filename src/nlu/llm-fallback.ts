@@ -1,5 +1,4 @@
 /** Optional LLM second opinion for messages the local classifier is unsure about. */
-import { maskPersonalNumbers } from '../core/text.ts';
 import { z } from 'zod';
 import type { IntentManifest } from '../core/service.ts';
 import type { Llm, ChatMessage } from '../llm/client.ts';
@@ -74,8 +73,8 @@ export function withLlmFallback(
     if (!llm || local.confidence >= threshold || !text.trim()) return local;
     const messages: ChatMessage[] = [
       { role: 'system', content: systemPrompt },
-      // Personal numbers never leave for a third-party model.
-      { role: 'user', content: maskPersonalNumbers(text.slice(0, 500)) },
+      // The client masks personal numbers in everything it sends (src/llm/client.ts).
+      { role: 'user', content: text.slice(0, 500) },
     ];
     let timer: NodeJS.Timeout | undefined;
     try {
