@@ -1,7 +1,7 @@
 /** Builds the channel-independent engine: Redis, shared deps, the services' intents and workers, classifier, router, pipeline. */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { AuditLog } from '../core/audit.ts';
+import { AuditLog, auditRetention } from '../core/audit.ts';
 import type { Config } from '../core/config.ts';
 import { readTraining } from '../core/examples.ts';
 import type { CoreDeps, IntentDefinition, ServiceDefinition, Worker } from '../core/service.ts';
@@ -39,7 +39,7 @@ export interface EngineOptions {
 export function buildDeps(config: Config, redis: Redis, logger: Logger, now: () => Date = () => new Date()): { deps: CoreDeps; outbox: RedisOutbox } {
   const keys = new Keys(config.REDIS_KEY_PREFIX);
   const outbox = new RedisOutbox(redis, keys);
-  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys), groups: new GroupDirectory(redis, keys, logger), now };
+  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys, auditRetention(config)), groups: new GroupDirectory(redis, keys, logger), now };
   return { deps, outbox };
 }
 

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { DecryptionError, EncryptionKeyError, FieldCipher, loadEncryptionKey } from '../../../src/core/crypto.ts';
 
@@ -43,10 +46,11 @@ describe('loadEncryptionKey', () => {
     expect(() => loadEncryptionKey({ ...base, DATA_ENCRYPTION_KEY: 'abc123' })).toThrow(EncryptionKeyError);
     expect(() => loadEncryptionKey({ ...base, DATA_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') })).toThrow(/malformed/);
   });
-  it('dev mode derives a stable key and warns', () => {
+  it('dev mode keeps one key file under DATA_DIR across starts, and warns', () => {
     const warn = vi.fn();
-    const a = loadEncryptionKey({ ...base, devMode: true, DATA_ENCRYPTION_KEY: undefined }, { warn });
-    const b = loadEncryptionKey({ ...base, devMode: true, DATA_ENCRYPTION_KEY: undefined }, { warn });
+    const dev = { ...base, devMode: true, DATA_ENCRYPTION_KEY: undefined, DATA_DIR: mkdtempSync(join(tmpdir(), 'ua-devkey-')) };
+    const a = loadEncryptionKey(dev, { warn });
+    const b = loadEncryptionKey(dev, { warn });
     expect(a).toHaveLength(32);
     expect(a.equals(b)).toBe(true);
     expect(warn).toHaveBeenCalledTimes(2);
