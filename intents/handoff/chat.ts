@@ -1,12 +1,11 @@
 /** `handoff` (转人工) in chat: parses the commands, calls the ticket operations (service.ts) and renders their texts. */
-import type { Actor } from '../../src/core/actor.ts';
+import { actorOf } from '../../src/core/actor.ts';
 import type { Address } from '../../src/core/message.ts';
 import type { IntentFactory, TurnContext, TurnResult } from '../../src/core/service.ts';
 import { maskPersonalNumbers } from '../../src/core/text.ts';
 import { TicketService } from './service.ts';
 import { COMMAND_SUMMARIES, HANDOFF_TEXT as T } from './texts.ts';
 
-const actorOf = (ctx: TurnContext): Actor => ({ key: ctx.member, roles: ctx.roles });
 const say = (text: string): TurnResult => ({ replies: [{ text }] });
 
 const createHandoff: IntentFactory = async (deps) => {
@@ -14,10 +13,13 @@ const createHandoff: IntentFactory = async (deps) => {
 
   const open = async (ctx: TurnContext): Promise<TurnResult> => {
     const { msg } = ctx;
-    const address: Address = { platform: msg.platform, chatId: msg.chatId, chatType: msg.chatType, mentionUserId: msg.senderId, mentionName: msg.senderName };
+    // Staff answers go to the member's private chat; a group only ever hears that an answer is waiting.
+    const group: Address = { platform: msg.platform, chatId: msg.chatId, chatType: 'group', mentionUserId: msg.senderId, mentionName: msg.senderName };
+    const address = msg.chatType === 'private' ? { platform: msg.platform, chatId: msg.chatId, chatType: 'private' as const } : (ctx.privateChat ?? group);
     const conversation = [...ctx.session.history, { at: ctx.now.getTime(), from: 'member' as const, text: ctx.text }];
     const { ticket, created } = await tickets.open(actorOf(ctx), { name: msg.senderName, address, conversation });
-    return say(created ? T.created(ticket.id) : T.alreadyOpen(ticket.id));
+    if (!created) return say(T.alreadyOpen(ticket.id));
+    return say(msg.chatType === 'private' ? T.created(ticket.id) : ctx.privateChat ? T.createdPrivately(ticket.id) : T.createdAskPrivate(ticket.id));
   };
 
   return {
@@ -25,6 +27,14 @@ const createHandoff: IntentFactory = async (deps) => {
     handle: open,
     commands: [
       { names: ['人工', '转人工'], summary: COMMAND_SUMMARIES.open, run: open },
+      {
+        names: ['我的工单', 'myticket'], summary: COMMAND_SUMMARIES.mine,
+        run: async (ctx) => {
+          if (ctx.msg.chatType === 'group') return say(T.mineOnlyPrivately);
+          const ticket = await tickets.mine(actorOf(ctx));
+          return say(ticket ? T.mine(ticket.id, ticket.status === 'open', ticket.answers.map((a) => a.text)) : T.mineNone);
+        },
+      },
       {
         names: ['tickets', '工单'], role: 'staff', summary: COMMAND_SUMMARIES.list,
         run: async (ctx) => {

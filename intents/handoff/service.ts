@@ -13,7 +13,10 @@ import { HANDOFF_TEXT as T } from './texts.ts';
 const ticketRequestSchema = z.object({
   /** The member's display name, shown to staff. */
   name: z.string(),
-  /** Where the member asked: staff replies and the closing note go there, on that platform. */
+  /**
+   * Where staff replies and the closing note go, on the member's platform: their private chat. A group
+   * (the member has never written to the bot privately) only hears that there is an answer, never its text.
+   */
   address: addressSchema,
   /** The recent conversation, the member's request for a person last. */
   conversation: z.array(ticketTurnSchema).min(1),
@@ -57,6 +60,11 @@ export class TicketService {
     return { ticket, created: true };
   }
 
+  /** The member's own latest ticket with staff's answers (for "我的工单"). */
+  async mine(actor: Actor): Promise<Ticket | null> {
+    return this.store.latestFor(actor.key);
+  }
+
   /** Open tickets, oldest first. */
   async listOpen(actor: Actor): Promise<Ticket[]> {
     requireRole(actor, 'staff');
@@ -78,8 +86,10 @@ export class TicketService {
     const answer = replyText.parse(text);
     const ticket = await this.store.get(ticketId.parse(id));
     if (!ticket) return null;
-    await this.deps.notifier.notify(ticket.address, [{ text: T.replyToMember(ticket.id, answer) }]);
+    const inGroup = ticket.address.chatType === 'group';
+    await this.deps.notifier.notify(ticket.address, [{ text: inGroup ? T.answerWaitsInPrivate(ticket.id) : T.replyToMember(ticket.id, answer) }]);
     await this.store.appendNote(ticket, { at: this.deps.now().getTime(), from: 'bot', text: `[staff ${actor.key}] ${answer}` });
+    await this.store.appendAnswer(ticket, { at: this.deps.now().getTime(), text: answer });
     await this.deps.audit.record({ actor: actor.key, action: 'ticket.reply', target: ticket.id, note: answer.slice(0, 200), at: this.deps.now() });
     return ticket;
   }
@@ -91,7 +101,7 @@ export class TicketService {
     if (!ticket) return null;
     const before = ticket.status;
     await this.store.close(ticket);
-    await this.deps.notifier.notify(ticket.address, [{ text: T.closedToMember(ticket.id) }]);
+    await this.deps.notifier.notify(ticket.address, [{ text: ticket.address.chatType === 'group' ? T.closedInGroup(ticket.id) : T.closedToMember(ticket.id) }]);
     await this.deps.audit.record({ actor: actor.key, action: 'ticket.close', target: ticket.id, before, after: 'closed', at: this.deps.now() });
     return ticket;
   }

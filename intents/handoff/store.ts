@@ -18,6 +18,8 @@ export const ticketSchema = z.object({
   memberName: z.string(),
   address: addressSchema,
   history: z.array(ticketTurnSchema),
+  /** Staff answers, for the member to read in private ("我的工单") when the ticket was opened in a group. */
+  answers: z.array(z.object({ at: z.number(), text: z.string() })).default([]),
   status: z.enum(['open', 'closed']),
   createdAt: z.string(),
 });
@@ -36,10 +38,14 @@ export class TicketStore {
   }
 
   async openFor(member: MemberKey): Promise<Ticket | null> {
-    const id = await this.deps.redis.get(this.memberKey(member));
-    if (!id) return null;
-    const t = await this.get(id);
+    const t = await this.latestFor(member);
     return t?.status === 'open' ? t : null;
+  }
+
+  /** The member's most recent ticket, open or closed. */
+  async latestFor(member: MemberKey): Promise<Ticket | null> {
+    const id = await this.deps.redis.get(this.memberKey(member));
+    return id ? this.get(id) : null;
   }
 
   async create(member: MemberKey, memberName: string, address: Address, history: Turn[]): Promise<Ticket> {
@@ -48,7 +54,7 @@ export class TicketStore {
     const seq = await this.deps.redis.incr(this.deps.keys.k('tickets', 'seq', day));
     const ticket: Ticket = {
       id: `RG-${day}-${String(seq).padStart(4, '0')}`,
-      member, memberName, address, history: history.map(masked), status: 'open', createdAt: now.toISOString(),
+      member, memberName, address, history: history.map(masked), answers: [], status: 'open', createdAt: now.toISOString(),
     };
     await this.deps.redis
       .multi()
@@ -61,6 +67,11 @@ export class TicketStore {
 
   async appendNote(ticket: Ticket, turn: Turn): Promise<void> {
     ticket.history.push(masked(turn));
+    await this.deps.redis.set(this.key(ticket.id), JSON.stringify(ticket));
+  }
+
+  async appendAnswer(ticket: Ticket, answer: { at: number; text: string }): Promise<void> {
+    ticket.answers.push({ ...answer, text: maskPersonalNumbers(answer.text) });
     await this.deps.redis.set(this.key(ticket.id), JSON.stringify(ticket));
   }
 
@@ -77,6 +88,6 @@ export class TicketStore {
 
   async close(ticket: Ticket): Promise<void> {
     ticket.status = 'closed';
-    await this.deps.redis.multi().set(this.key(ticket.id), JSON.stringify(ticket)).zrem(this.openKey, ticket.id).del(this.memberKey(ticket.member as MemberKey)).exec();
+    await this.deps.redis.multi().set(this.key(ticket.id), JSON.stringify(ticket)).zrem(this.openKey, ticket.id).exec();
   }
 }

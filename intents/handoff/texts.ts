@@ -4,6 +4,17 @@ import { formatDateTime } from '../../src/kit/time.ts';
 export const HANDOFF_TEXT = {
   created: (id: string) =>
     `已为您转人工，工单号 ${id}。工会工作人员会在工作日 9:00–17:30 内，在本对话中回复您（一般不超过 1 个工作日）。\n如情况紧急，可拨打职工服务热线 12351。`,
+  /** Opened in a group: answers come in private. */
+  createdPrivately: (id: string) => `已为您转人工，工单号 ${id}。为保护您的隐私，工作人员会在私聊中回复您。`,
+  /** Opened in a group by someone the bot cannot write to privately yet. */
+  createdAskPrivate: (id: string) =>
+    `已为您转人工，工单号 ${id}。为保护您的隐私，工作人员的回复不会发在群里：请私聊我发一句话，之后的回复会发到私聊；也可以随时私聊我发送“我的工单”查看。`,
+  answerWaitsInPrivate: (id: string) => `工作人员已回复您的工单 ${id}。为保护您的隐私，请私聊我发送“我的工单”查看。`,
+  closedInGroup: (id: string) => `您的工单 ${id} 已处理完毕。如需查看回复，请私聊我发送“我的工单”。`,
+  mineOnlyPrivately: '工单内容涉及您的个人情况，请私聊我发送“我的工单”查看。',
+  mineNone: '您目前没有工单。需要工作人员帮助时，请回复“转人工”。',
+  mine: (id: string, open: boolean, answers: string[]) =>
+    [`您的工单 ${id}（${open ? '处理中' : '已处理完毕'}）`, ...(answers.length ? answers.map((a) => `【工作人员回复】${a}`) : ['工作人员还没有回复，请耐心等待。'])].join('\n'),
   alreadyOpen: (id: string) => `您已有一张待处理的工单 ${id}，工作人员会尽快在本对话回复您。补充的情况可以直接发给我，我会附在工单里。`,
   staffAlert: (id: string, who: string, last: string) => `【新转人工工单】${id}\n来自：${who}\n最近的问题：${last}\n查看：/ticket ${id}；回复：/reply ${id} 内容；关闭：/close ${id}`,
   noOpenTickets: '目前没有待处理的工单。',
@@ -24,6 +35,7 @@ export const HANDOFF_TEXT = {
 /** One line each in the menu (members see the first; staff see all). */
 export const COMMAND_SUMMARIES = {
   open: '联系工会工作人员',
+  mine: '查看我的工单和工作人员的回复',
   list: '查看待处理的转人工工单',
   view: '查看工单的对话：/ticket 工单号',
   reply: '回复工单：/reply 工单号 内容',

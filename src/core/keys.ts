@@ -26,6 +26,14 @@ export class Keys {
   groupsSeen(): string {
     return this.k('groups', 'seen');
   }
+  /** Hash member → the chat id of their private chat with the bot (they wrote there, so the bot may write back). */
+  privateChats(): string {
+    return this.k('privatechats');
+  }
+  /** Set once the bot has told a member not to post personal numbers in a group. */
+  numberWarning(platform: Platform, chatId: string, senderId: string): string {
+    return this.k('numberwarn', platform, chatId, senderId);
+  }
   rate(member: MemberKey): string {
     return this.k('rate', member);
   }

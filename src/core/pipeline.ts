@@ -12,7 +12,7 @@ import { ConversationLock, DEDUP_SECONDS, HANDLED, isHandled, LeaseLostError, Lo
 import { GroupDirectory } from './groups.ts';
 import { rolesOf } from './roles.ts';
 import { appendTurns, parseSession } from './session.ts';
-import { sanitizeText, startsWithBotName, stripAddress } from './text.ts';
+import { maskPersonalNumbers, sanitizeText, startsWithBotName, stripAddress } from './text.ts';
 import type { Router } from './router.ts';
 import { CORE_TEXT } from './texts.ts';
 
@@ -32,6 +32,9 @@ const ROLE_RATE_FACTOR = 10;
  */
 const GROUP_ANSWER_WINDOW_MS = 10 * 60_000;
 const GROUP_ANSWER_MAX_CHARS = 10;
+/** How long a member who was told not to post personal numbers in a group is not told again. */
+const NUMBER_WARNING_SECONDS = 30 * 86400;
+const maskReply = (r: Reply): Reply => ({ ...r, ...(r.text !== undefined ? { text: maskPersonalNumbers(r.text) } : {}), ...(r.choices ? { choices: r.choices.map(maskPersonalNumbers) } : {}) });
 /** The replies kept for a redelivery are cut to this size (files are never kept: they live elsewhere). */
 const MAX_REPLAY_CHARS = 16 * 1024;
 const replaySchema = z.array(z.object({ text: z.string().optional(), choices: z.array(z.string()).optional() }));
@@ -79,11 +82,27 @@ export class Pipeline {
   }
 
   async handle(msg: InboundMessage): Promise<PipelineOutcome> {
-    const { config, redis, keys, logger } = this.deps;
+    const { config } = this.deps;
     const now = this.deps.now();
     if (msg.fromSelf) return { replies: [], dropped: 'own' };
     if (now.getTime() - msg.sentAt > config.STALE_MESSAGE_SECONDS * 1000) return { replies: [], dropped: 'stale' };
-    if (!this.isAddressed(msg) && !(await this.answersPendingQuestion(msg, now.getTime()))) return { replies: [], dropped: 'not-addressed' };
+    const warning = await this.warnAboutNumbers(msg);
+    if (!this.isAddressed(msg) && !(await this.answersPendingQuestion(msg, now.getTime()))) return { replies: warning, dropped: 'not-addressed' };
+    const outcome = await this.turn(msg, now);
+    if (msg.chatType !== 'group') return outcome;
+    // Whatever a handler says in a group, a personal number never appears in it.
+    return { ...outcome, replies: [...warning, ...outcome.replies.map(maskReply)] };
+  }
+
+  /** Once per member and group: a reminder not to post ID, phone or bank-card numbers there. */
+  private async warnAboutNumbers(msg: InboundMessage): Promise<Reply[]> {
+    if (msg.chatType !== 'group' || msg.fromSelf || maskPersonalNumbers(msg.text) === msg.text) return [];
+    const first = await this.deps.redis.set(this.deps.keys.numberWarning(msg.platform, msg.chatId, msg.senderId), '1', 'EX', NUMBER_WARNING_SECONDS, 'NX');
+    return first ? [{ text: CORE_TEXT.numberInGroup }] : [];
+  }
+
+  private async turn(msg: InboundMessage, now: Date): Promise<PipelineOutcome> {
+    const { config, redis, keys, logger } = this.deps;
 
     const member = memberKey(msg.platform, msg.senderId);
     const rateKey = keys.rate(member);
@@ -96,6 +115,9 @@ export class Pipeline {
       .expire(rateKey, RATE_WINDOW_SECONDS, 'NX');
     // The group directory: groups the bot serves, so staff can pick where to announce.
     if (GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN))) this.deps.groups.record(batch, msg, now.getTime());
+    // Where the bot may write to this member privately: the private chat they last wrote in.
+    if (msg.chatType === 'private') batch.hset(keys.privateChats(), member, msg.chatId);
+    else batch.hget(keys.privateChats(), member);
     const checks = await batch.exec();
     if (!checks) return { replies: [], dropped: 'duplicate' };
     // 'pending' left by a turn that never finished (the bot died) is retried; the lease re-checks it.
@@ -128,7 +150,16 @@ export class Pipeline {
     const turn = await this.lock.run<PipelineOutcome>({ lease: keys.lock(sessionKey), session: sessionKey, dedup: dedupKey }, async (stored) => {
       const { session, discarded } = parseSession(stored, now.getTime());
       if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
-      const ctx = { msg: { ...msg, text: cleaned }, member, roles, session, text, now };
+      const privateChat = msg.chatType === 'private' ? msg.chatId : checks.at(-1)?.[1];
+      const ctx = {
+        msg: { ...msg, text: cleaned },
+        member,
+        roles,
+        session,
+        text,
+        now,
+        ...(typeof privateChat === 'string' ? { privateChat: { platform: msg.platform, chatId: privateChat, chatType: 'private' as const } } : {}),
+      };
       let replies: Reply[];
       try {
         replies = await this.router.route(ctx);

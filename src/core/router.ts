@@ -4,6 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit.ts';
+import type { Notifier } from './outbox.ts';
 import type { CommandSpec, IntentDefinition, IntentId, TurnContext, TurnResult } from './service.ts';
 import type { Reply } from './message.ts';
 import type { Session } from './session.ts';
@@ -36,6 +37,8 @@ export class Router {
     private readonly fallback: IntentId,
     /** Intents that are small talk or the menu rather than a service (see TurnContext.classified). */
     private readonly casual: ReadonlySet<IntentId> = new Set([fallback]),
+    /** Delivers the answer to a personal question asked in a group to the member's private chat. */
+    private readonly notifier?: Notifier,
   ) {
     for (const def of definitions) {
       if (this.intents.has(def.id)) throw new Error(`intent ${def.id} registered twice`);
@@ -117,7 +120,18 @@ export class Router {
     if (!target) return [{ text: CORE_TEXT.fallback }];
     if (interruptedBy && target.id === interruptedBy) return [];
     if (target.privateOnly && ctx.msg.chatType === 'group') return [{ text: CORE_TEXT.inviteToPrivate }];
+    if (target.personal && ctx.msg.chatType === 'group') return this.answerPrivately(ctx, target);
     return this.apply(ctx, target.id, await target.handle(ctx), interruptedBy);
+  }
+
+  /** A personal question asked in a group: answered as if asked in private, delivered there; the group hears only that. */
+  private async answerPrivately(ctx: TurnContext, target: IntentDefinition): Promise<Reply[]> {
+    const to = ctx.privateChat;
+    if (!to || !this.notifier) return [{ text: CORE_TEXT.askPrivately }];
+    const privately: TurnContext = { ...ctx, msg: { ...ctx.msg, chatId: to.chatId, chatType: 'private', mentionsBot: false, repliesToBot: false } };
+    const result = await target.handle(privately);
+    await this.notifier.notify(to, result.replies);
+    return [{ text: CORE_TEXT.sentPrivately }];
   }
 
   /** The intent whose deterministic trigger claims this message, if any. */

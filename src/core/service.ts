@@ -5,7 +5,7 @@
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
-import type { InboundMessage, MemberKey, Reply } from './message.ts';
+import type { Address, InboundMessage, MemberKey, Reply } from './message.ts';
 import type { Dialog, Session } from './session.ts';
 import type { Notifier } from './outbox.ts';
 import type { Keys } from './keys.ts';
@@ -44,6 +44,8 @@ export interface TurnContext {
    * the menu (a greeting typed into a form is not a question for another service).
    */
   classified?: { intent: IntentId; confidence: number; casual?: boolean };
+  /** The member's private chat with the bot, when they have written there (so the bot may write to them). */
+  privateChat?: Address;
   /** Role-restricted commands this member may use (for menus); set by the router. */
   commands?: readonly CommandSpec[];
 }
@@ -77,6 +79,11 @@ export interface IntentDefinition {
   id: IntentId;
   /** Personal data is collected: in a group the router invites the member to a private chat. */
   privateOnly?: boolean;
+  /**
+   * Answers about the member's own matters (their claims): asked in a group, the answer goes to the member's
+   * private chat and the group hears only "已私信您" (or an invitation when the bot cannot write to them yet).
+   */
+  personal?: boolean;
   commands?: CommandSpec[];
   /** Deterministic trigger checked before the classifier (e.g. "第八十二条原文" always goes to labor_law). */
   matches?(ctx: TurnContext): boolean;

@@ -10,6 +10,12 @@ export const CORE_TEXT = {
   /** A file over the channels' 10 MB cap was not downloaded (the text of the message still goes through). */
   fileTooBig: '文件超过 10 MB，没有收到。请压缩后重新发送，或分几次发送。',
   commandPrivateOnly: '这个操作请在私聊中进行。',
+  /** A personal matter asked in a group was answered in the member's private chat. */
+  sentPrivately: '已私信您，请在与我的私聊中查看。',
+  /** A personal matter asked in a group by someone the bot cannot write to privately yet. */
+  askPrivately: '这涉及您的个人信息，为保护您的隐私，请私聊我查询（点我的头像发消息即可）。',
+  /** Said once to a member who posts an ID, phone or bank-card number in a group. */
+  numberInGroup: '温馨提示：请不要在群里发送身份证号、手机号、银行卡号等个人信息。如需办理业务，请私聊我。',
   inviteToPrivate: '这项服务需要填写个人信息，为保护您的隐私，请私聊我继续办理（点我的头像发消息即可）。',
   finishFormFirst: '您还有一张表没有填完。请先完成或回复“取消”，再办理新的事项。',
   fallback: '抱歉，我没太明白您的意思。回复“菜单”查看我能做什么，或回复“转人工”联系工会工作人员。',

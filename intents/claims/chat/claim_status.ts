@@ -7,6 +7,8 @@ export function claimStatus(chat: ClaimsChat): IntentDefinition {
   return {
     id: 'claim_status',
     commands: adminCommands(chat),
+    // A member's own claims are never discussed in a group: the answer goes to their private chat.
+    personal: true,
     // A claim number in a message is always a status question.
     matches: (ctx) => CLAIM_NO_RE.test(ctx.text),
     handle: (ctx) => memberStatus(chat, ctx),
