@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { ForbiddenError, requireRole, type Actor } from '../../src/core/actor.ts';
 import { FieldCipher, loadEncryptionKey } from '../../src/core/crypto.ts';
-import type { Address } from '../../src/core/message.ts';
+import type { Address, FileRef, MemberKey } from '../../src/core/message.ts';
+import { rolesOf } from '../../src/core/roles.ts';
 import type { CoreDeps } from '../../src/core/service.ts';
 import { chinaToday } from '../../src/kit/fields.ts';
 import { DocumentStore, documentsDir, type StoredFile } from './documents.ts';
@@ -59,6 +60,8 @@ const reviewerText = z.string().trim().min(1);
 /** Decisions a reviewer can still change. */
 const UNDECIDED: readonly ClaimStatus[] = ['pending', 'needs_more'];
 const TRANSITION_ATTEMPTS = 5;
+/** The file kind of a claim document served by reference (web download links). */
+const DOCUMENT_FILE = 'claim-document';
 
 export class ClaimsService {
   readonly plans: PlansFile;
@@ -73,6 +76,7 @@ export class ClaimsService {
     this.cipher = new FieldCipher(loadEncryptionKey(deps.config, deps.logger));
     this.documents = new DocumentStore(documentsDir(deps.config), this.cipher);
     this.store = new ClaimStore(deps.redis, deps.keys, deps.logger);
+    deps.files.register(DOCUMENT_FILE, (ref, viewer) => this.openDocument(ref, viewer));
   }
 
   // ---------- the member ----------
@@ -166,6 +170,27 @@ export class ClaimsService {
       this.deps.logger.error({ err, claim: claim.no, sha256: doc.sha256 }, 'claim document unreadable');
       return null;
     }
+  }
+
+  /** How the document is produced again for this reviewer (a web link stores this, never the bytes). */
+  documentRef(actor: Actor, claim: Claim, doc: ClaimDocument): FileRef {
+    return { kind: DOCUMENT_FILE, ref: `${claim.no}/${doc.sha256}`, viewer: actor.key };
+  }
+
+  /** A document opened by reference at download: the viewer must still be an admin; every view is audited. */
+  private async openDocument(ref: string, viewer: MemberKey): Promise<Buffer | null> {
+    const [no = '', sha256] = ref.split('/');
+    const actor: Actor = { key: viewer, roles: rolesOf(viewer, this.deps.config) };
+    if (!actor.roles.has('admin')) {
+      await this.deps.audit.record({ actor: viewer, action: 'refused', target: 'claim.document', note: no, at: this.deps.now() });
+      return null;
+    }
+    const claim = await this.store.get(no);
+    const doc = claim?.documents.find((d) => d.sha256 === sha256);
+    if (!claim || !doc) return null;
+    const data = await this.readDocument(actor, claim, doc);
+    if (data) await this.deps.audit.record({ actor: viewer, action: 'claim.document.view', target: claim.no, note: `${doc.docName} ${doc.sha256.slice(0, 12)}`, at: this.deps.now() });
+    return data;
   }
 
   /** Approves within the plan's per-claim limit and the person's remaining yearly limit; tells the member. */

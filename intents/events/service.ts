@@ -4,11 +4,13 @@
  * the time is the injected clock. Staff operations need the staff role (admins hold it too).
  */
 import { z } from 'zod';
-import { requireRole, type Actor } from '../../src/core/actor.ts';
-import type { Address, MemberKey, Reply } from '../../src/core/message.ts';
+import { ForbiddenError, requireRole, type Actor } from '../../src/core/actor.ts';
+import type { Address, FileRef, MemberKey, Reply } from '../../src/core/message.ts';
+import { rolesOf } from '../../src/core/roles.ts';
 import type { CoreDeps, Role } from '../../src/core/service.ts';
 import type { Session } from '../../src/core/session.ts';
 import { GroupDirectory } from '../../src/core/groups.ts';
+import { toCsv } from '../../src/kit/csv.ts';
 import { parseCount } from '../../src/kit/forms/types.ts';
 import { formatIso } from '../../src/kit/time.ts';
 import { FIELD_RULES, invalidField, type EditableField, type FieldError } from './fields.ts';
@@ -26,6 +28,8 @@ export const EVENT_CANCEL = 'event_cancel';
 export const actorOf = (turn: { member: MemberKey; roles: ReadonlySet<Role> }): Actor => ({ key: turn.member, roles: turn.roles });
 
 // ---- the list a member saw last ----
+/** The file kind of a roster served by reference (web download links). */
+const ROSTER_FILE = 'event-roster';
 const listedSchema = z.object({ listed: z.array(z.string()) });
 
 /** "报名 2" means the 2nd event of the list the member saw last, even if the list changed since. */
@@ -87,6 +91,19 @@ export class EventService {
 
   constructor(private readonly deps: CoreDeps) {
     this.store = new EventStore(deps.redis, deps.keys, deps.logger);
+    // A web download link regenerates the roster for its viewer: re-checked as staff, audited as an export.
+    deps.files.register(ROSTER_FILE, async (id, viewer) => {
+      const r = await this.roster({ key: viewer, roles: rolesOf(viewer, deps.config) }, id).catch((err: unknown) => {
+        if (err instanceof ForbiddenError) return null;
+        throw err;
+      });
+      return r?.outcome === 'ok' ? toCsv(r.rows) : null;
+    });
+  }
+
+  /** How the roster CSV is produced again for this viewer (a web link stores this, never the phone numbers). */
+  rosterRef(actor: Actor, ev: EventDef): FileRef {
+    return { kind: ROSTER_FILE, ref: ev.id, viewer: actor.key };
   }
 
   private now(): number {

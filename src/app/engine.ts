@@ -5,6 +5,7 @@ import { AuditLog, auditRetention } from '../core/audit.ts';
 import type { Config } from '../core/config.ts';
 import { readTraining } from '../core/examples.ts';
 import type { CoreDeps, IntentDefinition, ServiceDefinition, Worker } from '../core/service.ts';
+import { FileResolvers } from '../core/files.ts';
 import { GroupDirectory } from '../core/groups.ts';
 import { Keys } from '../core/keys.ts';
 import { RedisOutbox } from '../core/outbox.ts';
@@ -39,7 +40,7 @@ export interface EngineOptions {
 export function buildDeps(config: Config, redis: Redis, logger: Logger, now: () => Date = () => new Date()): { deps: CoreDeps; outbox: RedisOutbox } {
   const keys = new Keys(config.REDIS_KEY_PREFIX);
   const outbox = new RedisOutbox(redis, keys);
-  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys, auditRetention(config)), groups: new GroupDirectory(redis, keys, logger), now };
+  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys, auditRetention(config)), groups: new GroupDirectory(redis, keys, logger), files: new FileResolvers(), now };
   return { deps, outbox };
 }
 

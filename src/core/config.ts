@@ -49,6 +49,10 @@ export const envSchema = z.object({
   HTTP_REQUEST_TIMEOUT_MS: int(1000, 600_000).default(20_000),
   /** Open connections allowed per client IP (behind a reverse proxy every client shares its IP: raise it). */
   HTTP_MAX_CONNECTIONS_PER_IP: int(1, 100_000).default(64),
+  /** Web chat messages accepted per client IP and minute, whatever user ids it claims (raise it behind a proxy). */
+  WEB_RATE_LIMIT_PER_MINUTE_PER_IP: int(1, 100_000).default(120),
+  /** How long a web download link (claim document, roster) works; each link works once. */
+  WEB_FILE_LINK_SECONDS: int(10, 86_400).default(300),
 
   /** A Redis command that gets no answer within this time fails (the member gets the apology). */
   REDIS_COMMAND_TIMEOUT_MS: int(100, 60_000).default(2000),
@@ -83,6 +87,16 @@ export const envSchema = z.object({
   /** 32 bytes as 64 hex chars or base64; required outside development. */
   DATA_ENCRYPTION_KEY: z.string().optional(),
   DOCUMENTS_DIR: z.string().optional(),
+  /** Files one claim form (application or supplement) accepts … */
+  CLAIM_MAX_FILES: int(1, 1000).default(30),
+  /** … and their total size in MB. */
+  CLAIM_MAX_MB: int(1, 10_000).default(60),
+  /** Upload volume one member may send per day (China time), in MB. */
+  CLAIM_MEMBER_MB_PER_DAY: int(1, 100_000).default(100),
+  /** Days after the decision (approved, rejected) when a claim's documents and personal fields are deleted; 0 = kept. */
+  CLAIM_RETENTION_DAYS: int(0, 36_500).default(730),
+  /** Minutes between sweeps of abandoned uploads, unreferenced files and claims past retention. */
+  CLAIM_SWEEP_MINUTES: int(1, 24 * 60).default(60),
   EVENT_REMINDER_MINUTES: int(1, 60 * 24 * 14).default(24 * 60),
 });
 

@@ -2,7 +2,7 @@
  * Field-level encryption at rest: AES-256-GCM with a random 96-bit IV per value and the field's
  * purpose as associated data, so a ciphertext copied into another field fails to decrypt.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import { chmodSync, closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Logger } from 'pino';
@@ -81,6 +81,11 @@ export function parseKey(raw: string): Buffer | null {
     if (buf.length === 32) return buf;
   }
   return null;
+}
+
+/** A key for another purpose (e.g. signing download links), derived from the data key: never stored, changes with it. */
+export function deriveKey(key: DataKey, purpose: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), `union-assistant:${purpose}`, 32));
 }
 
 /** Encrypts/decrypts short strings; the output is `v1:` + base64(iv | tag | ciphertext). */

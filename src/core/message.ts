@@ -34,10 +34,24 @@ export interface InboundMessage {
   fromSelf: boolean;
 }
 
+/**
+ * Where a file's bytes come from again, for the one viewer it was made for: a service resolves it on demand
+ * (decrypting a claim document, regenerating a roster) after checking that viewer's role again, and audits it.
+ * Channels that hand out links (web) keep only this, never the bytes.
+ */
+export interface FileRef {
+  /** The resolver's name, registered by the service (src/core/files.ts). */
+  kind: string;
+  ref: string;
+  viewer: MemberKey;
+}
+
 export interface OutboundFile {
   name: string;
   mimeType: string;
   data: Buffer;
+  /** Personal data (documents, rosters): how to produce the bytes again instead of storing them. */
+  ref?: FileRef;
 }
 
 /** One reply. Adapters render choices as a numbered list (or buttons where the platform has them). */

@@ -122,16 +122,31 @@ describe('web chat API: the token is checked first', () => {
 });
 
 describe('web chat API: files', () => {
-  it('serves a file once put, not cached and not sniffed; unknown or malformed ids are 404', async () => {
+  it('serves a file by a signed one-time link, produced for its viewer at download, not cached and not sniffed; unsigned or malformed links are refused', async () => {
     const { WebFiles } = await import('../../src/channels/web/files.ts');
-    const files = new WebFiles(te.engine.deps.redis, te.engine.deps.keys);
-    const url = await files.put({ name: '名单"; x=.csv', mimeType: 'text/csv', data: Buffer.from('a,b\r\n') });
+    const { deriveKey, loadEncryptionKey } = await import('../../src/core/crypto.ts');
+    const { deps, config } = te.engine;
+    const produced: string[] = [];
+    deps.files.register('test-csv', async (ref, viewer) => {
+      produced.push(`${ref} for ${viewer}`);
+      return ref === 'r1' ? Buffer.from('a,b\r\n') : null;
+    });
+    const files = new WebFiles(deps.redis, deps.keys, deps.files, deriveKey(loadEncryptionKey(config), 'web-file-links'), 300, () => new Date(), deps.logger);
+    const name = '名单"; x=.csv';
+    const url = await files.link({ name, mimeType: 'text/csv', data: Buffer.alloc(0), ref: { kind: 'test-csv', ref: 'r1', viewer: 'web:staff1' } });
+    expect(produced).toEqual([]);
     const res = await fetch(`${app.url}${url}`);
     expect(res.status).toBe(200);
+    expect(await res.text()).toBe('a,b\r\n');
+    expect(produced).toEqual(['r1 for web:staff1']);
     expect(res.headers.get('cache-control')).toContain('no-store');
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
-    expect(res.headers.get('content-disposition')).toBe(`attachment; filename*=UTF-8''${encodeURIComponent('名单"; x=.csv')}`);
-    expect((await fetch(`${app.url}/api/web/files/${'A'.repeat(24)}`)).status).toBe(404);
-    expect((await fetch(`${app.url}/api/web/files/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename*=UTF-8''${encodeURIComponent(name)}`);
+    expect((await fetch(`${app.url}${url}`)).status).toBe(404);
+    const gone = await files.link({ name, mimeType: 'text/csv', data: Buffer.alloc(0), ref: { kind: 'test-csv', ref: 'r2', viewer: 'web:staff1' } });
+    expect((await fetch(`${app.url}${gone}`)).status).toBe(404);
+    expect((await fetch(`${app.url}/api/web/files/${'A'.repeat(24)}`)).status).toBe(403);
+    expect((await fetch(`${app.url}/api/web/files/..%2F..%2Fetc%2Fpasswd`)).status).toBe(403);
+    await expect(files.link({ name, mimeType: 'text/csv', data: Buffer.from('x') })).resolves.toBeNull();
   });
 });

@@ -74,7 +74,7 @@ export function adminCommands({ service }: ClaimsChat): CommandSpec[] {
         const files: Reply[] = [];
         for (const d of claim.documents) {
           const data = await service.readDocument(actor, claim, d);
-          files.push(data ? { file: { name: `${d.docName}-${d.name}`, mimeType: d.mimeType, data } } : { text: P.admin.documentMissing(d.name) });
+          files.push(data ? { file: { name: `${d.docName}-${d.name}`, mimeType: d.mimeType, data, ref: service.documentRef(actor, claim, d) } } : { text: P.admin.documentMissing(d.name) });
         }
         return { replies: [{ text: P.admin.detail(claim, secrets) }, ...files] };
       },

@@ -257,7 +257,8 @@ export function staffTools(deps: CoreDeps) {
     if (!a) return done(P.usage.id('roster'));
     const r = await svc.roster(actorOf(ctx), a.id);
     if (r.outcome === 'missing') return noSuchEvent(a.id);
-    return { replies: [{ text: P.roster(r.event, r.counts), file: { name: P.rosterFile(r.event), mimeType: 'text/csv', data: toCsv(r.rows) } }], dialog: null };
+    const file = { name: P.rosterFile(r.event), mimeType: 'text/csv', data: toCsv(r.rows), ref: svc.rosterRef(actorOf(ctx), r.event) };
+    return { replies: [{ text: P.roster(r.event, r.counts), file }], dialog: null };
   }
 
   async function checkin(ctx: TurnContext, args: string): Promise<TurnResult> {

@@ -11,6 +11,7 @@ import type { InboundMessage, Reply } from '../../core/message.ts';
 import { receive, startOutbox, type ChannelPort } from '../channel.ts';
 import { FILE_BODY_LIMIT } from '../http/server.ts';
 import { inboxAckSchema, inboxQuerySchema, webMessageSchema, webReplySchema } from './schema.ts';
+import { deriveKey, loadEncryptionKey } from '../../core/crypto.ts';
 import { WebFiles } from './files.ts';
 import { CHAT_PAGE, CHAT_SCRIPT, CHAT_STYLE } from './page.ts';
 import { z } from 'zod';
@@ -34,7 +35,9 @@ function bearerOk(req: FastifyRequest, token: string | undefined): boolean {
 
 export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: () => Record<string, unknown>): WebChannel {
   const { deps } = engine;
-  const files = new WebFiles(deps.redis, deps.keys);
+  // Links are signed with a key derived from the data key (no second secret to configure or leak).
+  const signingKey = deriveKey(loadEncryptionKey(deps.config), 'web-file-links');
+  const files = new WebFiles(deps.redis, deps.keys, deps.files, signingKey, deps.config.WEB_FILE_LINK_SECONDS, deps.now, deps.logger);
   // A stream per chat: entry ids are the acknowledgement ids. (The former list under 'webinbox' expires.)
   const inboxKey = (chatId: string) => deps.keys.k('webnotes', chatId);
   const token = deps.config.WEB_API_TOKEN;
@@ -70,7 +73,19 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
   // The status carries the WeChat login QR code: whoever scans it becomes the bot's account.
   app.get('/api/status', { onRequest: guard }, async () => status());
 
-  app.post('/api/web/messages', { onRequest: guard, bodyLimit: FILE_BODY_LIMIT }, async (req, reply) => {
+  // User ids are self-declared, so the per-member limit alone is passed by rotating them: the IP is counted too.
+  // Before the body is read: a flood costs no parsing.
+  const perIp = deps.config.WEB_RATE_LIMIT_PER_MINUTE_PER_IP;
+  const ipLimit = async (req: FastifyRequest, reply: FastifyReply) => {
+    const minute = Math.floor(Date.now() / 60_000);
+    const key = deps.keys.k('webrate', req.ip, minute);
+    const counted = await deps.redis.multi().incr(key).expire(key, 120).exec();
+    if (Number(counted?.[0]?.[1] ?? 0) <= perIp) return;
+    deps.logger.warn({ ip: req.ip }, 'web api: per-IP rate limit');
+    return reply.code(429).header('retry-after', String(60 - (Math.floor(Date.now() / 1000) % 60))).send({ error: '发送太频繁，请稍后再试。' });
+  };
+
+  app.post('/api/web/messages', { onRequest: [guard, ipLimit], bodyLimit: FILE_BODY_LIMIT }, async (req, reply) => {
     const parsed = webMessageSchema.safeParse(req.body);
     if (!parsed.success) {
       return reply.code(400).send({ error: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
@@ -118,15 +133,15 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
     return { acknowledged: removed };
   });
 
-  app.get<{ Params: { id: string } }>('/api/web/files/:id', async (req, reply) => {
-    const file = await files.get(req.params.id);
-    if (!file) return reply.code(404).send({ error: 'not found or expired' });
+  // A signed one-time link, opened by the page's plain <a href> (no bearer header): the signature is the credential.
+  app.get<{ Params: { id: string }; Querystring: { expires?: string; sig?: string } }>('/api/web/files/:id', async (req, reply) => {
+    const file = await files.download(req.params.id, req.query.expires, req.query.sig);
+    // Claim documents (ID cards, bank cards) and rosters: never cached, never sniffed into something a browser runs.
+    void reply.header('cache-control', 'no-store, private').header('x-content-type-options', 'nosniff');
+    if (!file.ok) return reply.code(file.status).send({ error: file.error });
     return reply
       .type(file.mimeType)
       .header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.name)}`)
-      // Claim documents (ID cards, bank cards) and rosters: never cached, never sniffed into something a browser runs.
-      .header('cache-control', 'no-store, private')
-      .header('x-content-type-options', 'nosniff')
       .send(file.data);
   });
 
