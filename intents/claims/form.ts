@@ -17,9 +17,9 @@ import { Form } from '../../src/kit/forms/engine.ts';
 import type { Answer, FieldSpec, FormSpec, FormTexts, FormView, Sealer, Submitted } from '../../src/kit/forms/spec.ts';
 import { fieldTypes, parseCount } from '../../src/kit/forms/types.ts';
 import { isCancel, isDone, isNo, isYes } from '../../src/kit/words.ts';
-import { storedFileSchema, type DocumentStore, type StoredFile } from './documents.ts';
+import { storedFileSchema, type StoredFile } from './documents.ts';
 import { estimatePayoutCents, findPlan, planMentioned, type Plan, type PlansFile } from './plans.ts';
-import { ClaimStateError, type ClaimsService } from './service.ts';
+import { ClaimStateError, type ClaimsService, type UploadResult } from './service.ts';
 import { CONSENT_TEXT, CONSENT_VERSION, FIELD_ALIASES, FIELD_LABELS, P, type FieldId } from './texts.ts';
 
 export const FORM_INTENT = 'claim_submit';
@@ -65,9 +65,8 @@ const TEXTS: Partial<FormTexts> = {
 export interface ClaimFormDeps {
   plans: PlansFile;
   cipher: FieldCipher;
-  documents: DocumentStore;
-  /** The operations the forms end in: submit, and add documents to a claim. */
-  claims: Pick<ClaimsService, 'submit' | 'addDocuments'>;
+  /** The operations the forms use: uploads within quotas, submit, add documents to a claim, and the end of a draft. */
+  claims: Pick<ClaimsService, 'submit' | 'addDocuments' | 'upload' | 'touchDraft' | 'endDraft'>;
   resumeHours: number;
   logger: Pick<Logger, 'error'>;
 }
@@ -91,7 +90,18 @@ export class ClaimForms {
 
   /** Collecting extra documents for a claim in needs_more; files in the opening message count already. */
   startSupplement(ctx: TurnContext, claimNo: string, request: string | undefined): Promise<TurnResult> {
-    return this.supplement.start(ctx, { meta: { claimNo, docs: [], ...(request ? { request } : {}) } });
+    return this.supplement.start(ctx, { meta: { claimNo, draftId: randomUUID(), docs: [], ...(request ? { request } : {}) } });
+  }
+
+  /**
+   * After each turn of a form: a draft still open keeps its files as long as the draft lives; an ended one
+   * (submitted, cancelled, declined, restarted) releases them, and the ones no claim took are deleted.
+   */
+  async afterTurn(ctx: TurnContext, dialog: Dialog, result: TurnResult): Promise<void> {
+    const draftId = draftIdSchema.safeParse(dialog.filled).data?.meta.draftId;
+    if (!draftId || result.passThrough || result.dialog === undefined) return;
+    if (result.dialog) await this.d.claims.touchDraft(draftId, result.dialog.expiresAt);
+    else await this.d.claims.endDraft(ctx.member, draftId, 'form ended');
   }
 
   /** The form that can go on with this dialog; none for a draft of an older version or under another key. */
@@ -268,7 +278,7 @@ export class ClaimForms {
     const specs = plan?.requiredDocuments ?? [];
     const docs = docsOf(f);
     const chosen = targetOf(f);
-    const replies = await this.saveEach(ctx, (file) => {
+    const replies = await this.saveEach(ctx, f, docs, (file) => {
       const target =
         specs.find((d) => d.id === chosen) ??
         missingDocs(plan, docs)[0] ??
@@ -346,7 +356,7 @@ export class ClaimForms {
       ],
       onFiles: async (f, ctx) => {
         const { docs } = supplementOf(f);
-        const replies = await this.saveEach(ctx, (file) => {
+        const replies = await this.saveEach(ctx, f, docs, (file) => {
           if (!docs.some((d) => d.sha256 === file.sha256)) docs.push(file);
           return P.supplementReceived(docs.length);
         });
@@ -376,16 +386,40 @@ export class ClaimForms {
     return id ? findPlan(this.d.plans, id) : undefined;
   }
 
-  /** Stores every attachment (type and size checked by content); `file` files a stored one and says so. */
-  private async saveEach(ctx: TurnContext, file: (stored: StoredFile) => string): Promise<Reply[]> {
+  /**
+   * Stores every attachment (type and size checked by content, within the form's and the member's quotas) for
+   * the draft; `file` files a stored one and says so. `inDraft`: the form's files so far.
+   */
+  private async saveEach(ctx: TurnContext, f: FormView, inDraft: readonly StoredFile[], file: (stored: StoredFile) => string): Promise<Reply[]> {
+    const draftId = z.string().min(8).parse(f.meta['draftId']);
+    const until = ctx.now.getTime() + this.d.resumeHours * 3600_000;
     const replies: Reply[] = [];
+    const kept = [...inDraft];
     for (const att of ctx.msg.attachments) {
-      const saved = await this.d.documents.save(att);
-      replies.push({ text: saved.ok ? file(saved.file) : P.documentRejectedLine(att.name, P.documentRejected[saved.error] ?? '') });
+      const saved = await this.d.claims.upload(ctx.member, draftId, att, uniqueFiles(kept), until);
+      if (saved.ok) kept.push(saved.file);
+      replies.push({ text: saved.ok ? file(saved.file) : P.documentRejectedLine(att.name, rejection(saved)) });
     }
     return replies;
   }
 }
+
+/** Why a file was not kept, in the member's words. */
+function rejection(saved: Exclude<UploadResult, { ok: true }>): string {
+  switch (saved.error) {
+    case 'too_many':
+      return P.uploadLimit.files(saved.limit);
+    case 'too_large':
+      return P.uploadLimit.size(saved.limit);
+    case 'daily':
+      return P.uploadLimit.daily(saved.limit);
+    default:
+      return P.documentRejected[saved.error] ?? '';
+  }
+}
+
+/** A form's files, each stored document once (one photo may be filed under two documents). */
+const uniqueFiles = (files: readonly StoredFile[]): StoredFile[] => [...new Map(files.map((f) => [f.sha256, f])).values()];
 
 /** Sensitive answers are encrypted in the session, bound to their field. */
 function draftSealer(cipher: FieldCipher): Sealer {
@@ -444,5 +478,7 @@ function missingDocs(plan: Plan | undefined, docs: readonly DraftDoc[]) {
 const docsOf = (f: FormView): DraftDoc[] => z.array(draftDocSchema).catch([]).parse(f.meta['docs']);
 const targetOf = (f: FormView): string | undefined => z.string().optional().catch(undefined).parse(f.meta['docTarget']);
 
+/** The id every claims draft carries (in the form engine's draft: `filled.meta`). */
+const draftIdSchema = z.object({ meta: z.object({ draftId: z.string().min(8) }) });
 const supplementMetaSchema = z.object({ claimNo: z.string(), request: z.string().optional(), docs: z.array(storedFileSchema).catch([]) });
 const supplementOf = (f: FormView) => supplementMetaSchema.parse(f.meta);

@@ -18,10 +18,10 @@ const claims: ServiceDefinition = {
   ],
   create: async (deps) => {
     const service = new ClaimsService(deps);
-    const { plans, cipher, documents } = service;
-    const forms = new ClaimForms({ plans, cipher, documents, claims: service, resumeHours: deps.config.FORM_RESUME_HOURS, logger: deps.logger });
+    const { plans, cipher } = service;
+    const forms = new ClaimForms({ plans, cipher, claims: service, resumeHours: deps.config.FORM_RESUME_HOURS, logger: deps.logger });
     const chat: ClaimsChat = { service, forms };
-    return { intents: [claimInfo(chat), claimSubmit(chat), claimStatus(chat)] };
+    return { intents: [claimInfo(chat), claimSubmit(chat), claimStatus(chat)], startWorkers: async () => [service.startSweeper()] };
   },
 };
 export default claims;

@@ -9,10 +9,12 @@ import { FieldCipher, loadEncryptionKey } from '../../src/core/crypto.ts';
 import type { Address, FileRef, MemberKey } from '../../src/core/message.ts';
 import { rolesOf } from '../../src/core/roles.ts';
 import type { CoreDeps } from '../../src/core/service.ts';
-import { chinaToday } from '../../src/kit/fields.ts';
-import { DocumentStore, documentsDir, type StoredFile } from './documents.ts';
+import type { InboundAttachment } from '../../src/core/message.ts';
+import type { Worker } from '../../src/core/service.ts';
+import { chinaToday, maskText } from '../../src/kit/fields.ts';
+import { DocumentStore, documentsDir, type SaveResult, type StoredFile } from './documents.ts';
 import { findPlan, loadPlans, plansPath, type Plan, type PlansFile } from './plans.ts';
-import { ClaimStore, type Claim, type ClaimDocument, type ClaimStatus, type NewClaim } from './store.ts';
+import { ClaimStore, UploadStore, type Claim, type ClaimDocument, type ClaimStatus, type NewClaim } from './store.ts';
 import { P } from './texts.ts';
 
 /** What the form hands over: sensitive values in clear, encrypted here. */
@@ -60,6 +62,19 @@ const reviewerText = z.string().trim().min(1);
 /** Decisions a reviewer can still change. */
 const UNDECIDED: readonly ClaimStatus[] = ['pending', 'needs_more'];
 const TRANSITION_ATTEMPTS = 5;
+/** Who deletes in the audit log when no person does (the sweep). */
+const SYSTEM = 'system:claims-sweep';
+/** Decided claims whose documents and personal fields retention removes. */
+const DECIDED: readonly ClaimStatus[] = ['approved', 'rejected'];
+/** A file on disk younger than this is never taken for unreferenced (its claim or draft may be being written). */
+const ORPHAN_GRACE_MS = 3600_000;
+const DAY_MS = 86400_000;
+const MB = 1024 * 1024;
+
+/** Why an upload was not kept, beyond the file's own checks. */
+export type UploadRefusal = 'too_many' | 'too_large' | 'daily';
+export type UploadResult = SaveResult | { ok: false; error: UploadRefusal; limit: number };
+
 /** The file kind of a claim document served by reference (web download links). */
 const DOCUMENT_FILE = 'claim-document';
 
@@ -69,6 +84,7 @@ export class ClaimsService {
   readonly cipher: FieldCipher;
   readonly documents: DocumentStore;
   private readonly store: ClaimStore;
+  private readonly uploads: UploadStore;
 
   /** Throws on a bad plans file or encryption key: the service cannot run without them. */
   constructor(private readonly deps: CoreDeps) {
@@ -76,6 +92,7 @@ export class ClaimsService {
     this.cipher = new FieldCipher(loadEncryptionKey(deps.config, deps.logger));
     this.documents = new DocumentStore(documentsDir(deps.config), this.cipher);
     this.store = new ClaimStore(deps.redis, deps.keys, deps.logger);
+    this.uploads = new UploadStore(deps.redis, deps.keys);
     deps.files.register(DOCUMENT_FILE, (ref, viewer) => this.openDocument(ref, viewer));
   }
 
@@ -109,6 +126,7 @@ export class ClaimsService {
       idFingerprint: this.cipher.fingerprint(input.idNumber, 'idNumber'),
       history: [{ at, status: 'pending', actor: actor.key }],
     };
+    await this.uploads.claimed(input.documents.map((d) => d.sha256));
     const { no, created } = await this.store.create(record, input.draftId, now);
     const claim = await this.store.get(no);
     if (!claim) throw new Error(`claim ${no} unreadable right after submit`);
@@ -129,6 +147,7 @@ export class ClaimsService {
 
   /** The claimant adds documents to their claim in needs_more; it returns to the review queue. */
   async addDocuments(actor: Actor, no: string, files: NewDocument[]): Promise<Claim> {
+    await this.uploads.claimed(files.map((f) => f.sha256));
     return this.transition(actor, no, {
       action: 'claim.supplement',
       owner: true,
@@ -137,6 +156,121 @@ export class ClaimsService {
       note: P.supplementNote(files.length),
       change: (c, at) => ({ ...c, status: 'pending', request: undefined, documents: [...c.documents, ...files.map((f): ClaimDocument => ({ ...f, addedAt: at }))] }),
     });
+  }
+
+  // ---------- uploads ----------
+
+  /**
+   * Stores one file a member sent into a form (draft), within the quotas: CLAIM_MAX_FILES and CLAIM_MAX_MB per
+   * form (`inDraft`: the form's files so far), CLAIM_MEMBER_MB_PER_DAY per member. The draft holds the file
+   * until it is submitted, cancelled or expires (`until`, ms).
+   */
+  async upload(member: MemberKey, draftId: string, att: InboundAttachment, inDraft: readonly StoredFile[], until: number): Promise<UploadResult> {
+    const { CLAIM_MAX_FILES, CLAIM_MAX_MB, CLAIM_MEMBER_MB_PER_DAY } = this.deps.config;
+    if (inDraft.length >= CLAIM_MAX_FILES) return { ok: false, error: 'too_many', limit: CLAIM_MAX_FILES };
+    if (inDraft.reduce((sum, f) => sum + f.size, 0) + att.data.length > CLAIM_MAX_MB * MB) return { ok: false, error: 'too_large', limit: CLAIM_MAX_MB };
+    const day = chinaToday(this.deps.now());
+    if (!(await this.uploads.countBytes(member, day, att.data.length, CLAIM_MEMBER_MB_PER_DAY * MB))) return { ok: false, error: 'daily', limit: CLAIM_MEMBER_MB_PER_DAY };
+    return this.documents.save(att, (sha256) => this.uploads.hold(draftId, sha256, until));
+  }
+
+  /** A form still being filled keeps its files until `until` (ms). */
+  touchDraft(draftId: string, until: number): Promise<void> {
+    return this.uploads.touch(draftId, until);
+  }
+
+  /** A form ended (submitted, cancelled, declined): its files that no claim and no other form references are deleted. */
+  async endDraft(actor: string, draftId: string, why: string): Promise<number> {
+    return this.deleteFiles(actor, `draft:${draftId}`, await this.uploads.release(draftId), why);
+  }
+
+  /**
+   * The periodic clean-up: files of abandoned forms, claims past CLAIM_RETENTION_DAYS (documents and personal
+   * fields removed), and files on disk nothing references (e.g. left by a crash). Every deletion is audited.
+   */
+  async sweep(): Promise<{ drafts: number; purged: number; files: number }> {
+    const now = this.deps.now();
+    let files = 0;
+    const expired = await this.uploads.expiredDrafts(now.getTime());
+    for (const draftId of expired) files += await this.endDraft(SYSTEM, draftId, 'expired form');
+    let purged = 0;
+    const claims = await this.store.all();
+    const days = this.deps.config.CLAIM_RETENTION_DAYS;
+    const kept: Claim[] = [];
+    for (const claim of claims) {
+      const due = days > 0 && !claim.purgedAt && DECIDED.includes(claim.status) && now.getTime() - Date.parse(claim.updatedAt) > days * DAY_MS;
+      const after = due ? await this.purge(claim, now) : claim;
+      if (due && after !== claim) purged++;
+      kept.push(after);
+    }
+    const referenced = new Set([...kept.flatMap((c) => c.documents.map((d) => d.sha256)), ...(await this.uploads.held())]);
+    // Claims filed before uploads were tracked count as claimed from now on.
+    await this.uploads.claimed([...new Set(kept.flatMap((c) => c.documents.map((d) => d.sha256)))]);
+    const old = Date.now() - ORPHAN_GRACE_MS;
+    const orphans: string[] = [];
+    for (const f of await this.documents.list()) {
+      if (f.mtimeMs > old) continue;
+      if (!f.sha256) await this.documents.removeTmp(f.file);
+      else if (!referenced.has(f.sha256)) orphans.push(f.sha256);
+    }
+    files += await this.deleteFiles(SYSTEM, 'documents', orphans, 'unreferenced');
+    return { drafts: expired.length, purged, files };
+  }
+
+  /** Runs the sweep every CLAIM_SWEEP_MINUTES in one process at a time (a lease in Redis), the first right away. */
+  startSweeper(): Worker {
+    const everyMs = this.deps.config.CLAIM_SWEEP_MINUTES * 60_000;
+    const lease = this.deps.keys.k('claims', 'sweep', 'lease');
+    let running: Promise<unknown> = Promise.resolve();
+    const run = () => {
+      running = (async () => {
+        if ((await this.deps.redis.set(lease, '1', 'PX', everyMs - 1000, 'NX')) !== 'OK') return;
+        const done = await this.sweep();
+        if (done.files || done.purged) this.deps.logger.info(done, 'claims sweep');
+      })().catch((err: unknown) => this.deps.logger.error({ err }, 'claims sweep failed'));
+    };
+    run();
+    const timer = setInterval(run, everyMs);
+    timer.unref();
+    return {
+      async stop() {
+        clearInterval(timer);
+        await running;
+      },
+    };
+  }
+
+  /** Retention: the decided claim keeps its number, plan, status, amounts and history; documents and personal fields go. */
+  private async purge(claim: Claim, now: Date): Promise<Claim> {
+    const at = now.toISOString();
+    const empty = (field: string) => this.cipher.encrypt('', `claim:${field}`);
+    const next: Claim = {
+      ...claim,
+      rev: claim.rev + 1,
+      applicant: { name: maskText(claim.applicant.name), idNumber: empty('idNumber'), mobile: empty('mobile'), workUnit: '' },
+      event: { hospital: '', diagnosis: empty('diagnosis') },
+      bank: { ...claim.bank, card: empty('bankCard') },
+      documents: [],
+      purgedAt: at,
+    };
+    if ((await this.store.replace(claim, next, 'rem', now)) !== 'ok') return claim;
+    await this.deps.audit.record({ actor: SYSTEM, action: 'claim.purge', target: claim.no, before: claim.status, after: claim.status, note: `${claim.documents.length} documents, personal fields (CLAIM_RETENTION_DAYS ${this.deps.config.CLAIM_RETENTION_DAYS})`, at: now });
+    return next;
+  }
+
+  /** Deletes stored documents and audits it; a file that cannot be deleted is logged and left for the next sweep. */
+  private async deleteFiles(actor: string, target: string, sha256s: readonly string[], why: string): Promise<number> {
+    let deleted = 0;
+    for (const sha256 of sha256s) {
+      try {
+        await this.documents.remove(sha256);
+        deleted++;
+      } catch (err) {
+        this.deps.logger.error({ err, sha256 }, 'claim document not deleted');
+      }
+    }
+    if (deleted) await this.deps.audit.record({ actor, action: 'claim.files.delete', target, note: `${deleted} files (${why}): ${sha256s.map((s) => s.slice(0, 12)).join(' ')}`, at: this.deps.now() });
+    return deleted;
   }
 
   // ---------- the reviewer (admin) ----------

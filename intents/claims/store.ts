@@ -55,6 +55,8 @@ export const claimSchema = z.object({
   payoutCents: z.number().int().nonnegative().optional(),
   /** What the reviewer asked for when status is needs_more. */
   request: z.string().optional(),
+  /** When retention removed the documents and personal fields (CLAIM_RETENTION_DAYS after the decision). */
+  purgedAt: z.string().optional(),
   history: z.array(
     z.object({ at: z.string(), status: z.enum(CLAIM_STATUSES), actor: z.string(), note: z.string().optional() }),
   ),
@@ -172,10 +174,121 @@ export class ClaimStore {
     return this.getMany(await this.redis.zrange(this.personKey(idFingerprint), '0', '-1'));
   }
 
+  /** Every claim, for the periodic sweep (retention, unreferenced documents); SCAN, so the server is never blocked. */
+  async all(): Promise<Claim[]> {
+    const prefix = this.claimKey('');
+    const claims: Claim[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      claims.push(...(await this.getMany(keys.map((k) => k.slice(prefix.length)))));
+    } while (cursor !== '0');
+    return claims;
+  }
+
   /** Compare-and-set on `rev`: writes `next` only if the stored claim is still `cur`; adds to or leaves the queue. */
   async replace(cur: Claim, next: Claim, queue: 'add' | 'rem', now: Date): Promise<'ok' | 'missing' | 'conflict'> {
     const json = JSON.stringify(claimSchema.parse(next));
     const res = await REPLACE.run(this.redis, [this.claimKey(cur.no), this.pendingKey], [String(cur.rev), json, queue, String(now.getTime()), cur.no]);
     return z.enum(['ok', 'missing', 'conflict']).parse(res);
+  }
+}
+
+// KEYS: draft's files, the sha's holders, drafts. ARGV: sha256, draftId, holdUntil ms, the files set's expiry ms.
+const HOLD = new LuaScript(`
+redis.call('SADD', KEYS[1], ARGV[1])
+redis.call('SADD', KEYS[2], ARGV[2])
+redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
+redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+return 1
+`);
+
+// KEYS: draft's files, drafts, claimed. ARGV: draftId, holders key prefix. Returns the files nobody else holds.
+const RELEASE = new LuaScript(`
+local free = {}
+for _, sha in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local holders = ARGV[2] .. sha
+  redis.call('SREM', holders, ARGV[1])
+  if redis.call('SCARD', holders) == 0 and redis.call('SISMEMBER', KEYS[3], sha) == 0 then table.insert(free, sha) end
+end
+redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[1])
+return free
+`);
+
+// KEYS: the member's byte counter of the day. ARGV: bytes, limit. -1 when over the limit (nothing counted).
+const COUNT_BYTES = new LuaScript(`
+local used = tonumber(redis.call('GET', KEYS[1]) or '0')
+if used + tonumber(ARGV[1]) > tonumber(ARGV[2]) then return -1 end
+redis.call('EXPIRE', KEYS[1], 172800)
+return redis.call('INCRBY', KEYS[1], ARGV[1])
+`);
+
+/** The draft's file list outlives its hold by this much: the sweep releases it first, this only guards against leaks. */
+const LEAK_GUARD_MS = 7 * 86400_000;
+
+/**
+ * Which stored documents are still wanted. Claims reference their documents; an unfinished form (a draft)
+ * holds its uploads until it is submitted, cancelled or expires. A document neither claimed nor held by
+ * any draft is deleted. Drafts live in sessions, so what they hold is tracked here instead of scanning them.
+ */
+export class UploadStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+  ) {}
+
+  private draftFiles(draftId: string) {
+    return this.keys.k('claims', 'up', 'draft', draftId);
+  }
+  private holdersPrefix() {
+    return this.keys.k('claims', 'up', 'held', '');
+  }
+  private get draftsKey() {
+    return this.keys.k('claims', 'up', 'drafts');
+  }
+  private get claimedKey() {
+    return this.keys.k('claims', 'up', 'claimed');
+  }
+
+  /** The draft holds this document until `until` (ms) unless touched or released before. */
+  async hold(draftId: string, sha256: string, until: number): Promise<void> {
+    await HOLD.run(this.redis, [this.draftFiles(draftId), this.holdersPrefix() + sha256, this.draftsKey], [sha256, draftId, String(until), String(until + LEAK_GUARD_MS)]);
+  }
+
+  /** A draft still being filled keeps its documents longer; drafts without uploads are not tracked. */
+  async touch(draftId: string, until: number): Promise<void> {
+    await this.redis.zadd(this.draftsKey, 'XX', until, draftId);
+  }
+
+  /** The draft ended (submitted, cancelled, expired): returns its documents that nothing references any more. */
+  async release(draftId: string): Promise<string[]> {
+    const free = await RELEASE.run(this.redis, [this.draftFiles(draftId), this.draftsKey, this.claimedKey], [draftId, this.holdersPrefix()]);
+    return z.array(z.string()).parse(free);
+  }
+
+  /** Drafts whose hold ended before `before` (ms): abandoned forms. */
+  expiredDrafts(before: number): Promise<string[]> {
+    return this.redis.zrangebyscore(this.draftsKey, '-inf', String(before), 'LIMIT', 0, 1000);
+  }
+
+  /** Documents now referenced by a claim (kept when a draft holding them too is released). */
+  async claimed(sha256s: string[]): Promise<void> {
+    if (sha256s.length) await this.redis.sadd(this.claimedKey, ...sha256s);
+  }
+
+  /** Every document a live draft holds. */
+  async held(): Promise<Set<string>> {
+    const ids = await this.redis.zrange(this.draftsKey, '0', '-1');
+    const held = new Set<string>();
+    for (const id of ids) for (const sha of await this.redis.smembers(this.draftFiles(id))) held.add(sha);
+    return held;
+  }
+
+  /** Counts a member's upload of the day; false (nothing counted) when it would pass `limit` bytes. */
+  async countBytes(member: MemberKey, day: string, bytes: number, limit: number): Promise<boolean> {
+    const res = await COUNT_BYTES.run(this.redis, [this.keys.k('claims', 'up', 'bytes', member, day)], [String(bytes), String(limit)]);
+    return Number(res) >= 0;
   }
 }

@@ -137,6 +137,12 @@ export const P = {
   } as Record<string, string>,
   documentsExpectFiles: '这一步需要发送材料的照片或 PDF 文件；发完了请回复「完成」。',
   documentRejectedLine: (fileName: string, reason: string) => `${fileName}：${reason}`,
+  /** A file over a quota is not kept (the form keeps everything else). */
+  uploadLimit: {
+    files: (max: number) => `这份申请已收到 ${max} 个文件，达到上限，这个文件没有保存。已有的文件足够审核时请回复「完成」；如需重新整理，可回复「取消」后重新申请。`,
+    size: (mb: number) => `这份申请的文件合计不能超过 ${mb} MB，这个文件没有保存。请压缩图片或只发送所需页面。`,
+    daily: (mb: number) => `您今天上传的文件已达 ${mb} MB 的上限，这个文件没有保存。请明天再发送，已填写的内容会为您保留。`,
+  },
   /** The document name for a file the plan does not list. */
   documentFallbackName: '材料',
 

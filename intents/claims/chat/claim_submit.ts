@@ -33,7 +33,9 @@ export function claimSubmit(chat: ClaimsChat): IntentDefinition {
       // At the plan question the words may name the plan ("申请住院互助"); elsewhere they mean this application.
       const answering = dialog.asking in FIELD_LABELS && dialog.asking !== 'plan';
       if (form === forms.application && answering && APPLY_AGAIN.test(ctx.text)) return stillFilling(ctx, dialog);
-      return form.continue(ctx, dialog);
+      const result = await form.continue(ctx, dialog);
+      await forms.afterTurn(ctx, dialog, result);
+      return result;
     },
     repromptDialog: (ctx, dialog) => forms.formOf(dialog)?.reprompt(ctx, dialog) ?? [{ text: P.formRestarted }],
   };
