@@ -1,13 +1,21 @@
 /** Entry point: `npm start`. Web chat on http://localhost:3000; embedded Redis unless REDIS_URL is set. */
 import { ConfigError, loadConfig } from '../core/config.ts';
 import { DirectoryInUseError } from '../core/redis-server.ts';
-import { createLogger } from '../core/logger.ts';
+import { existsSync } from 'node:fs';
+import { createLogger, prettyDestination } from '../core/logger.ts';
 import { createEngine } from './engine.ts';
 import { startChannels } from '../channels/index.ts';
+
+/** Settings from `.env` in the working folder, when present; variables already set win. */
+function loadDotEnv(): void {
+  if (!existsSync('.env')) return;
+  process.loadEnvFile('.env');
+}
 
 async function main(): Promise<void> {
   let config;
   try {
+    loadDotEnv();
     config = loadConfig();
   } catch (err) {
     if (err instanceof ConfigError) {
@@ -16,7 +24,8 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  const logger = createLogger(config.LOG_LEVEL);
+  // Readable lines for a person at a terminal; JSON for log collectors.
+  const logger = createLogger(config.LOG_LEVEL, process.stdout.isTTY ? prettyDestination(process.stdout) : undefined);
   const engine = await createEngine(config, logger);
   let app;
   try {

@@ -18,6 +18,30 @@ function withoutBytes(value: unknown, depth = 0): unknown {
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutBytes(v, depth + 1)]));
 }
 
+const LEVELS: Record<number, string> = { 10: 'TRACE', 20: 'DEBUG', 30: 'INFO', 40: 'WARN', 50: 'ERROR', 60: 'FATAL' };
+const OMIT = new Set(['level', 'time', 'pid', 'hostname', 'msg']);
+
+/** One log line (JSON, already masked) as "12:03:04 INFO message key=value …", for a person at a terminal. */
+export function prettyLine(json: string): string {
+  let entry: Record<string, unknown>;
+  try {
+    entry = JSON.parse(json) as Record<string, unknown>;
+  } catch {
+    return json;
+  }
+  const time = typeof entry['time'] === 'number' ? new Date(entry['time']).toTimeString().slice(0, 8) : '';
+  const level = LEVELS[Number(entry['level'])] ?? String(entry['level']);
+  const rest = Object.entries(entry)
+    .filter(([k]) => !OMIT.has(k))
+    .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`);
+  return `${time} ${level.padEnd(5)} ${String(entry['msg'] ?? '')}${rest.length ? `  ${rest.join(' ')}` : ''}\n`;
+}
+
+/** A destination that writes each line pretty. */
+export function prettyDestination(out: { write(s: string): unknown }): pino.DestinationStream {
+  return { write: (line: string) => void out.write(prettyLine(line)) };
+}
+
 export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
   return pino(
     {

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { createLogger } from '../../src/core/logger.ts';
+import { createLogger, prettyDestination } from '../../src/core/logger.ts';
 
 function capture() {
   const lines: string[] = [];
@@ -47,5 +47,15 @@ describe('logger masking', () => {
     logger.info({ data: Buffer.from(`卡 ${ID}`) }, 'bytes');
     const line = JSON.parse(text()) as { data?: unknown };
     expect(line.data).toMatch(/^\[\d+ bytes\]$/);
+  });
+});
+
+describe('pretty logs at a terminal', () => {
+  it('writes one readable line per entry, still masked', () => {
+    const lines: string[] = [];
+    const logger = createLogger('info', prettyDestination({ write: (s: string) => lines.push(s) }));
+    logger.warn({ member: 'web:u1', phone: PHONE }, 'rate limited');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^\d{2}:\d{2}:\d{2} WARN  rate limited {2}member=web:u1 phone=138\*\*\*\*5678\n$/);
   });
 });

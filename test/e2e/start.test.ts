@@ -1,7 +1,8 @@
 /** As a newcomer would: the real entry point starts (embedded Redis), answers on the web API, stops cleanly. */
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startBotProcess, type BotProcess } from '../helpers/bot-process.ts';
 
@@ -26,6 +27,29 @@ describe('npm start', () => {
     await bot.stop();
     expect(bot.output()).toContain('shutting down');
     bot = undefined;
+  });
+
+  it('reads .env in the folder it starts in, without overriding variables already set', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'ua-dotenv-'));
+    writeFileSync(join(folder, '.env'), 'WEB_API_TOKEN=from-dotenv-file\nBOT_NAMES=从文件来的名字\n');
+    const checkout = fileURLToPath(new URL('../..', import.meta.url));
+    bot = await startBotProcess(
+      { DATA_DIR: join(folder, 'data'), REDIS_URL: '', KNOWLEDGE_DIR: join(checkout, 'knowledge'), KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR ?? join(checkout, '../shared/laws'), BOT_NAMES: '环境变量名' },
+      { cwd: folder },
+    );
+    const post = (token?: string) =>
+      fetch(`${bot?.url}/api/web/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ userId: 'u1', chatId: 'g1', chatType: 'group', text: '环境变量名 你好' }),
+      });
+    expect((await post()).status).toBe(401);
+    const answered = (await (await post('from-dotenv-file')).json()) as { replies: unknown[] };
+    // BOT_NAMES from the environment won over the file's: the message starting with it was addressed.
+    expect(answered.replies.length).toBeGreaterThan(0);
+    await bot.stop();
+    bot = undefined;
+    rmSync(folder, { recursive: true, force: true });
   });
 
   it('refuses to start with a bad setting and names it', async () => {

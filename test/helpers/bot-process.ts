@@ -1,5 +1,6 @@
 /** The bot as a real child process (`npm start`'s entry), for start-up and crash tests. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/core/redis-server.ts';
 
 export interface BotProcess {
@@ -10,9 +11,13 @@ export interface BotProcess {
   stop(): Promise<void>;
 }
 
-export async function startBotProcess(env: Record<string, string>): Promise<BotProcess> {
+const ENTRY = fileURLToPath(new URL('../../src/app/main.ts', import.meta.url));
+
+/** `cwd`: the folder it starts in (where it looks for `.env`); default: the checkout. */
+export async function startBotProcess(env: Record<string, string>, opts: { cwd?: string } = {}): Promise<BotProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'src/app/main.ts'], {
+  const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), ENTRY], {
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
