@@ -1,10 +1,30 @@
-/** `help`: the menu of what the bot does; staff and admins also see their commands. */
-import type { IntentDefinition, IntentFactory, TurnContext } from '../../src/core/service.ts';
+/** `help`: the menu of what the bot does; staff and admins also see their commands, grouped by topic. */
+import type { CommandSpec, IntentDefinition, IntentFactory, TurnContext } from '../../src/core/service.ts';
 import { HELP_TEXT } from './texts.ts';
 
+const CHINESE = /\p{Script=Han}/u;
+
+/** The word staff type for a command: its first Chinese name (or its first name). */
+const wordOf = (spec: CommandSpec): string => spec.names.find((n) => CHINESE.test(n)) ?? spec.names[0] ?? '';
+
+/** One line per topic with the viewer's commands in it; commands of no topic go last, so none is ever hidden. */
+function roleLines(commands: readonly CommandSpec[]): string[] {
+  const byName = new Map(commands.flatMap((spec) => spec.names.map((n) => [n, spec] as const)));
+  const shown = new Set<CommandSpec>();
+  const lines: string[] = [];
+  for (const group of HELP_TEXT.staffGroups) {
+    const words = group.words.filter((w) => byName.has(w));
+    for (const w of words) shown.add(byName.get(w)!);
+    if (words.length) lines.push(HELP_TEXT.groupLine(group.title, words));
+  }
+  const rest = commands.filter((c) => !shown.has(c)).map(wordOf);
+  if (rest.length) lines.push(HELP_TEXT.groupLine(HELP_TEXT.otherGroup, rest));
+  return lines;
+}
+
 export function menuText(ctx: TurnContext): string {
-  const own = (ctx.commands ?? []).map((c) => `/${c.names[0]} — ${c.summary}`);
-  return own.length ? `${HELP_TEXT.menu}\n\n${HELP_TEXT.roleHeader}\n${own.join('\n')}` : HELP_TEXT.menu;
+  const lines = roleLines(ctx.commands ?? []);
+  return lines.length ? [HELP_TEXT.menu, HELP_TEXT.roleHeader, ...lines].join('\n') : HELP_TEXT.menu;
 }
 
 const createHelp: IntentFactory = async (): Promise<IntentDefinition> => ({

@@ -1,15 +1,27 @@
 /** Every Chinese string of the help service, in one place. */
 export const HELP_TEXT = {
+  /** The member's menu: one phone screen, the words to type in quotes. */
   menu: [
     '您好，我是工会小助手，可以为您：',
-    '· 解答劳动法问题（如“公司拖欠工资怎么办”）',
-    '· 介绍并申请职工互助保障（如“住院互助要什么材料”“我要申请住院互助”）',
-    '· 查询互助申请进度（如“我的申请到哪一步了”）',
-    '· 查看和报名工会活动（如“最近有什么活动”“报名运动会”“取消报名”“我的报名”）',
-    '· 转人工：联系工会工作人员',
-    '在群里请先 @我 再提问；涉及个人信息的事项请私聊我。',
+    '· 劳动法：直接描述问题，如“公司拖欠工资怎么办”',
+    '· 互助保障：“住院互助要什么材料”“申请互助”“我的申请进度”“补充材料”',
+    '· 活动：“活动”“报名 运动会”“取消报名”“我的报名”',
+    '· 找工作人员：“转人工”“我的工单”',
+    '在群里请先 @我；涉及个人信息的事项请私聊我。',
   ].join('\n'),
-  roleHeader: '您是工会工作人员，还可以使用以下命令：',
+  roleHeader: '工作人员命令（后面接编号或内容，如“回复工单 编号 内容”；不带内容发送可看用法）：',
+  /**
+   * Staff and admin commands by topic, by their Chinese word. A word shows only when the viewer holds a command
+   * of that name; role commands in no group are listed under `otherGroup`.
+   */
+  staffGroups: [
+    { title: '活动', words: ['发布活动', '修改活动', '全部活动', '报名名单', '签到', '截止报名', '开放报名', '取消活动'] },
+    { title: '通知', words: ['群发通知'] },
+    { title: '工单', words: ['工单', '查看工单', '回复工单', '关闭工单'] },
+    { title: '互助审核', words: ['审核列表', '申请详情', '批准', '驳回', '要求补充'] },
+  ],
+  otherGroup: '其他',
+  groupLine: (title: string, words: string[]) => `${title}：${words.join(' / ')}`,
   /** The command's line in the menu. */
   summary: '查看菜单',
 } as const;
