@@ -193,17 +193,19 @@ export class ClaimsService {
     let files = 0;
     const expired = await this.uploads.expiredDrafts(now.getTime());
     for (const draftId of expired) files += await this.endDraft(SYSTEM, draftId, 'expired form');
-    let purged = 0;
     const claims = await this.store.all();
     const days = this.deps.config.CLAIM_RETENTION_DAYS;
     const kept: Claim[] = [];
+    const retired: Claim[] = [];
     for (const claim of claims) {
       const due = days > 0 && !claim.purgedAt && DECIDED.includes(claim.status) && now.getTime() - Date.parse(claim.updatedAt) > days * DAY_MS;
       const after = due ? await this.purge(claim, now) : claim;
-      if (due && after !== claim) purged++;
+      if (after !== claim) retired.push(claim);
       kept.push(after);
     }
     const referenced = new Set([...kept.flatMap((c) => c.documents.map((d) => d.sha256)), ...(await this.uploads.held())]);
+    // A retired claim's documents go now, unless another claim or a form has the same file.
+    for (const claim of retired) files += await this.deleteFiles(SYSTEM, claim.no, [...new Set(claim.documents.map((d) => d.sha256))].filter((sha) => !referenced.has(sha)), 'retention');
     // Claims filed before uploads were tracked count as claimed from now on.
     await this.uploads.claimed([...new Set(kept.flatMap((c) => c.documents.map((d) => d.sha256)))]);
     const old = Date.now() - ORPHAN_GRACE_MS;
@@ -214,7 +216,7 @@ export class ClaimsService {
       else if (!referenced.has(f.sha256)) orphans.push(f.sha256);
     }
     files += await this.deleteFiles(SYSTEM, 'documents', orphans, 'unreferenced');
-    return { drafts: expired.length, purged, files };
+    return { drafts: expired.length, purged: retired.length, files };
   }
 
   /** Runs the sweep every CLAIM_SWEEP_MINUTES in one process at a time (a lease in Redis), the first right away. */
