@@ -43,3 +43,9 @@ export const PROMPTS = {
 export const INTENT_DESCRIPTIONS = {
   labor_law: '劳动法律咨询：工资、劳动合同、加班、辞退、工伤、社保、休假、女职工权益、劳动仲裁等',
 } as const;
+
+/** When the operator has not installed the statute texts (`npm run laws -- install`): answers cite numbers only. */
+export const STATUTES_MISSING = {
+  articleText:
+    '抱歉，条文原文未安装，暂时不能为您显示法条原文。您可以在国家法律法规数据库（flk.npc.gov.cn）按法律名称和条号查阅；也可以直接问我具体问题，或回复“转人工”。',
+} as const;
