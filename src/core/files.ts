@@ -21,11 +21,3 @@ export class FileResolvers {
     return (await this.resolvers.get(file.kind)?.(file.ref, file.viewer)) ?? null;
   }
 }
-
-// Every service receives the registry with its deps (wired in src/app/engine.ts).
-declare module './service.ts' {
-  interface CoreDeps {
-    /** Files produced on demand: services register their kinds here. */
-    files: FileResolvers;
-  }
-}

@@ -39,9 +39,12 @@ const maskReply = (r: Reply): Reply => ({ ...r, ...(r.text !== undefined ? { tex
 const MAX_REPLAY_CHARS = 16 * 1024;
 const replaySchema = z.array(z.object({ text: z.string().optional(), choices: z.array(z.string()).optional() }));
 
-/** The dedup value of a handled message: the marker, then its replies (text and choices) for a redelivery. */
+/**
+ * The dedup value of a handled message: the marker, then its replies (text and choices) for a redelivery,
+ * masked — it sits in Redis and the AOF for a day (an admin's claim detail must not).
+ */
 function handledMarker(replies: Reply[]): string {
-  const kept = replies.filter((r) => r.text !== undefined || r.choices).map((r) => ({ text: r.text, choices: r.choices }));
+  const kept = replies.filter((r) => r.text !== undefined || r.choices).map((r) => maskReply({ text: r.text, choices: r.choices }));
   while (kept.length && JSON.stringify(kept).length > MAX_REPLAY_CHARS) kept.pop();
   return HANDLED + JSON.stringify(kept);
 }

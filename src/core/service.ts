@@ -10,6 +10,7 @@ import type { Dialog, Session } from './session.ts';
 import type { Notifier } from './outbox.ts';
 import type { Keys } from './keys.ts';
 import type { AuditLog } from './audit.ts';
+import type { FileResolvers } from './files.ts';
 import type { GroupDirectory } from './groups.ts';
 
 /** An intent id, declared by the service that owns it (e.g. a service's `IntentManifest.id`). */
@@ -27,6 +28,8 @@ export interface CoreDeps {
   audit: AuditLog;
   /** Group chats the bot serves, with their names. */
   groups: GroupDirectory;
+  /** Files produced on demand (a claim document, a roster), never stored decrypted: services register their kinds. */
+  files: FileResolvers;
   /** Injected clock so tests can move time. */
   now: () => Date;
 }
