@@ -1,6 +1,6 @@
 /** Turns retrieval results into member-facing answers: short answer, 依据 line, next steps, disclaimer; compact form for groups. */
 import { z } from 'zod';
-import { PROMPTS } from './texts.ts';
+import { PROMPTS, STATUTES_MISSING } from './texts.ts';
 import type { Card, Citation } from './card.ts';
 import type { LawKnowledge } from './knowledge.ts';
 import { LOW_CONFIDENCE, type RankedCitation, type RetrievalResult } from './retrieval.ts';
@@ -116,8 +116,10 @@ export function composeAnswer(result: RetrievalResult, kb: LawKnowledge, opts: C
   const citations = shown.map(plain);
   const basis = `${PROMPTS.basisPrefix}${formatCitations(citations)}`;
   if (!card) {
-    // No card fits: quote the best articles briefly and offer a person rather than paraphrasing a guess.
-    const lines = shown.slice(0, 3).map((c) => {
+    // No card fits: quote the best articles briefly (when their texts are installed) and offer a person
+    // rather than paraphrasing a guess.
+    const quotable = kb.statutesDir ? shown.slice(0, 3) : [];
+    const lines = quotable.map((c) => {
       const a = kb.library.getArticle(c.law, c.article);
       return PROMPTS.articleExcerpt(c.law, articleLabel(c.article), firstSentences(a?.text.replace(/\n/g, '') ?? '', opts.compact ? 40 : 90));
     });
@@ -134,7 +136,7 @@ export function composeAnswer(result: RetrievalResult, kb: LawKnowledge, opts: C
   if (card.change2025) parts.push(`${PROMPTS.change2025Prefix}${card.change2025}`);
   parts.push(basis, PROMPTS.nextStepsTitle, ...card.nextSteps.map((s, i) => PROMPTS.nextStep(i + 1, s)));
   const first = citations[0];
-  if (first) parts.push(PROMPTS.originalTextHint(articleLabel(first.article)));
+  if (first && kb.statutesDir) parts.push(PROMPTS.originalTextHint(articleLabel(first.article)));
   parts.push(PROMPTS.disclaimer);
   return { kind: 'card', text: parts.join('\n'), citations, confidence, cardId: card.id, offerHandoff: false };
 }
@@ -181,6 +183,15 @@ export function parseArticleRequest(text: string, library: StatuteLibrary, memor
   });
   return { kind: 'articles', citations: citations.slice(0, 3) };
 }
+
+/** An article-text request while the statute texts are not installed. */
+export const statutesMissingAnswer = (): LawAnswer => ({
+  kind: 'article_text',
+  text: STATUTES_MISSING.articleText,
+  citations: [],
+  confidence: 0,
+  offerHandoff: false,
+});
 
 /** The statute text for an article request (from the statutes directory, verbatim). */
 export function articleTextAnswer(req: ArticleRequest, library: StatuteLibrary): LawAnswer {

@@ -1,4 +1,5 @@
-/** `npm run cli -- <command> [args]`: the engine's commands (nlu) and those the services offer (ask, eval-law). */
+/** `npm run cli -- <command> [args]`: the engine's commands (nlu) and those the services offer (ask, eval-law, laws). */
+import { existsSync } from 'node:fs';
 import type { CliCommands } from '../core/service.ts';
 import { SERVICES } from './services.ts';
 
@@ -6,6 +7,9 @@ const COMMANDS: CliCommands = {
   nlu: () => import('./cli-nlu.ts'),
   ...Object.assign({}, ...SERVICES.map((s) => s.cli ?? {})),
 };
+
+// The same settings as `npm start` (DATA_DIR above all, where `laws install` writes): .env, variables already set win.
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 const [name, ...rest] = process.argv.slice(2);
 const load = name ? COMMANDS[name] : undefined;

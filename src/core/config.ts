@@ -1,4 +1,7 @@
 /** Configuration from the environment, parsed once with zod. A bad value stops start-up with a clear message. */
+import { existsSync, readdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { parseKey } from './crypto.ts';
 import { PLATFORMS, type MemberKey } from './message.ts';
@@ -75,6 +78,9 @@ export const envSchema = z.object({
   WECHATY_SEND_INTERVAL_MS: int(200, 60000).default(1000),
   /** Minimum gap between two WeChat notifications (outbox items). */
   WECHATY_OUTBOX_INTERVAL_MS: int(200, 60000).default(1500),
+  /** Friend requests the WeChat account accepts: all, those whose hello carries WECHATY_FRIEND_KEYWORD, or none. */
+  WECHATY_ACCEPT_FRIENDS: z.enum(['all', 'keyword', 'none']).default('all'),
+  WECHATY_FRIEND_KEYWORD: z.string().optional(),
 
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
@@ -82,7 +88,8 @@ export const envSchema = z.object({
   OPENAI_TIMEOUT_MS: int(500, 120000).default(8000),
 
   KNOWLEDGE_DIR: z.string().default('./knowledge'),
-  KNOWLEDGE_STATUTES_DIR: z.string().default('../shared/laws'),
+  /** Statute texts. In the loaded Config: the folder findStatutesDir found (absolute), absent when none holds them. */
+  KNOWLEDGE_STATUTES_DIR: z.string().optional(),
 
   /** 32 bytes as 64 hex chars or base64; required outside development. */
   DATA_ENCRYPTION_KEY: z.string().optional(),
@@ -107,6 +114,27 @@ export interface Config extends Env {
 }
 
 export class ConfigError extends Error {}
+
+/** The checkout's root: relative knowledge paths resolve against it, wherever the process starts. */
+const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+
+/**
+ * Where statute texts are looked up, in order: KNOWLEDGE_STATUTES_DIR (relative to the checkout), DATA_DIR/laws
+ * (where `npm run laws -- install` puts them; DATA_DIR relative to the working folder, as everywhere), then
+ * ../shared/laws beside the checkout.
+ */
+export function statuteCandidates(env: { KNOWLEDGE_STATUTES_DIR?: string | undefined; DATA_DIR?: string | undefined }): string[] {
+  return [
+    ...(env.KNOWLEDGE_STATUTES_DIR ? [resolve(REPO_ROOT, env.KNOWLEDGE_STATUTES_DIR)] : []),
+    resolve(env.DATA_DIR || './data', 'laws'),
+    resolve(REPO_ROOT, '../shared/laws'),
+  ];
+}
+
+/** The first candidate folder holding statute files (*.md), as an absolute path; undefined when none does. */
+export function findStatutesDir(env: Parameters<typeof statuteCandidates>[0]): string | undefined {
+  return statuteCandidates(env).find((dir) => existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.md')));
+}
 
 /** Parses the environment; throws ConfigError naming each bad variable and what it allows. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -133,6 +161,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     // Web user ids are self-declared: without a token anyone could claim an admin's id.
     throw new ConfigError('Invalid configuration:\n  WEB_API_TOKEN: required when web: identities hold roles and HOST is not loopback');
   }
+  if (cfg.WECHATY_ACCEPT_FRIENDS === 'keyword' && !cfg.WECHATY_FRIEND_KEYWORD) {
+    throw new ConfigError('Invalid configuration:\n  WECHATY_FRIEND_KEYWORD: required when WECHATY_ACCEPT_FRIENDS=keyword');
+  }
   if (cfg.REDIS_OPTIONS) {
     try {
       JSON.parse(cfg.REDIS_OPTIONS);
@@ -140,5 +171,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       throw new ConfigError('Invalid configuration:\n  REDIS_OPTIONS: must be a JSON object');
     }
   }
-  return { ...cfg, devMode: cfg.NODE_ENV !== 'production' };
+  // Without statute texts the bot still starts: KNOWLEDGE_STATUTES_DIR is then absent and answers cite numbers only.
+  const { KNOWLEDGE_STATUTES_DIR: _asked, ...rest } = cfg;
+  const statutesDir = findStatutesDir(cfg);
+  return { ...rest, ...(statutesDir ? { KNOWLEDGE_STATUTES_DIR: statutesDir } : {}), devMode: cfg.NODE_ENV !== 'production' };
 }
