@@ -1,12 +1,12 @@
 /** `npm run laws -- install <folder|URL>`: checks statute texts and installs them under DATA_DIR/laws. */
-import { ConfigError, findStatutesDir, loadConfig } from '../../src/core/config.ts';
+import { ConfigError, findStatutesDir, loadConfig, STATUTES_INSTALL_COMMAND } from '../../src/core/config.ts';
 import { defaultLawPaths } from './knowledge.ts';
-import { INSTALL_COMMAND, installStatutes, InstallRefused } from './laws-install.ts';
+import { installStatutes, InstallRefused } from './laws-install.ts';
 
 export async function run(args: string[]): Promise<number> {
   const [action, source] = args;
   if (action !== 'install' || !source) {
-    process.stderr.write(`usage: ${INSTALL_COMMAND}\n  a folder or http(s) folder URL holding MANIFEST.tsv and one .md per law, laid out like ../shared/laws\n`);
+    process.stderr.write(`usage: ${STATUTES_INSTALL_COMMAND}\n  a folder or http(s) folder URL holding MANIFEST.tsv and one .md per law, laid out like ../shared/laws\n`);
     return 2;
   }
   let config;

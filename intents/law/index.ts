@@ -1,9 +1,8 @@
 /** Labor-law answers: cards in our own words citing statute articles, retrieval over the statute texts. */
 import type { ServiceDefinition } from '../../src/core/service.ts';
-import { statuteCandidates } from '../../src/core/config.ts';
+import { statuteCandidates, STATUTES_INSTALL_COMMAND } from '../../src/core/config.ts';
 import laborLaw from './chat.ts';
 import { loadLawKnowledge } from './knowledge.ts';
-import { INSTALL_COMMAND } from './laws-install.ts';
 import { INTENT_DESCRIPTIONS } from './texts.ts';
 
 const law: ServiceDefinition = {
@@ -17,7 +16,7 @@ const law: ServiceDefinition = {
     if (!kb.statutesDir) {
       deps.logger.warn(
         { lookedIn: statuteCandidates(deps.config) },
-        `labor_law: statute texts not installed, so article texts and citation checks are off (answers cite article numbers only). Add them with: ${INSTALL_COMMAND}`,
+        `labor_law: statute texts not installed, so article texts and citation checks are off (answers cite article numbers only). Add them with: ${STATUTES_INSTALL_COMMAND}`,
       );
     }
     return { intents: [intent] };

@@ -11,7 +11,6 @@ import { checkCards, loadCards } from './cards.ts';
 import { loadLexicon } from './lexicon.ts';
 import { parseStatute, StatuteLibrary } from './statutes.ts';
 
-export const INSTALL_COMMAND = 'npm run laws -- install <folder|URL>';
 export const MANIFEST = 'MANIFEST.tsv';
 
 export interface InstallLimits {

@@ -1,6 +1,8 @@
 /** Starts the HTTP server and every configured channel around an engine. */
-import type { FastifyInstance } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Engine } from '../app/engine.ts';
+import { STATUTES_INSTALL_COMMAND } from '../core/config.ts';
 import { sleep } from '../core/outbox.ts';
 import type { Channel } from './channel.ts';
 import { createHttpServer } from './http/server.ts';
@@ -8,8 +10,32 @@ import { registerWebRoutes } from './web/routes.ts';
 
 const READY_PING_MS = 1000;
 
+/** Status fields shown only to a trusted viewer: whoever scans a login QR code becomes the bot's account. */
+const TRUSTED_ONLY = new Set(['qrSvg', 'qrUrl']);
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
+/** What /api/status needs of a request: its address and headers. */
+export type StatusViewer = Pick<FastifyRequest, 'ip' | 'headers'>;
+
+/**
+ * A viewer carrying WEB_API_TOKEN, or, when no token is set, one on this machine. A request a local reverse
+ * proxy forwarded (X-Forwarded-For) comes from elsewhere, though its address is loopback.
+ */
+export function isTrustedViewer(viewer: StatusViewer | undefined, token: string | undefined): boolean {
+  if (!viewer) return false;
+  if (token) {
+    const header = viewer.headers.authorization ?? '';
+    const given = Buffer.from(header.startsWith('Bearer ') ? header.slice(7) : '');
+    const expected = Buffer.from(token);
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  }
+  return LOOPBACK.has(viewer.ip) && viewer.headers['x-forwarded-for'] === undefined;
+}
+
 export interface RunningApp {
   http: FastifyInstance;
+  /** What /api/status answers this viewer (login QR codes only to a trusted one). */
+  status(viewer?: StatusViewer): Record<string, unknown>;
   /** Base URL of the HTTP server, e.g. http://127.0.0.1:3000 */
   url: string;
   channels: Channel[];
@@ -20,7 +46,15 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
   const { config, logger } = engine.deps;
   const http = createHttpServer(logger, { requestTimeoutMs: config.HTTP_REQUEST_TIMEOUT_MS, maxConnectionsPerIp: config.HTTP_MAX_CONNECTIONS_PER_IP });
   const channels: Channel[] = [];
-  const status = () => Object.fromEntries(channels.map((c) => [c.name, c.status()]));
+  const status = (viewer?: StatusViewer): Record<string, unknown> => {
+    const trusted = isTrustedViewer(viewer, config.WEB_API_TOKEN);
+    const shown = (fields: Record<string, unknown>) => (trusted ? fields : Object.fromEntries(Object.entries(fields).filter(([k]) => !TRUSTED_ONLY.has(k))));
+    return {
+      ...(config.WECHATY_PUPPET ? {} : { wechat: { state: 'unconfigured' } }),
+      ...Object.fromEntries(channels.map((c) => [c.name, shown(c.status())])),
+      statutes: { installed: config.KNOWLEDGE_STATUTES_DIR !== undefined, installCommand: STATUTES_INSTALL_COMMAND },
+    };
+  };
   const { redis } = engine.deps;
 
   // Liveness: answered at once from the connection's state, never waiting on Redis.
@@ -50,6 +84,7 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
   return {
     http,
+    status,
     url: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`,
     channels,
     async stop() {

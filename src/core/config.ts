@@ -131,6 +131,9 @@ export function statuteCandidates(env: { KNOWLEDGE_STATUTES_DIR?: string | undef
   ];
 }
 
+/** Adds the statute texts (under DATA_DIR/laws); named in the start-up warning and on /api/status. */
+export const STATUTES_INSTALL_COMMAND = 'npm run laws -- install <folder|URL>';
+
 /** The first candidate folder holding statute files (*.md), as an absolute path; undefined when none does. */
 export function findStatutesDir(env: Parameters<typeof statuteCandidates>[0]): string | undefined {
   return statuteCandidates(env).find((dir) => existsSync(dir) && readdirSync(dir).some((f) => f.endsWith('.md')));
