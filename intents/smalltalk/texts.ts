@@ -1,4 +1,4 @@
-/** Every Chinese string of the small-talk service, in one place (the closing-word patterns in chat.ts recognize input). */
+/** Every Chinese string of the small-talk service, in one place (closing words are recognized by src/nlu/closing.ts). */
 export const UNKNOWN_TEXT = {
   notUnderstood: '抱歉，我没太明白您的意思。您可以换个说法，或者从下面选一项：',
   choices: ['查看菜单', '职工互助保障有哪些', '最近有什么活动', '转人工'],

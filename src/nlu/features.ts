@@ -74,6 +74,19 @@ function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\/]/gu, '\\$&');
 }
 
+/**
+ * A sign-up verb under negation ("不打算去了", "不报名了", "别给我报了", "不能参加", "没空去") means cancelling,
+ * never signing up. Not after a word that makes it a question ("能不能参加", "要不要报名"), and not 报销/报告 ….
+ */
+const NEGATED_SIGNUP = new RegExp(
+  [
+    String.raw`(?<![能要可去会是想来报参用])(?:不|别|甭)(?:打算|想|准备|要|再|用|给我|帮我)?(?:去|参加|参与|报名|报(?![销案告酬警价账道表考到税]))`,
+    String.raw`(?<![能要可])不能(?:去|参加|参与)`,
+    String.raw`没(?:空|时间|法|办法)(?:去|参加|参与)`,
+  ].join('|'),
+  'gu',
+);
+
 /** Cues that fire on an already normalized text. */
 export function matchCues(norm: string): Cue[] {
   return matchCuesAt(norm).map((m) => m.cue);
@@ -82,13 +95,15 @@ export function matchCues(norm: string): Cue[] {
 /** Cues that fire, each with the position of its earliest match. */
 function matchCuesAt(norm: string): Array<{ cue: Cue; at: number }> {
   const out: Array<{ cue: Cue; at: number }> = [];
+  // The negated verb reads as the cancel word "不去", so it is not also a sign-up word.
+  const text = norm.replace(NEGATED_SIGNUP, '不去');
   for (const c of COMPILED) {
     let at = -1;
     for (const s of c.plain) {
-      const i = norm.indexOf(s);
+      const i = text.indexOf(s);
       if (i >= 0 && (at < 0 || i < at)) at = i;
     }
-    const m = c.ascii?.exec(norm);
+    const m = c.ascii?.exec(text);
     if (m && (at < 0 || m.index < at)) at = m.index;
     if (at >= 0) out.push({ cue: c.cue, at });
   }
@@ -164,4 +179,20 @@ export function extract(text: string): Features {
   const n = Math.sqrt(sq) || 1;
   for (const [k, v] of weights) weights.set(k, v / n);
   return { norm, weights, cues, bigrams };
+}
+
+/** Cues that mark a question or a request (rather than a statement). */
+const ASKING = new Set(['ask', 'legal_q', 'want', 'apply', 'register', 'lookup', 'info_q', 'list_q']);
+/** Topics that are a request on their own ("我的申请到哪一步了", "篮球赛我不去了"). */
+const REQUEST_TOPICS = new Set(['status', 'cancel', 'howto']);
+
+/**
+ * Whether the text asks one of our services for something: a topic ("加班费", "活动", "互助") together with a
+ * question or a request, or a topic that is a request by itself. "好的，明天上午几点？" and "公司那边又打电话了"
+ * do not: they are told to whoever the member is talking to.
+ */
+export function asksService(text: string): boolean {
+  const cues = matchCues(normalize(text));
+  const topics = cues.filter((c) => c.domain && !c.addressee);
+  return topics.some((c) => REQUEST_TOPICS.has(c.id)) || (topics.length > 0 && cues.some((c) => ASKING.has(c.id)));
 }
