@@ -24,7 +24,7 @@ function roleLines(commands: readonly CommandSpec[]): string[] {
 
 export function menuText(ctx: TurnContext): string {
   const lines = roleLines(ctx.commands ?? []);
-  return lines.length ? [HELP_TEXT.menu, HELP_TEXT.roleHeader, ...lines].join('\n') : HELP_TEXT.menu;
+  return lines.length ? [HELP_TEXT.menu, HELP_TEXT.roleHeader, ...lines, HELP_TEXT.roleFooter].join('\n') : HELP_TEXT.menu;
 }
 
 const createHelp: IntentFactory = async (): Promise<IntentDefinition> => ({

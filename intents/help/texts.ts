@@ -9,7 +9,8 @@ export const HELP_TEXT = {
     '· 找工作人员：“转人工”“我的工单”',
     '在群里请先 @我；涉及个人信息的事项请私聊我。',
   ].join('\n'),
-  roleHeader: '工作人员命令（后面接编号或内容，如“回复工单 编号 内容”；不带内容发送可看用法）：',
+  roleHeader: '工作人员命令：',
+  roleFooter: '命令后接编号或内容，如“回复工单 编号 内容”；不带内容发送可看用法。/tickets 等英文命令照常可用。',
   /**
    * Staff and admin commands by topic, by their Chinese word. A word shows only when the viewer holds a command
    * of that name; role commands in no group are listed under `otherGroup`.

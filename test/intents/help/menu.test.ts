@@ -44,6 +44,7 @@ describe('help menu', () => {
   it('shows staff their Chinese command words grouped by topic in at most 12 lines, but not the admins\' ones', async () => {
     const menu = await menuFor('staff1');
     expect(menu).toContain(HELP_TEXT.roleHeader);
+    expect(menu).toContain(HELP_TEXT.roleFooter);
     expect(menu).toMatch(/^活动：发布活动 \/ .*签到/mu);
     expect(menu).toMatch(/^工单：工单 \/ 查看工单 \/ 回复工单 \/ 关闭工单$/mu);
     expect(menu).not.toMatch(/审核列表|批准/);
