@@ -2,6 +2,7 @@
  * Pure validators for the claim form. Each returns either a normalized value or an error code;
  * the Chinese wording for each code lives in prompts.ts.
  */
+import { relativeDay } from './time.ts';
 
 export type Valid<T> = { ok: true; value: T } | { ok: false; error: string };
 const ok = <T>(value: T): Valid<T> => ({ ok: true, value });
@@ -97,9 +98,14 @@ export function daysBetween(fromIso: string, toIso: string): number {
   return Math.round((Date.parse(`${toIso}T00:00:00Z`) - Date.parse(`${fromIso}T00:00:00Z`)) / 86400_000);
 }
 
-/** Accepts 2026-11-02, 2026/11/2, 2026.11.2, 2026年11月2日 (号) and 11月2日 (this year, China time). */
-export function parseDate(input: string, today: string): Valid<string> {
+/**
+ * Accepts 2026-11-02, 2026/11/2, 2026.11.2, 2026年11月2日 (号) and 11月2日 (this year, China time); with `relative`,
+ * also days said relative to today (昨天, 3天前, 上个礼拜三; a bare 周三 is the last one).
+ */
+export function parseDate(input: string, today: string, opts: { relative?: boolean } = {}): Valid<string> {
   const v = input.replace(/\s+/g, '');
+  const relative = opts.relative ? relativeDay(v, today, 'past') : null;
+  if (relative?.rest === '') return relative.day > today ? fail('date_future') : ok(relative.day);
   let y: number, mo: number, d: number;
   let m = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})[日号]?$/.exec(v);
   if (m) {
@@ -172,8 +178,27 @@ export function validateBankCard(input: string): Valid<string> {
   return ok(v);
 }
 
+/** Short names members type for the big banks, longest first within a prefix (邮储银行 before 邮储). */
+const BANK_SHORT_NAMES: ReadonlyArray<readonly [RegExp, string]> = [
+  [/^(?:中国)?工行/, '中国工商银行'],
+  [/^(?:中国)?建行/, '中国建设银行'],
+  [/^(?:中国)?农行/, '中国农业银行'],
+  [/^中行/, '中国银行'],
+  [/^交行/, '交通银行'],
+  [/^招行/, '招商银行'],
+  [/^(?:中国)?邮(?:政)?储(?:蓄)?(?:银行)?/, '中国邮政储蓄银行'],
+  [/^浦发(?:银行)?/, '上海浦东发展银行'],
+];
+
+/** "建行" → "中国建设银行", "工行朝阳支行" → "中国工商银行朝阳支行"; other names unchanged. */
+export function expandBankName(input: string): string {
+  const v = input.replace(/\s+/g, '');
+  for (const [short, full] of BANK_SHORT_NAMES) if (short.test(v)) return v.replace(short, full);
+  return input;
+}
+
 export function validateBankName(input: string): Valid<string> {
-  const v = validateFreeText(input, 2, 40);
+  const v = validateFreeText(expandBankName(input), 2, 40);
   if (!v.ok) return v;
   if (!/银行|信用社|农商|农信|邮储|储蓄|bank/i.test(v.value)) return fail('bank_name');
   return v;

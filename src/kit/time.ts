@@ -51,8 +51,42 @@ function parseClock(raw: string): { h: number; mi: number } | null {
   return { h, mi };
 }
 
+const DAY_MS = 86400_000;
+const DAY_WORDS: Record<string, number> = { 大前天: -3, 前天: -2, 昨天: -1, 昨日: -1, 今天: 0, 今日: 0, 明天: 1, 明日: 1, 后天: 2, 大后天: 3 };
+const CN_NUMBERS: Record<string, number> = { 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9, 十: 10 };
+const WEEK_OFFSETS: Record<string, number> = { 上上: -2, 上: -1, 这: 0, 本: 0, 下: 1, 下下: 2 };
+const WEEKDAY_NUMBERS: Record<string, number> = { 一: 1, 二: 2, 三: 3, 四: 4, 五: 5, 六: 6, 日: 7, 天: 7 };
+
+const shiftIso = (iso: string, days: number) => new Date(Date.parse(`${iso}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10);
+
 /**
- * Parses "2025-06-01 09:00", "2025/6/1 9:00", "2025年6月1日 下午3点", "6月1日9点半", "6-1 14:00", "明天下午3点".
+ * A day said relative to `today` (YYYY-MM-DD, China) at the start of `input`: 昨天/前天/明天, "3天前", "两天后",
+ * "上周三", "上个礼拜三", "本周五", "下周六" (weeks start on Monday). A bare "周三" is the nearest one in
+ * `direction` (the past for a discharge date, the future for an event). Returns the day and the rest of the text.
+ */
+export function relativeDay(input: string, today: string, direction: 'past' | 'future'): { day: string; rest: string } | null {
+  const s = input.trim();
+  let m = /^(大前天|前天|昨天|昨日|今天|今日|明天|明日|大后天|后天)/.exec(s);
+  if (m?.[1]) return { day: shiftIso(today, DAY_WORDS[m[1]] ?? 0), rest: s.slice(m[1].length).trim() };
+  m = /^(\d{1,3}|[一二两三四五六七八九十])\s*天(?:以|之)?(前|后)/.exec(s);
+  if (m?.[1] && m[2]) {
+    const n = CN_NUMBERS[m[1]] ?? Number(m[1]);
+    return { day: shiftIso(today, m[2] === '前' ? -n : n), rest: s.slice(m[0].length).trim() };
+  }
+  m = /^(上上|下下|上|下|这|本)?(?:个|一)?(?:周|星期|礼拜)([一二三四五六日天1-7])/.exec(s);
+  if (!m?.[2]) return null;
+  const weekday = WEEKDAY_NUMBERS[m[2]] ?? Number(m[2]);
+  const todayWeekday = new Date(`${today}T00:00:00Z`).getUTCDay() || 7;
+  const rest = s.slice(m[0].length).trim();
+  if (m[1] === undefined) {
+    const ahead = (weekday - todayWeekday + 7) % 7;
+    return { day: shiftIso(today, direction === 'future' ? ahead : ahead === 0 ? 0 : ahead - 7), rest };
+  }
+  return { day: shiftIso(today, (WEEK_OFFSETS[m[1]] ?? 0) * 7 + weekday - todayWeekday), rest };
+}
+
+/**
+ * Parses "2025-06-01 09:00", "2025/6/1 9:00", "2025年6月1日 下午3点", "6月1日9点半", "6-1 14:00", "明天下午3点", "下周六上午9点".
  * Without a year the next such date from `now` is used. `defaultTime` applies when no time is given
  * (null = a time is required). `sameDayAs` lets "11:30" mean that day.
  */
@@ -69,13 +103,13 @@ export function parseDateTime(
       return toMs(p.y, p.mo, p.d, clock.h, clock.mi);
     }
   }
-  // "明天下午3点": today, tomorrow or the day after in China time.
-  const rel = /^(今天|明天|后天)\s*(.*)$/.exec(s);
+  // "明天下午3点", "下周六上午9点", "3天后 14:00": a day relative to today in China time.
+  const today = parts(now);
+  const rel = relativeDay(s, `${today.y}-${pad(today.mo)}-${pad(today.d)}`, 'future');
   if (rel) {
-    const day = parts(now + ['今天', '明天', '后天'].indexOf(rel[1] ?? '') * 86400_000);
-    const rest = (rel[2] ?? '').trim();
-    const clock = rest === '' ? (opts.defaultTime ?? null) : parseClock(rest);
-    return clock ? toMs(day.y, day.mo, day.d, clock.h, clock.mi) : null;
+    const [y, mo, d] = rel.day.split('-').map(Number);
+    const clock = rel.rest === '' ? (opts.defaultTime ?? null) : parseClock(rel.rest);
+    return clock && y && mo && d ? toMs(y, mo, d, clock.h, clock.mi) : null;
   }
   const m = /^(?:(\d{4})\s*[-/.年]\s*)?(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?\s*(.*)$/.exec(s);
   if (!m) return null;

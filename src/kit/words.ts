@@ -18,7 +18,23 @@ const CONFIRM_CANCEL = /^(?:1|确定取消|确定|确认|是|是的|取消|对)$
 
 export const isYes = (text: string): boolean => YES.test(strip(text));
 export const isNo = (text: string): boolean => NO.test(strip(text));
-export const isCancel = (text: string): boolean => CANCEL.test(strip(text));
+/**
+ * A change of mind said in a sentence ("算了不报了", "我不想填了", "不参加了"): a verb of filling in with 了, or 算了.
+ * Short messages only, and never a question ("不报了会怎样？" is asked, not decided) nor "算了一下" (computed).
+ */
+const MIND_CHANGED = /(?<![打计就])算了(?!一下|下)|不(?:想|要|用|再)?(?:再)?(?:填|报|申请|办|弄|参加|写|交|提交)(?:名|写|表|了)*了|(?:不想|不打算)(?:再)?(?:填|报|申请|办|参加|写)|^放弃(?:填写|申请|报名)?$/u;
+const MAX_MIND_CHANGE = 16;
+const QUESTION = /[?？吗呢]|怎么|怎样|为什么|会不会|能不能/;
+
+/** 取消 or one of its synonyms, said alone. */
+export const isCancelWord = (text: string): boolean => CANCEL.test(strip(text));
+/** A change of mind in a short sentence ("算了不报了"). */
+export const isChangeOfMind = (text: string): boolean => {
+  const t = strip(text);
+  return [...t].length <= MAX_MIND_CHANGE && MIND_CHANGED.test(t) && !QUESTION.test(t);
+};
+/** 取消 and its synonyms, or a change of mind anywhere in a short sentence. */
+export const isCancel = (text: string): boolean => isCancelWord(text) || isChangeOfMind(text);
 export const isBack = (text: string): boolean => BACK.test(strip(text));
 export const isDone = (text: string): boolean => DONE.test(strip(text));
 /** At a summary: submit it. */
@@ -46,4 +62,33 @@ export function fieldToChange(text: string, aliases: ReadonlyMap<string, readonl
     for (const word of words) if (target.includes(word) && (!best || word.length > best.len)) best = { field, len: word.length };
   }
   return best?.field ?? null;
+}
+
+/** What a member wants changed, and (in "地点错了，改成厂区篮球场") its new value. */
+export interface ChangeRequest {
+  field: string;
+  value?: string;
+}
+
+/** Words that may stand before a field's name without changing it ("我的电话", "活动地点"). */
+const OWNER = /^(?:我的|活动的?|报名的?)|的$/gu;
+
+/**
+ * "地点错了，改成厂区篮球场", "把电话改成13812345678", "名额改为50人" → the field and its new value; else
+ * `fieldToChange` (the field alone). With a value the field must be named exactly (one of its words, "我的"/"活动" aside),
+ * so a free-text answer that merely mentions a field ("比赛时间改成了下午") is not taken for a change.
+ */
+export function changeRequest(text: string, aliases: ReadonlyMap<string, readonly string[]>): ChangeRequest | null {
+  const t = text.trim();
+  const m =
+    /^(?:请|麻烦)?(?:把)?(\S{1,10}?)(?:填错了|写错了|输错了|错了|不对)[，,。；;\s]*(?:应该是|应为|改成|改为|换成|更正为)[:：]?\s*(\S.*)$/u.exec(t) ??
+    /^(?:请|麻烦|帮我)?(?:把)?(\S{1,10}?)(?:改成|改为|换成|更正为|修改为)[:：]?\s*(\S.*)$/u.exec(t) ??
+    /^(?:请|麻烦|帮我)?(?:修改|更改|改一下|改下)(\S{1,10}?)(?:为|成|[:：])\s*(\S.*)$/u.exec(t);
+  const target = m?.[1]?.replace(OWNER, '');
+  const value = m?.[2]?.trim();
+  if (target && value) {
+    for (const [field, words] of aliases) if (words.includes(target)) return { field, value };
+  }
+  const field = fieldToChange(text, aliases);
+  return field ? { field } : null;
 }

@@ -323,3 +323,71 @@ describe('field types', () => {
     expect(await parse(day, '11月2日')).toMatchObject({ ok: true, value: '2026-11-02' });
   });
 });
+
+describe('forms forgive', () => {
+  const error = (code: string) => `错误:${code}。`;
+  const forgiving = new Form(
+    spec({
+      confirmCancel: false,
+      fields: [
+        fieldTypes.name({ id: 'name', label: '姓名', ask: '请输入姓名：', error }),
+        fieldTypes.mobile({ id: 'mobile', label: '手机号', aliases: ['电话'], ask: '请输入手机号：', error }),
+        fieldTypes.text({ id: 'hospital', label: '医院', ask: '请输入医院：', error, min: 2, max: 50, misfits: [{ like: '病名', test: (t) => /炎$/.test(t) }] }),
+        fieldTypes.date({ id: 'day', label: '出院日期', ask: '请输入出院日期：', error, relative: true }),
+      ],
+      confirm: { ask: (f, _ctx, shown) => ({ text: ['请核对：', ...forgiving.summaryLines(f, shown)].join('\n') }), unclear: '请回复确认。' },
+    }),
+    { resumeHours: 48 },
+  );
+  /** The raw replies of one turn, the dialog left as it was. */
+  const replies = async (m: ReturnType<typeof member>, t: string) => (await forgiving.continue(ctxOf(t), m.dialog as Dialog)).replies;
+
+  it('a change of mind in a sentence cancels; at a free-text question only 取消 itself does', async () => {
+    const m = member(forgiving);
+    await m.start();
+    expect((await m.say('算了不报了')).text).toBe('已取消，填写的内容已删除。');
+    expect(m.dialog).toBeNull();
+    const title: FieldSpec = { id: 'title', label: '标题', anyText: true, ask: () => ({ text: '请输入标题：' }), parse: (t) => ({ ok: true, value: t }) };
+    const free = member(new Form(spec({ fields: [title], confirmCancel: false }), { resumeHours: 48 }));
+    await free.start();
+    expect((await free.say('下雨就不参加了')).text).toContain('标题：下雨就不参加了');
+  });
+
+  it('an answer that plainly belongs elsewhere is questioned: refused with why, or (if valid) taken when sent again', async () => {
+    const m = member(forgiving);
+    await m.start();
+    expect((await m.say('13812345678')).text).toBe('您输入的好像是手机号，不是姓名。错误:name。\n请输入姓名：');
+    expect((await m.say('周三')).text).toBe('您输入的好像是日期，不是姓名。请重新输入；如果没错，请再发送一次。\n请输入姓名：');
+    expect((await m.say('周三')).text).toBe('请输入手机号：');
+    await m.say('13812345678');
+    expect((await m.say('阑尾炎')).text).toContain('您输入的好像是病名，不是医院');
+    expect((await m.say('市一医院')).text).toBe('请输入出院日期：');
+    expect((await m.say('上个礼拜三')).text).toContain('出院日期：2026-11-11');
+    expect(JSON.stringify(m.dialog)).not.toContain('阑尾炎');
+  });
+
+  it('"电话错了，改成…" at the summary changes the field with the new value and returns to the summary', async () => {
+    const m = member(forgiving);
+    await m.start();
+    for (const t of ['张三', '13812345678', '市一医院', '昨天']) await m.say(t);
+    expect((await m.say('电话错了，改成13987654321')).text).toContain('手机号：139****4321');
+    expect((await m.say('电话错了，改成123')).text).toBe('错误:mobile。\n请输入手机号：\n（当前填写的是：139****4321，直接回复新的内容即可修改）');
+    expect((await m.say('返回')).text).toContain('请核对');
+  });
+
+  it('an error and its question are one bubble; after three wrong answers the ways out are offered, and 1 / 2 pick them', async () => {
+    const m = member(forgiving);
+    await m.start();
+    expect(await replies(m, '12')).toEqual([{ text: '错误:name。\n请输入姓名：' }]);
+    await m.say('12');
+    await m.say('好的');
+    expect(await replies(m, '34')).toEqual([{ text: '错误:name。\n请输入姓名：\n如果填不下去，可以回复「取消」退出，或回复「转人工」请工作人员帮忙。', choices: ['取消', '转人工'] }]);
+    await m.say('34');
+    const handoff = ctxOf('2');
+    expect(await forgiving.continue(handoff, m.dialog as Dialog)).toEqual({ replies: [], passThrough: true });
+    expect(handoff.text).toBe('转人工');
+    expect((await m.say('王五')).text).toBe('请输入手机号：');
+    for (const t of ['1', '2', '3']) await m.say(t);
+    expect((await m.say('1')).text).toBe('已取消，填写的内容已删除。');
+  });
+});

@@ -4,12 +4,13 @@
  * question is always "the first applicable field not yet answered", so 返回, 修改 and answers that
  * clear others need no special bookkeeping.
  */
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Reply } from '../../core/message.ts';
 import type { TurnContext, TurnResult } from '../../core/service.ts';
 import type { Dialog } from '../../core/session.ts';
 import { isGreeting, looksLikeQuestion } from '../fields.ts';
-import { fieldToChange, isBack, isCancel, isConfirmCancel, isEditRequest, isKeepGoing, isNo, isSubmit } from '../words.ts';
+import { changeRequest, isBack, isCancel, isCancelWord, isConfirmCancel, isEditRequest, isKeepGoing, isNo, isSubmit } from '../words.ts';
 import type { Answer, FieldSpec, FormSpec, FormTexts, FormView } from './spec.ts';
 import { FORM_TEXTS } from './texts.ts';
 
@@ -32,8 +33,33 @@ const draftSchema = z.object({
   touchedAt: z.number(),
   /** Where the cancel confirmation or the 修改 menu returns to. */
   resumeAt: z.string().optional(),
+  /** Wrong answers in a row to the open question. */
+  fails: z.number().optional(),
+  /** A digest of the answer questioned as a misfit (never the answer itself: it may be a personal number). */
+  doubted: z.string().optional(),
 });
 type Draft = z.infer<typeof draftSchema>;
+/** One member message as the engine reads it. */
+interface Turn {
+  text: string;
+  /** Back after a long pause. */
+  returning: boolean;
+}
+
+/** Wrong answers in a row after which the ways out (取消, a person) are offered. */
+const STUCK_AFTER = 3;
+
+const isPlainText = (r: Reply | undefined): boolean => r?.text !== undefined && !r.choices && !r.file;
+
+/** What comes before a question and the question itself in one bubble: plain text just before it joins its text. */
+function joined(lead: Reply[], question: Reply[]): Reply[] {
+  const [first, ...more] = question;
+  let start = lead.length;
+  while (start > 0 && isPlainText(lead[start - 1])) start--;
+  if (!first?.text || start === lead.length) return [...lead, ...question];
+  const words = lead.slice(start).map((r) => r.text).join('\n');
+  return [...lead.slice(0, start), { ...first, text: `${words}\n${first.text}` }, ...more];
+}
 
 export interface FormOptions {
   /** How long an unfinished form waits for the member (FORM_RESUME_HOURS). */
@@ -95,7 +121,7 @@ export class Form {
     if (!draft) return { replies: [{ text: this.texts.restarted }], dialog: null };
     const asking = dialog.asking;
     const text = ctx.text.trim();
-    const returning = ctx.now.getTime() - draft.touchedAt >= RESUME_GAP_MS;
+    const turn: Turn = { text, returning: ctx.now.getTime() - draft.touchedAt >= RESUME_GAP_MS };
     draft.touchedAt = ctx.now.getTime();
     const field = this.fields(draft).find((f) => f.id === asking);
 
@@ -103,28 +129,24 @@ export class Form {
     const fileReplies = ctx.msg.attachments.length > 0 && this.spec.onFiles ? await this.spec.onFiles(this.view(draft), ctx, asking) : [];
     if (fileReplies.length > 0 && !text) return this.stay(ctx, draft, asking, fileReplies, field?.takesFiles === true);
 
-    const stay = (error: string | null): TurnResult => {
-      // A member back after a long pause gets the resume line, a greeting just the question again.
-      const lead = returning ? this.texts.resume : isGreeting(text) ? this.texts.continued : error;
-      return this.stay(ctx, draft, asking, lead ? [{ text: lead }] : []);
-    };
-    const notAnAnswer = (error: string): TurnResult => (this.isForTheBot(ctx, text) ? { replies: [], passThrough: true } : stay(error));
-
     if (asking === CANCEL_CONFIRM) {
       if (isConfirmCancel(text)) return { replies: [{ text: this.texts.cancelled }], dialog: null };
       if (isKeepGoing(text)) return this.resumeAfterMenu(ctx, draft, [{ text: this.texts.cancelKept }]);
       return this.stay(ctx, draft, asking, [{ text: this.texts.cancelUnclear, choices: [...this.texts.cancelChoices] }], true);
     }
     // A fixed question (consent) is a gate: its own answers decide, 取消 / 返回 / 修改 do not apply.
-    if (field?.fixed) return this.answer(ctx, draft, field, text, fileReplies, stay, notAnAnswer);
-    if (isCancel(text) || (asking === CONFIRM && /^3$/.test(text))) {
-      if (!this.spec.confirmCancel) return { replies: [{ text: this.texts.cancelled }], dialog: null };
-      draft.resumeAt = asking;
-      return this.ask(ctx, draft, CANCEL_CONFIRM);
-    }
+    if (field?.fixed) return this.answer(ctx, draft, field, turn, fileReplies);
+    // Free text (a title, a description) may say "不参加了": there only 取消 itself cancels.
+    if ((field?.anyText ? isCancelWord(text) : isCancel(text)) || (asking === CONFIRM && /^3$/.test(text))) return this.cancel(ctx, draft, asking);
     if (isBack(text)) return this.back(ctx, draft, asking);
-    const change = fieldToChange(text, this.aliases(draft));
-    if (change) return this.goto(ctx, draft, asking, change);
+    const change = changeRequest(text, this.aliases(draft));
+    const changed = change && this.fields(draft).find((f) => f.id === change.field);
+    if (changed && change.value !== undefined) {
+      // "地点错了，改成厂区篮球场": the new value answers that field as if it had been asked.
+      if (changed.id !== asking) this.leave(draft, asking);
+      return this.answer(ctx, draft, changed, { ...turn, text: change.value }, fileReplies);
+    }
+    if (changed) return this.goto(ctx, draft, asking, changed.id);
 
     if (asking === CONFIRM) {
       if (isSubmit(text)) return this.submit(ctx, draft);
@@ -133,41 +155,83 @@ export class Form {
         draft.resumeAt = CONFIRM;
         return this.ask(ctx, draft, CHOOSE_EDIT);
       }
-      return notAnAnswer(this.spec.confirm?.unclear ?? this.texts.error);
+      return this.notAnAnswer(ctx, draft, asking, turn, this.spec.confirm?.unclear ?? this.texts.error);
     }
     if (asking === CHOOSE_EDIT) {
       const editable = this.editable(draft);
       const n = /^\d{1,2}$/.test(text) ? Number(text) : 0;
       const chosen = n >= 1 ? editable[n - 1] : editable.find((f) => f.label === text || f.aliases?.includes(text));
-      if (!chosen) return notAnAnswer(this.texts.chooseEditUnclear);
+      if (!chosen) return this.notAnAnswer(ctx, draft, asking, turn, this.texts.chooseEditUnclear);
       return this.goto(ctx, draft, draft.resumeAt ?? CONFIRM, chosen.id);
     }
     if (!field) return this.next(ctx, draft); // the open question no longer applies (the form changed shape)
-    return this.answer(ctx, draft, field, text, fileReplies, stay, notAnAnswer);
+    return this.answer(ctx, draft, field, turn, fileReplies);
   }
 
-  private async answer(
-    ctx: TurnContext,
-    draft: Draft,
-    field: FieldSpec,
-    text: string,
-    fileReplies: Reply[],
-    stay: (error: string | null) => TurnResult,
-    notAnAnswer: (error: string) => TurnResult,
-  ): Promise<TurnResult> {
+  private async answer(ctx: TurnContext, draft: Draft, field: FieldSpec, turn: Turn, fileReplies: Reply[]): Promise<TurnResult> {
     const asking = field.id;
-    if (!text) return fileReplies.length > 0 ? this.stay(ctx, draft, asking, fileReplies, field.takesFiles === true) : stay(null);
+    const { text } = turn;
+    if (!text) return fileReplies.length > 0 ? this.stay(ctx, draft, asking, fileReplies, field.takesFiles === true) : this.retry(ctx, draft, asking, turn, null);
     if (text.startsWith('/')) return { replies: [], passThrough: true };
     const answer = await field.parse(text, this.view(draft), ctx);
     if (answer.ok === 'end') return { replies: answer.replies, dialog: null };
     if (answer.ok === 'stay') return this.stay(ctx, draft, asking, [...fileReplies, ...answer.replies], answer.bare === true);
-    if (answer.ok === false) return field.anyText ? stay(answer.error) : notAnAnswer(answer.error);
+    const misfit = field.misfits?.find((m) => m.test(text, ctx));
+    if (answer.ok === false) {
+      const way = this.wayOut(ctx, draft, field, text);
+      if (way) return way;
+      const error = misfit ? `${this.texts.misfit(misfit.like, field.label, false)}${answer.error}` : answer.error;
+      return field.anyText ? this.retry(ctx, draft, asking, turn, error) : this.notAnAnswer(ctx, draft, asking, turn, error);
+    }
+    // An answer that looks like another question's is questioned once; the same text again is taken as meant.
+    const digest = createHash('sha256').update(`${asking}\n${text}`).digest('base64url').slice(0, 16);
+    if (misfit && draft.doubted !== digest) {
+      draft.doubted = digest;
+      return this.stay(ctx, draft, asking, [...fileReplies, { text: this.texts.misfit(misfit.like, field.label, true) }]);
+    }
+    delete draft.doubted;
     for (const id of answer.clear ?? []) delete draft.values[id];
     this.store(draft, field.id, answer.value);
     for (const [id, value] of Object.entries(answer.also ?? {})) this.store(draft, id, value);
     const lead = [...fileReplies, ...(answer.replies ?? [])];
     if (field.submitWhenAnswered) return this.submit(ctx, draft, lead);
     return this.next(ctx, draft, lead, asking);
+  }
+
+  /** The same question again after a wrong answer: a member back after a long pause gets the resume line, a greeting just the question. */
+  private retry(ctx: TurnContext, draft: Draft, step: string, turn: Turn, error: string | null): TurnResult {
+    if (turn.returning) return this.stay(ctx, draft, step, [{ text: this.texts.resume }]);
+    if (isGreeting(turn.text)) return this.stay(ctx, draft, step, [{ text: this.texts.continued }]);
+    if (error === null) return this.stay(ctx, draft, step, []);
+    draft.fails = (draft.fails ?? 0) + 1;
+    const [question, ...more] = this.question(ctx, draft, step);
+    if (draft.fails < STUCK_AFTER || !question?.text) return this.stay(ctx, draft, step, [{ text: error }]);
+    // Stuck: the ways out join the question, as its choices when it has none of its own.
+    const choices = question.choices?.length ? question.choices : [...this.texts.stuckChoices];
+    const stuck = { ...question, text: [error, question.text, this.texts.stuck].join('\n'), choices };
+    return { replies: [stuck, ...more], dialog: this.dialog(ctx, draft, step) };
+  }
+
+  /** Not an answer but (maybe) a question for the bot or another service: the router answers it; else the question again. */
+  private notAnAnswer(ctx: TurnContext, draft: Draft, step: string, turn: Turn, error: string): TurnResult {
+    return this.isForTheBot(ctx, turn.text) ? { replies: [], passThrough: true } : this.retry(ctx, draft, step, turn, error);
+  }
+
+  /** After the ways out were offered as numbered choices, "1" / "2" that the field refuses pick them. */
+  private wayOut(ctx: TurnContext, draft: Draft, field: FieldSpec, text: string): TurnResult | null {
+    if ((draft.fails ?? 0) < STUCK_AFTER || field.ask(this.view(draft), ctx).choices?.length) return null;
+    const [cancel, handoff] = this.texts.stuckChoices;
+    if (text === '1' || text === cancel) return this.cancel(ctx, draft, field.id);
+    if (text !== '2') return null;
+    // Another service's command word: the router routes it as if typed.
+    ctx.text = handoff;
+    return { replies: [], passThrough: true };
+  }
+
+  private cancel(ctx: TurnContext, draft: Draft, asking: string): TurnResult {
+    if (!this.spec.confirmCancel) return { replies: [{ text: this.texts.cancelled }], dialog: null };
+    draft.resumeAt = asking;
+    return this.ask(ctx, draft, CANCEL_CONFIRM);
   }
 
   // ---------- navigation ----------
@@ -203,12 +267,17 @@ export class Form {
   }
 
   private goto(ctx: TurnContext, draft: Draft, from: string, to: string, lead: Reply[] = []): TurnResult {
-    if (from !== to && from !== CHOOSE_EDIT && from !== CANCEL_CONFIRM) {
+    if (from !== to) this.leave(draft, from);
+    return this.ask(ctx, draft, to, lead);
+  }
+
+  /** Moving on from `from`: 返回 comes back to it (menus aside). */
+  private leave(draft: Draft, from: string): void {
+    if (from !== CHOOSE_EDIT && from !== CANCEL_CONFIRM) {
       draft.trail.push(from);
       if (draft.trail.length > TRAIL_LIMIT) draft.trail.splice(0, draft.trail.length - TRAIL_LIMIT);
     }
     delete draft.resumeAt;
-    return this.ask(ctx, draft, to, lead);
   }
 
   private back(ctx: TurnContext, draft: Draft, asking: string): TurnResult {
@@ -239,12 +308,14 @@ export class Form {
   // ---------- questions ----------
 
   private ask(ctx: TurnContext, draft: Draft, step: string, lead: Reply[] = []): TurnResult {
-    return { replies: [...lead, ...this.question(ctx, draft, step)], dialog: this.dialog(ctx, draft, step) };
+    delete draft.fails;
+    delete draft.doubted;
+    return { replies: joined(lead, this.question(ctx, draft, step)), dialog: this.dialog(ctx, draft, step) };
   }
 
   /** Same question again; `bare` skips repeating the question (the lead already asks it). */
   private stay(ctx: TurnContext, draft: Draft, step: string, lead: Reply[], bare = false): TurnResult {
-    return { replies: bare ? lead : [...lead, ...this.question(ctx, draft, step)], dialog: this.dialog(ctx, draft, step) };
+    return { replies: bare ? lead : joined(lead, this.question(ctx, draft, step)), dialog: this.dialog(ctx, draft, step) };
   }
 
   private question(ctx: TurnContext, draft: Draft, step: string): Reply[] {

@@ -29,6 +29,13 @@ export type Answer =
   /** The form ends here (e.g. consent declined). */
   | { ok: 'end'; replies: Reply[] };
 
+/** A kind of answer that plainly belongs to another question (a mobile number typed for a hospital). */
+export interface Misfit {
+  /** What the answer looks like, as the member is told: "手机号", "诊断（病名）". */
+  like: string;
+  test(text: string, ctx: TurnContext): boolean;
+}
+
 export interface FieldSpec {
   id: string;
   /** In the summary and in the "修改哪一项" list. */
@@ -51,6 +58,8 @@ export interface FieldSpec {
   submitWhenAnswered?: boolean;
   /** Free text whose answer is never a question for the bot (a title, a description): no interruption check. */
   anyText?: boolean;
+  /** Valid answers that still look like something else: questioned once, taken when sent again unchanged. */
+  misfits?: readonly Misfit[];
   /** The question asks for files: after files arrive, `onFiles` says what is still missing (the question is not repeated); asked again, it shows no current-value line. */
   takesFiles?: boolean;
 }
@@ -88,6 +97,11 @@ export interface FormTexts {
   notFilled: string;
   /** The wrong answer was a greeting or small talk: just the question again. */
   error: string;
+  /** An answer that looks like something else (`like`) was typed for `label`; `canKeep`: it is valid, sent again it is taken (else the field's error follows). */
+  misfit(like: string, label: string, canKeep: boolean): string;
+  /** After several failed tries at one question: the ways out, offered as choices (cancel, a person). */
+  stuck: string;
+  stuckChoices: readonly [cancel: string, handoff: string];
 }
 
 export interface ConfirmSpec {

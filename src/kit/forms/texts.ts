@@ -17,4 +17,8 @@ export const FORM_TEXTS: FormTexts = {
   currentValue: (shown) => `（当前填写的是：${shown}，直接回复新的内容即可修改）`,
   notFilled: '（未填写）',
   error: '这里需要填写具体内容。',
+  misfit: (like, label, canKeep) => `您输入的好像是${like}，不是${label}。${canKeep ? '请重新输入；如果没错，请再发送一次。' : ''}`,
+  stuck: '如果填不下去，可以回复「取消」退出，或回复「转人工」请工作人员帮忙。',
+  // 转人工 is the handoff service's command word: the router takes it there.
+  stuckChoices: ['取消', '转人工'],
 };

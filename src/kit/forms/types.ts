@@ -22,7 +22,7 @@ import {
 } from '../fields.ts';
 import { formatDateTime, parseDateTime } from '../time.ts';
 import { isNo, isYes } from '../words.ts';
-import type { Answer, FieldSpec, FormView } from './spec.ts';
+import type { Answer, FieldSpec, FormView, Misfit } from './spec.ts';
 
 export interface FieldOptions<T> {
   id: string;
@@ -40,14 +40,33 @@ export interface FieldOptions<T> {
   show?: FieldSpec['show'];
   anyText?: boolean;
   submitWhenAnswered?: boolean;
+  /** Answers that plainly belong elsewhere, besides the ones the type knows (a disease typed for a hospital). */
+  misfits?: readonly Misfit[];
 }
+
+/** Answers of one type typed at a question of another: each type questions the ones it could be confused with. */
+export const looksLike = {
+  mobile: { like: '手机号', test: (t: string) => validateMobile(t).ok },
+  idNumber: { like: '身份证号', test: (t: string) => validateIdNumber(t).ok },
+  bankCard: { like: '银行卡号', test: (t: string) => validateBankCard(t).ok },
+  /** A day in any form parseDate reads (5月1日, 上周三), even one in the future. */
+  date: {
+    like: '日期',
+    test: (t: string, ctx: TurnContext) => {
+      const r = parseDate(t, today(ctx), { relative: true });
+      return r.ok || r.error !== 'date_format';
+    },
+  },
+} satisfies Record<string, Misfit>;
+const NUMBERS: readonly Misfit[] = [looksLike.mobile, looksLike.idNumber, looksLike.bankCard];
 
 /** A field whose answer a validator turns into a value. */
 function typed<T>(o: FieldOptions<T>, validate: (text: string, f: FormView, ctx: TurnContext) => Valid<T>, extra: Partial<FieldSpec> = {}): FieldSpec {
-  const { ask, error, check, clears, ...rest } = o;
+  const { ask, error, check, clears, misfits = [], ...rest } = o;
   return {
     ...extra,
     ...rest,
+    misfits: [...(extra.misfits ?? []), ...misfits],
     ask: typeof ask === 'string' ? () => ({ text: ask }) : ask,
     parse(text, f, ctx): Answer {
       const r = validate(text, f, ctx);
@@ -63,28 +82,34 @@ const fail = <T>(error: string): Valid<T> => ({ ok: false, error });
 const today = (ctx: TurnContext) => chinaToday(ctx.now);
 
 export const fieldTypes = {
-  name: (o: FieldOptions<string>) => typed(o, (t) => validateName(t)),
+  name: (o: FieldOptions<string>) => typed(o, (t) => validateName(t), { misfits: [...NUMBERS, looksLike.date] }),
 
   /** A Chinese mobile number (+86 and spaces tolerated); sensitive. */
-  mobile: (o: FieldOptions<string>) => typed(o, (t) => validateMobile(t), { sensitive: true, show: (f) => maybe(f.str(o.id), maskPhone) }),
+  mobile: (o: FieldOptions<string>) =>
+    typed(o, (t) => validateMobile(t), { sensitive: true, show: (f) => maybe(f.str(o.id), maskPhone), misfits: [looksLike.idNumber, looksLike.bankCard] }),
 
   /** A resident ID number with a valid birth date and GB 11643 check character; sensitive. */
-  idNumber: (o: FieldOptions<string>) => typed(o, (t, _f, ctx) => validateIdNumber(t, today(ctx)), { sensitive: true, show: (f) => maybe(f.str(o.id), maskId) }),
+  idNumber: (o: FieldOptions<string>) =>
+    typed(o, (t, _f, ctx) => validateIdNumber(t, today(ctx)), { sensitive: true, show: (f) => maybe(f.str(o.id), maskId), misfits: [looksLike.mobile] }),
 
-  /** A 16–19 digit card number passing the Luhn check; sensitive. */
-  bankCard: (o: FieldOptions<string>) => typed(o, (t) => validateBankCard(t), { sensitive: true, show: (f) => maybe(f.str(o.id), maskCard) }),
+  /** A 16–19 digit card number passing the Luhn check; sensitive. An ID number that happens to pass Luhn is questioned. */
+  bankCard: (o: FieldOptions<string>) =>
+    typed(o, (t) => validateBankCard(t), { sensitive: true, show: (f) => maybe(f.str(o.id), maskCard), misfits: [looksLike.mobile, looksLike.idNumber] }),
 
-  /** A bank's name (中国工商银行朝阳支行, 农商银行): words naming a bank, 2–40 characters. */
-  bankName: (o: FieldOptions<string>) => typed(o, (t) => validateBankName(t)),
+  /** A bank's name (中国工商银行朝阳支行, 农商银行; short names such as 建行 are written out in full), 2–40 characters. */
+  bankName: (o: FieldOptions<string>) => typed(o, (t) => validateBankName(t), { misfits: NUMBERS }),
 
   /** Words (not only digits, not a question), `min`–`max` characters; `sensitive` for e.g. a diagnosis. */
   text: (o: FieldOptions<string> & { min: number; max: number; sensitive?: boolean }) => {
     const { min, max, sensitive, ...rest } = o;
-    return typed(rest, (t) => validateFreeText(t, min, max), sensitive ? { sensitive } : {});
+    return typed(rest, (t) => validateFreeText(t, min, max), { misfits: [...NUMBERS, looksLike.date], ...(sensitive ? { sensitive } : {}) });
   },
 
-  /** A calendar day up to today (2026-11-02, 11月2日 …) as YYYY-MM-DD. */
-  date: (o: FieldOptions<string>) => typed(o, (t, _f, ctx) => parseDate(t, today(ctx))),
+  /** A calendar day up to today (2026-11-02, 11月2日; with `relative`, also 昨天, 上个礼拜三 …) as YYYY-MM-DD. */
+  date: (o: FieldOptions<string> & { relative?: boolean }) => {
+    const { relative = false, ...rest } = o;
+    return typed(rest, (t, _f, ctx) => parseDate(t, today(ctx), { relative }));
+  },
 
   /** A date and time in China time (2026-06-01 9:00, 6月1日下午3点, 明天下午3点) as ms. */
   dateTime: (o: FieldOptions<number> & { defaultTime?: { h: number; mi: number } | null; sameDayAs?: (f: FormView) => number | undefined }) => {

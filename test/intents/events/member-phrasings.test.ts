@@ -65,7 +65,7 @@ describe('event registration: short replies at each step', () => {
     await publish('职工趣味运动会', 20);
     await play(h, [
       { say: '报名 趣味运动会', expect: '请输入您的姓名' },
-      ...['好的', '嗯嗯', '😀😀', '1', '👍'].map((say) => ({ say, expect: '真实姓名' })),
+      ...['1', '好的', '嗯嗯', '😀😀', '👍'].map((say) => ({ say, expect: '真实姓名' })),
       { say: '张小梅', expect: '请输入您的手机' },
       ...['嗯', '😀', '1'].map((say) => ({ say, expect: '手机号格式不对' })),
       { say: '13812345678', expect: '请输入您的工作单位' },
