@@ -20,11 +20,16 @@ const ticketRequestSchema = z.object({
   address: addressSchema,
   /** The recent conversation, the member's request for a person last. */
   conversation: z.array(ticketTurnSchema).min(1),
+  /** The member said nothing yet and is being asked: staff are told so, and the answer alerts them at once. */
+  describedLater: z.boolean().default(false),
 });
-export type TicketRequest = z.infer<typeof ticketRequestSchema>;
+export type TicketRequest = z.input<typeof ticketRequestSchema>;
 
 const ticketId = z.string().trim().min(1).transform((id) => id.toUpperCase());
 const replyText = z.string().trim().min(1);
+
+/** Staff hear about a ticket at most once in this window: its opening, then the member's additions. */
+const ALERT_WINDOW_MS = 10 * 60_000;
 
 /** Staff are told in their private chat; a staff identity `platform:userId` doubles as that chat's id. */
 function privateAddress(key: MemberKey): Address {
@@ -44,7 +49,7 @@ export class TicketService {
    * (`created: false`); otherwise a ticket is opened with the conversation and every staff member is alerted.
    */
   async open(actor: Actor, request: TicketRequest): Promise<{ ticket: Ticket; created: boolean }> {
-    const { name, address, conversation } = ticketRequestSchema.parse(request);
+    const { name, address, conversation, describedLater } = ticketRequestSchema.parse(request);
     const asked = conversation[conversation.length - 1]!;
     const existing = await this.store.openFor(actor.key);
     if (existing) {
@@ -54,10 +59,28 @@ export class TicketService {
     const ticket = await this.store.create(actor.key, name, address, conversation);
     // "转人工" itself says nothing: staff see the question asked before it, when there is one.
     const question = [...conversation].reverse().find((t) => t.from === 'member' && t.text !== asked.text)?.text ?? asked.text;
-    const alert = [{ text: T.staffAlert(ticket.id, name, maskPersonalNumbers(question)) }];
-    const staff = [...new Set([...this.deps.config.BOT_STAFF, ...this.deps.config.BOT_ADMINS])] as MemberKey[];
-    await Promise.all(staff.map((key) => this.deps.notifier.notify(privateAddress(key), alert)));
+    if (!describedLater) await this.store.claimAlert(ticket.id, ALERT_WINDOW_MS);
+    await this.alertStaff(T.staffAlert(ticket.id, name, describedLater ? T.notDescribedYet : maskPersonalNumbers(question)));
     return { ticket, created: true };
+  }
+
+  /**
+   * A message the member writes while their ticket is open joins its conversation; staff are alerted at most once
+   * per ALERT_WINDOW_MS. Null when the ticket is not the member's open ticket (closed since, or unknown).
+   */
+  async add(actor: Actor, id: string, text: string): Promise<{ ticket: Ticket; alerted: boolean } | null> {
+    const ticket = await this.store.get(ticketId.parse(id));
+    if (!ticket || ticket.member !== actor.key || ticket.status !== 'open') return null;
+    const said = replyText.parse(text);
+    await this.store.appendNote(ticket, { at: this.deps.now().getTime(), from: 'member', text: said });
+    const alerted = await this.store.claimAlert(ticket.id, ALERT_WINDOW_MS);
+    if (alerted) await this.alertStaff(T.staffAddition(ticket.id, ticket.memberName, maskPersonalNumbers(said)));
+    return { ticket, alerted };
+  }
+
+  private async alertStaff(text: string): Promise<void> {
+    const staff = [...new Set([...this.deps.config.BOT_STAFF, ...this.deps.config.BOT_ADMINS])] as MemberKey[];
+    await Promise.all(staff.map((key) => this.deps.notifier.notify(privateAddress(key), [{ text }])));
   }
 
   /** The member's own latest ticket with staff's answers (for "我的工单"). */
@@ -88,8 +111,10 @@ export class TicketService {
     if (!ticket) return null;
     const inGroup = ticket.address.chatType === 'group';
     await this.deps.notifier.notify(ticket.address, [{ text: inGroup ? T.answerWaitsInPrivate(ticket.id) : T.replyToMember(ticket.id, answer) }]);
-    await this.store.appendNote(ticket, { at: this.deps.now().getTime(), from: 'bot', text: `[staff ${actor.key}] ${answer}` });
+    await this.store.appendNote(ticket, { at: this.deps.now().getTime(), from: 'staff', text: answer, by: actor.key });
     await this.store.appendAnswer(ticket, { at: this.deps.now().getTime(), text: answer });
+    // Staff have read the ticket up to here: the member's next words alert them again at once.
+    await this.store.resetAlert(ticket.id);
     await this.deps.audit.record({ actor: actor.key, action: 'ticket.reply', target: ticket.id, note: answer.slice(0, 200), at: this.deps.now() });
     return ticket;
   }

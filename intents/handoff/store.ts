@@ -2,15 +2,33 @@
 import { z } from 'zod';
 import type { CoreDeps } from '../../src/core/service.ts';
 import { addressSchema, type Address, type MemberKey } from '../../src/core/message.ts';
+import { LuaScript } from '../../src/core/lua.ts';
 import { readRecord } from '../../src/core/records.ts';
-import type { Turn } from '../../src/core/session.ts';
 import { maskPersonalNumbers } from '../../src/core/text.ts';
 
-/** Tickets are plain JSON in Redis and shown to staff: personal numbers are masked before they are kept. */
-const masked = (t: Turn): Turn => ({ ...t, text: maskPersonalNumbers(t.text) });
+/** One turn of the conversation kept in a ticket: the session's turns, then the member's additions and staff's answers. */
+export const ticketTurnSchema = z.object({
+  at: z.number(),
+  from: z.enum(['member', 'bot', 'staff']),
+  text: z.string(),
+  /** Which staff member answered. */
+  by: z.string().optional(),
+});
+export type TicketTurn = z.infer<typeof ticketTurnSchema>;
 
-/** One turn of the conversation kept in a ticket (the session's turn shape). */
-export const ticketTurnSchema = z.object({ at: z.number(), from: z.enum(['member', 'bot']), text: z.string() });
+/** Tickets are plain JSON in Redis and shown to staff: personal numbers are masked before they are kept. */
+const masked = (t: TicketTurn): TicketTurn => ({ ...t, text: maskPersonalNumbers(t.text) });
+
+/** Sets KEYS[1] to ARGV[1] (now, ms) unless it holds a time less than ARGV[2] ms ago; 1 when set. */
+const CLAIM_ALERT = new LuaScript(`
+local last = tonumber(redis.call('GET', KEYS[1]) or '')
+if last and tonumber(ARGV[1]) - last < tonumber(ARGV[2]) then return 0 end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
+return 1
+`);
+
+/** A ticket keeps at most this many turns (the first ones, with the original question, and the latest). */
+const MAX_TURNS = 200;
 
 export const ticketSchema = z.object({
   id: z.string(),
@@ -30,6 +48,9 @@ export class TicketStore {
   private key(id: string) {
     return this.deps.keys.k('ticket', id);
   }
+  private alertKey(id: string) {
+    return this.deps.keys.k('ticket', id, 'alerted');
+  }
   private get openKey() {
     return this.deps.keys.k('tickets', 'open');
   }
@@ -48,7 +69,7 @@ export class TicketStore {
     return id ? this.get(id) : null;
   }
 
-  async create(member: MemberKey, memberName: string, address: Address, history: Turn[]): Promise<Ticket> {
+  async create(member: MemberKey, memberName: string, address: Address, history: TicketTurn[]): Promise<Ticket> {
     const now = this.deps.now();
     const day = now.toISOString().slice(0, 10).replace(/-/g, '');
     const seq = await this.deps.redis.incr(this.deps.keys.k('tickets', 'seq', day));
@@ -65,8 +86,9 @@ export class TicketStore {
     return ticket;
   }
 
-  async appendNote(ticket: Ticket, turn: Turn): Promise<void> {
+  async appendNote(ticket: Ticket, turn: TicketTurn): Promise<void> {
     ticket.history.push(masked(turn));
+    if (ticket.history.length > MAX_TURNS) ticket.history.splice(MAX_TURNS / 2, ticket.history.length - MAX_TURNS);
     await this.deps.redis.set(this.key(ticket.id), JSON.stringify(ticket));
   }
 
@@ -84,6 +106,19 @@ export class TicketStore {
     const ids = await this.deps.redis.zrange(this.openKey, '0', String(limit - 1));
     const tickets = await Promise.all(ids.map((id) => this.get(id)));
     return tickets.filter((t): t is Ticket => t !== null);
+  }
+
+  /**
+   * True at most once per `windowMs` of the bot's clock per ticket, across processes: staff are not alerted for
+   * every line a member adds. The key expires after twice the window (Redis time), so closed tickets leave nothing.
+   */
+  async claimAlert(id: string, windowMs: number): Promise<boolean> {
+    const claimed = await CLAIM_ALERT.run(this.deps.redis, [this.alertKey(id)], [this.deps.now().getTime(), windowMs, Math.ceil(windowMs / 1000) * 2]);
+    return claimed === 1;
+  }
+
+  async resetAlert(id: string): Promise<void> {
+    await this.deps.redis.del(this.alertKey(id));
   }
 
   async close(ticket: Ticket): Promise<void> {

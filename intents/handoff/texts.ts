@@ -16,12 +16,24 @@ export const HANDOFF_TEXT = {
   mine: (id: string, open: boolean, answers: string[]) =>
     [`您的工单 ${id}（${open ? '处理中' : '已处理完毕'}）`, ...(answers.length ? answers.map((a) => `【工作人员回复】${a}`) : ['工作人员还没有回复，请耐心等待。'])].join('\n'),
   alreadyOpen: (id: string) => `您已有一张待处理的工单 ${id}，工作人员会尽快在本对话回复您。补充的情况可以直接发给我，我会附在工单里。`,
+  /** The member has more to say while the ticket is open. */
+  added: (id: string) => `已转给工作人员（工单 ${id}），回复会发到本对话。想问我别的问题，直接问就行。`,
+  /** "转人工" with nothing said yet: the ticket is open, its question comes next. */
+  createdAsk: (id: string) =>
+    `已为您转人工，工单号 ${id}。请简单说说您的问题，我会转给工会工作人员；工作人员会在工作日 9:00–17:30 内在本对话回复您。`,
+  /** In the staff alert of a ticket whose member is being asked what it is about. */
+  notDescribedYet: '（还没有说明，已请对方简单说说，说明后会再提醒您）',
+  /** The member wrote to a ticket staff have closed since. */
+  closedSince: (id: string) => `您的工单 ${id} 已处理完毕。如需工作人员继续帮助，请回复“转人工”；其他问题直接问我即可。`,
+  staffAddition: (id: string, who: string, said: string) =>
+    `【工单补充】${id}\n来自：${who}\n${said}\n查看全部：/ticket ${id}；回复：/reply ${id} 内容`,
   staffAlert: (id: string, who: string, last: string) => `【新转人工工单】${id}\n来自：${who}\n最近的问题：${last}\n查看：/ticket ${id}；回复：/reply ${id} 内容；关闭：/close ${id}`,
   noOpenTickets: '目前没有待处理的工单。',
   listHeader: (n: number) => `待处理工单 ${n} 张：`,
   listLine: (id: string, who: string, platform: string, last: string) => `${id} · ${who} · ${platform} · ${last}`,
-  viewHeader: (id: string, who: string, platform: string, open: boolean) => `工单 ${id}（${open ? '待处理' : '已关闭'}）· ${who} · ${platform}\n最近的对话：`,
-  viewTurn: (at: number, byMember: boolean, text: string) => `${formatDateTime(at)} ${byMember ? '职工' : '小助手'}：${text}`,
+  viewHeader: (id: string, who: string, platform: string, open: boolean) => `工单 ${id}（${open ? '待处理' : '已关闭'}）· ${who} · ${platform}\n对话记录：`,
+  viewTurn: (at: number, from: 'member' | 'bot' | 'staff', text: string, by?: string) =>
+    `${formatDateTime(at)} ${from === 'member' ? '职工' : from === 'staff' ? `工作人员${by ? `（${by}）` : ''}` : '小助手'}：${text}`,
   usageView: '用法：/ticket 工单号',
   usageReply: '用法：/reply 工单号 回复内容',
   usageClose: '用法：/close 工单号',

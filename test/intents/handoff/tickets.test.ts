@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForbiddenError, type Actor } from '../../../src/core/actor.ts';
 import type { MemberKey } from '../../../src/core/message.ts';
 import { TicketService } from '../../../intents/handoff/service.ts';
+import { HANDOFF_TEXT } from '../../../intents/handoff/texts.ts';
 import { Harness } from '../../helpers/harness.ts';
 import { play, textOf } from '../../helpers/transcript.ts';
 
@@ -24,10 +25,16 @@ const ticketIdIn = (text: string): string => {
   return id;
 };
 
-/** The member asks for a person; returns the ticket id from the reply. */
-async function handOff(who: string, say = '转人工'): Promise<string> {
-  const [replies] = await play(h, [{ say, expect: '已为您转人工' }], who);
-  return ticketIdIn(textOf(replies ?? []));
+/**
+ * A member who has said nothing yet asks for a person: the ticket opens and they are asked what it is about; their
+ * answer joins the ticket and alerts staff at once. Returns the ticket id.
+ */
+async function handOff(who: string, problem = '公司一直不给我交社保'): Promise<string> {
+  const [opened] = await play(h, [{ say: '转人工', expect: ['已为您转人工', '请简单说说您的问题'] }], who);
+  const id = ticketIdIn(textOf(opened ?? []));
+  await play(h, [{ say: problem, expect: HANDOFF_TEXT.added(id), not: '没太明白' }], who);
+  expect(await h.notification('staff1', `【工单补充】${id}`)).toContain(problem);
+  return id;
 }
 
 const auditFor = async (target: string) => (await h.audit()).filter((e) => e.target === target);
@@ -35,7 +42,8 @@ const auditFor = async (target: string) => (await h.audit()).filter((e) => e.tar
 describe('转人工 in chat', () => {
   it('opens a ticket with the recent conversation (numbers masked), alerts staff, and staff list, read, answer and close it', async () => {
     await play(h, [{ say: `公司拖欠我三个月工资了，我电话 ${PHONE}`, not: '没太明白' }], 'alice');
-    const id = await handOff('alice');
+    // Said something already: "转人工" opens the ticket at once.
+    const id = ticketIdIn(textOf((await play(h, [{ say: '转人工', expect: '已为您转人工' }], 'alice'))[0] ?? []));
     expect(id).toMatch(/^RG-20261122-/);
 
     for (const staff of ['staff1', 'admin1']) {
@@ -80,6 +88,72 @@ describe('转人工 in chat', () => {
     expect(list.split('\n').filter((line) => line.includes('carol'))).toHaveLength(1);
     await expect(h.notification('staff1', '来自：carol')).rejects.toThrow();
     await play(h, [{ who: 'staff1', say: `/ticket ${id}`, expect: '公司让我周末加班不给加班费' }]);
+  });
+});
+
+describe('the conversation continues while the ticket is open', () => {
+  const MINUTE = 60_000;
+  const noAlertWith = (text: string) => expect(h.notification('staff1', text)).rejects.toThrow();
+
+  it('the member\'s words in that chat join the ticket with a short acknowledgement; staff are alerted at most once per 10 minutes, again after they reply; questions to the bot, commands and thanks are still answered', async () => {
+    await play(h, [{ say: '公司拖欠我两个月工资了', expect: '依据：' }], 'henry');
+    const [opened] = await play(h, [{ say: '转人工', expect: '已为您转人工', not: '请简单说说' }], 'henry');
+    const id = ticketIdIn(textOf(opened ?? []));
+    expect(await h.notification('staff1', `【新转人工工单】${id}`)).toContain('公司拖欠我两个月工资了');
+
+    await play(h, [{ say: `/reply ${id} 请明天带劳动合同来工会`, expect: '已回复' }], 'staff1');
+    await h.notification('henry', '请明天带劳动合同来工会');
+    const added = HANDOFF_TEXT.added(id);
+    await play(h, [{ say: '好的，明天上午几点？', expect: added, not: '没太明白' }], 'henry');
+    expect(await h.notification('staff1', `【工单补充】${id}`)).toContain('好的，明天上午几点？');
+    await play(h, [
+      { say: '我还想补充一下：合同原件在公司人事那里', expect: added, not: '没太明白' },
+      { say: '在吗', expect: added },
+      // A clear labor-law question, a command of another service and a thank-you are answered, not filed.
+      { say: '加班费怎么算？', expect: '依据：', not: added },
+      { say: '我的报名', not: [added, '没太明白'] },
+      { say: '谢谢', expect: '不客气', not: added },
+    ], 'henry');
+    await noAlertWith('合同原件在公司人事那里');
+
+    h.advance(11 * MINUTE);
+    await play(h, [{ say: '我明天下午也有空', expect: added }], 'henry');
+    expect(await h.notification('staff1', `【工单补充】${id}`)).toContain('我明天下午也有空');
+
+    const [view] = await play(h, [{ say: `/ticket ${id}`, expect: [/工作人员（telegram:staff1）：请明天带劳动合同来工会/, '在吗'], not: '加班费怎么算' }], 'staff1');
+    const shown = textOf(view ?? []);
+    const order = ['公司拖欠我两个月工资了', '转人工', '请明天带劳动合同来工会', '好的，明天上午几点？', '我还想补充一下', '我明天下午也有空'].map((t) => shown.indexOf(t));
+    expect(order.every((at, i) => at >= 0 && (i === 0 || at > (order[i - 1] ?? 0))), shown).toBe(true);
+
+    // Closed by staff: the next remark is told so once, then the chat is the bot's again.
+    await play(h, [{ say: `/close ${id}`, expect: '已关闭' }], 'staff1');
+    await play(h, [
+      { say: '好的，明天上午几点？', expect: HANDOFF_TEXT.closedSince(id), not: added },
+      { say: '好的，明天上午几点？', expect: '没太明白', not: [added, HANDOFF_TEXT.closedSince(id)] },
+    ], 'henry');
+  });
+
+  it('after a bare 转人工 the next words are the question, even a labor-law question, and staff get it at once', async () => {
+    const [opened] = await play(h, [{ say: '转人工', expect: '请简单说说您的问题' }], 'jack');
+    const id = ticketIdIn(textOf(opened ?? []));
+    expect(await h.notification('staff1', `【新转人工工单】${id}`)).toContain(HANDOFF_TEXT.notDescribedYet);
+    await play(h, [{ say: '公司拖欠工资怎么办？', expect: HANDOFF_TEXT.added(id), not: '依据：' }], 'jack');
+    expect(await h.notification('staff1', `【工单补充】${id}`)).toContain('公司拖欠工资怎么办？');
+    // Answered: from now on a labor-law question is the bot's again.
+    await play(h, [{ say: '加班费怎么算？', expect: '依据：' }], 'jack');
+  });
+
+  it('a ticket opened in a group continues in the private chat once the member reads it there; nothing reaches the group', async () => {
+    await play(h, [{ say: '你好', expect: '工会小助手' }], 'ivy');
+    const [opened] = await play(h, [{ say: '@小助手 转人工', in: { group: 'workshop', mention: true }, expect: '私聊中回复您' }], 'ivy');
+    const id = ticketIdIn(textOf(opened ?? []));
+    await play(h, [
+      { say: '我的工单', expect: id },
+      { say: '我离职那天是十月八号', expect: HANDOFF_TEXT.added(id) },
+    ], 'ivy');
+    await play(h, [{ say: `/reply ${id} 请把离职申请的日期告诉我们`, expect: '已回复' }], 'staff1');
+    expect(await h.notification('ivy', '请把离职申请的日期告诉我们')).toContain(id);
+    await expect(h.groupNotification('workshop', '请把离职申请的日期告诉我们')).rejects.toThrow();
   });
 });
 
