@@ -18,5 +18,7 @@ export const CORE_TEXT = {
   numberInGroup: '温馨提示：请不要在群里发送身份证号、手机号、银行卡号等个人信息。如需办理业务，请私聊我。',
   inviteToPrivate: '这项服务需要填写个人信息，为保护您的隐私，请私聊我继续办理（点我的头像发消息即可）。',
   finishFormFirst: '您还有一张表没有填完。请先完成或回复“取消”，再办理新的事项。',
+  /** To a new WeChat friend, right after the bot accepted the request. */
+  friendWelcome: '您好，我是工会小助手，已通过您的好友申请。请发送“菜单”查看我能为您做什么。',
   fallback: '抱歉，我没太明白您的意思。回复“菜单”查看我能做什么，或回复“转人工”联系工会工作人员。',
 } as const;
