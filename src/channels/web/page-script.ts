@@ -54,16 +54,17 @@ function remember(entry) {
 }
 
 // --- rendering ---
-// live: for this session only, never stored: image thumbnails (by index) and download links.
-function fileView(file, live) {
-  if (live.thumb) {
+// files: this session's extras per file, never stored (image thumbnails, download links).
+// active: the choices can still be picked (not for a question the conversation has moved past).
+function fileView(file, extra) {
+  if (extra.thumb) {
     const img = el('img', 'thumb');
-    img.src = live.thumb; img.alt = file.name; img.title = file.name;
+    img.src = extra.thumb; img.alt = file.name; img.title = file.name;
     return img;
   }
-  if (live.href) {
+  if (extra.href) {
     const a = el('a', 'chip', '⬇️ 下载：' + file.name);
-    a.href = live.href; a.download = file.name;
+    a.href = extra.href; a.download = file.name;
     return a;
   }
   const icon = file.kind === 'pdf' ? '📄 ' : file.kind === 'image' ? '🖼️ ' : '📎 ';
@@ -71,12 +72,13 @@ function fileView(file, live) {
   if (file.kind === 'download') chip.title = '下载链接只能使用一次，如需再次下载请重新查询';
   return chip;
 }
-function render(entry, live) {
+function render(entry, options) {
+  const opts = options || {};
   const div = el('div', 'msg ' + (entry.who === 'me' ? 'me' : 'bot'));
   if (entry.text) div.appendChild(el('div', 'text', entry.text));
   if (entry.files && entry.files.length) {
     const box = el('div', 'files');
-    entry.files.forEach((f, i) => box.appendChild(fileView(f, (live && live[i]) || {})));
+    entry.files.forEach((f, i) => box.appendChild(fileView(f, (opts.files && opts.files[i]) || {})));
     div.appendChild(box);
   }
   if (entry.choices && entry.choices.length) {
@@ -84,7 +86,7 @@ function render(entry, live) {
     entry.choices.forEach((c, i) => {
       const b = el('button', '', (i + 1) + '. ' + c);
       b.type = 'button';
-      b.disabled = !live;
+      b.disabled = !opts.active;
       b.onclick = () => sendText(String(i + 1));
       box.appendChild(b);
     });
@@ -108,16 +110,16 @@ function showReplies(replies, keep) {
     if (isText(r.text)) entry.text = r.text;
     if (Array.isArray(r.choices)) entry.choices = r.choices.filter(isText);
     if (r.file && isText(r.file.name)) entry.files = [{ name: r.file.name, kind: 'download' }];
-    const div = render(entry, [{ href: r.file && isText(r.file.url) ? r.file.url : undefined }]);
+    const div = render(entry, { active: true, files: [{ href: r.file && isText(r.file.url) ? r.file.url : undefined }] });
     if (keep) remember(entry);
     first = first || div;
   });
   if (first) reveal(first);
 }
 function notice(text) { reveal(render({ who: 'bot', text: text })); }
-function showMine(entry, live) {
+function showMine(entry, files) {
   retireChoices();
-  render(entry, live);
+  render(entry, { files: files });
   remember(entry);
   scrollToEnd();
 }
@@ -248,7 +250,9 @@ async function poll() {
 }
 
 render({ who: 'bot', text: GREETING });
-history.forEach((entry) => render(entry));
+// The last answer's choices stay usable: a phone may reload the page while the member picks a file.
+const lastAsked = history.map((entry) => entry.who).lastIndexOf('me');
+history.forEach((entry, i) => render(entry, { active: i > lastAsked }));
 scrollToEnd();
 poll();
 setInterval(poll, 3000);

@@ -72,6 +72,7 @@ const pageErrors: string[] = [];
 /** A fresh member: a new page with empty storage (the profile is shared by the tests). */
 async function freshPage(width: number, height: number): Promise<Page> {
   const page = await browser.newPage();
+  page.setDefaultTimeout(5_000);
   page.on('pageerror', (err) => pageErrors.push(err.message));
   page.on('console', (msg) => {
     if (msg.type() === 'error') pageErrors.push(msg.text());
@@ -191,9 +192,36 @@ describe.each([
     await expectOnScreen(page, page.getByRole('button', { name: '发送' }));
     await page.screenshot({ path: `${SCREENSHOTS}/chat-${name}-reloaded.png` });
 
-    // The conversation continues with working buttons after the reload.
+    // The conversation goes on after the reload.
+    await expect.poll(async () => (await send(page, '菜单')).textContent()).toContain('劳动法');
+    await page.close();
+  });
+});
+
+describe('web chat page choices', () => {
+  it("keeps the last answer's choices usable after a reload (a phone may reload while a file is picked)", async () => {
+    const page = await freshPage(390, 844);
     await send(page, 'qwzx 呜啦啦');
-    await page.locator('.choices button:enabled', { hasText: '转人工' }).last().waitFor();
+    await page.reload();
+    const handoff = page.locator('.choices button:enabled', { hasText: '转人工' });
+    await handoff.waitFor();
+    expect(await handoff.count()).toBe(1);
+    await handoff.click();
+    await expect.poll(() => page.locator('.msg.bot:not(.pending)').last().textContent()).toContain('工单号');
+    await page.close();
+  });
+});
+
+describe('web chat page notifications', () => {
+  it('shows a notification from the inbox once, acknowledges it and keeps it after a reload', async () => {
+    const page = await freshPage(390, 844);
+    const userId = (await page.evaluate(() => localStorage.getItem('ua-user')))!;
+    await te.engine.outbox.notify({ platform: 'web', chatId: userId, chatType: 'private' }, [{ text: '您的互助申请 HZ-20261122-0007 已通过。' }]);
+    await expect.poll(() => page.locator('.msg.bot', { hasText: 'HZ-20261122-0007' }).count(), { timeout: 10_000 }).toBe(1);
+    const inbox = async () => ((await (await fetch(`${app.url}/api/web/messages?chatId=${userId}`)).json()) as { items: unknown[] }).items;
+    await expect.poll(inbox, { timeout: 5_000 }).toEqual([]);
+    await page.reload();
+    await expect.poll(() => page.locator('.msg.bot', { hasText: 'HZ-20261122-0007' }).count()).toBe(1);
     await page.close();
   });
 });
@@ -209,6 +237,20 @@ describe('web chat page layout', () => {
       await expectOnScreen(page, page.getByRole('button', { name: '发送' }));
       await expectOnScreen(page, page.locator('label.attach'));
     }
+    await page.setViewportSize({ width: 320, height: 640 });
+    await page.screenshot({ path: `${SCREENSHOTS}/chat-320-long-text.png` });
+    await page.close();
+  });
+
+  it('clears the history kept on this device when the member confirms', async () => {
+    const page = await freshPage(390, 844);
+    await send(page, '你好');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: '清除记录' }).click();
+    await expect.poll(() => page.locator('.msg.me').count()).toBe(0);
+    await page.reload();
+    await expect.poll(() => page.locator('.msg.bot').count()).toBe(1);
+    expect(await page.locator('.msg.me').count()).toBe(0);
     await page.close();
   });
 
