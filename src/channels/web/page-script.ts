@@ -33,7 +33,7 @@ function el(tag, cls, text) {
   return node;
 }
 
-// --- history ---
+// --- history kept on this device ---
 const isText = (v) => typeof v === 'string';
 function validEntry(e) {
   return e && (e.who === 'me' || e.who === 'bot') && (e.text === undefined || isText(e.text))
@@ -46,11 +46,11 @@ function loadHistory() {
     return Array.isArray(saved) ? saved.filter(validEntry).slice(-HISTORY_LIMIT) : [];
   } catch (e) { return []; }
 }
-let history = loadHistory();
+let conversation = loadHistory();
 function remember(entry) {
-  history.push(entry);
-  history = history.slice(-HISTORY_LIMIT);
-  try { localStorage.setItem(HISTORY_KEY, JSON.stringify(history)); } catch (e) { /* storage full or disabled: the chat still works */ }
+  conversation.push(entry);
+  conversation = conversation.slice(-HISTORY_LIMIT);
+  try { localStorage.setItem(HISTORY_KEY, JSON.stringify(conversation)); } catch (e) { /* storage full or disabled: the chat still works */ }
 }
 
 // --- rendering ---
@@ -221,7 +221,7 @@ form.onsubmit = (e) => {
 
 document.getElementById('clear').onclick = () => {
   if (!confirm('清除本机上的聊天记录吗？您已办理的事项不受影响。')) return;
-  history = [];
+  conversation = [];
   localStorage.removeItem(HISTORY_KEY);
   log.replaceChildren();
   render({ who: 'bot', text: GREETING });
@@ -251,8 +251,8 @@ async function poll() {
 
 render({ who: 'bot', text: GREETING });
 // The last answer's choices stay usable: a phone may reload the page while the member picks a file.
-const lastAsked = history.map((entry) => entry.who).lastIndexOf('me');
-history.forEach((entry, i) => render(entry, { active: i > lastAsked }));
+const lastAsked = conversation.map((entry) => entry.who).lastIndexOf('me');
+conversation.forEach((entry, i) => render(entry, { active: i > lastAsked }));
 scrollToEnd();
 poll();
 setInterval(poll, 3000);
