@@ -58,7 +58,7 @@ describe('web chat API', () => {
 
   it('shows staff their commands and refuses them to others', async () => {
     const staffMenu = await post({ userId: 'staff1', chatType: 'private', text: '菜单' });
-    expect(staffMenu.body.replies?.[0]?.text).toContain('/tickets');
+    expect(staffMenu.body.replies?.[0]?.text).toContain('工单：工单');
     const refused = await post({ userId: 'mallory', chatType: 'private', text: '/tickets' });
     expect(refused.body.replies?.[0]?.text).toContain('权限');
   });

@@ -79,7 +79,11 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
   const ipLimit = async (req: FastifyRequest, reply: FastifyReply) => {
     const minute = Math.floor(Date.now() / 60_000);
     const key = deps.keys.k('webrate', req.ip, minute);
-    const counted = await deps.redis.multi().incr(key).expire(key, 120).exec();
+    // While Redis is down the limit cannot be counted: the message goes on and gets the pipeline's apology.
+    const counted = await deps.redis.multi().incr(key).expire(key, 120).exec().catch((err: unknown) => {
+      deps.logger.warn({ err, ip: req.ip }, 'web api: per-IP count unavailable');
+      return null;
+    });
     if (Number(counted?.[0]?.[1] ?? 0) <= perIp) return;
     deps.logger.warn({ ip: req.ip }, 'web api: per-IP rate limit');
     return reply.code(429).header('retry-after', String(60 - (Math.floor(Date.now() / 1000) % 60))).send({ error: '发送太频繁，请稍后再试。' });
