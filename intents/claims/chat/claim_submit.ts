@@ -16,7 +16,7 @@ export function claimSubmit(chat: ClaimsChat): IntentDefinition {
   return {
     id: 'claim_submit',
     privateOnly: true,
-    commands: [{ names: ['补充材料', 'supplement'], summary: P.commands.supplement, run: (ctx, args) => startSupplement(chat, ctx, args) }],
+    commands: [{ names: ['补充材料', '补材料', '补交材料', '补充资料', '补资料', '补交资料', '补一下材料', '我要补材料', '我要补充材料', '我要补交材料', 'supplement'], summary: P.commands.supplement, run: (ctx, args) => startSupplement(chat, ctx, args) }],
     // Files sent in a private chat outside any form belong to a claim waiting for more documents.
     matches: (ctx) => ctx.msg.chatType === 'private' && ctx.msg.attachments.length > 0 && !ctx.text,
     async handle(ctx) {

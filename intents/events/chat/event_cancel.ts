@@ -124,7 +124,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
   return {
     id: INTENT,
     commands: [
-      { names: ['取消报名', '退出报名', '取消候补', 'cancelreg'], groupTrigger: true, summary: P.summary, run: (ctx, args) => start(ctx, extractQuery(args, VERBS)) },
+      { names: ['取消报名', '退出报名', '撤销报名', '退报名', '不报名了', '取消候补', 'cancelreg'], groupTrigger: true, summary: P.summary, run: (ctx, args) => start(ctx, extractQuery(args, VERBS)) },
     ],
     handle: (ctx) => start(ctx, extractQuery(ctx.text, VERBS)),
     continueDialog: (ctx, dialog) => form.continue(ctx, dialog),
