@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest';
 import { looksLikeFollowUp } from '../../../intents/law/retrieval.ts';
-import { knowledge, measureLatency } from './helpers.ts';
+import { knowledge } from './helpers.ts';
 
 const kb = knowledge();
 const cited = (q: string, k = 3) => kb.retrieve(q).citations.slice(0, k).map((c) => `${c.law}#${c.article}`);
@@ -85,14 +85,5 @@ describe('retrieval', () => {
     expect([doubleWage!.id, ...doubleWage!.related]).toContain(r.cards[0]?.card.id);
     expect(r.confidence).toBeGreaterThanOrEqual(0.35);
     expect(r.citations.slice(0, 3).every((c) => c.law === '劳动合同法' || c.law === '劳动合同法实施条例' || c.law.startsWith('劳动争议解释'))).toBe(true);
-  });
-
-  it('answers within the latency budget (p50 < 3 ms; best of 5 rounds p99 < 10 ms)', () => {
-    // See measureLatency: the best round's p99 ignores scheduler/GC noise from the parallel suite, not regressions.
-    const qs = ['老板不签合同', '加班费怎么算', '被开除了有没有补偿', '工伤认定要多久', '公司拖欠工资三个月了我该怎么办才能拿回来', '怀孕被辞退'];
-    const inputs = Array.from({ length: 60 }, (_, i) => qs[i % qs.length]!);
-    const { p50, bestRoundP99 } = measureLatency(inputs, (q) => kb.retrieve(q));
-    expect(p50).toBeLessThan(3);
-    expect(bestRoundP99).toBeLessThan(10);
   });
 });
