@@ -42,6 +42,30 @@ describe('labor_law in chat', () => {
     ], 'f1');
   });
 
+  it('a short next-step question after an answer ("那得去哪儿申请认定", "去哪里办", "那该找谁") stays with the matter just answered', async () => {
+    const workInjury = '上班路上被车撞了算工伤吗';
+    for (const [who, first, next, topic] of [
+      ['n1', workInjury, '那得去哪儿申请认定', '工伤认定'],
+      ['n2', workInjury, '去哪里办', '工伤认定'],
+      ['n3', '公司拖欠工资怎么办', '那该找谁', '12351'],
+    ] as const) {
+      await play(h, [
+        { say: first, expect: '依据：' },
+        { say: next, expect: [topic, '依据：'], not: '没太明白' },
+      ], who);
+    }
+  });
+
+  it('is not a follow-up when it names another service, or after 15 minutes', async () => {
+    await play(h, [
+      { say: '公司拖欠工资怎么办', expect: '依据：' },
+      { say: '那你能做什么', expect: '工会小助手', not: '依据：' },
+    ], 'n4');
+    await play(h, [{ say: '公司拖欠工资怎么办', expect: '依据：' }], 'n5');
+    h.advance(16 * 60_000);
+    await play(h, [{ say: '去哪里办', not: '依据：' }], 'n5');
+  });
+
   it('a bare situation as workers type it (我被开除了, 我要辞职, 领导让我走人) gets a labor-law answer, not "没太明白"', async () => {
     for (const text of ['我被开除了', '我要辞职', '领导让我走人']) {
       await play(h, [{ say: text, expect: /依据：[^\n]*《劳动合同法》/, not: '没太明白' }], 'w1');
