@@ -266,7 +266,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
   return {
     id: INTENT,
     commands: [
-      { names: ['报名', '我要报名', '我也报名', '我也要报名', '我也报', '帮我报名', '给我报名', '算我一个', 'register', 'signup'], groupTrigger: true, summary: P.summary, run: (ctx, args) => start(ctx, extractQuery(args, VERBS)) },
+      { names: ['报名', '我要报名', '我也报名', '我也要报名', '帮我报名', '给我报名', '算我一个', 'register', 'signup'], groupTrigger: true, summary: P.summary, run: (ctx, args) => start(ctx, extractQuery(args, VERBS)) },
       {
         names: ['忘记我的资料', 'forgetme'],
         summary: P.forgetSummary,
