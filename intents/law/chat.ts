@@ -1,6 +1,9 @@
 /** `labor_law`: answers members' labor-law questions with cited articles; quotes statute text on request ("第八十二条原文"). */
 import type { IntentFactory, TurnContext, TurnResult } from '../../src/core/service.ts';
-import type { Reply } from '../../src/core/message.ts';
+import { z } from 'zod';
+import { renderText, type Reply } from '../../src/core/message.ts';
+import type { Turn } from '../../src/core/session.ts';
+import { maskPersonalNumbers } from '../../src/core/text.ts';
 import { createLlm } from '../../src/llm/client.ts';
 import { memoryFor, parseArticleRequest, readLawMemory, type LawMemory } from './answer.ts';
 import { loadLawKnowledge } from './knowledge.ts';
@@ -15,9 +18,26 @@ const NEXT_STEP_MAX_CHARS = 12;
 /** Words of another service or of the bot itself ("那我的申请到哪一步了", "那你能做什么"). */
 const OTHER_SERVICE = /报名|活动|互助|进度|审核|到哪一步|人工|工单|菜单|帮助|功能|你能|你会|你是谁/;
 
+/**
+ * The start of the bot's last law reply, kept beside the law memory: a follow-up leans on the answer just given,
+ * so once the bot has said something else since (e.g. "已为您转人工"), "那我周四上午过去方便吗" is not one.
+ */
+const answerHeadSchema = z.object({ answerHead: z.string() });
+const ANSWER_HEAD_CHARS = 40;
+const answerHead = (replies: Reply[]): string => maskPersonalNumbers(replies.map(renderText).join('\n')).slice(0, ANSWER_HEAD_CHARS);
+
+/** Whether the bot's replies to the member's previous message include the law reply that starts with `head`. */
+function answeredLast(history: Turn[], head: string | undefined): boolean {
+  if (head === undefined) return true; // a memory from before heads were kept
+  const lastAsked = history.findLastIndex((t) => t.from === 'member');
+  return history.slice(lastAsked + 1).some((t) => t.text.startsWith(head));
+}
+
 /** A short question that leans on the previous answer ("那赔偿怎么算", "如果是试用期呢", "那要去哪里申请", "去哪办"). */
-function isFollowUp(text: string, memory: LawMemory, now: number): boolean {
-  if (memory.at === undefined || now - memory.at > FOLLOW_UP_WINDOW_MS || OTHER_SERVICE.test(text)) return false;
+function isFollowUp(ctx: TurnContext, memory: LawMemory): boolean {
+  const { text } = ctx;
+  if (memory.at === undefined || ctx.now.getTime() - memory.at > FOLLOW_UP_WINDOW_MS || OTHER_SERVICE.test(text)) return false;
+  if (!answeredLast(ctx.session.history, answerHeadSchema.safeParse(ctx.session.memory['labor_law']).data?.answerHead)) return false;
   const length = [...text].length;
   return (length <= 25 && FOLLOW_UP_START.test(text)) || (length <= NEXT_STEP_MAX_CHARS && NEXT_STEP.test(text));
 }
@@ -40,7 +60,7 @@ const createLaborLaw: IntentFactory = async (deps) => {
       logger: deps.logger,
     });
     const reply: Reply = { text: answer.text, ...(answer.offerHandoff ? { choices: [HANDOFF_CHOICE] } : {}) };
-    return { replies: [reply], memory: memoryFor(answer, memory, ctx.now.getTime()) };
+    return { replies: [reply], memory: { ...memoryFor(answer, memory, ctx.now.getTime()), answerHead: answerHead([reply]) } };
   };
 
   return {
@@ -49,7 +69,7 @@ const createLaborLaw: IntentFactory = async (deps) => {
     // answer ("那赔偿怎么算") need no classifier.
     matches: (ctx) => {
       const memory = readLawMemory(ctx.session.memory['labor_law']);
-      return parseArticleRequest(ctx.text, kb.library, memory) !== null || isFollowUp(ctx.text, memory, ctx.now.getTime());
+      return parseArticleRequest(ctx.text, kb.library, memory) !== null || isFollowUp(ctx, memory);
     },
     handle,
   };
