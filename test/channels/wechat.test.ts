@@ -8,7 +8,10 @@ import { join } from 'node:path';
 import { createEngine } from '../../src/app/engine.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import { startChannels } from '../../src/channels/index.ts';
+import { isTrustedViewer, startChannels } from '../../src/channels/index.ts';
+import { startWechat } from '../../src/channels/wechat/index.ts';
+import { PuppetMock, mock } from 'wechaty-puppet-mock';
+import { Writable } from 'node:stream';
 import { startRedis } from '../helpers/redis.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP_TEXT } from '../../intents/help/texts.ts';
@@ -20,6 +23,17 @@ type Json = Record<string, unknown>;
 const fixture = (name: string): string => readFileSync(new URL(`../fixtures/wechat/${name}.json`, import.meta.url), 'utf8');
 
 describe('wechat helpers (pure)', () => {
+  it('trusts a status viewer with the token, or without a token one on loopback not behind a proxy', () => {
+    const token = 'secret-token-123';
+    expect(isTrustedViewer({ ip: '203.0.113.9', headers: { authorization: `Bearer ${token}` } }, token)).toBe(true);
+    expect(isTrustedViewer({ ip: '127.0.0.1', headers: {} }, token)).toBe(false);
+    expect(isTrustedViewer({ ip: '127.0.0.1', headers: { authorization: 'Bearer wrong-token-12' } }, token)).toBe(false);
+    expect(isTrustedViewer({ ip: '::1', headers: {} }, undefined)).toBe(true);
+    expect(isTrustedViewer({ ip: '10.0.0.2', headers: {} }, undefined)).toBe(false);
+    expect(isTrustedViewer(undefined, undefined)).toBe(false);
+  });
+
+
   it('backs off exponentially from 1 s to 5 min with jitter', () => {
     const mid = (n: number) => backoffDelay(n, { random: () => 0.5 });
     expect([0, 1, 2, 3, 8, 9, 20].map(mid)).toEqual([1000, 2000, 4000, 8000, 256_000, 300_000, 300_000]);
@@ -165,6 +179,14 @@ describe('wechat channel with the mock puppet', () => {
     expect(file.at - text.at).toBeGreaterThanOrEqual(90);
   });
 
+  it('accepts a friend request and greets the new friend with how to see the menu', async () => {
+    const id = await h.requestFriendship('newfriend', '我是三车间的');
+    await expect.poll(() => h.acceptedFriendships).toContain(id);
+    const greeting = await h.waitForSent((s) => s.toContactId === h.contact('newfriend').id);
+    expect(greeting.text).toBe(CORE_TEXT.friendWelcome);
+    expect(await h.say('newfriend', '菜单')).toEqual([HELP_TEXT.menu]);
+  });
+
   it('reconnects after a logout, shows the scan QR, and serves again after login', async () => {
     const restarts = Number(h.channel.status().restarts);
     await h.puppet.logout('test');
@@ -183,6 +205,86 @@ describe('wechat channel with the mock puppet', () => {
   }, 20_000);
 });
 
+describe('wechat friend requests by keyword', () => {
+  let h: WechatHarness;
+  beforeAll(async () => {
+    h = await startWechatHarness({ env: { WECHATY_ACCEPT_FRIENDS: 'keyword', WECHATY_FRIEND_KEYWORD: '工会会员' } });
+  }, 60_000);
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  it('accepts only requests whose hello carries the keyword', async () => {
+    const stranger = await h.requestFriendship('stranger', '你好，加个好友');
+    const member = await h.requestFriendship('member', '我是工会会员张三');
+    await expect.poll(() => h.acceptedFriendships).toContain(member);
+    await h.waitForSent((s) => s.toContactId === h.contact('member').id && s.text === CORE_TEXT.friendWelcome);
+    expect(h.acceptedFriendships).not.toContain(stranger);
+    expect(h.sent.filter((s) => s.toContactId === h.contact('stranger').id)).toEqual([]);
+  });
+
+  it('needs the keyword when accepting by keyword', () => {
+    expect(() => loadConfig({ WECHATY_ACCEPT_FRIENDS: 'keyword' })).toThrow(/WECHATY_FRIEND_KEYWORD: required/);
+    expect(() => loadConfig({ WECHATY_ACCEPT_FRIENDS: 'some' })).toThrow(/WECHATY_ACCEPT_FRIENDS/);
+  });
+});
+
+/** Like a puppet without network: it errs every few milliseconds once started; with `stuck`, it never finishes stopping. */
+class UnreachablePuppet extends PuppetMock {
+  starts = 0;
+  stuck = false;
+  private timer: NodeJS.Timeout | undefined;
+  override async onStart(): Promise<void> {
+    await super.onStart();
+    this.starts++;
+    this.timer = setInterval(() => this.emit('error', { gerror: 'getaddrinfo ENOTFOUND login.wx.qq.com' }), 5);
+  }
+  override async onStop(): Promise<void> {
+    clearInterval(this.timer);
+    if (this.stuck) await new Promise(() => undefined);
+    await super.onStop();
+  }
+}
+
+describe('wechat with a puppet that cannot connect', () => {
+  it('logs one error per window, retries later each time up to the cap, and stops within its timeout', async () => {
+    const redis = await startRedis();
+    const lines: Array<{ level: number; msg: string; delayMs?: number; alsoSince?: number }> = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as (typeof lines)[number]);
+        done();
+      },
+    });
+    try {
+      const config = loadConfig({ ...process.env, NODE_ENV: 'test', REDIS_URL: redis.url, LOG_LEVEL: 'info', TELEGRAM_BOT_TOKEN: '', WECHATY_PUPPET: 'wechaty-puppet-mock' });
+      const engine = await createEngine(config, createLogger('info', sink));
+      const puppet = new UnreachablePuppet({ mocker: new mock.Mocker() });
+      try {
+        const channel = await startWechat(engine, { puppet, backoff: { baseMs: 50, maxMs: 200, random: () => 0.5 }, stopTimeoutMs: 300, printQr: false });
+        await new Promise((r) => setTimeout(r, 2500));
+        const errors = lines.filter((l) => l.level >= 50);
+        // About 500 puppet errors in 2.5 s; one line, the rest counted into the next.
+        expect(errors).toHaveLength(1);
+        const delays = lines.filter((l) => l.msg === 'wechat will reconnect').map((l) => l.delayMs);
+        expect(delays.slice(0, 4)).toEqual([50, 100, 200, 200]);
+        expect(puppet.starts).toBeGreaterThanOrEqual(3);
+        expect(['reconnecting', 'starting']).toContain(channel.status().state);
+
+        // SIGTERM: the app stops its channels; a puppet stuck in stopping must not hold the process.
+        puppet.stuck = true;
+        const t0 = Date.now();
+        await channel.stop();
+        expect(Date.now() - t0).toBeLessThan(1500);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await redis.stop();
+    }
+  }, 30_000);
+});
+
 describe('wechat through startChannels (puppet by package name)', () => {
   it('starts the puppet named in WECHATY_PUPPET and shows the channel on /api/status', async () => {
     const redis = await startRedis();
@@ -197,6 +299,14 @@ describe('wechat through startChannels (puppet by package name)', () => {
       try {
         const status = (await (await fetch(`${app.url}/api/status`)).json()) as Record<string, Record<string, unknown>>;
         expect(status.wechat).toMatchObject({ state: 'starting', restarts: 0 });
+
+        // A login QR code shows only to a trusted viewer: here (no WEB_API_TOKEN) one on this machine, not via a proxy.
+        app.channels.push({ name: 'qrdemo', status: () => ({ state: 'scan', qrSvg: '<svg/>', qrUrl: 'https://example.test/qr' }), stop: async () => undefined });
+        expect(app.status({ ip: '127.0.0.1', headers: {} }).qrdemo).toEqual({ state: 'scan', qrSvg: '<svg/>', qrUrl: 'https://example.test/qr' });
+        expect(app.status({ ip: '203.0.113.9', headers: {} }).qrdemo).toEqual({ state: 'scan' });
+        expect(app.status({ ip: '127.0.0.1', headers: { 'x-forwarded-for': '203.0.113.9' } }).qrdemo).toEqual({ state: 'scan' });
+        expect(app.status().qrdemo).toEqual({ state: 'scan' });
+        app.channels.pop();
       } finally {
         await app.stop();
         await engine.close();

@@ -14,12 +14,14 @@
  *   h.waitForSent(pred, ms?)  the first bot message matching pred (past or future)
  *   h.mocker, h.puppet, h.botContact, h.engine, h.channel
  *   await h.login()  log the bot in (done at start unless login: false);  await h.stop()
+ *   h.requestFriendship(contactName, hello)  a friend request from that contact; h.acceptedFriendships  ids the bot accepted
  *
  * `say` waits until the adapter has handled the message (replies sent or message dropped): an empty
  * array means the bot stayed silent. Sends are paced by the adapter's queue (sendIntervalMs, default 20 ms here).
  */
 import { FileBox } from 'file-box';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
+import { types } from 'wechaty-puppet';
 import { createEngine, type Engine } from '../../src/app/engine.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
@@ -62,6 +64,9 @@ export interface WechatHarness {
   push(payload: Record<string, unknown>): Promise<SentWechat[]>;
   waitForSent(pred: (m: SentWechat) => boolean, timeoutMs?: number): Promise<SentWechat>;
   login(): Promise<void>;
+  /** A friend request with this hello message; returns its id. */
+  requestFriendship(contactName: string, hello: string): Promise<string>;
+  acceptedFriendships: string[];
   waitForState(state: string, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
 }
@@ -96,6 +101,10 @@ export async function startWechatHarness(
     const sent: SentWechat[] = [];
     const sentWaiters = new Set<() => void>();
     const injected = new Set<string>(); // payloads pushed by the test, not sent by the bot
+    const acceptedFriendships: string[] = [];
+    puppet.friendshipAccept = async (id: string) => {
+      acceptedFriendships.push(id);
+    };
 
     // Every message the bot sends comes back from the mock as a puppet 'message' event.
     puppet.on('message', ({ messageId }) => {
@@ -227,6 +236,13 @@ export async function startWechatHarness(
       async login() {
         mocker.login(botContact);
         await waitFor(() => channel.status().state === 'logged-in', 'login');
+      },
+      acceptedFriendships,
+      async requestFriendship(name, hello) {
+        const id = `friendship-${name}-${Date.now()}`;
+        await puppet.friendshipPayload(id, { id, contactId: contact(name).id, hello, type: types.Friendship.Receive, timestamp: Date.now(), ticket: '' });
+        puppet.emit('friendship', { friendshipId: id });
+        return id;
       },
       async waitForState(state, timeoutMs = 5000) {
         await waitFor(() => channel.status().state === state, `state ${state} (now ${String(channel.status().state)})`, timeoutMs);

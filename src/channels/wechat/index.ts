@@ -1,14 +1,14 @@
 /**
- * WeChat channel (wechaty): scan-to-login with the QR in the terminal and on the web page, reconnect with
- * backoff, room/contact messages → pipeline → replies. Every send goes through one paced queue per process:
- * WeChat restricts accounts that send in bursts.
+ * WeChat channel (wechaty): scan-to-login with the QR in the terminal (and on /api/status for a trusted viewer),
+ * friend requests accepted as configured, reconnect with capped backoff, room/contact messages → pipeline →
+ * replies. Every send goes through one paced queue per process: WeChat restricts accounts that send in bursts.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileBox } from 'file-box';
 import { WechatyBuilder, ScanStatus, types } from 'wechaty';
 import type { impls as PuppetImpls } from 'wechaty-puppet';
-import type { ContactInterface, MessageInterface, RoomInterface, WechatyInterface } from 'wechaty/impls';
+import type { ContactInterface, FriendshipInterface, MessageInterface, RoomInterface, WechatyInterface } from 'wechaty/impls';
 import type { Engine } from '../../app/engine.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
 import { receive, startOutbox, type Channel, type ChannelPort } from '../channel.ts';
@@ -19,7 +19,8 @@ import { qrImageUrl, qrSvg, qrTerminal } from './qr.ts';
 
 /** Files larger than this are not downloaded. */
 export const MAX_FILE_BYTES = 10 * 1024 * 1024;
-
+/** A puppet that cannot connect errs many times a second (wechat4u offline: 69 in 30 s): one log line per window. */
+const ERROR_LOG_WINDOW_MS = 30_000;
 
 export interface WechatOptions {
   /** A puppet instance (tests inject wechaty-puppet-mock's PuppetMock); default: WECHATY_PUPPET. */
@@ -32,9 +33,12 @@ export interface WechatOptions {
   backoff?: BackoffOptions;
   /** Print the login QR code in the terminal (default: unless LOG_LEVEL=silent). */
   printQr?: boolean;
+  /** Longest wait for the puppet to stop (default 5 s): a stuck puppet must not keep the process from exiting. */
+  stopTimeoutMs?: number;
 }
 
-export type WechatState = 'starting' | 'scan' | 'logged-in' | 'logged-out';
+/** starting: the puppet is starting; scan: waiting for the QR scan; logged-in; reconnecting: a retry is due after a failure. */
+export type WechatState = 'starting' | 'scan' | 'logged-in' | 'reconnecting';
 
 export interface WechatChannel extends Channel {
   /** Calls `listener` with the message id after each message has been handled (replies sent or dropped). For tests. */
@@ -77,6 +81,19 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
   const queue = new SendQueue(opts.sendIntervalMs ?? 1000);
   const handledListeners = new Set<(messageId: string) => void>();
 
+  const stopBot = async () => {
+    let timer: NodeJS.Timeout | undefined;
+    const stopping = bot.stop().catch((err: unknown) => log.warn({ err: errText(err) }, 'wechat stop failed'));
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        log.warn('wechat puppet did not stop in time; going on');
+        resolve();
+      }, opts.stopTimeoutMs ?? 5000);
+    });
+    await Promise.race([stopping, late]);
+    clearTimeout(timer);
+  };
+
   const setState = (state: WechatState, extra: Partial<Status> = {}) => {
     status.state = state;
     if (state !== 'scan') {
@@ -94,20 +111,39 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
       log.info({ restarts: status.restarts }, 'wechat restarting');
       restarting = true; // stop() may emit logout: that must not schedule yet another restart
       try {
-        await bot.stop().catch((err: unknown) => log.warn({ err: errText(err) }, 'wechat stop before restart failed'));
+        await stopBot();
         await bot.start();
-        if (status.state === 'logged-out') setState('starting');
       } finally {
         restarting = false;
       }
     },
-    (err) => log.error({ err: errText(err) }, 'wechat restart failed'),
+    (err) => {
+      setState('reconnecting');
+      logError(err, 'wechat restart failed');
+    },
     opts.backoff,
   );
   const scheduleRestart = (why: string) => {
-    if (stopped || restarting) return;
+    if (stopped || restarting || reconnector.pending) return;
     const delay = reconnector.schedule();
-    if (delay !== undefined) log.warn({ why, delayMs: delay }, 'wechat will reconnect');
+    if (delay === undefined) return;
+    setState('reconnecting');
+    log.warn({ why, delayMs: delay }, 'wechat will reconnect');
+    // A puppet that cannot connect keeps retrying (and erring) on its own: it rests until the retry is due.
+    void stopBot();
+  };
+
+  let lastErrorLogAt = 0;
+  let unloggedErrors = 0;
+  const logError = (err: unknown, msg: string) => {
+    const now = Date.now();
+    if (now - lastErrorLogAt < ERROR_LOG_WINDOW_MS) {
+      unloggedErrors++;
+      return;
+    }
+    log.error({ err: errText(err), ...(unloggedErrors ? { alsoSince: unloggedErrors } : {}) }, msg);
+    lastErrorLogAt = now;
+    unloggedErrors = 0;
   };
 
   bot.on('scan', (qrcode, scanStatus) => {
@@ -137,15 +173,32 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
     log.info({ user: user.name() }, 'wechat logged in');
   });
   bot.on('logout', (user, reason) => {
-    setState('logged-out');
     log.warn({ user: user.name(), reason }, 'wechat logged out');
     scheduleRestart('logout');
   });
   bot.on('error', (err) => {
-    log.error({ err: errText(err) }, 'wechat error');
-    // Errors while logged in or waiting for a scan are usually transient; a dead puppet is restarted.
-    if (!bot.isLoggedIn && status.state !== 'scan' && status.state !== 'starting') scheduleRestart('error');
+    logError(err, 'wechat error');
+    // Errors while logged in or waiting for a scan are usually transient; a puppet that cannot connect is
+    // stopped and restarted later, each time later (capped by the backoff's maximum).
+    if (!bot.isLoggedIn && status.state !== 'scan') scheduleRestart('error');
   });
+  bot.on('friendship', (friendship) => {
+    void onFriendship(friendship).catch((err: unknown) => log.warn({ err: errText(err) }, 'wechat friend request failed'));
+  });
+
+  /** Members are told to write privately: accept their friend requests as configured, and greet them. */
+  async function onFriendship(friendship: FriendshipInterface): Promise<void> {
+    if (friendship.type() !== types.Friendship.Receive) return;
+    const hello = friendship.hello();
+    const accept =
+      config.WECHATY_ACCEPT_FRIENDS === 'all' ||
+      (config.WECHATY_ACCEPT_FRIENDS === 'keyword' && !!config.WECHATY_FRIEND_KEYWORD && hello.includes(config.WECHATY_FRIEND_KEYWORD));
+    const contact = friendship.contact();
+    log.info({ contactId: contact.id, accept }, 'wechat friend request');
+    if (!accept) return;
+    await queue.run(() => friendship.accept());
+    await queue.run(() => contact.say(CORE_TEXT.friendWelcome));
+  }
   bot.on('message', (m) => {
     void handleMessage(m).finally(() => {
       for (const listener of handledListeners) listener(m.id);
@@ -271,8 +324,7 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
     await bot.start();
   } catch (err) {
     // A puppet that cannot start must not take the other channels down: retry in the background.
-    log.error({ err: errText(err) }, 'wechat start failed, will retry');
-    setState('logged-out');
+    logError(err, 'wechat start failed, will retry');
     scheduleRestart('start failed');
   }
 
@@ -295,7 +347,7 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
       stopped = true;
       reconnector.stop();
       await sender.stop();
-      await bot.stop().catch((err: unknown) => log.warn({ err: errText(err) }, 'wechat stop failed'));
+      await stopBot();
     },
   };
 }
