@@ -7,7 +7,7 @@
 const strip = (text: string) => text.trim().replace(/[\s。.!！~～,，]+$/u, '').replace(/(?<=\S)[吧啊呀哈]$/u, '');
 
 const YES = /^(?:1|是|是的|对|对的|好|好的|可以|行|嗯|嗯嗯|要|需要|同意|我同意|确认|确定|没问题|ok|y|yes)$/i;
-const NO = /^(?:2|否|不|不是|不要|不用|不需要|不同意|我不同意|拒绝|不可以|n|no)$/i;
+const NO = /^(?:2|否|不|不是|不要|不要了|不用|不用了|不了|不需要|不同意|我不同意|拒绝|不可以|n|no)$/i;
 const CANCEL = /^(?:取消|取消申请|我要取消|不申请了|不办了|不填了|不报了|退出|算了|结束|quit|exit|cancel)$/i;
 const BACK = /^(?:返回|上一步|上一题|上一个|返回上一步|返回上一题|后退|回退|back)$/i;
 const DONE = /^(?:完成|好了|发完了|传完了|上传完了|齐了|没有了|没了|就这些|完毕|结束|ok|done)$/i;
@@ -22,16 +22,22 @@ export const isNo = (text: string): boolean => NO.test(strip(text));
  * A change of mind said in a sentence ("算了不报了", "我不想填了", "不参加了"): a verb of filling in with 了, or 算了.
  * Short messages only, and never a question ("不报了会怎样？" is asked, not decided) nor "算了一下" (computed).
  */
-const MIND_CHANGED = /(?<![打计就])算了(?!一下|下)|不(?:想|要|用|再)?(?:再)?(?:填|报|申请|办|弄|参加|写|交|提交)(?:名|写|表|了)*了|(?:不想|不打算)(?:再)?(?:填|报|申请|办|参加|写)|^放弃(?:填写|申请|报名)?$/u;
+const MIND_CHANGED = /(?<![打计就])算了(?!一下|下)|不(?:想|要|用|再)?(?:再)?(?:填|报|申请|办|弄|参加|写|交|提交|发布?)(?:名|写|表|了)*了|(?:不想|不打算)(?:再)?(?:填|报|申请|办|参加|写|发)|^放弃(?:填写|申请|报名)?$/u;
 const MAX_MIND_CHANGE = 16;
 const QUESTION = /[?？吗呢]|怎么|怎样|为什么|会不会|能不能/;
+/** Who may stand before a change of mind that opens the message ("我不报了", "那算了"). */
+const OPENER = /^(?:我|那|那我|我就|那就|哎|唉)?[，,]?$/u;
 
 /** 取消 or one of its synonyms, said alone. */
 export const isCancelWord = (text: string): boolean => CANCEL.test(strip(text));
-/** A change of mind in a short sentence ("算了不报了"). */
-export const isChangeOfMind = (text: string): boolean => {
+/**
+ * A change of mind in a short sentence ("算了不报了"). `leading`: only one that opens the message, for free text
+ * where "下雨就不参加了" may be the answer itself.
+ */
+export const isChangeOfMind = (text: string, opts: { leading?: boolean } = {}): boolean => {
   const t = strip(text);
-  return [...t].length <= MAX_MIND_CHANGE && MIND_CHANGED.test(t) && !QUESTION.test(t);
+  const m = [...t].length <= MAX_MIND_CHANGE && !QUESTION.test(t) ? MIND_CHANGED.exec(t) : null;
+  return m !== null && (!opts.leading || OPENER.test(t.slice(0, m.index)));
 };
 /** 取消 and its synonyms, or a change of mind anywhere in a short sentence. */
 export const isCancel = (text: string): boolean => isCancelWord(text) || isChangeOfMind(text);

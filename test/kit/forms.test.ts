@@ -326,7 +326,7 @@ describe('field types', () => {
 
 describe('forms forgive', () => {
   const error = (code: string) => `错误:${code}。`;
-  const forgiving = new Form(
+  const forgiving: Form = new Form(
     spec({
       confirmCancel: false,
       fields: [
@@ -335,14 +335,14 @@ describe('forms forgive', () => {
         fieldTypes.text({ id: 'hospital', label: '医院', ask: '请输入医院：', error, min: 2, max: 50, misfits: [{ like: '病名', test: (t) => /炎$/.test(t) }] }),
         fieldTypes.date({ id: 'day', label: '出院日期', ask: '请输入出院日期：', error, relative: true }),
       ],
-      confirm: { ask: (f, _ctx, shown) => ({ text: ['请核对：', ...forgiving.summaryLines(f, shown)].join('\n') }), unclear: '请回复确认。' },
+      confirm: { ask: (f, _ctx, shown): Reply => ({ text: ['请核对：', ...forgiving.summaryLines(f, shown)].join('\n') }), unclear: '请回复确认。' },
     }),
     { resumeHours: 48 },
   );
   /** The raw replies of one turn, the dialog left as it was. */
   const replies = async (m: ReturnType<typeof member>, t: string) => (await forgiving.continue(ctxOf(t), m.dialog as Dialog)).replies;
 
-  it('a change of mind in a sentence cancels; at a free-text question only 取消 itself does', async () => {
+  it('a change of mind in a sentence cancels; at a free-text question only one that opens the message does', async () => {
     const m = member(forgiving);
     await m.start();
     expect((await m.say('算了不报了')).text).toBe('已取消，填写的内容已删除。');
@@ -351,6 +351,8 @@ describe('forms forgive', () => {
     const free = member(new Form(spec({ fields: [title], confirmCancel: false }), { resumeHours: 48 }));
     await free.start();
     expect((await free.say('下雨就不参加了')).text).toContain('标题：下雨就不参加了');
+    await free.say('改一下标题');
+    expect((await free.say('我不填了')).text).toBe('已取消，填写的内容已删除。');
   });
 
   it('an answer that plainly belongs elsewhere is questioned: refused with why, or (if valid) taken when sent again', async () => {

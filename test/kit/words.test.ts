@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { expandBankName, parseDate, validateBankName } from '../../src/kit/fields.ts';
 import { parseDateTime, relativeDay } from '../../src/kit/time.ts';
-import { changeRequest, isCancel, isCancelWord } from '../../src/kit/words.ts';
+import { changeRequest, isCancel, isCancelWord, isChangeOfMind, isNo } from '../../src/kit/words.ts';
 
 describe('a change of mind', () => {
   it('anywhere in a short sentence cancels like 取消', () => {
@@ -11,7 +11,13 @@ describe('a change of mind', () => {
   it('never catches real answers, questions, or 算了一下', () => {
     for (const t of ['张三', '不', '否', '不要', '第一机床厂', '不报了会怎样？', '不报了可以吗', '我算了一下大概3000', '打算了解一下', '不锈钢厂', '报了']) expect(isCancel(t), t).toBe(false);
     expect(isCancelWord('算了不报了')).toBe(false);
+    expect(isChangeOfMind('那算了，不发了', { leading: true })).toBe(true);
+    expect(isChangeOfMind('下雨就不参加了', { leading: true })).toBe(false);
     expect(isCancelWord('取消')).toBe(true);
+  });
+  it('a plain no stays a no (不用了 answers a yes/no question)', () => {
+    for (const t of ['不用了', '不要了', '不了', '不']) expect(isNo(t), t).toBe(true);
+    expect(isCancel('不用了')).toBe(false);
   });
 });
 

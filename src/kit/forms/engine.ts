@@ -10,7 +10,7 @@ import type { Reply } from '../../core/message.ts';
 import type { TurnContext, TurnResult } from '../../core/service.ts';
 import type { Dialog } from '../../core/session.ts';
 import { isGreeting, looksLikeQuestion } from '../fields.ts';
-import { changeRequest, isBack, isCancel, isCancelWord, isConfirmCancel, isEditRequest, isKeepGoing, isNo, isSubmit } from '../words.ts';
+import { changeRequest, isBack, isCancel, isCancelWord, isChangeOfMind, isConfirmCancel, isEditRequest, isKeepGoing, isNo, isSubmit } from '../words.ts';
 import type { Answer, FieldSpec, FormSpec, FormTexts, FormView } from './spec.ts';
 import { FORM_TEXTS } from './texts.ts';
 
@@ -136,8 +136,9 @@ export class Form {
     }
     // A fixed question (consent) is a gate: its own answers decide, 取消 / 返回 / 修改 do not apply.
     if (field?.fixed) return this.answer(ctx, draft, field, turn, fileReplies);
-    // Free text (a title, a description) may say "不参加了": there only 取消 itself cancels.
-    if ((field?.anyText ? isCancelWord(text) : isCancel(text)) || (asking === CONFIRM && /^3$/.test(text))) return this.cancel(ctx, draft, asking);
+    // Free text (a title, a description) may say "下雨就不参加了": there a change of mind must open the message.
+    const cancels = field?.anyText ? isCancelWord(text) || isChangeOfMind(text, { leading: true }) : isCancel(text);
+    if (cancels || (asking === CONFIRM && /^3$/.test(text))) return this.cancel(ctx, draft, asking);
     if (isBack(text)) return this.back(ctx, draft, asking);
     const change = changeRequest(text, this.aliases(draft));
     const changed = change && this.fields(draft).find((f) => f.id === change.field);
