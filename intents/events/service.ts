@@ -15,7 +15,7 @@ import { parseCount } from '../../src/kit/forms/types.ts';
 import { formatIso } from '../../src/kit/time.ts';
 import { FIELD_RULES, invalidField, type EditableField, type FieldError } from './fields.ts';
 import type { EventDef, NewEvent, Registration } from './model.ts';
-import { EventStore, type MemberState, type Promotion, type RegisterResult } from './store.ts';
+import { EventStore, type MemberState, type Promotion, type RegisterResult, type RosterEntry } from './store.ts';
 import { EDITABLE_FIELD_NAMES, STAFF_TEXT, notices } from './texts.ts';
 import type { GroupChoice } from './util.ts';
 
@@ -57,17 +57,21 @@ export type EditResult =
 export type CloseResult = Missing | { outcome: 'closed' | 'not-open'; event: EventDef };
 export type ReopenResult = Missing | { outcome: 'reopened' | 'not-closed'; event: EventDef };
 export type CancelEventResult = Missing | { outcome: 'already-cancelled'; event: EventDef } | { outcome: 'cancelled'; event: EventDef; notified: number };
+export type CancelPreview = Missing | { outcome: 'already-cancelled'; event: EventDef } | { outcome: 'ready'; event: EventDef; people: number; groups: number };
 export type RosterResult =
   | Missing
   /** `rows`: the CSV table, header first. */
   | { outcome: 'ok'; event: EventDef; rows: string[][]; counts: { registered: number; waitlisted: number; checkedIn: number } };
-export type CheckInResult =
-  | Missing
+export type CheckInResult = Missing | CheckInOne;
+export type CheckInOne =
   | { outcome: 'not-found'; query: string }
+  /** On the waitlist: no seat yet, so not checked in. */
+  | { outcome: 'waitlisted'; name: string; position: number }
   | { outcome: 'ambiguous'; query: string; candidates: { seat: number; name: string; phone: string }[] }
   | { outcome: 'not-registered'; name: string }
   | { outcome: 'already'; name: string; at: number }
   | { outcome: 'checked-in'; name: string; checkedIn: number; registered: number };
+export type CheckInAllResult = Missing | { outcome: 'done'; results: CheckInOne[]; checkedIn: number; registered: number };
 export type CancelRegistrationResult =
   | Missing
   | { outcome: 'cancelled' | 'left-waitlist' | 'none'; event: EventDef; registration: Registration | null; promoted: number };
@@ -242,6 +246,16 @@ export class EventService {
     return { outcome: 'reopened', event: { ...ev, status: 'open' } };
   }
 
+  /** What cancelling would do, asked before it is done: how many registrants and waitlisted members, and how many groups, would be told. */
+  async cancelPreview(actor: Actor, id: string): Promise<CancelPreview> {
+    requireRole(actor, 'staff');
+    const ev = await this.findEvent(id);
+    if (!ev) return { outcome: 'missing' };
+    if (ev.status === 'cancelled') return { outcome: 'already-cancelled', event: ev };
+    const people = (await this.store.roster(ev.id)).filter((e) => e.registration).length;
+    return { outcome: 'ready', event: ev, people, groups: ev.groups.length };
+  }
+
   /** Cancels the event; everyone signed up and its groups are told why. */
   async cancelEvent(actor: Actor, id: string, reason: string): Promise<CancelEventResult> {
     requireRole(actor, 'staff');
@@ -288,14 +302,17 @@ export class EventService {
     return { outcome: 'ok', event: ev, rows, counts };
   }
 
-  /** Checks in a registered member found by seat number ("12") or exact name ("张三"). */
+  /**
+   * Checks in one registered member found by seat number ("12") or exact name ("张三"). A name found only on the
+   * waitlist is reported as such (no seat, no check-in).
+   */
   async checkIn(actor: Actor, id: string, query: string): Promise<CheckInResult> {
     requireRole(actor, 'staff');
     const ev = await this.findEvent(id);
     if (!ev) return { outcome: 'missing' };
     const q = query.trim();
-    const registered = (await this.store.roster(ev.id)).filter((e) => e.state === 'registered');
-    const nameOf = (e: (typeof registered)[number]) => e.registration?.values['name'] ?? e.registration?.displayName ?? e.member;
+    const entries = await this.store.roster(ev.id);
+    const registered = entries.filter((e) => e.state === 'registered');
     const seat = parseCount(q);
     let target = seat !== null ? registered[seat - 1] : undefined;
     if (!target) {
@@ -306,7 +323,11 @@ export class EventService {
       }
       target = hits[0];
     }
-    if (!target) return { outcome: 'not-found', query: q };
+    if (!target) {
+      const waitlist = entries.filter((e) => e.state === 'waitlisted');
+      const waiting = waitlist.findIndex((e) => nameOf(e) === q);
+      return waiting >= 0 ? { outcome: 'waitlisted', name: q, position: waiting + 1 } : { outcome: 'not-found', query: q };
+    }
     const name = nameOf(target);
     const r = await this.store.checkIn(ev.id, target.member, this.now());
     if (r.outcome === 'already') return { outcome: 'already', name, at: r.at };
@@ -314,6 +335,26 @@ export class EventService {
     await this.audit(actor, 'event.checkin', ev, { after: { member: target.member, at: r.at } });
     const c = await this.store.counts(ev.id);
     return { outcome: 'checked-in', name, checkedIn: c.checkedIn, registered: c.registered };
+  }
+
+  /**
+   * Checks in several people at once ("刘建国,孙丽", "1 3 5", "刘建国、7"), each as `checkIn` does; a text that is one
+   * roster name as a whole ("Li Ming") stays one. Returns each one's result and the counts after all of them.
+   */
+  async checkInAll(actor: Actor, id: string, text: string): Promise<CheckInAllResult> {
+    requireRole(actor, 'staff');
+    const ev = await this.findEvent(id);
+    if (!ev) return { outcome: 'missing' };
+    const whole = text.trim();
+    const names = new Set((await this.store.roster(ev.id)).map(nameOf));
+    const queries = names.has(whole) ? [whole] : whole.split(/[\s,，、;；]+/u).filter(Boolean);
+    const results: CheckInOne[] = [];
+    for (const q of queries) {
+      const r = await this.checkIn(actor, ev.id, q);
+      if (r.outcome !== 'missing') results.push(r);
+    }
+    const c = await this.store.counts(ev.id);
+    return { outcome: 'done', results, checkedIn: c.checkedIn, registered: c.registered };
   }
 
   /** The 30 most recently created events with their counts (staff overview). */
@@ -365,6 +406,11 @@ export class EventService {
     }
     return mine;
   }
+}
+
+/** How staff name a registrant at check-in: the name typed at sign-up, else the chat name. */
+function nameOf(e: RosterEntry): string {
+  return e.registration?.values['name'] ?? e.registration?.displayName ?? e.member;
 }
 
 const cache = new WeakMap<CoreDeps, EventService>();

@@ -130,8 +130,8 @@ export const REGISTER_TEXT = {
   consentShown: (remember: boolean) => (remember ? '是' : '否'),
   consentYes: '好的，已保存，下次报名会自动填写。',
   consentNo: '好的，不保存您的资料。',
-  confirm: (ev: EventBrief, lines: string[], usedProfile: boolean, now: number) =>
-    `请确认报名信息：\n活动：${ev.title}\n时间：${formatRange(ev.startAt, ev.endAt, now)}\n${lines.join('\n')}${usedProfile ? '\n（已自动填写您保存的资料；如需更改请回复「修改」）' : ''}\n\n回复「确认」提交，「修改」更改某一项，「取消」放弃。`,
+  confirm: (ev: EventBrief, lines: string[], usedProfile: boolean, waitlist: boolean, now: number) =>
+    `请确认报名信息：\n活动：${ev.title}\n时间：${formatRange(ev.startAt, ev.endAt, now)}\n${lines.join('\n')}${usedProfile ? '\n（已自动填写您保存的资料；如需更改请回复「修改」）' : ''}${waitlist ? '\n（名额已满：提交后加入候补，有人取消时按顺序递补）' : ''}\n\n回复「确认」提交，「修改」更改某一项，「取消」放弃。`,
   confirmAgain: '请回复「确认」提交，「修改」更改某一项，或「取消」放弃。',
   notSubmitted: '好的，没有提交报名。',
   quit: '已退出报名，填写的内容未提交。',
@@ -145,8 +145,12 @@ export const REGISTER_TEXT = {
   waitlisted: (ev: EventDef, pos: number) => `🕒 已加入「${ev.title}」的候补，您排第 ${pos} 位。有人取消时会按顺序递补并通知您。`,
   groupRegistered: (who: string, ev: EventDef, left: number) => `✅ ${who} 已报名「${ev.title}」${left > 0 ? `，还剩 ${left} 个名额` : '，名额已满'}。`,
   groupWaitlisted: (who: string, ev: EventDef, pos: number) => `🕒 ${who} 已加入「${ev.title}」候补，第 ${pos} 位。`,
-  groupGoPrivate: (who: string, ev: EventDef, missing: string) =>
-    `${who}，报名「${ev.title}」还需要填写：${missing}。个人信息请私聊我填写——私聊发送「报名」即可继续（名额以提交时为准）。`,
+  groupGoPrivate: (who: string, ev: EventDef, left: number, missing: string) =>
+    `${who}，报名「${ev.title}」还需要填写：${missing}。目前还剩 ${left} 个名额，提交后才算报上——个人信息请私聊我填写，私聊发送「报名」即可继续。`,
+  groupGoPrivateFull: (who: string, ev: EventDef, waiting: number, missing: string) =>
+    `${who}，「${ev.title}」的名额已满${waiting > 0 ? `（已有 ${waiting} 人候补）` : ''}。要加入候补，请私聊我发送「报名」，还需要填写：${missing}。有人取消时按顺序递补并通知您。`,
+  fullAtStart: (ev: EventBrief, waiting: number) =>
+    `「${ev.title}」的名额已满${waiting > 0 ? `（已有 ${waiting} 人候补）` : ''}。要加入候补吗？填写报名信息后排队，有人取消时按先后顺序递补并通知您。（是/否）`,
   formChanged: '报名表已更新，请重新发送「报名」开始。',
   forgotten: '已删除您保存的报名资料。',
   nothingToForget: '您没有保存过报名资料。',
@@ -193,7 +197,7 @@ export const STAFF_TEXT = {
     reopen: '重新开放报名：/openevent ID',
     cancel: '取消活动并通知报名者：/cancelevent ID 理由',
     roster: '导出报名名单（CSV）：/roster ID',
-    checkin: '签到：/checkin ID 姓名或序号',
+    checkin: '签到：/checkin ID 姓名或序号（可多个，用逗号分隔）',
     all: '全部活动及 ID',
   },
   notStaff: '这个命令仅限工会工作人员使用。',
@@ -201,7 +205,7 @@ export const STAFF_TEXT = {
     edit: '用法：/editevent 活动ID，或 /editevent 活动ID 字段 新值\n字段：标题、简介、开始、结束、地点、名额、截止\n例：/editevent 3 名额 120',
     id: (cmd: string) => `用法：/${cmd} 活动ID（发送 /allevents 查看 ID）`,
     cancel: '用法：/cancelevent 活动ID 取消理由\n例：/cancelevent 3 场地临时维修',
-    checkin: '用法：/checkin 活动ID 姓名或序号\n例：/checkin 3 张三 或 /checkin 3 12',
+    checkin: '用法：/checkin 活动ID 姓名或序号（可多个，用逗号分隔）\n例：/checkin 3 张三 或 /checkin 3 12 或 /checkin 3 张三,李四,15',
   },
   noSuchEvent: (id: string) => `没有 ID 为 ${id} 的活动。发送 /allevents 查看全部活动。`,
   allNone: '还没有发布过活动。发送 /newevent 发布。',
@@ -225,6 +229,7 @@ export const STAFF_TEXT = {
     quit: '已放弃发布活动。',
     restarted: '发布活动的表单已更新，之前填写的内容无法继续使用，请重新发送 /newevent。',
     groupsLabel: '发布到',
+    timeLike: '时间',
     fieldsLabel: '报名信息',
     shown: {
       text: (v: string) => v || '无',
@@ -255,6 +260,15 @@ export const STAFF_TEXT = {
   notOpen: (ev: EventDef) => `「${ev.title}」当前不在报名中（${STATUS_NAMES[ev.status]}）。`,
   reopened: (ev: EventDef) => `✅ 「${ev.title}」已重新开放报名。`,
   notClosed: (ev: EventDef) => `「${ev.title}」当前是「${STATUS_NAMES[ev.status]}」，无需重新开放。`,
+  cancelAsk: {
+    label: '确认取消活动',
+    question: (title: string, reason: string, people: number, groups: number) =>
+      `确定要取消「${title}」吗？取消后无法恢复。\n理由：${reason}\n将通知 ${people} 位报名/候补者${groups ? `和 ${groups} 个群` : ''}。`,
+    choices: ['确定取消活动', '不取消'],
+    unclear: '请回复 1 确定取消活动，或 2 不取消。',
+    kept: '好的，活动没有取消。',
+    restarted: '请重新发送 /cancelevent 活动ID 理由。',
+  },
   eventCancelled: (ev: EventDef, notified: number) => `✅ 「${ev.title}」已取消，已通知 ${notified} 位报名/候补者。`,
   alreadyCancelled: (ev: EventDef) => `「${ev.title}」之前已经取消了。`,
   roster: (ev: EventDef, c: EventCounts & { checkedIn: number }) =>
@@ -270,6 +284,9 @@ export const STAFF_TEXT = {
     ambiguous: (q: string, lines: string[]) => `有多位「${q}」，请用序号签到：\n${lines.join('\n')}`,
     candidate: (seat: number, name: string, maskedPhone: string) => `${seat}. ${name} ${maskedPhone}`,
     notRegistered: (name: string) => `${name} 不在正式报名名单中（可能在候补）。`,
+    waitlisted: (name: string, pos: number) => `${name} 是候补（第 ${pos} 位），还没有正式名额，未签到。`,
+    done: (name: string) => `✅ ${name} 已签到`,
+    total: (n: number, total: number) => `已签到 ${n}/${total}。`,
   },
 };
 

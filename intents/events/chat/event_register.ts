@@ -11,6 +11,7 @@ import { maskName } from '../../../src/core/text.ts';
 import { Form } from '../../../src/kit/forms/engine.ts';
 import type { FieldSpec, FormSpec, FormView, Submitted } from '../../../src/kit/forms/spec.ts';
 import { fieldTypes, parseCount } from '../../../src/kit/forms/types.ts';
+import { isCancel } from '../../../src/kit/words.ts';
 import { fieldSpecSchema, isProfileKind, type EventDef, type FieldSpec as EventField, type Profile } from '../model.ts';
 import { EVENT_REGISTER as INTENT, actorOf, eventService, listedEvents } from '../service.ts';
 import { FIELD_ALIASES, REGISTER_TEXT as P } from '../texts.ts';
@@ -20,6 +21,8 @@ const VERBS = /(我要报名|报个名|报名|参加|参与|(?:please\s+)?(?:reg
 const PICK = 'event';
 const REMEMBER = 'remember';
 const WAITLIST = 'waitlist';
+/** Asked first when the event is already full as the sign-up opens. */
+const WAITLIST_FIRST = 'waitlist_first';
 const JOIN_WAITLIST = /^(加入|加入候补|候补|排队)[。!！]*$/;
 
 /** What the form keeps besides the answers: the events to pick from, then the picked event and its fields. */
@@ -32,6 +35,8 @@ const metaSchema = z.object({
   askConsent: z.boolean().default(false),
   /** How many wait already, for the waitlist offer. */
   waiting: z.number().default(0),
+  /** The event was full when the sign-up opened: the waitlist is offered before anything is typed. */
+  full: z.boolean().default(false),
 });
 type Meta = z.infer<typeof metaSchema>;
 const metaOf = (f: FormView): Meta => metaSchema.parse(f.meta);
@@ -55,6 +60,8 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     if (st.state === 'waitlisted') return ended(inGroup(ctx) ? P.groupAlreadyWaitlisted(who, ev, st.position) : P.alreadyWaitlisted(ev, st.position));
     const closedReason = unavailable(ev, ctx.now.getTime());
     if (closedReason) return ended(closedReason);
+    const counts = await store.counts(ev.id);
+    const full = counts.registered >= ev.capacity;
     const values: Record<string, string> = {};
     for (const field of ev.fields) {
       const saved = profile?.consent && isProfileKind(field.kind) ? profile[field.kind] : undefined;
@@ -64,7 +71,8 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
       const missing = ev.fields.filter((x) => !values[x.key]);
       if (missing.length > 0) {
         await store.setPending(ctx.member, { eventId: ev.id, fromChatId: ctx.msg.chatId, at: ctx.now.getTime() }, deps.config.FORM_RESUME_HOURS * 3600);
-        return ended(P.groupGoPrivate(who, ev, missing.map((x) => x.label).join('、')));
+        const asked = missing.map((x) => x.label).join('、');
+        return ended(full ? P.groupGoPrivateFull(who, ev, counts.waitlisted, asked) : P.groupGoPrivate(who, ev, ev.capacity - counts.registered, asked));
       }
     }
     const meta = metaSchema.parse({
@@ -73,6 +81,8 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
       fields: ev.fields,
       usedProfile: Object.keys(values).length > 0,
       askConsent: profile === null && ev.fields.some((x) => isProfileKind(x.kind)),
+      full,
+      waiting: counts.waitlisted,
     });
     return { values, meta };
   }
@@ -156,6 +166,25 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
   // "加入候补" answers "要加入候补吗？" as a yes.
   const waitlistField: FieldSpec = { ...waitlist, parse: (text, f, ctx) => (JOIN_WAITLIST.test(text.trim()) ? { ok: true, value: true } : waitlist.parse(text, f, ctx)) };
 
+  // A member learns that the event is full before typing anything; 否 ends here.
+  const waitlistFirst = fieldTypes.yesNo({
+    id: WAITLIST_FIRST,
+    label: P.waitlistLabel,
+    ask: (f) => ({ text: P.fullAtStart(metaOf(f).event ?? NO_EVENT, metaOf(f).waiting) }),
+    error: () => P.waitlistAgain,
+  });
+  const waitlistFirstField: FieldSpec = {
+    ...waitlistFirst,
+    fixed: true,
+    when: (f) => metaOf(f).full,
+    parse: async (text, f, ctx) => {
+      if (JOIN_WAITLIST.test(text.trim())) return { ok: true, value: true };
+      const answer = await waitlistFirst.parse(text, f, ctx);
+      const declined = (answer.ok === true && answer.value === false) || isCancel(text);
+      return declined ? { ok: 'end', replies: [{ text: P.noWaitlist }] } : answer;
+    },
+  };
+
   async function submit(f: FormView, ctx: TurnContext): Promise<Submitted> {
     const finished = (text: string): Submitted => ({ done: true, replies: [{ text }] });
     if (f.values[WAITLIST] === false) return finished(P.noWaitlist);
@@ -171,7 +200,8 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     const profile = await store.profile(ctx.member);
     const name = values['name'] ?? ((profile?.consent && profile.name) || ctx.msg.senderName);
     if (profile?.consent && !inGroup(ctx)) await store.saveProfile(ctx.member, { ...profile, ...profileFrom(ev.fields, f, now) });
-    const r = await svc.register(actorOf(ctx), { eventId: ev.id, values, displayName: name, address: privateAddress(ctx.msg) }, f.values[WAITLIST] === true);
+    const waitlistAccepted = f.values[WAITLIST] === true || f.values[WAITLIST_FIRST] === true;
+    const r = await svc.register(actorOf(ctx), { eventId: ev.id, values, displayName: name, address: privateAddress(ctx.msg) }, waitlistAccepted);
     const who = maskName(name);
     const group = inGroup(ctx);
     switch (r.outcome) {
@@ -203,13 +233,14 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     intent: INTENT,
     fields: (f) => {
       const meta = metaOf(f);
-      return [pickField, ...meta.fields.map((x) => eventField(meta.event, x)), consentField, waitlistField];
+      return [pickField, waitlistFirstField, ...meta.fields.map((x) => eventField(meta.event, x)), consentField, waitlistField];
     },
     confirm: {
       ask(f, ctx, fields) {
         const meta = metaOf(f);
         const own = fields.filter((x) => meta.fields.some((e) => e.key === x.id));
-        return { text: P.confirm(meta.event ?? NO_EVENT, signup.summaryLines(f, own), meta.usedProfile, ctx.now.getTime()) };
+        const waitlist = f.values[WAITLIST_FIRST] === true;
+        return { text: P.confirm(meta.event ?? NO_EVENT, signup.summaryLines(f, own), meta.usedProfile, waitlist, ctx.now.getTime()) };
       },
       unclear: P.confirmAgain,
       declined: P.notSubmitted,

@@ -10,11 +10,13 @@ import type { Dialog } from '../../../src/core/session.ts';
 import { toCsv } from '../../../src/kit/csv.ts';
 import { maskPhone } from '../../../src/core/text.ts';
 import { Form } from '../../../src/kit/forms/engine.ts';
-import type { Answer, FieldSpec, FormView, Submitted } from '../../../src/kit/forms/spec.ts';
+import type { Answer, FieldSpec, FormView, Misfit, Submitted } from '../../../src/kit/forms/spec.ts';
+import { parseDateTime } from '../../../src/kit/time.ts';
 import { parseCount } from '../../../src/kit/forms/types.ts';
+import { isCancel, isKeepGoing, isNo } from '../../../src/kit/words.ts';
 import { EDITABLE_FIELDS, FIELD_RULES, fieldNamed, type EditableField } from '../fields.ts';
 import { fieldSpecSchema, type EventDef } from '../model.ts';
-import { EVENT_LIST, actorOf, eventService, type EditResult } from '../service.ts';
+import { EVENT_LIST, actorOf, eventService, type CheckInOne, type EditResult } from '../service.ts';
 import { EDITABLE_FIELD_NAMES, FIELD_ERRORS, FIELD_WORDS, STAFF_TEXT as P } from '../texts.ts';
 import { done, parseFieldSpec, parseGroups, type GroupChoice } from '../util.ts';
 
@@ -31,6 +33,8 @@ const eventDraft = z.object({
   groups: z.array(addressSchema),
   fields: z.array(fieldSpecSchema),
 });
+const CANCEL_EVENT_YES = /^(?:1|确定取消活动|确定取消|确认取消|确定|确认|是|是的|对)[。!！]*$/;
+const CANCEL_EVENT_NO = /^(?:2|不取消|不取消了|先不取消|保留|保留活动)[。!！]*$/;
 const editMeta = z.object({ eventId: z.string(), title: z.string(), startAt: z.number(), current: z.record(z.string(), z.string()) });
 
 /** The event id (first word) and the rest of a command's arguments. */
@@ -72,13 +76,16 @@ const time = (id: string) => (f: FormView) => {
 const knownOf = (f: FormView): GroupChoice[] => knownSchema.catch([]).parse(f.meta['known']);
 const groupLabel = (g: GroupChoice) => g.name || `${g.address.platform}:${g.address.chatId}`;
 
+/** A date or time typed one question late, at the place. */
+const LOOKS_LIKE_TIME: Misfit = { like: W.timeLike, test: (t, ctx) => parseDateTime(t, ctx.now.getTime(), { defaultTime: { h: 0, mi: 0 } }) !== null };
+
 /** The /newevent questions in order. */
 const WIZARD_FIELDS: FieldSpec[] = [
   ruled('title', () => W.title, (f) => f.str('title'), { anyText: true }),
   ruled('description', () => W.description, text('description'), { anyText: true }),
   ruled('startAt', () => W.start, time('startAt')),
   ruled('endAt', () => W.end, time('endAt')),
-  ruled('place', () => W.place, text('place'), { anyText: true }),
+  ruled('place', () => W.place, text('place'), { anyText: true, misfits: [LOOKS_LIKE_TIME] }),
   ruled('capacity', () => W.capacity, (f) => {
     const n = f.num('capacity');
     return n === undefined ? undefined : W.shown.capacity(n);
@@ -223,7 +230,7 @@ export function staffTools(deps: CoreDeps) {
     return editForm.start(ctx, { values: field ? { field } : {}, meta: { eventId: ev.id, title: ev.title, startAt: ev.startAt, current: currentValues(ev) } });
   }
 
-  const formOf = (dialog: Dialog) => (editForm.owns(dialog) ? editForm : wizard);
+
 
   // ---- one-shot commands ----
   const noSuchEvent = (id: string) => done(P.noSuchEvent(id));
@@ -244,12 +251,47 @@ export function staffTools(deps: CoreDeps) {
     return done(r.outcome === 'reopened' ? P.reopened(r.event) : P.notClosed(r.event));
   }
 
+  // ---- /cancelevent: cannot be undone, so it asks first, saying how many will be told ----
+  const cancelMeta = z.object({ eventId: z.string(), reason: z.string(), title: z.string(), people: z.number(), groups: z.number() });
+  const sureField: FieldSpec = {
+    id: 'sure',
+    label: P.cancelAsk.label,
+    // A gate: its own words decide. 取消 abandons the command, as in every form: the safe reading of an irreversible step.
+    fixed: true,
+    ask: (f) => {
+      const m = cancelMeta.parse(f.meta);
+      return { text: P.cancelAsk.question(m.title, m.reason, m.people, m.groups), choices: [...P.cancelAsk.choices] };
+    },
+    parse(text): Answer {
+      if (CANCEL_EVENT_YES.test(text.trim())) return { ok: true, value: true };
+      if (CANCEL_EVENT_NO.test(text.trim()) || isNo(text) || isKeepGoing(text) || isCancel(text)) return { ok: 'end', replies: [{ text: P.cancelAsk.kept }] };
+      return { ok: false, error: P.cancelAsk.unclear };
+    },
+  };
+  const cancelForm = new Form(
+    {
+      id: 'cancelevent',
+      version: 1,
+      intent: EVENT_LIST,
+      fields: [sureField],
+      async submit(f, ctx): Promise<Submitted> {
+        const { eventId, reason } = cancelMeta.parse(f.meta);
+        const r = await svc.cancelEvent(actorOf(ctx), eventId, reason);
+        if (r.outcome === 'missing') return { done: true, replies: [{ text: P.noSuchEvent(eventId) }] };
+        return { done: true, replies: [{ text: r.outcome === 'cancelled' ? P.eventCancelled(r.event, r.notified) : P.alreadyCancelled(r.event) }] };
+      },
+      texts: { restarted: P.cancelAsk.restarted },
+    },
+    { resumeHours },
+  );
+
   async function cancelEvent(ctx: TurnContext, args: string): Promise<TurnResult> {
     const a = idAndRest(args);
     if (!a?.rest) return done(P.usage.cancel);
-    const r = await svc.cancelEvent(actorOf(ctx), a.id, a.rest);
+    const r = await svc.cancelPreview(actorOf(ctx), a.id);
     if (r.outcome === 'missing') return noSuchEvent(a.id);
-    return done(r.outcome === 'cancelled' ? P.eventCancelled(r.event, r.notified) : P.alreadyCancelled(r.event));
+    if (r.outcome === 'already-cancelled') return done(P.alreadyCancelled(r.event));
+    return cancelForm.start(ctx, { meta: { eventId: r.event.id, reason: a.rest, title: r.event.title, people: r.people, groups: r.groups } });
   }
 
   async function roster(ctx: TurnContext, args: string): Promise<TurnResult> {
@@ -261,24 +303,34 @@ export function staffTools(deps: CoreDeps) {
     return { replies: [{ text: P.roster(r.event, r.counts), file }], dialog: null };
   }
 
+  /** What check-in says about one person. */
+  function checkedInLine(r: CheckInOne): string {
+    switch (r.outcome) {
+      case 'not-found':
+        return P.checkin.notFound(r.query);
+      case 'ambiguous':
+        return P.checkin.ambiguous(r.query, r.candidates.map((x) => P.checkin.candidate(x.seat, x.name, maskPhone(x.phone))));
+      case 'waitlisted':
+        return P.checkin.waitlisted(r.name, r.position);
+      case 'not-registered':
+        return P.checkin.notRegistered(r.name);
+      case 'already':
+        return P.checkin.already(r.name, r.at);
+      case 'checked-in':
+        return P.checkin.done(r.name);
+    }
+  }
+
+  /** `/checkin ID 张三` or several at once: `签到 1 刘建国,孙丽` (one line each, then the count). */
   async function checkin(ctx: TurnContext, args: string): Promise<TurnResult> {
     const a = idAndRest(args);
     if (!a?.rest) return done(P.usage.checkin);
-    const r = await svc.checkIn(actorOf(ctx), a.id, a.rest);
-    switch (r.outcome) {
-      case 'missing':
-        return noSuchEvent(a.id);
-      case 'not-found':
-        return done(P.checkin.notFound(r.query));
-      case 'ambiguous':
-        return done(P.checkin.ambiguous(r.query, r.candidates.map((x) => P.checkin.candidate(x.seat, x.name, maskPhone(x.phone)))));
-      case 'not-registered':
-        return done(P.checkin.notRegistered(r.name));
-      case 'already':
-        return done(P.checkin.already(r.name, r.at));
-      case 'checked-in':
-        return done(P.checkin.ok(r.name, r.checkedIn, r.registered));
-    }
+    const r = await svc.checkInAll(actorOf(ctx), a.id, a.rest);
+    if (r.outcome === 'missing') return noSuchEvent(a.id);
+    const [only] = r.results;
+    if (r.results.length === 1 && only?.outcome === 'checked-in') return done(P.checkin.ok(only.name, r.checkedIn, r.registered));
+    const total = r.results.some((x) => x.outcome === 'checked-in') ? [P.checkin.total(r.checkedIn, r.registered)] : [];
+    return done([...r.results.map(checkedInLine), ...total].join('\n'));
   }
 
   async function all(ctx: TurnContext): Promise<TurnResult> {
@@ -299,6 +351,8 @@ export function staffTools(deps: CoreDeps) {
         throw err;
       }
     };
+
+  const formOf = (dialog: Dialog) => [editForm, cancelForm].find((form) => form.owns(dialog)) ?? wizard;
 
   const commands: CommandSpec[] = [
     { names: ['newevent', '发布活动', '创建活动', '新建活动'], role: 'staff', summary: P.summaries.newEvent, run: staffOnly(newEvent) },

@@ -4,6 +4,7 @@
  * The cases run in order on one harness and build on each other (one event's life).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { memberKey } from '../../../src/core/message.ts';
 import { CORE_TEXT } from '../../../src/core/texts.ts';
 import { DEFAULT_FIELDS } from '../../../intents/events/model.ts';
 import { eventService } from '../../../intents/events/service.ts';
@@ -80,7 +81,7 @@ describe('one event from publication to cancellation', () => {
 
   it('in the group, 报名 needs no @mention and shows only a masked name; the sign-up continues in private, where a command mid-form is answered and the question asked again', async () => {
     await play(h, [
-      { say: '报名 运动会', in: G, expect: ['b*b', '私聊', '姓名、手机、工作单位、衣服尺码'], not: 'bob' },
+      { say: '报名 运动会', in: G, expect: ['b*b', '私聊', '姓名、手机、工作单位、衣服尺码', '还剩 1 个名额'], not: 'bob' },
       { say: '报名', expect: ['报名「职工运动会」', '请输入您的姓名'] },
       { say: '/活动', expect: ['正在报名的活动', '请输入您的姓名'] },
       { say: '李四', expect: '手机' },
@@ -92,19 +93,25 @@ describe('one event from publication to cancellation', () => {
     ], 'bob');
   });
 
-  it('when the event is full, a member is offered the waitlist and joins it', async () => {
+  it('when the event is full, a member is told at once and offered the waitlist before typing anything; in the group too', async () => {
     await play(h, [
       { say: '活动', expect: '已满（2 人），候补 0 人' },
-      { say: '报名 职工运动会', expect: '姓名' },
+      { say: '报名 职工运动会', expect: ['「职工运动会」的名额已满', '要加入候补吗'], not: '姓名' },
+      { say: '是', expect: '请输入您的姓名' },
+      { say: '返回', expect: '第一个问题' },
       { say: '陈小红', expect: '手机' },
       { say: '13700002222', expect: '工作单位' },
       { say: '三厂', expect: '衣服尺码' },
       { say: 'S', expect: '记住' },
-      { say: '否', expect: '请确认' },
-      { say: '确认', expect: ['名额已满', '加入候补'] },
-      { say: '是', expect: ['已加入「职工运动会」的候补', '第 1 位'] },
+      { say: '否', expect: ['请确认', '名额已满：提交后加入候补'] },
+      { say: '确认', expect: ['已加入「职工运动会」的候补', '第 1 位'] },
       { say: '我的报名', expect: '候补第 1 位' },
     ], 'carol');
+    await play(h, [
+      { say: '报名 运动会', in: G, expect: ['d*n', '名额已满（已有 1 人候补）', '加入候补', '私聊'], not: ['还剩', 'dan'] },
+      { say: '报名', expect: '要加入候补吗' },
+      { say: '不用了', expect: '没有加入候补' },
+    ], 'dan');
   });
 
   it('a cancellation in free words promotes the head of the waitlist, who alone is told in private', async () => {
@@ -133,6 +140,7 @@ describe('one event from publication to cancellation', () => {
       { say: '/checkin 1 李四', expect: ['李四 已签到', '1/2'] },
       { say: '签到 1 李四', expect: '签到过了' },
       { say: '/checkin 1 王五', expect: '没有「王五」' },
+      { say: '签到 1 陈小红，王五', expect: ['✅ 陈小红 已签到', '没有「王五」', '已签到 2/2'] },
       { say: '/editevent 1 颜色 红', expect: '不能修改「颜色」' },
       { say: '/roster 1', in: { group: GROUP, mention: true }, expect: '私聊', not: '名单' },
     ], 'staff1');
@@ -152,10 +160,20 @@ describe('one event from publication to cancellation', () => {
     await h.notification('carol', '活动变更');
   });
 
-  it('cancelling the event needs a reason, tells registrants and the group, and cannot be repeated; members see the reason', async () => {
+  it('cancelling the event needs a reason and a confirmation saying how many will be told; it tells registrants and the group, and cannot be repeated', async () => {
     await play(h, [
       { say: '/cancelevent 1', expect: '用法' },
-      { say: '/cancelevent 1 场地临时维修', expect: ['已取消', '已通知 2 位'] },
+      { say: '/cancelevent 1 场地临时维修', expect: ['确定要取消「职工运动会」吗', '无法恢复', '场地临时维修', '将通知 2 位报名/候补者和 1 个群', '1. 确定取消活动', '2. 不取消'] },
+      { say: '不取消', expect: '活动没有取消' },
+    ], 'staff1');
+    expect(await queuedTo('活动取消')).toEqual([]);
+    await play(h, [{ say: '活动', expect: '职工运动会' }], 'carol');
+    await play(h, [
+      { say: '取消活动 1 场地临时维修', expect: '确定要取消「职工运动会」吗' },
+      { say: '取消', expect: '活动没有取消' },
+      { say: '取消活动 1 场地临时维修', expect: '确定要取消「职工运动会」吗' },
+      { say: '好吧', expect: '请回复 1 确定取消活动，或 2 不取消' },
+      { say: '1', expect: ['✅ 「职工运动会」已取消', '已通知 2 位'] },
       { say: '/cancelevent 1 场地临时维修', expect: '之前已经取消' },
     ], 'staff1');
     expect((await queuedTo('活动取消')).sort()).toEqual([GROUP, 'bob', 'carol'].sort());
@@ -168,7 +186,7 @@ describe('one event from publication to cancellation', () => {
   it('only the staff operations that changed or exported something are audited, in order', async () => {
     const entries = (await h.audit()).filter((e) => e.target === 'event:1').reverse();
     // The group roster, the unknown edit field and the repeated cancel changed nothing.
-    expect(entries.map((e) => e.action)).toEqual(['event.create', 'event.roster_export', 'event.checkin', 'event.edit', 'event.cancel']);
+    expect(entries.map((e) => e.action)).toEqual(['event.create', 'event.roster_export', 'event.checkin', 'event.checkin', 'event.edit', 'event.cancel']);
     expect(entries.every((e) => e.actor === h.identity('staff1'))).toBe(true);
   });
 });
@@ -241,5 +259,25 @@ describe('unavailable events and abandoned forms', () => {
     ]);
     h.advance(2 * 3600_000);
     await play(h, [{ who: 'carol', say: '报名 读书', expect: '没有找到名称像「读书」', not: '读书分享会' }]);
+  });
+});
+
+describe('check-in of several at once', () => {
+  it('"签到 ID 刘建国,孙丽" checks both in with one reply; someone on the waitlist is called 候补, not missing', async () => {
+    const svc = eventService(h.engine.deps);
+    const now = h.clock.now.getTime();
+    const ev = await svc.store.create(
+      { title: '健步走', description: '', place: '厂区', startAt: now + 2 * DAY, endAt: now + 2 * DAY + 3600_000, capacity: 2, deadline: now + DAY, groups: [], fields: DEFAULT_FIELDS, createdBy: 'telegram:staff1' },
+      now,
+      null,
+    );
+    for (const [who, name] of [['k1', '刘建国'], ['k2', '孙丽'], ['k3', '周平']] as const) {
+      await svc.register({ key: memberKey(h.platform, who), roles: new Set() }, { eventId: ev.id, values: { name, phone: '13800000000', unit: '厂' }, displayName: who, address: { platform: 'telegram', chatId: who, chatType: 'private' } }, true);
+    }
+    await play(h, [
+      { say: `签到 ${ev.id} 刘建国,孙丽`, expect: ['✅ 刘建国 已签到', '✅ 孙丽 已签到', '已签到 2/2'] },
+      { say: `签到 ${ev.id} 周平`, expect: ['周平 是候补（第 1 位）', '未签到'], not: '没有「周平」' },
+      { say: `/checkin ${ev.id} 1 周平 赵六`, expect: ['刘建国 已于', '签到过了', '周平 是候补', '报名名单里没有「赵六」'], not: '已签到 2/2' },
+    ], 'staff1');
   });
 });

@@ -70,6 +70,36 @@ describe('/newevent on the form engine', () => {
   });
 });
 
+describe('/newevent forgives', () => {
+  it('"地点错了，改成厂区篮球场" at the summary changes the place at once; a wrong new value asks that field again', async () => {
+    await play(h, [
+      ...wizardSteps('三人篮球赛', '20'),
+      { say: '地点错了，改成厂区篮球场', expect: ['请确认活动信息', '地点：厂区篮球场'], not: '请回复「发布」' },
+      { say: '名额错了，改成很多', expect: [FIELD_ERRORS.capacity, '当前填写的是：20 人'] },
+      { say: '40', expect: ['请确认活动信息', '名额：40 人', '地点：厂区篮球场'] },
+      { say: '发布', expect: '活动已发布' },
+    ], 'staff1');
+    expect(await latestEvent()).toMatchObject({ title: '三人篮球赛', place: '厂区篮球场', capacity: 40 });
+  });
+
+  it('a start said relative to today is understood; a time typed for the place is questioned and taken when sent again', async () => {
+    await play(h, [
+      { say: '/newevent', expect: '活动名称' },
+      { say: '周末观影', expect: '简介' },
+      { say: '无', expect: '开始时间' },
+      // 2026-11-22 is a Sunday: 下周六 is 11-28.
+      { say: '下周六上午9点', expect: '结束时间' },
+      { say: '11:30', expect: '地点' },
+      { say: '12月1日', expect: ['您输入的好像是时间，不是地点', '如果没错，请再发送一次', '活动地点'] },
+      { say: '12月1日', expect: '名额' },
+      { say: '返回', expect: '当前填写的是：12月1日' },
+      { say: '职工电影院', expect: '名额' },
+      { say: '返回', expect: '当前填写的是：职工电影院' },
+      { say: '算了不发了', expect: '已放弃发布活动' },
+    ], 'staff1');
+  });
+});
+
 describe('/editevent ID opens an edit form', () => {
   it('which field, then its new value checked by the field’s rule; /editevent ID 字段 goes straight to the value', async () => {
     await play(h, [...wizardSteps('羽毛球赛', '20'), { say: '发布', expect: '活动已发布' }], 'staff1');
@@ -111,6 +141,29 @@ describe('sign-up on the form engine', () => {
     ], 'm1');
     const ev = await latestEvent();
     expect((await eventService(h.engine.deps).store.registration(ev?.id ?? '', h.identity('m1')))?.values).toEqual({ name: '周芳', phone: '13833334444', unit: '第二纺织厂' });
+  });
+
+  it('a change of mind at any step ends the sign-up; a phone number typed for the name is questioned, not stored', async () => {
+    await play(h, [
+      { say: '报名 插花沙龙', expect: '请输入您的姓名' },
+      { say: '13812345678', expect: ['您输入的好像是手机号，不是姓名', '请输入您的姓名'], not: '报名成功' },
+      { say: '算了不报了', expect: '已退出报名' },
+      { say: '我的报名', expect: '还没有报名' },
+      { say: '报名 插花沙龙', expect: '请输入您的姓名' },
+      { say: '孙丽', expect: '手机' },
+      { say: '我不想填了', expect: '已退出报名' },
+    ], 'm9');
+  });
+
+  it('an error comes with its question in one bubble; after three tries 取消 / 转人工 are offered and 转人工 reaches a person', async () => {
+    const [, first] = await play(h, [
+      { say: '报名 插花沙龙', expect: '请输入您的姓名' },
+      { say: '12', expect: '请输入报名人的真实姓名' },
+      { say: '34', expect: '真实姓名', not: '转人工' },
+      { say: '56', expect: ['真实姓名', '回复「转人工」请工作人员帮忙', '1. 取消', '2. 转人工'] },
+      { say: '2', expect: ['工单', '请输入您的姓名'] },
+    ], 'm10');
+    expect(first).toHaveLength(1);
   });
 
   it('a labor-law question mid-sign-up is answered and the question asked again', async () => {
@@ -167,20 +220,24 @@ describe('sign-up on the form engine', () => {
     ], 'm5');
   });
 
-  it('a full event offers the waitlist as a last question: 加入候补 joins it', async () => {
+  it('an event that fills while the form is open offers the waitlist as a last question: 加入候补 joins it', async () => {
     await play(h, [...wizardSteps('茶艺体验', '1'), { say: '发布', expect: '活动已发布' }], 'staff1');
     const signUp = (name: string, phone: string): Step[] => [
-      { say: '报名 茶艺体验', expect: '姓名' },
+      { say: '报名 茶艺体验', expect: '姓名', not: '名额已满' },
       { say: name, expect: '手机' },
       { say: phone, expect: '工作单位' },
       { say: '化工厂', expect: '记住' },
       { say: '否', expect: '请确认报名信息' },
     ];
+    await play(h, signUp('吕青', '13800005678'), 'm7');
     await play(h, [...signUp('何静', '13800001234'), { say: '确认', expect: '报名成功' }], 'm6');
     await play(h, [
-      ...signUp('吕青', '13800005678'),
       { say: '确认', expect: ['名额已满', '要加入候补吗'] },
       { say: '加入候补', expect: ['已加入「茶艺体验」的候补', '第 1 位'] },
     ], 'm7');
+    await play(h, [
+      { say: '报名 茶艺体验', expect: ['名额已满（已有 1 人候补）', '要加入候补吗'], not: '姓名' },
+      { say: '算了不报了', expect: '没有加入候补' },
+    ], 'm8');
   });
 });

@@ -152,10 +152,33 @@ describe('staff operations', () => {
     expect(roster.counts).toEqual({ registered: 3, waitlisted: 2, checkedIn: 0 });
     expect(await svc.checkIn(staff(), ev.id, '2')).toMatchObject({ outcome: 'checked-in', name: '会员r2', checkedIn: 1, registered: 3 });
     expect(await svc.checkIn(staff(), ev.id, '会员r2')).toMatchObject({ outcome: 'already', name: '会员r2' });
-    expect(await svc.checkIn(staff(), ev.id, '会员r4')).toEqual({ outcome: 'not-found', query: '会员r4' });
+    expect(await svc.checkIn(staff(), ev.id, '会员r4')).toEqual({ outcome: 'waitlisted', name: '会员r4', position: 1 });
+    expect(await svc.checkIn(staff(), ev.id, '会员r9')).toEqual({ outcome: 'not-found', query: '会员r9' });
     // The waitlisted twin shares r1's name but only registered members are candidates.
     expect(await svc.checkIn(staff(), ev.id, '会员r1')).toMatchObject({ outcome: 'checked-in', name: '会员r1' });
     expect((await auditOf(ev.id)).map((e) => e.action)).toEqual(['event.create', 'event.roster_export', 'event.checkin', 'event.checkin']);
+    // Several at once, by name or seat, each reported; the counts are after all of them.
+    expect(await svc.checkInAll(staff(), ev.id, '会员r3、会员r4, 2  会员r9')).toEqual({
+      outcome: 'done',
+      results: [
+        { outcome: 'checked-in', name: '会员r3', checkedIn: 3, registered: 3 },
+        { outcome: 'waitlisted', name: '会员r4', position: 1 },
+        { outcome: 'already', name: '会员r2', at: expect.any(Number) },
+        { outcome: 'not-found', query: '会员r9' },
+      ],
+      checkedIn: 3,
+      registered: 3,
+    });
+  });
+
+  it('check-in keeps a roster name with a space whole; cancelling is previewed with how many will be told', async () => {
+    const ev = await created({ capacity: 1, groups: [{ platform: 'telegram', chatId: GROUP, chatType: 'group' }] });
+    await svc.register(member('en'), { eventId: ev.id, values: { name: 'Li Ming', phone: '13800000000', unit: '一厂' }, displayName: 'en', address: address('en') }, true);
+    await signUp('w1', ev.id);
+    expect(await svc.checkInAll(staff(), ev.id, 'Li Ming')).toMatchObject({ outcome: 'done', results: [{ outcome: 'checked-in', name: 'Li Ming' }] });
+    await expect(svc.cancelPreview(member(), ev.id)).rejects.toBeInstanceOf(ForbiddenError);
+    expect(await svc.cancelPreview(staff(), ev.id)).toMatchObject({ outcome: 'ready', people: 2, groups: 1 });
+    expect(await svc.cancelPreview(staff(), '999')).toEqual({ outcome: 'missing' });
   });
 
   it('check-in with two registrants of the same name lists both with masked phones for the caller to choose', async () => {
