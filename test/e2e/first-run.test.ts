@@ -20,9 +20,9 @@ afterAll(async () => {
   rmSync(parent, { recursive: true, force: true });
 });
 
-/** The files a clone holds once everything in the working tree is committed (tracked and new, not ignored). */
+/** The files a clone holds: what git tracks. */
 function copyRepository(): void {
-  const files = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: checkout, encoding: 'utf8' }).split('\0');
+  const files = execFileSync('git', ['ls-files', '-z'], { cwd: checkout, encoding: 'utf8' }).split('\0');
   for (const file of files.filter(Boolean)) {
     if (!existsSync(join(checkout, file))) continue; // deleted in the working tree
     mkdirSync(dirname(join(clone, file)), { recursive: true });
