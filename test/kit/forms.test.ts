@@ -392,4 +392,16 @@ describe('forms forgive', () => {
     for (const t of ['1', '2', '3']) await m.say(t);
     expect((await m.say('1')).text).toBe('已取消，填写的内容已删除。');
   });
+
+  it('at the summary the ways out are words only: "1" there still submits', async () => {
+    const m = member(forgiving);
+    await m.start();
+    for (const t of ['张三', '13812345678', '市一医院', '昨天']) await m.say(t);
+    for (const t of ['嗯嗯', '啥']) await m.say(t);
+    const stuck = await replies(m, '随便');
+    expect(stuck).toEqual([{ text: expect.stringContaining('回复「转人工」请工作人员帮忙') }]);
+    submitted.length = 0;
+    expect((await m.say('1')).text).toBe('已提交。');
+    expect(submitted).toHaveLength(1);
+  });
 });

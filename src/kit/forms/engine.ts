@@ -207,9 +207,10 @@ export class Form {
     draft.fails = (draft.fails ?? 0) + 1;
     const [question, ...more] = this.question(ctx, draft, step);
     if (draft.fails < STUCK_AFTER || !question?.text) return this.stay(ctx, draft, step, [{ text: error }]);
-    // Stuck: the ways out join the question, as its choices when it has none of its own.
-    const choices = question.choices?.length ? question.choices : [...this.texts.stuckChoices];
-    const stuck = { ...question, text: [error, question.text, this.texts.stuck].join('\n'), choices };
+    // Stuck: the ways out join the question, as its choices when it has none of its own. Not at the summary or a
+    // menu, where "1" already means something (submit, the first field).
+    const asField = this.fields(draft).some((f) => f.id === step) && !question.choices?.length;
+    const stuck = { ...question, text: [error, question.text, this.texts.stuck].join('\n'), ...(asField ? { choices: [...this.texts.stuckChoices] } : {}) };
     return { replies: [stuck, ...more], dialog: this.dialog(ctx, draft, step) };
   }
 
