@@ -7,6 +7,7 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../../app/engine.ts';
+import type { StatusViewer } from '../index.ts';
 import type { InboundMessage, Reply } from '../../core/message.ts';
 import { receive, startOutbox, type ChannelPort } from '../channel.ts';
 import { FILE_BODY_LIMIT } from '../http/server.ts';
@@ -33,7 +34,7 @@ function bearerOk(req: FastifyRequest, token: string | undefined): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: () => Record<string, unknown>): WebChannel {
+export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: (viewer: StatusViewer) => Record<string, unknown>): WebChannel {
   const { deps } = engine;
   // Links are signed with a key derived from the data key (no second secret to configure or leak).
   const signingKey = deriveKey(loadEncryptionKey(deps.config), 'web-file-links');
@@ -71,7 +72,7 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
   app.get('/chat.js', async (_req, reply) => reply.type('text/javascript; charset=utf-8').send(CHAT_SCRIPT));
   app.get('/chat.css', async (_req, reply) => reply.type('text/css; charset=utf-8').send(CHAT_STYLE));
   // The status carries the WeChat login QR code: whoever scans it becomes the bot's account.
-  app.get('/api/status', { onRequest: guard }, async () => status());
+  app.get('/api/status', { onRequest: guard }, async (req) => status(req));
 
   // User ids are self-declared, so the per-member limit alone is passed by rotating them: the IP is counted too.
   // Before the body is read: a flood costs no parsing.
