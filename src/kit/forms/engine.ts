@@ -222,8 +222,8 @@ export class Form {
   /** After the ways out were offered as numbered choices, "1" / "2" that the field refuses pick them. */
   private wayOut(ctx: TurnContext, draft: Draft, field: FieldSpec, text: string): TurnResult | null {
     if ((draft.fails ?? 0) < STUCK_AFTER || field.ask(this.view(draft), ctx).choices?.length) return null;
-    const [cancel, handoff] = this.texts.stuckChoices;
-    if (text === '1' || text === cancel) return this.cancel(ctx, draft, field.id);
+    const [, handoff] = this.texts.stuckChoices;
+    if (text === '1') return this.cancel(ctx, draft, field.id);
     if (text !== '2') return null;
     // Another service's command word: the router routes it as if typed.
     ctx.text = handoff;

@@ -1,8 +1,9 @@
 /**
  * A form is data: fields with a question, a parser/validator, an optional condition and a summary label.
- * The engine (engine.ts) does everything else once for every form: the next question, 返回, 改一下X,
- * 取消, the summary and its 修改 menu, resuming after a restart, and letting a question or another
- * service's command through mid-form.
+ * The engine (engine.ts) does everything else once for every form: the next question, 返回, 改一下X
+ * ("地点错了，改成Y" with its new value), 取消 (and "算了不报了"), an error and its question in one bubble,
+ * questioning an answer that belongs elsewhere (`misfits`), 取消 / 转人工 after three wrong answers, the summary
+ * and its 修改 menu, resuming after a restart, and letting a question or another service's command through mid-form.
  */
 import type { TurnContext } from '../../core/service.ts';
 import type { Reply } from '../../core/message.ts';
