@@ -15,8 +15,8 @@ const FOLLOW_UP_START = /^(那|那么|那如果|如果|要是|假如|还有|另�
 /** "去哪办", "找谁", "要多久", "需要什么材料": the next step of the matter just answered, asked without naming it. */
 const NEXT_STEP = /^(?:我|那我)?(?:应该|应当|要|得|需要|该|可以)?(?:去)?(?:哪里|哪儿|哪|在哪|找谁|找哪|怎么办|咋办|怎么弄|如何|多久|多长时间|什么时候|啥时候|要什么|带什么|准备什么|准备啥|需要什么|需要啥|多少钱)/;
 const NEXT_STEP_MAX_CHARS = 12;
-/** Words of another service or of the bot itself ("那我的申请到哪一步了", "那你能做什么"). */
-const OTHER_SERVICE = /报名|活动|互助|进度|审核|到哪一步|人工|工单|菜单|帮助|功能|你能|你会|你是谁/;
+/** Words of another service or of the bot itself ("那我的申请到哪一步了", "什么时候到账", "那你能做什么"). */
+const OTHER_SERVICE = /报名|活动|互助|报销|到账|打款|进度|审核|到哪一步|人工|工单|菜单|帮助|功能|你能|你会|你是谁/;
 
 /**
  * The start of the bot's last law reply, kept beside the law memory: a follow-up leans on the answer just given,

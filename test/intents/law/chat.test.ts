@@ -61,6 +61,10 @@ describe('labor_law in chat', () => {
       { say: '公司拖欠工资怎么办', expect: '依据：' },
       { say: '那你能做什么', expect: '工会小助手', not: '依据：' },
     ], 'n4');
+    await play(h, [
+      { say: '公司拖欠工资怎么办', expect: '依据：' },
+      { say: '什么时候到账', not: '依据：' },
+    ], 'n6');
     await play(h, [{ say: '公司拖欠工资怎么办', expect: '依据：' }], 'n5');
     h.advance(16 * 60_000);
     await play(h, [{ say: '去哪里办', not: '依据：' }], 'n5');
