@@ -229,6 +229,19 @@ document.getElementById('clear').onclick = () => {
 
 // Notifications stay in the inbox until acknowledged: shown ones are acknowledged, and not shown twice meanwhile.
 const shown = new Set();
+const statusLine = document.getElementById('status-line');
+const WECHAT_STATES = { unconfigured: '', starting: '微信：启动中', scan: '微信：等待扫码登录', 'logged-in': '微信：已登录', reconnecting: '微信：重连中' };
+/** One line about what is not working as members expect: statute texts missing, WeChat not logged in. */
+function showStatus(st) {
+  const lines = [];
+  if (st.statutes && st.statutes.installed === false) {
+    lines.push('法条原文和引用核对未开启（未安装法条原文），回答仍附条文编号。管理员可运行 ' + st.statutes.installCommand + ' 添加。');
+  }
+  const w = st.wechat && WECHAT_STATES[st.wechat.state];
+  if (w) lines.push(w + (st.wechat.state === 'logged-in' && st.wechat.user ? '（' + st.wechat.user + '）' : ''));
+  statusLine.textContent = lines.join(' · ');
+  statusLine.hidden = lines.length === 0;
+}
 const wechat = document.getElementById('wechat');
 const wechatQr = document.getElementById('wechat-qr');
 async function poll() {
@@ -242,6 +255,7 @@ async function poll() {
       }
     }
     const st = await (await fetch('/api/status', { headers: headers() })).json();
+    showStatus(st);
     // The QR code as an image, not markup: nothing from the server is parsed as HTML.
     const qr = st.wechat && st.wechat.qrSvg ? 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(st.wechat.qrSvg) : '';
     if (qr && wechatQr.getAttribute('src') !== qr) wechatQr.src = qr;

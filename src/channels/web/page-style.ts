@@ -1,6 +1,7 @@
 /** Styles of the web chat page (/chat.css): one column that fits any width from 320 px up, the composer always on screen. */
 export const CHAT_STYLE = `*, *::before, *::after { box-sizing: border-box; }
 [hidden] { display: none !important; }
+.notice { flex: none; margin: 0; padding: 6px 12px; font-size: 13px; background: #fef3c7; color: #92400e; overflow-wrap: anywhere; }
 html, body { height: 100%; }
 body {
   margin: 0; display: flex; flex-direction: column; height: 100vh; height: 100dvh; overflow: hidden;

@@ -20,6 +20,7 @@ export const CHAT_PAGE = `<!doctype html>
   <h1>工会小助手 · 网页版</h1>
   <button id="clear" type="button" title="只清除本机显示的记录，不影响您已办理的事项">清除记录</button>
 </header>
+<p id="status-line" class="notice" hidden></p>
 <div id="wechat" hidden><p>微信扫码登录机器人账号：</p><img id="wechat-qr" alt="微信登录二维码"></div>
 <main id="log" aria-live="polite"></main>
 <form id="f">

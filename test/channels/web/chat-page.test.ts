@@ -242,6 +242,25 @@ describe('web chat page layout', () => {
     await page.close();
   });
 
+  it('says in one line when statute texts are missing and how WeChat is doing; the QR code stays off the public page', async () => {
+    const page = await freshPage(390, 844);
+    await page.route('**/api/status', (route) =>
+      route.fulfill({ json: { web: { state: 'ready' }, wechat: { state: 'reconnecting', restarts: 2 }, statutes: { installed: false, installCommand: 'npm run laws -- install <folder|URL>' } } }),
+    );
+    await page.reload();
+    const notice = page.locator('#status-line');
+    await expect.poll(() => notice.textContent()).toContain('未安装法条原文');
+    expect(await notice.textContent()).toContain('npm run laws -- install');
+    expect(await notice.textContent()).toContain('微信：重连中');
+    expect(await page.locator('#wechat').isHidden()).toBe(true);
+    await page.screenshot({ path: join(SCREENSHOTS, 'chat-phone-notice.png') });
+    await page.unroute('**/api/status');
+    await page.reload();
+    // The real status (texts installed, WeChat not configured): nothing to say.
+    await expect.poll(() => notice.isHidden()).toBe(true);
+    await page.close();
+  });
+
   it('clears the history kept on this device when the member confirms', async () => {
     const page = await freshPage(390, 844);
     await send(page, '你好');
