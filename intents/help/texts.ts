@@ -25,6 +25,9 @@ export const HELP_TEXT = {
   groupLine: (title: string, words: string[]) => `${title}：${words.join(' / ')}`,
   /** The command's line in the menu. */
   summary: '查看菜单',
+  whoamiSummary: '查看我的账号标识（工会管理员设置权限时需要）',
+  whoami: (member: string) => `您的账号标识是：${member}\n工会管理员可以把它加入 BOT_ADMINS 或 BOT_STAFF，为您开通相应权限。`,
+  whoamiPrivately: '账号标识请在与我的私聊中发送“我的ID”查看。',
 } as const;
 
 /** For the optional LLM intent classifier. */

@@ -18,8 +18,11 @@ export interface IntentClassifier {
 
 const ROUTER_MEMORY = '_router';
 
-/** What may follow a group-trigger word without a space: a short name, no question, not a particle or a word about the sign-up itself. */
-const GLUED_NAME = /^(?![了的费时截表人情况没成完过中啦哦就都也还和吧])[^\s?？!！。，,吗呢么吧啊呀嘛]{2,15}$/u;
+/**
+ * What may follow a group-trigger word without a space: a short name or a listed event's number ("报名1"),
+ * no question, not a particle or a word about the sign-up itself.
+ */
+const GLUED_NAME = /^(?:\d{1,2}|(?![了的费时截表人情况没成完过中啦哦就都也还和吧])[^\s?？!！。，,吗呢么吧啊呀嘛]{2,15})$/u;
 
 /** Below this confidence the router does not trust the classifier and offers the menu or a person. */
 export const MIN_CONFIDENCE = 0.35;

@@ -49,3 +49,17 @@ describe('router: command spellings', () => {
     expect(await turn('／批准 HZ-20260101-0001 100', ['admin', 'staff'])).toEqual([{ text: 'approved HZ-20260101-0001 100' }]);
   });
 });
+
+describe('router: group triggers', () => {
+  const signUp: IntentDefinition = {
+    id: 'event_register',
+    handle: async () => ({ replies: [] }),
+    commands: [{ names: ['报名'], groupTrigger: true, summary: 'sign up', run: async () => ({ replies: [] }) }],
+  };
+  const router = new Router([signUp, fallback], { classify: async () => ({ intent: 'unknown', confidence: 1 }) }, createLogger('silent'), { record: async () => undefined } as unknown as AuditLog, 'unknown');
+
+  it('takes the word with a name or a listed number glued on, but not chatter about signing up', () => {
+    for (const text of ['报名 运动会', '报名篮球赛', '报名1', '报名12']) expect(router.isGroupTrigger(text), text).toBe(true);
+    for (const text of ['报名截止了吗', '报名了', '报名的人好多', '报名费多少钱']) expect(router.isGroupTrigger(text), text).toBe(false);
+  });
+});

@@ -68,4 +68,12 @@ describe('help menu', () => {
   it('answers a bare @mention in a group with the menu', async () => {
     await play(h, [{ say: '@小助手', in: { group: 'g1', mention: true }, expect: '工会小助手' }]);
   });
+
+  it('tells a person their platform:userId in private chat (for BOT_ADMINS / BOT_STAFF), never in a group', async () => {
+    await play(h, [
+      { say: '我的ID', expect: 'telegram:zhou' },
+      { say: '/whoami', expect: ['telegram:zhou', 'BOT_STAFF'] },
+      { say: '@小助手 我的ID', in: { group: 'g1', mention: true }, expect: '私聊', not: 'telegram:zhou' },
+    ], 'zhou');
+  });
 });
