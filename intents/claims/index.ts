@@ -18,10 +18,12 @@ const claims: ServiceDefinition = {
   ],
   create: async (deps) => {
     const service = new ClaimsService(deps);
+    await service.checkKeys();
     const { plans, cipher } = service;
     const forms = new ClaimForms({ plans, cipher, claims: service, resumeHours: deps.config.FORM_RESUME_HOURS, logger: deps.logger });
     const chat: ClaimsChat = { service, forms };
     return { intents: [claimInfo(chat), claimSubmit(chat), claimStatus(chat)], startWorkers: async () => [service.startSweeper()] };
   },
+  cli: { rekey: () => import('./cli-rekey.ts') },
 };
 export default claims;

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { ForbiddenError, requireRole, type Actor } from '../../src/core/actor.ts';
-import { FieldCipher, loadEncryptionKey } from '../../src/core/crypto.ts';
+import { FieldCipher, loadEncryptionKey, MissingKeyError, UnreadableDataError } from '../../src/core/crypto.ts';
 import type { Address, FileRef, MemberKey } from '../../src/core/message.ts';
 import { rolesOf } from '../../src/core/roles.ts';
 import type { CoreDeps } from '../../src/core/service.ts';
@@ -70,6 +70,28 @@ const DECIDED: readonly ClaimStatus[] = ['approved', 'rejected'];
 const ORPHAN_GRACE_MS = 3600_000;
 const DAY_MS = 86400_000;
 const MB = 1024 * 1024;
+
+/** Claims and documents decrypted at start-up to check the keys. */
+const KEY_CHECK_SAMPLE = 20;
+
+export interface RekeyProgress {
+  done: number;
+  total: number;
+  kind: 'claim' | 'document';
+  id: string;
+}
+export interface RekeyCounts {
+  total: number;
+  /** Re-encrypted now. */
+  claims: number;
+  documents: number;
+  /** Already under the current key (e.g. done by an interrupted run). */
+  current: number;
+  /** Not readable with any available key (logged); a rerun with the missing key configured finishes them. */
+  failed: number;
+  /** The interrupted run this one finished: when it started, how many items it had gone through. */
+  resumed: { startedAt: string; done: number } | undefined;
+}
 
 /** Why an upload was not kept, beyond the file's own checks. */
 export type UploadRefusal = 'too_many' | 'too_large' | 'daily';
@@ -275,6 +297,103 @@ export class ClaimsService {
     return deleted;
   }
 
+  // ---------- keys ----------
+
+  /**
+   * Start-up check that the configured keys still read the stored data: a sample of claims and documents is
+   * decrypted. None readable in production: UnreadableDataError (the bot would only answer 系统出了点问题);
+   * otherwise a loud error in the log. Both name the key ids that are missing.
+   */
+  async checkKeys(): Promise<void> {
+    const failures: unknown[] = [];
+    let readable = 0;
+    const attempt = async (read: () => unknown) => {
+      try {
+        await read();
+        readable++;
+      } catch (err) {
+        failures.push(err);
+      }
+    };
+    for (const claim of await this.store.sample(KEY_CHECK_SAMPLE)) await attempt(() => this.decrypt(claim));
+    for (const f of await this.documents.list(KEY_CHECK_SAMPLE)) if (f.sha256) await attempt(() => this.documents.read({ sha256: f.sha256 ?? '' }));
+    if (failures.length === 0) return;
+    const missing = [...new Set(failures.flatMap((e) => (e instanceof MissingKeyError ? [e.keyId] : [])))];
+    const unnamed = failures.length - failures.filter((e) => e instanceof MissingKeyError).length;
+    const problem = [
+      `${failures.length} of ${failures.length + readable} sampled claims and documents cannot be decrypted`,
+      ...(missing.length ? [`sealed with key id ${missing.join(', ')}, which is not configured`] : []),
+      ...(unnamed ? [`${unnamed} sealed before key ids (or damaged) and none of the available keys opens them`] : []),
+      `available key ids: ${this.cipher.keyIds.join(', ')}`,
+      'set DATA_ENCRYPTION_OLD_KEYS to the earlier key(s), then run `npm run cli -- rekey`',
+    ].join('; ');
+    if (readable === 0 && !this.deps.config.devMode) throw new UnreadableDataError(`${problem}. Refusing to start.`);
+    this.deps.logger.error({ missingKeyIds: missing }, `ENCRYPTION KEYS: ${problem}`);
+  }
+
+  /**
+   * Re-encrypts every claim and document not under the current key; claims get their person-index fingerprint
+   * under it too. Resumable: each item is replaced atomically and one already under the current key is skipped,
+   * so a run interrupted half-way and started again finishes without doing anything twice. `progress` is
+   * called after each item; the run is recorded in Redis while it lasts and audited once at the end.
+   */
+  async rekey(actor: string, progress: (p: RekeyProgress) => void = () => undefined): Promise<RekeyCounts> {
+    const runKey = this.deps.keys.k('claims', 'rekey', this.cipher.keyId);
+    const earlier = z.object({ startedAt: z.string(), done: z.coerce.number().int() }).safeParse(await this.deps.redis.hgetall(runKey));
+    const claims = await this.store.all();
+    const files = (await this.documents.list()).flatMap((f) => (f.sha256 ? [f.sha256] : []));
+    const total = claims.length + files.length;
+    const counts: RekeyCounts = { total, claims: 0, documents: 0, current: 0, failed: 0, resumed: earlier.success ? earlier.data : undefined };
+    await this.deps.redis.hset(runKey, { startedAt: earlier.data?.startedAt ?? this.deps.now().toISOString(), done: 0 });
+    let done = 0;
+    const step = async (kind: 'claim' | 'document', id: string, run: () => Promise<'rekeyed' | 'current' | 'gone'>) => {
+      try {
+        const outcome = await run();
+        if (outcome === 'rekeyed') counts[kind === 'claim' ? 'claims' : 'documents']++;
+        if (outcome === 'current') counts.current++;
+      } catch (err) {
+        counts.failed++;
+        this.deps.logger.error({ err, [kind]: id }, 'rekey: not re-encrypted');
+      }
+      done++;
+      await this.deps.redis.hincrby(runKey, 'done', 1);
+      progress({ done, total, kind, id });
+    };
+    for (const claim of claims) await step('claim', claim.no, () => this.rekeyClaim(claim.no));
+    for (const sha256 of files) await step('document', sha256.slice(0, 12), () => this.documents.rekey(sha256));
+    const note = `key ${this.cipher.keyId}: ${counts.claims} claims and ${counts.documents} documents re-encrypted, ${counts.current} already under it, ${counts.failed} failed${counts.resumed ? ` (resumed a run started ${counts.resumed.startedAt})` : ''}`;
+    await this.deps.audit.record({ actor, action: 'claims.rekey', target: 'claims', note, at: this.deps.now() });
+    // A run with failures stays recorded: the next one says it resumes.
+    if (counts.failed === 0) await this.deps.redis.del(runKey);
+    return counts;
+  }
+
+  /** One claim under the current key, its fingerprint re-indexed; retried when the claim changes meanwhile. */
+  private async rekeyClaim(no: string): Promise<'rekeyed' | 'current' | 'gone'> {
+    const reseal = (v: string, field: string) => (this.cipher.isCurrent(v) ? v : this.cipher.encrypt(this.cipher.decrypt(v, `claim:${field}`), `claim:${field}`));
+    for (let attempt = 0; attempt < TRANSITION_ATTEMPTS; attempt++) {
+      const cur = await this.store.get(no);
+      if (!cur) return 'gone';
+      const { applicant, event, bank } = cur;
+      // Retention removed the ID number: nothing to fingerprint again.
+      const idFingerprint = cur.purgedAt ? cur.idFingerprint : this.cipher.fingerprint(this.cipher.decrypt(applicant.idNumber, 'claim:idNumber'), 'idNumber');
+      const sealed = [applicant.idNumber, applicant.mobile, event.diagnosis, bank.card];
+      if (sealed.every((v) => this.cipher.isCurrent(v)) && idFingerprint === cur.idFingerprint) return 'current';
+      const next: Claim = {
+        ...cur,
+        rev: cur.rev + 1,
+        applicant: { ...applicant, idNumber: reseal(applicant.idNumber, 'idNumber'), mobile: reseal(applicant.mobile, 'mobile') },
+        event: { ...event, diagnosis: reseal(event.diagnosis, 'diagnosis') },
+        bank: { ...bank, card: reseal(bank.card, 'bankCard') },
+        idFingerprint,
+      };
+      const res = await this.store.rekey(cur, next);
+      if (res === 'ok') return 'rekeyed';
+      if (res === 'missing') return 'gone';
+    }
+    throw new ClaimStateError('conflict', `claim ${no} keeps changing; run rekey again`);
+  }
+
   // ---------- the reviewer (admin) ----------
 
   /** The review queue, oldest first. */
@@ -400,9 +519,10 @@ export class ClaimsService {
     };
   }
 
-  /** Sum of approved payouts for the same person and plan in the given year (China time). */
+  /** Sum of approved payouts for the same person and plan in the given year (China time); claims indexed under an older key count too. */
   private async paidThisYear(claim: Claim, year: string): Promise<number> {
-    return (await this.store.ofPerson(claim.idFingerprint))
+    const idNumber = this.cipher.decrypt(claim.applicant.idNumber, 'claim:idNumber');
+    return (await this.store.ofPerson([claim.idFingerprint, ...this.cipher.fingerprints(idNumber, 'idNumber')]))
       .filter((c) => c.planId === claim.planId && c.status === 'approved' && c.no !== claim.no)
       .filter((c) => chinaToday(new Date(c.updatedAt)).slice(0, 4) === year)
       .reduce((sum, c) => sum + (c.payoutCents ?? 0), 0);

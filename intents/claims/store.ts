@@ -7,6 +7,7 @@
  */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { SEALED_VALUE } from '../../src/core/crypto.ts';
 import type { Keys } from '../../src/core/keys.ts';
 import { LuaScript } from '../../src/core/lua.ts';
 import { addressSchema, type MemberKey } from '../../src/core/message.ts';
@@ -17,7 +18,7 @@ import { storedFileSchema } from './documents.ts';
 export const CLAIM_STATUSES = ['pending', 'needs_more', 'approved', 'rejected'] as const;
 export type ClaimStatus = (typeof CLAIM_STATUSES)[number];
 
-const sealed = z.string().startsWith('v1:');
+const sealed = z.string().regex(SEALED_VALUE);
 const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 
 export const claimDocumentSchema = storedFileSchema.extend({
@@ -98,6 +99,21 @@ elseif ARGV[3] == 'rem' then redis.call('ZREM', KEYS[2], ARGV[5]) end
 return 'ok'
 `);
 
+// KEYS: claim, old person index, new person index. ARGV: expectedRev, newJson, no, score when not indexed yet.
+const REKEY = new LuaScript(`
+local cur = redis.call('GET', KEYS[1])
+if not cur then return 'missing' end
+local rev = cjson.decode(cur)['rev']
+if tonumber(rev) ~= tonumber(ARGV[1]) then return 'conflict' end
+redis.call('SET', KEYS[1], ARGV[2])
+if KEYS[2] ~= KEYS[3] then
+  local score = redis.call('ZSCORE', KEYS[2], ARGV[3]) or ARGV[4]
+  redis.call('ZREM', KEYS[2], ARGV[3])
+  redis.call('ZADD', KEYS[3], score, ARGV[3])
+end
+return 'ok'
+`);
+
 /** A submitted draft is remembered this long, so a retried submit returns the first number. */
 const DRAFT_TTL_SECONDS = 30 * 86400;
 
@@ -169,9 +185,24 @@ export class ClaimStore {
     return this.redis.zcard(this.pendingKey);
   }
 
-  /** Every claim of the person with this ID fingerprint (any member account). */
-  async ofPerson(idFingerprint: string): Promise<Claim[]> {
-    return this.getMany(await this.redis.zrange(this.personKey(idFingerprint), '0', '-1'));
+  /** Every claim of the person with any of these ID fingerprints (one per available key; any member account). */
+  async ofPerson(idFingerprints: readonly string[]): Promise<Claim[]> {
+    const nos = new Set<string>();
+    for (const fp of new Set(idFingerprints)) for (const no of await this.redis.zrange(this.personKey(fp), '0', '-1')) nos.add(no);
+    return this.getMany([...nos]);
+  }
+
+  /** Up to `count` claims, the first SCAN finds (e.g. to check at start-up that the keys still decrypt them). */
+  async sample(count: number): Promise<Claim[]> {
+    const prefix = this.claimKey('');
+    const nos: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
+      cursor = next;
+      nos.push(...keys.map((k) => k.slice(prefix.length)));
+    } while (cursor !== '0' && nos.length < count);
+    return this.getMany(nos.slice(0, count));
   }
 
   /** Every claim, for the periodic sweep (retention, unreferenced documents); SCAN, so the server is never blocked. */
@@ -191,6 +222,14 @@ export class ClaimStore {
   async replace(cur: Claim, next: Claim, queue: 'add' | 'rem', now: Date): Promise<'ok' | 'missing' | 'conflict'> {
     const json = JSON.stringify(claimSchema.parse(next));
     const res = await REPLACE.run(this.redis, [this.claimKey(cur.no), this.pendingKey], [String(cur.rev), json, queue, String(now.getTime()), cur.no]);
+    return z.enum(['ok', 'missing', 'conflict']).parse(res);
+  }
+
+  /** Compare-and-set on `rev` of a claim re-encrypted under the current key; moves it in the person index when its fingerprint changed. */
+  async rekey(cur: Claim, next: Claim): Promise<'ok' | 'missing' | 'conflict'> {
+    const json = JSON.stringify(claimSchema.parse(next));
+    const keys = [this.claimKey(cur.no), this.personKey(cur.idFingerprint), this.personKey(next.idFingerprint)];
+    const res = await REKEY.run(this.redis, keys, [String(cur.rev), json, cur.no, String(Date.parse(cur.submittedAt))]);
     return z.enum(['ok', 'missing', 'conflict']).parse(res);
   }
 }

@@ -1,5 +1,6 @@
 /** Entry point: `npm start`. Web chat on http://localhost:3000; embedded Redis unless REDIS_URL is set. */
 import { ConfigError, loadConfig } from '../core/config.ts';
+import { UnreadableDataError } from '../core/crypto.ts';
 import { DirectoryInUseError } from '../core/redis-server.ts';
 import { existsSync } from 'node:fs';
 import { createLogger, prettyDestination } from '../core/logger.ts';
@@ -50,7 +51,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  // Another bot on the same DATA_DIR is an operator's mistake, not a crash: say so in one line.
-  console.error('start-up failed:', err instanceof DirectoryInUseError ? err.message : err);
+  // Another bot on the same DATA_DIR, or data under a key no longer configured, is an operator's mistake, not a crash: say so in one line.
+  console.error('start-up failed:', err instanceof DirectoryInUseError || err instanceof UnreadableDataError ? err.message : err);
   process.exit(1);
 });

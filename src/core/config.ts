@@ -93,6 +93,8 @@ export const envSchema = z.object({
 
   /** 32 bytes as 64 hex chars or base64; required outside development. */
   DATA_ENCRYPTION_KEY: z.string().optional(),
+  /** Earlier keys, comma-separated, same formats: they only decrypt (data not yet moved by `npm run cli -- rekey`). */
+  DATA_ENCRYPTION_OLD_KEYS: list.default([]),
   DOCUMENTS_DIR: z.string().optional(),
   /** Files one claim form (application or supplement) accepts … */
   CLAIM_MAX_FILES: int(1, 1000).default(30),
@@ -154,6 +156,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Checked here, before anything starts, so a bad key is a clear configuration error.
   if (cfg.DATA_ENCRYPTION_KEY && !parseKey(cfg.DATA_ENCRYPTION_KEY.trim())) {
     throw new ConfigError('Invalid configuration:\n  DATA_ENCRYPTION_KEY: must be 32 bytes as 64 hex characters or base64 (openssl rand -hex 32)');
+  }
+  if (cfg.DATA_ENCRYPTION_OLD_KEYS.some((k) => !parseKey(k))) {
+    throw new ConfigError('Invalid configuration:\n  DATA_ENCRYPTION_OLD_KEYS: each key (comma-separated) must be 32 bytes as 64 hex characters or base64');
   }
   if (cfg.NODE_ENV === 'production' && !cfg.DATA_ENCRYPTION_KEY) {
     throw new ConfigError('Invalid configuration:\n  DATA_ENCRYPTION_KEY: required when NODE_ENV=production (openssl rand -hex 32)');
