@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { renderText, type Reply } from '../../src/core/message.ts';
 import type { Turn } from '../../src/core/session.ts';
 import { maskPersonalNumbers } from '../../src/core/text.ts';
+import { statuteCandidates, STATUTES_INSTALL_COMMAND } from '../../src/core/config.ts';
 import { createLlm } from '../../src/llm/client.ts';
 import { memoryFor, parseArticleRequest, readLawMemory, type LawMemory } from './answer.ts';
 import { loadLawKnowledge } from './knowledge.ts';
@@ -43,7 +44,14 @@ function isFollowUp(ctx: TurnContext, memory: LawMemory): boolean {
 }
 
 const createLaborLaw: IntentFactory = async (deps) => {
-  const kb = loadLawKnowledge({ knowledgeDir: deps.config.KNOWLEDGE_DIR, statutesDir: deps.config.KNOWLEDGE_STATUTES_DIR });
+  // The config holds the statutes folder it found, or none: then the law runs on cards alone.
+  const kb = loadLawKnowledge({ knowledgeDir: deps.config.KNOWLEDGE_DIR, statutesDir: deps.config.KNOWLEDGE_STATUTES_DIR ?? null });
+  if (!kb.statutesDir) {
+    deps.logger.warn(
+      { lookedIn: statuteCandidates(deps.config) },
+      `labor_law: statute texts not installed, so article texts and citation checks are off (answers cite article numbers only). Add them with: ${STATUTES_INSTALL_COMMAND}`,
+    );
+  }
   // Bad cards never stop the bot, but they must be visible at start-up.
   for (const e of kb.cardErrors) deps.logger.warn({ error: e }, 'labor_law: card file rejected');
   for (const p of kb.problems) deps.logger.warn({ card: p.cardId, citation: p.citation, problem: p.problem }, 'labor_law: card citation problem');
