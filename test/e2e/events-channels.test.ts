@@ -84,14 +84,15 @@ for (const channel of CHANNELS) {
         { who: 'bob', say: '确认', expect: ['报名成功', '第 2 位'] },
 
         { who: 'carol', say: '活动', expect: '已满（2 人），候补 0 人' },
-        { who: 'carol', say: '报名 职工运动会', expect: '姓名' },
+        // A full event says so at once and offers the waitlist before any question.
+        { who: 'carol', say: '报名 职工运动会', expect: ['名额已满', '要加入候补吗'], not: '姓名' },
+        { who: 'carol', say: '是', expect: '姓名' },
         { who: 'carol', say: '陈小红', expect: '手机' },
         { who: 'carol', say: '13700002222', expect: '工作单位' },
         { who: 'carol', say: '三厂', expect: '衣服尺码' },
         { who: 'carol', say: 'S', expect: '记住' },
         { who: 'carol', say: '是', expect: ['已保存', '请确认'] },
-        { who: 'carol', say: '确认', expect: ['名额已满', '加入候补'] },
-        { who: 'carol', say: '是', expect: ['已加入「职工运动会」的候补', '第 1 位'] },
+        { who: 'carol', say: '确认', expect: ['已加入「职工运动会」的候补', '第 1 位'] },
 
         // Alice cancels: Carol is promoted and told on her own platform.
         { who: 'alice', say: '取消报名 运动会', expect: '确定要取消「职工运动会」' },
