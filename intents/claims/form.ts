@@ -18,7 +18,7 @@ import type { Answer, FieldSpec, FormSpec, FormTexts, FormView, Sealer, Submitte
 import { fieldTypes, parseCount } from '../../src/kit/forms/types.ts';
 import { isCancel, isDone, isNo, isYes } from '../../src/kit/words.ts';
 import { storedFileSchema, type StoredFile } from './documents.ts';
-import { estimatePayoutCents, findPlan, planMentioned, type Plan, type PlansFile } from './plans.ts';
+import { estimatePayoutCents, findPlan, planMentioned, type DocumentSpec, type Plan, type PlansFile } from './plans.ts';
 import { ClaimStateError, type ClaimsService, type UploadResult } from './service.ts';
 import { CONSENT_TEXT, CONSENT_VERSION, FIELD_ALIASES, FIELD_LABELS, P, type FieldId } from './texts.ts';
 
@@ -222,7 +222,7 @@ export class ClaimForms {
     }
     const ids = new Set(plan.requiredDocuments.map((d) => d.id));
     f.meta['docs'] = docs.filter((doc) => ids.has(doc.docId));
-    delete f.meta['docTarget'];
+    clearDocChoice(f);
     if (missingDocs(plan, docsOf(f)).length > 0) clear.push('documents');
     return clear;
   }
@@ -252,18 +252,27 @@ export class ClaimForms {
         const missing = missingDocs(plan, docsOf(f));
         if (isDone(text)) {
           if (missing.length > 0) return stay(P.documentsNotDone(missing.map((d) => d.name)));
-          delete f.meta['docTarget'];
+          clearDocChoice(f);
           return { ok: true, value: true };
         }
+        // Asked "另一页，还是下一项？": a bare 1 or 2 answers it; 第4项 or 4 (not a choice) still picks a document.
+        const pageOf = plan.requiredDocuments.find((d) => d.id === f.meta['pageAsk']);
+        const choice = pageOf && /^[12]$/.test(text) ? Number(text) : undefined;
+        if (pageOf && choice === 1) {
+          clearDocChoice(f);
+          f.meta['docOnce'] = pageOf.id;
+          return stay(P.pageSame(pageOf.name));
+        }
         // "4": the following files are that document (several photos of one item).
-        const n = parseCount(text);
+        const n = choice === undefined ? parseCount(text) : null;
         const chosen = n !== null && n >= 1 ? plan.requiredDocuments[n - 1] : undefined;
         if (chosen) {
+          clearDocChoice(f);
           f.meta['docTarget'] = chosen.id;
           return stay(P.documentTarget(chosen.name));
         }
-        if (NEXT_DOCUMENT.test(text)) {
-          delete f.meta['docTarget'];
+        if (choice === 2 || NEXT_DOCUMENT.test(text)) {
+          clearDocChoice(f);
           const first = missing[0];
           return stay(first ? P.documentsMissing(missing.map((d) => d.name)) + P.documentsNext(first.name) : P.documentsAllIn);
         }
@@ -272,26 +281,43 @@ export class ClaimForms {
     };
   }
 
-  /** Files may come at any question: each is filed under the chosen or first missing document; at the documents question, what is still missing. */
+  /**
+   * Files may come at any question: each is filed under the chosen document, else the first missing one, else one
+   * still short of its pages; at the documents question, what is still missing. After a file of a document that
+   * takes several pages (身份证正反面) there, the member is asked whether the next file is another page of it or
+   * the next document; a file sent instead of an answer is filed as the next document, and the reply says so.
+   */
   private async receiveDocuments(f: FormView, ctx: TurnContext, asking: string): Promise<Reply[]> {
     const plan = this.planOf(f);
     const specs = plan?.requiredDocuments ?? [];
     const docs = docsOf(f);
-    const chosen = targetOf(f);
+    const chosen = metaId(f, 'docTarget');
+    let last: DocumentSpec | undefined;
     const replies = await this.saveEach(ctx, f, docs, (file) => {
+      const once = specs.find((d) => d.id === metaId(f, 'docOnce'));
+      const unanswered = specs.some((d) => d.id === metaId(f, 'pageAsk'));
+      clearDocChoice(f, { keepTarget: true });
       const target =
+        once ??
         specs.find((d) => d.id === chosen) ??
         missingDocs(plan, docs)[0] ??
+        specs.find((d) => shortOfPages(d, docs)) ??
         specs.find((d) => !docs.some((x) => x.docId === d.id)) ??
         specs.at(-1);
       const doc: DraftDoc = { ...file, docId: target?.id ?? UNFILED };
       if (!docs.some((x) => x.sha256 === doc.sha256 && x.docId === doc.docId)) docs.push(doc);
-      return P.documentReceived(target?.name ?? P.documentFallbackName);
+      last = target;
+      const name = target?.name ?? P.documentFallbackName;
+      return unanswered && !once ? P.filedAsNext(name) : P.documentReceived(name);
     });
     f.meta['docs'] = docs;
     if (asking !== 'documents' || !plan) return replies;
     const missing = missingDocs(plan, docs);
     const first = chosen ? undefined : missing[0];
+    if (first && last && shortOfPages(last, docs)) {
+      f.meta['pageAsk'] = last.id;
+      return [...replies, { text: `${P.documentsMissing(missing.map((d) => d.name))}${P.pageAsk(last.name, first.name)}`, choices: [...P.pageChoices] }];
+    }
     const status = missing.length === 0 ? P.documentsAllIn : P.documentsMissing(missing.map((d) => d.name)) + (first ? P.documentsNext(first.name) : '');
     return [...replies, { text: status }];
   }
@@ -476,7 +502,22 @@ function missingDocs(plan: Plan | undefined, docs: readonly DraftDoc[]) {
 
 /** The documents received so far, kept in the draft's meta (session JSON, parsed like every read). */
 const docsOf = (f: FormView): DraftDoc[] => z.array(draftDocSchema).catch([]).parse(f.meta['docs']);
-const targetOf = (f: FormView): string | undefined => z.string().optional().catch(undefined).parse(f.meta['docTarget']);
+/**
+ * Which document the next files are, kept in the draft's meta: `docTarget` the one the member picked (by number),
+ * `docOnce` the one the next file is (another page), `pageAsk` the document the open 另一页/下一项 question is about.
+ */
+const metaId = (f: FormView, key: 'docTarget' | 'docOnce' | 'pageAsk'): string | undefined => z.string().optional().catch(undefined).parse(f.meta[key]);
+function clearDocChoice(f: FormView, opts: { keepTarget?: boolean } = {}): void {
+  delete f.meta['docOnce'];
+  delete f.meta['pageAsk'];
+  if (!opts.keepTarget) delete f.meta['docTarget'];
+}
+
+/** A document of several pages that has some of them, not all. */
+const shortOfPages = (spec: DocumentSpec, docs: readonly DraftDoc[]): boolean => {
+  const count = docs.filter((x) => x.docId === spec.id).length;
+  return count > 0 && count < spec.pages;
+};
 
 /** The id every claims draft carries (in the form engine's draft: `filled.meta`). */
 const draftIdSchema = z.object({ meta: z.object({ draftId: z.string().min(8) }) });

@@ -9,6 +9,8 @@ export const documentSpecSchema = z.object({
   id: z.string().regex(/^[a-z][a-z0-9_]*$/, 'document ids are lower_snake_case'),
   name: z.string().min(1),
   required: z.boolean().default(true),
+  /** How many photos the document usually takes (身份证正反面: 2): after one, the form asks whether the next is another page. */
+  pages: z.number().int().min(1).max(50).default(1),
 });
 export type DocumentSpec = z.infer<typeof documentSpecSchema>;
 

@@ -124,12 +124,18 @@ export const P = {
   documentsList: (items: Array<{ name: string; required: boolean; count: number }>) =>
     items.map((d, i) => `${i + 1}. ${d.name}${d.required ? '' : '（如有）'} ${d.count > 0 ? `✅ 已收到 ${d.count} 个文件` : '❌ 未上传'}`).join('\n'),
   documentsNext: (name: string) => `请发送「${name}」。`,
-  documentsHint: '同一项有多张照片（例如身份证正反面），先回复该项的编号再连续发送；全部发完后回复「完成」。',
+  documentsHint: '同一项有多张照片（例如身份证正反面），先回复该项的编号（例如「第4项」）再连续发送；全部发完后回复「完成」。',
   documentReceived: (docName: string) => `已收到「${docName}」。`,
   documentsMissing: (names: string[]) => `还缺：${names.join('、')}。`,
   documentsAllIn: '所需材料已齐。如还有补充可继续发送，没有了请回复「完成」。',
   documentsNotDone: (names: string[]) => `材料还没有齐，还缺：${names.join('、')}。请继续发送，全部发完后回复「完成」。`,
   documentTarget: (name: string) => `好的，接下来收到的文件都算作「${name}」。`,
+  /** After a file for a document of several pages (身份证正反面) while others are still missing. */
+  pageAsk: (name: string, next: string) => `这是「${name}」的另一页，还是下一项「${next}」？`,
+  pageChoices: ['同一项的另一页', '下一项'] as const,
+  pageSame: (name: string) => `好的，请发送「${name}」的另一页。`,
+  /** A file sent instead of answering pageAsk. */
+  filedAsNext: (name: string) => `已收到，您没有选择，按下一项收为「${name}」。`,
   documentRejected: {
     doc_type: '这个文件无法识别：只接受 jpg、png 图片或 PDF 文件，请重新发送。',
     doc_size: '文件超过 10 MB，请压缩后或分页重新发送。',

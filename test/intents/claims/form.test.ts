@@ -217,6 +217,81 @@ describe('navigation', () => {
     ], fresh());
   });
 
+  describe('a document of several pages (身份证正反面)', () => {
+    /** The hospital plan's documents up to the ID card's first photo, whose reply asks 另一页 or 下一项. */
+    const untilIdFront = (): Step[] => [
+      ...until('hospital', '开户银行'),
+      { say: '招商银行', expect: '上传' },
+      ...['出院小结', '发票', '清单'].map((name) => ({ say: '', files: [jpg(`${name}.jpg`)], expect: '已收到' })),
+      {
+        say: '',
+        files: [jpg('正面.jpg')],
+        expect: ['已收到「身份证正反面」', '还缺：银行卡', '这是「身份证正反面」的另一页，还是下一项「银行卡」？', '1. 同一项的另一页', '2. 下一项'],
+      },
+    ];
+
+    it('"1": the next photo is its other page; with both pages in, the next one is the bank card without asking', async () => {
+      await play(h, [
+        ...untilIdFront(),
+        { say: '1', expect: '请发送「身份证正反面」的另一页' },
+        { say: '', files: [jpg('反面.jpg')], expect: ['已收到「身份证正反面」', '还缺：银行卡'], not: '另一页' },
+        { say: '', files: [jpg('银行卡.jpg')], expect: ['已收到「银行卡」', '所需材料已齐'] },
+        { say: '完成', expect: ['请核对', '身份证正反面×2', '银行卡×1'] },
+      ], fresh());
+    });
+
+    it('"2" or 下一项: the next photo is the bank card', async () => {
+      await play(h, [
+        ...untilIdFront(),
+        { say: '2', expect: '请发送「银行卡」' },
+        { say: '', files: [jpg('银行卡.jpg')], expect: ['已收到「银行卡」', '所需材料已齐'] },
+      ], fresh());
+      await play(h, [...untilIdFront(), { say: '下一项', expect: '请发送「银行卡」' }], fresh());
+    });
+
+    it('a photo sent without answering is filed as the next document, and the reply says so', async () => {
+      await play(h, [
+        ...untilIdFront(),
+        { say: '', files: [jpg('银行卡.jpg')], expect: ['按下一项收为「银行卡」', '所需材料已齐'], not: '另一页' },
+        { say: '完成', expect: ['身份证正反面×1', '银行卡×1'] },
+      ], fresh());
+    });
+
+    it('"第3项" (or 3) picks that document instead, for the following photos', async () => {
+      await play(h, [
+        ...untilIdFront(),
+        { say: '第3项', expect: '接下来收到的文件都算作「住院费用明细清单」' },
+        { say: '', files: [jpg('清单2.jpg')], expect: '已收到「住院费用明细清单」', not: '另一页' },
+        { say: '3', expect: '算作「住院费用明细清单」' },
+        { say: '下一项', expect: '请发送「银行卡」' },
+        { say: '', files: [jpg('银行卡.jpg')], expect: ['已收到「银行卡」', '所需材料已齐'] },
+        { say: '完成', expect: ['住院费用明细清单×2', '身份证正反面×1'] },
+      ], fresh());
+    });
+
+    it('"第1项" while asked picks document 1, where a bare 1 answers the question', async () => {
+      await play(h, [
+        ...untilIdFront(),
+        { say: '第1项', expect: '算作「出院小结」' },
+        { say: '', files: [jpg('出院小结2.jpg')], expect: '已收到「出院小结」' },
+      ], fresh());
+    });
+
+    it('when nothing else is missing, the next photo is its other page', async () => {
+      await play(h, [
+        ...until('hospital', '开户银行'),
+        { say: '招商银行', expect: '上传' },
+        ...['出院小结', '发票', '清单'].map((name) => ({ say: '', files: [jpg(`${name}.jpg`)], expect: '已收到' })),
+        { say: '第5项', expect: '算作「银行卡」' },
+        { say: '', files: [jpg('银行卡.jpg')], expect: '已收到「银行卡」' },
+        { say: '下一项', expect: '请发送「身份证正反面」' },
+        { say: '', files: [jpg('正面.jpg')], expect: ['已收到「身份证正反面」', '所需材料已齐'], not: '另一页' },
+        { say: '', files: [jpg('反面.jpg')], expect: '已收到「身份证正反面」' },
+        { say: '完成', expect: ['身份证正反面×2', '银行卡×1'] },
+      ], fresh());
+    });
+  });
+
   it('saying 申请互助 again mid-form continues the same form', async () => {
     await play(h, [...until('hospital', '工作单位'), { say: '我要申请互助', expect: ['正在填写', '工作单位'] }], fresh());
   });
