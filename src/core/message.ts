@@ -57,6 +57,8 @@ export interface OutboundFile {
 /** One reply. Adapters render choices as a numbered list (or buttons where the platform has them). */
 export interface Reply {
   text?: string;
+  /** The text names the member already (masked, in a group): channels add no @mention with their full nickname. */
+  namesMember?: boolean;
   choices?: string[];
   file?: OutboundFile;
 }

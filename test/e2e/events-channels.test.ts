@@ -104,8 +104,9 @@ for (const channel of CHANNELS) {
       // A second event with the default fields: Alice's saved profile lets her register right in the group.
       await play(ch, [
         ...publish(ch, { title: '篮球友谊赛', capacity: 1, groups: '无', fields: '默认', id: 2 }),
-        { who: 'alice', say: '报名 篮球', in: G, expect: '✅ 张*丰 已报名「篮球友谊赛」，名额已满', not: ['13812345678', '张三丰'] },
-        { who: 'dave', say: '报名 篮球友谊赛', in: G, expect: ['还需要填写：姓名、手机、工作单位', '私聊'] },
+        // Only the masked name: no @mention with the full nickname beside it.
+        { who: 'alice', say: '报名 篮球', in: G, expect: '✅ 张*丰 已报名「篮球友谊赛」，名额已满', not: ['13812345678', '张三丰', '@alice'] },
+        { who: 'dave', say: '报名 篮球友谊赛', in: G, expect: ['还需要填写：姓名、手机、工作单位', '私聊'], not: '@dave' },
         // Full: the bot asks Carol in the group whether to waitlist her; her plain "是" (no @mention) answers it.
         { who: 'carol', say: '报名 篮球', in: G, expect: ['名额已满', '要加入候补吗'] },
         { who: 'carol', say: '是', in: G, expect: '🕒 陈*红 已加入「篮球友谊赛」候补，第 1 位', not: ['13700002222'] },

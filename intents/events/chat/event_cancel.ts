@@ -83,7 +83,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     const { event: ev, registration: reg } = r;
     const who = maskName(reg?.values['name'] ?? reg?.displayName ?? ctx.msg.senderName);
     const group = ctx.msg.chatType === 'group';
-    const said = (text: string): Submitted => ({ done: true, replies: [{ text }] });
+    const said = (text: string): Submitted => ({ done: true, replies: [{ text, ...(group ? { namesMember: true } : {}) }] });
     switch (r.outcome) {
       case 'cancelled':
         return said(group ? P.groupCancelled(who, ev) : P.cancelled(ev));

@@ -48,6 +48,8 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
   const cipher = new FieldCipher(loadEncryptionKey(deps.config, deps.logger));
   const inGroup = (ctx: TurnContext) => ctx.msg.chatType === 'group';
   const ended = (text: string) => ({ replies: [{ text }] });
+  // A group reply that names the member (masked) needs no @mention with their full nickname.
+  const endedInGroup = (text: string) => ({ replies: [{ text, namesMember: true }] });
 
   /** The event checked for this member (already signed up, closed), its profile prefill; in a group, missing answers move to private. */
   async function open(ctx: TurnContext, eventId: string): Promise<{ replies: Reply[] } | { values: Record<string, string>; meta: Meta }> {
@@ -56,8 +58,8 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     const profile = await store.profile(ctx.member);
     const who = maskName((profile?.consent && profile.name) || ctx.msg.senderName);
     const st = await store.memberState(ev.id, ctx.member);
-    if (st.state === 'registered') return ended(inGroup(ctx) ? P.groupAlreadyRegistered(who, ev) : P.alreadyRegistered(ev, st.position));
-    if (st.state === 'waitlisted') return ended(inGroup(ctx) ? P.groupAlreadyWaitlisted(who, ev, st.position) : P.alreadyWaitlisted(ev, st.position));
+    if (st.state === 'registered') return inGroup(ctx) ? endedInGroup(P.groupAlreadyRegistered(who, ev)) : ended(P.alreadyRegistered(ev, st.position));
+    if (st.state === 'waitlisted') return inGroup(ctx) ? endedInGroup(P.groupAlreadyWaitlisted(who, ev, st.position)) : ended(P.alreadyWaitlisted(ev, st.position));
     const closedReason = unavailable(ev, ctx.now.getTime());
     if (closedReason) return ended(closedReason);
     const counts = await store.counts(ev.id);
@@ -72,7 +74,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
       if (missing.length > 0) {
         await store.setPending(ctx.member, { eventId: ev.id, fromChatId: ctx.msg.chatId, at: ctx.now.getTime() }, deps.config.FORM_RESUME_HOURS * 3600);
         const asked = missing.map((x) => x.label).join('、');
-        return ended(full ? P.groupGoPrivateFull(who, ev, counts.waitlisted, asked) : P.groupGoPrivate(who, ev, ev.capacity - counts.registered, asked));
+        return endedInGroup(full ? P.groupGoPrivateFull(who, ev, counts.waitlisted, asked) : P.groupGoPrivate(who, ev, ev.capacity - counts.registered, asked));
       }
     }
     const meta = metaSchema.parse({
@@ -186,7 +188,8 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
   };
 
   async function submit(f: FormView, ctx: TurnContext): Promise<Submitted> {
-    const finished = (text: string): Submitted => ({ done: true, replies: [{ text }] });
+    const group = inGroup(ctx);
+    const finished = (text: string): Submitted => ({ done: true, replies: [{ text, ...(group ? { namesMember: true } : {}) }] });
     if (f.values[WAITLIST] === false) return finished(P.noWaitlist);
     const meta = metaOf(f);
     const ev = meta.eventId ? await store.get(meta.eventId) : null;
@@ -203,7 +206,6 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     const waitlistAccepted = f.values[WAITLIST] === true || f.values[WAITLIST_FIRST] === true;
     const r = await svc.register(actorOf(ctx), { eventId: ev.id, values, displayName: name, address: privateAddress(ctx.msg) }, waitlistAccepted);
     const who = maskName(name);
-    const group = inGroup(ctx);
     switch (r.outcome) {
       case 'registered':
         return finished(group ? P.groupRegistered(who, ev, ev.capacity - r.registeredCount) : P.registered(ev, r.position, deps.config.EVENT_REMINDER_MINUTES, now));

@@ -156,5 +156,5 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
 
 /** In a group the answer names the asker, like an @mention. */
 function mentionInGroup(replies: Reply[], name: string): Reply[] {
-  return replies.map((r, i) => (i === 0 && r.text !== undefined ? { ...r, text: `@${name} ${r.text}` } : r));
+  return replies.map((r, i) => (i === 0 && r.text !== undefined && !r.namesMember ? { ...r, text: `@${name} ${r.text}` } : r));
 }

@@ -265,7 +265,7 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
     for (const reply of replies) {
       const text = renderText(reply);
       if (text) {
-        const mention = first ? target.mention : undefined;
+        const mention = first && !reply.namesMember ? target.mention : undefined;
         await queue.run(async () => {
           if (target.room) await (mention ? target.room.say(text, mention) : target.room.say(text));
           else if (target.contact) await target.contact.say(text);
