@@ -28,6 +28,7 @@ const ID_B = keyId(Buffer.from(KEY_B, 'base64'));
 /** 20000 yuan a year per person for the hospital plan, at most 10000 per claim. */
 const MAX_PER_CLAIM_CENTS = 1_000_000;
 
+const DRAFT = [...applicationUntilSummary('hospital'), SUBMIT];
 const docs = mkdtempSync(join(tmpdir(), 'ua-keys-docs-'));
 let redis: RedisProcess;
 let h: Harness | undefined;
@@ -91,6 +92,8 @@ beforeAll(async () => {
   redis = await startRedis();
   await boot({ DATA_ENCRYPTION_KEY: KEY_A });
   nos.push(await submit('rot1'), await submit('rot2'));
+  // A form half filled in: its ID and mobile number are sealed in the session under key A.
+  await play(running(), DRAFT.slice(0, 6), 'draft1');
   // The same person's yearly limit is counted through the fingerprint index: half of it is used under key A.
   await claimsService(running()).approve(actorOf(running(), ADMIN), nos[0] ?? '', MAX_PER_CLAIM_CENTS, '');
 }, 60_000);
@@ -122,12 +125,18 @@ describe('a key change', () => {
     for (const no of nos) await adminSees(no);
     // New data is sealed with the new key.
     nos.push(await submit('rot3'));
-    expect(await keyIdsAtRest()).toEqual(new Map([[ID_A, 2 + 10], [ID_B, 1 + 5]]));
+    // The form sealed under A goes on where it was; its answers reach the claim.
+    const session = (await running().engine.deps.redis.get(running().engine.deps.keys.session('telegram', 'draft1', 'draft1'))) ?? '';
+    expect(session).toContain(`v2:${ID_A}:`);
+    const out = await play(running(), DRAFT.slice(6), 'draft1');
+    nos.push(claimNoIn(textOf(out.at(-1) ?? [])));
+    await adminSees(nos.at(-1) ?? '');
+    expect(await keyIdsAtRest()).toEqual(new Map([[ID_A, 2 + 10], [ID_B, 2 + 10]]));
   });
 
   it('rekey interrupted half-way leaves everything readable; run again through the CLI it finishes without doing anything twice', async () => {
     const svc = claimsService(running());
-    const total = 3 + 15;
+    const total = 4 + 20;
     const seen: string[] = [];
     await expect(
       svc.rekey('test', ({ done, total: of }) => {
@@ -135,10 +144,11 @@ describe('a key change', () => {
         if (done === 4) throw new Error('killed');
       }),
     ).rejects.toThrow('killed');
-    expect(seen).toEqual(['1/18', '2/18', '3/18', '4/18']);
+    expect(seen).toEqual(['1/24', '2/24', '3/24', '4/24']);
     for (const no of nos) await adminSees(no);
     const left = (await keyIdsAtRest()).get(ID_A) ?? 0;
-    expect(left).toBeLessThan(12);
+    // Claims come first: the four done, the documents under A left.
+    expect(left).toBe(10);
 
     const env = { REDIS_URL: redis.url, DATA_DIR: mkdtempSync(join(tmpdir(), 'ua-keys-data-')), DOCUMENTS_DIR: docs, DATA_ENCRYPTION_KEY: KEY_B, DATA_ENCRYPTION_OLD_KEYS: KEY_A };
     const run = await cli(['rekey'], env);
@@ -151,7 +161,7 @@ describe('a key change', () => {
     const [, claims = -1, documents = -1, current = -1] = /done: (\d+) claims and (\d+) documents re-encrypted, (\d+) already under the current key, 0 failed/.exec(run.out)?.map(Number) ?? [];
     expect(claims + documents).toBe(left);
     expect(current).toBe(total - left);
-    expect(await keyIdsAtRest()).toEqual(new Map([[ID_B, 3 + 15]]));
+    expect(await keyIdsAtRest()).toEqual(new Map([[ID_B, 24]]));
     const audits = (await running().audit()).filter((e) => e.action === 'claims.rekey');
     // One entry per finished run: the interrupted one never finished.
     expect(audits).toHaveLength(1);
@@ -160,7 +170,7 @@ describe('a key change', () => {
 
   it('a second rekey finds nothing to do', async () => {
     const counts = await claimsService(running()).rekey('test');
-    expect(counts).toMatchObject({ claims: 0, documents: 0, current: 18, failed: 0, resumed: undefined });
+    expect(counts).toMatchObject({ claims: 0, documents: 0, current: 24, failed: 0, resumed: undefined });
   });
 
   it('after the rekey the old key can be dropped: claims, documents and the yearly limit per person still work', async () => {
