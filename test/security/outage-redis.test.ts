@@ -19,7 +19,7 @@ let app: RunningApp;
 
 beforeAll(async () => {
   redis = await startRedis();
-  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS), RATE_LIMIT_PER_MINUTE: '10000' });
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', REDIS_URL: redis.url, REDIS_COMMAND_TIMEOUT_MS: String(COMMAND_TIMEOUT_MS), RATE_LIMIT_PER_MINUTE: '10000', WEB_RATE_LIMIT_PER_MINUTE_PER_IP: '100000' });
   engine = await createEngine(config, createLogger('silent'));
   app = await startChannels(engine);
 });
