@@ -3,7 +3,7 @@
  * (read with DATA_ENCRYPTION_OLD_KEYS), printing n/total. Safe to stop and start again: a rerun skips what is done.
  * With the embedded Redis, stop the bot first (it holds DATA_DIR/redis).
  */
-import { buildDeps } from '../../src/app/engine.ts';
+import { buildDeps } from '../../src/core/deps.ts';
 import { ConfigError, loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { connectRedis } from '../../src/core/redis.ts';

@@ -1,14 +1,10 @@
 /** Builds the channel-independent engine: Redis, shared deps, the services' intents and workers, classifier, router, pipeline. */
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { AuditLog, auditRetention } from '../core/audit.ts';
 import type { Config } from '../core/config.ts';
 import { readTraining } from '../core/examples.ts';
 import type { CoreDeps, IntentDefinition, ServiceDefinition, Worker } from '../core/service.ts';
-import { FileResolvers } from '../core/files.ts';
-import { GroupDirectory } from '../core/groups.ts';
-import { Keys } from '../core/keys.ts';
-import { RedisOutbox } from '../core/outbox.ts';
+import { buildDeps } from '../core/deps.ts';
+import type { RedisOutbox } from '../core/outbox.ts';
 import { Pipeline } from '../core/pipeline.ts';
 import { connectRedis, type RedisHandle } from '../core/redis.ts';
 import { Router, type IntentClassifier } from '../core/router.ts';
@@ -34,14 +30,6 @@ export interface EngineOptions {
   onClose?: (() => Promise<void>)[];
   /** The services to run (tests may run a subset); default: all of them. */
   services?: readonly ServiceDefinition[];
-}
-
-/** The shared services every intent receives, on one Redis connection. */
-export function buildDeps(config: Config, redis: Redis, logger: Logger, now: () => Date = () => new Date()): { deps: CoreDeps; outbox: RedisOutbox } {
-  const keys = new Keys(config.REDIS_KEY_PREFIX);
-  const outbox = new RedisOutbox(redis, keys);
-  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys, auditRetention(config)), groups: new GroupDirectory(redis, keys, logger), files: new FileResolvers(), now };
-  return { deps, outbox };
 }
 
 /** Below this local confidence the optional LLM is asked to classify. */

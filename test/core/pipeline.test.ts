@@ -5,7 +5,7 @@ import { createLogger } from '../../src/core/logger.ts';
 import type { IntentDefinition, IntentId } from '../../src/core/service.ts';
 import { Pipeline } from '../../src/core/pipeline.ts';
 import { Router, type IntentClassifier } from '../../src/core/router.ts';
-import { buildDeps } from '../../src/app/engine.ts';
+import { buildDeps } from '../../src/core/deps.ts';
 import { inbound } from '../helpers/engine.ts';
 import { startRedis } from '../helpers/redis.ts';
 

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { pino } from 'pino';
 import { loadConfig } from '../../../src/core/config.ts';
 import type { CoreDeps } from '../../../src/core/service.ts';
-import { buildDeps } from '../../../src/app/engine.ts';
+import { buildDeps } from '../../../src/core/deps.ts';
 import { RedisOutbox, type OutboxItem } from '../../../src/core/outbox.ts';
 import { addressSchema, type Platform } from '../../../src/core/message.ts';
 

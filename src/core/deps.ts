@@ -1,0 +1,17 @@
+/** The shared parts every service receives, on one Redis connection (the engine, a CLI command and tests build them alike). */
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { AuditLog, auditRetention } from './audit.ts';
+import type { Config } from './config.ts';
+import { FileResolvers } from './files.ts';
+import { GroupDirectory } from './groups.ts';
+import { Keys } from './keys.ts';
+import { RedisOutbox } from './outbox.ts';
+import type { CoreDeps } from './service.ts';
+
+export function buildDeps(config: Config, redis: Redis, logger: Logger, now: () => Date = () => new Date()): { deps: CoreDeps; outbox: RedisOutbox } {
+  const keys = new Keys(config.REDIS_KEY_PREFIX);
+  const outbox = new RedisOutbox(redis, keys);
+  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys, auditRetention(config)), groups: new GroupDirectory(redis, keys, logger), files: new FileResolvers(), now };
+  return { deps, outbox };
+}
