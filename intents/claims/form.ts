@@ -22,6 +22,10 @@ import { estimatePayoutCents, findPlan, planMentioned, type DocumentSpec, type P
 import { ClaimStateError, type ClaimsService, type UploadResult } from './service.ts';
 import { CONSENT_TEXT, CONSENT_VERSION, FIELD_ALIASES, FIELD_LABELS, P, type FieldId } from './texts.ts';
 
+/** "阑尾炎", "右手桡骨骨折": a disease or injury, not a place. */
+const looksLikeDiagnosis = (t: string) => /(?:炎|癌|瘤|骨折|结石|综合征|梗死|梗塞|出血|损伤|病|症)$/.test(t) && !looksLikeHospital(t);
+const looksLikeHospital = (t: string) => /医院|卫生院|诊所|医疗中心|卫生服务中心/.test(t);
+
 export const FORM_INTENT = 'claim_submit';
 /** Bump when the fields change incompatibly: an old draft then restarts politely. 2: drafts of the form engine. */
 const FORM_VERSION = 2;
@@ -141,6 +145,8 @@ export class ClaimForms {
       fieldTypes.date({
         ...named(id),
         ask: P.ask[id],
+        // 昨天, 上周三, 3天前: how people say when they were admitted.
+        relative: true,
         when: (f) => planDates(this.planOf(f)).includes(id),
         check: (iso, f, ctx) => dateProblem(this.planOf(f), id, iso, (other) => f.str(other), chinaToday(ctx.now)),
       });
@@ -152,9 +158,18 @@ export class ClaimForms {
       fieldTypes.text({ ...named('workUnit'), ask: P.ask.workUnit, min: 2, max: 50 }),
       this.planField(),
       ...DATE_FIELDS.map(date),
-      fieldTypes.text({ ...named('hospital'), ask: P.ask.hospital, min: 2, max: 50 }),
+      // A disease typed for the hospital (or a hospital for the diagnosis) is questioned before it is stored.
+      fieldTypes.text({ ...named('hospital'), ask: P.ask.hospital, min: 2, max: 50, misfits: [{ like: P.misfit.diagnosis, test: looksLikeDiagnosis }] }),
       // Sealed in the session, but shown to the member who typed it.
-      fieldTypes.text({ ...named('diagnosis'), ask: P.ask.diagnosis, min: 2, max: 50, sensitive: true, show: (f) => f.str('diagnosis') }),
+      fieldTypes.text({
+        ...named('diagnosis'),
+        ask: P.ask.diagnosis,
+        min: 2,
+        max: 50,
+        sensitive: true,
+        show: (f) => f.str('diagnosis'),
+        misfits: [{ like: P.misfit.hospital, test: looksLikeHospital }],
+      }),
       fieldTypes.money({ ...named('amount'), ask: P.ask.amount, check: (cents, f) => amountProblem(this.planOf(f), cents) }),
       fieldTypes.bankCard({ ...named('bankCard'), ask: P.ask.bankCard }),
       fieldTypes.bankName({ ...named('bankName'), ask: P.ask.bankName }),

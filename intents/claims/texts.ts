@@ -65,6 +65,8 @@ const historyLine = (date: string, status: ClaimStatus, note?: string) => `  · 
 const yuan = (n: number) => `${formatYuan(Math.round(n * 100))} 元`;
 
 export const P = {
+  /** What an answer typed at the wrong question looks like, in "您输入的好像是X". */
+  misfit: { diagnosis: '病名（诊断结果）', hospital: '医院名称' },
   consentChoices: ['同意', '不同意'] as const,
   consentDeclined:
     '好的，已取消申请，我们没有保存您的任何信息。您也可以联系所在单位工会，线下办理互助申请。需要时随时对我说「申请互助」。',

@@ -92,12 +92,27 @@ describe('validation errors re-ask with a friendly message', () => {
   it('dates: format, future, impossible day, discharge before admission', async () => {
     await play(h, [
       ...until('hospital', '入院日期'),
-      { say: '下周一', expect: '没看懂这个日期' },
+      { say: '明年五月', expect: '没看懂这个日期' },
+      { say: '下周一', expect: '不能晚于今天' },
       { say: '2026-11-23', expect: '不能晚于今天' },
       { say: '2026-02-30', expect: '日期不存在' },
       { say: '2026-11-12', expect: '出院日期' },
       { say: '2026-11-10', expect: '出院日期不能早于入院日期' },
       { say: '2026-11-15', expect: '医院' },
+    ], fresh());
+  });
+
+  it('dates as people say them: 上周三 and 3天前 are understood (today is Sunday 2026-11-22 in China)', async () => {
+    await play(h, [...until('hospital', '入院日期'), { say: '上周三', expect: '出院日期' }, { say: '3天前', expect: '医院' }, { say: '改一下入院日期', expect: '2026-11-11' }], fresh());
+  });
+
+  it('hospital and diagnosis: a disease typed for the hospital, or a hospital for the diagnosis, is questioned; sent again it is kept', async () => {
+    await play(h, [
+      ...until('hospital', '医院'),
+      { say: '阑尾炎', expect: ['好像是病名', '医院'] },
+      { say: '市第一人民医院', expect: '诊断结果' },
+      { say: '市中医院', expect: ['好像是医院名称', '诊断'] },
+      { say: '市中医院', expect: '自付' },
     ], fresh());
   });
 
