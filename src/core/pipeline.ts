@@ -13,6 +13,7 @@ import { GroupDirectory } from './groups.ts';
 import { rolesOf } from './roles.ts';
 import { appendTurns, parseSession } from './session.ts';
 import { maskPersonalNumbers, sanitizeText, startsWithBotName, stripAddress } from './text.ts';
+import { isDone } from '../kit/words.ts';
 import type { Router } from './router.ts';
 import { CORE_TEXT } from './texts.ts';
 
@@ -131,8 +132,9 @@ export class Pipeline {
     // Staff checking people in at the door type fast; their limit only guards against a runaway client.
     const limit = roles.size > 0 ? config.RATE_LIMIT_PER_MINUTE * ROLE_RATE_FACTOR : config.RATE_LIMIT_PER_MINUTE;
     if (count > limit) {
-      // One polite notice per window, then silence until the window ends.
-      const replies = count === limit + 1 ? [{ text: CORE_TEXT.rateLimited }] : [];
+      // One polite notice per window, then silence until the window ends — except for a file or a 完成,
+      // which the member would otherwise believe was received.
+      const replies = count === limit + 1 || msg.attachments.length > 0 || isDone(msg.text) ? [{ text: CORE_TEXT.rateLimited }] : [];
       logger.warn({ member, count }, 'rate limited');
       return { replies, dropped: 'rate-limited' };
     }

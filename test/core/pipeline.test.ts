@@ -1,3 +1,4 @@
+import { CORE_TEXT } from '../../src/core/texts.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/core/config.ts';
@@ -149,6 +150,11 @@ describe('pipeline', () => {
     expect(outs.slice(0, 3).every((o) => o.replies.length === 1 && !o.dropped)).toBe(true);
     expect(outs[3]?.replies[0]?.text).toContain('稍等');
     expect(outs.slice(4).every((o) => o.replies.length === 0 && o.dropped === 'rate-limited')).toBe(true);
+    // A file or 完成 past the limit is never met with silence: the member would think it was received.
+    const photo = { name: 'a.jpg', mimeType: 'image/jpeg', data: Buffer.from([0xff, 0xd8, 0xff]) };
+    for (const late of [inbound({ text: '', attachments: [photo], senderId: 'fast' }), inbound({ text: '完成', senderId: 'fast' })]) {
+      expect(await p.handle(late)).toMatchObject({ dropped: 'rate-limited', replies: [{ text: CORE_TEXT.rateLimited }] });
+    }
   });
 
   it('gives staff a higher limit (fast check-ins at the door)', async () => {
