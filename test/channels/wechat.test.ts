@@ -291,7 +291,7 @@ describe('wechat through startChannels (puppet by package name)', () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'ua-wechat-'));
     try {
       const config = loadConfig({
-        ...process.env, NODE_ENV: 'test', REDIS_URL: redis.url, LOG_LEVEL: 'silent', KNOWLEDGE_STATUTES_DIR: '../shared/laws',
+        ...process.env, NODE_ENV: 'test', REDIS_URL: redis.url, LOG_LEVEL: 'silent',
         PORT: '0', DATA_DIR: dataDir, TELEGRAM_BOT_TOKEN: '', WECHATY_PUPPET: 'wechaty-puppet-mock',
       });
       const engine = await createEngine(config, createLogger('silent'));

@@ -34,7 +34,7 @@ describe('npm start', () => {
     writeFileSync(join(folder, '.env'), 'WEB_API_TOKEN=from-dotenv-file\nBOT_NAMES=从文件来的名字\n');
     const checkout = fileURLToPath(new URL('../..', import.meta.url));
     bot = await startBotProcess(
-      { DATA_DIR: join(folder, 'data'), REDIS_URL: '', KNOWLEDGE_DIR: join(checkout, 'knowledge'), KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR ?? join(checkout, '../shared/laws'), BOT_NAMES: '环境变量名' },
+      { DATA_DIR: join(folder, 'data'), REDIS_URL: '', KNOWLEDGE_DIR: join(checkout, 'knowledge'), BOT_NAMES: '环境变量名' },
       { cwd: folder },
     );
     const post = (token?: string) =>

@@ -14,7 +14,8 @@ export interface TestEngine {
 
 export async function startTestEngine(env: Record<string, string> = {}, opts: { now?: () => Date } = {}): Promise<TestEngine> {
   const redis = await startRedis();
-  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', KNOWLEDGE_STATUTES_DIR: '../shared/laws', REDIS_URL: redis.url, ...env });
+  // Tests that are not about the per-IP web limit send many requests from one address.
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', REDIS_URL: redis.url, WEB_RATE_LIMIT_PER_MINUTE_PER_IP: '100000', ...env });
   const engine = await createEngine(config, createLogger('silent'), opts);
   return {
     engine,

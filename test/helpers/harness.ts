@@ -62,7 +62,7 @@ export class Harness implements ChatPaths {
     const config = loadConfig({
       NODE_ENV: 'test',
       LOG_LEVEL: 'silent',
-      KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR ?? '../shared/laws',
+      ...(process.env.KNOWLEDGE_STATUTES_DIR ? { KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR } : {}),
       REDIS_URL: this.redisUrl,
       DATA_DIR: this.dataDir,
       DATA_ENCRYPTION_KEY: TEST_KEY_HEX,

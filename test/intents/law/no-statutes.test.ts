@@ -1,4 +1,5 @@
 /** Without statute texts (a plain clone): where they are looked up, and answers that cite numbers without quoting. */
+import { haveStatutes } from '../../helpers/shared.ts';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -56,7 +57,7 @@ describe('answers without statute texts', () => {
     expect(a.citations).toContainEqual({ law: '劳动合同法', article: 82 });
     expect(a.text).not.toContain('原文');
     // With the texts the same answer offers them.
-    expect((await answerLawQuestion(knowledge(), '公司一直不跟我签劳动合同怎么办')).text).toContain(PROMPTS.originalTextHint('第八十二条'));
+    if (haveStatutes) expect((await answerLawQuestion(knowledge(), '公司一直不跟我签劳动合同怎么办')).text).toContain(PROMPTS.originalTextHint('第八十二条'));
   });
 
   it('answers an article-text request politely', async () => {
