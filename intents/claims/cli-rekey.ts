@@ -4,7 +4,7 @@
  * With the embedded Redis, stop the bot first (it holds DATA_DIR/redis).
  */
 import { buildDeps } from '../../src/core/deps.ts';
-import { ConfigError, loadConfig } from '../../src/core/config.ts';
+import { loadConfigForCli } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { connectRedis } from '../../src/core/redis.ts';
 import { ClaimsService } from './service.ts';
@@ -14,14 +14,8 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write('usage: npm run cli -- rekey\n');
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    return 2;
-  }
+  const config = loadConfigForCli();
+  if (!config) return 2;
   const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
   const redis = await connectRedis(config, logger);
   try {

@@ -1,5 +1,5 @@
 /** `npm run laws -- install <folder|URL>`: checks statute texts and installs them under DATA_DIR/laws. */
-import { ConfigError, findStatutesDir, loadConfig, STATUTES_INSTALL_COMMAND } from '../../src/core/config.ts';
+import { findStatutesDir, loadConfigForCli, STATUTES_INSTALL_COMMAND } from '../../src/core/config.ts';
 import { defaultLawPaths } from './knowledge.ts';
 import { installStatutes, InstallRefused } from './laws-install.ts';
 
@@ -9,14 +9,8 @@ export async function run(args: string[]): Promise<number> {
     process.stderr.write(`usage: ${STATUTES_INSTALL_COMMAND}\n  a folder or http(s) folder URL holding MANIFEST.tsv and one .md per law, laid out like ../shared/laws\n`);
     return 2;
   }
-  let config;
-  try {
-    config = loadConfig();
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    process.stderr.write(`${err.message}\n`);
-    return 2;
-  }
+  const config = loadConfigForCli();
+  if (!config) return 2;
   const knowledgeDir = defaultLawPaths({ KNOWLEDGE_DIR: config.KNOWLEDGE_DIR }).knowledgeDir;
   try {
     const done = await installStatutes(source, config.DATA_DIR, knowledgeDir);

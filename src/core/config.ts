@@ -184,3 +184,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const statutesDir = findStatutesDir(cfg);
   return { ...rest, ...(statutesDir ? { KNOWLEDGE_STATUTES_DIR: statutesDir } : {}), devMode: cfg.NODE_ENV !== 'production' };
 }
+
+/** For command-line tools: the settings, or null after writing what is wrong with them (exit code 2 follows). */
+export function loadConfigForCli(write: (line: string) => void = (line) => process.stderr.write(line)): Config | null {
+  try {
+    return loadConfig();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    write(`${err.message}\n`);
+    return null;
+  }
+}
