@@ -145,6 +145,16 @@ describe('supplements', () => {
     ], id);
   });
 
+  it('asking in a sentence to add documents opens the supplement upload, never a new application', async () => {
+    const { id, no } = await submitClaim('critical_illness');
+    await admin(`/needmore ${no} 请补充病理报告原件照片`);
+    await play(h, [
+      { say: '我想补充一下申请材料', expect: [`请补充申请 ${no} 的材料`, '病理报告原件照片'], not: '个人信息保护法' },
+      { say: '取消', expect: '已取消补充材料' },
+      { say: '诊断证明要补交一下', expect: `请补充申请 ${no} 的材料`, not: '个人信息保护法' },
+    ], id);
+  });
+
   it('files sent outside a form go to the claim waiting for documents', async () => {
     const { id, no } = await submitClaim('critical_illness');
     await admin(`要求补充 ${no} 缺诊断证明`);
