@@ -13,6 +13,12 @@ import { startRedisServer } from '../src/core/redis-server.ts';
 import { createEngine } from '../src/app/engine.ts';
 import { BENCH_EXTRAS } from './extras.ts';
 
+// `npm run bench -- retrieval`: labor-law retrieval alone (bench/retrieval.ts), no Redis.
+if (process.argv[2] === 'retrieval') {
+  await (await import('./retrieval.ts')).runRetrievalBench();
+  process.exit(0);
+}
+
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 200);
 const PER_MEMBER = Number(process.env.BENCH_MESSAGES ?? 10);
 const TEXTS = ['菜单', '公司三个月没发工资怎么办', '加班费怎么算', '最近有什么活动', '住院互助要什么材料', '你好', '被辞退了有补偿吗', '转人工'];

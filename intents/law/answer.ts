@@ -6,6 +6,7 @@ import type { LawKnowledge } from './knowledge.ts';
 import { LOW_CONFIDENCE, type RankedCitation, type RetrievalResult } from './retrieval.ts';
 import { findArticleRefs, findCitations } from './citations.ts';
 import { articleLabel, type StatuteLibrary } from './statutes.ts';
+import type { SupersededList } from './superseded.ts';
 
 export type AnswerKind = 'card' | 'articles' | 'low_confidence' | 'article_text' | 'need_article';
 
@@ -194,7 +195,7 @@ export const statutesMissingAnswer = (): LawAnswer => ({
 });
 
 /** The statute text for an article request (from the statutes directory, verbatim). */
-export function articleTextAnswer(req: ArticleRequest, library: StatuteLibrary): LawAnswer {
+export function articleTextAnswer(req: ArticleRequest, library: StatuteLibrary, superseded?: SupersededList): LawAnswer {
   if (req.kind === 'need_article') {
     return { kind: 'need_article', text: PROMPTS.whichArticle, citations: [], confidence: 1, offerHandoff: false };
   }
@@ -207,7 +208,8 @@ export function articleTextAnswer(req: ArticleRequest, library: StatuteLibrary):
       continue;
     }
     found.push(c);
-    parts.push(`${PROMPTS.articleQuoteHeader(library.title(c.law), a.label)}\n${a.label} ${a.text}`);
+    const note = superseded?.entry(c.law, c.article)?.note;
+    parts.push(`${PROMPTS.articleQuoteHeader(library.title(c.law), a.label)}\n${a.label} ${a.text}${note ? `\n${PROMPTS.supersededNote(note)}` : ''}`);
   }
   if (found.length) parts.push(PROMPTS.articleMoreHint);
   return { kind: 'article_text', text: parts.join('\n\n'), citations: found, confidence: found.length ? 1 : 0, offerHandoff: false };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { cardSchema, type Card, type Citation } from './card.ts';
 import type { StatuteLibrary } from './statutes.ts';
+import { SupersededList } from './superseded.ts';
 
 /** A file holds one card, an array of cards, or `{ "cards": [...] }`. */
 const cardFileSchema = z.union([cardSchema, z.array(cardSchema), z.object({ cards: z.array(cardSchema) })]);
@@ -52,8 +53,8 @@ export interface CitationProblem {
   citation?: Citation;
 }
 
-/** Every citation must name an existing article; every `related` id must name a card. */
-export function checkCards(cards: Card[], library: StatuteLibrary): CitationProblem[] {
+/** Every citation must name an existing, current article; every `related` id must name a card. */
+export function checkCards(cards: Card[], library: StatuteLibrary, superseded = new SupersededList()): CitationProblem[] {
   const ids = new Set(cards.map((c) => c.id));
   const problems: CitationProblem[] = [];
   for (const card of cards) {
@@ -62,6 +63,8 @@ export function checkCards(cards: Card[], library: StatuteLibrary): CitationProb
         problems.push({ cardId: card.id, citation, problem: `unknown law ${citation.law}` });
       } else if (!library.has(citation.law, citation.article)) {
         problems.push({ cardId: card.id, citation, problem: `${citation.law} has no article ${citation.article}` });
+      } else if (superseded.isReplaced(citation)) {
+        problems.push({ cardId: card.id, citation, problem: `${citation.law} ${citation.article} is superseded` });
       }
     }
     for (const rel of card.related) {

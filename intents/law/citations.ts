@@ -53,6 +53,8 @@ const CHINESE_REF = `(第)?\\s{0,2}${NUM}(?:(?:${JOIN}|${TO})第?\\s{0,2}${NUM})
 const ENGLISH_REF = /\b(?:articles?|art\.?)\s{0,3}\d{1,4}(?:\s{0,3}(?:,|&|and|-|–|to|through)\s{0,3}\d{1,4})*/gi;
 const CLAUSE_PART = new RegExp(CLAUSE, 'g');
 const NUMBER_OR_RANGE = new RegExp(`(${NUM})|(${TO_WORDS}|to|through)`, 'gi');
+/** A reference right after a law name (closing quotes, spaces or 的 between). */
+const CHINESE_AFTER_LAW = new RegExp(`^[》」”"'\\s的]{0,3}第?\\s{0,2}${NUM}`);
 /** Between a law name and a reference written without 第: closing quotes, spaces, 的. */
 const LAW_GAP = /^[》」”"'\s的]{0,3}$/;
 
@@ -95,7 +97,9 @@ function articlesOf(written: string): number[] {
  */
 export function findCitations(text: string, library: StatuteLibrary): CitationGroup[] {
   const t = normalize(text);
-  const laws = library.findLaws(t);
+  const mentioned = library.findLaws(t);
+  // An everyday phrase that is also a law name ("集体合同规定") names the law only right before a reference.
+  const laws = mentioned.filter((l) => !l.ambiguous || CHINESE_AFTER_LAW.test(t.slice(l.end)));
   const raw: Array<{ index: number; end: number; articles: number[] }> = [];
   const chinese = new RegExp(CHINESE_REF, 'g');
   for (let m = chinese.exec(t); m; m = chinese.exec(t)) {

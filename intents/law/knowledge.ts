@@ -10,6 +10,7 @@ import { checkCards, loadCards, type CitationProblem } from './cards.ts';
 import { loadLexicon, Tokenizer } from './lexicon.ts';
 import { LawRetriever, type RetrievalResult, type RetrievalWeights, type RetrieveOptions } from './retrieval.ts';
 import { loadStatutes, StatuteLibrary } from './statutes.ts';
+import { loadSuperseded, type SupersededList } from './superseded.ts';
 
 /** Repository root (two levels above this file). */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -26,6 +27,8 @@ export interface LawKnowledge {
   /** Where the statute texts came from; undefined when none are installed (then `library` is empty). */
   statutesDir: string | undefined;
   library: StatuteLibrary;
+  /** Articles replaced by later law (knowledge/labor-law-superseded.json). */
+  superseded: SupersededList;
   cards: Card[];
   tokenizer: Tokenizer;
   retriever: LawRetriever;
@@ -56,19 +59,21 @@ export function loadLawKnowledge(opts: LawKnowledgeOptions = {}): LawKnowledge {
   const hit = cache.get(key);
   if (hit) return hit;
   const lexicon = loadLexicon(join(knowledgeDir, 'labor-law-lexicon'));
-  const library = statutesDir ? loadStatutes(statutesDir, lexicon.lawAliases) : new StatuteLibrary([]);
+  const library = statutesDir ? loadStatutes(statutesDir, lexicon.lawAliases, lexicon.ambiguousLawNames) : new StatuteLibrary([]);
+  const superseded = loadSuperseded(join(knowledgeDir, 'labor-law-superseded.json'));
   const { cards, errors } = loadCards(join(knowledgeDir, 'labor-law'));
   const tokenizer = new Tokenizer(lexicon);
-  const retriever = new LawRetriever(cards, library, tokenizer, opts.weights);
+  const retriever = new LawRetriever(cards, library, tokenizer, opts.weights, superseded);
   const kb: LawKnowledge = {
     statutesDir,
     library,
+    superseded,
     cards,
     tokenizer,
     retriever,
     cardErrors: errors,
     // Without the texts every citation would be "unknown": the check is off, related ids are still checked.
-    problems: checkCards(cards, library).filter((p) => statutesDir || !p.citation),
+    problems: checkCards(cards, library, superseded).filter((p) => statutesDir || !p.citation),
     retrieve: (query, o) => retriever.retrieve(query, o),
   };
   cache.set(key, kb);

@@ -8,7 +8,11 @@ import { dict } from '@node-rs/jieba/dict.js';
 const synonymsFileSchema = z.object({
   synonyms: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)),
 });
-const aliasesFileSchema = z.object({ aliases: z.record(z.string().min(2), z.string().min(2)) });
+const aliasesFileSchema = z.object({
+  aliases: z.record(z.string().min(2), z.string().min(2)),
+  /** Law names that are also everyday phrases ("我们的集体合同规定了…"): they name the law only right before 第N条 or inside 《》. */
+  ambiguous: z.array(z.string().min(2)).default([]),
+});
 const topicsFileSchema = z.object({
   topics: z.record(z.string().min(2), z.record(z.string().regex(/^\d+$/), z.string().min(2))),
 });
@@ -19,6 +23,8 @@ export interface Lexicon {
   stopwords: Set<string>;
   /** Alias → short law name. */
   lawAliases: Record<string, string>;
+  /** Names (short names or aliases) that name a law only right before an article reference or inside 《》. */
+  ambiguousLawNames: string[];
   /** Extra search words per article: law → article number → words (plain-language article headings). */
   articleTopics: Map<string, Map<number, string>>;
   /** jieba user dictionary lines ("word freq tag"). */
@@ -46,6 +52,7 @@ export function loadLexicon(dir: string): Lexicon {
       .map((l) => l.trim())
       .filter((l) => l && !l.startsWith('#'));
   const topics = parse('article-topics.json', topicsFileSchema);
+  const aliases = parse('law-aliases.json', aliasesFileSchema);
   const articleTopics = new Map<string, Map<number, string>>();
   for (const [law, byArticle] of Object.entries(topics?.topics ?? {})) {
     articleTopics.set(law, new Map(Object.entries(byArticle).map(([n, words]) => [Number(n), words])));
@@ -53,7 +60,8 @@ export function loadLexicon(dir: string): Lexicon {
   return {
     synonyms,
     stopwords: new Set(lines('stopwords.txt')),
-    lawAliases: parse('law-aliases.json', aliasesFileSchema)?.aliases ?? {},
+    lawAliases: aliases?.aliases ?? {},
+    ambiguousLawNames: aliases?.ambiguous ?? [],
     articleTopics,
     userDict: lines('userdict.txt').join('\n'),
   };

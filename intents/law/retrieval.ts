@@ -4,6 +4,7 @@ import { findArticleRefs } from './citations.ts';
 import type { Article, StatuteLibrary } from './statutes.ts';
 import type { Tokenizer } from './lexicon.ts';
 import { questionFocus } from './query.ts';
+import { SupersededList } from './superseded.ts';
 
 /** Okapi BM25 over weighted term frequencies (fields are folded in by weight before indexing). */
 export class Bm25 {
@@ -342,6 +343,7 @@ export class LawRetriever {
     readonly library: StatuteLibrary,
     readonly tokenizer: Tokenizer,
     weights: Partial<RetrievalWeights> = {},
+    readonly superseded: SupersededList = new SupersededList(),
   ) {
     this.weights = { ...DEFAULT_WEIGHTS, ...weights };
     const w = this.weights;
@@ -544,7 +546,7 @@ export class LawRetriever {
         add(r.law!, r.article, (strongest + 1) * (2 - i * 0.1));
         fused.get(`${r.law}#${r.article}`)!.named = true;
       });
-    const citations = [...fused.values()].sort((a, b) => b.score - a.score).slice(0, limit);
+    const citations = this.withoutSuperseded([...fused.values()].sort((a, b) => b.score - a.score), fused).slice(0, limit);
     this.interleaveRunnerUp(citations, cardHits, fused, limit);
 
     // A short follow-up says little by itself: staying on the discussed topic (or a related one) is confident enough.
@@ -552,6 +554,29 @@ export class LawRetriever {
     const measured = this.confidence(q, cardHits[0], articleHits[0]);
     const confidence = inherited ? INHERITED_CONFIDENCE : onTopic ? Math.max(measured, INHERITED_CONFIDENCE) : measured;
     return { query, cards: cardHits, articles: articleHits, citations, confidence, followUp };
+  }
+
+  /** Articles replaced by later law give their place to the articles that replaced them (never shown as the rule). */
+  private withoutSuperseded(ranked: RankedCitation[], fused: Map<string, RankedCitation>): RankedCitation[] {
+    if (!ranked.some((c) => this.superseded.isReplaced(c))) return ranked;
+    const out: RankedCitation[] = [];
+    const seen = new Set<string>();
+    for (const c of ranked) {
+      const entry = this.superseded.isReplaced(c) ? this.superseded.entry(c.law, c.article) : undefined;
+      const list = entry
+        ? entry.by
+            .filter((b) => this.articleByKey.has(`${b.law}#${b.article}`))
+            .map((b) => fused.get(`${b.law}#${b.article}`) ?? { law: b.law, article: b.article, score: c.score, cards: [...c.cards], ...(c.named ? { named: true } : {}) })
+        : [c];
+      for (const x of list) {
+        const k = `${x.law}#${x.article}`;
+        if (seen.has(k)) continue;
+        seen.add(k);
+        if (entry && c.named) x.named = true;
+        out.push(x);
+      }
+    }
+    return out;
   }
 
   /**

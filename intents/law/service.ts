@@ -18,7 +18,7 @@ export interface AskLawOptions {
 export async function answerLawQuestion(kb: LawKnowledge, text: string, opts: AskLawOptions = {}): Promise<LawAnswer> {
   const memory = opts.memory ?? { citations: [] };
   const req = parseArticleRequest(text, kb.library, memory);
-  if (req) return kb.statutesDir ? articleTextAnswer(req, kb.library) : statutesMissingAnswer();
+  if (req) return kb.statutesDir ? articleTextAnswer(req, kb.library, kb.superseded) : statutesMissingAnswer();
   const result = kb.retrieve(text, memory.lastCardId ? { previousCardId: memory.lastCardId } : {});
   const base = composeAnswer(result, kb, { compact: opts.compact ?? false });
   // Without the statute texts the model's citations cannot be checked: the cards' own answer stands.

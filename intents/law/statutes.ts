@@ -132,12 +132,21 @@ export function parseStatute(law: string, markdown: string): Statute {
   return { law, title, articles };
 }
 
+export interface LawMention {
+  law: string;
+  index: number;
+  end: number;
+  ambiguous?: boolean;
+}
+
 /** All statutes of one directory, looked up by short law name. */
 export class StatuteLibrary {
   readonly statutes: Map<string, Statute>;
   private readonly aliases: Array<[string, string]>;
+  private readonly ambiguous: Set<string>;
 
-  constructor(statutes: Statute[], aliases: Record<string, string> = {}) {
+  constructor(statutes: Statute[], aliases: Record<string, string> = {}, ambiguous: string[] = []) {
+    this.ambiguous = new Set(ambiguous);
     this.statutes = new Map(statutes.map((s) => [s.law, s]));
     const pairs = new Map<string, string>();
     for (const s of statutes) {
@@ -176,9 +185,13 @@ export class StatuteLibrary {
     return n;
   }
 
-  /** Law names (short, full or alias) mentioned in a text, with their positions, earliest first. */
-  findLaws(text: string): Array<{ law: string; index: number; end: number }> {
-    const found: Array<{ law: string; index: number; end: number }> = [];
+  /**
+   * Law names (short, full or alias) mentioned in a text, with their positions, earliest first. `ambiguous`: the
+   * name is also an everyday phrase (集体合同规定) and not written inside 《》, so it names the law only when an
+   * article reference follows right after it.
+   */
+  findLaws(text: string): LawMention[] {
+    const found: LawMention[] = [];
     const taken = new Array<boolean>(text.length).fill(false);
     for (const [alias, law] of this.aliases) {
       let from = 0;
@@ -188,7 +201,8 @@ export class StatuteLibrary {
         from = i + 1;
         if (taken.slice(i, i + alias.length).some(Boolean)) continue;
         for (let k = i; k < i + alias.length; k++) taken[k] = true;
-        found.push({ law, index: i, end: i + alias.length });
+        const quoted = text[i - 1] === '《';
+        found.push({ law, index: i, end: i + alias.length, ...(this.ambiguous.has(alias) && !quoted ? { ambiguous: true } : {}) });
       }
     }
     return found.sort((a, b) => a.index - b.index);
@@ -196,9 +210,9 @@ export class StatuteLibrary {
 }
 
 /** Reads every `*.md` statute in a directory (MANIFEST and other files are ignored). */
-export function loadStatutes(dir: string, aliases: Record<string, string> = {}): StatuteLibrary {
+export function loadStatutes(dir: string, aliases: Record<string, string> = {}, ambiguous: string[] = []): StatuteLibrary {
   const files = readdirSync(dir).filter((f) => f.endsWith('.md') && !/^readme/i.test(f));
   if (files.length === 0) throw new Error(`No statute files (*.md) in ${dir}`);
   const statutes = files.map((f) => parseStatute(f.slice(0, -3), readFileSync(join(dir, f), 'utf8')));
-  return new StatuteLibrary(statutes, aliases);
+  return new StatuteLibrary(statutes, aliases, ambiguous);
 }

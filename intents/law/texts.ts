@@ -24,6 +24,8 @@ export const PROMPTS = {
   articleQuoteHeader: (title: string, label: string) => `《${title}》${label}原文：`,
   articleNotFound: (law: string, label: string) => `没有找到《${law}》${label}。请核对法律名称和条号，例如“劳动合同法第三十八条原文”。`,
   whichArticle: '请告诉我想看哪一条，例如“劳动合同法第八十二条原文”。',
+  /** After the quoted text of an article later law replaced. */
+  supersededNote: (note: string) => `【注意：已被取代】${note}`,
   articleMoreHint: '还想了解怎么用这一条维权，可以直接问我，或回复“转人工”。',
   /** System prompt for the optional language model. */
   llmSystem: [
