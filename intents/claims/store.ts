@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { SEALED_VALUE } from '../../src/core/crypto.ts';
 import type { Keys } from '../../src/core/keys.ts';
 import { LuaScript } from '../../src/core/lua.ts';
-import { addressSchema, type MemberKey } from '../../src/core/message.ts';
+import { addressSchema, memberKeySchema, type MemberKey } from '../../src/core/message.ts';
 import { readRecord, type RecordLogger } from '../../src/core/records.ts';
 import { chinaToday } from '../../src/kit/fields.ts';
 import { storedFileSchema } from './documents.ts';
@@ -31,7 +31,7 @@ export type ClaimDocument = z.infer<typeof claimDocumentSchema>;
 export const claimSchema = z.object({
   no: z.string().regex(/^HZ-\d{8}-\d{4,}$/),
   rev: z.number().int().nonnegative(),
-  member: z.string().regex(/^(web|telegram|wechat):.+$/).transform((s) => s as MemberKey),
+  member: memberKeySchema,
   address: addressSchema,
   planId: z.string(),
   planName: z.string(),

@@ -79,6 +79,12 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
     channels.push(await startWechat(engine, { sendIntervalMs: config.WECHATY_SEND_INTERVAL_MS, outboxIntervalMs: config.WECHATY_OUTBOX_INTERVAL_MS }));
   }
 
+  // Tencent's official channels: each is on when its settings are complete (config.ts checks they come together).
+  if (config.WECOM_CORP_ID && config.WECOM_SECRET) {
+    const { startWecom } = await import('./wecom/index.ts');
+    channels.push(await startWecom(engine, http));
+  }
+
   await http.listen({ host: config.HOST, port: config.PORT });
   const addr = http.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;

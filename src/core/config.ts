@@ -18,10 +18,15 @@ const identityList = list.pipe(
   z.array(
     z
       .string()
-      .regex(new RegExp(`^(${PLATFORMS.join('|')}):.+$`), 'each entry must look like platform:userId, platform one of web, telegram, wechat')
+      .regex(new RegExp(`^(${PLATFORMS.join('|')}):.+$`), `each entry must look like platform:userId, platform one of ${PLATFORMS.join(', ')}`)
       .transform((s) => s as MemberKey),
   ),
 );
+
+/** A callback Token as the admin consoles allow it: 3–32 letters and digits. */
+const callbackToken = z.string().regex(/^[A-Za-z0-9]{3,32}$/, '3-32 letters and digits, as set in the admin console');
+/** An EncodingAESKey: 43 characters of base64 (a 32-byte key without its trailing =). */
+const aesKey = z.string().regex(/^[A-Za-z0-9+/]{43}$/, '43 letters and digits, as generated in the admin console');
 
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -82,6 +87,35 @@ export const envSchema = z.object({
   WECHATY_ACCEPT_FRIENDS: z.enum(['all', 'keyword', 'none']).default('all'),
   WECHATY_FRIEND_KEYWORD: z.string().optional(),
 
+  /** WeCom (企业微信) self-built app: the corp id (我的企业 → 企业ID) and the app's AgentId and Secret. */
+  WECOM_CORP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'the corp id from 我的企业 → 企业信息, e.g. ww1234567890abcdef').optional(),
+  WECOM_AGENT_ID: int(1, 2 ** 31 - 1).optional(),
+  WECOM_SECRET: z.string().min(1).optional(),
+  /** The app's 接收消息 settings: Token and EncodingAESKey (43 characters). */
+  WECOM_TOKEN: callbackToken.optional(),
+  WECOM_ENCODING_AES_KEY: aesKey.optional(),
+  /** WeCom API host (also used by 微信客服); tests point it at a local server. */
+  WECOM_API_ROOT: z.string().url().default('https://qyapi.weixin.qq.com'),
+  /** Members may be written to this often by the WeCom app (WeCom drops what exceeds 30/min, 1000/h per member). */
+  WECOM_PER_MEMBER_PER_MINUTE: int(1, 30).default(30),
+  WECOM_PER_MEMBER_PER_HOUR: int(1, 1000).default(1000),
+
+  /** 微信客服: the corp id that owns it (default WECOM_CORP_ID), the Secret from 微信客服 → API, and its callback Token and key. */
+  WXKF_CORP_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'the corp id, e.g. ww1234567890abcdef').optional(),
+  WXKF_SECRET: z.string().min(1).optional(),
+  WXKF_TOKEN: callbackToken.optional(),
+  WXKF_ENCODING_AES_KEY: aesKey.optional(),
+
+  /** Official Account (公众号): 设置与开发 → 基本配置: AppID, AppSecret, and the 服务器配置 (安全模式) Token and key. */
+  WXOA_APP_ID: z.string().regex(/^wx[0-9a-f]{16}$/i, 'the AppID, e.g. wx1234567890abcdef').optional(),
+  WXOA_APP_SECRET: z.string().min(1).optional(),
+  WXOA_TOKEN: callbackToken.optional(),
+  WXOA_ENCODING_AES_KEY: aesKey.optional(),
+  WXOA_API_ROOT: z.string().url().default('https://api.weixin.qq.com'),
+  /** Template ids (模板消息) for notices sent after the 48-hour window: claim decisions, event reminders. */
+  WXOA_TEMPLATE_CLAIM_DECISION: z.string().min(1).optional(),
+  WXOA_TEMPLATE_EVENT_REMINDER: z.string().min(1).optional(),
+
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),
   OPENAI_MODEL: z.string().default('gpt-4o-mini'),
@@ -110,6 +144,14 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/** The settings an official WeChat channel needs together: all of them, or none (the channel is off). */
+const OFFICIAL_CHANNEL_SETTINGS = {
+  'WeCom app': ['WECOM_CORP_ID', 'WECOM_AGENT_ID', 'WECOM_SECRET', 'WECOM_TOKEN', 'WECOM_ENCODING_AES_KEY'],
+  微信客服: ['WXKF_SECRET', 'WXKF_TOKEN', 'WXKF_ENCODING_AES_KEY'],
+  'Official Account': ['WXOA_APP_ID', 'WXOA_APP_SECRET', 'WXOA_TOKEN', 'WXOA_ENCODING_AES_KEY'],
+} as const satisfies Record<string, readonly (keyof Env)[]>;
+
 export interface Config extends Env {
   /** Development mode: a throwaway encryption key is allowed. */
   devMode: boolean;
@@ -171,6 +213,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (cfg.WECHATY_ACCEPT_FRIENDS === 'keyword' && !cfg.WECHATY_FRIEND_KEYWORD) {
     throw new ConfigError('Invalid configuration:\n  WECHATY_FRIEND_KEYWORD: required when WECHATY_ACCEPT_FRIENDS=keyword');
+  }
+  for (const [channel, names] of Object.entries(OFFICIAL_CHANNEL_SETTINGS)) {
+    const set = names.filter((n) => cfg[n] !== undefined);
+    if (set.length > 0 && set.length < names.length) {
+      const missing = names.filter((n) => cfg[n] === undefined);
+      throw new ConfigError(`Invalid configuration:\n  ${missing.join(', ')}: required with ${set.join(', ')} (${channel})`);
+    }
+  }
+  if (cfg.WXKF_SECRET && !cfg.WXKF_CORP_ID && !cfg.WECOM_CORP_ID) {
+    throw new ConfigError('Invalid configuration:\n  WXKF_CORP_ID: required for 微信客服 (or set WECOM_CORP_ID)');
   }
   if (cfg.REDIS_OPTIONS) {
     try {

@@ -1,7 +1,11 @@
 /** Normalized messages: the only shape that travels past an adapter. No SDK types here. */
 import { z } from 'zod';
 
-export const PLATFORMS = ['web', 'telegram', 'wechat'] as const;
+/**
+ * Every platform a member can write from. `wechat` is personal WeChat through wechaty; `wecom` the WeCom
+ * (企业微信) self-built app, `wxkf` 微信客服 and `wxoa` the Official Account (公众号) are Tencent's official APIs.
+ */
+export const PLATFORMS = ['web', 'telegram', 'wechat', 'wecom', 'wxkf', 'wxoa'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export type ChatType = 'private' | 'group';
 
@@ -78,6 +82,11 @@ export type MemberKey = `${Platform}:${string}`;
 export const memberKey = (platform: Platform, userId: string): MemberKey => `${platform}:${userId}`;
 
 export const platformSchema = z.enum(PLATFORMS);
+/** A stored `platform:userId`, on any platform. */
+export const memberKeySchema = z
+  .string()
+  .regex(new RegExp(`^(${PLATFORMS.join('|')}):.+$`))
+  .transform((s) => s as MemberKey);
 export const addressSchema = z.object({
   platform: platformSchema,
   chatId: z.string().min(1),
