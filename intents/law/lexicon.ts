@@ -113,13 +113,32 @@ export class Tokenizer {
     return this.domain.has(word);
   }
 
-  /** Legal terms for the member words found in a text (e.g. 炒鱿鱼 → 解除劳动合同). */
+  /** Synonym entries (word, legal term, lexicon position) by their first character: a text is scanned once. */
+  private synonymsByFirst: Map<string, Array<[string, string, number]>> | undefined;
+
+  /** Legal terms for the member words found in a text (e.g. 炒鱿鱼 → 解除劳动合同), in lexicon order. */
   legalTerms(text: string): string[] {
+    if (!this.synonymsByFirst) {
+      const m = new Map<string, Array<[string, string, number]>>();
+      this.lexicon.synonyms.forEach(([word, legal], i) => {
+        const list = m.get(word[0]!) ?? [];
+        list.push([word, legal, i]);
+        m.set(word[0]!, list);
+      });
+      this.synonymsByFirst = m;
+    }
     const t = normalizeText(text);
-    const out = new Set<string>();
-    for (const [word, legal] of this.lexicon.synonyms) if (t.includes(word)) out.add(legal);
-    return [...out];
+    const found: Array<[number, string]> = [];
+    for (let i = 0; i < t.length; i++) {
+      const list = this.synonymsByFirst.get(t[i]!);
+      if (list) for (const [word, legal, pos] of list) if (t.startsWith(word, i)) found.push([pos, legal]);
+    }
+    found.sort((a, b) => a[0] - b[0]);
+    return [...new Set(found.map(([, legal]) => legal))];
   }
+
+  /** Terms of the (few hundred) legal terms synonyms map to, computed once each. */
+  private readonly legalTokens = new Map<string, string[]>();
 
   /** Terms of a text, in order, repeats kept. */
   tokens(text: string): string[] {
@@ -137,7 +156,9 @@ export class Tokenizer {
     const q = new Map<string, number>();
     for (const w of this.tokens(text)) q.set(w, 1);
     for (const legal of this.legalTerms(text)) {
-      for (const w of this.tokens(legal)) if (!q.has(w)) q.set(w, synonymWeight);
+      let terms = this.legalTokens.get(legal);
+      if (!terms) this.legalTokens.set(legal, (terms = this.tokens(legal)));
+      for (const w of terms) if (!q.has(w)) q.set(w, synonymWeight);
     }
     return q;
   }

@@ -26,6 +26,8 @@ export class Bm25 {
     this.docLen = new Float64Array(docs.length);
     this.acc = new Float64Array(docs.length);
     this.seen = new Uint8Array(docs.length);
+    this.cover = new Float64Array(docs.length);
+    this.touched = new Int32Array(docs.length);
     this.docTerms = docs.map((d) => new Set(d.keys()));
     const lists = new Map<string, Array<[number, number]>>();
     let total = 0;
@@ -96,32 +98,91 @@ export class Bm25 {
     return this.docTerms[doc]?.has(term) ?? false;
   }
 
-  /** Scores of every document sharing a term with the query. */
-  search(query: Map<string, number>): Map<number, number> {
-    const { acc, seen } = this;
-    const touched: number[] = [];
+  /** The last `run`: documents touched (each once), their scores and coverage mass. Valid until the next run. */
+  private readonly cover: Float64Array;
+  private readonly touched: Int32Array;
+  private touchedCount = 0;
+
+  /**
+   * Scores every document sharing a term with the query; `coverWeight(term, qw)` is what the term adds to a
+   * holding document's coverage. Results stay readable (scoreOf, coverOf, top) until the next run — retrieval
+   * is synchronous, and typed arrays instead of a map per query keep it fast and garbage-free.
+   */
+  run(query: Map<string, number>, coverWeight: (term: string, qw: number) => number): void {
+    const { acc, seen, cover, touched } = this;
+    for (let i = 0; i < this.touchedCount; i++) {
+      const doc = touched[i]!;
+      acc[doc] = 0;
+      seen[doc] = 0;
+      cover[doc] = 0;
+    }
+    let count = 0;
     for (const [term, qw] of query) {
       const list = this.postings.get(term);
       if (!list) continue;
       const f = qw * this.idf(term);
+      const c = coverWeight(term, qw);
       const { docs, parts } = list;
       for (let j = 0; j < docs.length; j++) {
         const doc = docs[j]!;
         if (!seen[doc]) {
           seen[doc] = 1;
-          touched.push(doc);
+          touched[count++] = doc;
         }
         acc[doc]! += f * parts[j]!;
+        cover[doc]! += c;
       }
     }
-    const scores = new Map<number, number>();
-    for (const doc of touched) {
-      scores.set(doc, acc[doc]!);
-      acc[doc] = 0;
-      seen[doc] = 0;
-    }
-    return scores;
+    this.touchedCount = count;
   }
+
+  /** The last run's score of a document; undefined when it shares no term with the query. */
+  scoreOf(doc: number): number | undefined {
+    return this.seen[doc] ? this.acc[doc] : undefined;
+  }
+
+  /** The last run's coverage mass of a document (0 when untouched). */
+  coverOf(doc: number): number {
+    return this.seen[doc] ? this.cover[doc]! : 0;
+  }
+
+  /** The last run's k best documents, best first. */
+  top(k: number): Array<[number, number]> {
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < this.touchedCount; i++) {
+      const doc = this.touched[i]!;
+      pushTop(out, k, doc, this.acc[doc]!);
+    }
+    return out;
+  }
+
+  /** The last run's scores as a map (for the small card index, whose scores follow-ups adjust). */
+  scoreMap(): Map<number, number> {
+    const m = new Map<number, number>();
+    for (let i = 0; i < this.touchedCount; i++) {
+      const doc = this.touched[i]!;
+      m.set(doc, this.acc[doc]!);
+    }
+    return m;
+  }
+
+  /** Scores of every document sharing a term with the query (a copy; see `run`). */
+  search(query: Map<string, number>): Map<number, number> {
+    this.run(query, () => 0);
+    return this.scoreMap();
+  }
+}
+
+/** Inserts [doc, score] into a best-first list capped at k (positive scores only). */
+function pushTop(top: Array<[number, number]>, k: number, doc: number, s: number): void {
+  if (s <= 0 || (top.length === k && s <= top[k - 1]![1])) return;
+  let i = top.length === k ? k - 1 : top.length;
+  while (i > 0 && top[i - 1]![1] < s) {
+    if (i < k) top[i] = top[i - 1]!;
+    i--;
+  }
+  top[i] = [doc, s];
+  if (top.length > k) top.length = k;
 }
 
 export interface CardHit {
@@ -208,6 +269,8 @@ export interface RetrievalWeights {
   articleBigrams: boolean;
   /** Bigrams in more than this share of the articles are not searched. */
   bigramMaxDf: number;
+  /** Words held by more than this share of the statute articles (劳动, 用人单位 …) are not searched: time, not evidence. */
+  wordMaxDf: number;
   /** Long questions: weight of words outside the question part (see `questionFocus`). */
   narrative: number;
   /** Weight of a question word that is not a labor-law term (the legal-issue words keep 1). */
@@ -259,6 +322,7 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   bigram: 0.4,
   articleBigrams: true,
   bigramMaxDf: 0.1,
+  wordMaxDf: 0.25,
   cardK1: 1.2,
   cardB: 0.75,
   articleK1: 1.2,
@@ -299,16 +363,7 @@ function addTerms(doc: Map<string, number>, terms: string[], weight: number): vo
 /** The k highest positive scores, best first (one pass; cheaper than sorting every scored document). */
 export function topK(scores: Map<number, number>, k: number): Array<[number, number]> {
   const top: Array<[number, number]> = [];
-  for (const [doc, s] of scores) {
-    if (s <= 0 || (top.length === k && s <= top[k - 1]![1])) continue;
-    let i = top.length === k ? k - 1 : top.length;
-    while (i > 0 && top[i - 1]![1] < s) {
-      if (i < k) top[i] = top[i - 1]!;
-      i--;
-    }
-    top[i] = [doc, s];
-    if (top.length > k) top.length = k;
-  }
+  for (const [doc, s] of scores) pushTop(top, k, doc, s);
   return top;
 }
 
@@ -431,6 +486,11 @@ export class LawRetriever {
   queryTerms(query: string): Map<string, number> {
     const w = this.weights;
     const q = this.tokenizer.queryTerms(query, w.synonym);
+    if (w.wordMaxDf < 1 && this.articleIndex.size > 0) {
+      // Judged over the statute articles (a large collection); with the cards alone every word is kept.
+      const maxDf = this.articleIndex.size * w.wordMaxDf;
+      for (const t of q.keys()) if (this.articleIndex.df(t) > maxDf) q.delete(t);
+    }
     if (w.narrative !== 1) {
       const focus = questionFocus(query);
       if (focus) {
@@ -461,8 +521,16 @@ export class LawRetriever {
     const previous = opts.previousCardId ? this.cardById.get(opts.previousCardId) : undefined;
     const followUp = previous !== undefined && looksLikeFollowUp(query);
 
+    // Coverage: the idf-weighted share of the query's known words a document holds, summed while scoring.
+    const idfOf = (term: string) => this.articleIndex.idf(term);
+    const coverWeight = (term: string, qw: number) => (term.startsWith('~') ? 0 : qw * idfOf(term));
+    let coverAll = 0;
+    for (const [term, qw] of q) coverAll += coverWeight(term, qw);
+    const coverage = (index: Bm25, doc: number) => (coverAll === 0 ? 0 : index.coverOf(doc) / coverAll);
+
     // Cards.
-    const cardScores = this.cardIndex.search(q);
+    this.cardIndex.run(q, coverWeight);
+    const cardScores = this.cardIndex.scoreMap();
     let inherited = false;
     if (followUp && previous) {
       const pIdx = this.cardPos.get(previous) ?? -1;
@@ -493,7 +561,7 @@ export class LawRetriever {
       const [best] = topK(cardScores, 1);
       const bestCard = best ? this.cards[best[0]] : undefined;
       const offTopic = bestCard !== previous && !previous.related.includes(bestCard?.id ?? '');
-      if (best && offTopic && this.coverage(this.cardIndex, best[0], q) < FOLLOW_UP_MIN_COVERAGE) {
+      if (best && offTopic && coverage(this.cardIndex, best[0]) < FOLLOW_UP_MIN_COVERAGE) {
         cardScores.clear();
         [previous.id, ...previous.related].forEach((id, i) => {
           const idx = this.cardPos.get(this.cardById.get(id) ?? previous);
@@ -502,11 +570,11 @@ export class LawRetriever {
         inherited = true;
       }
     }
-    const cardHits: CardHit[] = topK(cardScores, 10).map(([i, score]) => ({ card: this.cards[i]!, score, coverage: inherited ? 1 : this.coverage(this.cardIndex, i, q) }));
+    const cardHits: CardHit[] = topK(cardScores, 10).map(([i, score]) => ({ card: this.cards[i]!, score, coverage: inherited ? 1 : coverage(this.cardIndex, i) }));
 
     // Articles.
-    const articleScores = this.articleIndex.search(q);
-    const articleHits: ArticleHit[] = topK(articleScores, 20).map(([i, score]) => ({ article: this.articles[i]!, score, coverage: this.coverage(this.articleIndex, i, q) }));
+    this.articleIndex.run(q, coverWeight);
+    const articleHits: ArticleHit[] = this.articleIndex.top(20).map(([i, score]) => ({ article: this.articles[i]!, score, coverage: coverage(this.articleIndex, i) }));
 
     // Fusion.
     const fused = new Map<string, RankedCitation>();
@@ -523,7 +591,7 @@ export class LawRetriever {
     const topArticle = articleHits[0]?.score ?? 0;
     const articleMatch = (law: string, article: number): number => {
       const idx = this.articleByKey.get(`${law}#${article}`);
-      const s = idx === undefined ? undefined : articleScores.get(idx);
+      const s = idx === undefined ? undefined : this.articleIndex.scoreOf(idx);
       return s === undefined || topArticle === 0 ? 0 : s / topArticle;
     };
     for (const hit of cardHits.slice(0, w.maxCards)) {
@@ -632,19 +700,5 @@ export class LawRetriever {
     const single = matchedTerms.length === 1 ? matchedTerms[0]! : undefined;
     const factor = single !== undefined && !this.tokenizer.isDomainTerm(single) ? 0.5 : 1;
     return (factor * best) / total;
-  }
-
-  /** Idf-weighted share of the query's known terms present in one document. */
-  private coverage(index: Bm25, doc: number, q: Map<string, number>): number {
-    let all = 0;
-    let hit = 0;
-    for (const [term, qw] of q) {
-      if (term.startsWith('~')) continue;
-      const idf = this.articleIndex.idf(term);
-      if (idf === 0) continue;
-      all += qw * idf;
-      if (index.has(doc, term)) hit += qw * idf;
-    }
-    return all === 0 ? 0 : hit / all;
   }
 }
