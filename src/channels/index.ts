@@ -84,6 +84,10 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
     const { startWecom } = await import('./wecom/index.ts');
     channels.push(await startWecom(engine, http));
   }
+  if (config.WXKF_SECRET) {
+    const { startWxkf } = await import('./wxkf/index.ts');
+    channels.push(await startWxkf(engine, http));
+  }
 
   await http.listen({ host: config.HOST, port: config.PORT });
   const addr = http.server.address();

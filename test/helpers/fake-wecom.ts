@@ -186,6 +186,8 @@ export class FakeWecom {
   readonly oaSecret = 'oa-secret-1';
   /** Per-member limit WeCom enforces on an app (it silently drops beyond it; here: recorded as a violation). */
   perMinute = 30;
+  /** sync_msg returns at most this many messages per call (has_more tells the rest). */
+  kfPageSize = 1000;
   readonly sent: Sent[] = [];
   /** Sends WeCom would have dropped: more than `perMinute` to one member within a minute. */
   readonly violations: Sent[] = [];
@@ -348,7 +350,7 @@ export class FakeWecom {
       const cursor = String(body.cursor ?? '');
       this.syncCalls.push({ cursor, token: String(body.token ?? '') });
       if (!body.token) return err(95007, 'invalid msg token');
-      const limit = Math.min(Number(body.limit ?? 1000), 1000);
+      const limit = Math.min(Number(body.limit ?? 1000), 1000, this.kfPageSize);
       const start = cursor ? Number(cursor.replace('c', '')) : 0;
       const list = this.kfLog.slice(start, start + limit);
       const next = start + list.length;

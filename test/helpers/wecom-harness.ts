@@ -44,6 +44,16 @@ export function officialEnv(fake: FakeWecom, secrets: OfficialSecrets, which: ('
   };
 }
 
+export const OPEN_KFID = 'wkfakeKfAccount01';
+
+/** 微信客服's signal that messages wait (the bot then pulls them with sync_msg). */
+export function kfSignal(botUrl: string, fake: FakeWecom, secrets: OfficialSecrets, openKfid = OPEN_KFID): Promise<CallbackResult> {
+  return callback(botUrl, '/wxkf/callback', {
+    ToUserName: fake.corpId, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'event', Event: 'kf_msg_or_event',
+    Token: `ENC${Math.random().toString(36).slice(2)}`, OpenKfId: openKfid,
+  }, secrets.kf);
+}
+
 export function newSecrets(fake: FakeWecom): OfficialSecrets {
   return {
     wecom: { token: 'wecomToken123', aesKey: newAesKey(), receiveId: fake.corpId },

@@ -171,7 +171,7 @@ export class RecipientQueue {
       }
       const job = parsed.data;
       const now = this.now();
-      const wait = Number(await TAKE_SLOT.run(this.redis, [this.k('sent', recipient)], [now, `${now}-${process.pid}-${this.seq++}-${Math.random()}`, ...this.limits.flatMap((l) => [l.count, l.windowMs])]));
+      const wait = !this.limits.length ? 0 : Number(await TAKE_SLOT.run(this.redis, [this.k('sent', recipient)], [now, `${now}-${process.pid}-${this.seq++}-${Math.random()}`, ...this.limits.flatMap((l) => [l.count, l.windowMs])]));
       if (wait > 0) {
         this.log.info({ recipient, waitMs: wait }, 'per-member send limit reached: queued');
         await SETTLE.run(this.redis, keys, [recipient, '', now + wait, '']);

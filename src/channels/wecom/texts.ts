@@ -3,8 +3,8 @@ export const OFFICIAL_TEXT = {
   /** A voice note, video, location, link or sticker: the bot reads text, pictures and files. */
   unsupported: '抱歉，我暂时只能读文字、图片和文件。请用文字描述您的问题，或发送“菜单”查看我能做什么。',
   /** 微信客服: replies could not go out because the 48-hour / 5-message window had closed; staff take over. */
-  windowClosedHandoff: (undelivered: number) =>
-    `转人工 （系统）微信客服会话的回复窗口已关闭，${undelivered} 条回复未能送达，请工作人员联系这位成员。`,
+  windowClosedHandoff: (undelivered: string) =>
+    `转人工 （系统）微信客服的回复窗口（成员最后一条消息后 48 小时、5 条）已关闭，这条回复未能送达：“${undelivered}”。请工作人员另行联系这位成员。`,
   /** Official Account: a new follower. */
   welcome: '您好，欢迎关注！我是工会小助手，可以解答劳动法问题、办理互助申请、报名工会活动。发送“菜单”查看我能做什么。',
 } as const;
