@@ -4,7 +4,7 @@
  * arguments, never a TurnContext. Members only ever reach their own claims; review needs the admin role.
  */
 import { z } from 'zod';
-import { ForbiddenError, requireRole, type Actor } from '../../src/core/actor.ts';
+import { ForbiddenError, requireRole, type Actor, type MemberActor } from '../../src/core/actor.ts';
 import { FieldCipher, loadEncryptionKey, MissingKeyError, UnreadableDataError } from '../../src/core/crypto.ts';
 import type { Address, FileRef, MemberKey } from '../../src/core/message.ts';
 import { rolesOf } from '../../src/core/roles.ts';
@@ -124,7 +124,7 @@ export class ClaimsService {
    * Files the actor's application (from a private chat only) and queues it for review.
    * Idempotent per draftId: submitting the same form twice returns the first claim with created = false.
    */
-  async submit(actor: Actor, input: ClaimInput): Promise<{ claim: Claim; created: boolean }> {
+  async submit(actor: MemberActor, input: ClaimInput): Promise<{ claim: Claim; created: boolean }> {
     if (input.address.chatType !== 'private') throw new Error('claims are submitted in private chats only');
     const now = this.deps.now();
     const at = now.toISOString();
@@ -157,7 +157,7 @@ export class ClaimsService {
   }
 
   /** The actor's own claims, newest first. Nobody sees another member's claims here. */
-  async myClaims(actor: Actor, limit = 20): Promise<Claim[]> {
+  async myClaims(actor: MemberActor, limit = 20): Promise<Claim[]> {
     return (await this.store.ofMember(actor.key, limit)).filter((c) => c.member === actor.key);
   }
 
@@ -428,7 +428,7 @@ export class ClaimsService {
   }
 
   /** How the document is produced again for this reviewer (a web link stores this, never the bytes). */
-  documentRef(actor: Actor, claim: Claim, doc: ClaimDocument): FileRef {
+  documentRef(actor: MemberActor, claim: Claim, doc: ClaimDocument): FileRef {
     return { kind: DOCUMENT_FILE, ref: `${claim.no}/${doc.sha256}`, viewer: actor.key };
   }
 

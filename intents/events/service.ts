@@ -4,7 +4,7 @@
  * the time is the injected clock. Staff operations need the staff role (admins hold it too).
  */
 import { z } from 'zod';
-import { ForbiddenError, requireRole, type Actor } from '../../src/core/actor.ts';
+import { ForbiddenError, requireRole, type Actor, type MemberActor } from '../../src/core/actor.ts';
 import type { Address, FileRef, MemberKey, Reply } from '../../src/core/message.ts';
 import { rolesOf } from '../../src/core/roles.ts';
 import type { CoreDeps, Role } from '../../src/core/service.ts';
@@ -25,7 +25,7 @@ export const EVENT_REGISTER = 'event_register';
 export const EVENT_CANCEL = 'event_cancel';
 
 /** The actor of a chat turn. */
-export const actorOf = (turn: { member: MemberKey; roles: ReadonlySet<Role> }): Actor => ({ key: turn.member, roles: turn.roles });
+export const actorOf = (turn: { member: MemberKey; roles: ReadonlySet<Role> }): MemberActor => ({ key: turn.member, roles: turn.roles });
 
 // ---- the list a member saw last ----
 /** The file kind of a roster served by reference (web download links). */
@@ -106,7 +106,7 @@ export class EventService {
   }
 
   /** How the roster CSV is produced again for this viewer (a web link stores this, never the phone numbers). */
-  rosterRef(actor: Actor, ev: EventDef): FileRef {
+  rosterRef(actor: MemberActor, ev: EventDef): FileRef {
     return { kind: ROSTER_FILE, ref: ev.id, viewer: actor.key };
   }
 

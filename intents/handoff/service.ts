@@ -3,7 +3,7 @@
  * commands and, later, by the web console. They take an Actor and plain arguments, never a TurnContext.
  */
 import { z } from 'zod';
-import { requireRole, type Actor } from '../../src/core/actor.ts';
+import { requireRole, type Actor, type MemberActor } from '../../src/core/actor.ts';
 import { addressSchema, type Address, type MemberKey } from '../../src/core/message.ts';
 import type { CoreDeps } from '../../src/core/service.ts';
 import { maskPersonalNumbers } from '../../src/core/text.ts';
@@ -48,7 +48,7 @@ export class TicketService {
    * Any member may ask for a person. While the member has an open ticket, the request is appended to it
    * (`created: false`); otherwise a ticket is opened with the conversation and every staff member is alerted.
    */
-  async open(actor: Actor, request: TicketRequest): Promise<{ ticket: Ticket; created: boolean }> {
+  async open(actor: MemberActor, request: TicketRequest): Promise<{ ticket: Ticket; created: boolean }> {
     const { name, address, conversation, describedLater } = ticketRequestSchema.parse(request);
     const asked = conversation[conversation.length - 1]!;
     const existing = await this.store.openFor(actor.key);
@@ -84,7 +84,7 @@ export class TicketService {
   }
 
   /** The member's own latest ticket with staff's answers (for "我的工单"). */
-  async mine(actor: Actor): Promise<Ticket | null> {
+  async mine(actor: MemberActor): Promise<Ticket | null> {
     return this.store.latestFor(actor.key);
   }
 

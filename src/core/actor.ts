@@ -1,14 +1,21 @@
 /** Who performs a service operation, from a chat turn or (later) a console session. Operations check roles themselves. */
 import type { MemberKey } from './message.ts';
+import type { ConsoleActorKey } from './console.ts';
 import type { Role } from './service.ts';
 
 export interface Actor {
-  key: MemberKey;
+  /** A chat member, or a web console account (`console:<name>`, see console.ts). */
+  key: MemberKey | ConsoleActorKey;
   roles: ReadonlySet<Role>;
 }
 
+/** A chat member acting for themselves (submitting a claim, opening a ticket): never a console account. */
+export interface MemberActor extends Actor {
+  key: MemberKey;
+}
+
 export class ForbiddenError extends Error {
-  constructor(readonly actor: MemberKey, readonly needed: Role | 'owner') {
+  constructor(readonly actor: MemberKey | ConsoleActorKey, readonly needed: Role | 'owner') {
     super(`${actor} lacks ${needed}`);
   }
 }
@@ -19,6 +26,6 @@ export function requireRole(actor: Actor, role: Role): void {
 }
 
 /** The actor of a chat turn: the member and the roles the router found. */
-export function actorOf(turn: { member: MemberKey; roles: ReadonlySet<Role> }): Actor {
+export function actorOf(turn: { member: MemberKey; roles: ReadonlySet<Role> }): MemberActor {
   return { key: turn.member, roles: turn.roles };
 }

@@ -12,6 +12,7 @@ import type { Keys } from './keys.ts';
 import type { AuditLog } from './audit.ts';
 import type { FileResolvers } from './files.ts';
 import type { GroupDirectory } from './groups.ts';
+import type { ConsoleSection } from './console.ts';
 
 /** An intent id, declared by the service that owns it (e.g. a service's `IntentManifest.id`). */
 export type IntentId = string;
@@ -123,6 +124,8 @@ export interface ServiceRuntime {
   intents: IntentDefinition[];
   /** Started after the router is built, stopped before Redis closes. */
   startWorkers?(): Promise<Worker[]>;
+  /** Pages the service adds to the web console (its `console.ts`), on the same operations its chat commands call. */
+  console?: ConsoleSection;
 }
 
 /** `npm run cli -- <name>` commands a service offers (loaded lazily: they may be heavy). */

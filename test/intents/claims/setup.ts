@@ -1,6 +1,6 @@
 /** The claims tests' engine: the one Harness with an admin and a staff member, and the operations on it. */
 import { ClaimsService } from '../../../intents/claims/service.ts';
-import type { Actor } from '../../../src/core/actor.ts';
+import type { MemberActor } from '../../../src/core/actor.ts';
 import type { MemberKey } from '../../../src/core/message.ts';
 import { rolesOf } from '../../../src/core/roles.ts';
 import { Harness } from '../../helpers/harness.ts';
@@ -15,7 +15,7 @@ export function startClaimsHarness(opts: { redisUrl?: string } = {}): Promise<Ha
 export const claimsService = (h: Harness): ClaimsService => new ClaimsService(h.engine.deps);
 
 /** Who acts in a direct call, with the roles the engine gives them (core/roles.ts: admins hold staff powers too). */
-export function actorOf(h: Harness, who: string): Actor {
+export function actorOf(h: Harness, who: string): MemberActor {
   const key = h.identity(who) as MemberKey;
   return { key, roles: rolesOf(key, h.engine.config) };
 }

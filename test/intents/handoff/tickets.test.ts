@@ -3,7 +3,7 @@
  * operations called directly with an Actor, as the web console will call them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ForbiddenError, type Actor } from '../../../src/core/actor.ts';
+import { ForbiddenError, type Actor, type MemberActor } from '../../../src/core/actor.ts';
 import type { MemberKey } from '../../../src/core/message.ts';
 import { TicketService } from '../../../intents/handoff/service.ts';
 import { HANDOFF_TEXT } from '../../../intents/handoff/texts.ts';
@@ -158,7 +158,7 @@ describe('the conversation continues while the ticket is open', () => {
 });
 
 describe('ticket operations with an Actor', () => {
-  const member = (who: string): Actor => ({ key: `telegram:${who}` as MemberKey, roles: new Set() });
+  const member = (who: string): MemberActor => ({ key: `telegram:${who}` as MemberKey, roles: new Set() });
   const staff: Actor = { key: 'telegram:staff1', roles: new Set(['staff']) };
   const service = () => new TicketService(h.engine.deps);
 
