@@ -7,7 +7,6 @@ import { z } from 'zod';
 import { ForbiddenError, requireRole, type Actor, type MemberActor } from '../../src/core/actor.ts';
 import { FieldCipher, loadEncryptionKey, MissingKeyError, UnreadableDataError } from '../../src/core/crypto.ts';
 import type { Address, FileRef, MemberKey } from '../../src/core/message.ts';
-import { rolesOf } from '../../src/core/roles.ts';
 import type { CoreDeps } from '../../src/core/service.ts';
 import type { InboundAttachment } from '../../src/core/message.ts';
 import type { Worker } from '../../src/core/service.ts';
@@ -435,7 +434,7 @@ export class ClaimsService {
   /** A document opened by reference at download: the viewer must still be an admin; every view is audited. */
   private async openDocument(ref: string, viewer: MemberKey): Promise<Buffer | null> {
     const [no = '', sha256] = ref.split('/');
-    const actor: Actor = { key: viewer, roles: rolesOf(viewer, this.deps.config) };
+    const actor: Actor = { key: viewer, roles: this.deps.roles.of(viewer) };
     if (!actor.roles.has('admin')) {
       await this.deps.audit.record({ actor: viewer, action: 'refused', target: 'claim.document', note: no, at: this.deps.now() });
       return null;

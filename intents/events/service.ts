@@ -6,7 +6,6 @@
 import { z } from 'zod';
 import { ForbiddenError, requireRole, type Actor, type MemberActor } from '../../src/core/actor.ts';
 import type { Address, FileRef, MemberKey, Reply } from '../../src/core/message.ts';
-import { rolesOf } from '../../src/core/roles.ts';
 import type { CoreDeps, Role } from '../../src/core/service.ts';
 import type { Session } from '../../src/core/session.ts';
 import { GroupDirectory } from '../../src/core/groups.ts';
@@ -97,7 +96,7 @@ export class EventService {
     this.store = new EventStore(deps.redis, deps.keys, deps.logger);
     // A web download link regenerates the roster for its viewer: re-checked as staff, audited as an export.
     deps.files.register(ROSTER_FILE, async (id, viewer) => {
-      const r = await this.roster({ key: viewer, roles: rolesOf(viewer, deps.config) }, id).catch((err: unknown) => {
+      const r = await this.roster({ key: viewer, roles: deps.roles.of(viewer) }, id).catch((err: unknown) => {
         if (err instanceof ForbiddenError) return null;
         throw err;
       });

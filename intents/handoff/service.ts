@@ -79,7 +79,7 @@ export class TicketService {
   }
 
   private async alertStaff(text: string): Promise<void> {
-    const staff = [...new Set([...this.deps.config.BOT_STAFF, ...this.deps.config.BOT_ADMINS])] as MemberKey[];
+    const staff = await this.deps.roles.holders('staff');
     await Promise.all(staff.map((key) => this.deps.notifier.notify(privateAddress(key), [{ text }])));
   }
 

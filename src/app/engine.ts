@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
 import { readTraining } from '../core/examples.ts';
+import type { ConsoleSection } from '../core/console.ts';
 import type { CoreDeps, IntentDefinition, ServiceDefinition, Worker } from '../core/service.ts';
 import { buildDeps } from '../core/deps.ts';
 import type { RedisOutbox } from '../core/outbox.ts';
@@ -20,6 +21,8 @@ export interface Engine {
   router: Router;
   pipeline: Pipeline;
   intents: IntentDefinition[];
+  /** What the services add to the web console, in the services' order. */
+  console: ConsoleSection[];
   /** Stops background workers and closes Redis (and the embedded server). */
   close(): Promise<void>;
 }
@@ -39,6 +42,7 @@ export async function createEngine(config: Config, logger: Logger, opts: EngineO
   const redisHandle = await connectRedis(config, logger);
   try {
     const { deps, outbox } = buildDeps(config, redisHandle.redis, logger, opts.now);
+    await deps.roles.refresh();
     const services = opts.services ?? SERVICES;
     const training = await readTraining(services);
     const runtimes = await Promise.all(services.map((s) => s.create(deps)));
@@ -55,6 +59,7 @@ export async function createEngine(config: Config, logger: Logger, opts: EngineO
     const closers = [...(opts.onClose ?? []), ...workers.map((w) => () => w.stop())];
     return {
       config, deps, redisHandle, outbox, router, pipeline, intents,
+      console: runtimes.flatMap((r) => (r.console ? [r.console] : [])),
       async close() {
         for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));
         await redisHandle.close();

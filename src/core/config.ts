@@ -141,6 +141,21 @@ export const envSchema = z.object({
   /** Minutes between sweeps of abandoned uploads, unreferenced files and claims past retention. */
   CLAIM_SWEEP_MINUTES: int(1, 24 * 60).default(60),
   EVENT_REMINDER_MINUTES: int(1, 60 * 24 * 14).default(24 * 60),
+  /** Admins get at most one chat summary of claims waiting for review per this many minutes. */
+  CLAIM_ALERT_MINUTES: int(1, 24 * 60).default(15),
+
+  /** The web console at /console/ (accounts: `npm run cli -- console-user add`). */
+  CONSOLE_ENABLED: bool.default(true),
+  /** A console session unused this long is signed out … */
+  CONSOLE_SESSION_IDLE_MINUTES: int(1, 24 * 60).default(30),
+  /** … and any session ends after this many hours. */
+  CONSOLE_SESSION_MAX_HOURS: int(1, 24 * 30).default(12),
+  /** Failed sign-ins allowed per account, and per client IP, within CONSOLE_LOGIN_LOCK_MINUTES before sign-in is refused. */
+  CONSOLE_LOGIN_FAILURES_PER_ACCOUNT: int(1, 1000).default(5),
+  CONSOLE_LOGIN_FAILURES_PER_IP: int(1, 100_000).default(20),
+  CONSOLE_LOGIN_LOCK_MINUTES: int(1, 24 * 60).default(15),
+  /** Session cookie only over HTTPS (default: on in production; turn off only behind no TLS at all). */
+  CONSOLE_COOKIE_SECURE: bool.optional(),
 });
 
 export type Env = z.infer<typeof envSchema>;

@@ -7,11 +7,12 @@ import { FileResolvers } from './files.ts';
 import { GroupDirectory } from './groups.ts';
 import { Keys } from './keys.ts';
 import { RedisOutbox } from './outbox.ts';
+import { RoleDirectory } from './roles.ts';
 import type { CoreDeps } from './service.ts';
 
 export function buildDeps(config: Config, redis: Redis, logger: Logger, now: () => Date = () => new Date()): { deps: CoreDeps; outbox: RedisOutbox } {
   const keys = new Keys(config.REDIS_KEY_PREFIX);
   const outbox = new RedisOutbox(redis, keys);
-  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys, auditRetention(config)), groups: new GroupDirectory(redis, keys, logger), files: new FileResolvers(), now };
+  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys, auditRetention(config)), groups: new GroupDirectory(redis, keys, logger), roles: new RoleDirectory(config, redis, keys), files: new FileResolvers(), now };
   return { deps, outbox };
 }

@@ -10,7 +10,6 @@ import { z } from 'zod';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock, DEDUP_SECONDS, HANDLED, isHandled, LeaseLostError, LockTimeoutError } from './lock.ts';
 import { GroupDirectory } from './groups.ts';
-import { rolesOf } from './roles.ts';
 import { appendTurns, parseSession } from './session.ts';
 import { maskPersonalNumbers, sanitizeText, startsWithBotName, stripAddress } from './text.ts';
 import { isDone } from '../kit/words.ts';
@@ -128,7 +127,7 @@ export class Pipeline {
     const seen = checks[1]?.[1];
     if (typeof seen === 'string' && isHandled(seen)) return { replies: repliesOf(seen), dropped: 'duplicate' };
     const count = Number(checks[2]?.[1] ?? 0);
-    const roles = rolesOf(member, config);
+    const roles = this.deps.roles.of(member);
     // Staff checking people in at the door type fast; their limit only guards against a runaway client.
     const limit = roles.size > 0 ? config.RATE_LIMIT_PER_MINUTE * ROLE_RATE_FACTOR : config.RATE_LIMIT_PER_MINUTE;
     if (count > limit) {

@@ -1,5 +1,12 @@
-/** Who may do what: the one place roles are decided. Admins also hold staff powers. */
+/**
+ * Who may do what: the one place roles are decided. Admins also hold staff powers. Roles come from
+ * BOT_ADMINS / BOT_STAFF and from chat identities linked to web console accounts (`npm run cli --
+ * console-user link`), so one list says who is admin or staff in chat and in the console.
+ */
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
 import type { Config } from './config.ts';
+import type { Keys } from './keys.ts';
 import type { Role } from './service.ts';
 import type { MemberKey } from './message.ts';
 
@@ -8,4 +15,72 @@ export function rolesOf(member: MemberKey, config: Pick<Config, 'BOT_ADMINS' | '
   if (config.BOT_ADMINS.includes(member)) roles.add('admin').add('staff');
   if (config.BOT_STAFF.includes(member)) roles.add('staff');
   return roles;
+}
+
+/** Hash: chat identity → {role, account} for identities linked to enabled console accounts (the console writes it). */
+export const linkedRolesKey = (keys: Keys): string => keys.k('roles', 'linked');
+const linkSchema = z.object({ role: z.enum(['admin', 'staff']), account: z.string() });
+
+/** How often a process re-reads the linked identities (a change made elsewhere applies within this time). */
+const REFRESH_MS = 5000;
+
+/** Web ids are self-declared: like BOT_ADMINS, a linked web: identity counts only behind WEB_API_TOKEN or on loopback. */
+export function webRolesAllowed(config: Pick<Config, 'WEB_API_TOKEN' | 'HOST'>): boolean {
+  return Boolean(config.WEB_API_TOKEN) || ['127.0.0.1', 'localhost', '::1'].includes(config.HOST);
+}
+
+export class RoleDirectory {
+  private linked = new Map<MemberKey, Role>();
+  private readAt = 0;
+  private reading: Promise<void> | undefined;
+
+  constructor(
+    private readonly config: Pick<Config, 'BOT_ADMINS' | 'BOT_STAFF' | 'WEB_API_TOKEN' | 'HOST'>,
+    private readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  /** Re-reads the linked identities now (after a change in this process, and at start-up). */
+  async refresh(): Promise<void> {
+    const raw = await this.redis.hgetall(linkedRolesKey(this.keys));
+    const next = new Map<MemberKey, Role>();
+    for (const [identity, value] of Object.entries(raw)) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(value);
+      } catch {
+        continue;
+      }
+      const link = linkSchema.safeParse(parsed);
+      if (!link.success || !/^(web|telegram|wechat):.+$/.test(identity)) continue;
+      if (identity.startsWith('web:') && !webRolesAllowed(this.config)) continue;
+      next.set(identity as MemberKey, link.data.role);
+    }
+    this.linked = next;
+    this.readAt = this.now();
+  }
+
+  /** The member's roles, from the configuration and the last read of the links (re-read in the background when stale). */
+  of(member: MemberKey): Set<Role> {
+    if (this.now() - this.readAt > REFRESH_MS && !this.reading) {
+      this.reading = this.refresh()
+        .catch(() => undefined)
+        .finally(() => {
+          this.reading = undefined;
+        });
+    }
+    const roles = rolesOf(member, this.config);
+    const linked = this.linked.get(member);
+    if (linked === 'admin') roles.add('admin').add('staff');
+    if (linked === 'staff') roles.add('staff');
+    return roles;
+  }
+
+  /** Everyone holding the role (admins count as staff), for alerts sent to their private chats. */
+  async holders(role: Role): Promise<MemberKey[]> {
+    await this.refresh().catch(() => undefined);
+    const all = new Set<MemberKey>([...this.config.BOT_ADMINS, ...this.config.BOT_STAFF, ...this.linked.keys()]);
+    return [...all].filter((m) => this.of(m).has(role));
+  }
 }

@@ -13,6 +13,7 @@ import type { AuditLog } from './audit.ts';
 import type { FileResolvers } from './files.ts';
 import type { GroupDirectory } from './groups.ts';
 import type { ConsoleSection } from './console.ts';
+import type { RoleDirectory } from './roles.ts';
 
 /** An intent id, declared by the service that owns it (e.g. a service's `IntentManifest.id`). */
 export type IntentId = string;
@@ -27,6 +28,8 @@ export interface CoreDeps {
   logger: Logger;
   notifier: Notifier;
   audit: AuditLog;
+  /** Who holds which role: BOT_ADMINS / BOT_STAFF and chat identities linked to console accounts. */
+  roles: RoleDirectory;
   /** Group chats the bot serves, with their names. */
   groups: GroupDirectory;
   /** Files produced on demand (a claim document, a roster), never stored decrypted: services register their kinds. */
