@@ -5,6 +5,7 @@ import { SERVICES } from './services.ts';
 
 const COMMANDS: CliCommands = {
   nlu: () => import('./cli-nlu.ts'),
+  'console-user': () => import('../channels/console/cli.ts'),
   ...Object.assign({}, ...SERVICES.map((s) => s.cli ?? {})),
 };
 

@@ -7,6 +7,7 @@ import { sleep } from '../core/outbox.ts';
 import type { Channel } from './channel.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerWebRoutes } from './web/routes.ts';
+import { registerConsole } from './console/index.ts';
 
 const READY_PING_MS = 1000;
 
@@ -70,6 +71,7 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
     const web = registerWebRoutes(http, engine, status);
     channels.push({ name: 'web', status: () => ({ state: 'ready' }), stop: web.stop });
   }
+  if (config.CONSOLE_ENABLED) registerConsole(http, engine);
   if (config.TELEGRAM_BOT_TOKEN) {
     const { startTelegram } = await import('./telegram/index.ts');
     channels.push(await startTelegram(engine, http));
