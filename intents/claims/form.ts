@@ -18,7 +18,7 @@ import type { Answer, FieldSpec, FormSpec, FormTexts, FormView, Sealer, Submitte
 import { fieldTypes, parseCount } from '../../src/kit/forms/types.ts';
 import { isCancel, isDone, isNo, isYes } from '../../src/kit/words.ts';
 import { storedFileSchema, type StoredFile } from './documents.ts';
-import { estimatePayoutCents, findPlan, planMentioned, type DocumentSpec, type Plan, type PlansFile } from './plans.ts';
+import { estimatePayoutCents, findPlan, hospitalDays, planMentioned, type DocumentSpec, type Plan, type PlansFile } from './plans.ts';
 import { ClaimStateError, type ClaimsService, type UploadResult } from './service.ts';
 import { CONSENT_TEXT, CONSENT_VERSION, FIELD_ALIASES, FIELD_LABELS, P, type FieldId } from './texts.ts';
 
@@ -500,10 +500,7 @@ function amountProblem(plan: Plan | undefined, cents: number): string | null {
 }
 
 function estimate(plan: Plan, f: FormView, cents: number): number {
-  const admission = f.str('admissionDate');
-  const discharge = f.str('dischargeDate');
-  const days = admission && discharge ? Math.max(1, daysBetween(admission, discharge)) : undefined;
-  return estimatePayoutCents(plan, cents, days);
+  return estimatePayoutCents(plan, cents, hospitalDays(f.str('admissionDate'), f.str('dischargeDate')));
 }
 
 /** The plan's documents with how many files each has. */

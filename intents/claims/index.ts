@@ -6,6 +6,7 @@ import { claimSubmit } from './chat/claim_submit.ts';
 import type { ClaimsChat } from './chat/commands.ts';
 import { ClaimForms } from './form.ts';
 import { ClaimsService } from './service.ts';
+import { claimsConsole } from './console.ts';
 import { INTENT_DESCRIPTIONS as D } from './texts.ts';
 
 const claims: ServiceDefinition = {
@@ -22,7 +23,7 @@ const claims: ServiceDefinition = {
     const { plans, cipher } = service;
     const forms = new ClaimForms({ plans, cipher, claims: service, resumeHours: deps.config.FORM_RESUME_HOURS, logger: deps.logger });
     const chat: ClaimsChat = { service, forms };
-    return { intents: [claimInfo(chat), claimSubmit(chat), claimStatus(chat)], startWorkers: async () => [service.startSweeper()] };
+    return { intents: [claimInfo(chat), claimSubmit(chat), claimStatus(chat)], startWorkers: async () => [service.startSweeper(), service.startAlerts()], console: claimsConsole(service) };
   },
   cli: { rekey: () => import('./cli-rekey.ts') },
 };

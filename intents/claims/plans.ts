@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
+import { daysBetween } from '../../src/kit/fields.ts';
 
 const money = z.number().positive().max(100_000_000);
 
@@ -140,23 +141,47 @@ export function planMentioned(file: PlansFile, text: string): Plan | undefined {
   return best && !tie ? best.plan : undefined;
 }
 
-/** Estimated payout in cents (capped at maxPerClaim); reviewers decide the real amount. */
-export function estimatePayoutCents(plan: Plan, selfPaidCents: number, hospitalDays?: number): number {
+/** How a payout follows from a plan's rule, step by step (the claim page shows it; the estimate is its total). */
+export interface PayoutWorking {
+  rule: PayoutRule;
+  selfPaidCents: number;
+  /** Hospital days counted (per_day_or_ratio), capped at the rule's maxDays. */
+  days?: number;
+  byDaysCents?: number;
+  byRatioCents?: number;
+  /** Before the per-claim cap. */
+  beforeCapCents: number;
+  capCents: number;
+  cents: number;
+}
+
+export function payoutWorking(plan: Plan, selfPaidCents: number, hospitalDays?: number): PayoutWorking {
   const rule = plan.payout;
   const byRatio = (ratio: number, deductible: number) => Math.max(0, Math.round((selfPaidCents - deductible * 100) * ratio));
-  let cents: number;
+  const capCents = Math.round(plan.limits.maxPerClaim * 100);
+  const done = (w: Omit<PayoutWorking, 'rule' | 'selfPaidCents' | 'capCents' | 'cents'>): PayoutWorking => ({ rule, selfPaidCents, capCents, cents: Math.min(w.beforeCapCents, capCents), ...w });
   switch (rule.type) {
     case 'fixed':
-      cents = Math.round(rule.amount * 100);
-      break;
-    case 'ratio':
-      cents = byRatio(rule.ratio, rule.deductible);
-      break;
+      return done({ beforeCapCents: Math.round(rule.amount * 100) });
+    case 'ratio': {
+      const r = byRatio(rule.ratio, rule.deductible);
+      return done({ byRatioCents: r, beforeCapCents: r });
+    }
     case 'per_day_or_ratio': {
       const days = Math.min(hospitalDays ?? 0, rule.maxDays);
-      cents = Math.max(Math.round(days * rule.perDay * 100), byRatio(rule.ratio, rule.deductible));
-      break;
+      const byDaysCents = Math.round(days * rule.perDay * 100);
+      const byRatioCents = byRatio(rule.ratio, rule.deductible);
+      return done({ days, byDaysCents, byRatioCents, beforeCapCents: Math.max(byDaysCents, byRatioCents) });
     }
   }
-  return Math.min(cents, Math.round(plan.limits.maxPerClaim * 100));
+}
+
+/** Estimated payout in cents (capped at maxPerClaim); reviewers decide the real amount. */
+export function estimatePayoutCents(plan: Plan, selfPaidCents: number, hospitalDays?: number): number {
+  return payoutWorking(plan, selfPaidCents, hospitalDays).cents;
+}
+
+/** Hospital days the per-day rule counts: admission to discharge, at least one. */
+export function hospitalDays(admission: string | undefined, discharge: string | undefined): number | undefined {
+  return admission && discharge ? Math.max(1, daysBetween(admission, discharge)) : undefined;
 }

@@ -10,10 +10,10 @@ import type { Address, FileRef, MemberKey } from '../../src/core/message.ts';
 import type { CoreDeps } from '../../src/core/service.ts';
 import type { InboundAttachment } from '../../src/core/message.ts';
 import type { Worker } from '../../src/core/service.ts';
-import { chinaToday, maskText } from '../../src/kit/fields.ts';
+import { chinaDateTime, chinaToday, maskText } from '../../src/kit/fields.ts';
 import { DocumentStore, documentsDir, type SaveResult, type StoredFile } from './documents.ts';
-import { findPlan, loadPlans, plansPath, type Plan, type PlansFile } from './plans.ts';
-import { ClaimStore, UploadStore, type Claim, type ClaimDocument, type ClaimStatus, type NewClaim } from './store.ts';
+import { findPlan, hospitalDays, loadPlans, payoutWorking, plansPath, type PayoutWorking, type Plan, type PlansFile } from './plans.ts';
+import { ClaimStore, UploadStore, CLAIM_STATUSES, type Claim, type ClaimDocument, type ClaimStatus, type NewClaim } from './store.ts';
 import { P } from './texts.ts';
 
 /** What the form hands over: sensitive values in clear, encrypted here. */
@@ -45,6 +45,39 @@ export interface ClaimSecrets {
   diagnosis: string;
   bankCard: string;
 }
+
+export interface QueueFilter {
+  planId?: string;
+  status?: ClaimStatus;
+  /** Submitted on or after / before this China date (YYYY-MM-DD). */
+  from?: string;
+  to?: string;
+  /** A claim number (or part of it), or the applicant's name, masked as the list shows it or in full. */
+  q?: string;
+}
+
+export interface Duplicate {
+  kind: 'idNumber' | 'bankCard' | 'document';
+  no: string;
+  status: ClaimStatus;
+  /** Which documents are identical. */
+  detail?: string;
+}
+
+export interface ClaimReview {
+  claim: Claim;
+  secrets: ClaimSecrets;
+  plan: Plan | null;
+  working: PayoutWorking | null;
+  /** Approved this year for the same person and plan (other claims). */
+  yearPaidCents: number;
+  remainingCents: number | null;
+  /** The amount the approve form starts with: the rule's result within the yearly remainder. */
+  suggestedCents: number;
+  duplicates: Duplicate[];
+}
+
+export const isClaimStatus = (s: string): s is ClaimStatus => (CLAIM_STATUSES as readonly string[]).includes(s);
 
 export class ClaimStateError extends Error {
   constructor(
@@ -152,6 +185,7 @@ export class ClaimsService {
     const claim = await this.store.get(no);
     if (!claim) throw new Error(`claim ${no} unreadable right after submit`);
     if (created) await this.deps.audit.record({ actor: actor.key, action: 'claim.submit', target: no, before: null, after: 'pending', at: now });
+    if (created) await this.newWork();
     return { claim, created };
   }
 
@@ -169,7 +203,7 @@ export class ClaimsService {
   /** The claimant adds documents to their claim in needs_more; it returns to the review queue. */
   async addDocuments(actor: Actor, no: string, files: NewDocument[]): Promise<Claim> {
     await this.uploads.claimed(files.map((f) => f.sha256));
-    return this.transition(actor, no, {
+    const claim = await this.transition(actor, no, {
       action: 'claim.supplement',
       owner: true,
       from: ['needs_more'],
@@ -177,6 +211,8 @@ export class ClaimsService {
       note: P.supplementNote(files.length),
       change: (c, at) => ({ ...c, status: 'pending', request: undefined, documents: [...c.documents, ...files.map((f): ClaimDocument => ({ ...f, addedAt: at }))] }),
     });
+    await this.newWork();
+    return claim;
   }
 
   // ---------- uploads ----------
@@ -426,6 +462,17 @@ export class ClaimsService {
     }
   }
 
+  /** A document of a claim for a console reviewer, by its content hash; the view is audited. Null when gone. */
+  async viewDocument(actor: Actor, no: string, sha256: string): Promise<{ doc: ClaimDocument; data: Buffer | null } | null> {
+    requireRole(actor, 'admin');
+    const claim = await this.store.get(no);
+    const doc = claim?.documents.find((d) => d.sha256 === sha256);
+    if (!claim || !doc) return null;
+    const data = await this.readDocument(actor, claim, doc);
+    if (data) await this.deps.audit.record({ actor: actor.key, action: 'claim.document.view', target: claim.no, note: `${doc.docName} ${doc.sha256.slice(0, 12)}`, at: this.deps.now() });
+    return { doc, data };
+  }
+
   /** How the document is produced again for this reviewer (a web link stores this, never the bytes). */
   documentRef(actor: MemberActor, claim: Claim, doc: ClaimDocument): FileRef {
     return { kind: DOCUMENT_FILE, ref: `${claim.no}/${doc.sha256}`, viewer: actor.key };
@@ -499,6 +546,128 @@ export class ClaimsService {
     });
     await this.tell(claim, P.notifyNeedMore(claim.no, claim.planName, what));
     return claim;
+  }
+
+  // ---------- the web console (admin) ----------
+
+  /** The review list for the console: filtered by plan, status, submission date (China) and number or name; pending oldest first, else newest first. */
+  async queue(actor: Actor, filter: QueueFilter, page: number, pageSize: number): Promise<{ claims: Claim[]; total: number }> {
+    requireRole(actor, 'admin');
+    const q = (filter.q ?? '').trim().toUpperCase();
+    const hits = (await this.store.all()).filter(
+      (c) =>
+        (!filter.status || c.status === filter.status) &&
+        (!filter.planId || c.planId === filter.planId) &&
+        (!filter.from || chinaToday(new Date(c.submittedAt)) >= filter.from) &&
+        (!filter.to || chinaToday(new Date(c.submittedAt)) <= filter.to) &&
+        (!q || c.no.includes(q) || maskText(c.applicant.name).toUpperCase().includes(q) || c.applicant.name.toUpperCase() === q),
+    );
+    const oldestFirst = filter.status === 'pending' || filter.status === 'needs_more';
+    hits.sort((a, b) => (oldestFirst ? 1 : -1) * a.submittedAt.localeCompare(b.submittedAt));
+    return { claims: hits.slice((page - 1) * pageSize, page * pageSize), total: hits.length };
+  }
+
+  /**
+   * Everything the claim page shows: the claim decrypted (the view audited, see `review`), its plan, the payout
+   * working of the plan's rule, the person's approved total this year for the plan, and possible duplicates.
+   */
+  async reviewDetail(actor: Actor, no: string): Promise<ClaimReview | null> {
+    const found = await this.review(actor, no);
+    if (!found) return null;
+    const { claim, secrets } = found;
+    const plan = findPlan(this.plans, claim.planId) ?? null;
+    const working = plan ? payoutWorking(plan, claim.amountCents, hospitalDays(claim.event.admissionDate, claim.event.dischargeDate)) : null;
+    const yearPaidCents = claim.purgedAt ? 0 : await this.paidThisYear(claim, chinaToday(this.deps.now()).slice(0, 4));
+    const remainingCents = plan ? Math.max(0, Math.round(plan.limits.maxPerYear * 100) - yearPaidCents) : null;
+    const suggestedCents = working ? Math.min(working.cents, remainingCents ?? working.cents) : claim.estimatedPayoutCents;
+    return { claim, secrets, plan, working, yearPaidCents, remainingCents, suggestedCents, duplicates: claim.purgedAt ? [] : await this.duplicatesOf(claim, secrets) };
+  }
+
+  /** Other claims sharing the person's ID number, the bank card, or an identical document file. */
+  private async duplicatesOf(claim: Claim, secrets: ClaimSecrets): Promise<Duplicate[]> {
+    const out: Duplicate[] = [];
+    for (const c of await this.store.ofPerson([claim.idFingerprint, ...this.cipher.fingerprints(secrets.idNumber, 'idNumber')])) {
+      if (c.no !== claim.no) out.push({ kind: 'idNumber', no: c.no, status: c.status });
+    }
+    const all = (await this.store.all()).filter((c) => c.no !== claim.no && !c.purgedAt);
+    for (const c of all) {
+      // The last four digits are kept in clear: only those claims are decrypted to compare the whole number.
+      if (c.bank.cardLast4 === claim.bank.cardLast4 && this.cipher.decrypt(c.bank.card, 'claim:bankCard') === secrets.bankCard) out.push({ kind: 'bankCard', no: c.no, status: c.status });
+      const shared = c.documents.filter((d) => claim.documents.some((mine) => mine.sha256 === d.sha256));
+      if (shared.length) out.push({ kind: 'document', no: c.no, status: c.status, detail: shared.map((d) => d.docName).join('、') });
+    }
+    return out;
+  }
+
+  /** The oldest claim waiting for review other than `after` (the console's 下一份), or null. */
+  async nextPending(actor: Actor, after?: string): Promise<string | null> {
+    requireRole(actor, 'admin');
+    return (await this.store.pending(2)).map((c) => c.no).find((no) => no !== after) ?? null;
+  }
+
+  /**
+   * Approved claims decided between two China dates, as a table for the finance office's transfer (header first):
+   * the bank card in full, so the export itself is audited.
+   */
+  async approvedBetween(actor: Actor, from: string, to: string, header: readonly string[]): Promise<string[][]> {
+    requireRole(actor, 'admin');
+    const day = (iso: string) => chinaToday(new Date(iso));
+    const approved = (await this.store.all())
+      .filter((c) => c.status === 'approved' && !c.purgedAt && day(c.updatedAt) >= from && day(c.updatedAt) <= to)
+      .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
+    const rows = approved.map((c) => {
+      const s = this.decrypt(c);
+      return [c.no, c.planName, c.applicant.name, s.bankCard, c.bank.bankName, ((c.payoutCents ?? 0) / 100).toFixed(2), chinaDateTime(c.updatedAt), c.history.at(-1)?.actor ?? ''];
+    });
+    await this.deps.audit.record({ actor: actor.key, action: 'claim.export', target: `${from}..${to}`, note: `${rows.length} approved claims`, at: this.deps.now() });
+    return [[...header], ...rows];
+  }
+
+  /**
+   * A claim entered the queue or came back with supplements: admins get one chat summary at once, then at
+   * most one per CLAIM_ALERT_MINUTES (what arrives meanwhile is summed up by the alert worker when the window ends).
+   */
+  private async newWork(): Promise<void> {
+    try {
+      await this.deps.redis.incr(this.alertKeys.count);
+      await this.sendAlertIfDue();
+    } catch (err) {
+      // The claim is already safe; a missed alert is caught up by the worker.
+      this.deps.logger.error({ err }, 'claims: admin alert failed');
+    }
+  }
+
+  private get alertKeys() {
+    return { count: this.deps.keys.k('claims', 'alert', 'count'), window: this.deps.keys.k('claims', 'alert', 'window') };
+  }
+
+  private async sendAlertIfDue(): Promise<boolean> {
+    const { count, window } = this.alertKeys;
+    if (Number((await this.deps.redis.get(count)) ?? 0) === 0) return false;
+    if ((await this.deps.redis.set(window, '1', 'PX', this.deps.config.CLAIM_ALERT_MINUTES * 60_000, 'NX')) !== 'OK') return false;
+    const arrived = Number((await this.deps.redis.getdel(count)) ?? 0);
+    if (arrived === 0) return false;
+    const text = P.adminAlert(arrived, await this.store.pendingCount());
+    for (const admin of await this.deps.roles.holders('admin')) {
+      const [platform, ...rest] = admin.split(':');
+      await this.deps.notifier.notify({ platform: platform as Address['platform'], chatId: rest.join(':'), chatType: 'private' }, [{ text }]);
+    }
+    return true;
+  }
+
+  /** Sends the summary held back by the window once it ends (checked every minute, in whichever process gets there first). */
+  startAlerts(): Worker {
+    let running: Promise<unknown> = Promise.resolve();
+    const timer = setInterval(() => {
+      running = this.sendAlertIfDue().catch((err: unknown) => this.deps.logger.error({ err }, 'claims: admin alert failed'));
+    }, 60_000);
+    timer.unref();
+    return {
+      async stop() {
+        clearInterval(timer);
+        await running;
+      },
+    };
   }
 
   // ---------- internals ----------
