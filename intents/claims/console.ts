@@ -250,7 +250,8 @@ async function decide(service: ClaimsService, req: ConsoleRequest): Promise<Cons
     const r = await service.reviewDetail(req.actor, no);
     if (!r) return { kind: 'not-found' };
     const panel = html`${notice('error', why)}${decisionForms(req, r, values)}`;
-    return req.partial ? { kind: 'fragment', title: C.claimTitle(no), body: panel, status: 400 } : claimPage(service, req, undefined, panel);
+    // htmx swaps only 2xx answers: the refused form comes back as one.
+    return req.partial ? { kind: 'fragment', title: C.claimTitle(no), body: panel } : claimPage(service, req, undefined, panel);
   };
   if (cents === null) return again(C.errors.amount);
   if (decision !== 'approve' && !note) return again(C.errors.text);

@@ -7,7 +7,7 @@ header.top{display:flex;flex-wrap:wrap;align-items:center;gap:.25rem 1rem;paddin
 header.top a{color:#fff;text-decoration:none}
 .brand{font-weight:bold;font-size:1.05rem}
 nav.main{display:flex;flex-wrap:wrap;gap:.25rem;flex:1}
-nav.main a{padding:.3rem .6rem;border-radius:4px}
+nav.main a{padding:.3rem .6rem;border-radius:4px;white-space:nowrap}
 nav.main a[aria-current=page],nav.main a:hover{background:#2c5680}
 .badge{display:inline-block;min-width:1.4em;padding:0 .35em;margin-left:.25em;border-radius:.7em;background:#e0483e;color:#fff;font-size:.8rem;text-align:center}
 .me{display:flex;align-items:center;gap:.5rem;font-size:.9rem}
@@ -23,6 +23,7 @@ h2{font-size:1.1rem;margin:0 0 .6rem}
 table{border-collapse:collapse;width:100%;background:#fff}
 th,td{text-align:left;padding:.45rem .5rem;border-bottom:1px solid #e6eaef;vertical-align:top}
 th{background:#f7f9fb;white-space:nowrap}
+td a{white-space:nowrap}
 form.filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:flex-end}
 .field{display:flex;flex-direction:column;gap:.2rem;margin-bottom:.7rem;min-width:0}
 form.filters .field{margin-bottom:0}
@@ -57,7 +58,7 @@ dl.facts dd{margin:0;word-break:break-all}
 .conversation li.staff{background:#eaf7ee}
 .conversation .who{display:block;font-size:.8rem;color:#5b6b7c}
 .two{display:grid;grid-template-columns:2fr 1fr;gap:1rem}
-@media (max-width:720px){.two{grid-template-columns:1fr}main{padding:.6rem}header.top{padding:.5rem}.docs iframe{height:260px}}
+@media (max-width:720px){nav.main{order:3;flex-basis:100%}.me{margin-left:auto}.two{grid-template-columns:1fr}main{padding:.6rem}header.top{padding:.5rem}.docs iframe{height:260px}}
 .muted{color:#5b6b7c}
 .nowrap{white-space:nowrap}
 `;
