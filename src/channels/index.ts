@@ -90,6 +90,10 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
     const { startWxkf } = await import('./wxkf/index.ts');
     channels.push(await startWxkf(engine, http));
   }
+  if (config.WXOA_APP_ID && config.WXOA_APP_SECRET) {
+    const { startOfficialAccount } = await import('./officialaccount/index.ts');
+    channels.push(await startOfficialAccount(engine, http));
+  }
 
   await http.listen({ host: config.HOST, port: config.PORT });
   const addr = http.server.address();

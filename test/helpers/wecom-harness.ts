@@ -157,3 +157,12 @@ export async function startWecomChannel(env: Record<string, string>, opts: { fak
     },
   };
 }
+
+/** A follower's message to the Official Account callback (safe mode); the fake notes that the follower wrote (48-hour window). */
+export function oaPost(botUrl: string, fake: FakeWecom, secrets: OfficialSecrets, openid: string, fields: Record<string, string | number>): Promise<CallbackResult> {
+  fake.customerWrote(openid);
+  return callback(botUrl, '/wxoa/callback', {
+    ToUserName: 'gh_fakeaccount01', FromUserName: openid, CreateTime: Math.floor(Date.now() / 1000), MsgType: 'text', MsgId: nextMsgId(),
+    ...fields,
+  }, secrets.oa, { style: 'oa' });
+}
