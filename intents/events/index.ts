@@ -4,7 +4,8 @@ import eventCancel from './chat/event_cancel.ts';
 import eventList from './chat/event_list.ts';
 import eventRegister from './chat/event_register.ts';
 import { startEventWorkers } from './reminders.ts';
-import { EVENT_CANCEL, EVENT_LIST, EVENT_REGISTER } from './service.ts';
+import { EVENT_CANCEL, EVENT_LIST, EVENT_REGISTER, eventService } from './service.ts';
+import { eventsConsole } from './console.ts';
 import { INTENT_DESCRIPTIONS as D } from './texts.ts';
 
 const events: ServiceDefinition = {
@@ -19,6 +20,7 @@ const events: ServiceDefinition = {
   create: async (deps) => ({
     intents: [await eventList(deps), await eventRegister(deps), await eventCancel(deps)],
     startWorkers: async () => [await startEventWorkers(deps)],
+    console: eventsConsole(eventService(deps)),
   }),
 };
 export default events;

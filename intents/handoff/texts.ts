@@ -56,3 +56,29 @@ export const COMMAND_SUMMARIES = {
 
 /** For the optional LLM intent classifier. */
 export const INTENT_DESCRIPTIONS = { handoff: '要找人工、工会工作人员或负责人' } as const;
+
+/** The web console's 工单 pages. */
+export const CONSOLE = {
+  nav: '工单',
+  title: '工单',
+  overviewTitle: '待处理的工单',
+  overviewLine: (id: string, name: string) => `${id} · ${name}`,
+  headers: ['工单号', '成员', '创建时间', '最近一条', '条数'],
+  empty: '没有待处理的工单。',
+  ticketTitle: (id: string) => `工单 ${id}`,
+  conversation: '对话记录',
+  who: { member: '成员', bot: '小助手', staff: '工作人员' } as Record<string, string>,
+  byStaff: (by: string) => `工作人员 ${by}`,
+  reply: '回复成员（成员将在私聊中收到）',
+  send: '发送回复',
+  sent: '回复已发送给成员。',
+  inGroup: '此工单来自群聊：成员会在私聊中通过「我的工单」查看回复。',
+  close: '关闭工单',
+  closed: (id: string) => `工单 ${id} 已关闭，已通知成员。`,
+  isClosed: '此工单已关闭。',
+  empty_reply: '请填写回复内容。',
+  facts: { member: '成员', status: '状态', createdAt: '创建时间', chat: '来源' },
+  status: { open: '处理中', closed: '已关闭' } as Record<string, string>,
+  chat: { private: '私聊', group: '群聊' } as Record<string, string>,
+  back: '返回工单列表',
+} as const;

@@ -5,8 +5,8 @@ import { html, type Html } from '../../kit/html.ts';
 import { CONSOLE_TEXT as T } from './texts.ts';
 
 export const BASE = '/console';
-/** htmx must not inject styles (the CSP allows none inline) nor evaluate code. */
-const HTMX_CONFIG = '{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0}';
+/** htmx must not inject or settle styles (the CSP allows none inline) nor evaluate code. */
+const HTMX_CONFIG = '{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,"historyCacheSize":0,"attributesToSettle":["class","width","height"]}';
 
 export interface Viewer {
   actor: Actor;

@@ -57,8 +57,10 @@ dl.facts dd{margin:0;word-break:break-all}
 .conversation li.member{background:#eef6ff}
 .conversation li.staff{background:#eaf7ee}
 .conversation .who{display:block;font-size:.8rem;color:#5b6b7c}
-.two{display:grid;grid-template-columns:2fr 1fr;gap:1rem}
-@media (max-width:720px){nav.main{order:3;flex-basis:100%}.me{margin-left:auto}.two{grid-template-columns:1fr}main{padding:.6rem}header.top{padding:.5rem}.docs iframe{height:260px}}
+.two{display:grid;grid-template-columns:minmax(0,2fr) minmax(0,1fr);gap:1rem}
+.two>div{min-width:0}
+fieldset{border:1px solid #dde3ea;border-radius:4px;margin:0 0 .7rem}
+@media (max-width:720px){nav.main{order:3;flex-basis:100%}.me{margin-left:auto}.two{grid-template-columns:minmax(0,1fr)}main{padding:.6rem}header.top{padding:.5rem}.docs iframe{height:260px}}
 .muted{color:#5b6b7c}
 .nowrap{white-space:nowrap}
 `;

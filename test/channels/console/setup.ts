@@ -44,7 +44,7 @@ export async function startConsoleRig(extraEnv: Record<string, string> = {}): Pr
   browser.on('page', (page) => {
     page.on('pageerror', (err) => errors.push(err.message));
     page.on('console', (msg) => {
-      if (msg.type() === 'error' && !/status of (401|403|404|429)/.test(msg.text())) errors.push(msg.text());
+      if (msg.type() === 'error' && !/status of (400|401|403|404|429)/.test(msg.text())) errors.push(msg.text());
     });
   });
   return {
