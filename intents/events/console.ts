@@ -137,7 +137,7 @@ async function rosterBox(svc: EventService, actor: Actor, ev: EventDef, q: strin
   const [header = [], ...rows] = r.rows;
   const shownRows = q ? rows.filter((row) => row.some((cell) => cell.includes(q))) : rows;
   // Registered rows start with their seat number: those can be ticked for check-in.
-  const pick = (row: string[]) => (/^\d+$/.test(row[0] ?? '') ? field({ label: C.pick(row[2] ?? ''), name: 'seat', type: 'checkbox', value: row[0] ?? '', id: `seat-${row[0] ?? ''}` }) : '');
+  const pick = (row: string[]) => (/^\d+$/.test(row[0] ?? '') ? field({ label: C.pick(row[2] ?? ''), name: 'seat', type: 'checkbox', value: row[0] ?? '', id: `seat-${row[0] ?? ''}`, hideLabel: true }) : '');
   return section(
     C.roster,
     html`<div id="roster">${results ?? ''}<p>${C.counts(r.counts.checkedIn, r.counts.registered)}</p>

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { Config } from './config.ts';
 import type { Keys } from './keys.ts';
 import type { Role } from './service.ts';
-import type { MemberKey } from './message.ts';
+import { PLATFORMS, type MemberKey } from './message.ts';
 
 export function rolesOf(member: MemberKey, config: Pick<Config, 'BOT_ADMINS' | 'BOT_STAFF'>): Set<Role> {
   const roles = new Set<Role>();
@@ -20,6 +20,8 @@ export function rolesOf(member: MemberKey, config: Pick<Config, 'BOT_ADMINS' | '
 /** Hash: chat identity → {role, account} for identities linked to enabled console accounts (the console writes it). */
 export const linkedRolesKey = (keys: Keys): string => keys.k('roles', 'linked');
 const linkSchema = z.object({ role: z.enum(['admin', 'staff']), account: z.string() });
+
+const IDENTITY = new RegExp(`^(${PLATFORMS.join('|')}):.+$`);
 
 /** How often a process re-reads the linked identities (a change made elsewhere applies within this time). */
 const REFRESH_MS = 5000;
@@ -53,7 +55,7 @@ export class RoleDirectory {
         continue;
       }
       const link = linkSchema.safeParse(parsed);
-      if (!link.success || !/^(web|telegram|wechat):.+$/.test(identity)) continue;
+      if (!link.success || !IDENTITY.test(identity)) continue;
       if (identity.startsWith('web:') && !webRolesAllowed(this.config)) continue;
       next.set(identity as MemberKey, link.data.role);
     }

@@ -19,6 +19,8 @@ export interface FieldOptions {
   autocomplete?: string;
   inputmode?: 'numeric' | 'decimal' | 'text';
   checked?: boolean;
+  /** The label is read out by screen readers but not shown (a checkbox in a table row that names the person). */
+  hideLabel?: boolean;
   /** The field's id (default: a generated one); the label points at it. */
   id?: string;
 }
@@ -36,7 +38,7 @@ export function field(o: FieldOptions): Html {
       control = html`<select ${common}>${(o.options ?? []).map(([v, l]) => html`<option value="${v}"${v === (o.value ?? '') ? html` selected` : ''}>${l}</option>`)}</select>`;
       break;
     case 'checkbox':
-      return html`<label class="check" for="${id}"><input type="checkbox" ${common} value="${o.value ?? '1'}"${o.checked ? html` checked` : ''}> ${o.label}</label>`;
+      return html`<label class="check" for="${id}"><input type="checkbox" ${common} value="${o.value ?? '1'}"${o.checked ? html` checked` : ''}> <span${o.hideLabel ? html` class="sr-only"` : ''}>${o.label}</span></label>`;
     default:
       control = html`<input type="${o.type ?? 'text'}" ${common} value="${o.value ?? ''}"${o.placeholder ? html` placeholder="${o.placeholder}"` : ''}${o.autocomplete ? html` autocomplete="${o.autocomplete}"` : ''}${o.inputmode ? html` inputmode="${o.inputmode}"` : ''}>`;
   }
