@@ -74,7 +74,8 @@ describe('HTTP limits', () => {
     expect(normal.value[0]?.text).toContain('劳动法');
     expect(normal.ms).toBeLessThan(5000);
     for (const attack of await Promise.all(attacks)) {
-      expect([0, 413]).toContain(attack.value);
+      // 413 when the parser stops it, 408 when the body is cut off for taking too long, 0 when the socket is closed.
+      expect([0, 408, 413]).toContain(attack.value);
       expect(attack.ms).toBeLessThan(5000);
     }
   });

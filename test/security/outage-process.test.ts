@@ -67,7 +67,7 @@ describe('kill -9 of the bot with embedded Redis', () => {
     await bot.stop();
     bot = undefined;
     expect(redisServersOn(dataDir)).toHaveLength(0);
-  });
+  }, 120_000); // five bot start-ups: each is a fresh Node process importing every SDK
 
   it('a message redelivered after the bot died gets the same replies again', async () => {
     bot = await start();
