@@ -641,7 +641,8 @@ export class ClaimsService {
     return { count: this.deps.keys.k('claims', 'alert', 'count'), window: this.deps.keys.k('claims', 'alert', 'window') };
   }
 
-  private async sendAlertIfDue(): Promise<boolean> {
+  /** Sends the held-back summary if the window has ended and something arrived (the alert worker calls it every minute). */
+  async sendAlertIfDue(): Promise<boolean> {
     const { count, window } = this.alertKeys;
     if (Number((await this.deps.redis.get(count)) ?? 0) === 0) return false;
     if ((await this.deps.redis.set(window, '1', 'PX', this.deps.config.CLAIM_ALERT_MINUTES * 60_000, 'NX')) !== 'OK') return false;

@@ -11,6 +11,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundAttachment } from '../../../src/core/message.ts';
 import { play, textOf } from '../../helpers/transcript.ts';
 import { applicationUntilSummary, CARD, ID, SUBMIT } from '../../intents/claims/transcripts.ts';
+import { ClaimsService } from '../../../intents/claims/service.ts';
 import { cli, login, realPdf, realPng, shoot, startConsoleRig, type ConsoleRig } from './setup.ts';
 
 let rig: ConsoleRig;
@@ -67,6 +68,14 @@ describe('互助审核', () => {
     // The same person, card and a same photo again: a second claim, flagged as a possible duplicate.
     second = await applyInChat('member2', '张三', [docs()[0] as InboundAttachment, ...docs().slice(1)]);
     expect(second).not.toBe(first);
+    // Within CLAIM_ALERT_MINUTES no second message; when the window ends, one summary of what arrived meanwhile.
+    await expect(rig.ch.notification('admin1', /互助审核提醒/, 1500)).rejects.toThrow();
+    const claims = new ClaimsService(rig.ch.engine.deps);
+    expect(await claims.sendAlertIfDue()).toBe(false);
+    await rig.ch.engine.deps.redis.del(`${rig.ch.engine.config.REDIS_KEY_PREFIX}claims:alert:window`);
+    expect(await claims.sendAlertIfDue()).toBe(true);
+    expect(await rig.ch.notification('admin1', /互助审核提醒/, 10_000)).toMatch(/有 1 份互助申请新进入审核队列.*目前共 2 份待审核/);
+    expect(await claims.sendAlertIfDue()).toBe(false);
   });
 
   it('an admin reviews a claim: full fields, previews, duplicates, rule working, approve with confirmation; the member is notified; 下一份', async () => {
@@ -242,6 +251,7 @@ describe('工单', () => {
     await play(rig.ch, [
       { say: '公司三个月没发工资了', expect: '依据' },
       { say: '转人工', expect: '工单' },
+      { say: '我还想补充一下<b>粗体</b><script>alert(1)</script>' },
     ], 'worker1');
     await page.goto(`${url}/console/`);
     await expect.poll(() => page.textContent('nav.main')).toMatch(/工单\s*1/);
@@ -251,6 +261,9 @@ describe('工单', () => {
     const conversation = (await page.textContent('.conversation')) ?? '';
     expect(conversation).toContain('公司三个月没发工资了');
     expect(conversation).toContain('转人工');
+    // What a member typed is shown as text, never as markup (a script would also show up as a CSP error).
+    expect(conversation).toContain('<b>粗体</b><script>alert(1)</script>');
+    expect(await page.locator('.conversation b').count()).toBe(0);
     await shoot(page, 'ticket');
     await page.getByLabel('回复成员（成员将在私聊中收到）').fill('您好，请带上工资条到工会办公室，我们帮您联系法律援助。');
     await page.getByRole('button', { name: '发送回复' }).click();
