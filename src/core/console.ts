@@ -18,6 +18,8 @@ export interface ConsoleRequest {
   actor: Actor;
   /** The signed-in account's name. */
   account: string;
+  /** Chat identities (`platform:userId`) linked to the account: where to tell its holder things in chat. */
+  identities: string[];
   /** Path parameters (`/claims/:no` → { no }), already URL-decoded. */
   params: Record<string, string>;
   query: Record<string, string>;

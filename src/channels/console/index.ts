@@ -189,7 +189,7 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
 
       // ---- signed-in pages ----
       /** The signed-in viewer, or null after answering (redirect to sign-in, CSRF refusal). */
-      const viewerOf = async (req: FastifyRequest, reply: FastifyReply): Promise<(Viewer & { session: ConsoleSession; token: string; account: string; roles: Set<Role>; mustChange: boolean }) | null> => {
+      const viewerOf = async (req: FastifyRequest, reply: FastifyReply): Promise<(Viewer & { session: ConsoleSession; token: string; account: string; identities: string[]; roles: Set<Role>; mustChange: boolean }) | null> => {
         const token = cookieOf(req, COOKIE);
         const session = await sessions.get(token, now().getTime());
         const account = session?.stage === 'in' && session.account ? await accounts.get(session.account) : null;
@@ -205,7 +205,7 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
           await refuseCsrf(req, reply, actor.key);
           return null;
         }
-        return { actor, account: account.name, role: T.roles[account.role] ?? account.role, csrfToken: session.csrf, session, token, roles, mustChange: account.mustChangePassword };
+        return { actor, account: account.name, identities: account.links, role: T.roles[account.role] ?? account.role, csrfToken: session.csrf, session, token, roles, mustChange: account.mustChangePassword };
       };
 
       app.post('/logout', async (req, reply) => {
@@ -261,6 +261,7 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
             const request: ConsoleRequest = {
               actor: v.actor,
               account: v.account,
+              identities: v.identities,
               params: (req.params ?? {}) as Record<string, string>,
               query: Object.fromEntries(Object.entries((req.query ?? {}) as Record<string, unknown>).map(([k, val]) => [k, String(Array.isArray(val) ? val[0] : val)])),
               form: page.method === 'POST' ? ((req.body ?? {}) as Form) : {},
