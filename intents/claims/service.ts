@@ -10,11 +10,11 @@ import type { Address, FileRef, MemberKey } from '../../src/core/message.ts';
 import type { CoreDeps } from '../../src/core/service.ts';
 import type { InboundAttachment } from '../../src/core/message.ts';
 import type { Worker } from '../../src/core/service.ts';
-import { chinaDateTime, chinaToday, maskText } from '../../src/kit/fields.ts';
+import { chinaDateTime, chinaToday, formatYuan, maskText } from '../../src/kit/fields.ts';
 import { DocumentStore, documentsDir, type SaveResult, type StoredFile } from './documents.ts';
 import { findPlan, hospitalDays, loadPlans, payoutWorking, plansPath, type PayoutWorking, type Plan, type PlansFile } from './plans.ts';
 import { ClaimStore, UploadStore, CLAIM_STATUSES, type Claim, type ClaimDocument, type ClaimStatus, type NewClaim } from './store.ts';
-import { P } from './texts.ts';
+import { P, STATUS_LABELS } from './texts.ts';
 
 /** What the form hands over: sensitive values in clear, encrypted here. */
 export interface ClaimInput {
@@ -515,7 +515,7 @@ export class ClaimsService {
         return { ...c, status: 'approved', payoutCents: cents, request: undefined };
       },
     });
-    await this.tell(claim, P.notifyApproved(claim.no, claim.planName, cents, claim.bank.cardLast4, note));
+    await this.tell(claim, P.notifyApproved(claim.no, claim.planName, cents, claim.bank.cardLast4, note), note);
     return claim;
   }
 
@@ -529,7 +529,7 @@ export class ClaimsService {
       note: why,
       change: (c) => ({ ...c, status: 'rejected', request: undefined }),
     });
-    await this.tell(claim, P.notifyRejected(claim.no, claim.planName, why));
+    await this.tell(claim, P.notifyRejected(claim.no, claim.planName, why), why);
     return claim;
   }
 
@@ -544,7 +544,7 @@ export class ClaimsService {
       note: what,
       change: (c) => ({ ...c, status: 'needs_more', request: what }),
     });
-    await this.tell(claim, P.notifyNeedMore(claim.no, claim.planName, what));
+    await this.tell(claim, P.notifyNeedMore(claim.no, claim.planName, what), what);
     return claim;
   }
 
@@ -673,9 +673,20 @@ export class ClaimsService {
 
   // ---------- internals ----------
 
-  /** Through the durable outbox, to the chat the claim was submitted from. */
-  private tell(claim: Claim, text: string): Promise<void> {
-    return this.deps.notifier.notify(claim.address, [{ text }]);
+  /**
+   * Through the durable outbox, to the chat the claim was submitted from. The decision also travels as a notice
+   * (`claim_decision`), so a platform whose reply window has closed can still deliver it as a template message.
+   */
+  private tell(claim: Claim, text: string, note = ''): Promise<void> {
+    const fields = {
+      no: claim.no,
+      plan: claim.planName,
+      status: STATUS_LABELS[claim.status],
+      amount: claim.status === 'approved' && claim.payoutCents !== undefined ? `${formatYuan(claim.payoutCents)} 元` : '',
+      note,
+      time: chinaDateTime(this.deps.now().toISOString()),
+    };
+    return this.deps.notifier.notify(claim.address, [{ text, notice: { kind: 'claim_decision', fields } }]);
   }
 
   private decrypt(claim: Claim): ClaimSecrets {

@@ -28,6 +28,28 @@ const callbackToken = z.string().regex(/^[A-Za-z0-9]{3,32}$/, '3-32 letters and 
 /** An EncodingAESKey: 43 characters of base64 (a 32-byte key without its trailing =). */
 const aesKey = z.string().regex(/^[A-Za-z0-9+/]{43}$/, '43 letters and digits, as generated in the admin console');
 
+/** {"kind": {"id": "template id", "data": {"keyword": "text with {field}"}, "url"?: "…"}} */
+const templateMap = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"claim_decision":{"id":"<模板ID>","data":{"thing1":"{plan}"}}}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(/^[a-z_]{1,40}$/, 'a notice kind such as claim_decision'),
+      z.object({
+        id: z.string().min(1).max(128),
+        data: z.record(z.string().regex(/^[A-Za-z0-9_]{1,40}$/), z.string().max(200)),
+        url: z.string().url().optional(),
+      }),
+    ),
+  );
+
 export const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -112,9 +134,11 @@ export const envSchema = z.object({
   WXOA_TOKEN: callbackToken.optional(),
   WXOA_ENCODING_AES_KEY: aesKey.optional(),
   WXOA_API_ROOT: z.string().url().default('https://api.weixin.qq.com'),
-  /** Template ids (模板消息) for notices sent after the 48-hour window: claim decisions, event reminders. */
-  WXOA_TEMPLATE_CLAIM_DECISION: z.string().min(1).optional(),
-  WXOA_TEMPLATE_EVENT_REMINDER: z.string().min(1).optional(),
+  /**
+   * Template messages (模板消息) for notices the 48-hour window no longer allows as 客服消息, per notice kind
+   * (claim_decision, event_reminder): the union's template id and how its keywords are filled from the notice.
+   */
+  WXOA_TEMPLATES: templateMap.default({}),
 
   OPENAI_API_KEY: z.string().optional(),
   OPENAI_BASE_URL: z.string().url().optional(),

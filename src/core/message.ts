@@ -58,8 +58,20 @@ export interface OutboundFile {
   ref?: FileRef;
 }
 
+/**
+ * What an important notice is about, for platforms that can still deliver it as a template message when their
+ * reply window has closed (the Official Account after 48 hours): a kind the union maps to a template
+ * (WXOA_TEMPLATES), and the values that fill it in.
+ */
+export interface Notice {
+  kind: string;
+  fields: Record<string, string>;
+}
+
 /** One reply. Adapters render choices as a numbered list (or buttons where the platform has them). */
 export interface Reply {
+  /** The reply is an important notice (claim decision, event reminder): see Notice. */
+  notice?: Notice;
   text?: string;
   /** The text names the member already (masked, in a group): channels add no @mention with their full nickname. */
   namesMember?: boolean;

@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Engine } from '../../app/engine.ts';
-import type { InboundAttachment, Reply } from '../../core/message.ts';
+import type { InboundAttachment, Notice, Reply } from '../../core/message.ts';
+import type { Config } from '../../core/config.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
 import { receive, startOutbox, type Channel, type ChannelPort } from '../channel.ts';
 import { sleepMs } from '../backoff.ts';
@@ -59,6 +60,18 @@ const callbackSchema = z.object({
 });
 
 const stableTokenSchema = z.object({ errcode: z.number().optional(), errmsg: z.string().optional(), access_token: z.string().optional(), expires_in: z.number().optional() });
+
+type TemplateSpec = Config['WXOA_TEMPLATES'][string];
+
+/** WeChat caps template values by keyword type (thing1: 20 characters, phrase2: 5, …); a longer value is cut. */
+const TEMPLATE_VALUE_MAX: [RegExp, number][] = [[/^thing/, 20], [/^phrase/, 5], [/^(character_string|number|letter|car_number)/, 32], [/^name/, 10]];
+
+export function fillTemplate(key: string, pattern: string, fields: Record<string, string>): string {
+  const value = pattern.replace(/\{(\w+)\}/g, (_, name: string) => fields[name] ?? '').trim();
+  const max = TEMPLATE_VALUE_MAX.find(([re]) => re.test(key))?.[1] ?? 200;
+  const chars = Array.from(value);
+  return chars.length > max ? `${chars.slice(0, max - 1).join('')}…` : value || '—';
+}
 
 /** Where a reply goes: the follower, and the message whose callback may still answer passively. */
 interface OaTarget {
@@ -123,9 +136,27 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
       return { sent: true };
     } catch (err) {
       if (err instanceof ApiError && err.errcode === OUT_OF_WINDOW) {
+        const template = job.notice ? config.WXOA_TEMPLATES[job.notice.kind] : undefined;
+        if (job.notice && template) return sendTemplate(openid, job.notice, template);
         await handOff(openid, job);
         return { drop: err.message };
       }
+      return classify(err);
+    }
+  }
+
+  /** An important notice as the union's template message: allowed outside the 48-hour window. */
+  async function sendTemplate(openid: string, notice: Notice, template: TemplateSpec): Promise<DeliveryResult> {
+    try {
+      await api.post('/cgi-bin/message/template/send', {
+        touser: openid,
+        template_id: template.id,
+        ...(template.url ? { url: template.url } : {}),
+        data: Object.fromEntries(Object.entries(template.data).map(([key, pattern]) => [key, { value: fillTemplate(key, pattern, notice.fields) }])),
+      });
+      log.info({ openid, kind: notice.kind }, 'notice sent as a template message (the 48-hour window had closed)');
+      return { sent: true };
+    } catch (err) {
       return classify(err);
     }
   }

@@ -1,5 +1,5 @@
 /** Replies as the messages an official API sends: texts merged (every message counts against a limit), files apart. */
-import { renderText, type FileRef, type Reply } from '../../core/message.ts';
+import { renderText, type FileRef, type Notice, type Reply } from '../../core/message.ts';
 import type { FileResolvers } from '../../core/files.ts';
 import type { MediaFile } from './api.ts';
 
@@ -10,6 +10,8 @@ export interface OfficialJob {
   text?: string;
   /** A file: its bytes, or (personal files) only how to produce them again at send time. */
   file?: { name: string; mimeType: string; dataBase64?: string; ref?: FileRef };
+  /** The text carries an important notice (a template message can stand in for it when the window has closed). */
+  notice?: Notice;
 }
 
 /** Splits text into pieces of at most `maxBytes` UTF-8 bytes, at line ends where possible. */
@@ -45,13 +47,16 @@ export function splitBytes(text: string, maxBytes = MAX_TEXT_BYTES): string[] {
 export function repliesToJobs(replies: Reply[]): OfficialJob[] {
   const jobs: OfficialJob[] = [];
   let texts: string[] = [];
+  let notice: Notice | undefined;
   const flush = () => {
-    if (texts.length) jobs.push(...splitBytes(texts.join('\n\n')).map((text) => ({ text })));
+    if (texts.length) jobs.push(...splitBytes(texts.join('\n\n')).map((text, i) => ({ text, ...(i === 0 && notice ? { notice } : {}) })));
     texts = [];
+    notice = undefined;
   };
   for (const reply of replies) {
     const text = renderText(reply);
     if (text) texts.push(text);
+    if (reply.notice) notice ??= reply.notice;
     if (reply.file) {
       flush();
       const { name, mimeType, data, ref } = reply.file;

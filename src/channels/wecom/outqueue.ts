@@ -28,6 +28,7 @@ const jobSchema = z.object({
       ref: z.object({ kind: z.string(), ref: z.string(), viewer: z.custom<MemberKey>((v) => typeof v === 'string' && v.includes(':')) }).optional(),
     })
     .optional(),
+  notice: z.object({ kind: z.string(), fields: z.record(z.string(), z.string()) }).optional(),
   tries: z.number().int().min(0),
 });
 
