@@ -144,13 +144,15 @@ describe('微信客服: the reply window', () => {
   });
 
   it('after five messages the window is closed: the sixth is not sent, and staff get a handoff ticket saying what was not delivered', async () => {
+    fake.kfNames.set('wmFive', '李四');
     fake.addKfMessage({ open_kfid: OPEN_KFID, external_userid: 'wmFive', msgtype: 'text', text: { content: '你好' } });
     await kfSignal(bot.app.url, fake, secretsOf());
     await fake.waitForSent((s) => s.touser === 'wmFive');
     for (let i = 1; i <= 5; i++) await notify('wmFive', `活动通知 ${i}`);
     const alert = await fake.waitForSent((s) => s.touser === 'staff1' && (s.text ?? '').includes('新转人工工单'));
     expect(alert.api).toBe('message/send');
-    expect(alert.text).toContain('wmFive');
+    // Staff see the customer's WeChat nickname.
+    expect(alert.text).toContain('李四');
     expect(fake.sentTo('wmFive')).toHaveLength(5);
     expect(fake.sentTo('wmFive').map((s) => s.text)).not.toContain('活动通知 5');
     const tickets = await bot.engine.deps.redis.keys('ua:*ticket*');

@@ -12,6 +12,7 @@
  *   POST /cgi-bin/message/send                       WeCom app → member; enforces 30/min per member like WeCom
  *   POST /cgi-bin/media/upload?type                  multipart `media` → media_id;  GET /cgi-bin/media/get?media_id
  *   POST /cgi-bin/kf/sync_msg                        微信客服 messages from `next_cursor` (the callback token is required)
+ *   POST /cgi-bin/kf/customer/batchget               微信客服 customers' nicknames (kfNames)
  *   POST /cgi-bin/kf/send_msg                        微信客服 reply: only within 48 h and 5 messages of the customer's last message
  *   POST /cgi-bin/message/custom/send                Official Account 客服消息, within 48 h
  *   POST /cgi-bin/message/template/send              Official Account template message
@@ -198,6 +199,8 @@ export class FakeWecom {
   readonly kfLog: KfMessage[] = [];
   /** sync_msg calls with the cursor each passed. */
   readonly syncCalls: { cursor: string; token: string }[] = [];
+  /** 微信客服 customers' nicknames (kf/customer/batchget). */
+  readonly kfNames = new Map<string, string>();
   /** When each customer last wrote, and how many replies went out since (微信客服's 48 h / 5-message window; the OA's 48 h). */
   readonly windows = new Map<string, { at: number; sent: number }>();
   private tokens = new Map<string, string>(); // token → secret
@@ -355,6 +358,10 @@ export class FakeWecom {
       const list = this.kfLog.slice(start, start + limit);
       const next = start + list.length;
       return json({ errcode: 0, errmsg: 'ok', next_cursor: `c${next}`, has_more: next < this.kfLog.length ? 1 : 0, msg_list: list });
+    }
+    if (path === '/cgi-bin/kf/customer/batchget') {
+      const ids = (body.external_userid_list as string[] | undefined) ?? [];
+      return json({ errcode: 0, errmsg: 'ok', customer_list: ids.filter((id) => this.kfNames.has(id)).map((id) => ({ external_userid: id, nickname: this.kfNames.get(id), gender: 0 })), invalid_external_userid: ids.filter((id) => !this.kfNames.has(id)) });
     }
     if (path === '/cgi-bin/kf/send_msg') {
       const w = this.windows.get(`kf:${String(body.touser)}`);

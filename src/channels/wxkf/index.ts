@@ -118,7 +118,7 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
   async function handOff(customer: string, windowAt: string, job: OfficialJob): Promise<void> {
     const preview = job.text ? job.text.slice(0, 200) : job.file ? `[${job.file.name}]` : '';
     const outcome = await engine.pipeline.handle({
-      platform: 'wxkf', chatId: customer, chatType: 'private', senderId: customer, senderName: customer,
+      platform: 'wxkf', chatId: customer, chatType: 'private', senderId: customer, senderName: await nameOf(customer),
       text: OFFICIAL_TEXT.windowClosedHandoff(preview), mentionsBot: false, repliesToBot: false, attachments: [],
       messageId: `window-closed-${windowAt}`, sentAt: now(), fromSelf: false,
     });
@@ -178,6 +178,22 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
     return [{ name: got.name ?? `${m.type}-${m.id}.${ext}`, mimeType: got.mimeType, data: got.data }];
   }
 
+  const customerSchema = z.object({ customer_list: z.array(z.looseObject({ external_userid: z.string(), nickname: z.string().max(200).optional() })).default([]) });
+  /** The customer's WeChat nickname (for staff), asked once a day; their id when WeChat does not say. */
+  async function nameOf(customer: string): Promise<string> {
+    const cached = await redis.get(k('name', customer));
+    if (cached !== null) return cached || customer;
+    let name = '';
+    try {
+      const result = customerSchema.parse(await api.post('/cgi-bin/kf/customer/batchget', { external_userid_list: [customer], need_enter_session_context: 0 }));
+      name = result.customer_list.find((c) => c.external_userid === customer)?.nickname ?? '';
+    } catch (err) {
+      log.warn({ customer, err: err instanceof Error ? err.message : String(err) }, '微信客服 nickname not available');
+    }
+    await redis.set(k('name', customer), name, 'EX', 86_400);
+    return name || customer;
+  }
+
   const inbox = new Inbox(redis, keys, 'wxkf', async (body) => {
     const parsed = inboxSchema.safeParse(JSON.parse(body));
     if (!parsed.success) {
@@ -192,7 +208,7 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
     }
     await receive(engine, port, {
       msg: {
-        platform: 'wxkf', chatId: m.from, chatType: 'private', senderId: m.from, senderName: m.from,
+        platform: 'wxkf', chatId: m.from, chatType: 'private', senderId: m.from, senderName: await nameOf(m.from),
         text: m.text ?? '', mentionsBot: false, repliesToBot: false, attachments: [], messageId: m.id, sentAt: m.at, fromSelf: false,
       },
       target: m.from,
