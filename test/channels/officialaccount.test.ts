@@ -7,6 +7,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callback, FakeWecom, openReply, verifyUrl } from '../helpers/fake-wecom.ts';
 import { startFakeOpenAI } from '../helpers/fake-openai.ts';
 import { oaPost, startWecomChannel, type WecomTestChannel } from '../helpers/wecom-harness.ts';
+import { fillTemplate, type OfficialAccountChannel } from '../../src/channels/officialaccount/index.ts';
+import { repliesToJobs } from '../../src/channels/wecom/jobs.ts';
+
+const TEMPLATES = JSON.stringify({
+  claim_decision: { id: 'TPL-claim-1', data: { character_string1: '{no}', thing2: '{plan}', phrase3: '{status}', amount4: '{amount}', thing5: '{note}' } },
+});
 
 describe('Official Account: callbacks', () => {
   let ch: WecomTestChannel;
@@ -14,7 +20,7 @@ describe('Official Account: callbacks', () => {
   const now = () => new Date(Date.now() + offset);
   beforeAll(async () => {
     const fake = await FakeWecom.start({ now: () => now().getTime() });
-    ch = await startWecomChannel({ BOT_STAFF: 'wecom:staff1' }, { fake, which: ['wecom', 'wxoa'], now });
+    ch = await startWecomChannel({ BOT_STAFF: 'wecom:staff1', WXOA_TEMPLATES: TEMPLATES }, { fake, which: ['wecom', 'wxoa'], now });
   });
   afterAll(async () => {
     await ch?.stop();
@@ -79,6 +85,31 @@ describe('Official Account: callbacks', () => {
     const alert = await ch.fake.waitForSent((s) => s.touser === 'staff1' && (s.text ?? '').includes('oLate'));
     expect(alert.text).toContain('新转人工工单');
     expect(ch.fake.sentTo('oLate')).toEqual([]);
+  });
+
+  it("a claim decision after the 48 hours goes as the union's template message instead", async () => {
+    await post('oClaim', { Content: '你好' });
+    offset += 49 * 3600_000;
+    const oa = ch.app.channels.find((c) => c.name === 'wxoa') as OfficialAccountChannel;
+    const notice = { kind: 'claim_decision', fields: { no: 'HZ-20261130-0007', plan: '住院医疗互助', status: '已通过', amount: '2000.50 元', note: '材料齐全', time: '2026-11-30 15:00' } };
+    await oa.queue.enqueue('oClaim', repliesToJobs([{ text: '您的互助申请 HZ-20261130-0007 已审核通过', notice }]));
+    const sent = await ch.fake.waitForSent((s) => s.touser === 'oClaim');
+    expect(sent.api).toBe('template/send');
+    expect(sent.template).toEqual({
+      id: 'TPL-claim-1',
+      data: { character_string1: { value: 'HZ-20261130-0007' }, thing2: { value: '住院医疗互助' }, phrase3: { value: '已通过' }, amount4: { value: '2000.50 元' }, thing5: { value: '材料齐全' } },
+    });
+  });
+});
+
+describe('Official Account: template values', () => {
+  it('fills keywords from the notice and cuts them to what WeChat accepts', () => {
+    const fields = { no: 'HZ-20261130-0001', plan: '住院医疗互助（全市职工住院医疗互助保障计划第二期）', status: '已通过', note: '' };
+    expect(fillTemplate('character_string1', '{no}', fields)).toBe('HZ-20261130-0001');
+    expect(fillTemplate('thing2', '{plan}', fields)).toBe('住院医疗互助（全市职工住院医疗互助保障…');
+    expect(fillTemplate('phrase3', '{status}', fields)).toBe('已通过');
+    expect(fillTemplate('thing5', '{note}', fields)).toBe('—');
+    expect(fillTemplate('first', '您的申请 {no} {status}', fields)).toBe('您的申请 HZ-20261130-0001 已通过');
   });
 });
 

@@ -32,3 +32,31 @@ describe('official channel settings', () => {
     expect(() => loadConfig({ BOT_STAFF: 'qq:123' })).toThrow(/wecom, wxkf, wxoa/);
   });
 });
+
+describe('official identities linked to console accounts', () => {
+  it('a wecom:, wxkf: or wxoa: identity linked to a console account holds its role', async () => {
+    const { startRedis } = await import('../helpers/redis.ts');
+    const { Redis } = await import('ioredis');
+    const { Keys } = await import('../../src/core/keys.ts');
+    const { RoleDirectory, linkedRolesKey } = await import('../../src/core/roles.ts');
+    const server = await startRedis();
+    const redis = new Redis(server.url);
+    redis.on('error', () => undefined);
+    try {
+      const keys = new Keys('ua:');
+      await redis.hset(linkedRolesKey(keys), {
+        'wecom:zhangsan': JSON.stringify({ role: 'admin', account: 'zhang' }),
+        'wxkf:wmLi': JSON.stringify({ role: 'staff', account: 'li' }),
+        'wxoa:oWang': JSON.stringify({ role: 'staff', account: 'wang' }),
+      });
+      const roles = new RoleDirectory(loadConfig({}), redis, keys);
+      await roles.refresh();
+      expect([...roles.of('wecom:zhangsan')].sort()).toEqual(['admin', 'staff']);
+      expect([...roles.of('wxkf:wmLi')]).toEqual(['staff']);
+      expect([...roles.of('wxoa:oWang')]).toEqual(['staff']);
+    } finally {
+      redis.disconnect();
+      await server.stop();
+    }
+  });
+});
