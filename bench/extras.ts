@@ -1,5 +1,12 @@
-/** Capability benchmarks run after the pipeline bench: labor-law retrieval latency and a registration rush. */
+/** Capability benchmarks: labor-law retrieval latency and a registration rush, on their own engine. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { createEngine } from '../src/app/engine.ts';
+import { loadConfig } from '../src/core/config.ts';
+import { createLogger } from '../src/core/logger.ts';
+import { startRedisServer } from '../src/core/redis-server.ts';
 import type { Engine } from '../src/app/engine.ts';
 import { loadLawKnowledge } from '../intents/law/knowledge.ts';
 import { DEFAULT_FIELDS } from '../intents/events/model.ts';
@@ -60,4 +67,17 @@ async function registrationRush(engine: Engine): Promise<void> {
   for (const c of clients) c.disconnect();
 }
 
-export const BENCH_EXTRAS: ((engine: Engine) => Promise<void>)[] = [retrievalLatency, registrationRush];
+export async function extrasBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ua-bench-extras-'));
+  const server = await startRedisServer({ dir });
+  try {
+    const config = loadConfig({ ...process.env, REDIS_URL: server.url, LOG_LEVEL: 'silent', KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR ?? '../shared/laws' });
+    const engine = await createEngine(config, createLogger('silent'));
+    await retrievalLatency(engine);
+    await registrationRush(engine);
+    await engine.close();
+  } finally {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

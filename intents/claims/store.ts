@@ -12,6 +12,7 @@ import type { Keys } from '../../src/core/keys.ts';
 import { LuaScript } from '../../src/core/lua.ts';
 import { addressSchema, memberKeySchema, type MemberKey } from '../../src/core/message.ts';
 import { readRecord, type RecordLogger } from '../../src/core/records.ts';
+import { awaitReplicas, scanKeys } from '../../src/core/redis.ts';
 import { chinaToday } from '../../src/kit/fields.ts';
 import { storedFileSchema } from './documents.ts';
 
@@ -124,17 +125,19 @@ export class ClaimStore {
     private readonly logger: RecordLogger,
   ) {}
 
+  // Redis Cluster: numbering a claim writes the record, the review queue and the indexes in one script, so
+  // every claim key shares the hash tag `claims` (one slot; claims are few beside conversations).
   private claimKey(no: string) {
-    return this.keys.k('claims', 'c', no);
+    return this.keys.tagged('claims', 'c', no);
   }
   private get pendingKey() {
-    return this.keys.k('claims', 'pending');
+    return this.keys.tagged('claims', 'pending');
   }
   private memberKey(member: string) {
-    return this.keys.k('claims', 'member', member);
+    return this.keys.tagged('claims', 'member', member);
   }
   private personKey(fp: string) {
-    return this.keys.k('claims', 'person', fp);
+    return this.keys.tagged('claims', 'person', fp);
   }
 
   /**
@@ -148,8 +151,8 @@ export class ClaimStore {
     const raw = await SUBMIT.run(
       this.redis,
       [
-        this.keys.k('claims', 'draft', draftId),
-        this.keys.k('claims', 'seq', day),
+        this.keys.tagged('claims', 'draft', draftId),
+        this.keys.tagged('claims', 'seq', day),
         this.pendingKey,
         this.memberKey(record.member),
         this.personKey(record.idFingerprint),
@@ -157,6 +160,8 @@ export class ClaimStore {
       [json, day, String(now.getTime()), this.claimKey(''), String(DRAFT_TTL_SECONDS)],
     );
     const [no, created] = z.tuple([z.string(), z.number()]).parse(raw);
+    // The member is told the number next: a failover of the master must not lose it.
+    await awaitReplicas(this.redis, this.pendingKey);
     return { no, created: created === 1 };
   }
 
@@ -196,12 +201,7 @@ export class ClaimStore {
   async sample(count: number): Promise<Claim[]> {
     const prefix = this.claimKey('');
     const nos: string[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      nos.push(...keys.map((k) => k.slice(prefix.length)));
-    } while (cursor !== '0' && nos.length < count);
+    await scanKeys(this.redis, `${prefix}*`, (keys) => void nos.push(...keys.map((k) => k.slice(prefix.length))), () => nos.length >= count);
     return this.getMany(nos.slice(0, count));
   }
 
@@ -209,12 +209,7 @@ export class ClaimStore {
   async all(): Promise<Claim[]> {
     const prefix = this.claimKey('');
     const claims: Claim[] = [];
-    let cursor = '0';
-    do {
-      const [next, keys] = await this.redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 500);
-      cursor = next;
-      claims.push(...(await this.getMany(keys.map((k) => k.slice(prefix.length)))));
-    } while (cursor !== '0');
+    await scanKeys(this.redis, `${prefix}*`, async (keys) => void claims.push(...(await this.getMany(keys.map((k) => k.slice(prefix.length))))));
     return claims;
   }
 
@@ -278,17 +273,18 @@ export class UploadStore {
     private readonly keys: Keys,
   ) {}
 
+  // One hash tag for the upload bookkeeping: RELEASE walks the holders of each file in the same script.
   private draftFiles(draftId: string) {
-    return this.keys.k('claims', 'up', 'draft', draftId);
+    return this.keys.tagged('claims', 'up', 'draft', draftId);
   }
   private holdersPrefix() {
-    return this.keys.k('claims', 'up', 'held', '');
+    return this.keys.tagged('claims', 'up', 'held', '');
   }
   private get draftsKey() {
-    return this.keys.k('claims', 'up', 'drafts');
+    return this.keys.tagged('claims', 'up', 'drafts');
   }
   private get claimedKey() {
-    return this.keys.k('claims', 'up', 'claimed');
+    return this.keys.tagged('claims', 'up', 'claimed');
   }
 
   /** The draft holds this document until `until` (ms) unless touched or released before. */

@@ -19,13 +19,13 @@ end
 `;
 
 /**
- * KEYS: event, state, reg, wait, data, seq, mine(member)
+ * KEYS (one event's, one hash tag): event, state, reg, wait, data, seq
  * ARGV: member, nowMs, recordJson, eventId, allowWaitlist(1/0)
  * Returns {outcome, seq, position, registeredCount}: outcome is registered | waitlisted | full |
  * already-registered | already-waitlisted | closed | deadline | cancelled | missing.
  */
 export const REGISTER = new LuaScript(`
-local ev, state, reg, wait, data, seq, mine = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local ev, state, reg, wait, data, seq = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local member = ARGV[1]
 if redis.call('EXISTS', ev) == 0 then return {'missing', 0, 0, 0} end
 local status = redis.call('HGET', ev, 'status')
@@ -45,7 +45,6 @@ local full = n >= cap or redis.call('ZCARD', wait) > 0
 if full and ARGV[5] ~= '1' then return {'full', 0, redis.call('ZCARD', wait), n} end
 local s = redis.call('INCR', seq)
 redis.call('HSET', data, member, ARGV[3])
-redis.call('SADD', mine, ARGV[4])
 if full then
   redis.call('ZADD', wait, s, member)
   redis.call('HSET', state, member, 'waitlisted')
@@ -57,19 +56,18 @@ return {'registered', s, n + 1, n + 1}
 `);
 
 /**
- * KEYS: event, state, reg, wait, data, mine(member), checkin
+ * KEYS (one event's, one hash tag): event, state, reg, wait, data, checkin
  * ARGV: member, eventId
  * Returns {outcome, promotedMember1, record1, ...}: outcome is cancelled | left-waitlist | none.
  */
 export const CANCEL = new LuaScript(`${FILL}
-local ev, state, reg, wait, data, mine, checkin = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7]
+local ev, state, reg, wait, data, checkin = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6]
 local member = ARGV[1]
 local st = redis.call('HGET', state, member)
 if not st then return {'none'} end
 redis.call('HDEL', state, member)
 redis.call('HDEL', data, member)
 redis.call('HDEL', checkin, member)
-redis.call('SREM', mine, ARGV[2])
 if st == 'waitlisted' then
   redis.call('ZREM', wait, member)
   return {'left-waitlist'}

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Keys } from '../../src/core/keys.ts';
 import { readRecord, type RecordLogger } from '../../src/core/records.ts';
+import { awaitReplicas } from '../../src/core/redis.ts';
 import {
   eventHashSchema,
   pendingSchema,
@@ -103,29 +104,31 @@ export class EventStore {
   }
 
   // ---- keys ----
+  // Redis Cluster: one event's keys share its hash tag (its scripts touch them together); the schedule and
+  // the indexes over all events share the tag `evmeta`. A member's own keys are used one at a time.
   private ev(id: string) {
-    return this.keys.k('ev', id);
+    return this.keys.tagged(`ev:${id}`);
   }
   private sub(id: string, part: 'state' | 'reg' | 'wait' | 'data' | 'seq' | 'checkin') {
-    return this.keys.k('ev', id, part);
+    return this.keys.tagged(`ev:${id}`, part);
   }
   private mine(member: string) {
     return this.keys.k('evmeta', 'mine', member);
   }
   private get nextIdKey() {
-    return this.keys.k('evmeta', 'nextId');
+    return this.keys.tagged('evmeta', 'nextId');
   }
   private get byStartKey() {
-    return this.keys.k('evmeta', 'byStart');
+    return this.keys.tagged('evmeta', 'byStart');
   }
   get dueKey() {
-    return this.keys.k('evmeta', 'reminders', 'due');
+    return this.keys.tagged('evmeta', 'reminders', 'due');
   }
   get processingKey() {
-    return this.keys.k('evmeta', 'reminders', 'processing');
+    return this.keys.tagged('evmeta', 'reminders', 'processing');
   }
   remindedKey(id: string, startAt: number) {
-    return this.keys.k('ev', id, 'reminded', startAt);
+    return this.keys.tagged(`ev:${id}`, 'reminded', startAt);
   }
   private profileKey(member: string) {
     return this.keys.k('evmeta', 'profile', member);
@@ -138,9 +141,8 @@ export class EventStore {
   /** Creates an event (status open) and schedules its reminder at `remindAt` (null = none). */
   async create(ev: NewEvent, now: number, remindAt: number | null): Promise<EventDef> {
     const id = String(await this.redis.incr(this.nextIdKey));
-    const multi = this.redis
-      .multi()
-      .hset(this.ev(id), {
+    // The event first, then the indexes (another hash slot): an index never names a missing event.
+    await this.redis.hset(this.ev(id), {
         title: ev.title,
         description: ev.description,
         place: ev.place,
@@ -153,8 +155,8 @@ export class EventStore {
         fields: JSON.stringify(ev.fields),
         createdBy: ev.createdBy,
         createdAt: now,
-      })
-      .zadd(this.byStartKey, ev.startAt, id);
+      });
+    const multi = this.redis.multi().zadd(this.byStartKey, ev.startAt, id);
     if (remindAt !== null) multi.zadd(this.dueKey, remindAt, reminderItem(id, 'reminder'));
     await multi.exec();
     return { ...ev, id, status: 'open', createdAt: now };
@@ -193,11 +195,12 @@ export class EventStore {
   ): Promise<void> {
     const fields: Record<string, string | number> = {};
     for (const [k, v] of Object.entries(patch)) if (v !== undefined) fields[k] = v;
-    const multi = this.redis.multi().hset(this.ev(id), fields);
+    await this.redis.hset(this.ev(id), fields);
+    const multi = this.redis.multi();
     if (patch.startAt !== undefined) multi.zadd(this.byStartKey, patch.startAt, id);
     if (remindAt === null) multi.zrem(this.dueKey, reminderItem(id, 'reminder'));
     else if (remindAt !== undefined) multi.zadd(this.dueKey, remindAt, reminderItem(id, 'reminder'));
-    await multi.exec();
+    if (multi.length > 0) await multi.exec();
   }
 
   /** Sets the capacity; a larger one promotes waitlisted members at once (returned, in order). */
@@ -226,12 +229,17 @@ export class EventStore {
 
   // ---- registrations ----
   async register(id: string, reg: Registration, now: number, allowWaitlist: boolean): Promise<RegisterResult> {
+    // The member's list of events lives in another hash slot: added first, so a registration is never
+    // missing from it; an entry without a registration is skipped by its readers.
+    await this.redis.sadd(this.mine(reg.member), id);
     const raw = await REGISTER.run(
       this.redis,
-      [this.ev(id), this.sub(id, 'state'), this.sub(id, 'reg'), this.sub(id, 'wait'), this.sub(id, 'data'), this.sub(id, 'seq'), this.mine(reg.member)],
+      [this.ev(id), this.sub(id, 'state'), this.sub(id, 'reg'), this.sub(id, 'wait'), this.sub(id, 'data'), this.sub(id, 'seq')],
       [reg.member, now, JSON.stringify(registrationSchema.parse(reg)), id, allowWaitlist ? '1' : '0'],
     );
     const [outcome, seq, position, registeredCount] = registerReplySchema.parse(raw);
+    // The member is told the seat next: a failover of the master must not lose it.
+    if (outcome === 'registered' || outcome === 'waitlisted') await awaitReplicas(this.redis, this.ev(id));
     return { outcome, seq, position, registeredCount };
   }
 
@@ -240,7 +248,7 @@ export class EventStore {
     const res = stringList.parse(
       await CANCEL.run(
         this.redis,
-        [this.ev(id), this.sub(id, 'state'), this.sub(id, 'reg'), this.sub(id, 'wait'), this.sub(id, 'data'), this.mine(member), this.sub(id, 'checkin')],
+        [this.ev(id), this.sub(id, 'state'), this.sub(id, 'reg'), this.sub(id, 'wait'), this.sub(id, 'data'), this.sub(id, 'checkin')],
         [member, id],
       ),
     );

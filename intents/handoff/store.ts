@@ -45,17 +45,19 @@ export type Ticket = z.infer<typeof ticketSchema>;
 
 export class TicketStore {
   constructor(private readonly deps: CoreDeps) {}
+  // Redis Cluster: a ticket, the open queue and the member's latest ticket are written in one MULTI, so
+  // they share the hash tag `tickets`.
   private key(id: string) {
-    return this.deps.keys.k('ticket', id);
+    return this.deps.keys.tagged('tickets', 'ticket', id);
   }
   private alertKey(id: string) {
     return this.deps.keys.k('ticket', id, 'alerted');
   }
   private get openKey() {
-    return this.deps.keys.k('tickets', 'open');
+    return this.deps.keys.tagged('tickets', 'open');
   }
   private memberKey(member: MemberKey) {
-    return this.deps.keys.k('tickets', 'member', member);
+    return this.deps.keys.tagged('tickets', 'member', member);
   }
 
   async openFor(member: MemberKey): Promise<Ticket | null> {

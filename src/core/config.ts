@@ -63,6 +63,12 @@ export const envSchema = z.object({
   REDIS_URL: z.string().url().optional(),
   /** JSON passed through to ioredis (e.g. {"sentinels":[...],"name":"mymaster"} or {"cluster":[...]}). */
   REDIS_OPTIONS: z.string().optional(),
+  /** Redis Cluster seed nodes, host:port,host:port (any of the cluster's nodes; the rest are discovered). */
+  REDIS_CLUSTER_NODES: list.pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each entry must look like host:port'))).default([]),
+  /** Replicas an acknowledged claim or registration write waits for (WAIT), when the master has any; 0 = none. */
+  REDIS_WAIT_REPLICAS: int(0, 10).default(1),
+  /** … for at most this long (then it goes on and logs a warning). */
+  REDIS_WAIT_TIMEOUT_MS: int(10, 60_000).default(1000),
   REDIS_KEY_PREFIX: z.string().default('ua:'),
   DATA_DIR: z.string().default('./data'),
 
@@ -180,6 +186,12 @@ export const envSchema = z.object({
   CONSOLE_LOGIN_LOCK_MINUTES: int(1, 24 * 60).default(15),
   /** Session cookie only over HTTPS (default: on in production; turn off only behind no TLS at all). */
   CONSOLE_COOKIE_SECURE: bool.optional(),
+
+  /**
+   * Work that must run in exactly one process (Telegram long polling, the WeChat account, schedulers) is held
+   * under a Redis lease this long; when its holder dies another process takes over within about this time.
+   */
+  SINGLETON_LEASE_MS: int(1000, 600_000).default(15_000),
 });
 
 export type Env = z.infer<typeof envSchema>;

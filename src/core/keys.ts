@@ -1,4 +1,10 @@
-/** Every Redis key is built here, under one configurable prefix. */
+/**
+ * Every Redis key is built here, under one configurable prefix.
+ *
+ * Redis Cluster: keys that one Lua script or MULTI touches together share a hash tag (`{…}`), so they live
+ * in one slot. A member's conversation keys (session, history, lease, dedup, rate) are tagged by the member;
+ * a capability tags its own groups of keys with `tagged()` (one event, the claims, the tickets, a broadcast).
+ */
 import type { MemberKey, Platform } from './message.ts';
 
 export class Keys {
@@ -8,23 +14,35 @@ export class Keys {
   k(...parts: (string | number)[]): string {
     return this.prefix + parts.join(':');
   }
+  /** A key in the hash slot of `tag`: `prefix{tag}:parts…`. Keys sharing a tag may be used in one script or MULTI. */
+  tagged(tag: string | number, ...parts: (string | number)[]): string {
+    return this.k(`{${tag}}`, ...parts);
+  }
+  /** The hash tag of everything a member's messages touch in one turn. */
+  private member(platform: Platform, senderId: string): string {
+    return `${platform}:${senderId}`;
+  }
   session(platform: Platform, chatId: string, senderId: string): string {
-    return this.k('session', platform, chatId, senderId);
+    return this.tagged(this.member(platform, senderId), 'session', chatId);
+  }
+  /** The conversation's recent turns (a capped list, appended to): kept apart so a turn never rewrites them. */
+  history(session: string): string {
+    return `${session}:history`;
   }
   lock(conversation: string): string {
-    return this.k('lock', conversation);
+    return `${conversation}:lock`;
   }
   /** Per sender: a client-chosen message id (web) must not let one member drop another's message. */
   dedup(platform: Platform, senderId: string, messageId: string): string {
-    return this.k('dedup', platform, senderId, messageId);
+    return this.tagged(this.member(platform, senderId), 'dedup', messageId);
   }
   /** Hash of group chats the bot has been addressed in (`platform:chatId` → name and last seen ms). */
   groups(): string {
-    return this.k('groups');
+    return this.tagged('groups');
   }
   /** Sorted set of the same groups by last seen ms: the oldest are dropped when the directory is full. */
   groupsSeen(): string {
-    return this.k('groups', 'seen');
+    return this.tagged('groups', 'seen');
   }
   /** Hash member → the chat id of their private chat with the bot (they wrote there, so the bot may write back). */
   privateChats(): string {
@@ -35,6 +53,17 @@ export class Keys {
     return this.k('numberwarn', platform, chatId, senderId);
   }
   rate(member: MemberKey): string {
-    return this.k('rate', member);
+    return this.tagged(member, 'rate');
+  }
+  /** A singleton's lease and its fencing counter (src/core/leader.ts). */
+  leader(name: string, part: 'holder' | 'fence'): string {
+    return this.tagged(`leader:${name}`, part);
+  }
+  /**
+   * The prefix of every BullMQ queue (`new Queue(name, { prefix: keys.queuePrefix() })`): hash-tagged, because
+   * BullMQ's scripts touch several keys of one queue together, which Redis Cluster allows only within one slot.
+   */
+  queuePrefix(): string {
+    return this.tagged('queues');
   }
 }

@@ -1,10 +1,14 @@
 /**
- * Redis connection: REDIS_URL in production, otherwise a private redis-server with AOF under DATA_DIR.
+ * Redis connection: REDIS_CLUSTER_NODES (Redis Cluster), REDIS_URL (one server, or Sentinel through
+ * REDIS_OPTIONS), otherwise a private redis-server with AOF under DATA_DIR.
  * The main connection serves member requests, so it never waits out an outage: a command fails after
  * REDIS_COMMAND_TIMEOUT_MS, or at once while disconnected (no offline queue), and the member gets the
  * apology. Duplicates serve background loops (blocking reads) and keep waiting for Redis to return.
+ *
+ * A Cluster client is handed around as the `Redis` type: ioredis gives both the same command interface,
+ * and every multi-key script or MULTI of this project keeps its keys in one hash slot (src/core/keys.ts).
  */
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -15,31 +19,55 @@ export interface RedisHandle {
   /** A new connection for background work (blocking commands need their own): waits through outages. */
   duplicate(): Redis;
   embedded?: RedisProcess;
+  /** Whether this is a Redis Cluster. */
+  cluster: boolean;
   close(): Promise<void>;
 }
 
 /** How long start-up waits for Redis to accept the first connection. */
 const CONNECT_TIMEOUT_MS = 20_000;
 
+/** Counts Redis errors for /metrics (set by src/core/metrics.ts; a no-op until then). */
+export const redisErrorCounter: { inc: (kind: string) => void } = { inc: () => undefined };
+
 export async function connectRedis(config: Config, logger: Logger): Promise<RedisHandle> {
   let embedded: RedisProcess | undefined;
   let url = config.REDIS_URL;
-  if (!url) {
+  // Sentinel and other ioredis options pass through as JSON; BullMQ needs maxRetriesPerRequest: null.
+  const extra = config.REDIS_OPTIONS ? (JSON.parse(config.REDIS_OPTIONS) as RedisOptions) : {};
+  const clusterNodes = config.REDIS_CLUSTER_NODES;
+  if (!url && !clusterNodes.length && !extra.sentinels) {
     const dir = join(config.DATA_DIR, 'redis');
     embedded = await startRedisServer({ dir, logger });
     url = embedded.url;
     logger.info({ url, dir }, 'embedded redis-server started (AOF on)');
   }
-  // Sentinel and other ioredis options pass through as JSON; BullMQ needs maxRetriesPerRequest: null.
-  const extra = config.REDIS_OPTIONS ? (JSON.parse(config.REDIS_OPTIONS) as RedisOptions) : {};
   const background: RedisOptions = { maxRetriesPerRequest: null, ...extra };
   const requests: RedisOptions = { commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1, enableOfflineQueue: false, ...extra };
   const clients: Redis[] = [];
-  const make = (options: RedisOptions) => {
-    const client = new Redis(url, options);
-    client.on('error', (err) => logger.error({ err: err.message }, 'redis connection error'));
+  const watch = (client: Redis) => {
+    client.on('error', (err: Error) => {
+      redisErrorCounter.inc('connection');
+      logger.error({ err: err.message }, 'redis connection error');
+    });
     clients.push(client);
     return client;
+  };
+  const make = (options: RedisOptions): Redis => {
+    if (clusterNodes.length) {
+      const { enableOfflineQueue, ...redisOptions } = options;
+      const clusterOptions: ClusterOptions = {
+        redisOptions,
+        enableOfflineQueue: enableOfflineQueue ?? true,
+        // A failover moves slots: retry briefly rather than failing the member's message at once.
+        retryDelayOnFailover: 200,
+        retryDelayOnClusterDown: 200,
+        slotsRefreshTimeout: 2000,
+      };
+      // Same command interface (see above); the type differs only in the class.
+      return watch(new Cluster(clusterNodes.map(parseHostPort), clusterOptions) as unknown as Redis);
+    }
+    return watch(url ? new Redis(url, options) : new Redis(options));
   };
   const redis = make(requests);
   try {
@@ -50,15 +78,24 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
     await embedded?.stop();
     throw err;
   }
+  const replicas = new ReplicaWait(redis, config.REDIS_WAIT_REPLICAS, config.REDIS_WAIT_TIMEOUT_MS, logger);
+  replicaPolicies.set(redis, replicas);
   return {
     redis,
     duplicate: () => make(background),
     embedded,
+    cluster: clusterNodes.length > 0,
     async close() {
+      replicas.stop();
       await Promise.all(clients.map((c) => c.quit().catch(() => c.disconnect())));
       await embedded?.stop();
     },
   };
+}
+
+function parseHostPort(node: string): { host: string; port: number } {
+  const at = node.lastIndexOf(':');
+  return { host: node.slice(0, at), port: Number(node.slice(at + 1)) };
 }
 
 /** Without an offline queue nothing may be sent before the connection is ready. */
@@ -75,4 +112,83 @@ function ready(client: Redis, timeoutMs: number): Promise<void> {
     };
     client.once('ready', onReady);
   });
+}
+
+const asCluster = (redis: Redis): Cluster | null => (redis.isCluster ? (redis as unknown as Cluster) : null);
+
+/**
+ * Every key matching `pattern` (SCAN, so no server blocks), batch by batch. On a Cluster each master is
+ * scanned: a keyless command would reach only one of them.
+ */
+export async function scanKeys(redis: Redis, pattern: string, onBatch: (keys: string[]) => Promise<void> | void, stopWhen: () => boolean = () => false): Promise<void> {
+  const nodes = asCluster(redis)?.nodes('master') ?? [redis];
+  for (const node of nodes) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+      cursor = next;
+      if (keys.length) await onBatch(keys);
+    } while (cursor !== '0' && !stopWhen());
+    if (stopWhen()) return;
+  }
+}
+
+/**
+ * Waits until a write reached replicas (WAIT), when replicas exist: an acknowledged claim or registration
+ * survives a failover of its master. WAIT counts the writes made on the connection it is sent on; a
+ * pipeline routed by the written key reaches that key's master on the very connection that wrote it.
+ */
+class ReplicaWait {
+  private known = 0;
+  private readonly timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly wanted: number,
+    private readonly timeoutMs: number,
+    private readonly logger: Logger,
+  ) {
+    if (wanted > 0 && !redis.isCluster) {
+      const refresh = () => void this.countReplicas().catch(() => undefined);
+      refresh();
+      this.timer = setInterval(refresh, 30_000);
+      this.timer.unref();
+    }
+  }
+
+  private async countReplicas(): Promise<void> {
+    const info = await this.redis.info('replication');
+    this.known = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+  }
+
+  private replicasNow(): number {
+    const cluster = asCluster(this.redis);
+    return cluster ? (cluster.nodes('slave').length > 0 ? this.wanted : 0) : Math.min(this.wanted, this.known);
+  }
+
+  async after(key: string): Promise<void> {
+    const want = this.replicasNow();
+    if (want === 0) return;
+    const res = await this.redis.pipeline().exists(key).wait(want, this.timeoutMs).exec();
+    const acked = Number(res?.[1]?.[1] ?? 0);
+    if (acked < want) {
+      redisErrorCounter.inc('replica-wait');
+      this.logger.warn({ key, acked, want, timeoutMs: this.timeoutMs }, 'write not yet on a replica');
+    }
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+  }
+}
+
+const replicaPolicies = new WeakMap<Redis, ReplicaWait>();
+
+/**
+ * After an acknowledged write (a claim, a registration) and before telling the member: waits until the
+ * write of `key` reached REDIS_WAIT_REPLICAS replicas (at most REDIS_WAIT_TIMEOUT_MS). Nothing to wait
+ * for without replicas or on a client not made by connectRedis.
+ */
+export async function awaitReplicas(redis: Redis, key: string): Promise<void> {
+  await replicaPolicies.get(redis)?.after(key);
 }

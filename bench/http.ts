@@ -1,0 +1,82 @@
+/**
+ * Latency under an offered load: the real bot as its own process (`npm start`'s entry), its web API over
+ * HTTP, a redis-server with AOF appendfsync always; messages are sent at a fixed rate whatever the answers
+ * (open loop, latency counted from the moment each was due). BENCH_HTTP_RATE (msg/s), BENCH_HTTP_SECONDS.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { Agent, request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { startRedisServer } from '../src/core/redis-server.ts';
+import { startBotProcess, type BotProcess } from '../test/helpers/bot-process.ts';
+import { fmtMs, percentile } from './common.ts';
+
+const RATE = Number(process.env.BENCH_HTTP_RATE ?? 1000);
+const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
+const MIX = ['菜单', '公司三个月没发工资怎么办', '加班费怎么算', '最近有什么活动', '住院互助要什么材料', '你好', '被辞退了有补偿吗', '转人工'];
+
+/** Environment for a bot process under bench load: no per-IP or per-member limits in the way, quiet logs. */
+export const BENCH_BOT_ENV = {
+  LOG_LEVEL: 'warn',
+  RATE_LIMIT_PER_MINUTE: '10000',
+  WEB_RATE_LIMIT_PER_MINUTE_PER_IP: '100000',
+  HTTP_MAX_CONNECTIONS_PER_IP: '100000',
+  KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR ?? '../shared/laws',
+};
+
+/** Posts one web message; resolves when the answer has arrived (rejects on a non-200). */
+export function postMessage(agent: Agent, base: string, userId: string, text: string): Promise<void> {
+  const body = JSON.stringify({ userId, text, messageId: randomUUID() });
+  const url = new URL('/api/web/messages', base);
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
+      res.resume();
+      res.once('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
+    });
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+/** Sends `rate` messages per second for `seconds`; latencies from each message's due time. */
+export async function offer(bots: BotProcess[], rate: number, seconds: number, members = 2000): Promise<{ latencies: number[]; errors: number }> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
+  const latencies: number[] = [];
+  let errors = 0;
+  const total = rate * seconds;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const bot = bots[i % bots.length]!;
+    pending.push(
+      postMessage(agent, bot.url, `h${i % members}`, MIX[i % MIX.length]!).then(
+        () => void latencies.push(performance.now() - due),
+        () => void errors++,
+      ),
+    );
+  }
+  await Promise.all(pending);
+  agent.destroy();
+  return { latencies: latencies.sort((a, b) => a - b), errors };
+}
+
+export async function httpBench(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ua-bench-http-'));
+  const server = await startRedisServer({ dir, appendfsync: 'always' });
+  let bot: BotProcess | undefined;
+  try {
+    bot = await startBotProcess({ ...BENCH_BOT_ENV, REDIS_URL: server.url, DATA_DIR: join(dir, 'data') });
+    await offer([bot], Math.min(RATE, 200), 2); // warm-up
+    const { latencies, errors } = await offer([bot], RATE, SECONDS);
+    console.log(`http: ${RATE} msg/s offered for ${SECONDS} s over HTTP to one bot process, Redis AOF appendfsync always`);
+    console.log(`  answered ${latencies.length}  errors ${errors}   p50 ${fmtMs(percentile(latencies, 50))}   p99 ${fmtMs(percentile(latencies, 99))}   max ${fmtMs(latencies.at(-1) ?? 0)}`);
+  } finally {
+    await bot?.stop();
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
