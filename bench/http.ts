@@ -27,7 +27,7 @@ export const BENCH_BOT_ENV = {
 
 /** Posts one web message; resolves when the answer has arrived (rejects on a non-200). */
 export function postMessage(agent: Agent, base: string, userId: string, text: string): Promise<void> {
-  const body = JSON.stringify({ userId, text, messageId: randomUUID() });
+  const body = JSON.stringify({ userId, chatType: 'private', text, messageId: randomUUID() });
   const url = new URL('/api/web/messages', base);
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {

@@ -6,6 +6,7 @@ import type { ConsoleSection } from '../core/console.ts';
 import type { CoreDeps, IntentDefinition, ServiceDefinition, Worker } from '../core/service.ts';
 import { buildDeps } from '../core/deps.ts';
 import type { RedisOutbox } from '../core/outbox.ts';
+import { Singleton } from '../core/leader.ts';
 import { Pipeline } from '../core/pipeline.ts';
 import { connectRedis, type RedisHandle } from '../core/redis.ts';
 import { Router, type IntentClassifier } from '../core/router.ts';
@@ -54,8 +55,19 @@ export async function createEngine(config: Config, logger: Logger, opts: EngineO
     const casual = new Set(training.filter((t) => t.fallback || t.onBareMention).map((t) => t.id));
     const router = new Router(intents, classifier, logger, deps.audit, fallback, casual, deps.notifier);
     const pipeline = new Pipeline(deps, router);
+    // A service's background work (schedulers, sweeps) runs in one process at a time, under a lease.
     const workers: Worker[] = [];
-    for (const r of runtimes) workers.push(...((await r.startWorkers?.()) ?? []));
+    for (const [i, r] of runtimes.entries()) {
+      const start = r.startWorkers?.bind(r);
+      if (!start) continue;
+      const name = `workers:${services[i]?.id ?? i}`;
+      const singleton = await Singleton.start({ redis: redisHandle.redis, keys: deps.keys, logger, name, leaseMs: config.SINGLETON_LEASE_MS }, async () => {
+        const started = await start();
+        return { stop: async () => void (await Promise.all(started.map((w) => w.stop()))) };
+      });
+      await singleton.started();
+      workers.push(singleton);
+    }
     const closers = [...(opts.onClose ?? []), ...workers.map((w) => () => w.stop())];
     return {
       config, deps, redisHandle, outbox, router, pipeline, intents,

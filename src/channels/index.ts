@@ -8,6 +8,7 @@ import type { Channel } from './channel.ts';
 import { createHttpServer } from './http/server.ts';
 import { registerWebRoutes } from './web/routes.ts';
 import { registerConsole } from './console/index.ts';
+import { Singleton } from '../core/leader.ts';
 
 const READY_PING_MS = 1000;
 
@@ -74,11 +75,13 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
   if (config.CONSOLE_ENABLED) registerConsole(http, engine);
   if (config.TELEGRAM_BOT_TOKEN) {
     const { startTelegram } = await import('./telegram/index.ts');
-    channels.push(await startTelegram(engine, http));
+    // Webhooks reach every process; long polling is one process's job (two pollers would steal each other's updates).
+    channels.push(config.TELEGRAM_MODE === 'polling' ? await singletonChannel(engine, 'telegram', () => startTelegram(engine, http)) : await startTelegram(engine, http));
   }
   if (config.WECHATY_PUPPET) {
     const { startWechat } = await import('./wechat/index.ts');
-    channels.push(await startWechat(engine, { sendIntervalMs: config.WECHATY_SEND_INTERVAL_MS, outboxIntervalMs: config.WECHATY_OUTBOX_INTERVAL_MS }));
+    // One WeChat account is logged in by one process only.
+    channels.push(await singletonChannel(engine, 'wechat', () => startWechat(engine, { sendIntervalMs: config.WECHATY_SEND_INTERVAL_MS, outboxIntervalMs: config.WECHATY_OUTBOX_INTERVAL_MS })));
   }
 
   // Tencent's official channels: each is on when its settings are complete (config.ts checks they come together).
@@ -108,4 +111,34 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
       await http.close();
     },
   };
+}
+
+/**
+ * A channel that must run in one process only (long polling, a logged-in account): started under a Redis
+ * lease (src/core/leader.ts); the other processes show it on standby and take over when its holder dies.
+ */
+export async function singletonChannel(engine: Engine, name: string, start: () => Promise<Channel>): Promise<Channel> {
+  const { redis, keys, logger, config } = engine.deps;
+  let running: Channel | null = null;
+  const singleton = await Singleton.start({ redis, keys, logger, name: `channel:${name}`, leaseMs: config.SINGLETON_LEASE_MS }, async () => {
+    const channel = await start();
+    running = channel;
+    return {
+      stop: async () => {
+        running = null;
+        await channel.stop();
+      },
+    };
+  });
+  await singleton.started();
+  const own: Channel = {
+    name,
+    status: () => (running ? running.status() : { state: 'standby', note: 'another process runs this channel; this one takes over if it stops' }),
+    stop: () => singleton.stop(),
+  };
+  // The rest of the running channel's surface (e.g. telegram's ready()) passes through while this process runs it.
+  return new Proxy(own, {
+    get: (target, prop, receiver) => (prop in target ? Reflect.get(target, prop, receiver) : running ? Reflect.get(running, prop) : undefined),
+    has: (target, prop) => prop in target || (running !== null && prop in running),
+  });
 }

@@ -7,6 +7,7 @@ import type { IntentDefinition, IntentId } from '../../src/core/service.ts';
 import { Pipeline } from '../../src/core/pipeline.ts';
 import { Router, type IntentClassifier } from '../../src/core/router.ts';
 import { buildDeps } from '../../src/core/deps.ts';
+import { Keys } from '../../src/core/keys.ts';
 import { inbound } from '../helpers/engine.ts';
 import { startRedis } from '../helpers/redis.ts';
 
@@ -103,10 +104,11 @@ describe('pipeline', () => {
     const r = new Redis(server.url);
     clients.push(r);
     // What a bot killed between accepting the message and saving its turn leaves behind.
-    await r.set('ua:dedup:web:dup3:m-3', 'pending', 'EX', 3600);
+    const dedupKey = new Keys('ua:').dedup('web', 'dup3', 'm-3');
+    await r.set(dedupKey, 'pending', 'EX', 3600);
     const out = await p.handle(inbound({ text: '你好', senderId: 'dup3', messageId: 'm-3' }));
     expect(out.replies[0]?.text).toBe('1');
-    expect(await r.get('ua:dedup:web:dup3:m-3')).toMatch(/^done/);
+    expect(await r.get(dedupKey)).toMatch(/^done/);
     expect((await p.handle(inbound({ text: '你好', senderId: 'dup3', messageId: 'm-3' }))).dropped).toBe('duplicate');
   });
 
@@ -212,9 +214,10 @@ describe('pipeline', () => {
     await p.handle(inbound({ senderId: 'persist', text: '你好' }));
     const r = new Redis(server.url);
     clients.push(r);
-    const raw = await r.get('ua:session:web:persist:persist');
+    const sessionKey = new Keys('ua:').session('web', 'persist', 'persist');
+    const raw = await r.get(sessionKey);
     expect(JSON.parse(raw ?? '{}')).toMatchObject({ v: 1, dialog: null, memory: { help: { count: 1 } } });
-    const ttl = await r.ttl('ua:session:web:persist:persist');
+    const ttl = await r.ttl(sessionKey);
     expect(ttl).toBeGreaterThan(7000);
     expect(ttl).toBeLessThanOrEqual(7200);
   });

@@ -66,7 +66,7 @@ async function keyIdsAtRest(): Promise<Map<string, number>> {
   const { redis: r, keys } = running().engine.deps;
   const ids = new Map<string, number>();
   const count = (id: string) => ids.set(id, (ids.get(id) ?? 0) + 1);
-  for (const key of await r.keys(keys.k('claims', 'c', '*'))) {
+  for (const key of await r.keys(keys.tagged('claims', 'c', '*'))) {
     const c = claimSchema.parse(JSON.parse((await r.get(key)) ?? ''));
     const fields = [c.applicant.idNumber, c.applicant.mobile, c.event.diagnosis, c.bank.card].map((v) => /^v2:([0-9a-f]{8}):/.exec(v)?.[1] ?? v.slice(0, 3));
     expect(new Set(fields).size).toBe(1);

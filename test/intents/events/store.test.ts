@@ -187,7 +187,7 @@ describe('registration store', () => {
     const logged = new EventStore(deps.redis, deps.keys, { warn: (obj) => warnings.push(JSON.stringify(obj)) });
     const ev = await logged.create(newEvent({ capacity: 5 }), deps.clock.ms, null);
     await logged.register(ev.id, reg('telegram:z1'), deps.clock.ms, true);
-    await deps.redis.hset(deps.keys.k('ev', ev.id, 'data'), 'telegram:z1', '{not json');
+    await deps.redis.hset(deps.keys.tagged(`ev:${ev.id}`, 'data'), 'telegram:z1', '{not json');
     await deps.redis.set(deps.keys.k('evmeta', 'profile', 'telegram:z1'), JSON.stringify({ consent: 'yes' }));
     await deps.redis.set(deps.keys.k('evmeta', 'pending', 'telegram:z1'), 'garbage');
     expect(await logged.registration(ev.id, 'telegram:z1')).toBeNull();
@@ -196,7 +196,7 @@ describe('registration store', () => {
     expect(await logged.pending('telegram:z1')).toBeNull();
 
     const broken = await logged.create(newEvent({ title: '坏记录' }), deps.clock.ms, null);
-    await deps.redis.hset(deps.keys.k('ev', broken.id), 'status', 'bogus');
+    await deps.redis.hset(deps.keys.tagged(`ev:${broken.id}`), 'status', 'bogus');
     expect(await logged.get(broken.id)).toBeNull();
     expect((await logged.upcoming(deps.clock.ms)).map((e) => e.id)).not.toContain(broken.id);
     expect(warnings.length).toBeGreaterThanOrEqual(5);

@@ -228,7 +228,7 @@ describe('ticket operations with an Actor', () => {
 
     const id = await handOff('grace');
     const { redis, keys } = h.engine.deps;
-    await redis.set(keys.k('ticket', id), '{"id": broken');
+    await redis.set(keys.tagged('tickets', 'ticket', id), '{"id": broken');
     expect(await service().view(staff, id)).toBeNull();
     expect((await service().listOpen(staff)).map((t) => t.id)).not.toContain(id);
     await play(h, [{ who: 'staff1', say: `/close ${id}`, expect: `找不到工单 ${id}` }]);
