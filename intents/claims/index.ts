@@ -1,4 +1,5 @@
 /** Mutual-aid claims (互助保障): plan questions, the application form, status, and admin review. */
+import { CLAIM_KEY_RENAMES } from './store.ts';
 import type { ServiceDefinition } from '../../src/core/service.ts';
 import { claimInfo } from './chat/claim_info.ts';
 import { claimStatus } from './chat/claim_status.ts';
@@ -26,5 +27,6 @@ const claims: ServiceDefinition = {
     return { intents: [claimInfo(chat), claimSubmit(chat), claimStatus(chat)], startWorkers: async () => [service.startSweeper(), service.startAlerts()], console: claimsConsole(service) };
   },
   cli: { rekey: () => import('./cli-rekey.ts') },
+  keyRenames: CLAIM_KEY_RENAMES,
 };
 export default claims;

@@ -8,6 +8,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { SEALED_VALUE } from '../../src/core/crypto.ts';
+import type { KeyRename } from '../../src/core/key-migration.ts';
 import type { Keys } from '../../src/core/keys.ts';
 import { LuaScript } from '../../src/core/lua.ts';
 import { addressSchema, memberKeySchema, type MemberKey } from '../../src/core/message.ts';
@@ -114,6 +115,11 @@ if KEYS[2] ~= KEYS[3] then
 end
 return 'ok'
 `);
+
+/** Keys of versions before the hash tags (`npm run cli -- migrate-keys`); the sweep lease and rekey runs keep their names. */
+export const CLAIM_KEY_RENAMES: KeyRename[] = [
+  { match: 'claims:*', rename: (rest) => (/^claims:(sweep|rekey):/.test(rest) ? null : `{claims}:${rest.slice('claims:'.length)}`) },
+];
 
 /** A submitted draft is remembered this long, so a retried submit returns the first number. */
 const DRAFT_TTL_SECONDS = 30 * 86400;

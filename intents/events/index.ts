@@ -6,6 +6,7 @@ import eventRegister from './chat/event_register.ts';
 import { startEventWorkers } from './reminders.ts';
 import { EVENT_CANCEL, EVENT_LIST, EVENT_REGISTER, eventService } from './service.ts';
 import { eventsConsole } from './console.ts';
+import { EVENT_KEY_RENAMES } from './store.ts';
 import { INTENT_DESCRIPTIONS as D } from './texts.ts';
 
 const events: ServiceDefinition = {
@@ -22,5 +23,6 @@ const events: ServiceDefinition = {
     startWorkers: async () => [await startEventWorkers(deps)],
     console: eventsConsole(eventService(deps)),
   }),
+  keyRenames: EVENT_KEY_RENAMES,
 };
 export default events;

@@ -1,6 +1,7 @@
 /** Events, registrations, waitlists, check-ins, profiles and reminder schedule in Redis. */
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import type { KeyRename } from '../../src/core/key-migration.ts';
 import type { Keys } from '../../src/core/keys.ts';
 import { readRecord, type RecordLogger } from '../../src/core/records.ts';
 import { awaitReplicas } from '../../src/core/redis.ts';
@@ -77,6 +78,19 @@ function withScores(raw: unknown): [string, number][] {
   }
   return z.array(z.tuple([z.string(), z.coerce.number()])).parse(raw);
 }
+
+/** Keys of versions before the hash tags (`npm run cli -- migrate-keys`). */
+export const EVENT_KEY_RENAMES: KeyRename[] = [
+  // ev:<id> and ev:<id>:<part…> → {ev:<id>} and {ev:<id>}:<part…>
+  {
+    match: 'ev:*',
+    rename: (rest) => {
+      const m = /^ev:(\d+)(:.*)?$/.exec(rest);
+      return m ? `{ev:${m[1]}}${m[2] ?? ''}` : null;
+    },
+  },
+  ...['nextId', 'byStart', 'reminders:due', 'reminders:processing'].map((part) => ({ match: `evmeta:${part}`, rename: () => `{evmeta}:${part}` })),
+];
 
 /** Item in the reminder schedule: one per (event, kind). */
 export const reminderItem = (eventId: string, kind: 'reminder') => `${eventId}|${kind}`;

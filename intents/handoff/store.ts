@@ -1,4 +1,5 @@
 /** Handoff tickets: the member's recent conversation for staff, in Redis, read through readRecord. */
+import type { KeyRename } from '../../src/core/key-migration.ts';
 import { z } from 'zod';
 import type { CoreDeps } from '../../src/core/service.ts';
 import { addressSchema, type Address, type MemberKey } from '../../src/core/message.ts';
@@ -42,6 +43,13 @@ export const ticketSchema = z.object({
   createdAt: z.string(),
 });
 export type Ticket = z.infer<typeof ticketSchema>;
+
+/** Keys of versions before the hash tags (`npm run cli -- migrate-keys`): a ticket, the open queue, members' latest ticket. */
+export const TICKET_KEY_RENAMES: KeyRename[] = [
+  { match: 'ticket:*', rename: (rest) => (/^ticket:[^:]+$/.test(rest) ? `{tickets}:${rest}` : null) },
+  { match: 'tickets:open', rename: () => '{tickets}:open' },
+  { match: 'tickets:member:*', rename: (rest) => `{tickets}:${rest.slice('tickets:'.length)}` },
+];
 
 export class TicketStore {
   constructor(private readonly deps: CoreDeps) {}

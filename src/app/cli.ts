@@ -6,6 +6,7 @@ import { SERVICES } from './services.ts';
 const COMMANDS: CliCommands = {
   nlu: () => import('./cli-nlu.ts'),
   'console-user': () => import('../channels/console/cli.ts'),
+  'migrate-keys': () => import('./cli-migrate-keys.ts'),
   ...Object.assign({}, ...SERVICES.map((s) => s.cli ?? {})),
 };
 

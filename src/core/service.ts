@@ -2,6 +2,7 @@
  * The contract between the engine and a service folder in `intents/`: a service declares its intents
  * (statically, so the classifier can be trained without Redis) and creates their handlers and workers.
  */
+import type { KeyRename } from './key-migration.ts';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
@@ -141,4 +142,6 @@ export interface ServiceDefinition {
   intents: IntentManifest[];
   create(deps: CoreDeps): Promise<ServiceRuntime>;
   cli?: CliCommands;
+  /** How keys stored by an earlier version are renamed (`npm run cli -- migrate-keys`). */
+  keyRenames?: readonly KeyRename[];
 }
