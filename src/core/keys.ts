@@ -44,8 +44,12 @@ export class Keys {
   groupsSeen(): string {
     return this.tagged('groups', 'seen');
   }
-  /** Hash member → the chat id of their private chat with the bot (they wrote there, so the bot may write back). */
-  privateChats(): string {
+  /** The chat id of a member's private chat with the bot (they wrote there, so the bot may write back). */
+  privateChat(platform: Platform, senderId: string): string {
+    return this.tagged(this.member(platform, senderId), 'privatechat');
+  }
+  /** Versions before the hash tags kept every member's private chat in one hash (member → chat id); read as a fallback. */
+  legacyPrivateChats(): string {
     return this.k('privatechats');
   }
   /** Set once the bot has told a member not to post personal numbers in a group. */

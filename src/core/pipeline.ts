@@ -8,9 +8,9 @@
 import type { CoreDeps } from './service.ts';
 import { z } from 'zod';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
-import { ConversationLock, DEDUP_SECONDS, HANDLED, isHandled, LeaseLostError, LockTimeoutError } from './lock.ts';
+import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError } from './lock.ts';
 import { GroupDirectory } from './groups.ts';
-import { appendTurns, parseSession } from './session.ts';
+import { appendTurns, HISTORY_LIMIT, parseSession, storedSession } from './session.ts';
 import { maskPersonalNumbers, sanitizeText, startsWithBotName, stripAddress } from './text.ts';
 import { isDone } from '../kit/words.ts';
 import type { Router } from './router.ts';
@@ -66,7 +66,7 @@ export class Pipeline {
     private readonly deps: CoreDeps,
     private readonly router: Router,
   ) {
-    this.lock = new ConversationLock(deps.redis, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600);
+    this.lock = new ConversationLock(deps.redis, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600, HISTORY_LIMIT);
   }
 
   /** Whether a group message is meant for the bot. Private messages always are. */
@@ -81,6 +81,7 @@ export class Pipeline {
     const text = msg.text.trim();
     if (msg.chatType !== 'group' || !text || /[?？]/.test(text) || Array.from(text).length > GROUP_ANSWER_MAX_CHARS) return false;
     const { session } = parseSession(await this.deps.redis.get(this.deps.keys.session(msg.platform, msg.chatId, msg.senderId)), now);
+    // Only the form in progress and the time of the last turn matter here: the history is not read.
     return session.dialog !== null && session.dialog.expiresAt > now && now - session.updatedAt <= GROUP_ANSWER_WINDOW_MS;
   }
 
@@ -108,83 +109,100 @@ export class Pipeline {
     const { config, redis, keys, logger } = this.deps;
 
     const member = memberKey(msg.platform, msg.senderId);
-    const rateKey = keys.rate(member);
     const dedupKey = keys.dedup(msg.platform, msg.senderId, msg.messageId);
-    const batch = redis
-      .multi()
-      .set(dedupKey, 'pending', 'EX', DEDUP_SECONDS, 'NX')
-      .get(dedupKey)
-      .incr(rateKey)
-      .expire(rateKey, RATE_WINDOW_SECONDS, 'NX');
-    // The group directory: groups the bot serves, so staff can pick where to announce.
-    if (GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN))) this.deps.groups.record(batch, msg, now.getTime());
-    // Where the bot may write to this member privately: the private chat they last wrote in.
-    if (msg.chatType === 'private') batch.hset(keys.privateChats(), member, msg.chatId);
-    else batch.hget(keys.privateChats(), member);
-    const checks = await batch.exec();
-    if (!checks) return { replies: [], dropped: 'duplicate' };
-    // 'pending' left by a turn that never finished (the bot died) is retried; the lease re-checks it.
-    const seen = checks[1]?.[1];
-    if (typeof seen === 'string' && isHandled(seen)) return { replies: repliesOf(seen), dropped: 'duplicate' };
-    const count = Number(checks[2]?.[1] ?? 0);
+    const sessionKey = keys.session(msg.platform, msg.chatId, msg.senderId);
     const roles = this.deps.roles.of(member);
     // Staff checking people in at the door type fast; their limit only guards against a runaway client.
     const limit = roles.size > 0 ? config.RATE_LIMIT_PER_MINUTE * ROLE_RATE_FACTOR : config.RATE_LIMIT_PER_MINUTE;
-    if (count > limit) {
-      // One polite notice per window, then silence until the window ends — except for a file or a 完成,
-      // which the member would otherwise believe was received.
-      const replies = count === limit + 1 || msg.attachments.length > 0 || isDone(msg.text) ? [{ text: CORE_TEXT.rateLimited }] : [];
-      logger.warn({ member, count }, 'rate limited');
-      return { replies, dropped: 'rate-limited' };
-    }
 
     const cleaned = sanitizeText(msg.text);
     const text = stripAddress(cleaned, config.BOT_NAMES);
-    const early: PipelineOutcome | null =
-      cleaned.length > config.MAX_TEXT_CHARS ? { replies: [{ text: CORE_TEXT.tooLong(config.MAX_TEXT_CHARS) }] }
+    // Answered without a turn (no lease, no session), once past dedup and the rate limit.
+    const early: Reply[] | 'empty' | null =
+      cleaned.length > config.MAX_TEXT_CHARS ? [{ text: CORE_TEXT.tooLong(config.MAX_TEXT_CHARS) }]
       : text || msg.attachments.length ? null
-      : msg.chatType === 'group' ? { replies: [{ text: CORE_TEXT.greetingInGroup }] }
-      : { replies: [], dropped: 'empty' };
-    if (early) {
-      await redis.set(dedupKey, handledMarker(early.replies), 'EX', DEDUP_SECONDS);
-      return early;
-    }
+      : msg.chatType === 'group' ? [{ text: CORE_TEXT.greetingInGroup }]
+      : 'empty';
 
-    const sessionKey = keys.session(msg.platform, msg.chatId, msg.senderId);
-    const turn = await this.lock.run<PipelineOutcome>({ lease: keys.lock(sessionKey), session: sessionKey, dedup: dedupKey }, async (stored) => {
-      const { session, discarded } = parseSession(stored, now.getTime());
-      if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
-      const privateChat = msg.chatType === 'private' ? msg.chatId : checks.at(-1)?.[1];
-      const ctx = {
-        msg: { ...msg, text: cleaned },
-        member,
-        roles,
-        session,
-        text,
-        now,
-        ...(typeof privateChat === 'string' ? { privateChat: { platform: msg.platform, chatId: privateChat, chatType: 'private' as const } } : {}),
-      };
-      let replies: Reply[];
-      try {
-        replies = await this.router.route(ctx);
-      } catch (err) {
-        logger.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
-        const apology: Reply[] = [{ text: CORE_TEXT.apology }];
-        return { save: '', result: { replies: apology }, handled: handledMarker(apology) };
+    // The group directory (groups the bot serves, so staff can pick where to announce) lives in another
+    // hash slot: written beside the turn, not in its scripts.
+    const directory = GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN)) ? this.recordGroup(msg, now) : Promise.resolve();
+    const turn = this.lock
+      .run<Reply[]>(
+        { lease: keys.lock(sessionKey), session: sessionKey, history: keys.history(sessionKey), dedup: dedupKey, rate: keys.rate(member), privateChat: keys.privateChat(msg.platform, msg.senderId) },
+        {
+          rateWindowSeconds: RATE_WINDOW_SECONDS,
+          rateLimit: limit,
+          ...(early ? { early: handledMarker(early === 'empty' ? [] : early) } : {}),
+          // Where the bot may write to this member privately: the private chat they last wrote in.
+          privateChat: msg.chatType === 'private' ? msg.chatId : null,
+        },
+        async (loaded) => {
+          const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime(), loaded.history);
+          if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
+          const privateChat = loaded.privateChat ?? (msg.chatType === 'group' ? await redis.hget(keys.legacyPrivateChats(), member) : null);
+          const ctx = {
+            msg: { ...msg, text: cleaned },
+            member,
+            roles,
+            session,
+            text,
+            now,
+            ...(privateChat ? { privateChat: { platform: msg.platform, chatId: privateChat, chatType: 'private' as const } } : {}),
+          };
+          let replies: Reply[];
+          try {
+            replies = await this.router.route(ctx);
+          } catch (err) {
+            logger.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
+            const apology: Reply[] = [{ text: CORE_TEXT.apology }];
+            return { save: '', history: [], result: apology, handled: handledMarker(apology) };
+          }
+          const added = appendTurns(session, [
+            { at: now.getTime(), from: 'member', text },
+            ...replies.map((r) => ({ at: now.getTime(), from: 'bot' as const, text: renderText(r) })),
+          ]);
+          session.updatedAt = now.getTime();
+          return {
+            save: storedSession(session),
+            history: (legacyHistory ? session.history : added).map((t) => JSON.stringify(t)),
+            replaceHistory: legacyHistory,
+            result: replies,
+            handled: handledMarker(replies),
+          };
+        },
+      )
+      .catch((err: unknown) => {
+        // A turn that waited too long for its conversation, or outlived its lease (a slow model), was not
+        // saved: the member is told so, like any failed turn, and may send it again.
+        if (!(err instanceof LockTimeoutError || err instanceof LeaseLostError)) throw err;
+        logger.warn({ err: err.message, member, messageId: msg.messageId }, 'turn not saved');
+        return { kind: 'done' as const, result: [{ text: CORE_TEXT.apology }] };
+      });
+    const [outcome] = await Promise.all([turn, directory]);
+    switch (outcome.kind) {
+      case 'replay':
+        return { replies: repliesOf(outcome.marker), dropped: 'duplicate' };
+      case 'duplicate':
+        return { replies: [], dropped: 'duplicate' };
+      case 'rate-limited': {
+        // One polite notice per window, then silence until the window ends — except for a file or a 完成,
+        // which the member would otherwise believe was received.
+        const replies = outcome.count === limit + 1 || msg.attachments.length > 0 || isDone(msg.text) ? [{ text: CORE_TEXT.rateLimited }] : [];
+        logger.warn({ member, count: outcome.count }, 'rate limited');
+        return { replies, dropped: 'rate-limited' };
       }
-      appendTurns(session, [
-        { at: now.getTime(), from: 'member', text },
-        ...replies.map((r) => ({ at: now.getTime(), from: 'bot' as const, text: renderText(r) })),
-      ]);
-      session.updatedAt = now.getTime();
-      return { save: JSON.stringify(session), result: { replies }, handled: handledMarker(replies) };
-    }).catch((err: unknown) => {
-      // A turn that waited too long for its conversation, or outlived its lease (a slow model), was not
-      // saved: the member is told so, like any failed turn, and may send it again.
-      if (!(err instanceof LockTimeoutError || err instanceof LeaseLostError)) throw err;
-      logger.warn({ err: err.message, member, messageId: msg.messageId }, 'turn not saved');
-      return { duplicate: false as const, result: { replies: [{ text: CORE_TEXT.apology }] } };
-    });
-    return turn.duplicate ? { replies: [], dropped: 'duplicate' } : turn.result;
+      case 'early':
+        return early === 'empty' || early === null ? { replies: [], dropped: 'empty' } : { replies: early };
+      case 'done':
+        return { replies: outcome.result };
+    }
+  }
+
+  /** Records the group in the directory; a failure only costs the directory an update. */
+  private async recordGroup(msg: InboundMessage, now: Date): Promise<void> {
+    const batch = this.deps.redis.multi();
+    this.deps.groups.record(batch, msg, now.getTime());
+    await batch.exec().catch((err: unknown) => this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'group directory not updated'));
   }
 }

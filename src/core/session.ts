@@ -1,8 +1,12 @@
-/** Per-member conversation state: plain versioned JSON in Redis, parsed with zod on every read. */
+/**
+ * Per-member conversation state: plain versioned JSON in Redis, parsed with zod on every read. The recent
+ * turns live apart, in a capped Redis list a turn appends to: the session document stays small (the form in
+ * progress and per-intent memory) and no turn re-writes the whole history.
+ */
 import { z } from 'zod';
 import { maskPersonalNumbers } from './text.ts';
 
-export const SESSION_VERSION = 1;
+export const SESSION_VERSION = 2;
 
 /**
  * A form in progress, like a wizard cursor: which intent owns it, which field it is asking,
@@ -20,14 +24,22 @@ export type Dialog = z.infer<typeof dialogSchema>;
 const turnSchema = z.object({ at: z.number(), from: z.enum(['member', 'bot']), text: z.string() });
 export type Turn = z.infer<typeof turnSchema>;
 
-export const sessionSchema = z.object({
-  v: z.literal(SESSION_VERSION),
+const storedFields = {
   dialog: dialogSchema.nullable(),
-  /** Recent turns, newest last, for handoff tickets and follow-up questions. */
-  history: z.array(turnSchema),
   /** Small per-intent memory (e.g. the last labor-law topic), keyed by intent id. */
   memory: z.record(z.string(), z.record(z.string(), z.unknown())),
   updatedAt: z.number(),
+};
+/** What is stored under the session key (the history is in its own list). */
+const storedSchema = z.object({ v: z.literal(SESSION_VERSION), ...storedFields });
+/** Version 1 kept the history inside the document; read once, then written as version 2 and a list. */
+const legacySchema = z.object({ v: z.literal(1), ...storedFields, history: z.array(turnSchema) });
+
+export const sessionSchema = z.object({
+  v: z.literal(SESSION_VERSION),
+  ...storedFields,
+  /** Recent turns, newest last, for handoff tickets and follow-up questions. */
+  history: z.array(turnSchema),
 });
 export type Session = z.infer<typeof sessionSchema>;
 
@@ -39,26 +51,58 @@ export function emptySession(now: number): Session {
   return { v: SESSION_VERSION, dialog: null, history: [], memory: {}, updatedAt: now };
 }
 
-/** Parses a stored session; a missing, corrupt or old-version record starts fresh (`discarded` says so). */
-export function parseSession(raw: string | null, now: number): { session: Session; discarded: boolean } {
-  if (!raw) return { session: emptySession(now), discarded: false };
+export interface ParsedSession {
+  session: Session;
+  /** The stored record was unreadable (or of an unknown version) and was replaced by a fresh one. */
+  discarded: boolean;
+  /** The history came from a version-1 document: the next save writes the whole list. */
+  legacyHistory: boolean;
+}
+
+/** Parses a stored session and its history list; a missing, corrupt or unknown record starts fresh (`discarded` says so). */
+export function parseSession(raw: string | null, now: number, history: readonly string[] = []): ParsedSession {
+  if (!raw) return { session: emptySession(now), discarded: false, legacyHistory: false };
   try {
-    return { session: sessionSchema.parse(JSON.parse(raw)), discarded: false };
+    const json: unknown = JSON.parse(raw);
+    const legacy = legacySchema.safeParse(json);
+    if (legacy.success) return { session: { ...legacy.data, v: SESSION_VERSION }, discarded: false, legacyHistory: true };
+    const stored = storedSchema.parse(json);
+    return { session: { ...stored, history: parseHistory(history) }, discarded: false, legacyHistory: false };
   } catch {
-    return { session: emptySession(now), discarded: true };
+    return { session: emptySession(now), discarded: true, legacyHistory: false };
   }
 }
 
+/** History list items (JSON turns, oldest first); an unreadable item is skipped. */
+function parseHistory(items: readonly string[]): Turn[] {
+  return items.flatMap((item) => {
+    try {
+      const turn = turnSchema.safeParse(JSON.parse(item));
+      return turn.success ? [turn.data] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+/** The session document as stored: everything but the history. */
+export function storedSession(session: Session): string {
+  const { history: _history, ...rest } = session;
+  return JSON.stringify(rest);
+}
+
 /**
- * Adds turns to the history. ID, bank card and phone numbers are masked first: the session is plain JSON in
- * Redis and its history is copied into handoff tickets, while form answers are kept (encrypted) by the form.
+ * Adds turns to the history and returns them as added. ID, bank card and phone numbers are masked first: the
+ * history is plain JSON in Redis and is copied into handoff tickets, while form answers are kept (encrypted) by the form.
  */
-export function appendTurns(session: Session, turns: Turn[]): void {
-  for (const t of turns) {
+export function appendTurns(session: Session, turns: Turn[]): Turn[] {
+  const added = turns.map((t) => {
     const limit = TURN_TEXT_LIMIT[t.from];
     // Mask before cutting, so a number split at the limit is never left half-visible.
     const text = maskPersonalNumbers(t.text.slice(0, limit + 40)).slice(0, limit);
-    session.history.push({ ...t, text: text.length < t.text.length && t.from === 'bot' ? `${text}…` : text });
-  }
+    return { ...t, text: text.length < t.text.length && t.from === 'bot' ? `${text}…` : text };
+  });
+  session.history.push(...added);
   if (session.history.length > HISTORY_LIMIT) session.history.splice(0, session.history.length - HISTORY_LIMIT);
+  return added;
 }

@@ -18,7 +18,11 @@ async function everythingStored(): Promise<string> {
   const { redis } = te.engine.deps;
   const keys = await redis.keys(`${te.engine.config.REDIS_KEY_PREFIX}*`);
   const values = await Promise.all(
-    keys.map(async (k) => ((await redis.type(k)) === 'string' ? ((await redis.get(k)) ?? '') : '')),
+    keys.map(async (k) => {
+      const type = await redis.type(k);
+      // Strings (tickets, sessions) and lists (the conversation history).
+      return type === 'string' ? ((await redis.get(k)) ?? '') : type === 'list' ? (await redis.lrange(k, 0, -1)).join('\n') : '';
+    }),
   );
   return values.join('\n');
 }

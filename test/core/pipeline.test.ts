@@ -216,7 +216,7 @@ describe('pipeline', () => {
     clients.push(r);
     const sessionKey = new Keys('ua:').session('web', 'persist', 'persist');
     const raw = await r.get(sessionKey);
-    expect(JSON.parse(raw ?? '{}')).toMatchObject({ v: 1, dialog: null, memory: { help: { count: 1 } } });
+    expect(JSON.parse(raw ?? '{}')).toMatchObject({ v: 2, dialog: null, memory: { help: { count: 1 } } });
     const ttl = await r.ttl(sessionKey);
     expect(ttl).toBeGreaterThan(7000);
     expect(ttl).toBeLessThanOrEqual(7200);
