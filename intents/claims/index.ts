@@ -1,5 +1,7 @@
 /** Mutual-aid claims (互助保障): plan questions, the application form, status, and admin review. */
-import { CLAIM_KEY_RENAMES } from './store.ts';
+import { addGaugeSource } from '../../src/core/metrics.ts';
+import type { Worker } from '../../src/core/service.ts';
+import { CLAIM_KEY_RENAMES, ClaimStore } from './store.ts';
 import type { ServiceDefinition } from '../../src/core/service.ts';
 import { claimInfo } from './chat/claim_info.ts';
 import { claimStatus } from './chat/claim_status.ts';
@@ -24,9 +26,23 @@ const claims: ServiceDefinition = {
     const { plans, cipher } = service;
     const forms = new ClaimForms({ plans, cipher, claims: service, resumeHours: deps.config.FORM_RESUME_HOURS, logger: deps.logger });
     const chat: ClaimsChat = { service, forms };
-    return { intents: [claimInfo(chat), claimSubmit(chat), claimStatus(chat)], startWorkers: async () => [service.startSweeper(), service.startAlerts()], console: claimsConsole(service) };
+    return {
+      intents: [claimInfo(chat), claimSubmit(chat), claimStatus(chat)],
+      startWorkers: async () => [service.startSweeper(), service.startAlerts(), claimsGauge(new ClaimStore(deps.redis, deps.keys, deps.logger))],
+      console: claimsConsole(service),
+    };
   },
   cli: { rekey: () => import('./cli-rekey.ts') },
   keyRenames: CLAIM_KEY_RENAMES,
 };
 export default claims;
+
+/** Claims by status in /metrics, from the process running the claims workers; counted at most once a minute. */
+function claimsGauge(store: ClaimStore): Worker {
+  let cached: { at: number; counts: Record<string, number> } | null = null;
+  const remove = addGaugeSource('ua_claims', async () => {
+    if (!cached || Date.now() - cached.at > 60_000) cached = { at: Date.now(), counts: await store.countByStatus() };
+    return Object.entries(cached.counts).map(([status, value]) => ({ labels: { status }, value }));
+  });
+  return { stop: async () => remove() };
+}

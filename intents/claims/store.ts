@@ -219,6 +219,13 @@ export class ClaimStore {
     return claims;
   }
 
+  /** How many claims are in each status (for /metrics; SCAN over every claim, so callers cache it). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const counts: Record<string, number> = Object.fromEntries(CLAIM_STATUSES.map((s) => [s, 0]));
+    for (const claim of await this.all()) counts[claim.status] = (counts[claim.status] ?? 0) + 1;
+    return counts;
+  }
+
   /** Compare-and-set on `rev`: writes `next` only if the stored claim is still `cur`; adds to or leaves the queue. */
   async replace(cur: Claim, next: Claim, queue: 'add' | 'rem', now: Date): Promise<'ok' | 'missing' | 'conflict'> {
     const json = JSON.stringify(claimSchema.parse(next));

@@ -4,6 +4,8 @@
  * the pipeline, the apology when something fails after it, draining the outbox at the platform's pace —
  * is written once here.
  */
+import { recordSend } from '../core/metrics.ts';
+import { withRequestId } from '../core/request-context.ts';
 import type { Logger } from 'pino';
 import type { Engine } from '../app/engine.ts';
 import { cleanInboundNames, type Address, type InboundAttachment, type InboundMessage, type Platform, type Reply } from '../core/message.ts';
@@ -59,7 +61,12 @@ export interface Received<Target> {
  * sees them clean too), the pipeline answers, the replies are sent. A failure after the pipeline (Redis,
  * a send) gets an apology.
  */
-export async function receive<Target>(engine: Engine, port: ChannelPort<Target>, received: Received<Target>): Promise<PipelineOutcome | null> {
+export function receive<Target>(engine: Engine, port: ChannelPort<Target>, received: Received<Target>): Promise<PipelineOutcome | null> {
+  // One request id for the message's every log line, the channel's included.
+  return withRequestId(() => receiveMessage(engine, port, received));
+}
+
+async function receiveMessage<Target>(engine: Engine, port: ChannelPort<Target>, received: Received<Target>): Promise<PipelineOutcome | null> {
   const { msg, target } = received;
   const ctx = { ...received.logContext, chatId: msg.chatId, messageId: msg.messageId };
   try {
@@ -79,7 +86,13 @@ export async function receive<Target>(engine: Engine, port: ChannelPort<Target>,
     const replies = [...outcome.replies];
     if (skippedBig && (!outcome.dropped || outcome.dropped === 'empty')) replies.push({ text: port.fileTooBigText });
     if (outcome.dropped && outcome.dropped !== 'own') port.log.debug({ ...ctx, dropped: outcome.dropped }, 'message dropped');
-    if (replies.length) await port.send(target, replies);
+    if (replies.length) {
+      await port.send(target, replies).catch((err: unknown) => {
+        recordSend(port.platform, 'error');
+        throw err;
+      });
+      recordSend(port.platform, 'ok');
+    }
     return outcome;
   } catch (err) {
     port.log.error({ ...ctx, err: errorText(port, err), stack: err instanceof Error ? (port.redact?.(err.stack ?? '') ?? err.stack) : undefined }, `${port.platform} message failed`);

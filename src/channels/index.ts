@@ -9,6 +9,9 @@ import { createHttpServer } from './http/server.ts';
 import { registerWebRoutes } from './web/routes.ts';
 import { registerConsole } from './console/index.ts';
 import { Singleton } from '../core/leader.ts';
+import { addGaugeSource, METRICS_CONTENT_TYPE, renderMetrics, type GaugeReading } from '../core/metrics.ts';
+import { PLATFORMS } from '../core/message.ts';
+import { scanKeys } from '../core/redis.ts';
 
 const READY_PING_MS = 1000;
 
@@ -68,6 +71,10 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
     const answered = await Promise.race([redis.ping().then(() => true, () => false), sleep(READY_PING_MS).then(() => false)]);
     return answered ? { ok: true } : reply.code(503).send({ ok: false, error: `redis did not answer within ${READY_PING_MS} ms` });
   });
+  // Prometheus metrics of this process (messages, latency, Redis errors, sends) and Redis-wide figures
+  // (queue depths, claims by status: every process reports the same, aggregate them with max()).
+  http.get('/metrics', async (_req, reply) => reply.type(METRICS_CONTENT_TYPE).send(await renderMetrics()));
+  const removeQueueDepths = addGaugeSource('ua_queue_depth', () => queueDepths(engine));
   if (config.WEB_ENABLED) {
     const web = registerWebRoutes(http, engine, status);
     channels.push({ name: 'web', status: () => ({ state: 'ready' }), stop: web.stop });
@@ -107,6 +114,7 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
     url: `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`,
     channels,
     async stop() {
+      removeQueueDepths();
       for (const c of channels) await c.stop().catch((err: unknown) => logger.error({ err, channel: c.name }, 'channel stop failed'));
       await http.close();
     },
@@ -141,4 +149,26 @@ export async function singletonChannel(engine: Engine, name: string, start: () =
     get: (target, prop, receiver) => (prop in target ? Reflect.get(target, prop, receiver) : running ? Reflect.get(running, prop) : undefined),
     has: (target, prop) => prop in target || (running !== null && prop in running),
   });
+}
+
+/**
+ * Items waiting per queue: each platform's outbox (waiting and being sent), and every BullMQ queue under
+ * keys.queuePrefix() (waiting, delayed, prioritized), e.g. broadcasts.
+ */
+async function queueDepths(engine: Engine): Promise<GaugeReading[]> {
+  const { redis, keys } = engine.deps;
+  const readings: GaugeReading[] = await Promise.all(
+    PLATFORMS.map(async (p) => {
+      const [waiting, sending] = await Promise.all([redis.llen(keys.k('outbox', p)), redis.llen(keys.k('outbox', p, 'processing'))]);
+      return { labels: { queue: `outbox:${p}` }, value: waiting + sending };
+    }),
+  );
+  const prefix = `${keys.queuePrefix()}:`;
+  const names: string[] = [];
+  await scanKeys(redis, `${prefix}*:meta`, (found) => void names.push(...found.map((k) => k.slice(prefix.length, -':meta'.length))));
+  for (const name of names) {
+    const [wait, delayed, prioritized] = await Promise.all([redis.llen(`${prefix}${name}:wait`), redis.zcard(`${prefix}${name}:delayed`), redis.zcard(`${prefix}${name}:prioritized`)]);
+    readings.push({ labels: { queue: name }, value: wait + delayed + prioritized });
+  }
+  return readings;
 }

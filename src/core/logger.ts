@@ -1,5 +1,6 @@
 /** pino logger that masks ID numbers, bank cards and mobile numbers wherever they appear in a log line. */
 import pino, { type Logger } from 'pino';
+import { requestFields } from './request-context.ts';
 import { maskPersonalNumbers } from './text.ts';
 
 const MAX_DEPTH = 8;
@@ -54,6 +55,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       formatters: {
         log: (obj) => withoutBytes(obj) as Record<string, unknown>,
       },
+      // The request id of the message being handled, on every line written while handling it.
+      mixin: () => requestFields(),
     },
     destination,
   );

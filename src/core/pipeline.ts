@@ -5,7 +5,9 @@
  * saved (the bot died before sending, a client retried) gets the same replies again, kept with its dedup
  * marker.
  */
-import type { CoreDeps } from './service.ts';
+import type { CoreDeps, TurnContext } from './service.ts';
+import { recordMessage, recordRedisError } from './metrics.ts';
+import { withRequestId } from './request-context.ts';
 import { z } from 'zod';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError } from './lock.ts';
@@ -85,14 +87,33 @@ export class Pipeline {
     return session.dialog !== null && session.dialog.expiresAt > now && now - session.updatedAt <= GROUP_ANSWER_WINDOW_MS;
   }
 
+  /** Handles one message under its own request id (on every log line), counted in /metrics. */
   async handle(msg: InboundMessage): Promise<PipelineOutcome> {
+    return withRequestId(async () => {
+      const started = performance.now();
+      const trace: { intent?: string } = {};
+      try {
+        const outcome = await this.handleMessage(msg, trace);
+        const apology = outcome.replies.length === 1 && outcome.replies[0]?.text === CORE_TEXT.apology;
+        recordMessage(msg.platform, trace.intent ?? 'none', outcome.dropped ?? (apology ? 'apology' : 'answered'), (performance.now() - started) / 1000);
+        return outcome;
+      } catch (err) {
+        // What reaches here failed outside a handler: Redis, mostly (the channel apologises).
+        recordRedisError('command');
+        recordMessage(msg.platform, trace.intent ?? 'none', 'failed', (performance.now() - started) / 1000);
+        throw err;
+      }
+    });
+  }
+
+  private async handleMessage(msg: InboundMessage, trace: { intent?: string }): Promise<PipelineOutcome> {
     const { config } = this.deps;
     const now = this.deps.now();
     if (msg.fromSelf) return { replies: [], dropped: 'own' };
     if (now.getTime() - msg.sentAt > config.STALE_MESSAGE_SECONDS * 1000) return { replies: [], dropped: 'stale' };
     const warning = await this.warnAboutNumbers(msg);
     if (!this.isAddressed(msg) && !(await this.answersPendingQuestion(msg, now.getTime()))) return { replies: warning, dropped: 'not-addressed' };
-    const outcome = await this.turn(msg, now);
+    const outcome = await this.turn(msg, now, trace);
     if (msg.chatType !== 'group') return outcome;
     // Whatever a handler says in a group, a personal number never appears in it.
     return { ...outcome, replies: [...warning, ...outcome.replies.map(maskReply)] };
@@ -105,7 +126,7 @@ export class Pipeline {
     return first ? [{ text: CORE_TEXT.numberInGroup }] : [];
   }
 
-  private async turn(msg: InboundMessage, now: Date): Promise<PipelineOutcome> {
+  private async turn(msg: InboundMessage, now: Date, trace: { intent?: string }): Promise<PipelineOutcome> {
     const { config, redis, keys, logger } = this.deps;
 
     const member = memberKey(msg.platform, msg.senderId);
@@ -141,7 +162,7 @@ export class Pipeline {
           const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime(), loaded.history);
           if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
           const privateChat = loaded.privateChat ?? (msg.chatType === 'group' ? await redis.hget(keys.legacyPrivateChats(), member) : null);
-          const ctx = {
+          const ctx: TurnContext = {
             msg: { ...msg, text: cleaned },
             member,
             roles,
@@ -153,7 +174,9 @@ export class Pipeline {
           let replies: Reply[];
           try {
             replies = await this.router.route(ctx);
+            trace.intent = ctx.handledBy ?? ctx.classified?.intent;
           } catch (err) {
+            trace.intent = ctx.handledBy ?? ctx.classified?.intent;
             logger.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
             const apology: Reply[] = [{ text: CORE_TEXT.apology }];
             return { save: '', history: [], result: apology, handled: handledMarker(apology) };

@@ -168,6 +168,7 @@ export class Router {
   /** Applies a handler's result to the session. While another form is interrupted, a new form may not replace it. */
   private apply(ctx: TurnContext, intentId: IntentId, result: TurnResult, interruptedBy?: IntentId): Reply[] {
     const session: Session = ctx.session;
+    ctx.handledBy = intentId;
     if (result.memory) session.memory[intentId] = { ...(session.memory[intentId] ?? {}), ...result.memory };
     if (interruptedBy && result.dialog) return [{ text: CORE_TEXT.finishFormFirst }];
     if (result.dialog !== undefined && !interruptedBy) session.dialog = result.dialog;

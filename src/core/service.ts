@@ -52,6 +52,8 @@ export interface TurnContext {
    * the menu (a greeting typed into a form is not a question for another service).
    */
   classified?: { intent: IntentId; confidence: number; casual?: boolean };
+  /** The intent whose handler or command answered (set by the router; counted in /metrics). */
+  handledBy?: IntentId;
   /** The member's private chat with the bot, when they have written there (so the bot may write to them). */
   privateChat?: Address;
   /** Role-restricted commands this member may use (for menus); set by the router. */

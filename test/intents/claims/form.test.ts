@@ -424,7 +424,7 @@ describe('submission', () => {
   it('claim data is encrypted at rest', async () => {
     const id = fresh();
     const out = await play(h, [...applicationUntilSummary('hospital'), SUBMIT], id);
-    const raw = (await h.engine.deps.redis.get(h.engine.deps.keys.k('claims', 'c', claimNoIn(textOf(out.at(-1) ?? []))))) ?? '';
+    const raw = (await h.engine.deps.redis.get(h.engine.deps.keys.tagged('claims', 'c', claimNoIn(textOf(out.at(-1) ?? []))))) ?? '';
     expect(raw).toContain('"status":"pending"');
     for (const secret of [MOBILE, CARD, ID, '急性阑尾炎']) expect(raw).not.toContain(secret);
   });

@@ -130,7 +130,7 @@ describe('corrupt records', () => {
   it('a corrupt claim is treated as missing everywhere: lists, lookups, chat', async () => {
     const { id, no } = await submitClaim();
     const { redis, keys } = h.engine.deps;
-    await redis.set(keys.k('claims', 'c', no), '{"no":"broken"');
+    await redis.set(keys.tagged('claims', 'c', no), '{"no":"broken"');
     const admin = actorOf(h, ADMIN);
     expect(await svc.myClaims(actorOf(h, id))).toEqual([]);
     expect(await svc.myClaim(actorOf(h, id), no)).toBeNull();

@@ -1,0 +1,98 @@
+/**
+ * Prometheus metrics (prom-client), served at /metrics by every process. One registry per process; counters
+ * and histograms are module-level, queue depths and other figures read from Redis when scraped, through
+ * sources an engine registers (and removes on close). Labels never carry personal data: channel, intent,
+ * outcome, platform, status.
+ *
+ * Capabilities count their own events with the exported helpers, e.g. `recordSend('telegram', 'ok')` after
+ * each platform send, and add scraped figures with `addGaugeSource`.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { redisErrorCounter } from './redis.ts';
+
+export const registry = new Registry();
+collectDefaultMetrics({ register: registry, prefix: 'ua_' });
+
+const messages = new Counter({
+  name: 'ua_messages_total',
+  help: 'Messages through the pipeline, by channel, intent that answered (none when no turn ran) and outcome',
+  labelNames: ['channel', 'intent', 'outcome'] as const,
+  registers: [registry],
+});
+
+const latency = new Histogram({
+  name: 'ua_pipeline_seconds',
+  help: 'Time from a message entering the pipeline to its replies being ready',
+  labelNames: ['channel'] as const,
+  buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
+const redisErrors = new Counter({
+  name: 'ua_redis_errors_total',
+  help: 'Redis failures: connection errors, failed commands on the message path, writes not confirmed by a replica in time',
+  labelNames: ['kind'] as const,
+  registers: [registry],
+});
+redisErrorCounter.inc = (kind) => redisErrors.inc({ kind });
+
+const sends = new Counter({
+  name: 'ua_sends_total',
+  help: 'Messages sent to a platform, by platform and result (ok, error)',
+  labelNames: ['platform', 'result'] as const,
+  registers: [registry],
+});
+
+/** A figure read from Redis at scrape time: one gauge name, many label sets. */
+export interface GaugeReading {
+  labels: Record<string, string>;
+  value: number;
+}
+
+const sources = new Map<string, Set<() => Promise<GaugeReading[]>>>();
+
+function scrapedGauge(name: string, help: string, labelNames: string[]): void {
+  new Gauge({
+    name,
+    help,
+    labelNames,
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const read of sources.get(name) ?? []) {
+        // A source that cannot answer (Redis down) leaves its figures out of this scrape.
+        const readings = await read().catch(() => []);
+        for (const r of readings) this.set(r.labels, r.value);
+      }
+    },
+  });
+}
+
+scrapedGauge('ua_queue_depth', 'Items waiting in a queue (outbox per platform, BullMQ queues such as broadcasts)', ['queue']);
+scrapedGauge('ua_claims', 'Claims by status', ['status']);
+
+/** Adds a source for a scraped gauge (ua_queue_depth, ua_claims); returns its removal. */
+export function addGaugeSource(name: 'ua_queue_depth' | 'ua_claims', read: () => Promise<GaugeReading[]>): () => void {
+  const set = sources.get(name) ?? new Set();
+  sources.set(name, set);
+  set.add(read);
+  return () => void set.delete(read);
+}
+
+export type MessageOutcome = 'answered' | 'apology' | 'duplicate' | 'rate-limited' | 'not-addressed' | 'stale' | 'own' | 'empty' | 'failed';
+
+export function recordMessage(channel: string, intent: string, outcome: MessageOutcome, seconds: number): void {
+  messages.inc({ channel, intent, outcome });
+  latency.observe({ channel }, seconds);
+}
+
+export function recordSend(platform: string, result: 'ok' | 'error'): void {
+  sends.inc({ platform, result });
+}
+
+export function recordRedisError(kind: string): void {
+  redisErrors.inc({ kind });
+}
+
+export const METRICS_CONTENT_TYPE = registry.contentType;
+export const renderMetrics = (): Promise<string> => registry.metrics();

@@ -1,0 +1,94 @@
+/**
+ * Observability through the real HTTP server: /metrics in Prometheus format counts messages by channel,
+ * intent and outcome, times the pipeline, counts sends and Redis errors, reads queue depths and claims by
+ * status from Redis; every log line written while handling a message carries its request id.
+ */
+import { Writable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChannels, type RunningApp } from '../../src/channels/index.ts';
+import { createEngine } from '../../src/app/engine.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { loadConfig } from '../../src/core/config.ts';
+import type { Engine } from '../../src/app/engine.ts';
+import { inbound } from '../helpers/engine.ts';
+import { startRedis } from '../helpers/redis.ts';
+import { TEST_KEY_HEX } from '../helpers/harness.ts';
+
+let server: Awaited<ReturnType<typeof startRedis>>;
+let engine: Engine;
+let app: RunningApp;
+const lines: Record<string, unknown>[] = [];
+
+beforeAll(async () => {
+  server = await startRedis();
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const l of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(l) as Record<string, unknown>);
+      done();
+    },
+  });
+  const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'debug', DATA_ENCRYPTION_KEY: TEST_KEY_HEX, WEB_RATE_LIMIT_PER_MINUTE_PER_IP: '100000', PORT: '0', WECHATY_PUPPET: '' });
+  engine = await createEngine(config, createLogger('debug', sink));
+  app = await startChannels(engine);
+});
+afterAll(async () => {
+  await app.stop();
+  await engine.close();
+  await server.stop();
+});
+
+const post = (body: Record<string, unknown>) =>
+  fetch(`${app.url}/api/web/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chatType: 'private', ...body }) }).then((r) => r.json() as Promise<{ replies: unknown[] }>);
+
+const scrape = async () => {
+  const res = await fetch(`${app.url}/metrics`);
+  expect(res.headers.get('content-type')).toContain('text/plain');
+  return res.text();
+};
+const value = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 'NaN');
+
+describe('/metrics', () => {
+  it('counts messages by channel, intent and outcome, their latency and the sends', async () => {
+    await post({ userId: 'm1', text: '菜单' });
+    await post({ userId: 'm1', text: '菜单', messageId: 'same' });
+    await post({ userId: 'm1', text: '菜单', messageId: 'same' });
+    const text = await scrape();
+    expect(value(text, 'ua_messages_total{channel="web",intent="help",outcome="answered"}')).toBe(2);
+    expect(value(text, 'ua_messages_total{channel="web",intent="none",outcome="duplicate"}')).toBe(1);
+    expect(value(text, 'ua_pipeline_seconds_count{channel="web"}')).toBe(3);
+    expect(value(text, 'ua_sends_total{platform="web",result="ok"}')).toBe(3);
+    expect(text).toMatch(/^ua_pipeline_seconds_bucket\{le="0\.5",channel="web"\} \d+$/m);
+  });
+
+  it('reads queue depths and claims by status from Redis', async () => {
+    const { redis, keys } = engine.deps;
+    await redis.rpush(keys.k('outbox', 'telegram'), 'a', 'b');
+    await redis.hset(`${keys.queuePrefix()}:broadcast:meta`, 'opts.maxLenEvents', '10000');
+    await redis.rpush(`${keys.queuePrefix()}:broadcast:wait`, '1', '2', '3');
+    const text = await scrape();
+    expect(value(text, 'ua_queue_depth{queue="outbox:telegram"}')).toBe(2);
+    expect(value(text, 'ua_queue_depth{queue="broadcast"}')).toBe(3);
+    expect(value(text, 'ua_claims{status="pending"}')).toBe(0);
+  });
+
+  it('counts Redis failures on the message path', async () => {
+    const before = value(await scrape(), 'ua_redis_errors_total{kind="command"}') || 0;
+    await server.kill9();
+    await expect(engine.pipeline.handle(inbound({ senderId: 'down', text: '菜单' }))).rejects.toThrow();
+    await server.restart();
+    await expect.poll(() => fetch(`${app.url}/readyz`).then((r) => r.status), { timeout: 10_000 }).toBe(200);
+    expect(value(await scrape(), 'ua_redis_errors_total{kind="command"}')).toBe(before + 1);
+  });
+});
+
+describe('request ids', () => {
+  it('puts the message’s request id on every line logged while handling it, and a new one for the next message', async () => {
+    lines.length = 0;
+    await post({ userId: 'log1', text: '   ' }); // an empty message: logged as dropped at debug level
+    await post({ userId: 'log1', text: '' });
+    const dropped = lines.filter((l) => l['msg'] === 'message dropped');
+    expect(dropped).toHaveLength(2);
+    expect(dropped.every((l) => typeof l['reqId'] === 'string' && (l['reqId'] as string).length >= 8)).toBe(true);
+    expect(dropped[0]!['reqId']).not.toBe(dropped[1]!['reqId']);
+  });
+});
