@@ -172,14 +172,14 @@ describe('three bot processes on a Redis Cluster', () => {
     const fenceBefore = Number(await redis.get(fenceKey));
     expect(await redis.get(holderKey)).not.toBeNull();
 
-    let dead: BotProcess | undefined;
-    const alive = () => bots.filter((b) => b !== dead);
+    const killed: { bot?: BotProcess } = {};
+    const alive = () => bots.filter((b) => b !== killed.bot);
     const members = Array.from({ length: 300 }, (_, i) => `drill${i}`);
     const run = Promise.all(members.map((m, i) => signUp(m, '故障演练', (a) => alive()[(i + a) % alive().length])));
     // Mid-run: the first bot (every singleton's holder) is killed, then the master serving the event fails over.
     await new Promise((r) => setTimeout(r, 1500));
-    dead = bots[0];
-    await dead!.kill9();
+    killed.bot = bots[0];
+    await killed.bot!.kill9();
     const failover = await cluster.failMasterOf(keys.tagged(`ev:${id}`));
     expect(failover.promoted).not.toBe(failover.killed);
     const told = await run;
