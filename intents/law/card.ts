@@ -1,5 +1,6 @@
 /** Labor-law topic cards: our own plain-language summaries in knowledge/labor-law/*.json, citing article numbers. */
 import { z } from 'zod';
+import { CALCULATORS } from './figures.ts';
 
 export const citationSchema = z.object({
   /** Short law name = a file name in KNOWLEDGE_STATUTES_DIR without `.md`, e.g. 劳动合同法, 劳动争议解释（二）. */
@@ -25,6 +26,10 @@ export const cardSchema = z.object({
   ruleDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   /** How 劳动争议解释（二） (2025-09-01) changed the rule, when it did. */
   change2025: z.string().optional(),
+  /** The sum this topic is about: a follow-up giving figures ("月薪6000，干了3年") is computed with it. */
+  calculator: z.enum(CALCULATORS).optional(),
+  /** 2–3 sentences: the conclusion for a phone screen, conditions kept. Defaults to the answer's first sentences. */
+  summary: z.string().min(10).max(160).optional(),
   /** Ids of cards a follow-up question most likely moves to (e.g. from dismissal to compensation). */
   related: z.array(z.string()).default([]),
 });

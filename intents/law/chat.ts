@@ -6,9 +6,12 @@ import type { Turn } from '../../src/core/session.ts';
 import { maskPersonalNumbers } from '../../src/core/text.ts';
 import { statuteCandidates, STATUTES_INSTALL_COMMAND } from '../../src/core/config.ts';
 import { createLlm } from '../../src/llm/client.ts';
-import { memoryFor, parseArticleRequest, readLawMemory, type LawMemory } from './answer.ts';
-import { loadLawKnowledge } from './knowledge.ts';
-import { answerLawQuestion } from './service.ts';
+import type { Dialog } from '../../src/core/session.ts';
+import { memoryFor, parseArticleRequest, readLawMemory, type LawAnswer, type LawMemory } from './answer.ts';
+import { computeAnswer, PENDING_CALC_VERSION, pendingCalcSchema } from './computed.ts';
+import { askedCalculator, hasFigures, readFigures, type Figures } from './figures.ts';
+import { loadLawKnowledge, type LawKnowledge } from './knowledge.ts';
+import { answerLawQuestion, calcAnswer, calculationFor, MORE_REQUEST, pickedOffer } from './service.ts';
 import { HANDOFF_CHOICE } from './texts.ts';
 
 const FOLLOW_UP_WINDOW_MS = 15 * 60_000;
@@ -43,6 +46,48 @@ function isFollowUp(ctx: TurnContext, memory: LawMemory): boolean {
   return (length <= 25 && FOLLOW_UP_START.test(text)) || (length <= NEXT_STEP_MAX_CHARS && NEXT_STEP.test(text));
 }
 
+/** A recent answer the member can still act on ("详细", a number from the topics offered, figures for its sum). */
+const recent = (ctx: TurnContext, memory: LawMemory) => memory.at !== undefined && ctx.now.getTime() - memory.at <= FOLLOW_UP_WINDOW_MS;
+
+/** A bare figure answering the one asked for ("6000", "大概七千五", "3年8个月"). */
+function answeredFigure(asking: string, text: string): Figures {
+  const read = readFigures(text);
+  const direct: Figures = {};
+  const bare = text.replace(/[大概约差不多左右吧啊呢元块钱，。\s]/g, '');
+  if (asking === 'monthlyWage' || asking === 'localAverageWage') {
+    const n = readFigures(`工资${bare}`).monthlyWage;
+    if (n !== undefined) direct[asking] = n;
+  } else if (asking === 'serviceMonths' || asking === 'monthsWithoutContract' || asking === 'totalWorkYears') {
+    const months = readFigures(`干了${bare}`).serviceMonths;
+    if (months !== undefined) {
+      if (asking === 'totalWorkYears') direct.totalWorkYears = months / 12;
+      else direct[asking] = months;
+    }
+  } else if (asking === 'unusedLeaveDays') {
+    const days = /^(\d+|[一二两三四五六七八九十]+)天?$/.exec(bare);
+    const n = days ? readFigures(`年假剩${days[1]}天`).unusedLeaveDays : undefined;
+    if (n !== undefined) direct.unusedLeaveDays = n;
+  } else if (asking === 'overtimeHours' && read.workdayHours === undefined && read.restDayHours === undefined && read.holidayHours === undefined) {
+    const h = readFigures(`工作日加班${bare}`).workdayHours;
+    if (h !== undefined) direct.workdayHours = h;
+  }
+  return { ...read, ...direct };
+}
+
+/** The dialog that waits for one figure of a sum: plain versioned JSON. */
+const calcDialog = (answer: LawAnswer, now: Date): Dialog | null =>
+  answer.pending
+    ? { v: PENDING_CALC_VERSION, intent: 'labor_law', asking: answer.pending.asking, filled: answer.pending.state, expiresAt: now.getTime() + FOLLOW_UP_WINDOW_MS }
+    : null;
+
+/** "详细" after a card, a title picked from the topics offered, or figures for the sum of the topic just answered. */
+function continuesAnswer(kb: LawKnowledge, ctx: TurnContext, memory: LawMemory): boolean {
+  if (!recent(ctx, memory)) return false;
+  if (memory.lastCardId && MORE_REQUEST.test(ctx.text.trim())) return true;
+  if (pickedOffer(kb, ctx.text, memory)) return true;
+  return !OTHER_SERVICE.test(ctx.text) && calculationFor(kb, ctx.text, memory) !== undefined && !askedCalculator(ctx.text);
+}
+
 const createLaborLaw: IntentFactory = async (deps) => {
   // The config holds the statutes folder it found, or none: then the law runs on cards alone.
   const kb = loadLawKnowledge({ knowledgeDir: deps.config.KNOWLEDGE_DIR, statutesDir: deps.config.KNOWLEDGE_STATUTES_DIR ?? null });
@@ -67,8 +112,36 @@ const createLaborLaw: IntentFactory = async (deps) => {
       llmTimeoutMs: deps.config.OPENAI_TIMEOUT_MS,
       logger: deps.logger,
     });
-    const reply: Reply = { text: answer.text, ...(answer.offerHandoff ? { choices: [HANDOFF_CHOICE] } : {}) };
-    return { replies: [reply], memory: { ...memoryFor(answer, memory, ctx.now.getTime()), answerHead: answerHead([reply]) } };
+    return respond(ctx, answer, memory);
+  };
+
+  /** `inDialog`: answering the law dialog's own question, so a finished sum ends it. Otherwise a dialog is only opened. */
+  const respond = (ctx: TurnContext, answer: LawAnswer, memory: LawMemory, inDialog = false): TurnResult => {
+    const dialog = calcDialog(answer, ctx.now);
+    const choices = answer.choices ?? (answer.offerHandoff ? [HANDOFF_CHOICE] : undefined);
+    const reply: Reply = { text: answer.text, ...(choices ? { choices } : {}) };
+    return {
+      replies: [reply],
+      memory: { ...memoryFor(answer, memory, ctx.now.getTime()), answerHead: answerHead([reply]) },
+      ...(dialog || inDialog ? { dialog } : {}),
+    };
+  };
+
+  /** The member answers the figure a sum waits for; anything else is a fresh message (the wait stays, silently). */
+  const continueDialog = async (ctx: TurnContext, dialog: Dialog): Promise<TurnResult> => {
+    const state = dialog.v === PENDING_CALC_VERSION ? pendingCalcSchema.safeParse(dialog.filled) : undefined;
+    if (!state?.success) return { replies: [], dialog: null, passThrough: true };
+    const other = askedCalculator(ctx.text);
+    const given = answeredFigure(dialog.asking, ctx.text);
+    if (!hasFigures(given) || (other !== undefined && other !== state.data.calculator)) {
+      // Another labor-law question meanwhile is answered here (the router would not send it back to us); the
+      // wait for the figure stays unless that answer opens a new one. Anything else goes to its own service.
+      const law = ctx.classified?.intent === 'labor_law' || parseArticleRequest(ctx.text, kb.library, readLawMemory(ctx.session.memory['labor_law'])) !== null;
+      return law ? handle(ctx) : { replies: [], passThrough: true };
+    }
+    const figures = { ...state.data.figures, ...given };
+    const memory = readLawMemory(ctx.session.memory['labor_law']);
+    return respond(ctx, calcAnswer(computeAnswer(state.data.calculator, figures), Boolean(kb.statutesDir)), memory, true);
   };
 
   return {
@@ -77,9 +150,12 @@ const createLaborLaw: IntentFactory = async (deps) => {
     // answer ("那赔偿怎么算") need no classifier.
     matches: (ctx) => {
       const memory = readLawMemory(ctx.session.memory['labor_law']);
-      return parseArticleRequest(ctx.text, kb.library, memory) !== null || isFollowUp(ctx, memory);
+      return parseArticleRequest(ctx.text, kb.library, memory) !== null || isFollowUp(ctx, memory) || continuesAnswer(kb, ctx, memory);
     },
     handle,
+    continueDialog,
+    // A member who asked something else meanwhile is not nagged: the wait for the figure stays quietly.
+    repromptDialog: () => [],
   };
 };
 

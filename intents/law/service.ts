@@ -1,8 +1,11 @@
-/** One entry point for a member's labor-law message: article text, retrieval answer, optional LLM phrasing. */
+/** One entry point for a member's labor-law message: article text, a computed sum, the card answer, optional LLM phrasing. */
 import type { Llm } from '../../src/llm/client.ts';
-import { articleTextAnswer, composeAnswer, parseArticleRequest, statutesMissingAnswer, type LawAnswer, type LawMemory } from './answer.ts';
+import { articleTextAnswer, cardAnswer, composeAnswer, formatCitations, parseArticleRequest, statutesMissingAnswer, type LawAnswer, type LawMemory } from './answer.ts';
+import { computeAnswer, type CalcOutcome } from './computed.ts';
+import { askedCalculator, hasFigures, readFigures, type Calculator, type Figures } from './figures.ts';
 import type { LawKnowledge } from './knowledge.ts';
 import { llmAnswer } from './llm-answer.ts';
+import { CALC_TEXT, HANDOFF_CHOICE, PROMPTS } from './texts.ts';
 
 export interface AskLawOptions {
   /** Group chat: compact answer (the LLM is not used there). */
@@ -14,15 +17,79 @@ export interface AskLawOptions {
   logger?: { warn(obj: object, msg?: string): void };
 }
 
+/** "详细", "详细点", "展开说说": the full version of the answer just given. */
+export const MORE_REQUEST = /^(?:请|麻烦)?(?:看|说得?|讲得?)?(?:更)?(?:详细|具体)(?:一?点|些)?(?:说说|讲讲|解答|内容|的|一下)?$|^(?:展开|展开说说|完整解答|完整版)$/;
+
+/** The card a member picked from the topics last offered (by the title the router put in place of "2"). */
+export function pickedOffer(kb: LawKnowledge, text: string, memory: LawMemory): string | undefined {
+  const t = text.trim();
+  return memory.offered?.find((id) => kb.retriever.card(id)?.title === t);
+}
+
+const THIS_EMPLOYER = /本单位|这家|现在的(?:单位|公司|厂)|这个(?:单位|公司|厂)|在这|在公司|在厂/;
+
+/** The sum a message asks for with the member's own figures: by its words, else by the topic just answered. */
+export function calculationFor(kb: LawKnowledge, text: string, memory: LawMemory): { calculator: Calculator; figures: Figures } | undefined {
+  const figures = readFigures(text);
+  if (!hasFigures(figures)) return undefined;
+  const calculator = askedCalculator(text) ?? (memory.lastCardId ? kb.retriever.card(memory.lastCardId)?.calculator : undefined);
+  // "我工作12年了" asked about 医疗期 is the total 工龄 unless this employer is named.
+  if (calculator === 'medical_period' && figures.totalWorkYears === undefined && figures.serviceMonths !== undefined && !THIS_EMPLOYER.test(text)) {
+    figures.totalWorkYears = figures.serviceMonths / 12;
+    delete figures.serviceMonths;
+  }
+  return calculator ? { calculator, figures } : undefined;
+}
+
+/** A computed sum (or the question for its missing figure) as an answer. */
+export function calcAnswer(outcome: CalcOutcome, canQuote: boolean): LawAnswer {
+  if (outcome.kind === 'ask') {
+    return {
+      kind: 'ask_figure',
+      text: `${outcome.text}${CALC_TEXT.askAgain}`,
+      citations: [],
+      confidence: 1,
+      offerHandoff: false,
+      pending: { asking: outcome.asking, state: outcome.pending },
+    };
+  }
+  const basis = `${PROMPTS.basisPrefix}${formatCitations(outcome.citations)}`;
+  return {
+    kind: 'computed',
+    text: [outcome.text, basis].join('\n'),
+    citations: outcome.citations,
+    confidence: 1,
+    offerHandoff: false,
+    choices: canQuote ? [PROMPTS.choiceOriginal, HANDOFF_CHOICE] : [HANDOFF_CHOICE],
+  };
+}
+
 /** Answers one message. Never throws for model problems: those fall back to the retrieval answer. */
 export async function answerLawQuestion(kb: LawKnowledge, text: string, opts: AskLawOptions = {}): Promise<LawAnswer> {
   const memory = opts.memory ?? { citations: [] };
+  const compact = opts.compact ?? false;
   const req = parseArticleRequest(text, kb.library, memory);
-  if (req) return kb.statutesDir ? articleTextAnswer(req, kb.library, kb.superseded) : statutesMissingAnswer();
+  if (req) {
+    if (!kb.statutesDir) return statutesMissingAnswer();
+    // In a group at most one article is quoted, and a long one only in private chat.
+    if (compact) return articleTextAnswer(req.kind === 'articles' ? { ...req, citations: req.citations.slice(0, 1) } : req, kb.library, kb.superseded, { compact });
+    return articleTextAnswer(req, kb.library, kb.superseded);
+  }
+  const lastCard = memory.lastCardId ? kb.retriever.card(memory.lastCardId) : undefined;
+  if (lastCard && MORE_REQUEST.test(text.trim())) {
+    return cardAnswer(lastCard, lastCard.citations.slice(0, 4), kb, 1, { detailed: !compact, compact });
+  }
+  const picked = pickedOffer(kb, text, memory);
+  const pickedCard = picked ? kb.retriever.card(picked) : undefined;
+  if (pickedCard) return cardAnswer(pickedCard, pickedCard.citations.slice(0, 4), kb, 1, { compact });
+  const calc = calculationFor(kb, text, memory);
+  if (calc && !compact) return calcAnswer(computeAnswer(calc.calculator, calc.figures), Boolean(kb.statutesDir));
   const result = kb.retrieve(text, memory.lastCardId ? { previousCardId: memory.lastCardId } : {});
-  const base = composeAnswer(result, kb, { compact: opts.compact ?? false });
+  const base = composeAnswer(result, kb, { compact });
+  // A member's own wage figures are not discussed in a group: the card answer, and an invitation to a private chat.
+  if (calc && compact) return { ...base, text: `${base.text}\n${CALC_TEXT.groupPrivate}` };
   // Without the statute texts the model's citations cannot be checked: the cards' own answer stands.
-  if (!opts.llm || opts.compact || !kb.statutesDir) return base;
+  if (!opts.llm || compact || !kb.statutesDir) return base;
   return llmAnswer(opts.llm, text, result, base, kb, {
     timeoutMs: opts.llmTimeoutMs ?? 8000,
     ...(opts.logger ? { logger: opts.logger } : {}),

@@ -15,6 +15,13 @@ export const PROMPTS = {
   change2025Prefix: '2025年9月1日起：',
   disclaimer:
     '以上是一般性法律信息，不是针对您个人情况的法律意见。需要具体帮助，请联系所在工会的法律援助，或拨打职工维权服务热线 12351。',
+  disclaimerShort: '（一般性信息，不是针对个案的法律意见）',
+  choiceMore: '详细',
+  choiceOriginal: '原文',
+  /** Under a private card answer: the router maps "1" to the first choice. */
+  cardChoices: ['详细', '原文', HANDOFF_CHOICE] as readonly string[],
+  clarify: '您问的情况我不能确定对应哪个问题，不想答偏。请回复数字选一个最接近的，或者换个说法讲讲具体发生了什么：',
+  clarifyCompact: (titles: string[]) => `您问的可能是：${titles.map((t) => `“${t}”`).join('、')}。请私聊我说说具体情况，我帮您对准问题。`,
   disclaimerCompact: '（一般性信息；具体情况请私聊我，或找工会法律援助、拨打 12351）',
   originalTextHint: (label: string) => `想看法条原文，可以回复“${label}原文”。`,
   lowConfidence:
@@ -26,6 +33,7 @@ export const PROMPTS = {
   whichArticle: '请告诉我想看哪一条，例如“劳动合同法第八十二条原文”。',
   /** After the quoted text of an article later law replaced. */
   supersededNote: (note: string) => `【注意：已被取代】${note}`,
+  articleRestInPrivate: '……（全文较长，请私聊我回复同样的问题查看）',
   articleMoreHint: '还想了解怎么用这一条维权，可以直接问我，或回复“转人工”。',
   /** System prompt for the optional language model. */
   llmSystem: [
@@ -50,4 +58,66 @@ export const INTENT_DESCRIPTIONS = {
 export const STATUTES_MISSING = {
   articleText:
     '抱歉，条文原文未安装，暂时不能为您显示法条原文。您可以在国家法律法规数据库（flk.npc.gov.cn）按法律名称和条号查阅；也可以直接问我具体问题，或回复“转人工”。',
+} as const;
+
+const money = (n: number) => `${n.toLocaleString('zh-CN', { maximumFractionDigits: 2 })}元`;
+const span = (months: number) => {
+  const y = Math.floor(months / 12);
+  const m = Math.round((months - y * 12) * 10) / 10;
+  return `${y ? `${y}年` : ''}${m ? `${m}个月` : y ? '' : '0个月'}`;
+};
+const monthsOf = (n: number) => (n === 0.5 ? '半个月' : `${n}个月`);
+
+/** Computed answers (calc.ts figures) and the questions for a missing figure. */
+export const CALC_TEXT = {
+  ask: {
+    monthlyWage: '帮您算一下。请问您的月工资大约多少（税前，按离职前12个月的平均数，含奖金、津贴）？直接回复数字即可，例如：6000。',
+    serviceMonths: '请问您在这家单位干了多久？例如：3年8个月。',
+    totalWorkYears: '请问您的总工龄（在所有单位累计工作的年限）是多少？例如：12年。',
+    localAverageWage: '您的工资较高，补偿可能按“当地上年度职工月平均工资的3倍”封顶。请问您所在城市公布的上年度职工月平均工资是多少？（可在当地人社局网站查到，例如：9000）',
+    overtimeHours: '请问您加班了多少？分别说工作日延时、休息日、法定节假日各几小时或几天，例如：工作日20小时，周末2天。',
+    unusedLeaveDays: '请问您还有几天年假没休？例如：5天。',
+    monthsWithoutContract: '请问您入职多久一直没签书面合同？例如：8个月。',
+  },
+  /** Shown before the asked figure, so the member knows the bot waits for a number. */
+  askAgain: '（直接回复数字即可；想问别的也可以直接问。）',
+  groupPrivate: '涉及您个人工资的具体计算，请私聊我，我帮您一步步算。',
+  hint: '告诉我您的月工资和工作年限（例如：月薪6000，干了3年8个月），我可以帮您算出具体金额。',
+  severance: (wage: number, months: number, r: { months: number; base: number; capped: boolean; n: number; nPlusOne: number; twoN: number }) =>
+    [
+      `按您说的：月工资${money(wage)}，在本单位工作${span(months)}。`,
+      `· 经济补偿N：${span(months)}计${monthsOf(r.months)}${r.capped ? `（按当地月平均工资3倍${money(r.base)}封顶，最多12年）` : ''}，${money(r.base)}×${r.months} = ${money(r.n)}。`,
+      `· N+1：无过失辞退又没提前30天书面通知的，再加1个月工资，共${money(r.nPlusOne)}。`,
+      `· 2N：违法解除的赔偿金${money(r.twoN)}（拿赔偿金就不再拿补偿）。`,
+      `计法：满1年付1个月，6个月以上按1年，不满6个月付半个月。${r.capped ? '' : '月工资超过当地上年职工月平均工资3倍的，按3倍封顶、最多12年。'}`,
+      '个税：补偿在当地上年职工平均工资3倍以内的部分免个税（财税〔2018〕164号，本库未收原文，以税务机关为准）。',
+    ].join('\n'),
+  overtime: (wage: number, f: { workdayHours?: number; restDayHours?: number; holidayHours?: number }, r: { hourlyWage: number; workday: number; restDay: number; holiday: number; total: number }) =>
+    [
+      `按您说的：月工资${money(wage)}，小时工资 = ${money(wage)}÷21.75÷8 ≈ ${money(r.hourlyWage)}。`,
+      ...(f.workdayHours ? [`· 工作日延时${f.workdayHours}小时×150% = ${money(r.workday)}`] : []),
+      ...(f.restDayHours ? [`· 休息日${f.restDayHours}小时×200% = ${money(r.restDay)}（已安排补休的不付）`] : []),
+      ...(f.holidayHours ? [`· 法定节假日${f.holidayHours}小时×300% = ${money(r.holiday)}（不能用补休代替）`] : []),
+      `合计至少${money(r.total)}。法定节假日每年13天（春节4天、国庆3天、劳动节2天，元旦、清明、端午、中秋各1天）；三八、五四的半天假安排工作的，一般不另付加班费。基数按合同约定的工资，不能低于最低工资。`,
+    ].join('\n'),
+  annualLeave: (wage: number, days: number, r: { dailyWage: number; extra: number }, entitled: number | undefined) =>
+    [
+      `按您说的：月工资${money(wage)}（不含加班费），还有${days}天年假没休。`,
+      `日工资 = ${money(wage)}÷21.75 ≈ ${money(r.dailyWage)}；未休年假按日工资的300%付，其中100%是已发的正常工资，单位还应另付200%：${money(r.dailyWage)}×200%×${days} = ${money(r.extra)}。`,
+      ...(entitled !== undefined ? [`按您的工龄，每年应休${entitled}天。`] : []),
+      '您本人书面提出不休的，单位可以只付正常工资；离职时按当年已过天数折算，不足1整天的不付。',
+    ].join('\n'),
+  medicalPeriod: (total: number, serviceMonths: number, p: { months: number; withinMonths: number }, floor: number | undefined) =>
+    [
+      `按您说的：总工龄${span(total * 12)}，在本单位${span(serviceMonths)}，医疗期是${p.months}个月，按${p.withinMonths}个月内累计病休时间计算。`,
+      '医疗期内单位不能以无过失辞退或裁员方式解除合同，合同到期的顺延到医疗期满。',
+      floor !== undefined ? `病假工资可以低于最低工资，但不能低于其80%，即每月不少于${money(floor)}。` : '病假工资可以低于当地最低工资标准，但不能低于它的80%。',
+    ].join('\n'),
+  doubleWage: (wage: number, months: number, r: { months: number; extra: number; deemedOpenEnded: boolean }) =>
+    [
+      `按您说的：月工资${money(wage)}，入职${span(months)}没签书面合同。`,
+      `二倍工资从入职满1个月的次日算到补签前一日，最多11个月：您可主张约${r.months}个月，另付${money(wage)}×${r.months} = ${money(r.extra)}（不满一个月的按实际工作日算）。`,
+      r.deemedOpenEnded ? '满一年仍未签的，视为已订立无固定期限劳动合同，之后不再按月算二倍工资。' : '单位能证明是不可抗力或您本人故意、重大过失才没签的除外。',
+      '仲裁时效一般为一年，尽早主张。',
+    ].join('\n'),
 } as const;

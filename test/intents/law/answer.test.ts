@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { articleTextAnswer, composeAnswer, formatCitations, parseArticleRequest, readLawMemory } from '../../../intents/law/answer.ts';
+import { articleTextAnswer, cardAnswer, composeAnswer, formatCitations, parseArticleRequest, readLawMemory, SHORT_ANSWER_MAX_CHARS } from '../../../intents/law/answer.ts';
 import { answerLawQuestion } from '../../../intents/law/service.ts';
 import { PROMPTS } from '../../../intents/law/texts.ts';
 import { knowledge } from './helpers.ts';
@@ -18,17 +18,34 @@ describe('answer format', () => {
     ).toBe('《劳动合同法》第八十二条、第十条；《劳动合同法实施条例》第七条');
   });
 
-  it('private answer: short answer, 依据 line, next steps, disclaimer with 12351', async () => {
+  it('private answer: a short conclusion, at most 3 steps and the 依据 line within 300 characters, then 1 详细 / 2 原文 / 3 转人工', async () => {
     const a = await answerLawQuestion(kb, '老板一直不跟我签合同，能要双倍工资吗');
     expect(a.kind).toBe('card');
+    expect(a.text.length).toBeLessThanOrEqual(SHORT_ANSWER_MAX_CHARS);
     expect(a.text).toMatch(/依据：《劳动合同法》第八十二条/);
-    expect(a.text).toContain(PROMPTS.nextStepsTitle);
     expect(a.text).toMatch(/\n1\. /);
-    expect(a.text).toContain('12351');
-    expect(a.text).toContain('一般性法律信息');
+    expect(a.text).not.toMatch(/\n4\. /);
+    expect(a.choices).toEqual(['详细', '原文', '转人工']);
     expect(a.citations[0]).toEqual({ law: '劳动合同法', article: 82 });
     for (const c of a.citations) expect(kb.library.has(c.law, c.article)).toBe(true);
     expect(a.offerHandoff).toBe(false);
+    // "详细" (reply 1): the whole card with every step, the disclaimer and 12351.
+    const more = await answerLawQuestion(kb, '详细', { memory: { lastCardId: a.cardId!, citations: a.citations } });
+    expect(more.cardId).toBe(a.cardId);
+    expect(more.text).toContain(PROMPTS.nextStepsTitle);
+    expect(more.text).toContain('12351');
+    expect(more.text).toContain('一般性法律信息');
+    expect(more.text.length).toBeGreaterThan(a.text.length);
+  });
+
+  it('every card fits a phone: the short answer is at most 300 characters and keeps whole sentences', async () => {
+    for (const card of kb.cards) {
+      const a = cardAnswer(card, card.citations, kb, 1);
+      expect(a.text.length, card.id).toBeLessThanOrEqual(SHORT_ANSWER_MAX_CHARS);
+      const conclusion = a.text.split('\n')[0]!.replace(/^【[^】]+】/, '');
+      expect(conclusion, card.id).toMatch(/[。！？]$/);
+      expect(card.answer.startsWith(conclusion) || card.summary === conclusion, card.id).toBe(true);
+    }
   });
 
   it('group answer is compact but keeps the 依据 line and where to get help', async () => {

@@ -56,8 +56,11 @@ describe('answers without statute texts', () => {
     expect(a.text).toContain('依据：《劳动合同法》第八十二条');
     expect(a.citations).toContainEqual({ law: '劳动合同法', article: 82 });
     expect(a.text).not.toContain('原文');
+    expect(a.choices).toEqual(['详细', '转人工']);
     // With the texts the same answer offers them.
-    if (haveStatutes) expect((await answerLawQuestion(knowledge(), '公司一直不跟我签劳动合同怎么办')).text).toContain(PROMPTS.originalTextHint('第八十二条'));
+    if (haveStatutes) expect((await answerLawQuestion(knowledge(), '公司一直不跟我签劳动合同怎么办')).choices).toContain('原文');
+    const more = await answerLawQuestion(kb, '详细', { memory: { lastCardId: a.cardId!, citations: a.citations } });
+    expect(more.text).not.toContain(PROMPTS.originalTextHint('第八十二条'));
   });
 
   it('answers an article-text request politely', async () => {

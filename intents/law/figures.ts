@@ -1,0 +1,166 @@
+/**
+ * The member's own figures in a message ("月薪6000，干了3年8个月", "周末加班了3天", "年假还剩5天没休"), and
+ * which sum the message asks for. Pure functions; anything unreadable is simply not a figure.
+ */
+import { z } from 'zod';
+import { normalizeText } from './lexicon.ts';
+
+export const CALCULATORS = ['severance', 'overtime', 'annual_leave', 'medical_period', 'double_wage'] as const;
+export type Calculator = (typeof CALCULATORS)[number];
+
+export const figuresSchema = z.object({
+  monthlyWage: z.number().positive().optional(),
+  /** Months with this employer. */
+  serviceMonths: z.number().nonnegative().optional(),
+  /** Total years of work, all employers (工龄). */
+  totalWorkYears: z.number().nonnegative().optional(),
+  localAverageWage: z.number().positive().optional(),
+  minimumWage: z.number().positive().optional(),
+  workdayHours: z.number().nonnegative().optional(),
+  restDayHours: z.number().nonnegative().optional(),
+  holidayHours: z.number().nonnegative().optional(),
+  unusedLeaveDays: z.number().nonnegative().optional(),
+  /** Months worked without a written contract. */
+  monthsWithoutContract: z.number().nonnegative().optional(),
+});
+export type Figures = z.infer<typeof figuresSchema>;
+
+const CN_DIGIT: Record<string, number> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
+const CN_NUM = '[零〇一二两三四五六七八九十百千万]';
+const NUM = `(?:\\d+(?:\\.\\d+)?|${CN_NUM}+)`;
+
+/** "6000", "6千", "6k", "0.6万", "六千", "七千五", "一万二", "十二", "三" → number; undefined otherwise. */
+export function parseAmount(raw: string): number | undefined {
+  const s = raw.trim().toLowerCase();
+  const digits = /^(\d+(?:\.\d+)?)\s*(万|千|k|w)?(\d)?$/.exec(s);
+  if (digits) {
+    const unit = digits[2] === '万' || digits[2] === 'w' ? 10_000 : digits[2] ? 1_000 : 1;
+    const tail = digits[3] ? Number(digits[3]) * (unit / 10) : 0;
+    return Number(digits[1]) * unit + tail;
+  }
+  if (!new RegExp(`^${CN_NUM}+$`).test(s)) return undefined;
+  let total = 0;
+  let section = 0;
+  let digit = -1;
+  let lastUnit = 1;
+  for (const c of s) {
+    if (c in CN_DIGIT) {
+      digit = CN_DIGIT[c]!;
+      continue;
+    }
+    const unit = c === '十' ? 10 : c === '百' ? 100 : c === '千' ? 1000 : 10_000;
+    if (unit === 10_000) {
+      total += (section + Math.max(digit, 0)) * 10_000;
+      section = 0;
+    } else {
+      section += (digit < 0 ? 1 : digit) * unit;
+    }
+    lastUnit = unit;
+    digit = -1;
+  }
+  // "七千五" = 7500, "一万二" = 12000: a trailing digit counts in the next smaller unit.
+  if (digit >= 0) section += lastUnit >= 10 && s.length > 1 ? digit * (lastUnit / 10) : digit;
+  return total + section;
+}
+
+const amountAfter = (text: string, words: string): number | undefined => {
+  const m = new RegExp(`(?:${words})[^\\d零〇一二两三四五六七八九十百千万]{0,6}(${NUM}\\s*(?:万|千|k|w)?\\d?)\\s*(?:元|块)?`, 'i').exec(text);
+  return m ? parseAmount(m[1]!) : undefined;
+};
+const amountBefore = (text: string, words: string): number | undefined => {
+  const m = new RegExp(`(${NUM}\\s*(?:万|千|k|w)?\\d?)\\s*(?:元|块)?(?:钱)?\\s*(?:${words})`, 'i').exec(text);
+  return m ? parseAmount(m[1]!) : undefined;
+};
+
+/** "3年8个月", "三年零八个月", "两年半", "8个月", "5年" → months. */
+function durationMonths(fragment: string): number | undefined {
+  const m = new RegExp(`(?:(${NUM})\\s*年\\s*(半)?)?\\s*(?:零|又)?\\s*(?:(${NUM}|半)\\s*个?\\s*月)?`).exec(fragment);
+  if (!m || (!m[1] && !m[3])) return undefined;
+  const years = m[1] ? (parseAmount(m[1]) ?? 0) : 0;
+  const months = m[3] === '半' ? 0.5 : m[3] ? (parseAmount(m[3]) ?? 0) : 0;
+  return years * 12 + (m[2] ? 6 : 0) + months;
+}
+
+const DURATION = `(?:${NUM}\\s*年\\s*半?\\s*(?:零|又)?\\s*(?:${NUM}\\s*个?\\s*月)?|(?:${NUM}|半)\\s*个?\\s*月)`;
+const durationAfter = (text: string, words: string): number | undefined => {
+  const m = new RegExp(`(?:${words})[^\\d零〇一二两三四五六七八九十半，。,;；]{0,6}(${DURATION})`).exec(text);
+  return m ? durationMonths(m[1]!) : undefined;
+};
+const durationBefore = (text: string, words: string): number | undefined => {
+  const m = new RegExp(`(${DURATION})\\s*(?:${words})`).exec(text);
+  return m ? durationMonths(m[1]!) : undefined;
+};
+
+/** Hours from "20小时", "3天" (8 hours a day), "半天" (4). */
+function hoursIn(fragment: string): number | undefined {
+  const m = new RegExp(`(${NUM}|半)\\s*(个)?\\s*(小时|钟头|天|日)`).exec(fragment);
+  if (!m) return undefined;
+  const n = m[1] === '半' ? 0.5 : parseAmount(m[1]!);
+  if (n === undefined) return undefined;
+  return m[3] === '天' || m[3] === '日' ? n * 8 : n;
+}
+const hoursNear = (text: string, words: string): number | undefined => {
+  const m = new RegExp(`(?:${words})[^，。,;；]{0,8}?((?:${NUM}|半)\\s*个?\\s*(?:小时|钟头|天|日))`).exec(text) ?? new RegExp(`((?:${NUM}|半)\\s*个?\\s*(?:小时|钟头|天|日))[^，。,;；]{0,4}(?:${words})`).exec(text);
+  return m ? hoursIn(m[1]!) : undefined;
+};
+
+const WAGE_WORDS = '月薪|月工资|工资|底薪|薪水|薪资|收入|月入|每月|每个月|一个月|一月';
+const SERVICE_WORDS = '干了|做了|工作了|上了|待了|呆了|入职|在这家?(?:单位|公司|厂)?(?:干|做|工作)?了?|本单位(?:工作)?|这家(?:单位|公司)(?:干|做)?了?|在职|司龄|工作年限';
+const TOTAL_WORDS = '总工龄|工龄|总共工作|一共工作|参加工作|累计工作|实际工作年限';
+
+/** Every figure the text states. Amounts below 100 are never a monthly wage ("干了3年" is no wage of 3). */
+export function readFigures(raw: string): Figures {
+  const text = normalizeText(raw).replace(/[，,]/g, '，');
+  const f: Figures = {};
+  const wage = amountAfter(text, WAGE_WORDS) ?? amountBefore(text, '一个月|每月|每个月|的月薪|月薪|工资|底薪');
+  if (wage !== undefined && wage >= 100) f.monthlyWage = wage;
+  const avg = amountAfter(text, '社平工资|社会平均工资|平均工资|社平|职工月平均工资');
+  if (avg !== undefined && avg >= 100) f.localAverageWage = avg;
+  const min = amountAfter(text, '最低工资标准|最低工资');
+  if (min !== undefined && min >= 100) f.minimumWage = min;
+  if (f.localAverageWage !== undefined && f.monthlyWage === f.localAverageWage) delete f.monthlyWage;
+  if (f.minimumWage !== undefined && f.monthlyWage === f.minimumWage) delete f.monthlyWage;
+
+  const total = durationAfter(text, TOTAL_WORDS);
+  if (total !== undefined) f.totalWorkYears = total / 12;
+  const service = durationAfter(text, SERVICE_WORDS) ?? durationBefore(text, '了?(?:被|就|后|以后|之后|，|公司|单位|老板|厂)');
+  if (service !== undefined && (total === undefined || service !== total)) f.serviceMonths = service;
+  else if (service === undefined && total === undefined) {
+    const any = new RegExp(DURATION).exec(text);
+    const months = any ? durationMonths(any[0]) : undefined;
+    if (months !== undefined && months > 0) f.serviceMonths = months;
+  }
+  const noContract = durationBefore(text, '了?，?(?:都|一直|也|还)?(?:没|没有|未|不)(?:跟我|和我|与我)?签') ?? durationAfter(text, '(?:没|没有|未)签(?:劳动)?合同');
+  if (noContract !== undefined) f.monthsWithoutContract = noContract;
+
+  const workday = hoursNear(text, '工作日|平时|晚上|每天|下班后|延时');
+  const rest = hoursNear(text, '周末|休息日|星期六|星期天|周六|周日|双休');
+  const holiday = hoursNear(text, '法定节假日|法定假日|节假日|春节|国庆|元旦|五一|劳动节|清明|端午|中秋|除夕|初一|初二|初三');
+  if (workday !== undefined) f.workdayHours = workday;
+  if (rest !== undefined) f.restDayHours = rest;
+  if (holiday !== undefined) f.holidayHours = holiday;
+  const leave = /(?:年假|年休假)[^，。]{0,8}?(?:剩|还有|没休|未休|没有休)[^\d零一二两三四五六七八九十]{0,3}(\d+|[零一二两三四五六七八九十]+)\s*天/.exec(text)
+    ?? /(?:剩|还有|没休|未休)[^\d零一二两三四五六七八九十]{0,3}(\d+|[零一二两三四五六七八九十]+)\s*天[^，。]{0,4}(?:年假|年休假)/.exec(text);
+  if (leave) {
+    const days = parseAmount(leave[1]!);
+    if (days !== undefined) f.unusedLeaveDays = days;
+  }
+  return f;
+}
+
+const ASKS: Array<[Calculator, RegExp]> = [
+  ['double_wage', /(?:没|没有|未|不)(?:跟我|和我|与我)?签(?:订)?(?:书面)?(?:劳动)?合同|二倍工资|双倍工资|两倍工资/],
+  ['medical_period', /医疗期|病假|生病|患病|住院|看病/],
+  ['annual_leave', /年假|年休假/],
+  ['overtime', /加班/],
+  ['severance', /经济补偿|补偿金|补偿|赔偿金|n\+1|2n|辞退|开除|裁员|解雇|解除|炒|不续签|不续订|遣散/],
+];
+
+/** The sum the text asks about, by its words ("补偿", "加班", "年假" …); undefined when none. */
+export function askedCalculator(raw: string): Calculator | undefined {
+  const text = normalizeText(raw);
+  return ASKS.find(([, re]) => re.test(text))?.[0];
+}
+
+/** The text gives at least one figure a calculator uses. */
+export const hasFigures = (f: Figures): boolean => Object.keys(f).length > 0;
