@@ -66,11 +66,37 @@ export function parseSession(raw: string | null, now: number, history: readonly 
     const json: unknown = JSON.parse(raw);
     const legacy = legacySchema.safeParse(json);
     if (legacy.success) return { session: { ...legacy.data, v: SESSION_VERSION }, discarded: false, legacyHistory: true };
-    const stored = storedSchema.parse(json);
-    return { session: { ...stored, history: parseHistory(history) }, discarded: false, legacyHistory: false };
+    return { session: withLazyHistory(storedSchema.parse(json), history), discarded: false, legacyHistory: false };
   } catch {
     return { session: emptySession(now), discarded: true, legacyHistory: false };
   }
+}
+
+/** Sessions whose history list is not parsed yet, with the turns added since (most turns never read it). */
+const unparsed = new WeakMap<Session, { items: readonly string[]; added: Turn[] }>();
+
+/** The session with `history` parsed from the list items on first read. */
+function withLazyHistory(stored: Omit<Session, 'history'>, items: readonly string[]): Session {
+  let turns: Turn[] = [];
+  const session = { ...stored } as Session;
+  Object.defineProperty(session, 'history', {
+    enumerable: true,
+    configurable: true,
+    get: () => {
+      const pending = unparsed.get(session);
+      if (pending) {
+        unparsed.delete(session);
+        turns = [...parseHistory(pending.items), ...pending.added].slice(-HISTORY_LIMIT);
+      }
+      return turns;
+    },
+    set: (value: Turn[]) => {
+      unparsed.delete(session);
+      turns = value;
+    },
+  });
+  unparsed.set(session, { items, added: [] });
+  return session;
 }
 
 /** History list items (JSON turns, oldest first); an unreadable item is skipped. */
@@ -102,7 +128,11 @@ export function appendTurns(session: Session, turns: Turn[]): Turn[] {
     const text = maskPersonalNumbers(t.text.slice(0, limit + 40)).slice(0, limit);
     return { ...t, text: text.length < t.text.length && t.from === 'bot' ? `${text}…` : text };
   });
-  session.history.push(...added);
-  if (session.history.length > HISTORY_LIMIT) session.history.splice(0, session.history.length - HISTORY_LIMIT);
+  const pending = unparsed.get(session);
+  if (pending) pending.added.push(...added);
+  else {
+    session.history.push(...added);
+    if (session.history.length > HISTORY_LIMIT) session.history.splice(0, session.history.length - HISTORY_LIMIT);
+  }
   return added;
 }
