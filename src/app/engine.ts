@@ -24,6 +24,8 @@ export interface Engine {
   intents: IntentDefinition[];
   /** What the services add to the web console, in the services' order. */
   console: ConsoleSection[];
+  /** The leases this engine contends for (one per service with workers): which it holds now. */
+  singletons: Singleton[];
   /** Stops background workers and closes Redis (and the embedded server). */
   close(): Promise<void>;
 }
@@ -57,6 +59,7 @@ export async function createEngine(config: Config, logger: Logger, opts: EngineO
     const pipeline = new Pipeline(deps, router);
     // A service's background work (schedulers, sweeps) runs in one process at a time, under a lease.
     const workers: Worker[] = [];
+    const singletons: Singleton[] = [];
     for (const [i, r] of runtimes.entries()) {
       const start = r.startWorkers?.bind(r);
       if (!start) continue;
@@ -67,10 +70,11 @@ export async function createEngine(config: Config, logger: Logger, opts: EngineO
       });
       await singleton.started();
       workers.push(singleton);
+      singletons.push(singleton);
     }
     const closers = [...(opts.onClose ?? []), ...workers.map((w) => () => w.stop())];
     return {
-      config, deps, redisHandle, outbox, router, pipeline, intents,
+      config, deps, redisHandle, outbox, router, pipeline, intents, singletons,
       console: runtimes.flatMap((r) => (r.console ? [r.console] : [])),
       async close() {
         for (const close of closers.reverse()) await close().catch((err: unknown) => logger.error({ err }, 'shutdown step failed'));

@@ -86,6 +86,11 @@ export class Singleton {
     return s;
   }
 
+  /** What the work is (the lease's name). */
+  get name(): string {
+    return this.opts.name;
+  }
+
   /** Whether this process holds the lease and runs the work. */
   isLeader(): boolean {
     return this.work !== null;
