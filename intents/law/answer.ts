@@ -148,7 +148,7 @@ export function cardChoices(canQuote: boolean): string[] {
 
 /** The answer from one card, in the requested form. */
 export function cardAnswer(card: Card, citations: Citation[], kb: LawKnowledge, confidence: number, opts: ComposeOptions = {}): LawAnswer {
-  const basis = (list: Citation[]) => `${PROMPTS.basisPrefix}${formatCitations(list)}`;
+  const basis = (list: Citation[]) => (list.length ? `${PROMPTS.basisPrefix}${formatCitations(list)}` : PROMPTS.provincialBasis);
   const base = { kind: 'card' as const, confidence, cardId: card.id, offerHandoff: false };
   if (opts.compact) {
     // One article at most; the conclusion in whole sentences, so its conditions stay ("可以解除，但须…").

@@ -20,8 +20,10 @@ export const cardSchema = z.object({
   answer: z.string().min(20).max(600),
   /** Concrete next steps for the member. */
   nextSteps: z.array(z.string().min(2)).min(1).max(6),
-  /** Most relevant first. Every citation must resolve to an existing article. */
-  citations: z.array(citationSchema).min(1),
+  /** Most relevant first. Every citation must resolve to an existing article. Empty only for `provincial` cards. */
+  citations: z.array(citationSchema),
+  /** No national statute in the folder: answered from provincial practice, without a citation (高温津贴). */
+  provincial: z.boolean().optional(),
   /** Date (YYYY-MM-DD) the newest rule relied on took effect. */
   ruleDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/),
   /** How 劳动争议解释（二） (2025-09-01) changed the rule, when it did. */
@@ -34,3 +36,5 @@ export const cardSchema = z.object({
   related: z.array(z.string()).default([]),
 });
 export type Card = z.infer<typeof cardSchema>;
+/** A card cites at least one article unless it says it rests on provincial rules only. */
+export const checkedCardSchema = cardSchema.refine((c) => c.citations.length > 0 || c.provincial === true, { message: 'citations: at least one, unless provincial', path: ['citations'] });

@@ -2,12 +2,12 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { cardSchema, type Card, type Citation } from './card.ts';
+import { checkedCardSchema, type Card, type Citation } from './card.ts';
 import type { StatuteLibrary } from './statutes.ts';
 import { SupersededList } from './superseded.ts';
 
 /** A file holds one card, an array of cards, or `{ "cards": [...] }`. */
-const cardFileSchema = z.union([cardSchema, z.array(cardSchema), z.object({ cards: z.array(cardSchema) })]);
+const cardFileSchema = z.union([checkedCardSchema, z.array(checkedCardSchema), z.object({ cards: z.array(checkedCardSchema) })]);
 
 export interface CardLoadResult {
   cards: Card[];

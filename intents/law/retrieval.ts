@@ -657,7 +657,8 @@ export class LawRetriever {
     const weighed = (h: CardHit) => h.score * ramp(h.coverage, w.cardMinCoverage);
     const [first, second] = cardHits as [CardHit, CardHit];
     if (weighed(second) <= 0 || weighed(second) < w.interleaveGap * weighed(first)) return;
-    const core = second.card.citations[0]!;
+    const core = second.card.citations[0];
+    if (!core) return;
     const at = citations.findIndex((c) => c.law === core.law && c.article === core.article);
     if (at >= 0 && at <= 2) return;
     const moved = at > 2 ? citations.splice(at, 1)[0] : fused.get(`${core.law}#${core.article}`);

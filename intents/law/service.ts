@@ -26,12 +26,16 @@ export function pickedOffer(kb: LawKnowledge, text: string, memory: LawMemory): 
   return memory.offered?.find((id) => kb.retriever.card(id)?.title === t);
 }
 
+const ASKS_AMOUNT = /多少|几个月工资|算一下|算算|怎么算|能拿|能赔|赔多少|给多少|能要多少|多长|多久|几天/;
 const THIS_EMPLOYER = /本单位|这家|现在的(?:单位|公司|厂)|这个(?:单位|公司|厂)|在这|在公司|在厂/;
 
 /** The sum a message asks for with the member's own figures: by its words, else by the topic just answered. */
 export function calculationFor(kb: LawKnowledge, text: string, memory: LawMemory): { calculator: Calculator; figures: Figures } | undefined {
   const figures = readFigures(text);
   if (!hasFigures(figures)) return undefined;
+  // "合同到期两个月了，能要双倍工资吗" asks whether, not how much: without a wage or a word asking for an amount
+  // the card answers it.
+  if (figures.monthlyWage === undefined && !ASKS_AMOUNT.test(text)) return undefined;
   const calculator = askedCalculator(text) ?? (memory.lastCardId ? kb.retriever.card(memory.lastCardId)?.calculator : undefined);
   // "我工作12年了" asked about 医疗期 is the total 工龄 unless this employer is named.
   if (calculator === 'medical_period' && figures.totalWorkYears === undefined && figures.serviceMonths !== undefined && !THIS_EMPLOYER.test(text)) {

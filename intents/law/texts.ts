@@ -4,6 +4,8 @@ export const HANDOFF_CHOICE = '转人工';
 
 export const PROMPTS = {
   basisPrefix: '依据：',
+  /** A card resting on provincial rules only (no national article in the folder). */
+  provincialBasis: '依据：各省规定（没有全国统一的法规条文，以当地人社部门公布的为准）',
   /** 《劳动合同法》第八十二条、第十条 — one law's articles in the 依据 line; laws are joined by `citationSeparator`. */
   citationGroup: (law: string, articleLabels: string[]) => `《${law}》${articleLabels.join('、')}`,
   citationSeparator: '；',
