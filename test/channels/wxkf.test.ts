@@ -135,6 +135,15 @@ describe('微信客服: the reply window', () => {
   const secretsOf = () => ({ kf: { token: bot.engine.config.WXKF_TOKEN!, aesKey: bot.engine.config.WXKF_ENCODING_AES_KEY!, receiveId: fake.corpId } }) as OfficialSecrets;
   const notify = (c: string, text: string) => bot.engine.deps.notifier.notify({ platform: 'wxkf', chatId: c, chatType: 'private' }, [{ text }]);
 
+  it('a customer who opens the chat is greeted once through the event code', async () => {
+    fake.kfEnterSession('wmHello', OPEN_KFID);
+    await kfSignal(bot.app.url, fake, secretsOf());
+    const hello = await fake.waitForSent((s) => s.touser === 'wmHello');
+    expect(hello.api).toBe('kf/send_msg_on_event');
+    expect(hello.text).toContain('工会小助手');
+    expect(fake.welcomeCodes.size).toBe(0);
+  });
+
   it('a labor-law question is answered through kf/send_msg', async () => {
     fake.addKfMessage({ open_kfid: OPEN_KFID, external_userid: 'wmLaw', msgtype: 'text', text: { content: '公司拖欠工资怎么办？' } });
     await kfSignal(bot.app.url, fake, secretsOf());

@@ -13,9 +13,11 @@
  *   POST /cgi-bin/media/upload?type                  multipart `media` → media_id;  GET /cgi-bin/media/get?media_id
  *   POST /cgi-bin/kf/sync_msg                        微信客服 messages from `next_cursor` (the callback token is required)
  *   POST /cgi-bin/kf/customer/batchget               微信客服 customers' nicknames (kfNames)
+ *   POST /cgi-bin/kf/send_msg_on_event               微信客服 welcome with an enter_session code (kfEnterSession)
  *   POST /cgi-bin/kf/send_msg                        微信客服 reply: only within 48 h and 5 messages of the customer's last message
  *   POST /cgi-bin/message/custom/send                Official Account 客服消息, within 48 h
  *   POST /cgi-bin/message/template/send              Official Account template message
+ *   POST /cgi-bin/webhook/send?key, /cgi-bin/webhook/upload_media?key   group robots (robotKeys), 20 a minute each
  * Every API call needs a valid access_token; `expireTokens()` makes the current ones answer 42001.
  *
  * Platform side: `callback(botUrl, path, fields, secrets)` encrypts and signs a message and posts it the way
@@ -143,7 +145,7 @@ export function openReply(body: string, s: CallbackSecrets): Record<string, stri
 // ------------------------------------------------------------------ the API server
 
 export interface Sent {
-  api: 'message/send' | 'kf/send_msg' | 'custom/send' | 'template/send';
+  api: 'message/send' | 'kf/send_msg' | 'kf/send_msg_on_event' | 'custom/send' | 'template/send' | 'webhook/send';
   touser: string;
   msgtype: string;
   text?: string;
@@ -152,6 +154,8 @@ export interface Sent {
   /** Template messages: the template id and data. */
   template?: { id: string; data: Record<string, { value: string }> };
   openKfid?: string;
+  /** Group robot messages: the robot's webhook key (touser is the key too). */
+  robotKey?: string;
   at: number;
   token: string;
 }
@@ -199,6 +203,10 @@ export class FakeWecom {
   readonly kfLog: KfMessage[] = [];
   /** sync_msg calls with the cursor each passed. */
   readonly syncCalls: { cursor: string; token: string }[] = [];
+  /** 微信客服 enter_session welcome codes (one use each) → the customer. */
+  readonly welcomeCodes = new Map<string, string>();
+  /** Webhook keys of the group robots that exist. */
+  readonly robotKeys = new Set<string>();
   /** 微信客服 customers' nicknames (kf/customer/batchget). */
   readonly kfNames = new Map<string, string>();
   /** When each customer last wrote, and how many replies went out since (微信客服's 48 h / 5-message window; the OA's 48 h). */
@@ -239,6 +247,16 @@ export class FakeWecom {
     this.kfLog.push(msg);
     this.windows.set(`kf:${m.external_userid}`, { at: this.now(), sent: 0 });
     return msg;
+  }
+
+  /** A customer opened the 微信客服 chat (an enter_session event with a welcome code). */
+  kfEnterSession(externalUserId: string, openKfid: string): void {
+    const code = `welcome-${randomBytes(4).toString('hex')}`;
+    this.welcomeCodes.set(code, externalUserId);
+    this.kfLog.push({
+      msgid: `kfevt-${++this.seq}`, open_kfid: openKfid, external_userid: externalUserId, send_time: Math.floor(this.now() / 1000), origin: 4, msgtype: 'event',
+      event: { event_type: 'enter_session', open_kfid: openKfid, external_userid: externalUserId, scene: 'qrcode', welcome_code: code },
+    });
   }
 
   /** The OA customer wrote (opens the 48-hour window for 客服消息). */
@@ -310,6 +328,38 @@ export class FakeWecom {
       return json(this.issue(this.oaSecret));
     }
 
+    // Group robots (消息推送): the webhook key is the credential; 20 messages a minute per robot.
+    if (path === '/cgi-bin/webhook/send' || path === '/cgi-bin/webhook/upload_media') {
+      const key = url.searchParams.get('key') ?? '';
+      if (!this.robotKeys.has(key)) return err(93000, 'invalid webhook url');
+      if (path === '/cgi-bin/webhook/upload_media') {
+        const form = await new Response(raw, { headers: { 'content-type': req.headers['content-type'] ?? '' } }).formData();
+        const file = form.get('media');
+        if (!file || typeof file === 'string') return err(41005, 'media data missing');
+        const id = `robot-up-${++this.seq}`;
+        this.media.set(id, { id, name: file.name, mimeType: file.type, data: Buffer.from(await file.arrayBuffer()), type: 'file' });
+        return json({ errcode: 0, errmsg: 'ok', type: 'file', media_id: id });
+      }
+      const body = JSON.parse(raw.toString() || '{}') as { msgtype?: string; text?: { content?: string }; image?: { base64?: string; md5?: string }; file?: { media_id?: string } };
+      const at = this.now();
+      const lastMinute = this.sent.filter((x) => x.api === 'webhook/send' && x.robotKey === key && at - x.at < 60_000);
+      if (lastMinute.length >= 20) {
+        this.violations.push({ api: 'webhook/send', touser: key, robotKey: key, msgtype: String(body.msgtype ?? ''), at, token: '' });
+        return err(45009, 'api freq out of limit');
+      }
+      let media: Media | undefined;
+      if (body.msgtype === 'image') {
+        const data = Buffer.from(body.image?.base64 ?? '', 'base64');
+        if (createHash('md5').update(data).digest('hex') !== body.image?.md5) return err(40008, 'invalid image md5');
+        media = { id: 'inline', name: 'image', mimeType: 'image/*', data, type: 'image' };
+      } else if (body.msgtype === 'file') {
+        media = this.media.get(body.file?.media_id ?? '');
+        if (!media) return err(40007, 'invalid media_id');
+      }
+      this.record({ api: 'webhook/send', touser: key, robotKey: key, msgtype: String(body.msgtype ?? ''), ...(body.text?.content !== undefined ? { text: body.text.content } : {}), ...(media ? { media } : {}), at, token: '' });
+      return json({ errcode: 0, errmsg: 'ok' });
+    }
+
     const token = url.searchParams.get('access_token') ?? '';
     if (!token) return err(41001, 'access_token missing');
     if (!this.tokens.has(token)) return err(42001, 'access_token expired');
@@ -362,6 +412,14 @@ export class FakeWecom {
     if (path === '/cgi-bin/kf/customer/batchget') {
       const ids = (body.external_userid_list as string[] | undefined) ?? [];
       return json({ errcode: 0, errmsg: 'ok', customer_list: ids.filter((id) => this.kfNames.has(id)).map((id) => ({ external_userid: id, nickname: this.kfNames.get(id), gender: 0 })), invalid_external_userid: ids.filter((id) => !this.kfNames.has(id)) });
+    }
+    if (path === '/cgi-bin/kf/send_msg_on_event') {
+      const code = String(body.code ?? '');
+      const customer = this.welcomeCodes.get(code);
+      if (!customer) return err(95017, 'invalid or used welcome code');
+      this.welcomeCodes.delete(code);
+      this.record({ ...base('kf/send_msg_on_event'), touser: customer });
+      return json({ errcode: 0, errmsg: 'ok', msgid: `welcome-${++this.seq}` });
     }
     if (path === '/cgi-bin/kf/send_msg') {
       const w = this.windows.get(`kf:${String(body.touser)}`);

@@ -10,6 +10,8 @@ export const OFFICIAL_TEXT = {
     `转人工 （系统）公众号的客服消息窗口（成员最后一条消息后 48 小时）已关闭，这条消息未能送达：“${undelivered}”。请工作人员另行联系这位成员。`,
   /** Official Account 客服消息 carry no documents. */
   fileNotSendable: (name: string) => `文件“${name}”无法通过公众号发送，请在网页聊天或工作人员处查看。`,
+  /** 微信客服: a customer opened the chat. */
+  kfWelcome: '您好，我是工会小助手，可以解答劳动法问题、办理互助申请、报名工会活动。请直接输入您的问题，或发送“菜单”查看我能做什么。',
   /** Official Account: a new follower. */
   welcome: '您好，欢迎关注！我是工会小助手，可以解答劳动法问题、办理互助申请、报名工会活动。发送“菜单”查看我能做什么。',
 } as const;

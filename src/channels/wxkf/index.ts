@@ -52,6 +52,7 @@ const syncSchema = z.object({
         text: z.object({ content: z.string().max(20_000) }).optional(),
         image: z.object({ media_id: z.string().max(512) }).optional(),
         file: z.object({ media_id: z.string().max(512) }).optional(),
+        event: z.looseObject({ event_type: z.string().max(64), welcome_code: z.string().max(256).optional(), external_userid: z.string().max(128).optional() }).optional(),
       }),
     )
     .default([]),
@@ -65,6 +66,8 @@ const inboxSchema = z.object({
   type: z.string(),
   text: z.string().optional(),
   mediaId: z.string().optional(),
+  /** enter_session: the code that lets the bot greet the customer once (valid 20 s). */
+  welcomeCode: z.string().optional(),
 });
 type InboxMessage = z.infer<typeof inboxSchema>;
 
@@ -201,6 +204,13 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
       return;
     }
     const m = parsed.data;
+    if (m.type === 'welcome') {
+      // A customer opened the chat: greeted once through the event's code (outside the 5-message window).
+      await api.post('/cgi-bin/kf/send_msg_on_event', { code: m.welcomeCode, msgtype: 'text', text: { content: OFFICIAL_TEXT.kfWelcome } }).catch((err: unknown) => {
+        log.warn({ customer: m.from, err: err instanceof Error ? err.message : String(err) }, '微信客服 welcome not sent');
+      });
+      return;
+    }
     await OPEN_WINDOW.run(redis, [k('window', m.from)], [m.at, m.kfid, KF_WINDOW_MS + 3600_000]);
     if (!['text', 'image', 'file'].includes(m.type)) {
       await port.send(m.from, [{ text: OFFICIAL_TEXT.unsupported }]);
@@ -231,6 +241,12 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
       const cursor = (await redis.get(cursorKey(kfid))) ?? '';
       const callbackToken = (await redis.get(k('pull', 'token', kfid))) ?? undefined;
       const result = syncSchema.parse(await api.post('/cgi-bin/kf/sync_msg', { cursor, ...(callbackToken ? { token: callbackToken } : {}), limit: 1000, open_kfid: kfid }));
+      const welcomes = result.msg_list.flatMap((m) => {
+        const customer = m.event?.external_userid ?? m.external_userid;
+        if (m.msgtype !== 'event' || m.event?.event_type !== 'enter_session' || !m.event.welcome_code || !customer) return [];
+        const entry: InboxMessage = { id: m.msgid, from: customer, kfid: m.open_kfid || kfid, at: m.send_time * 1000, type: 'welcome', welcomeCode: m.event.welcome_code };
+        return [{ id: entry.id, member: entry.from, body: JSON.stringify(entry) }];
+      });
       const entries = result.msg_list
         .filter((m) => m.origin === FROM_CUSTOMER && m.external_userid)
         .map((m) => {
@@ -241,7 +257,7 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
           };
           return { id: entry.id, member: entry.from, body: JSON.stringify(entry) };
         });
-      queued += await inbox.push(entries, result.next_cursor ? { key: cursorKey(kfid), value: result.next_cursor } : undefined);
+      queued += await inbox.push([...welcomes, ...entries], result.next_cursor ? { key: cursorKey(kfid), value: result.next_cursor } : undefined);
       if (!result.has_more || !result.next_cursor || result.next_cursor === cursor) return queued;
     }
   }
