@@ -96,6 +96,10 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
     const { startWecom } = await import('./wecom/index.ts');
     channels.push(await startWecom(engine, http));
   }
+  if (config.WECOM_ROBOTS.length) {
+    const { startWecomRobots } = await import('./wecom/robot.ts');
+    channels.push(await startWecomRobots(engine));
+  }
   if (config.WXKF_SECRET) {
     const { startWxkf } = await import('./wxkf/index.ts');
     channels.push(await startWxkf(engine, http));

@@ -124,6 +124,21 @@ export const envSchema = z.object({
   WECOM_ENCODING_AES_KEY: aesKey.optional(),
   /** WeCom API host (also used by 微信客服); tests point it at a local server. */
   WECOM_API_ROOT: z.string().url().default('https://qyapi.weixin.qq.com'),
+  /**
+   * WeCom group robots (群机器人, 消息推送) as broadcast targets for internal groups: `群名=webhook key` pairs,
+   * comma-separated (the key is the `key=` part of the robot's webhook URL).
+   */
+  WECOM_ROBOTS: list.pipe(
+    z.array(
+      z
+        .string()
+        .regex(/^[^=]{1,40}=(?:https?:\/\/[^?]+\?key=)?[A-Za-z0-9-]{8,64}$/, 'each entry must look like 群名=<webhook key>')
+        .transform((entry) => {
+          const [name, value] = [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)];
+          return { name: name.trim(), key: value.replace(/^.*\?key=/, '') };
+        }),
+    ),
+  ).default([]),
   /** Members may be written to this often by the WeCom app (WeCom drops what exceeds 30/min, 1000/h per member). */
   WECOM_PER_MEMBER_PER_MINUTE: int(1, 30).default(30),
   WECOM_PER_MEMBER_PER_HOUR: int(1, 1000).default(1000),

@@ -3,9 +3,10 @@ import { z } from 'zod';
 
 /**
  * Every platform a member can write from. `wechat` is personal WeChat through wechaty; `wecom` the WeCom
- * (企业微信) self-built app, `wxkf` 微信客服 and `wxoa` the Official Account (公众号) are Tencent's official APIs.
+ * (企业微信) self-built app, `wxkf` 微信客服 and `wxoa` the Official Account (公众号) are Tencent's official APIs;
+ * `wecomrobot` is WeCom's group robots (消息推送), which only receive (group notices and broadcasts).
  */
-export const PLATFORMS = ['web', 'telegram', 'wechat', 'wecom', 'wxkf', 'wxoa'] as const;
+export const PLATFORMS = ['web', 'telegram', 'wechat', 'wecom', 'wxkf', 'wxoa', 'wecomrobot'] as const;
 export type Platform = (typeof PLATFORMS)[number];
 export type ChatType = 'private' | 'group';
 
