@@ -97,9 +97,10 @@ describe('微信客服: pulling with the cursor', () => {
       expect(fake.syncCalls.slice(syncsBefore).every((c) => c.cursor !== '' && c.cursor !== 'c0')).toBe(true);
       // Each customer's messages reached the conversation once each, in the order they were sent.
       for (const c of customers) {
-        const session = JSON.parse((await second.engine.deps.redis.get(second.engine.deps.keys.session('wxkf', c, c))) ?? '{}') as { history: { from: string; text: string }[] };
-        // (the history keeps the last 12 turns: the latest messages, in order)
-        const members = session.history.filter((t) => t.from === 'member').map((t) => t.text);
+        const { keys, redis: r } = second.engine.deps;
+        const history = (await r.lrange(keys.history(keys.session('wxkf', c, c)), 0, -1)).map((t) => JSON.parse(t) as { from: string; text: string });
+        // (the history keeps the last turns: the latest messages, in order)
+        const members = history.filter((t) => t.from === 'member').map((t) => t.text);
         expect(members.length).toBeGreaterThanOrEqual(4);
         expect(members).toEqual(said.get(c)?.slice(-members.length));
       }
