@@ -14,6 +14,7 @@ import type { GroupDirectory } from '../../core/groups.ts';
 import type { Keys } from '../../core/keys.ts';
 import { ApiError } from './api.ts';
 import { jobFile, repliesToJobs, type OfficialJob } from './jobs.ts';
+import { OFFICIAL_TEXT } from './texts.ts';
 import { RecipientQueue, type DeliveryResult } from './outqueue.ts';
 import type { Reply } from '../../core/message.ts';
 import type { Engine } from '../../app/engine.ts';
@@ -64,7 +65,7 @@ export class RobotSender {
     const batch = redis.multi();
     for (const robot of this.byName.values()) {
       groups.record(batch, {
-        platform: 'wecomrobot', chatId: robot.name, chatType: 'group', chatName: `${robot.name}（群机器人）`, senderId: '', senderName: '',
+        platform: 'wecomrobot', chatId: robot.name, chatType: 'group', chatName: OFFICIAL_TEXT.robotGroupName(robot.name), senderId: '', senderName: '',
         text: '', mentionsBot: false, repliesToBot: false, attachments: [], messageId: '', sentAt: now, fromSelf: false,
       }, now);
     }

@@ -12,6 +12,8 @@ export const OFFICIAL_TEXT = {
   fileNotSendable: (name: string) => `文件“${name}”无法通过公众号发送，请在网页聊天或工作人员处查看。`,
   /** 微信客服: a customer opened the chat. */
   kfWelcome: '您好，我是工会小助手，可以解答劳动法问题、办理互助申请、报名工会活动。请直接输入您的问题，或发送“菜单”查看我能做什么。',
+  /** How a group robot appears among the groups staff pick from. */
+  robotGroupName: (name: string) => `${name}（群机器人）`,
   /** Official Account: a new follower. */
   welcome: '您好，欢迎关注！我是工会小助手，可以解答劳动法问题、办理互助申请、报名工会活动。发送“菜单”查看我能做什么。',
 } as const;
