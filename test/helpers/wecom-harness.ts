@@ -166,3 +166,42 @@ export function oaPost(botUrl: string, fake: FakeWecom, secrets: OfficialSecrets
     ...fields,
   }, secrets.oa, { style: 'oa' });
 }
+
+/**
+ * A 微信客服 customer as a ChatPath on a channel started with 'wxkf': each message is added to the fake's sync log
+ * (pictures and PDFs uploaded to its media store first) and signalled; `say` returns what kf/send_msg delivered
+ * to the customer once the message has been handled and nothing is queued for them.
+ */
+export function kfPath(ch: WecomTestChannel, customer: string): ChatPath {
+  const kf = () => ch.app.channels.find((c) => c.name === 'wxkf') as unknown as { inbox: { pending(): Promise<number> }; queue: { pending(who: string): Promise<number> } };
+  const handled = async (msgid: string) => {
+    const { redis, keys } = ch.engine.deps;
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const [done, inbox, queued] = await Promise.all([redis.get(keys.dedup('wxkf', customer, msgid)), kf().inbox.pending(), kf().queue.pending(customer)]);
+      if (done?.startsWith('done') && inbox === 0 && queued === 0) return;
+      if (Date.now() > deadline) throw new Error(`微信客服 message ${msgid} not handled`);
+      await new Promise((r) => setTimeout(r, 30));
+    }
+  };
+  const send = async (m: Parameters<FakeWecom['addKfMessage']>[0]) => {
+    const msg = ch.fake.addKfMessage(m);
+    const r = await kfSignal(ch.app.url, ch.fake, ch.secrets);
+    if (r.status !== 200) throw new Error(`kf callback answered ${r.status}`);
+    await handled(msg.msgid);
+  };
+  return {
+    async say(text: string, files: InboundAttachment[] = []) {
+      const before = ch.fake.sent.length;
+      if (text || files.length === 0) await send({ open_kfid: OPEN_KFID, external_userid: customer, msgtype: 'text', text: { content: text } });
+      for (const f of files) {
+        const mediaId = ch.fake.addMedia(f.data, f.name, f.mimeType);
+        const image = /^image\//.test(f.mimeType);
+        await send({ open_kfid: OPEN_KFID, external_userid: customer, msgtype: image ? 'image' : 'file', ...(image ? { image: { media_id: mediaId } } : { file: { media_id: mediaId } }) });
+      }
+      return ch.fake.sent.slice(before).filter((s) => s.touser === customer && s.api === 'kf/send_msg').map(toReply);
+    },
+  };
+}
+
+const toReply = (s: Sent): Reply => (s.media ? { file: { name: s.media.name, mimeType: s.media.mimeType, data: s.media.data } } : { text: s.text });

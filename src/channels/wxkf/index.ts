@@ -81,10 +81,11 @@ const callbackSchema = z.looseObject({
 /** Messages from the customer (origin 3); system events and staff's own messages only move the cursor. */
 const FROM_CUSTOMER = 3;
 
-// KEYS: window. ARGV: customer message time, kfid, ttl ms. A newer customer message reopens the window.
+// KEYS: window. ARGV: customer message time, kfid, ttl ms. A customer message reopens the window (send times are
+// whole seconds: one sent in the same second as the last counts as newer, like a message WeChat just delivered).
 const OPEN_WINDOW = new LuaScript(`
 local at = tonumber(redis.call('hget', KEYS[1], 'at') or '0')
-if tonumber(ARGV[1]) > at then redis.call('hset', KEYS[1], 'at', ARGV[1], 'sent', 0) end
+if tonumber(ARGV[1]) >= at then redis.call('hset', KEYS[1], 'at', ARGV[1], 'sent', 0) end
 redis.call('hset', KEYS[1], 'kfid', ARGV[2])
 redis.call('pexpire', KEYS[1], ARGV[3])
 return 1`);
