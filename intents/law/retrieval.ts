@@ -306,7 +306,7 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   card: 1,
   cardDecay: 0.7,
   cardFloor: 0.5,
-  maxCards: 3,
+  maxCards: 4,
   article: 1,
   articleFloor: 0.3,
   relatedBoost: 1.6,
@@ -341,6 +341,8 @@ const MIN_MATCHED_IDF = 2.5;
 const INHERITED_CONFIDENCE = 0.5;
 /** Below this coverage a follow-up's best off-topic card does not pull the conversation away from its topic. */
 const FOLLOW_UP_MIN_COVERAGE = 0.5;
+
+const MAY_NAME_ARTICLE = /[条條]|art/i;
 
 /** Below this confidence the answer says it is unsure and offers a person instead of guessing. */
 export const LOW_CONFIDENCE = 0.35;
@@ -607,7 +609,8 @@ export class LawRetriever {
     }
     // An article the member names outright ("劳动合同法第三十八条…") is cited first, whatever else matches.
     const strongest = Math.max(0, ...[...fused.values()].map((c) => c.score));
-    findArticleRefs(query, this.library)
+    // Every article reference has 条 or "art" in it: most questions skip the parser.
+    (MAY_NAME_ARTICLE.test(query) ? findArticleRefs(query, this.library) : [])
       .filter((r) => r.law !== undefined && this.articleByKey.has(`${r.law}#${r.article}`))
       .slice(0, 3)
       .forEach((r, i) => {
