@@ -108,6 +108,17 @@ const WAGE_WORDS = '月薪|月工资|工资|底薪|薪水|薪资|收入|月入|�
 const SERVICE_WORDS = '干了|做了|工作了|上了|待了|呆了|入职|在这家?(?:单位|公司|厂)?(?:干|做|工作)?了?|本单位(?:工作)?|这家(?:单位|公司)(?:干|做)?了?|在职|司龄|工作年限';
 const TOTAL_WORDS = '总工龄|工龄|总共工作|一共工作|参加工作|累计工作|实际工作年限';
 
+/** Every length of time stated ("12年", "3年8个月", "6个月"), in months, in order. */
+export function durationsIn(raw: string): number[] {
+  const text = normalizeText(raw);
+  const out: number[] = [];
+  for (const m of text.matchAll(new RegExp(DURATION, 'g'))) {
+    const months = durationMonths(m[0]);
+    if (months !== undefined && months > 0) out.push(months);
+  }
+  return out;
+}
+
 /** Every figure the text states. Amounts below 100 are never a monthly wage ("干了3年" is no wage of 3). */
 export function readFigures(raw: string): Figures {
   const text = normalizeText(raw).replace(/[，,]/g, '，');

@@ -2,7 +2,7 @@
 import type { Llm } from '../../src/llm/client.ts';
 import { articleTextAnswer, cardAnswer, composeAnswer, formatCitations, parseArticleRequest, statutesMissingAnswer, type LawAnswer, type LawMemory } from './answer.ts';
 import { computeAnswer, type CalcOutcome } from './computed.ts';
-import { askedCalculator, hasFigures, readFigures, type Calculator, type Figures } from './figures.ts';
+import { askedCalculator, durationsIn, hasFigures, readFigures, type Calculator, type Figures } from './figures.ts';
 import type { LawKnowledge } from './knowledge.ts';
 import { llmAnswer } from './llm-answer.ts';
 import { CALC_TEXT, HANDOFF_CHOICE, PROMPTS } from './texts.ts';
@@ -38,6 +38,14 @@ export function calculationFor(kb: LawKnowledge, text: string, memory: LawMemory
   if (figures.monthlyWage === undefined && !ASKS_AMOUNT.test(text)) return undefined;
   const calculator = askedCalculator(text) ?? (memory.lastCardId ? kb.retriever.card(memory.lastCardId)?.calculator : undefined);
   // "我工作12年了" asked about 医疗期 is the total 工龄 unless this employer is named.
+  if (calculator === 'medical_period' && figures.totalWorkYears === undefined && figures.serviceMonths !== undefined) {
+    // Two lengths of service ("工作12年了，在现在的厂干了6年"): the longer is the total.
+    const spans = durationsIn(text);
+    if (spans.length >= 2) {
+      figures.totalWorkYears = Math.max(...spans) / 12;
+      figures.serviceMonths = Math.min(...spans);
+    }
+  }
   if (calculator === 'medical_period' && figures.totalWorkYears === undefined && figures.serviceMonths !== undefined && !THIS_EMPLOYER.test(text)) {
     figures.totalWorkYears = figures.serviceMonths / 12;
     delete figures.serviceMonths;
