@@ -5,7 +5,7 @@ import { readTraining } from '../core/examples.ts';
 import type { ConsoleSection } from '../core/console.ts';
 import type { CoreDeps, IntentDefinition, ServiceDefinition, Worker } from '../core/service.ts';
 import { buildDeps } from '../core/deps.ts';
-import type { RedisOutbox } from '../core/outbox.ts';
+import type { Delivery } from '../core/delivery/index.ts';
 import { Singleton } from '../core/leader.ts';
 import { Pipeline } from '../core/pipeline.ts';
 import { connectRedis, type RedisHandle } from '../core/redis.ts';
@@ -18,7 +18,8 @@ export interface Engine {
   config: Config;
   deps: CoreDeps;
   redisHandle: RedisHandle;
-  outbox: RedisOutbox;
+  /** The delivery path (notifications and sends to many); `notify` queues a notification. */
+  outbox: Delivery;
   router: Router;
   pipeline: Pipeline;
   intents: IntentDefinition[];

@@ -1,15 +1,15 @@
 /**
  * The channel contract. A channel normalizes platform updates into InboundMessages and sends replies;
  * what every channel does around that — downloading files only for messages the bot will read, running
- * the pipeline, the apology when something fails after it, draining the outbox at the platform's pace —
- * is written once here.
+ * the pipeline, the apology when something fails after it, and sending to many (notifications,
+ * reminders, broadcasts) through the one delivery path at the platform's declared pace — is written once here.
  */
 import { recordSend } from '../core/metrics.ts';
 import { withRequestId } from '../core/request-context.ts';
 import type { Logger } from 'pino';
 import type { Engine } from '../app/engine.ts';
 import { cleanInboundNames, type Address, type InboundAttachment, type InboundMessage, type Platform, type Reply } from '../core/message.ts';
-import { OutboxSender } from '../core/outbox.ts';
+import { DeliverySender, type PacingLimits, type SendFailure, type SenderOptions } from '../core/delivery/index.ts';
 import type { PipelineOutcome } from '../core/pipeline.ts';
 import { CORE_TEXT } from '../core/texts.ts';
 
@@ -27,8 +27,6 @@ export interface ChannelCapabilities {
   buttons: boolean;
   /** How long after a member's last message the bot may still write to them; absent: no limit. */
   replyWindowMs?: number;
-  /** Minimum gap between two outbox items of this channel (pacing; WeChat bans fast senders). */
-  outboxIntervalMs: number;
 }
 
 /** One platform's part: how to send replies to an address, and what the platform allows. */
@@ -37,8 +35,17 @@ export interface ChannelPort<Target> {
   capabilities: ChannelCapabilities;
   log: Logger;
   send(target: Target, replies: Reply[]): Promise<void>;
-  /** Where an outbox item goes; may wait while the platform is not ready (items stay queued meanwhile). */
-  resolve(to: Address): Promise<Target>;
+  /**
+   * Sending to many (src/core/delivery/port.ts): the platform's limits as data (shared by every process through
+   * Redis), one attempt per reply (the ledger retries), and how a failure reads (wait, give up, retry).
+   */
+  pacing: PacingLimits;
+  /** Items sent at once by this process (their pacing is shared all the same). */
+  concurrency: number;
+  /** False while the platform cannot send (logged out, not connected): queued items wait in the ledger. */
+  ready(): boolean;
+  deliver(to: Address, reply: Reply): Promise<void>;
+  classify(err: unknown): SendFailure;
   /** Said instead of a file that was too big to download (the text of the message still goes through). */
   fileTooBigText: string;
   /** Removes secrets (a bot token in a request URL) from error text before it is logged. */
@@ -102,15 +109,14 @@ async function receiveMessage<Target>(engine: Engine, port: ChannelPort<Target>,
   }
 }
 
-/** Drains the channel's outbox at its pace; stop it with the channel. */
-export function startOutbox<Target>(engine: Engine, port: ChannelPort<Target>): OutboxSender {
-  const sender = new OutboxSender(
+/** Sends the channel's share of the delivery ledger (notifications, reminders, broadcasts); stop it with the channel. */
+export function startDelivery<Target>(engine: Engine, port: ChannelPort<Target>, opts: SenderOptions = {}): DeliverySender {
+  const sender = new DeliverySender(
     engine.outbox,
-    port.platform,
+    { platform: port.platform, pacing: port.pacing, concurrency: port.concurrency, ready: () => port.ready(), deliver: (to, reply) => port.deliver(to, reply), classify: (err) => port.classify(err) },
     engine.redisHandle.duplicate(),
-    async (to, replies) => port.send(await port.resolve(to), replies),
     port.log,
-    port.capabilities.outboxIntervalMs,
+    opts,
   );
   sender.start();
   return sender;

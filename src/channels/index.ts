@@ -88,7 +88,7 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
   if (config.WECHATY_PUPPET) {
     const { startWechat } = await import('./wechat/index.ts');
     // One WeChat account is logged in by one process only.
-    channels.push(await singletonChannel(engine, 'wechat', () => startWechat(engine, { sendIntervalMs: config.WECHATY_SEND_INTERVAL_MS, outboxIntervalMs: config.WECHATY_OUTBOX_INTERVAL_MS })));
+    channels.push(await singletonChannel(engine, 'wechat', () => startWechat(engine, { sendIntervalMs: config.WECHATY_SEND_INTERVAL_MS })));
   }
 
   // Tencent's official channels: each is on when its settings are complete (config.ts checks they come together).

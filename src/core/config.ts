@@ -109,8 +109,14 @@ export const envSchema = z.object({
   WECHATY_PUPPET_SERVICE_TOKEN: z.string().optional(),
   /** Minimum gap between two WeChat sends of this process; WeChat bans accounts that send fast. */
   WECHATY_SEND_INTERVAL_MS: int(200, 60000).default(1000),
-  /** Minimum gap between two WeChat notifications (outbox items). */
-  WECHATY_OUTBOX_INTERVAL_MS: int(200, 60000).default(1500),
+  /** Sending to many on personal WeChat (notifications, broadcasts), all processes together: at least this gap … */
+  WECHATY_DELIVERY_GAP_MS: int(200, 600_000).default(20_000),
+  /** … plus up to this much at random … */
+  WECHATY_DELIVERY_JITTER_MS: int(0, 600_000).default(10_000),
+  /** … and at most this many sends in any 24 hours. */
+  WECHATY_DAILY_CAP: int(1, 100_000).default(300),
+  /** Who must approve a broadcast before it goes out: nobody, a second staff member for one to every group (default), or always. */
+  BROADCAST_APPROVAL: z.enum(['none', 'all-groups', 'always']).default('all-groups'),
   /** Friend requests the WeChat account accepts: all, those whose hello carries WECHATY_FRIEND_KEYWORD, or none. */
   WECHATY_ACCEPT_FRIENDS: z.enum(['all', 'keyword', 'none']).default('all'),
   WECHATY_FRIEND_KEYWORD: z.string().optional(),

@@ -6,13 +6,14 @@ import type { Config } from './config.ts';
 import { FileResolvers } from './files.ts';
 import { GroupDirectory } from './groups.ts';
 import { Keys } from './keys.ts';
-import { RedisOutbox } from './outbox.ts';
 import { RoleDirectory } from './roles.ts';
+import { Delivery } from './delivery/index.ts';
 import type { CoreDeps } from './service.ts';
 
-export function buildDeps(config: Config, redis: Redis, logger: Logger, now: () => Date = () => new Date()): { deps: CoreDeps; outbox: RedisOutbox } {
+export function buildDeps(config: Config, redis: Redis, logger: Logger, now: () => Date = () => new Date()): { deps: CoreDeps; outbox: Delivery } {
   const keys = new Keys(config.REDIS_KEY_PREFIX);
-  const outbox = new RedisOutbox(redis, keys);
-  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, audit: new AuditLog(redis, keys, auditRetention(config)), groups: new GroupDirectory(redis, keys, logger), roles: new RoleDirectory(config, redis, keys), files: new FileResolvers(), now };
+  // Real time, not the injected clock: queue times and leases are compared with the senders' clock.
+  const outbox = new Delivery(redis, keys, logger);
+  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, delivery: outbox, audit: new AuditLog(redis, keys, auditRetention(config)), groups: new GroupDirectory(redis, keys, logger), roles: new RoleDirectory(config, redis, keys), files: new FileResolvers(), now };
   return { deps, outbox };
 }

@@ -4,7 +4,7 @@
  */
 import type { Logger } from 'pino';
 import type { AuditLog } from './audit.ts';
-import type { Notifier } from './outbox.ts';
+import type { Notifier } from './delivery/index.ts';
 import type { CommandSpec, IntentDefinition, IntentId, TurnContext, TurnResult } from './service.ts';
 import type { Reply } from './message.ts';
 import type { Session } from './session.ts';

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Address, InboundMessage, MemberKey, Reply } from './message.ts';
 import type { Dialog, Session } from './session.ts';
-import type { Notifier } from './outbox.ts';
+import type { Delivery, Notifier } from './delivery/index.ts';
 import type { Keys } from './keys.ts';
 import type { AuditLog } from './audit.ts';
 import type { FileResolvers } from './files.ts';
@@ -28,6 +28,8 @@ export interface CoreDeps {
   keys: Keys;
   logger: Logger;
   notifier: Notifier;
+  /** The delivery path behind `notifier`: sends to many (broadcasts) with per-recipient reports. */
+  delivery: Delivery;
   audit: AuditLog;
   /** Who holds which role: BOT_ADMINS / BOT_STAFF and chat identities linked to console accounts. */
   roles: RoleDirectory;

@@ -127,13 +127,7 @@ export class Harness implements ChatPaths {
 
   /** Notifications queued for this platform and not yet taken by `notification`, oldest first. */
   async outbox(): Promise<QueuedNotification[]> {
-    const { redis, keys, logger } = this.engine.deps;
-    const raw = await redis.lrange(keys.k('outbox', this.platform), 0, -1);
-    const items = raw.reverse().flatMap((r) => {
-      const parsed = outboxItemSchema.safeParse(JSON.parse(r));
-      if (!parsed.success) logger.warn({ r }, 'unreadable outbox item in test');
-      return parsed.success ? [parsed.data] : [];
-    });
+    const items = (await this.engine.outbox.pending(this.platform)).map((i) => outboxItemSchema.parse(i));
     return items.filter((i) => !this.taken.has(i.id));
   }
 

@@ -126,7 +126,9 @@ export async function startWechatHarness(
     const channel = await startWechat(engine, {
       puppet,
       sendIntervalMs: opts.sendIntervalMs ?? 20,
-      outboxIntervalMs: opts.outboxIntervalMs ?? 50,
+      // Tests do not wait WeChat's real 20 s between notifications.
+      pacing: { platform: [{ count: 1, perMs: opts.outboxIntervalMs ?? 50 }] },
+      delivery: { pollMs: 50 },
       backoff: opts.backoff ?? { baseMs: 20, maxMs: 200 },
       printQr: false,
     });

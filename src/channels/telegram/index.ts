@@ -1,15 +1,17 @@
 /**
  * Telegram channel (telegraf): long polling or webhook → zod-validated updates → pipeline → replies.
- * Notifications from the outbox are sent at a pace Telegram tolerates (≤ 30/s overall, ≤ 20/min per group).
+ * Notifications and broadcasts go through the delivery path at Telegram's limits (30/s overall, 1/s per chat,
+ * 20/min per group, shared by every process); a 429 retry_after is obeyed, a 403 (bot kicked, user blocked) is final.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { Telegraf, TelegramError } from 'telegraf';
 import type { Engine } from '../../app/engine.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
-import { receive, startOutbox, type Channel, type ChannelPort } from '../channel.ts';
+import { receive, startDelivery, type Channel, type ChannelPort } from '../channel.ts';
+import type { PacingLimits, SendFailure, SenderOptions } from '../../core/delivery/index.ts';
 import { renderText, type InboundAttachment, type Reply } from '../../core/message.ts';
-import { ChatPacer, Reconnector, sleepMs, type BackoffOptions } from '../backoff.ts';
+import { Reconnector, sleepMs, type BackoffOptions } from '../backoff.ts';
 import { botInfoSchema, fileSchema, updateSchema, type BotInfo } from './schema.ts';
 import { choiceKeyboard, mapUpdate, splitText, type FileRef } from './map.ts';
 
@@ -18,11 +20,21 @@ export const MAX_FILE_BYTES = 10 * 1024 * 1024;
 const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 
 
+/** Telegram's limits for bots (core.telegram.org/bots/faq): about 30 messages/s overall, 1/s per chat, 20/min per group. */
+export const TELEGRAM_PACING: PacingLimits = {
+  platform: [{ count: 30, perMs: 1000 }],
+  privateChat: [{ count: 1, perMs: 1000 }],
+  groupChat: [
+    { count: 1, perMs: 1000 },
+    { count: 20, perMs: 60_000 },
+  ],
+};
+
 export interface TelegramOptions {
-  /** Minimum time between two outbox items overall (default 50 ms). */
-  outboxIntervalMs?: number;
-  /** Minimum time between two notifications to one group (default 3 s: ≤ 20/min). */
-  groupIntervalMs?: number;
+  /** Limits for sending to many (default TELEGRAM_PACING). */
+  pacing?: PacingLimits;
+  /** The delivery sender's settings (tests: lease, poll). */
+  delivery?: SenderOptions;
   /** Reconnect schedule after a failed start or a polling error (default 1 s … 5 min). */
   backoff?: BackoffOptions;
 }
@@ -59,8 +71,6 @@ export async function startTelegram(engine: Engine, http: FastifyInstance, opts:
   let polling: Promise<void> | undefined;
   const handledListeners = new Set<(updateId: number) => void>();
   const readyWaiters = new Set<() => void>();
-  const pacer = new ChatPacer();
-  const groupInterval = opts.groupIntervalMs ?? 3000;
 
   const setState = (state: TelegramState, error?: string) => {
     status.state = state;
@@ -69,14 +79,15 @@ export async function startTelegram(engine: Engine, http: FastifyInstance, opts:
   };
 
   /** API call with Telegram's flood control (429 retry_after) and transient network errors retried twice. */
-  async function call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  async function call<T>(what: string, fn: () => Promise<T>, retries = 2): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await fn();
       } catch (err) {
+        if (retries === 0) throw err;
         const retryAfter = err instanceof TelegramError && err.code === 429 ? (err.parameters?.retry_after ?? 1) : undefined;
         const transient = !(err instanceof TelegramError) || err.code >= 500;
-        if (attempt >= 2 || (retryAfter === undefined && !transient)) throw err;
+        if (attempt >= retries || (retryAfter === undefined && !transient)) throw err;
         const wait = retryAfter !== undefined ? Math.min(retryAfter, 60) * 1000 : 1000 * (attempt + 1);
         log.warn({ what, attempt, wait, err: errText(err) }, 'telegram call failed, retrying');
         await sleepMs(wait);
@@ -84,7 +95,8 @@ export async function startTelegram(engine: Engine, http: FastifyInstance, opts:
     }
   }
 
-  async function sendReplies(to: Sendable, replies: Reply[]): Promise<void> {
+  /** `retries` 0: one attempt per call (the delivery ledger retries, so a message never goes out twice). */
+  async function sendReplies(to: Sendable, replies: Reply[], retries = 2): Promise<void> {
     let first = true;
     for (const reply of replies) {
       const quote = first && to.quote !== undefined ? { reply_parameters: { message_id: to.quote, allow_sending_without_reply: true } } : {};
@@ -107,17 +119,17 @@ export async function startTelegram(engine: Engine, http: FastifyInstance, opts:
               ...(i === 0 && entities ? { entities } : {}),
               ...(keyboard ? { reply_markup: keyboard } : {}),
             }),
+            retries,
           );
           first = false;
         }
       }
       if (reply.file) {
         const file = reply.file;
-        await call('sendDocument', () => api.sendDocument(to.chatId, { source: file.data, filename: file.name }, text ? {} : quote));
+        await call('sendDocument', () => api.sendDocument(to.chatId, { source: file.data, filename: file.name }, text ? {} : quote), retries);
         first = false;
       }
     }
-    pacer.mark(to.chatId);
   }
 
   /** Downloads a member's file; 'too-big' when over the cap (checked before, during and after the download). */
@@ -145,17 +157,19 @@ export async function startTelegram(engine: Engine, http: FastifyInstance, opts:
 
   const port: ChannelPort<Sendable> = {
     platform: 'telegram',
-    capabilities: { groups: true, buttons: true, outboxIntervalMs: Math.max(50, opts.outboxIntervalMs ?? 50) },
+    capabilities: { groups: true, buttons: true },
     log,
-    send: sendReplies,
-    async resolve(to) {
-      // Keep queued items while Telegram is unreachable rather than failing (and dropping) them.
-      while (status.state !== 'running' && !stopped) await sleepMs(500);
-      await pacer.wait(to.chatId, to.chatType === 'group' ? groupInterval : 1000);
+    send: (to, replies) => sendReplies(to, replies),
+    pacing: opts.pacing ?? TELEGRAM_PACING,
+    concurrency: 8,
+    // Queued items wait in the ledger while Telegram is unreachable.
+    ready: () => status.state === 'running' && !stopped,
+    async deliver(to, reply) {
       const userId = Number(to.mentionUserId);
       const mention = to.chatType === 'group' && Number.isSafeInteger(userId) && to.mentionUserId ? { userId, name: to.mentionName ?? '' } : undefined;
-      return { chatId: to.chatId, mention };
+      await sendReplies({ chatId: to.chatId, mention }, [reply], 0);
     },
+    classify: classifyTelegramError,
     fileTooBigText: CORE_TEXT.fileTooBig,
     redact,
   };
@@ -297,7 +311,7 @@ export async function startTelegram(engine: Engine, http: FastifyInstance, opts:
     }
   }
 
-  const sender = startOutbox(engine, port);
+  const sender = startDelivery(engine, port, opts.delivery);
 
   return {
     name: 'telegram',
@@ -336,6 +350,18 @@ export async function startTelegram(engine: Engine, http: FastifyInstance, opts:
       setState('stopped');
     },
   };
+}
+
+/** How a failed Bot API call reads for the delivery path. */
+export function classifyTelegramError(err: unknown): SendFailure {
+  if (err instanceof TelegramError) {
+    const reason = `${err.code} ${err.description}`.slice(0, 120);
+    if (err.code === 429) return { kind: 'retry-after', ms: Math.max(1, err.parameters?.retry_after ?? 1) * 1000, reason };
+    // 403: bot kicked from the group, blocked by the user, user deactivated; 400: chat not found, not enough rights …
+    if (err.code === 403 || err.code === 400 || err.code === 401 || err.code === 404) return { kind: 'permanent', reason };
+    return { kind: 'transient', reason };
+  }
+  return { kind: 'transient', reason: (err instanceof Error ? err.message : String(err)).replace(/bot\d+:[\w-]+/g, 'bot<token>').slice(0, 120) };
 }
 
 function secretMatches(given: string, expected: string): boolean {

@@ -9,7 +9,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Engine } from '../../app/engine.ts';
 import type { StatusViewer } from '../index.ts';
 import type { InboundMessage, Reply } from '../../core/message.ts';
-import { receive, startOutbox, type ChannelPort } from '../channel.ts';
+import { receive, startDelivery, type ChannelPort } from '../channel.ts';
 import { FILE_BODY_LIMIT } from '../http/server.ts';
 import { inboxAckSchema, inboxQuerySchema, webMessageSchema, webReplySchema } from './schema.ts';
 import { deriveKey, loadEncryptionKey } from '../../core/crypto.ts';
@@ -43,20 +43,28 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
   const inboxKey = (chatId: string) => deps.keys.k('webnotes', chatId);
   const token = deps.config.WEB_API_TOKEN;
   // A reply goes into the HTTP response; a notification waits in the chat's inbox until the page polls.
+  const toInbox = async (chatId: string, replies: Reply[]) => {
+    const key = inboxKey(chatId);
+    const wire = await files.toWire(replies);
+    await deps.redis.multi().xadd(key, 'MAXLEN', '~', INBOX_LIMIT, '*', 'replies', JSON.stringify(wire)).expire(key, INBOX_TTL_SECONDS).exec();
+  };
   const port: ChannelPort<WebTarget> = {
     platform: 'web',
-    capabilities: { groups: true, buttons: true, outboxIntervalMs: 0 },
+    capabilities: { groups: true, buttons: true },
     log: deps.logger.child({ platform: 'web' }),
     async send(target, replies) {
       if (target.kind === 'response') {
         target.replies.push(...replies);
         return;
       }
-      const key = inboxKey(target.chatId);
-      const wire = await files.toWire(replies);
-      await deps.redis.multi().xadd(key, 'MAXLEN', '~', INBOX_LIMIT, '*', 'replies', JSON.stringify(wire)).expire(key, INBOX_TTL_SECONDS).exec();
+      await toInbox(target.chatId, replies);
     },
-    resolve: async (to) => ({ kind: 'inbox', chatId: to.chatId }),
+    // The inbox is ours: no platform limit to respect.
+    pacing: {},
+    concurrency: 4,
+    ready: () => true,
+    deliver: (to, reply) => toInbox(to.chatId, [reply]),
+    classify: (err) => ({ kind: 'transient', reason: err instanceof Error ? err.message.slice(0, 120) : 'error' }),
     fileTooBigText: '',
   };
 
@@ -150,7 +158,7 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
       .send(file.data);
   });
 
-  const sender = startOutbox(engine, port);
+  const sender = startDelivery(engine, port);
   return { stop: () => sender.stop() };
 }
 

@@ -11,9 +11,10 @@ import type { impls as PuppetImpls } from 'wechaty-puppet';
 import type { ContactInterface, FriendshipInterface, MessageInterface, RoomInterface, WechatyInterface } from 'wechaty/impls';
 import type { Engine } from '../../app/engine.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
-import { receive, startOutbox, type Channel, type ChannelPort } from '../channel.ts';
+import { receive, startDelivery, type Channel, type ChannelPort } from '../channel.ts';
+import type { PacingLimits, SendFailure, SenderOptions } from '../../core/delivery/index.ts';
 import { renderText, type Address, type InboundAttachment, type InboundMessage, type Reply } from '../../core/message.ts';
-import { Reconnector, SendQueue, sleepMs, type BackoffOptions } from '../backoff.ts';
+import { Reconnector, SendQueue, type BackoffOptions } from '../backoff.ts';
 import { parseQuote, stripMentions } from './map.ts';
 import { qrImageUrl, qrSvg, qrTerminal } from './qr.ts';
 
@@ -27,8 +28,10 @@ export interface WechatOptions {
   puppet?: PuppetImpls.PuppetInterface;
   /** Minimum time between any two sends of this process (default 1000 ms). */
   sendIntervalMs?: number;
-  /** Minimum time between two outbox items (default 1500 ms). */
-  outboxIntervalMs?: number;
+  /** Limits for sending to many (default: from WECHATY_DELIVERY_* settings, see wechatPacing). */
+  pacing?: PacingLimits;
+  /** The delivery sender's settings (tests: lease, poll). */
+  delivery?: SenderOptions;
   /** Reconnect schedule after logout/error (default 1 s … 5 min with jitter). */
   backoff?: BackoffOptions;
   /** Print the login QR code in the terminal (default: unless LOG_LEVEL=silent). */
@@ -285,14 +288,18 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
 
   const port: ChannelPort<Target> = {
     platform: 'wechat',
-    capabilities: { groups: true, buttons: false, outboxIntervalMs: opts.outboxIntervalMs ?? 1500 },
+    capabilities: { groups: true, buttons: false },
     log,
     send: sendReplies,
-    async resolve(to) {
-      // Keep queued items while logged out rather than failing (and dropping) them.
-      while (!bot.isLoggedIn && !stopped) await sleepMs(500);
-      return findTarget(to);
+    pacing: opts.pacing ?? wechatPacing(config),
+    // One at a time: a personal account is paced in tens of seconds anyway.
+    concurrency: 1,
+    // Queued items wait in the ledger while logged out.
+    ready: () => bot.isLoggedIn && !stopped,
+    async deliver(to, reply) {
+      await sendReplies(await findTarget(to), [reply]);
     },
+    classify: classifyWechatError,
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
@@ -311,12 +318,12 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
   async function findTarget(to: Address): Promise<Target> {
     if (to.chatType === 'group') {
       const room = await bot.Room.find({ id: to.chatId });
-      if (!room) throw new Error(`room ${to.chatId} not found`);
+      if (!room) throw new UnreachableError(`room ${to.chatId} not found`);
       const mention = to.mentionUserId ? await bot.Contact.find({ id: to.mentionUserId }) : undefined;
       return { room, mention };
     }
     const contact = await bot.Contact.find({ id: to.chatId });
-    if (!contact) throw new Error(`contact ${to.chatId} not found`);
+    if (!contact) throw new UnreachableError(`contact ${to.chatId} not found`);
     return { contact };
   }
 
@@ -328,7 +335,7 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
     scheduleRestart('start failed');
   }
 
-  const sender = startOutbox(engine, port);
+  const sender = startDelivery(engine, port, opts.delivery);
 
   return {
     name: 'wechat',
@@ -350,6 +357,30 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
       await stopBot();
     },
   };
+}
+
+/** The account is no longer in the room, or the contact is gone: sending again cannot help. */
+class UnreachableError extends Error {}
+
+/**
+ * Personal WeChat restricts accounts after 50–100 fast sends; people who kept theirs wait 15–50 s at random.
+ * Defaults: at least WECHATY_DELIVERY_GAP_MS (20 s) between sends plus up to WECHATY_DELIVERY_JITTER_MS at random,
+ * and at most WECHATY_DAILY_CAP sends in any 24 hours — for all processes together.
+ */
+export function wechatPacing(config: { WECHATY_DELIVERY_GAP_MS: number; WECHATY_DELIVERY_JITTER_MS: number; WECHATY_DAILY_CAP: number }): PacingLimits {
+  return {
+    platform: [
+      { count: 1, perMs: config.WECHATY_DELIVERY_GAP_MS },
+      { count: config.WECHATY_DAILY_CAP, perMs: 24 * 3600_000 },
+    ],
+    minGapMs: config.WECHATY_DELIVERY_GAP_MS,
+    jitterMs: config.WECHATY_DELIVERY_JITTER_MS,
+  };
+}
+
+export function classifyWechatError(err: unknown): SendFailure {
+  const reason = errText(err).slice(0, 120);
+  return err instanceof UnreachableError ? { kind: 'permanent', reason } : { kind: 'transient', reason };
 }
 
 function errText(err: unknown): string {

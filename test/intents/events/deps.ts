@@ -1,17 +1,15 @@
 /** Real CoreDeps on a per-file redis-server, with a movable clock. */
 import { Redis } from 'ioredis';
-import { z } from 'zod';
 import { pino } from 'pino';
 import { loadConfig } from '../../../src/core/config.ts';
 import type { CoreDeps } from '../../../src/core/service.ts';
 import { buildDeps } from '../../../src/core/deps.ts';
-import { RedisOutbox, type OutboxItem } from '../../../src/core/outbox.ts';
-import { addressSchema, type Platform } from '../../../src/core/message.ts';
+import type { Delivery, QueuedItem } from '../../../src/core/delivery/index.ts';
+import type { Platform } from '../../../src/core/message.ts';
 
-const itemSchema = z.object({ id: z.string(), to: addressSchema, queuedAt: z.number(), replies: z.array(z.object({ text: z.string().optional() })) });
 
 export interface TestDeps extends CoreDeps {
-  outbox: RedisOutbox;
+  outbox: Delivery;
   clock: { ms: number };
 }
 
@@ -26,7 +24,6 @@ export function makeDeps(url: string, opts: { prefix?: string; env?: Record<stri
 }
 
 /** Everything queued in one platform's outbox, oldest first (without consuming it). */
-export async function outboxItems(deps: TestDeps, platform: Platform = 'telegram'): Promise<OutboxItem[]> {
-  const raws = await deps.redis.lrange(deps.keys.k('outbox', platform), 0, -1);
-  return raws.reverse().map((raw) => itemSchema.parse(JSON.parse(raw)));
+export async function outboxItems(deps: TestDeps, platform: Platform = 'telegram'): Promise<QueuedItem[]> {
+  return deps.outbox.pending(platform);
 }

@@ -213,8 +213,7 @@ describe('ticket operations with an Actor', () => {
     expect(entries.find((e) => e.action === 'ticket.close')).toMatchObject({ before: 'open', after: 'closed' });
 
     // The member asked on the web: the reply and the closing note are queued for the web, not Telegram.
-    const { redis, keys } = h.engine.deps;
-    const web = (await redis.lrange(keys.k('outbox', 'web'), 0, -1)).join('\n');
+    const web = JSON.stringify(await h.engine.outbox.pending('web'));
     expect(web).toContain('请带上病历来工会');
     expect(web).toContain(`您的工单 ${ticket.id} 已处理完毕`);
     expect(web).toContain('frank-web');

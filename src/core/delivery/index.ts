@@ -1,0 +1,197 @@
+/**
+ * The one way to send to people who did not just write to the bot: notifications (claim decisions, waitlist
+ * promotions, ticket answers, event notices and reminders) and broadcasts. Everything goes into the ledger
+ * (ledger.ts), is paced in Redis (pacing.ts) and is sent by each channel's DeliverySender (sender.ts).
+ */
+import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Keys } from '../keys.ts';
+import { PLATFORMS, type Address, type Platform, type Reply } from '../message.ts';
+import { Ledger, NOTIFY_GROUP, batchId, groupOf, platformOf, type BatchCounts, type BatchId, type ItemState } from './ledger.ts';
+import { Pacer } from './pacing.ts';
+import { payloadSchema, toWire, type WireReply } from './wire.ts';
+
+export interface NotifyOptions {
+  /** Names this notification: the same id notified twice (a retried operation) is delivered once. */
+  id?: string;
+}
+
+export interface Notifier {
+  /** Queues replies for an address; resolves once durably written to the ledger. */
+  notify(to: Address, replies: Reply[], opts?: NotifyOptions): Promise<void>;
+}
+
+/** One recipient of a send to many. `skip`: recorded as skipped with this reason, never sent (e.g. opted out). */
+export interface Recipient {
+  id: string;
+  to: Address;
+  replies: WireReply[];
+  skip?: string;
+}
+
+export interface QueuedItem {
+  id: string;
+  to: Address;
+  replies: WireReply[];
+  queuedAt: number;
+}
+
+export interface ItemReport {
+  id: string;
+  to: Address;
+  state: ItemState;
+}
+
+let counter = 0;
+/** Ids sort in the order they were made (same-time items stay in order in the queue). */
+function newId(now: number): string {
+  counter = (counter + 1) % 1_000_000;
+  return `${now.toString(36).padStart(9, '0')}-${counter.toString(36).padStart(4, '0')}-${randomBytes(4).toString('hex')}`;
+}
+
+export class Delivery implements Notifier {
+  readonly ledger: Ledger;
+  readonly pacer: Pacer;
+  private readonly wakers = new Map<Platform, Set<() => void>>();
+  private readonly finishListeners = new Set<(group: string, batch: BatchId) => Promise<void>>();
+
+  constructor(
+    readonly redis: Redis,
+    readonly keys: Keys,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.ledger = new Ledger(redis, keys);
+    this.pacer = new Pacer(redis, keys);
+  }
+
+  async notify(to: Address, replies: Reply[], opts: NotifyOptions = {}): Promise<void> {
+    const now = this.now();
+    const id = opts.id ? `k:${opts.id}` : newId(now);
+    const payload = JSON.stringify({ to, replies: toWire(replies), queuedAt: now });
+    await this.ledger.enqueue(batchId(NOTIFY_GROUP, to.platform), [{ id, payload }], now);
+    this.queued(to.platform);
+  }
+
+  /**
+   * Queues a send to many under `group` (e.g. `bc:12#1`, run 1 of broadcast 12): one batch per platform. Safe
+   * to call again with the same ids (nothing is queued twice). Returns the batches.
+   */
+  async sendToMany(group: string, recipients: Recipient[]): Promise<BatchId[]> {
+    const now = this.now();
+    const batches: BatchId[] = [];
+    for (const platform of PLATFORMS) {
+      const mine = recipients.filter((r) => r.to.platform === platform);
+      if (!mine.length) continue;
+      const batch = batchId(group, platform);
+      batches.push(batch);
+      const items = mine.map((r) => ({
+        id: r.id,
+        payload: JSON.stringify({ to: r.to, replies: r.replies, queuedAt: now }),
+        ...(r.skip ? { state: `skipped:${r.skip}` as const } : {}),
+      }));
+      const { finished } = await this.ledger.enqueue(batch, items, now);
+      if (finished) await this.finished(batch);
+      this.queued(platform);
+    }
+    return batches;
+  }
+
+  async pause(group: string): Promise<boolean> {
+    const r = await Promise.all(PLATFORMS.map((p) => this.ledger.control(batchId(group, p), 'pause')));
+    return r.some(Boolean);
+  }
+
+  async resume(group: string): Promise<boolean> {
+    const r = await Promise.all(PLATFORMS.map((p) => this.ledger.control(batchId(group, p), 'resume')));
+    for (const p of PLATFORMS) this.queued(p);
+    return r.some(Boolean);
+  }
+
+  /** Stops every further send of the group: queued items become skipped:cancelled, claimed ones are stopped before the platform call. */
+  async cancel(group: string): Promise<number> {
+    let skipped = 0;
+    for (const p of PLATFORMS) {
+      const batch = batchId(group, p);
+      const r = await this.ledger.cancel(batch);
+      skipped += r.skipped;
+      if (r.finished) await this.finished(batch);
+    }
+    return skipped;
+  }
+
+  /** Counts over the group's platforms. */
+  async counts(group: string): Promise<BatchCounts> {
+    const all = await Promise.all(PLATFORMS.map((p) => this.ledger.counts(batchId(group, p))));
+    return all.reduce((a, c) => ({ total: a.total + c.total, pending: a.pending + c.pending, sent: a.sent + c.sent, failed: a.failed + c.failed, skipped: a.skipped + c.skipped }));
+  }
+
+  /** Whether every batch of the group that has items is finished. */
+  async isFinished(group: string): Promise<boolean> {
+    for (const p of PLATFORMS) {
+      const batch = batchId(group, p);
+      if ((await this.ledger.counts(batch)).total > 0 && !(await this.ledger.isDone(batch))) return false;
+    }
+    return true;
+  }
+
+  /** Every item of the group with its state. */
+  async report(group: string): Promise<ItemReport[]> {
+    const out: ItemReport[] = [];
+    for (const p of PLATFORMS) {
+      for (const row of await this.ledger.states(batchId(group, p))) {
+        const parsed = payloadSchema.safeParse(JSON.parse(row.payload));
+        if (parsed.success) out.push({ id: row.id, to: parsed.data.to, state: row.state });
+        else this.logger.warn({ group, item: row.id }, 'delivery: unreadable item in report');
+      }
+    }
+    return out.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
+  }
+
+  /** What waits to go out on a platform (every active batch), oldest first. */
+  async pending(platform: Platform): Promise<QueuedItem[]> {
+    const batches = new Set<BatchId>([batchId(NOTIFY_GROUP, platform), ...(await this.ledger.active(platform))]);
+    const out: QueuedItem[] = [];
+    for (const batch of batches) {
+      for (const row of await this.ledger.queued(batch)) {
+        const parsed = payloadSchema.safeParse(JSON.parse(row.payload));
+        if (parsed.success) out.push({ id: row.id, to: parsed.data.to, replies: parsed.data.replies, queuedAt: parsed.data.queuedAt });
+      }
+    }
+    return out.sort((a, b) => a.queuedAt - b.queuedAt || a.id.localeCompare(b.id));
+  }
+
+  /** Called (in the process that recorded it) when a group's batch on one platform has no pending item left. */
+  onFinished(listener: (group: string, batch: BatchId) => Promise<void>): () => void {
+    this.finishListeners.add(listener);
+    return () => this.finishListeners.delete(listener);
+  }
+
+  /** @internal the sender reports a finished batch. */
+  async finished(batch: BatchId): Promise<void> {
+    for (const l of this.finishListeners) {
+      await l(groupOf(batch), batch).catch((err: unknown) => this.logger.error({ err, batch }, 'delivery: finish listener failed'));
+    }
+    await this.ledger.retire(batch).catch(() => undefined);
+  }
+
+  /** Senders in this process wake at once for work queued here (other processes' work is found by polling). */
+  onQueued(platform: Platform, wake: () => void): () => void {
+    const set = this.wakers.get(platform) ?? new Set();
+    set.add(wake);
+    this.wakers.set(platform, set);
+    return () => set.delete(wake);
+  }
+
+  private queued(platform: Platform): void {
+    for (const wake of this.wakers.get(platform) ?? []) wake();
+  }
+}
+
+export { platformOf, groupOf, batchId, NOTIFY_GROUP };
+export type { BatchCounts, BatchId, ItemState };
+export type { DeliveryPort, SendFailure } from './port.ts';
+export type { PacingLimits, Rate } from './pacing.ts';
+export { DeliverySender, type SenderOptions } from './sender.ts';
+export type { WireReply } from './wire.ts';

@@ -1,0 +1,218 @@
+/**
+ * Drains a platform's batches (notifications first, then broadcast runs in turn) in one process. Several
+ * processes may drain the same batches: the ledger gives each item to one of them, the shared pacing keeps
+ * all of them together under the platform's limits.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { Address } from '../message.ts';
+import type { Delivery } from './index.ts';
+import { NOTIFY_GROUP, groupOf, type BatchId, type ClaimedItem, type Outcome } from './ledger.ts';
+import type { DeliveryPort, SendFailure } from './port.ts';
+import { fromWire, payloadSchema, PermanentDeliveryError } from './wire.ts';
+
+export interface SenderOptions {
+  /** This process's name in the ledger (leases). */
+  owner?: string;
+  /** A claimed item not renewed for this long is taken back by another process. */
+  leaseMs?: number;
+  /** How often an idle sender looks for work queued by other processes. */
+  pollMs?: number;
+  /** Failed tries (network errors) before an item is given up. */
+  maxTries?: number;
+  now?: () => number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const DEFAULT_LEASE_MS = 60_000;
+const BACKOFF_BASE_MS = 2_000;
+const BACKOFF_MAX_MS = 5 * 60_000;
+
+export class DeliverySender {
+  readonly owner: string;
+  private stopped = false;
+  private loop?: Promise<void>;
+  private readonly inflight = new Set<Promise<void>>();
+  private wakeUp: () => void = () => undefined;
+  private nextDue = Infinity;
+  private turn = 0;
+  private readonly leaseMs: number;
+  private readonly pollMs: number;
+  private readonly maxTries: number;
+  private readonly now: () => number;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(
+    private readonly delivery: Delivery,
+    private readonly port: DeliveryPort,
+    private readonly client: Redis,
+    private readonly logger: Logger,
+    opts: SenderOptions = {},
+  ) {
+    this.owner = opts.owner ?? randomUUID();
+    this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
+    this.pollMs = opts.pollMs ?? 250;
+    this.maxTries = opts.maxTries ?? 5;
+    this.now = opts.now ?? Date.now;
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+  }
+
+  start(): void {
+    const unsubscribe = this.delivery.onQueued(this.port.platform, () => this.wakeUp());
+    this.loop = this.run().finally(unsubscribe);
+  }
+
+  /** Stops claiming and waits for the sends in flight. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp();
+    await this.loop?.catch(() => undefined);
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  /**
+   * Stops at once without recording anything, as a crash would (tests and the benchmark): the items this
+   * sender holds stay leased until their lease runs out.
+   */
+  abandon(): void {
+    this.stopped = true;
+    this.wakeUp();
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      try {
+        const claimed = await this.claimRound();
+        if (claimed) continue;
+      } catch (err) {
+        if (this.stopped) break;
+        this.logger.error({ err, platform: this.port.platform }, 'delivery: claim failed');
+      }
+      const wait = Math.max(1, Math.min(this.pollMs, this.nextDue - this.now()));
+      this.nextDue = Infinity;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, wait);
+        this.wakeUp = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+  }
+
+  /** Claims what fits into the free slots; true when something was claimed. */
+  private async claimRound(): Promise<boolean> {
+    if (!this.port.ready()) return false;
+    let free = this.port.concurrency - this.inflight.size;
+    if (free <= 0) {
+      await Promise.race(this.inflight);
+      return true;
+    }
+    const all = await this.delivery.ledger.active(this.port.platform, this.client);
+    // Notifications first (a claim decision must not wait behind a broadcast), then broadcast runs in turn.
+    const rest = all.filter((b) => groupOf(b) !== NOTIFY_GROUP).sort();
+    const start = rest.length ? this.turn++ % rest.length : 0;
+    const order = [...all.filter((b) => groupOf(b) === NOTIFY_GROUP), ...rest.slice(start), ...rest.slice(0, start)];
+    let any = false;
+    for (const batch of order) {
+      if (free <= 0 || this.stopped) break;
+      const { finished, items } = await this.delivery.ledger.claim(batch, this.owner, this.now(), this.leaseMs, free, this.client);
+      if (finished) await this.delivery.finished(batch);
+      if (!items.length && groupOf(batch) !== NOTIFY_GROUP && (await this.delivery.ledger.isDone(batch))) await this.delivery.ledger.retire(batch, this.client);
+      for (const item of items) {
+        const p = this.process(batch, item).catch((err: unknown) => this.logger.error({ err, batch, item: item.id }, 'delivery: item failed unexpectedly'));
+        this.inflight.add(p);
+        void p.finally(() => this.inflight.delete(p));
+        free--;
+        any = true;
+      }
+    }
+    return any;
+  }
+
+  private async complete(batch: BatchId, id: string, outcome: Outcome): Promise<void> {
+    const r = await this.delivery.ledger.complete(batch, id, this.owner, outcome, this.client);
+    if (!r.recorded) this.logger.warn({ batch, item: id, outcome: outcome.kind }, 'delivery: lease lost before the outcome was recorded');
+    if (r.finished) await this.delivery.finished(batch);
+    if ('due' in outcome) this.nextDue = Math.min(this.nextDue, outcome.due);
+  }
+
+  private async process(batch: BatchId, item: ClaimedItem): Promise<void> {
+    const { ledger, pacer } = this.delivery;
+    const parsed = payloadSchema.safeParse(safeJson(item.payload));
+    if (!parsed.success) {
+      await this.complete(batch, item.id, { kind: 'failed', reason: 'unreadable' });
+      return;
+    }
+    const { to, replies } = parsed.data;
+    const limits = this.port.pacing;
+    const wait = await pacer.take(this.port.platform, limits, to, this.now(), this.client);
+    if (wait > 0) {
+      await this.complete(batch, item.id, { kind: 'release', due: this.now() + wait });
+      return;
+    }
+    const go = await ledger.markSending(batch, item.id, this.owner, this.now(), this.leaseMs, this.client);
+    if (go === 'cancelled-finished') await this.delivery.finished(batch);
+    if (go !== 'go') return;
+
+    let sentParts = item.partsSent;
+    const renewal = setInterval(() => {
+      void ledger.renew(batch, item.id, this.owner, this.now(), this.leaseMs, undefined, this.client).catch(() => undefined);
+    }, Math.max(50, Math.floor(this.leaseMs / 3)));
+    try {
+      const rest = await fromWire(replies.slice(item.partsSent), this.delivery.redis);
+      for (const [i, reply] of rest.entries()) {
+        if (i > 0) await this.acquire(to);
+        // Only the first reply in a group names (mentions) the member.
+        await this.port.deliver(sentParts === 0 ? to : withoutMention(to), reply);
+        sentParts++;
+        if (i < rest.length - 1) await ledger.renew(batch, item.id, this.owner, this.now(), this.leaseMs, sentParts, this.client);
+      }
+      clearInterval(renewal);
+      await this.complete(batch, item.id, { kind: 'sent' });
+    } catch (err) {
+      clearInterval(renewal);
+      if (sentParts > item.partsSent) await ledger.renew(batch, item.id, this.owner, this.now(), this.leaseMs, sentParts, this.client);
+      const failure: SendFailure = err instanceof PermanentDeliveryError ? { kind: 'permanent', reason: err.message } : this.port.classify(err);
+      const now = this.now();
+      const ctx = { platform: this.port.platform, batch, item: item.id, chatId: to.chatId, failure };
+      if (failure.kind === 'retry-after') {
+        this.logger.warn(ctx, 'delivery: platform asked to wait');
+        await pacer.hold(this.port.platform, to, now + failure.ms, now, this.client);
+        await this.complete(batch, item.id, { kind: 'release', due: now + failure.ms });
+      } else if (failure.kind === 'transient' && item.tries + 1 < this.maxTries) {
+        this.logger.warn(ctx, 'delivery: send failed, will retry');
+        const backoff = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** item.tries);
+        await this.complete(batch, item.id, { kind: 'retry', due: now + backoff });
+      } else {
+        this.logger.warn(ctx, 'delivery: send failed for good');
+        await this.complete(batch, item.id, { kind: 'failed', reason: failure.reason });
+      }
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  /** Waits until the pacing lets one more send to `to` go (later replies of one item). */
+  private async acquire(to: Address): Promise<void> {
+    for (;;) {
+      const wait = await this.delivery.pacer.take(this.port.platform, this.port.pacing, to, this.now(), this.client);
+      if (wait <= 0) return;
+      await this.sleep(wait);
+    }
+  }
+}
+
+function withoutMention(to: Address): Address {
+  const { mentionUserId: _id, mentionName: _name, ...rest } = to;
+  return rest;
+}
+
+function safeJson(raw: string): unknown {
+  try {
+    return JSON.parse(raw);
+  } catch {
+    return null;
+  }
+}
