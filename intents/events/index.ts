@@ -7,6 +7,7 @@ import { startEventWorkers } from './reminders.ts';
 import { EVENT_CANCEL, EVENT_LIST, EVENT_REGISTER, eventService } from './service.ts';
 import { eventsConsole } from './console.ts';
 import { EVENT_KEY_RENAMES } from './store.ts';
+import { registerEventAudience } from './audience.ts';
 import { INTENT_DESCRIPTIONS as D } from './texts.ts';
 
 const events: ServiceDefinition = {
@@ -18,11 +19,14 @@ const events: ServiceDefinition = {
     // "取消" alone is nearly always about a sign-up, in any phrasing.
     { id: EVENT_CANCEL, description: D.event_cancel, cueBoost: { cancel: 1.5 } },
   ],
-  create: async (deps) => ({
-    intents: [await eventList(deps), await eventRegister(deps), await eventCancel(deps)],
-    startWorkers: async () => [await startEventWorkers(deps)],
-    console: eventsConsole(eventService(deps)),
-  }),
+  create: async (deps) => {
+    registerEventAudience(deps);
+    return {
+      intents: [await eventList(deps), await eventRegister(deps), await eventCancel(deps)],
+      startWorkers: async () => [await startEventWorkers(deps)],
+      console: eventsConsole(eventService(deps)),
+    };
+  },
   keyRenames: EVENT_KEY_RENAMES,
 };
 export default events;

@@ -46,7 +46,8 @@ async function processScheduleItem(deps: CoreDeps, item: string, now: number): P
     const reg = await store.registration(eventId, member);
     if (!reg) continue;
     if (!(await store.markReminded(eventId, ev.startAt, member))) continue;
-    await deps.notifier.notify(reg.address, [{ text: notices.reminder(ev, now) }]);
+    // Named per event start and member: a reminder queued again after a crash is still delivered once.
+    await deps.notifier.notify(reg.address, [{ text: notices.reminder(ev, now) }], { id: `event:${eventId}:reminder:${ev.startAt}:${member}` });
     sent++;
   }
   deps.logger.info({ eventId, sent }, 'event reminders queued');

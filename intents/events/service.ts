@@ -135,12 +135,12 @@ export class EventService {
     }
   }
 
-  /** Sends the same replies to every registrant and waitlisted member; returns how many. */
-  private async notifyAll(ev: EventDef, replies: Reply[]): Promise<number> {
+  /** Sends the same replies to every registrant and waitlisted member; returns how many. `notice` names it (a retried cancellation tells nobody twice). */
+  private async notifyAll(ev: EventDef, replies: Reply[], notice?: string): Promise<number> {
     let n = 0;
     for (const e of await this.store.roster(ev.id)) {
       if (!e.registration) continue;
-      await this.deps.notifier.notify(e.registration.address, replies);
+      await this.deps.notifier.notify(e.registration.address, replies, notice ? { id: `event:${ev.id}:${notice}:${e.member}` } : {});
       n++;
     }
     return n;
@@ -167,7 +167,8 @@ export class EventService {
     if (invalid) return { outcome: 'invalid', ...invalid };
     const event = await this.store.create({ ...input, createdBy: actor.key }, now, this.remindAt(input.startAt, now));
     await this.audit(actor, 'event.create', event, { after: { ...input } });
-    for (const g of event.groups) await this.deps.notifier.notify(g, [{ text: notices.announce(event, now) }]);
+    // Announcements go through the delivery path (paced per platform, one per group even if retried).
+    for (const g of event.groups) await this.deps.notifier.notify(g, [{ text: notices.announce(event, now) }], { id: `event:${event.id}:announce:${g.platform}:${g.chatId}` });
     return { outcome: 'created', event, announcedGroups: event.groups.length };
   }
 
@@ -264,8 +265,8 @@ export class EventService {
     if (before === 'cancelled') return { outcome: 'already-cancelled', event: ev };
     await this.audit(actor, 'event.cancel', ev, { before: { status: before }, after: { status: 'cancelled' }, note: reason });
     const notice = [{ text: notices.eventCancelled(ev, reason) }];
-    const notified = await this.notifyAll(ev, notice);
-    for (const g of ev.groups) await this.deps.notifier.notify(g, notice);
+    const notified = await this.notifyAll(ev, notice, 'cancelled');
+    for (const g of ev.groups) await this.deps.notifier.notify(g, notice, { id: `event:${ev.id}:cancelled:${g.platform}:${g.chatId}` });
     return { outcome: 'cancelled', event: { ...ev, status: 'cancelled', cancelReason: reason }, notified };
   }
 

@@ -353,3 +353,9 @@ export const CONSOLE = {
   notChanged: '状态未改变。',
   isCancelled: '此活动已取消，不能再修改。',
 } as const;
+
+/** How an event appears as a broadcast audience (the broadcasts service lists these). */
+export const AUDIENCE_TEXT = {
+  title: '某个活动的报名者（含候补）',
+  label: (ev: EventDef, now: number) => `${ev.title}（${formatDateTime(ev.startAt, now)}）`,
+};

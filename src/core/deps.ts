@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { AuditLog, auditRetention } from './audit.ts';
 import type { Config } from './config.ts';
 import { FileResolvers } from './files.ts';
+import { Audiences } from './audiences.ts';
 import { GroupDirectory } from './groups.ts';
 import { Keys } from './keys.ts';
 import { RoleDirectory } from './roles.ts';
@@ -14,6 +15,6 @@ export function buildDeps(config: Config, redis: Redis, logger: Logger, now: () 
   const keys = new Keys(config.REDIS_KEY_PREFIX);
   // Real time, not the injected clock: queue times and leases are compared with the senders' clock.
   const outbox = new Delivery(redis, keys, logger);
-  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, delivery: outbox, audit: new AuditLog(redis, keys, auditRetention(config)), groups: new GroupDirectory(redis, keys, logger), roles: new RoleDirectory(config, redis, keys), files: new FileResolvers(), now };
+  const deps: CoreDeps = { config, redis, keys, logger, notifier: outbox, delivery: outbox, audit: new AuditLog(redis, keys, auditRetention(config)), groups: new GroupDirectory(redis, keys, logger), roles: new RoleDirectory(config, redis, keys), files: new FileResolvers(), audiences: new Audiences(), now };
   return { deps, outbox };
 }

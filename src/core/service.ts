@@ -15,6 +15,7 @@ import type { FileResolvers } from './files.ts';
 import type { GroupDirectory } from './groups.ts';
 import type { ConsoleSection } from './console.ts';
 import type { RoleDirectory } from './roles.ts';
+import type { Audiences } from './audiences.ts';
 
 /** An intent id, declared by the service that owns it (e.g. a service's `IntentManifest.id`). */
 export type IntentId = string;
@@ -37,6 +38,8 @@ export interface CoreDeps {
   groups: GroupDirectory;
   /** Files produced on demand (a claim document, a roster), never stored decrypted: services register their kinds. */
   files: FileResolvers;
+  /** Audiences services offer for sends to many (an event's registrants …): services register their kinds. */
+  audiences: Audiences;
   /** Injected clock so tests can move time. */
   now: () => Date;
 }

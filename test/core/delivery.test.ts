@@ -1,0 +1,273 @@
+/**
+ * The delivery path on a real redis-server: the ledger (exactly once across processes and crashes), the
+ * shared pacing (measured with a controllable clock: no limit ever exceeded), and how send failures are read
+ * (retry_after obeyed, permanent errors not retried, network errors retried with backoff).
+ */
+import { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Delivery, DeliverySender, type DeliveryPort, type PacingLimits, type SendFailure } from '../../src/core/delivery/index.ts';
+import { Pacer } from '../../src/core/delivery/pacing.ts';
+import { Keys } from '../../src/core/keys.ts';
+import type { Address, Reply } from '../../src/core/message.ts';
+import { startRedis } from '../helpers/redis.ts';
+import type { RedisProcess } from '../../src/core/redis-server.ts';
+
+const log = pino({ level: 'silent' });
+let server: RedisProcess;
+const clients: Redis[] = [];
+const connect = () => {
+  const c = new Redis(server.url, { maxRetriesPerRequest: null });
+  c.on('error', () => undefined);
+  clients.push(c);
+  return c;
+};
+
+beforeAll(async () => {
+  server = await startRedis();
+}, 30_000);
+afterAll(async () => {
+  for (const c of clients) c.disconnect();
+  await server.stop();
+});
+
+/** A platform in process: records what arrived, optionally slow or failing. */
+class FakePlatform {
+  readonly got: { chatId: string; text: string; at: number }[] = [];
+  delayMs = 0;
+  failWith?: (to: Address, reply: Reply, n: number) => unknown;
+  private calls = 0;
+  port(opts: Partial<DeliveryPort> = {}): DeliveryPort {
+    return {
+      platform: 'telegram',
+      pacing: {},
+      concurrency: 4,
+      ready: () => true,
+      deliver: async (to, reply) => {
+        const n = this.calls++;
+        if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
+        const err = this.failWith?.(to, reply, n);
+        if (err) throw err;
+        this.got.push({ chatId: to.chatId, text: reply.text ?? '', at: Date.now() });
+      },
+      classify: (err) => err as SendFailure,
+      ...opts,
+    };
+  }
+}
+
+const to = (chatId: string, chatType: 'private' | 'group' = 'private'): Address => ({ platform: 'telegram', chatId, chatType });
+const until = async (check: () => boolean | Promise<boolean>, ms = 15_000) => {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+};
+
+function proc(prefix: string) {
+  const redis = connect();
+  return { redis, delivery: new Delivery(redis, new Keys(prefix), log) };
+}
+
+describe('the ledger: each notification delivered exactly once across processes', () => {
+  it('a process starting while another is sending leaves that item alone (the old outbox re-queued it at start: the member got it twice)', async () => {
+    const a = proc('d1:');
+    const platform = new FakePlatform();
+    platform.delayMs = 1500; // A is in the middle of a slow send …
+    await a.delivery.notify(to('m1'), [{ text: '您的申请已通过' }]);
+    const senderA = new DeliverySender(a.delivery, platform.port(), connect(), log, { pollMs: 20, leaseMs: 10_000 });
+    senderA.start();
+    await until(async () => (await a.delivery.counts('notify')).pending === 1 && (await a.delivery.pending('telegram')).length === 0);
+    // … when process B starts and drains the same ledger.
+    const b = proc('d1:');
+    const senderB = new DeliverySender(b.delivery, platform.port(), connect(), log, { pollMs: 20, leaseMs: 10_000 });
+    senderB.start();
+    await until(() => platform.got.length >= 1);
+    await new Promise((r) => setTimeout(r, 600));
+    await Promise.all([senderA.stop(), senderB.stop()]);
+    expect(platform.got.map((g) => g.text)).toEqual(['您的申请已通过']);
+  });
+
+  it('the same notification id queued twice is delivered once', async () => {
+    const a = proc('d2:');
+    await a.delivery.notify(to('m2'), [{ text: '提醒' }], { id: 'reminder:e1:m2' });
+    await a.delivery.notify(to('m2'), [{ text: '提醒' }], { id: 'reminder:e1:m2' });
+    expect(await a.delivery.pending('telegram')).toHaveLength(1);
+  });
+
+  it('a crashed process: what it only claimed is sent by another after the lease; what it was sending is never sent again', async () => {
+    const a = proc('d3:');
+    for (const m of ['c1', 'c2', 'c3']) await a.delivery.notify(to(m), [{ text: `给${m}` }]);
+    const batch = 'notify@telegram' as const;
+    const now = Date.now();
+    const claimed = await a.delivery.ledger.claim(batch, 'dead', now, 300, 2);
+    expect(claimed.items).toHaveLength(2);
+    // The dead process had started sending the first one (its outcome is unknown), not the second.
+    expect(await a.delivery.ledger.markSending(batch, claimed.items[0]!.id, 'dead', now, 300)).toBe('go');
+    const platform = new FakePlatform();
+    const b = proc('d3:');
+    const sender = new DeliverySender(b.delivery, platform.port(), connect(), log, { pollMs: 20 });
+    sender.start();
+    await until(() => platform.got.length >= 2);
+    await new Promise((r) => setTimeout(r, 300));
+    await sender.stop();
+    expect(platform.got.map((g) => g.chatId).sort()).toEqual(['c2', 'c3']);
+    const report = await b.delivery.report('notify');
+    expect(report.find((r) => r.to.chatId === 'c1')?.state).toBe('failed:interrupted');
+    // The dead process comes back and reports that its send did go out: recorded as sent, nothing resent.
+    expect((await a.delivery.ledger.complete(batch, claimed.items[0]!.id, 'dead', { kind: 'sent' })).recorded).toBe(true);
+    expect((await b.delivery.report('notify')).find((r) => r.to.chatId === 'c1')?.state).toBe('sent');
+  });
+
+  it('two processes draining one 200-recipient batch: every recipient once, none twice', async () => {
+    const a = proc('d4:');
+    const b = proc('d4:');
+    const platform = new FakePlatform();
+    platform.delayMs = 2;
+    const recipients = Array.from({ length: 200 }, (_, i) => ({ id: `t${i}`, to: to(`r${i}`), replies: [{ text: `通知 ${i}` }] }));
+    const senders = [a, b].map((p) => new DeliverySender(p.delivery, platform.port(), connect(), log, { pollMs: 10 }));
+    senders.forEach((s) => s.start());
+    await a.delivery.sendToMany('bc:9#1', recipients);
+    await until(async () => (await a.delivery.counts('bc:9#1')).pending === 0);
+    await Promise.all(senders.map((s) => s.stop()));
+    const chats = platform.got.map((g) => g.chatId);
+    expect(chats).toHaveLength(200);
+    expect(new Set(chats).size).toBe(200);
+    expect(await a.delivery.counts('bc:9#1')).toMatchObject({ total: 200, sent: 200, failed: 0, pending: 0 });
+  });
+});
+
+describe('failures', () => {
+  it('retry_after is obeyed, a permanent error is not retried, a network error is retried then given up', async () => {
+    const a = proc('d5:');
+    const platform = new FakePlatform();
+    let flooded = false;
+    const tries: Record<string, number[]> = {};
+    platform.failWith = (t) => {
+      (tries[t.chatId] ??= []).push(Date.now());
+      if (t.chatId === 'flood' && !flooded) {
+        flooded = true;
+        return { kind: 'retry-after', ms: 1000, reason: '429 Too Many Requests: retry after 1' };
+      }
+      if (t.chatId === 'kicked') return { kind: 'permanent', reason: '403 Forbidden: bot was kicked from the group chat' };
+      if (t.chatId === 'down') return { kind: 'transient', reason: 'ECONNRESET' };
+      return undefined;
+    };
+    const sender = new DeliverySender(a.delivery, platform.port(), connect(), log, { pollMs: 20, maxTries: 2 });
+    sender.start();
+    const finished: string[] = [];
+    a.delivery.onFinished(async (group) => void finished.push(group));
+    await a.delivery.sendToMany('bc:5#1', [
+      { id: 't1', to: to('flood'), replies: [{ text: 'a' }] },
+      { id: 't2', to: to('kicked', 'group'), replies: [{ text: 'b' }] },
+      { id: 't3', to: to('down'), replies: [{ text: 'c' }] },
+      { id: 't4', to: to('optout'), replies: [{ text: 'd' }], skip: 'opted-out' },
+    ]);
+    await until(async () => (await a.delivery.counts('bc:5#1')).pending === 0, 20_000);
+    await sender.stop();
+    const states = Object.fromEntries((await a.delivery.report('bc:5#1')).map((r) => [r.to.chatId, r.state]));
+    expect(states).toEqual({ flood: 'sent', kicked: 'failed:403 Forbidden: bot was kicked from the group chat', down: 'failed:ECONNRESET', optout: 'skipped:opted-out' });
+    expect(tries['flood']![1]! - tries['flood']![0]!).toBeGreaterThanOrEqual(990);
+    expect(tries['kicked']).toHaveLength(1);
+    expect(tries['down']).toHaveLength(2);
+    expect(tries['down']![1]! - tries['down']![0]!).toBeGreaterThanOrEqual(1900);
+    expect(finished).toEqual(['bc:5#1']);
+  }, 30_000);
+
+  it('pause holds the queue, resume goes on, cancel stops every further send', async () => {
+    const a = proc('d6:');
+    const platform = new FakePlatform();
+    platform.delayMs = 30;
+    const sender = new DeliverySender(a.delivery, platform.port({ concurrency: 1 }), connect(), log, { pollMs: 20 });
+    await a.delivery.sendToMany('bc:6#1', Array.from({ length: 20 }, (_, i) => ({ id: `t${i}`, to: to(`p${i}`), replies: [{ text: 'x' }] })));
+    expect(await a.delivery.pause('bc:6#1')).toBe(true);
+    sender.start();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(platform.got).toHaveLength(0);
+    await a.delivery.resume('bc:6#1');
+    await until(() => platform.got.length >= 3);
+    const skipped = await a.delivery.cancel('bc:6#1');
+    const sentAtCancel = platform.got.length;
+    await new Promise((r) => setTimeout(r, 300));
+    await sender.stop();
+    expect(platform.got.length).toBeLessThanOrEqual(sentAtCancel + 1); // one already claimed may be stopped or finish
+    const c = await a.delivery.counts('bc:6#1');
+    expect(c.sent + c.skipped).toBe(20);
+    expect(c.skipped).toBeGreaterThanOrEqual(skipped);
+    expect(c.pending).toBe(0);
+  });
+});
+
+describe('pacing shared in Redis, measured with a controllable clock', () => {
+  const TELEGRAM: PacingLimits = {
+    platform: [{ count: 30, perMs: 1000 }],
+    privateChat: [{ count: 1, perMs: 1000 }],
+    groupChat: [
+      { count: 1, perMs: 1000 },
+      { count: 20, perMs: 60_000 },
+    ],
+  };
+
+  /** Every window of each limit, wherever it starts: at most `count` sends. */
+  function worstWindow(times: number[], perMs: number): number {
+    const t = [...times].sort((x, y) => x - y);
+    let worst = 0;
+    let lo = 0;
+    for (let hi = 0; hi < t.length; hi++) {
+      while (t[hi]! - t[lo]! >= perMs) lo++;
+      worst = Math.max(worst, hi - lo + 1);
+    }
+    return worst;
+  }
+
+  it('three processes sending to 40 private chats and 5 groups for 2 simulated minutes stay within every Telegram limit, near the allowed rate', async () => {
+    const pacers = [0, 1, 2].map(() => new Pacer(connect(), new Keys('p1:')));
+    const chats = [...Array.from({ length: 40 }, (_, i) => ({ chatType: 'private' as const, chatId: `u${i}` })), ...Array.from({ length: 5 }, (_, i) => ({ chatType: 'group' as const, chatId: `g${i}` }))];
+    const sent: { chat: string; group: boolean; at: number }[] = [];
+    const start = 1_700_000_000_000;
+    let rnd = 7;
+    const next = () => (rnd = (rnd * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    // The clock moves in 10 ms steps; at each step every process tries a few chats.
+    for (let now = start; now < start + 120_000; now += 10) {
+      for (const pacer of pacers) {
+        for (let k = 0; k < 2; k++) {
+          const chat = chats[Math.floor(next() * chats.length)]!;
+          if ((await pacer.take('telegram', TELEGRAM, chat, now)) === 0) sent.push({ chat: chat.chatId, group: chat.chatType === 'group', at: now });
+        }
+      }
+    }
+    expect(worstWindow(sent.map((s) => s.at), 1000)).toBeLessThanOrEqual(30);
+    for (const c of chats) {
+      const mine = sent.filter((s) => s.chat === c.chatId).map((s) => s.at);
+      expect(worstWindow(mine, 1000)).toBeLessThanOrEqual(1);
+      if (c.chatType === 'group') expect(worstWindow(mine, 60_000)).toBeLessThanOrEqual(20);
+    }
+    // 60 tries per 100 ms against 30/s: the platform limit is reached, not merely respected.
+    expect(sent.length / 120).toBeGreaterThan(0.95 * 30);
+  }, 120_000);
+
+  it('personal WeChat: at least the gap plus jitter between sends, and the daily cap', async () => {
+    const pacer = new Pacer(connect(), new Keys('p2:'), () => 0.5);
+    const limits: PacingLimits = { platform: [{ count: 1, perMs: 20_000 }, { count: 5, perMs: 24 * 3600_000 }], minGapMs: 20_000, jitterMs: 10_000 };
+    const sent: number[] = [];
+    const start = 1_700_000_000_000;
+    for (let now = start; now < start + 600_000; now += 1000) {
+      if ((await pacer.take('wechat', limits, { chatType: 'group', chatId: `r${now}` }, now)) === 0) sent.push(now);
+    }
+    expect(sent).toHaveLength(5);
+    const gaps = sent.slice(1).map((t, i) => t - sent[i]!);
+    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(25_000); // 20 s + half of the 10 s jitter
+    const wait = await pacer.take('wechat', limits, { chatType: 'group', chatId: 'late' }, start + 3600_000);
+    expect(wait).toBeGreaterThan(20 * 3600_000); // the day's cap is used up
+  }, 60_000);
+
+  it('a retry_after hold stops sends to that chat until it ends', async () => {
+    const pacer = new Pacer(connect(), new Keys('p3:'));
+    const chat = { chatType: 'private' as const, chatId: 'x' };
+    await pacer.hold('telegram', chat, 10_000, 0);
+    expect(await pacer.take('telegram', TELEGRAM, chat, 5_000)).toBe(5_000);
+    expect(await pacer.take('telegram', TELEGRAM, { chatType: 'private', chatId: 'y' }, 5_000)).toBe(0);
+    expect(await pacer.take('telegram', TELEGRAM, chat, 10_001)).toBe(0);
+  });
+});
