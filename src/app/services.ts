@@ -9,5 +9,6 @@ import events from '../../intents/events/index.ts';
 import help from '../../intents/help/index.ts';
 import handoff from '../../intents/handoff/index.ts';
 import smalltalk from '../../intents/smalltalk/index.ts';
+import broadcasts from '../../intents/broadcasts/index.ts';
 
-export const SERVICES: readonly ServiceDefinition[] = [law, claims, events, help, handoff, smalltalk];
+export const SERVICES: readonly ServiceDefinition[] = [law, claims, events, help, handoff, broadcasts, smalltalk];

@@ -1,0 +1,151 @@
+/**
+ * Broadcast records and subscriptions in Redis. A broadcast's keys share the hash tag `{bc:<id>}` with its
+ * delivery batches (one Redis Cluster slot per broadcast); the list, the sequence and the subscriptions are
+ * single keys.
+ */
+import type { Redis } from 'ioredis';
+import { z } from 'zod';
+import type { Keys } from '../../src/core/keys.ts';
+import { addressSchema, type Address, type MemberKey } from '../../src/core/message.ts';
+import { readRecord, type RecordLogger } from '../../src/core/records.ts';
+import { LuaScript } from '../../src/core/lua.ts';
+
+const COMPARE_AND_SET = new LuaScript(`
+if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('set', KEYS[1], ARGV[2])
+return 1`);
+
+export const audienceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('all-groups') }),
+  z.object({ kind: z.literal('groups'), groups: z.array(z.object({ name: z.string(), address: addressSchema })).min(1) }),
+  z.object({ kind: z.literal('source'), source: z.string(), key: z.string(), label: z.string() }),
+  z.object({ kind: z.literal('subscribers') }),
+  z.object({ kind: z.literal('staff') }),
+]);
+export type Audience = z.infer<typeof audienceSchema>;
+
+export const scheduleSchema = z.object({ kind: z.enum(['now', 'at', 'daily', 'weekly']), at: z.number().optional() });
+export type Schedule = z.infer<typeof scheduleSchema>;
+
+export const STATUSES = ['pending', 'scheduled', 'sending', 'paused', 'done', 'cancelled'] as const;
+export type BroadcastStatus = (typeof STATUSES)[number];
+
+const recordSchema = z.object({
+  v: z.literal(1),
+  id: z.number().int().positive(),
+  author: z.string(),
+  authorName: z.string(),
+  /** The author's private chat: told when a run finishes. */
+  authorChat: addressSchema,
+  audience: audienceSchema,
+  text: z.string(),
+  file: z.object({ name: z.string(), mimeType: z.string() }).optional(),
+  schedule: scheduleSchema,
+  status: z.enum(STATUSES),
+  approvedBy: z.string().optional(),
+  createdAt: z.number(),
+  /** Runs started so far (a daily broadcast runs many times); the latest is reported. */
+  runs: z.number().int().nonnegative(),
+  /** When the next run is due (scheduled ones). */
+  nextRunAt: z.number().optional(),
+});
+export type BroadcastRecord = z.infer<typeof recordSchema>;
+
+export class BroadcastStore {
+  constructor(
+    readonly redis: Redis,
+    private readonly keys: Keys,
+    private readonly logger: RecordLogger,
+  ) {}
+
+  private tag(id: number) {
+    return `${this.keys.prefix}{bc:${id}}`;
+  }
+  recKey(id: number) {
+    return `${this.tag(id)}:rec`;
+  }
+  /** The broadcast's one image or file, stored once and read by every send. */
+  fileKey(id: number) {
+    return `${this.tag(id)}:file`;
+  }
+  private runKey(id: number, run: number) {
+    return `${this.tag(id)}:run:${run}`;
+  }
+  private get listKey() {
+    return this.keys.k('bc', 'list');
+  }
+  private get subsKey() {
+    return this.keys.k('bc', 'subs');
+  }
+  private get optoutKey() {
+    return this.keys.k('bc', 'optout');
+  }
+  /** A file sent while the form is open waits here (not in the session, which is JSON). */
+  draftFileKey(member: string) {
+    return this.keys.k('bc', 'draftfile', member);
+  }
+
+  async create(rec: Omit<BroadcastRecord, 'v' | 'id' | 'runs'>, file?: Buffer): Promise<BroadcastRecord> {
+    const id = await this.redis.incr(this.keys.k('bc', 'seq'));
+    const full: BroadcastRecord = { v: 1, id, runs: 0, ...rec };
+    const batch = this.redis.multi().set(this.recKey(id), JSON.stringify(full));
+    if (file) batch.set(this.fileKey(id), file);
+    await batch.exec();
+    await this.redis.zadd(this.listKey, rec.createdAt, String(id));
+    return full;
+  }
+
+  async get(id: number): Promise<BroadcastRecord | null> {
+    return readRecord(recordSchema, await this.redis.get(this.recKey(id)), this.logger, `broadcast ${id}`);
+  }
+
+  /** Changes a record with an optimistic check (compare and set): `change` returns null to leave it as it is. */
+  async update(id: number, change: (rec: BroadcastRecord) => BroadcastRecord | null): Promise<{ before: BroadcastRecord; after: BroadcastRecord } | null> {
+    const key = this.recKey(id);
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const raw = await this.redis.get(key);
+      const before = readRecord(recordSchema, raw, this.logger, `broadcast ${id}`);
+      if (!before || raw === null) return null;
+      const after = change(before);
+      if (!after) return null;
+      if (Number(await COMPARE_AND_SET.run(this.redis, [key], [raw, JSON.stringify(after)])) === 1) return { before, after };
+    }
+    throw new Error(`broadcast ${id}: too many concurrent updates`);
+  }
+
+  /** True once per run number: the run that wins queues the sends (a job run twice queues nothing twice). */
+  async claimRun(id: number, run: number): Promise<boolean> {
+    return (await this.redis.set(this.runKey(id, run), '1', 'NX')) === 'OK';
+  }
+
+  async recent(limit = 10): Promise<BroadcastRecord[]> {
+    const ids = await this.redis.zrevrange(this.listKey, 0, limit - 1);
+    const recs = await Promise.all(ids.map((id) => this.get(Number(id))));
+    return recs.filter((r): r is BroadcastRecord => r !== null);
+  }
+
+  // ---- subscriptions ----
+
+  async subscribe(member: MemberKey, address: Address): Promise<boolean> {
+    const [[, added]] = (await this.redis.multi().hset(this.subsKey, member, JSON.stringify(address)).srem(this.optoutKey, member).exec()) as [[null, number]];
+    return added === 1;
+  }
+
+  /** Leaves the subscribers and records the opt-out, which every later broadcast to members honours. */
+  async unsubscribe(member: MemberKey): Promise<boolean> {
+    const [[, removed]] = (await this.redis.multi().hdel(this.subsKey, member).sadd(this.optoutKey, member).exec()) as [[null, number]];
+    return removed === 1;
+  }
+
+  async subscribers(): Promise<{ member: MemberKey; address: Address }[]> {
+    const all = await this.redis.hgetall(this.subsKey);
+    return Object.entries(all).flatMap(([member, raw]) => {
+      const address = readRecord(addressSchema, raw, this.logger, `subscriber ${member}`);
+      return address ? [{ member: member as MemberKey, address }] : [];
+    });
+  }
+
+  async optedOut(): Promise<Set<string>> {
+    return new Set(await this.redis.smembers(this.optoutKey));
+  }
+}

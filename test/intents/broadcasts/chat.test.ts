@@ -1,0 +1,139 @@
+/**
+ * Broadcasts through the real engine (router, role checks, the form engine, the delivery ledger, audit):
+ * the reported misroutes, the compose form and its one-line shortcut, approval by a second staff member,
+ * progress and per-target reports, pause / resume / cancel, subscriptions and opt-outs.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Harness } from '../../helpers/harness.ts';
+import { textOf } from '../../helpers/transcript.ts';
+import type { Reply } from '../../../src/core/message.ts';
+
+let h: Harness;
+const say = async (who: string, text: string) => textOf(await h.send({ senderId: who, senderName: who, text }));
+const inGroup = (who: string, group: string, text: string) => h.send({ senderId: who, senderName: who, chatId: group, chatType: 'group', chatName: group, mentionsBot: true, text });
+
+beforeAll(async () => {
+  h = await Harness.start({ env: { BOT_STAFF: 'telegram:staff1,telegram:staff2', BOT_ADMINS: 'telegram:admin1' } });
+  // The bot serves two groups (it was addressed there), so they are in the group directory by name.
+  await inGroup('m1', '-100一车间群', '菜单');
+  await inGroup('m2', '-100退休职工群', '菜单');
+}, 60_000);
+afterAll(async () => h?.stop());
+
+const queuedFor = async (chatId: string) => (await h.outbox()).filter((i) => i.to.chatId === chatId).map((i) => textOf(i.replies as Reply[]));
+
+describe('misroutes reported by users', () => {
+  it('/broadcast with a notice and 群发通知 open the broadcast form for staff, never the menu or a ticket', async () => {
+    const first = await say('staff1', '/broadcast 各位会员：本周五下午三点开会');
+    expect(first).toContain('群发给谁？');
+    expect(first).toContain('全部群（2个）');
+    expect(await say('staff1', '取消')).toMatch(/确定要取消/);
+    expect(await say('staff1', '确定取消')).toContain('什么也没有发出');
+    expect(await say('staff1', '群发通知')).toContain('群发给谁？');
+    await say('staff1', '取消');
+    await say('staff1', '确定取消');
+    expect(await say('staff1', '群发通知：本周五开会')).toContain('群发给谁？');
+    await say('staff1', '取消');
+    await say('staff1', '确定取消');
+    expect((await h.outbox()).filter((i) => /工单|转人工/.test(textOf(i.replies as Reply[])))).toEqual([]);
+  });
+
+  it('a member typing /broadcast is refused politely and the attempt audited; no ticket is opened', async () => {
+    const answer = await say('m9', '/broadcast 全部群 假通知');
+    expect(answer).toContain('需要工会工作人员权限');
+    expect(answer).not.toMatch(/工单/);
+    expect((await h.audit()).some((e) => e.actor === 'telegram:m9' && e.action === 'refused' && e.target === 'broadcast')).toBe(true);
+  });
+});
+
+describe('to every group: the shortcut, the preview, approval, reports', () => {
+  it('goes to the preview at once, waits for a second staff member, then is queued for each group', async () => {
+    const preview = await say('staff1', '/broadcast 全部群 本周五下午三点在三楼会议室开会，请准时参加。');
+    expect(preview).toContain('预览');
+    expect(preview).toContain('本周五下午三点在三楼会议室开会，请准时参加。');
+    expect(preview).toContain('-100一车间群');
+    expect(preview).toContain('-100退休职工群');
+    expect(preview).toContain('需要另一位工作人员批准');
+    const sent = await say('staff1', '确认');
+    const id = /#(\d+)/.exec(sent)?.[1];
+    expect(sent).toContain('等待另一位工作人员批准');
+    expect(id).toBeDefined();
+    // Nothing goes out before the approval; the other staff member and the admin are asked.
+    expect(await queuedFor('-100一车间群')).toEqual([]);
+    expect(await h.notification('staff2', `/bcapprove ${id}`)).toContain('本周五下午三点');
+    expect(await h.notification('admin1', `/bcapprove ${id}`)).toContain('本周五下午三点');
+    expect(await say('staff1', `/bcapprove ${id}`)).toContain('不能批准自己提交的群发');
+    expect(await say('staff2', `/bcapprove ${id}`)).toContain(`已批准群发 #${id}`);
+    expect(await h.groupNotification('-100一车间群', '本周五下午三点')).toBeTruthy();
+    expect(await h.groupNotification('-100退休职工群', '本周五下午三点')).toBeTruthy();
+    expect(await h.notification('staff1', '已由')).toContain(`#${id}`);
+
+    expect(await say('staff1', '/broadcasts')).toContain(`#${id} 发送中 · 0/2 已发送`);
+    const report = await say('staff1', `/broadcast ${id}`);
+    expect(report).toContain('-100一车间群 — 排队中');
+    expect(report).toContain('-100退休职工群 — 排队中');
+
+    expect(await say('staff2', `/bcpause ${id}`)).toContain('已暂停');
+    expect(await say('staff1', '/broadcasts')).toContain(`#${id} 已暂停`);
+    expect(await say('staff2', `/bcresume ${id}`)).toContain('已恢复');
+    expect(await say('staff1', `/bccancel ${id}`)).toContain('2 个对象不再发送');
+    expect(await say('staff1', `/broadcast ${id}`)).toContain('跳过（已取消）');
+    expect(await h.notification('staff1', '已发送完毕')).toContain('0/2 已发送，2 跳过');
+
+    const actions = (await h.audit()).filter((e) => e.target === `broadcast:${id}`).map((e) => e.action);
+    for (const a of ['broadcast.create', 'broadcast.approve', 'broadcast.run', 'broadcast.pause', 'broadcast.resume', 'broadcast.cancel', 'broadcast.finish', 'broadcast.view']) expect(actions).toContain(a);
+  });
+
+  it('with BROADCAST_APPROVAL=none nobody else is asked', async () => {
+    const other = await Harness.start({ redisUrl: h.redisUrl, env: { BOT_STAFF: 'telegram:staff1', BROADCAST_APPROVAL: 'none', REDIS_KEY_PREFIX: 'none:' } });
+    try {
+      await other.send({ senderId: 'm1', senderName: 'm1', chatId: '-100a', chatType: 'group', chatName: '甲群', mentionsBot: true, text: '菜单' });
+      await other.send({ senderId: 'staff1', text: '/broadcast 全部群 明天停水' });
+      const done = textOf(await other.send({ senderId: 'staff1', text: '确认' }));
+      expect(done).toMatch(/开始发送，共 1 个对象/);
+      expect(await other.groupNotification('-100a', '明天停水')).toBeTruthy();
+    } finally {
+      await other.engine.close();
+    }
+  });
+});
+
+describe('subscriptions and the form step by step', () => {
+  it('members subscribe and leave; a broadcast to subscribers reaches only those still subscribed', async () => {
+    expect(await say('m1', '订阅通知')).toContain('已订阅');
+    expect(await say('m1', '订阅通知')).toContain('已经订阅');
+    expect(await say('m2', '我想订阅工会的通知')).toContain('已订阅');
+    expect(await say('m2', '退订')).toContain('已退订');
+    expect(await say('m3', '退订')).toContain('没有订阅');
+
+    expect(await say('staff1', '/broadcast')).toContain('群发给谁？');
+    expect(await say('staff1', '订阅了通知的会员')).toContain('通知内容');
+    expect(await say('staff1', '工会送温暖活动下周一开始登记。')).toContain('附一张图片');
+    const attached = textOf(await h.send({ senderId: 'staff1', text: '', attachments: [{ name: '登记表.pdf', mimeType: 'application/pdf', data: Buffer.from('%PDF-1.4 test') }] }));
+    expect(attached).toContain('已收到附件：登记表.pdf');
+    expect(await say('staff1', '完成')).toContain('什么时候发？');
+    const preview = await say('staff1', '1');
+    expect(preview).toContain('附件：登记表.pdf');
+    expect(preview).toContain('订阅了通知的会员');
+    expect(preview).not.toContain('需要另一位工作人员批准');
+    expect(await say('staff1', '确认')).toMatch(/开始发送，共 1 个对象/);
+    const queued = (await h.outbox()).filter((i) => i.to.chatId === 'm1' && textOf(i.replies as Reply[]).includes('送温暖'));
+    expect(queued).toHaveLength(1);
+    expect(await queuedFor('m2')).not.toContainEqual(expect.stringContaining('送温暖'));
+  });
+
+  it('a date and time in China time schedules the broadcast for later; a time in the past is asked again', async () => {
+    await say('staff1', '/broadcast 下周三体检，请带身份证。');
+    await say('staff1', '工作人员');
+    await say('staff1', '无');
+    expect(await say('staff1', '定时发送')).toContain('日期和时间');
+    expect(await say('staff1', '2020年1月1日上午9点')).toContain('没看懂这个时间');
+    const preview = await say('staff1', '明天上午9点');
+    expect(preview).toMatch(/时间：.*9:00/);
+    const done = await say('staff1', '确认');
+    expect(done).toMatch(/群发 #\d+ 已安排/);
+    const id = Number(/#(\d+)/.exec(done)?.[1]);
+    expect(await say('staff1', `/broadcast ${id}`)).toContain('尚未开始发送');
+    expect(await say('staff1', `/bccancel ${id}`)).toContain('已取消');
+  });
+});
