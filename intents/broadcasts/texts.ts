@@ -128,7 +128,7 @@ export const MEMBER = {
 export const COMMAND_SUMMARIES = {
   broadcast: '/broadcast（群发通知）：群发通知给群、活动报名者、订阅者或工作人员；/broadcast 编号 查看发送报告',
   broadcasts: '/broadcasts（群发记录）：最近的群发和进度',
-  approve: '/bcapprove 编号（批准群发）：批准另一位工作人员的群发',
+  approve: '/bcapprove 编号（通过群发）：批准另一位工作人员的群发',
   pause: '/bcpause 编号（暂停群发），/bcresume 编号（恢复群发）',
   cancel: '/bccancel 编号（取消群发）：停止后续发送',
   subscribe: '订阅通知：以后私信收到工会群发通知',

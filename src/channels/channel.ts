@@ -99,6 +99,8 @@ async function receiveMessage<Target>(engine: Engine, port: ChannelPort<Target>,
         throw err;
       });
       recordSend(port.platform, 'ok');
+      // Answers count against the chat's limits too: a notice to this chat right after waits its turn.
+      void engine.outbox.pacer.note(port.platform, port.pacing, msg, Date.now(), replies.length).catch(() => undefined);
     }
     return outcome;
   } catch (err) {
@@ -116,7 +118,7 @@ export function startDelivery<Target>(engine: Engine, port: ChannelPort<Target>,
     { platform: port.platform, pacing: port.pacing, concurrency: port.concurrency, ready: () => port.ready(), deliver: (to, reply) => port.deliver(to, reply), classify: (err) => port.classify(err) },
     engine.redisHandle.duplicate(),
     port.log,
-    opts,
+    { leaseMs: engine.config.DELIVERY_LEASE_SECONDS * 1000, ...opts },
   );
   sender.start();
   return sender;

@@ -115,6 +115,8 @@ export const envSchema = z.object({
   WECHATY_DELIVERY_JITTER_MS: int(0, 600_000).default(10_000),
   /** … and at most this many sends in any 24 hours. */
   WECHATY_DAILY_CAP: int(1, 100_000).default(300),
+  /** A process that stops renewing its claim on a send (it crashed) loses it after this long; another process then takes it. */
+  DELIVERY_LEASE_SECONDS: int(2, 3600).default(60),
   /** Who must approve a broadcast before it goes out: nobody, a second staff member for one to every group (default), or always. */
   BROADCAST_APPROVAL: z.enum(['none', 'all-groups', 'always']).default('all-groups'),
   /** Friend requests the WeChat account accepts: all, those whose hello carries WECHATY_FRIEND_KEYWORD, or none. */

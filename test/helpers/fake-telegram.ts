@@ -17,6 +17,11 @@
  *   tg.webhook                     the last setWebhook { url, secret_token } (undefined after deleteWebhook)
  *   tg.confirmedOffset             highest offset the bot has acknowledged via getUpdates
  *   tg.failNext(method, code, description?, retryAfter?)  the next call of `method` fails like Telegram would
+ *   tg.removeFrom(chatId)          the bot was kicked from that group: every send there answers 403
+ *   tg.floodEvery(n, retryAfter)   every n-th send answers 429 with parameters.retry_after (seconds), like flood control
+ *   tg.responseDelayMs             answers sends this much later (the message counts as sent when it arrives)
+ *   tg.inflight                    sends received and not yet answered
+ *   tg.overLimits(chats?)          sends (to chats matching the filter) beyond Telegram's limits: 30/s overall, 1/s per chat, 20/min per group
  *   tg.stop()
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -91,6 +96,12 @@ export class FakeTelegram {
   private pollWaiters = new Set<() => void>();
   private failures: { method: string; code: number; description: string; retryAfter?: number }[] = [];
   private sentWaiters = new Set<() => void>();
+  private readonly removed = new Set<string>();
+  private flood?: { every: number; retryAfter: number; count: number };
+  responseDelayMs = 0;
+  inflight = 0;
+  /** Sends refused with 429 or 403 (not delivered). */
+  readonly refused: { chatId: string; code: number; at: number }[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -146,6 +157,43 @@ export class FakeTelegram {
   /** Makes the next call of `method` fail with this error code (e.g. 409 for getUpdates, 429 for sendMessage). */
   failNext(method: string, code: number, description = 'injected failure', retryAfter?: number): void {
     this.failures.push({ method, code, description, retryAfter });
+  }
+
+  /** The bot was removed from the group: sends there answer 403 like Telegram does. */
+  removeFrom(chatId: string | number): void {
+    this.removed.add(String(chatId));
+  }
+
+  /** Every n-th send answers 429 Too Many Requests with retry_after seconds. */
+  floodEvery(every: number, retryAfter: number): void {
+    this.flood = { every, retryAfter, count: 0 };
+  }
+
+  /**
+   * Sends that broke a limit, counted in every window wherever it starts: more than 30 in any second
+   * overall, more than 1 in any second to one chat, more than 20 in any minute to one group (negative chat id).
+   */
+  overLimits(chats: (chatId: string) => boolean = () => true): { overall: number; perChat: number; perGroup: number } {
+    const sends = this.sent.filter((s) => (s.method === 'sendMessage' || s.method === 'sendDocument') && chats(s.chatId));
+    const over = (times: number[], perMs: number, max: number) => {
+      const t = [...times].sort((a, b) => a - b);
+      let n = 0;
+      let lo = 0;
+      for (let hi = 0; hi < t.length; hi++) {
+        while (t[hi]! - t[lo]! >= perMs) lo++;
+        if (hi - lo + 1 > max) n++;
+      }
+      return n;
+    };
+    const byChat = new Map<string, number[]>();
+    for (const s of sends) byChat.set(s.chatId, [...(byChat.get(s.chatId) ?? []), s.at]);
+    let perChat = 0;
+    let perGroup = 0;
+    for (const [chat, times] of byChat) {
+      perChat += over(times, 1000, 1);
+      if (chat.startsWith('-')) perGroup += over(times, 60_000, 20);
+    }
+    return { overall: over(sends.map((s) => s.at), 1000, 30), perChat, perGroup };
   }
 
   /** Stores a file the bot can fetch with getFile + download. */
@@ -238,8 +286,24 @@ export class FakeTelegram {
         return this.ok(res, { file_id: id, file_unique_id: `U${id}`, file_size: file.data.length, file_path: file.path });
       }
       case 'sendMessage':
-      case 'sendDocument':
-        return this.ok(res, this.recordSend(method, params));
+      case 'sendDocument': {
+        const chatId = String(params.chat_id ?? '');
+        if (this.removed.has(chatId)) {
+          this.refused.push({ chatId, code: 403, at: Date.now() });
+          return this.fail(res, 403, 'Forbidden: bot was kicked from the group chat');
+        }
+        if (this.flood && ++this.flood.count % this.flood.every === 0) {
+          this.refused.push({ chatId, code: 429, at: Date.now() });
+          return this.reply(res, 429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${this.flood.retryAfter}`, parameters: { retry_after: this.flood.retryAfter } });
+        }
+        const result = this.recordSend(method, params);
+        if (this.responseDelayMs > 0) {
+          this.inflight++;
+          await new Promise((r) => setTimeout(r, this.responseDelayMs));
+          this.inflight--;
+        }
+        return this.ok(res, result);
+      }
       default:
         return this.fail(res, 404, 'Not Found: method not found');
     }

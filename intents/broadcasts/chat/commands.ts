@@ -86,7 +86,7 @@ export async function noticeIntent(deps: CoreDeps): Promise<IntentDefinition> {
   const commands: CommandSpec[] = [
     { names: ['broadcast', '群发通知', '群发'], role: 'staff', summary: S.broadcast, run: broadcast },
     { names: ['broadcasts', '群发记录'], role: 'staff', summary: S.broadcasts, run: (ctx) => list(ctx) },
-    { names: ['bcapprove', '批准群发'], role: 'staff', summary: S.approve, run: controlled(STAFF.approved, '/bcapprove', (ctx, id) => svc.approve(actorOf(ctx), id)) },
+    { names: ['bcapprove', '通过群发'], role: 'staff', summary: S.approve, run: controlled(STAFF.approved, '/bcapprove', (ctx, id) => svc.approve(actorOf(ctx), id)) },
     { names: ['bcpause', '暂停群发'], role: 'staff', summary: S.pause, run: controlled(STAFF.paused, '/bcpause', (ctx, id) => svc.pause(actorOf(ctx), id)) },
     { names: ['bcresume', '恢复群发'], role: 'staff', summary: S.pause, run: controlled(STAFF.resumed, '/bcresume', (ctx, id) => svc.resume(actorOf(ctx), id)) },
     { names: ['bccancel', '取消群发'], role: 'staff', summary: S.cancel, run: controlled((id) => STAFF.cancelled(id, 0), '/bccancel', (ctx, id) => svc.cancel(actorOf(ctx), id)) },

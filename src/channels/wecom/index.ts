@@ -8,7 +8,8 @@ import { z } from 'zod';
 import type { Engine } from '../../app/engine.ts';
 import type { InboundAttachment } from '../../core/message.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
-import { receive, startOutbox, type Channel, type ChannelPort } from '../channel.ts';
+import { receive, startDelivery, type Channel, type ChannelPort } from '../channel.ts';
+import { PermanentDeliveryError } from '../../core/delivery/index.ts';
 import { ApiError, OfficialApi } from './api.ts';
 import { registerCallback } from './callback.ts';
 import { CallbackCrypto } from './crypto.ts';
@@ -124,18 +125,20 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
 
   const port: ChannelPort<string | null> = {
     platform: 'wecom',
-    capabilities: { groups: false, buttons: false, outboxIntervalMs: 20 },
+    capabilities: { groups: false, buttons: false },
     log,
     async send(userId, replies) {
       if (userId) await queue.enqueue(userId, repliesToJobs(replies));
     },
-    async resolve(to) {
-      if (to.chatType === 'group') {
-        log.error({ chatId: to.chatId }, 'the WeCom app writes to members only: group notice not sent');
-        return null;
-      }
-      return to.chatId;
+    // The delivery ledger hands each reply to the recipient queue, which paces per member (30/min, 1000/h).
+    pacing: {},
+    concurrency: 4,
+    ready: () => true,
+    async deliver(to, reply) {
+      if (to.chatType === 'group') throw new PermanentDeliveryError('the WeCom app writes to members only');
+      await queue.enqueue(to.chatId, repliesToJobs([reply]));
     },
+    classify: (err) => ({ kind: 'transient', reason: err instanceof Error ? err.message.slice(0, 120) : 'error' }),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
@@ -199,7 +202,7 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
 
   inbox.start();
   queue.start();
-  const sender = startOutbox(engine, port);
+  const sender = startDelivery(engine, port);
   log.info({ path: WECOM_CALLBACK_PATH, agentId }, 'WeCom app channel ready');
 
   return {

@@ -14,7 +14,8 @@ import type { InboundAttachment } from '../../core/message.ts';
 import { LuaScript } from '../../core/lua.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
 import { randomUUID } from 'node:crypto';
-import { receive, startOutbox, type Channel, type ChannelPort } from '../channel.ts';
+import { receive, startDelivery, type Channel, type ChannelPort } from '../channel.ts';
+import { PermanentDeliveryError } from '../../core/delivery/index.ts';
 import { ApiError, OfficialApi } from '../wecom/api.ts';
 import { registerCallback } from '../wecom/callback.ts';
 import { CallbackCrypto } from '../wecom/crypto.ts';
@@ -163,14 +164,20 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
 
   const port: ChannelPort<string | null> = {
     platform: 'wxkf',
-    capabilities: { groups: false, buttons: false, replyWindowMs: KF_WINDOW_MS, outboxIntervalMs: 20 },
+    capabilities: { groups: false, buttons: false, replyWindowMs: KF_WINDOW_MS },
     log,
     async send(customer, replies) {
       if (customer) await queue.enqueue(customer, repliesToJobs(replies));
     },
-    async resolve(to) {
-      return to.chatType === 'private' ? to.chatId : null;
+    // The delivery ledger hands each reply to the recipient queue, which keeps to the reply window.
+    pacing: {},
+    concurrency: 4,
+    ready: () => true,
+    async deliver(to, reply) {
+      if (to.chatType !== 'private') throw new PermanentDeliveryError('微信客服 writes to customers only');
+      await queue.enqueue(to.chatId, repliesToJobs([reply]));
     },
+    classify: (err) => ({ kind: 'transient', reason: err instanceof Error ? err.message.slice(0, 120) : 'error' }),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
@@ -313,7 +320,7 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
 
   inbox.start();
   queue.start();
-  const sender = startOutbox(engine, port);
+  const sender = startDelivery(engine, port);
   // A signal left by a crash (or received by a process that died) is pulled at start and then now and again.
   const sweep = setInterval(() => {
     void redis.exists(pullAgain).then((n) => (n ? pullSoon() : undefined), () => undefined);

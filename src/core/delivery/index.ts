@@ -194,4 +194,4 @@ export type { BatchCounts, BatchId, ItemState };
 export type { DeliveryPort, SendFailure } from './port.ts';
 export type { PacingLimits, Rate } from './pacing.ts';
 export { DeliverySender, type SenderOptions } from './sender.ts';
-export type { WireReply } from './wire.ts';
+export { PermanentDeliveryError, type WireReply } from './wire.ts';

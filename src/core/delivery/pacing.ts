@@ -105,6 +105,21 @@ export class Pacer {
     return Number(await TAKE.run(client, keys, args));
   }
 
+  /** Records sends that went out without asking (direct answers to a member): later sends are paced around them. */
+  async note(platform: Platform, limits: PacingLimits, to: Pick<Address, 'chatType' | 'chatId'>, now: number, count = 1, client: Redis = this.redis): Promise<void> {
+    if (unpaced(limits)) return;
+    const base = this.base(platform);
+    const chat = this.chatScope(to);
+    const batch = client.multi();
+    const add = (key: string, perMs: number) => {
+      for (let i = 0; i < count; i++) batch.zadd(key, now, `${now}:${randomUUID()}`);
+      batch.pexpire(key, perMs + 1000);
+    };
+    (limits.platform ?? []).forEach((r, i) => add(`${base}:all:${i}`, r.perMs));
+    ((to.chatType === 'group' ? limits.groupChat : limits.privateChat) ?? []).forEach((r, i) => add(`${base}:${chat}:${i}`, r.perMs));
+    await batch.exec();
+  }
+
   /** The platform asked us to wait (429 retry_after): nothing more goes to this chat (or, without one, anywhere on the platform) before `until`. */
   async hold(platform: Platform, to: Pick<Address, 'chatType' | 'chatId'> | null, until: number, now: number, client: Redis = this.redis): Promise<void> {
     const base = this.base(platform);

@@ -32,6 +32,8 @@ const BACKOFF_MAX_MS = 5 * 60_000;
 export class DeliverySender {
   readonly owner: string;
   private stopped = false;
+  /** After abandon(): nothing more is written to the ledger, as if the process had died. */
+  private crashed = false;
   private loop?: Promise<void>;
   private readonly inflight = new Set<Promise<void>>();
   private wakeUp: () => void = () => undefined;
@@ -77,6 +79,7 @@ export class DeliverySender {
    */
   abandon(): void {
     this.stopped = true;
+    this.crashed = true;
     this.wakeUp();
   }
 
@@ -132,6 +135,7 @@ export class DeliverySender {
   }
 
   private async complete(batch: BatchId, id: string, outcome: Outcome): Promise<void> {
+    if (this.crashed) return;
     const r = await this.delivery.ledger.complete(batch, id, this.owner, outcome, this.client);
     if (!r.recorded) this.logger.warn({ batch, item: id, outcome: outcome.kind }, 'delivery: lease lost before the outcome was recorded');
     if (r.finished) await this.delivery.finished(batch);
@@ -152,12 +156,14 @@ export class DeliverySender {
       await this.complete(batch, item.id, { kind: 'release', due: this.now() + wait });
       return;
     }
+    if (this.crashed) return;
     const go = await ledger.markSending(batch, item.id, this.owner, this.now(), this.leaseMs, this.client);
     if (go === 'cancelled-finished') await this.delivery.finished(batch);
     if (go !== 'go') return;
 
     let sentParts = item.partsSent;
     const renewal = setInterval(() => {
+      if (this.crashed) return;
       void ledger.renew(batch, item.id, this.owner, this.now(), this.leaseMs, undefined, this.client).catch(() => undefined);
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
     try {
@@ -167,6 +173,7 @@ export class DeliverySender {
         // Only the first reply in a group names (mentions) the member.
         await this.port.deliver(sentParts === 0 ? to : withoutMention(to), reply);
         sentParts++;
+        if (this.crashed) return;
         if (i < rest.length - 1) await ledger.renew(batch, item.id, this.owner, this.now(), this.leaseMs, sentParts, this.client);
       }
       clearInterval(renewal);
