@@ -258,6 +258,8 @@ export class FakeTelegram {
     if (!match) return this.fail(res, 404, 'Not Found');
     if (match[1] !== this.token) return this.fail(res, 401, 'Unauthorized');
     const method = match[2] ?? '';
+    // A send counts from when its request arrived (reading the body takes event-loop turns).
+    const arrivedAt = Date.now();
     const params = await readParams(req, url);
     this.calls.push({ method, params });
     const failure = this.failures.findIndex((f) => f.method === method);
@@ -296,7 +298,7 @@ export class FakeTelegram {
           this.refused.push({ chatId, code: 429, at: Date.now() });
           return this.reply(res, 429, { ok: false, error_code: 429, description: `Too Many Requests: retry after ${this.flood.retryAfter}`, parameters: { retry_after: this.flood.retryAfter } });
         }
-        const result = this.recordSend(method, params);
+        const result = this.recordSend(method, params, arrivedAt);
         if (this.responseDelayMs > 0) {
           this.inflight++;
           await new Promise((r) => setTimeout(r, this.responseDelayMs));
@@ -333,7 +335,7 @@ export class FakeTelegram {
     return pending();
   }
 
-  private recordSend(method: string, params: Record<string, unknown>): unknown {
+  private recordSend(method: string, params: Record<string, unknown>, at = Date.now()): unknown {
     const chatId = String(params.chat_id ?? '');
     const replyParams = parseMaybeJson(params.reply_parameters) as { message_id?: number } | undefined;
     const replyTo = replyParams?.message_id ?? (params.reply_to_message_id === undefined ? undefined : Number(params.reply_to_message_id));
@@ -348,7 +350,7 @@ export class FakeTelegram {
       replyMarkup: parseMaybeJson(params.reply_markup),
       entities: parseMaybeJson(params.entities),
       document: doc && { filename: doc.filename, size: doc.data.length, mimeType: doc.mimeType, data: doc.data },
-      at: Date.now(),
+      at,
     };
     this.sent.push(entry);
     for (const wake of this.sentWaiters) wake();
