@@ -9,7 +9,7 @@
  *   pause / resume / cancel(actor, id)   the current run; cancel also stops later runs
  *   list(actor)                          recent broadcasts with progress ("12/40 已发送，2 失败")
  *   report(actor, id)                    the latest run per target
- *   subscribe / unsubscribe(actor, …)    members opt in to notices in private chat; an opt-out always wins
+ *   subscribe / unsubscribe(member, …)   members opt in to notices in private chat; an opt-out always wins
  *
  * Sends go through the delivery path (src/core/delivery): one ledger item per target, paced per platform.
  */
@@ -353,12 +353,13 @@ export class BroadcastService {
 
   // ---- subscriptions ----
 
-  async subscribe(actor: Actor, address: Address): Promise<boolean> {
-    return this.store.subscribe(actor.key, address);
+  /** A member (never a console account) asks for notices in their private chat. */
+  async subscribe(member: MemberKey, address: Address): Promise<boolean> {
+    return this.store.subscribe(member, address);
   }
 
-  async unsubscribe(actor: Actor): Promise<boolean> {
-    return this.store.unsubscribe(actor.key);
+  async unsubscribe(member: MemberKey): Promise<boolean> {
+    return this.store.unsubscribe(member);
   }
 }
 

@@ -77,10 +77,10 @@ export async function noticeIntent(deps: CoreDeps): Promise<IntentDefinition> {
   async function subscribe(ctx: TurnContext): Promise<TurnResult> {
     // Notices go to the member's private chat (in a group they subscribe for their private chat).
     const to = { platform: ctx.msg.platform, chatId: ctx.msg.chatType === 'private' ? ctx.msg.chatId : ctx.msg.senderId, chatType: 'private' as const };
-    return say((await svc.subscribe(actorOf(ctx), to)) ? MEMBER.subscribed : MEMBER.alreadySubscribed);
+    return say((await svc.subscribe(ctx.member, to)) ? MEMBER.subscribed : MEMBER.alreadySubscribed);
   }
   async function unsubscribe(ctx: TurnContext): Promise<TurnResult> {
-    return say((await svc.unsubscribe(actorOf(ctx))) ? MEMBER.unsubscribed : MEMBER.notSubscribed);
+    return say((await svc.unsubscribe(ctx.member)) ? MEMBER.unsubscribed : MEMBER.notSubscribed);
   }
 
   const commands: CommandSpec[] = [

@@ -14,7 +14,8 @@ import type { Engine } from '../../app/engine.ts';
 import type { InboundAttachment, Notice, Reply } from '../../core/message.ts';
 import type { Config } from '../../core/config.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
-import { receive, startOutbox, type Channel, type ChannelPort } from '../channel.ts';
+import { receive, startDelivery, type Channel, type ChannelPort } from '../channel.ts';
+import { PermanentDeliveryError } from '../../core/delivery/index.ts';
 import { sleepMs } from '../backoff.ts';
 import { ApiError, OfficialApi } from '../wecom/api.ts';
 import { registerCallback } from '../wecom/callback.ts';
@@ -187,16 +188,22 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
 
   const port: ChannelPort<OaTarget | null> = {
     platform: 'wxoa',
-    capabilities: { groups: false, buttons: false, replyWindowMs: OA_WINDOW_MS, outboxIntervalMs: 20 },
+    capabilities: { groups: false, buttons: false, replyWindowMs: OA_WINDOW_MS },
     log,
     async send(target, replies) {
       if (!target) return;
       if (target.passiveFor && (await offerPassive(target.passiveFor, replies))) return;
       await queue.enqueue(target.openid, repliesToJobs(replies));
     },
-    async resolve(to) {
-      return to.chatType === 'private' ? { openid: to.chatId } : null;
+    // The delivery ledger hands each reply to the recipient queue (客服消息 within the reply window).
+    pacing: {},
+    concurrency: 4,
+    ready: () => true,
+    async deliver(to, reply) {
+      if (to.chatType !== 'private') throw new PermanentDeliveryError('the Official Account writes to followers only');
+      await queue.enqueue(to.chatId, repliesToJobs([reply]));
     },
+    classify: (err) => ({ kind: 'transient', reason: err instanceof Error ? err.message.slice(0, 120) : 'error' }),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
@@ -298,7 +305,7 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
 
   inbox.start();
   queue.start();
-  const sender = startOutbox(engine, port);
+  const sender = startDelivery(engine, port);
   log.info({ path: WXOA_CALLBACK_PATH }, 'Official Account channel ready');
 
   return {
