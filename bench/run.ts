@@ -14,6 +14,8 @@ const BENCHES: Record<string, () => Promise<void>> = {
   extras: extrasBench,
   // Labor-law retrieval alone (bench/retrieval.ts), no Redis.
   retrieval: async () => (await import('./retrieval.ts')).runRetrievalBench(),
+  // 1,000 Telegram targets through the delivery path, a crash halfway (bench/broadcast.ts).
+  broadcast: async () => (await import('./broadcast.ts')).runBroadcastBench(),
 };
 
 const asked = process.argv.slice(2);
