@@ -1,11 +1,15 @@
 /**
  * `npm run bench -- broadcast`: one broadcast to 1,000 simulated Telegram targets (600 groups, 400 private
  * chats) through the delivery path — the ledger and the pacing in a real redis-server — sent by two sender
- * "processes" (own Redis connections, own leases) to the fake Telegram Bot API over HTTP. Halfway through,
+ * "processes" (own Redis connections, own leases) to the fake Telegram Bot API over HTTP, which runs in a process of
+ * its own so that its arrival times are not those of a busy sender. Halfway through,
  * one of them crashes (it stops writing anything, its sends in flight still arrive). Prints what the fake
  * server measured: achieved rate ÷ allowed rate, sends over any limit, duplicates.
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -14,7 +18,28 @@ import { Delivery, DeliverySender, type DeliveryPort, type SendFailure } from '.
 import { Keys } from '../src/core/keys.ts';
 import { startRedisServer } from '../src/core/redis-server.ts';
 import { TELEGRAM_PACING } from '../src/channels/telegram/index.ts';
-import { FakeTelegram } from '../test/helpers/fake-telegram.ts';
+
+/** The fake Telegram in its own process (bench/fake-telegram-process.ts): one JSON line per request. */
+async function startFakeTelegram(): Promise<{ url: string; token: string; dump(): Promise<Dump>; stop(): void }> {
+  const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./fake-telegram-process.ts', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  const next = async () => JSON.parse(String((await lines.next()).value)) as unknown;
+  const { url, token } = (await next()) as { url: string; token: string };
+  return {
+    url,
+    token,
+    async dump() {
+      child.stdin!.write('dump\n');
+      return (await next()) as Dump;
+    },
+    stop: () => child.kill('SIGKILL'),
+  };
+}
+
+interface Dump {
+  sent: { method: string; chatId: string; at: number }[];
+  over: { overall: number; perChat: number; perGroup: number };
+}
 
 const TARGETS = Number(process.env.BENCH_TARGETS ?? 1000);
 const GROUP_SHARE = 0.6;
@@ -33,7 +58,7 @@ class TelegramApiError extends Error {
 }
 
 /** What the Telegram channel does for one reply, over plain HTTP: one sendMessage, no retry inside. */
-function telegramPort(tg: FakeTelegram): DeliveryPort {
+function telegramPort(tg: { url: string; token: string }): DeliveryPort {
   return {
     platform: 'telegram',
     pacing: TELEGRAM_PACING,
@@ -57,7 +82,7 @@ function telegramPort(tg: FakeTelegram): DeliveryPort {
 export async function runBroadcastBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ua-bench-bc-'));
   const redisServer = await startRedisServer({ dir });
-  const tg = await FakeTelegram.start();
+  const tg = await startFakeTelegram();
   const clients: Redis[] = [];
   const connect = () => {
     const c = new Redis(redisServer.url, { maxRetriesPerRequest: null });
@@ -91,13 +116,14 @@ export async function runBroadcastBench(): Promise<void> {
     while ((await counts()).pending > 0) await new Promise((r) => setTimeout(r, 50));
     await a.sender.stop();
 
-    const sends = tg.sent.filter((s) => s.method === 'sendMessage').sort((x, y) => x.at - y.at);
+    const dump = await tg.dump();
+    const sends = dump.sent.filter((s) => s.method === 'sendMessage').sort((x, y) => x.at - y.at);
     const perChat = new Map<string, number>();
     for (const s of sends) perChat.set(s.chatId, (perChat.get(s.chatId) ?? 0) + 1);
     const duplicates = [...perChat.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
     const spanMs = sends[sends.length - 1]!.at - sends[0]!.at;
     const achieved = ((sends.length - 1) / spanMs) * 1000;
-    const over = tg.overLimits();
+    const over = dump.over;
     const final = await counts();
     const interrupted = (await a.delivery.report('bc:1#1')).filter((r) => r.state === 'failed:interrupted').length;
     console.log(`  delivered: ${perChat.size}/${TARGETS} targets in ${(spanMs / 1000).toFixed(1)} s (crash of one process at ${((killedAt - sends[0]!.at) / 1000).toFixed(1)} s, lease ${LEASE_MS / 1000} s)`);
@@ -108,7 +134,7 @@ export async function runBroadcastBench(): Promise<void> {
     console.log(`  not delivered (cut off before the request left): ${TARGETS - perChat.size}`);
   } finally {
     for (const c of clients) c.disconnect();
-    await tg.stop();
+    tg.stop();
     await redisServer.stop();
     rmSync(dir, { recursive: true, force: true });
   }

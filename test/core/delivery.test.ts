@@ -247,6 +247,25 @@ describe('pacing shared in Redis, measured with a controllable clock', () => {
     expect(sent.length / 120).toBeGreaterThan(0.95 * 30);
   }, 120_000);
 
+  it('booking ahead: slots booked by three processes never break a limit and follow each other at the full rate', async () => {
+    const pacers = [0, 1, 2].map(() => new Pacer(connect(), new Keys('p4:')));
+    const limits: PacingLimits = { platform: [{ count: 30, perMs: 1000 }], privateChat: [{ count: 1, perMs: 1000 }] };
+    const booked: { chat: string; at: number }[] = [];
+    const start = 1_700_000_000_000;
+    let n = 0;
+    for (let now = start; now < start + 60_000; now += 50) {
+      for (const pacer of pacers) {
+        const chat = { chatType: 'private' as const, chatId: `u${n++ % 100}` };
+        const slot = await pacer.book('telegram', limits, chat, now, 2000);
+        if (slot.booked) booked.push({ chat: chat.chatId, at: slot.at });
+      }
+    }
+    expect(worstWindow(booked.map((b) => b.at), 1000)).toBeLessThanOrEqual(30);
+    for (let c = 0; c < 100; c++) expect(worstWindow(booked.filter((b) => b.chat === `u${c}`).map((b) => b.at), 1000)).toBeLessThanOrEqual(1);
+    const span = Math.max(...booked.map((b) => b.at)) - start;
+    expect(((booked.length - 1) / span) * 1000).toBeGreaterThan(0.99 * 30);
+  }, 60_000);
+
   it('personal WeChat: at least the gap plus jitter between sends, and the daily cap', async () => {
     const pacer = new Pacer(connect(), new Keys('p2:'), () => 0.5);
     const limits: PacingLimits = { platform: [{ count: 1, perMs: 20_000 }, { count: 5, perMs: 24 * 3600_000 }], minGapMs: 20_000, jitterMs: 10_000 };

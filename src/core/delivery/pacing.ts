@@ -33,37 +33,43 @@ export interface PacingLimits {
 export const unpaced = (limits: PacingLimits): boolean =>
   !limits.platform?.length && !limits.privateChat?.length && !limits.groupChat?.length && !limits.minGapMs;
 
-// KEYS: platform hold, chat hold, then one sliding-log zset per rate. ARGV: now, member, platform hold after success (0 = none),
-// then (count, perMs) per rate. Returns 0 when the send may go now (and records it), else the wait in ms.
+// KEYS: platform hold, chat hold, then one sliding-log zset per rate. ARGV: now, member, platform gap after the send
+// (0 = none), longest wait to book, then (count, perMs) per rate. The earliest time `t` ≥ now at which one more send
+// breaks no window (t ≥ every hold, t ≥ the latest booked send, t ≥ the count-th latest send + perMs): when it is
+// within the longest wait, the send is booked at `t` in every window and {1, t} returned; else {0, t}.
 const TAKE = new LuaScript(`
 local now = tonumber(ARGV[1])
-local wait = 0
+local t = now
 for i = 1, 2 do
   local v = tonumber(redis.call('get', KEYS[i]) or '0')
-  if v > now and v - now > wait then wait = v - now end
+  if v > t then t = v end
 end
 local rates = #KEYS - 2
 for r = 1, rates do
   local key = KEYS[r + 2]
-  local count = tonumber(ARGV[2 + r * 2])
-  local per = tonumber(ARGV[3 + r * 2])
+  local count = tonumber(ARGV[3 + r * 2])
+  local per = tonumber(ARGV[4 + r * 2])
   redis.call('zremrangebyscore', key, '-inf', now - per)
   local n = redis.call('zcard', key)
+  if n > 0 then
+    local last = redis.call('zrange', key, n - 1, n - 1, 'WITHSCORES')
+    if tonumber(last[2]) > t then t = tonumber(last[2]) end
+  end
   if n >= count then
-    local oldest = redis.call('zrange', key, n - count, n - count, 'WITHSCORES')
-    local w = tonumber(oldest[2]) + per - now + 1
-    if w > wait then wait = w end
+    local kth = redis.call('zrange', key, n - count, n - count, 'WITHSCORES')
+    local free = tonumber(kth[2]) + per + 1
+    if free > t then t = free end
   end
 end
-if wait > 0 then return wait end
+if t - now > tonumber(ARGV[4]) then return {0, t} end
 for r = 1, rates do
   local key = KEYS[r + 2]
-  redis.call('zadd', key, now, ARGV[2] .. ':' .. r)
-  redis.call('pexpire', key, tonumber(ARGV[3 + r * 2]) + 1000)
+  redis.call('zadd', key, t, ARGV[2] .. ':' .. r)
+  redis.call('pexpire', key, t - now + tonumber(ARGV[4 + r * 2]) + 1000)
 end
 local gap = tonumber(ARGV[3])
-if gap > 0 then redis.call('set', KEYS[1], now + gap, 'PX', gap + 1000) end
-return 0`);
+if gap > 0 then redis.call('set', KEYS[1], t + gap, 'PX', t - now + gap + 1000) end
+return {1, t}`);
 
 // KEYS: hold. ARGV: until ms, now. Raises the hold (never lowers it).
 const HOLD = new LuaScript(`
@@ -88,12 +94,22 @@ export class Pacer {
 
   /** Takes one send for `to` now, or says how long to wait (nothing is taken then). */
   async take(platform: Platform, limits: PacingLimits, to: Pick<Address, 'chatType' | 'chatId'>, now: number, client: Redis = this.redis): Promise<number> {
-    if (unpaced(limits)) return 0;
+    const r = await this.book(platform, limits, to, now, 0, client);
+    return r.booked ? 0 : r.at - now;
+  }
+
+  /**
+   * Books the earliest moment one more send to `to` breaks no limit, when it is at most `maxWaitMs` away (the
+   * caller sends then: booked slots follow each other without the delay of asking again); otherwise books nothing
+   * and says when that moment is.
+   */
+  async book(platform: Platform, limits: PacingLimits, to: Pick<Address, 'chatType' | 'chatId'>, now: number, maxWaitMs: number, client: Redis = this.redis): Promise<{ booked: boolean; at: number }> {
+    if (unpaced(limits)) return { booked: true, at: now };
     const base = this.base(platform);
     const chat = this.chatScope(to);
     const chatRates = (to.chatType === 'group' ? limits.groupChat : limits.privateChat) ?? [];
     const keys = [`${base}:hold`, `${base}:hold:${chat}`];
-    const args: (string | number)[] = [now, `${now}:${randomUUID()}`, limits.minGapMs ? limits.minGapMs + Math.floor(this.random() * (limits.jitterMs ?? 0)) : 0];
+    const args: (string | number)[] = [now, `${now}:${randomUUID()}`, limits.minGapMs ? limits.minGapMs + Math.floor(this.random() * (limits.jitterMs ?? 0)) : 0, maxWaitMs];
     (limits.platform ?? []).forEach((r, i) => {
       keys.push(`${base}:all:${i}`);
       args.push(r.count, r.perMs);
@@ -102,7 +118,8 @@ export class Pacer {
       keys.push(`${base}:${chat}:${i}`);
       args.push(r.count, r.perMs);
     });
-    return Number(await TAKE.run(client, keys, args));
+    const [booked, at] = (await TAKE.run(client, keys, args)) as [number, number];
+    return { booked: booked === 1, at: Number(at) };
   }
 
   /** Records sends that went out without asking (direct answers to a member): later sends are paced around them. */

@@ -26,6 +26,10 @@ export interface SenderOptions {
 }
 
 const DEFAULT_LEASE_MS = 60_000;
+/** How far ahead a sender books a send slot and holds the item (longer waits put the item back in the queue). */
+const BOOK_AHEAD_MS = 2_000;
+/** A booked slot missed by more than this is not used (see process()). */
+const LATE_MS = 25;
 const BACKOFF_BASE_MS = 2_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
 
@@ -151,9 +155,18 @@ export class DeliverySender {
     }
     const { to, replies } = parsed.data;
     const limits = this.port.pacing;
-    const wait = await pacer.take(this.port.platform, limits, to, this.now(), this.client);
-    if (wait > 0) {
-      await this.complete(batch, item.id, { kind: 'release', due: this.now() + wait });
+    // A slot within BOOK_AHEAD_MS is booked and waited for here; a later one puts the item back until then.
+    const slot = await pacer.book(this.port.platform, limits, to, this.now(), BOOK_AHEAD_MS, this.client);
+    if (!slot.booked) {
+      await this.complete(batch, item.id, { kind: 'release', due: slot.at });
+      return;
+    }
+    const early = slot.at - this.now();
+    if (early > 0) await this.sleep(early);
+    // Woken late (a busy process): sent now it would arrive bunched with the next slot's send. The slot is given
+    // up (it stays counted) and the item goes back to the queue for a new one.
+    if (this.now() - slot.at > LATE_MS) {
+      await this.complete(batch, item.id, { kind: 'release', due: this.now() });
       return;
     }
     if (this.crashed) return;
@@ -204,9 +217,10 @@ export class DeliverySender {
   /** Waits until the pacing lets one more send to `to` go (later replies of one item). */
   private async acquire(to: Address): Promise<void> {
     for (;;) {
-      const wait = await this.delivery.pacer.take(this.port.platform, this.port.pacing, to, this.now(), this.client);
-      if (wait <= 0) return;
-      await this.sleep(wait);
+      const slot = await this.delivery.pacer.book(this.port.platform, this.port.pacing, to, this.now(), BOOK_AHEAD_MS, this.client);
+      const early = slot.at - this.now();
+      if (early > 0) await this.sleep(early);
+      if (slot.booked) return;
     }
   }
 }
