@@ -1,9 +1,10 @@
 /**
  * Broadcasts for later (a date and time, daily, weekly) are BullMQ delayed jobs, one per run, under the
- * hash-tagged prefix `<REDIS_KEY_PREFIX>{bq}` (one Redis Cluster slot). A job only starts its run, which is
+ * hash-tagged prefix keys.queuePrefix() (one Redis Cluster slot). A job only starts its run, which is
  * idempotent (BroadcastStore.claimRun): BullMQ hands a job to one worker, and a stalled job run again queues
- * nothing twice; the per-recipient ledger does the rest. Every process runs a worker, but only once there is
- * something scheduled (tests that never schedule open no BullMQ connections).
+ * nothing twice; the per-recipient ledger does the rest. The worker runs in the one process holding the
+ * service's worker lease (the engine starts `startWorkers` under src/core/leader.ts), and only once something
+ * is scheduled (a bot that never schedules opens no BullMQ connections); any process may add jobs.
  */
 import { Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
@@ -20,8 +21,11 @@ interface RunJob {
 export class BroadcastScheduler implements RunScheduler, ServiceWorker {
   private queue?: Queue<RunJob>;
   private worker?: Worker<RunJob>;
-  private readonly connections: Redis[] = [];
+  private connections: Redis[] = [];
   private stopped = false;
+  /** This process holds the worker lease (start() was called). */
+  private leading = false;
+  private watch?: NodeJS.Timeout;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -29,7 +33,7 @@ export class BroadcastScheduler implements RunScheduler, ServiceWorker {
   ) {}
 
   private get prefix(): string {
-    return `${this.deps.config.REDIS_KEY_PREFIX}{bq}`;
+    return this.deps.keys.queuePrefix();
   }
   /** Broadcast ids with a run still to come: a process starting finds out whether it needs a worker. */
   private get pendingKey(): string {
@@ -44,9 +48,18 @@ export class BroadcastScheduler implements RunScheduler, ServiceWorker {
     return c;
   }
 
-  /** Starts the worker when runs are scheduled (called at start-up). */
+  /** In the lease holder: starts the worker once runs are scheduled (now, or later by any process). */
   async start(): Promise<void> {
-    if ((await this.deps.redis.zcard(this.pendingKey)) > 0) this.ensureWorker();
+    this.leading = true;
+    this.stopped = false;
+    const check = async () => {
+      if ((await this.deps.redis.zcard(this.pendingKey).catch(() => 0)) > 0) this.ensureWorker();
+    };
+    await check();
+    if (!this.worker) {
+      this.watch = setInterval(() => void check(), 2000);
+      this.watch.unref();
+    }
   }
 
   private ensureQueue(): Queue<RunJob> {
@@ -55,7 +68,8 @@ export class BroadcastScheduler implements RunScheduler, ServiceWorker {
   }
 
   private ensureWorker(): void {
-    if (this.worker || this.stopped) return;
+    if (this.worker || this.stopped || !this.leading) return;
+    if (this.watch) clearInterval(this.watch);
     this.worker = new Worker<RunJob>(
       QUEUE,
       async (job) => {
@@ -81,8 +95,13 @@ export class BroadcastScheduler implements RunScheduler, ServiceWorker {
 
   async stop(): Promise<void> {
     this.stopped = true;
+    this.leading = false;
+    if (this.watch) clearInterval(this.watch);
     await this.worker?.close().catch(() => undefined);
+    this.worker = undefined;
     await this.queue?.close().catch(() => undefined);
-    for (const c of this.connections) c.disconnect();
+    // Another process may hold the lease next; this one can still add jobs (a new queue connection on demand).
+    this.queue = undefined;
+    for (const c of this.connections.splice(0)) c.disconnect();
   }
 }

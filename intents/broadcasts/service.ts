@@ -246,9 +246,12 @@ export class BroadcastService {
   }
 
   private async privateChatOf(key: MemberKey): Promise<Address> {
-    const [platform, ...rest] = key.split(':');
-    const chatId = (await this.deps.redis.hget(this.deps.keys.privateChats(), key)) ?? rest.join(':');
-    return { platform: platform as Address['platform'], chatId, chatType: 'private' };
+    const [platform, ...rest] = key.split(':') as [Address['platform'], ...string[]];
+    const userId = rest.join(':');
+    const { keys, redis } = this.deps;
+    // Where they wrote to the bot privately (on Telegram and WeChat that chat's id is their user id anyway).
+    const chatId = (await redis.get(keys.privateChat(platform, userId))) ?? (await redis.hget(keys.legacyPrivateChats(), key)) ?? userId;
+    return { platform, chatId, chatType: 'private' };
   }
 
   /** The replies every target gets: the text, then the file (stored once, read by each send). */

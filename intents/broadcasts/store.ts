@@ -59,7 +59,7 @@ export class BroadcastStore {
   ) {}
 
   private tag(id: number) {
-    return `${this.keys.prefix}{bc:${id}}`;
+    return this.keys.tagged(`bc:${id}`);
   }
   recKey(id: number) {
     return `${this.tag(id)}:rec`;

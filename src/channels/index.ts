@@ -156,16 +156,14 @@ export async function singletonChannel(engine: Engine, name: string, start: () =
 }
 
 /**
- * Items waiting per queue: each platform's outbox (waiting and being sent), and every BullMQ queue under
+ * Items waiting per queue: each platform's share of the delivery ledger (notifications and broadcasts, waiting
+ * and being sent), and every BullMQ queue under
  * keys.queuePrefix() (waiting, delayed, prioritized), e.g. broadcasts.
  */
 async function queueDepths(engine: Engine): Promise<GaugeReading[]> {
   const { redis, keys } = engine.deps;
   const readings: GaugeReading[] = await Promise.all(
-    PLATFORMS.map(async (p) => {
-      const [waiting, sending] = await Promise.all([redis.llen(keys.k('outbox', p)), redis.llen(keys.k('outbox', p, 'processing'))]);
-      return { labels: { queue: `outbox:${p}` }, value: waiting + sending };
-    }),
+    PLATFORMS.map(async (p) => ({ labels: { queue: `outbox:${p}` }, value: await engine.outbox.depth(p) })),
   );
   const prefix = `${keys.queuePrefix()}:`;
   const names: string[] = [];

@@ -62,7 +62,8 @@ describe('/metrics', () => {
 
   it('reads queue depths and claims by status from Redis', async () => {
     const { redis, keys } = engine.deps;
-    await redis.rpush(keys.k('outbox', 'telegram'), 'a', 'b');
+    // Two notifications waiting in the delivery ledger (no Telegram channel runs here to send them).
+    for (const text of ['a', 'b']) await engine.outbox.notify({ platform: 'telegram', chatId: '42', chatType: 'private' }, [{ text }]);
     await redis.hset(`${keys.queuePrefix()}:broadcast:meta`, 'opts.maxLenEvents', '10000');
     await redis.rpush(`${keys.queuePrefix()}:broadcast:wait`, '1', '2', '3');
     const text = await scrape();

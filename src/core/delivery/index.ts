@@ -149,6 +149,14 @@ export class Delivery implements Notifier {
     return out.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));
   }
 
+  /** How many items wait or are being sent on a platform (notifications and every running broadcast): metrics. */
+  async depth(platform: Platform): Promise<number> {
+    const batches = new Set<BatchId>([batchId(NOTIFY_GROUP, platform), ...(await this.ledger.active(platform))]);
+    let n = 0;
+    for (const batch of batches) n += (await this.ledger.counts(batch)).pending;
+    return n;
+  }
+
   /** What waits to go out on a platform (every active batch), oldest first. */
   async pending(platform: Platform): Promise<QueuedItem[]> {
     const batches = new Set<BatchId>([batchId(NOTIFY_GROUP, platform), ...(await this.ledger.active(platform))]);

@@ -198,9 +198,7 @@ export class Ledger {
   ) {}
 
   keysOf(batch: BatchId): string[] {
-    const group = groupOf(batch);
-    const base = `${this.keys.prefix}{${tagOf(group)}}:dl:${batch}`;
-    return FIELDS.map((f) => `${base}:${f}`);
+    return FIELDS.map((f) => this.keys.tagged(tagOf(groupOf(batch)), 'dl', batch, f));
   }
   /** Batches of a platform with work (or paused): the senders look here. One key, never in a script with a batch's keys. */
   activeKey(platform: Platform): string {

@@ -86,7 +86,7 @@ export class Pacer {
   ) {}
 
   private base(platform: Platform): string {
-    return `${this.keys.prefix}{pace:${platform}}`;
+    return this.keys.tagged(`pace:${platform}`);
   }
   private chatScope(to: Pick<Address, 'chatType' | 'chatId'>): string {
     return `${to.chatType === 'group' ? 'g' : 'p'}:${to.chatId}`;
