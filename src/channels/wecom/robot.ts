@@ -19,7 +19,8 @@ import { RecipientQueue, type DeliveryResult } from './outqueue.ts';
 import type { Reply } from '../../core/message.ts';
 import type { Engine } from '../../app/engine.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
-import { startOutbox, type Channel, type ChannelPort } from '../channel.ts';
+import { startDelivery, type Channel, type ChannelPort } from '../channel.ts';
+import { PermanentDeliveryError } from '../../core/delivery/index.ts';
 
 export interface Robot {
   name: string;
@@ -130,7 +131,7 @@ export class RobotSender {
   }
 }
 
-/** The robots as a channel: listed as groups, fed from the outbox, nothing to receive. */
+/** The robots as a channel: listed as groups, fed from the delivery ledger, nothing to receive. */
 export async function startWecomRobots(engine: Engine): Promise<Channel & { robots: RobotSender }> {
   const { config, redis, keys, files, groups } = engine.deps;
   const log = engine.deps.logger.child({ platform: 'wecomrobot' });
@@ -139,20 +140,24 @@ export async function startWecomRobots(engine: Engine): Promise<Channel & { robo
   await robots.list(groups, redis, now());
   const port: ChannelPort<string | null> = {
     platform: 'wecomrobot',
-    capabilities: { groups: true, buttons: false, outboxIntervalMs: 20 },
+    capabilities: { groups: true, buttons: false },
     log,
     async send(name, replies) {
       if (name) await robots.send(name, replies);
     },
-    async resolve(to) {
-      if (robots.has(to.chatId)) return to.chatId;
-      log.error({ chatId: to.chatId }, 'no group robot of that name is configured (WECOM_ROBOTS): notice not sent');
-      return null;
+    // The delivery ledger hands each reply to the robots' own paced queue.
+    pacing: {},
+    concurrency: 4,
+    ready: () => true,
+    async deliver(to, reply) {
+      if (!robots.has(to.chatId)) throw new PermanentDeliveryError('no group robot of that name is configured (WECOM_ROBOTS)');
+      await robots.send(to.chatId, [reply]);
     },
+    classify: (err) => ({ kind: 'transient', reason: err instanceof Error ? err.message.slice(0, 120) : 'error' }),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
   robots.queue.start();
-  const sender = startOutbox(engine, port);
+  const sender = startDelivery(engine, port);
   log.info({ robots: config.WECOM_ROBOTS.map((r) => r.name) }, 'WeCom group robots ready');
   return {
     name: 'wecomrobot',
