@@ -62,6 +62,7 @@ dl.facts dd{margin:0;word-break:break-all}
 fieldset{border:1px solid #dde3ea;border-radius:4px;margin:0 0 .7rem}
 @media (max-width:720px){nav.main{order:3;flex-basis:100%}.me{margin-left:auto}.two{grid-template-columns:minmax(0,1fr)}main{padding:.6rem}header.top{padding:.5rem}.docs iframe{height:260px}}
 .muted{color:#5b6b7c}
+.pre{white-space:pre-wrap}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 .nowrap{white-space:nowrap}
 `;
