@@ -4,6 +4,7 @@ import { noticeIntent } from './chat/commands.ts';
 import { NOTICE_INTENT } from './chat/form.ts';
 import { BroadcastScheduler } from './scheduler.ts';
 import { broadcastService } from './service.ts';
+import { broadcastsConsole } from './console.ts';
 import { INTENT_DESCRIPTIONS } from './texts.ts';
 
 const broadcasts: ServiceDefinition = {
@@ -20,6 +21,7 @@ const broadcasts: ServiceDefinition = {
         await scheduler.start();
         return [scheduler];
       },
+      console: broadcastsConsole(svc),
     };
   },
 };

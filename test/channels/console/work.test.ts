@@ -295,3 +295,36 @@ describe('审计日志 and the rest', () => {
     await shoot(page, 'groups');
   });
 });
+
+describe('群发', () => {
+  it('a broadcast composed in the console is previewed, sent, and its per-target report shows who got it', async () => {
+    await login(page, url, 'li', 'staff-password-1');
+    await page.goto(`${url}/console/broadcasts`);
+    await page.getByLabel('通知内容').fill('本周五下午工会活动室开放，欢迎参加。');
+    await page.getByLabel('发送对象').selectOption('staff');
+    await shoot(page, 'broadcasts');
+    await page.getByRole('button', { name: '预览' }).click();
+    expect(await page.textContent('main')).toContain('预览（成员将看到下面这条消息）');
+    expect(await page.textContent('main')).toContain('本周五下午工会活动室开放');
+    await shoot(page, 'broadcast-preview');
+    // Nothing is sent before the confirmation.
+    expect((await rig.ch.engine.deps.audit.recent(20)).some((e) => e.action === 'broadcast.create')).toBe(false);
+    await page.getByRole('button', { name: '确认发送' }).click();
+    await page.waitForURL(/\/console\/broadcasts\/\d+\?outcome=/);
+    expect(await rig.ch.notification('staff1', /工会活动室开放/, 15_000)).toContain('欢迎参加');
+    await expect
+      .poll(async () => {
+        await page.reload();
+        return page.textContent('main');
+      }, { timeout: 15_000 })
+      .toMatch(/已发送[\s\S]*已发送/);
+    await shoot(page, 'broadcast-report');
+    const created = (await rig.ch.engine.deps.audit.recent(50)).find((e) => e.action === 'broadcast.create');
+    expect(created?.actor).toBe('console:li');
+    await page.goto(`${url}/console/`);
+    expect(await page.textContent('main')).toContain('进行中的群发');
+    await page.goto(`${url}/console/subscribers`);
+    expect(await page.textContent('main')).toContain('共 0 位');
+    await shoot(page, 'subscribers');
+  });
+});
