@@ -21,6 +21,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Keys } from './keys.ts';
 import { LuaScript } from './lua.ts';
+import { recordLeadership } from './metrics.ts';
 
 // KEYS: holder, fence (one hash tag). ARGV: token, lease ms. → the fence number while this token holds the lease, else 0.
 const ACQUIRE_OR_RENEW = new LuaScript(`
@@ -81,6 +82,7 @@ export class Singleton {
   /** Starts contending for the lease; resolves after the first attempt (the work has started if it was free). */
   static async start(opts: SingletonOptions, start: (ctx: SingletonContext) => Promise<SingletonWork>): Promise<Singleton> {
     const s = new Singleton(opts, start);
+    recordLeadership(opts.name, false);
     await s.tick();
     s.schedule();
     return s;
@@ -148,12 +150,14 @@ export class Singleton {
       return null;
     });
     this.work = { fence, controller, running };
+    recordLeadership(name, true);
   }
 
   private async demote(): Promise<void> {
     const work = this.work;
     if (!work) return;
     this.work = null;
+    recordLeadership(this.opts.name, false);
     work.controller.abort();
     const started = await work.running;
     await started?.stop().catch((err: unknown) => this.opts.logger.error({ singleton: this.opts.name, err }, 'singleton work failed to stop'));

@@ -43,6 +43,17 @@ const sends = new Counter({
   registers: [registry],
 });
 
+const leadership = new Gauge({
+  name: 'ua_singleton_leader',
+  help: 'Whether this process holds the lease of a one-process job (1) or stands by (0)',
+  labelNames: ['name'] as const,
+  registers: [registry],
+});
+
+export function recordLeadership(name: string, held: boolean): void {
+  leadership.set({ name }, held ? 1 : 0);
+}
+
 /** A figure read from Redis at scrape time: one gauge name, many label sets. */
 export interface GaugeReading {
   labels: Record<string, string>;
