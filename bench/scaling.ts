@@ -1,45 +1,52 @@
 /**
- * Scaling efficiency on a real Redis Cluster (3 masters, 3 replicas, loopback): the web API's throughput with
- * one bot process, then with three (requests spread over them), closed loop at the same total concurrency.
- * Efficiency = throughput(3) ÷ (3 × throughput(1)). On a machine with fewer cores than processes it mostly
- * measures the cores. BENCH_SCALING_SECONDS, BENCH_SCALING_CONCURRENCY.
+ * Scaling efficiency on a real Redis Cluster (3 masters, 3 replicas, loopback, AOF appendfsync always): the
+ * pipeline's throughput in one process, then in three processes at once (each its own engine and members,
+ * the message mix, closed loop). Efficiency = throughput(3) ÷ (3 × throughput(1)). On a machine with fewer
+ * cores than processes it mostly measures the cores. BENCH_SCALING_SECONDS, BENCH_MEMBERS (per process).
  */
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { Agent } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
 import { startRedisCluster } from '../test/helpers/cluster.ts';
-import { startBotProcess, type BotProcess } from '../test/helpers/bot-process.ts';
-import { runFor } from './common.ts';
-import { BENCH_BOT_ENV, postMessage } from './http.ts';
 
-const SECONDS = Number(process.env.BENCH_SCALING_SECONDS ?? 8);
-const CONCURRENCY = Number(process.env.BENCH_SCALING_CONCURRENCY ?? 96);
-const MIX = ['菜单', '公司三个月没发工资怎么办', '加班费怎么算', '最近有什么活动', '你好', '被辞退了有补偿吗'];
+const WORKER = fileURLToPath(new URL('./scaling-worker.ts', import.meta.url));
 
-async function throughput(bots: BotProcess[]): Promise<number> {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
-  const send = (w: number, i: number) => postMessage(agent, bots[w % bots.length]!.url, `s${w}`, MIX[(w + i) % MIX.length]!);
-  await runFor(2000, CONCURRENCY, send); // warm-up
-  const { rate } = await runFor(SECONDS * 1000, CONCURRENCY, send);
-  agent.destroy();
-  return rate;
+/** Starts `n` worker processes, starts them together, sums their rates. */
+async function together(n: number, env: Record<string, string>, dir: string): Promise<number> {
+  const children: ChildProcess[] = [];
+  try {
+    const lines = await Promise.all(
+      Array.from({ length: n }, (_, i) => {
+        const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), WORKER], {
+          env: { ...process.env, ...env, BENCH_WORKER: `p${n}w${i}`, DATA_DIR: join(dir, `p${n}w${i}`) },
+          stdio: ['pipe', 'pipe', 'inherit'],
+        });
+        children.push(child);
+        return createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+      }),
+    );
+    for (const it of lines) if ((await it.next()).value !== 'ready') throw new Error('scaling worker did not start');
+    for (const c of children) c.stdin!.write('go\n');
+    const rates = await Promise.all(lines.map(async (it) => (JSON.parse(String((await it.next()).value)) as { rate: number }).rate));
+    return rates.reduce((a, b) => a + b, 0);
+  } finally {
+    for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
+  }
 }
 
 export async function scalingBench(): Promise<void> {
   const cluster = await startRedisCluster({ appendfsync: 'always' });
   const dir = mkdtempSync(join(tmpdir(), 'ua-bench-scaling-'));
-  const bots: BotProcess[] = [];
   try {
-    const env = (i: number) => ({ ...BENCH_BOT_ENV, REDIS_CLUSTER_NODES: cluster.nodes.join(','), DATA_DIR: join(dir, `bot${i}`) });
-    bots.push(await startBotProcess(env(0)));
-    const one = await throughput(bots);
-    bots.push(await startBotProcess(env(1)), await startBotProcess(env(2)));
-    const three = await throughput(bots);
-    console.log(`scaling: Redis Cluster (3 masters + 3 replicas, AOF always) on loopback, ${CONCURRENCY} requests in flight over HTTP, ${cpus().length} cores`);
+    const env = { REDIS_CLUSTER_NODES: cluster.nodes.join(','), KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR ?? '../shared/laws' };
+    const one = await together(1, env, dir);
+    const three = await together(3, env, dir);
+    console.log(`scaling: the message mix through the pipeline on a Redis Cluster (3 masters + 3 replicas, AOF always, loopback), ${cpus().length} cores`);
     console.log(`  1 process ${one.toFixed(0)} msg/s   3 processes ${three.toFixed(0)} msg/s   efficiency ${(three / (3 * one)).toFixed(2)}`);
   } finally {
-    await Promise.all(bots.map((b) => b.stop()));
     await cluster.stop();
     rmSync(dir, { recursive: true, force: true });
   }
