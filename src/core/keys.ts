@@ -68,6 +68,6 @@ export class Keys {
    * BullMQ's scripts touch several keys of one queue together, which Redis Cluster allows only within one slot.
    */
   queuePrefix(): string {
-    return this.tagged('bq');
+    return this.tagged('queues');
   }
 }
