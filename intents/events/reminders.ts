@@ -7,6 +7,7 @@
 import type { CoreDeps } from '../../src/core/service.ts';
 import { eventService } from './service.ts';
 import { notices } from './texts.ts';
+import { formatDateTime } from '../../src/kit/time.ts';
 
 export interface EventWorkerOptions {
   /** How often to look for due reminders. */
@@ -47,7 +48,9 @@ async function processScheduleItem(deps: CoreDeps, item: string, now: number): P
     if (!reg) continue;
     if (!(await store.markReminded(eventId, ev.startAt, member))) continue;
     // Named per event start and member: a reminder queued again after a crash is still delivered once.
-    await deps.notifier.notify(reg.address, [{ text: notices.reminder(ev, now) }], { id: `event:${eventId}:reminder:${ev.startAt}:${member}` });
+    // Also a notice (event_reminder): a platform whose reply window has closed may send it as a template message.
+    const notice = { kind: 'event_reminder', fields: { title: ev.title, time: formatDateTime(ev.startAt, now), place: ev.place } };
+    await deps.notifier.notify(reg.address, [{ text: notices.reminder(ev, now), notice }], { id: `event:${eventId}:reminder:${ev.startAt}:${member}` });
     sent++;
   }
   deps.logger.info({ eventId, sent }, 'event reminders queued');

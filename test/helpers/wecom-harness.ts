@@ -14,7 +14,7 @@ import { startChannels, type RunningApp } from '../../src/channels/index.ts';
 import type { WecomChannel } from '../../src/channels/wecom/index.ts';
 import type { InboundAttachment, Reply } from '../../src/core/message.ts';
 import { startTestEngine, type TestEngine } from './engine.ts';
-import { callback, FakeWecom, newAesKey, type CallbackResult, type CallbackSecrets, type Sent } from './fake-wecom.ts';
+import { callback, FakeWecom, newAesKey, openReply, type CallbackResult, type CallbackSecrets, type Sent } from './fake-wecom.ts';
 import type { ChatPath } from './transcript.ts';
 import type { TestChannel } from './chat-paths.ts';
 
@@ -205,3 +205,38 @@ export function kfPath(ch: WecomTestChannel, customer: string): ChatPath {
 }
 
 const toReply = (s: Sent): Reply => (s.media ? { file: { name: s.media.name, mimeType: s.media.mimeType, data: s.media.data } } : { text: s.text });
+
+/**
+ * An Official Account follower as a ChatPath on a channel started with 'wxoa': text and pictures (followers cannot
+ * send documents) go to /wxoa/callback; `say` returns the passive reply (decrypted with the fake's own crypto) and any
+ * 客服消息 that followed once the message has been handled.
+ */
+export function oaPath(ch: WecomTestChannel, openid: string): ChatPath {
+  const oa = () => ch.app.channels.find((c) => c.name === 'wxoa') as unknown as { inbox: { pending(): Promise<number> }; queue: { pending(who: string): Promise<number> } };
+  const post = async (fields: Record<string, string | number>): Promise<Reply[]> => {
+    const msgId = nextMsgId();
+    const r = await oaPost(ch.app.url, ch.fake, ch.secrets, openid, { CreateTime: Math.floor(ch.engine.deps.now().getTime() / 1000), MsgId: msgId, ...fields });
+    if (r.status !== 200) throw new Error(`OA callback answered ${r.status}`);
+    const { redis, keys } = ch.engine.deps;
+    const deadline = Date.now() + 15_000;
+    for (;;) {
+      const [done, inbox, queued] = await Promise.all([redis.get(keys.dedup('wxoa', openid, msgId)), oa().inbox.pending(), oa().queue.pending(openid)]);
+      if (done?.startsWith('done') && inbox === 0 && queued === 0) break;
+      if (Date.now() > deadline) throw new Error(`OA message ${msgId} not handled`);
+      await new Promise((res) => setTimeout(res, 30));
+    }
+    return r.body.startsWith('<xml>') ? [{ text: openReply(r.body, ch.secrets.oa).Content }] : [];
+  };
+  return {
+    async say(text: string, files: InboundAttachment[] = []) {
+      const before = ch.fake.sent.length;
+      const replies: Reply[] = [];
+      if (text || files.length === 0) replies.push(...(await post({ MsgType: 'text', Content: text })));
+      for (const f of files) {
+        if (!/^image\//.test(f.mimeType)) throw new Error('Official Account followers send pictures only');
+        replies.push(...(await post({ MsgType: 'image', PicUrl: `${ch.fake.url}/pic`, MediaId: ch.fake.addMedia(f.data, f.name, f.mimeType) })));
+      }
+      return [...replies, ...ch.fake.sent.slice(before).filter((s) => s.touser === openid && s.api === 'custom/send').map(toReply)];
+    },
+  };
+}

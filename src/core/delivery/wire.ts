@@ -7,6 +7,7 @@ export const wireReplySchema = z.object({
   text: z.string().optional(),
   namesMember: z.boolean().optional(),
   choices: z.array(z.string()).optional(),
+  notice: z.object({ kind: z.string().max(40), fields: z.record(z.string(), z.string().max(500)) }).optional(),
   file: z
     .object({ name: z.string(), mimeType: z.string(), dataBase64: z.string().optional(), blob: z.string().optional() })
     .optional(),
@@ -25,6 +26,7 @@ export function toWire(replies: Reply[]): WireReply[] {
     ...(r.text !== undefined ? { text: r.text } : {}),
     ...(r.namesMember ? { namesMember: true } : {}),
     ...(r.choices ? { choices: r.choices } : {}),
+    ...(r.notice ? { notice: r.notice } : {}),
     ...(r.file ? { file: { name: r.file.name, mimeType: r.file.mimeType, dataBase64: r.file.data.toString('base64') } } : {}),
   }));
 }
@@ -43,6 +45,7 @@ export async function fromWire(replies: WireReply[], redis: Redis): Promise<Repl
       ...(r.text !== undefined ? { text: r.text } : {}),
       ...(r.namesMember ? { namesMember: true } : {}),
       ...(r.choices ? { choices: r.choices } : {}),
+      ...(r.notice ? { notice: r.notice } : {}),
       ...(file ? { file } : {}),
     });
   }
