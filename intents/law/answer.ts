@@ -171,15 +171,16 @@ export function cardAnswer(card: Card, citations: Citation[], kb: LawKnowledge, 
   const head = `${PROMPTS.cardTitle(card.title)}${cardSummary(card)}`;
   const fits = (lines: string[]) => lines.join('\n').length <= SHORT_ANSWER_MAX_CHARS;
   while (shown.length > 1 && !fits([head, basis(shown)])) shown = shown.slice(0, -1);
+  // Where to get personal help (12351) always stays; steps fill what is left.
   const steps: string[] = [];
   for (const step of card.nextSteps.slice(0, 3)) {
     const next = [...steps, PROMPTS.nextStep(steps.length + 1, step)];
-    if (!fits([head, ...next, basis(shown)])) break;
+    if (!fits([head, ...next, basis(shown), PROMPTS.disclaimerShort])) break;
     steps.splice(0, steps.length, ...next);
   }
   const lines = [head, ...steps, basis(shown)];
-  if (card.calculator && fits([...lines, CALC_TEXT.hint])) lines.push(CALC_TEXT.hint);
-  if (fits([...lines, PROMPTS.disclaimerShort])) lines.push(PROMPTS.disclaimerShort);
+  if (card.calculator && fits([...lines, CALC_TEXT.hint, PROMPTS.disclaimerShort])) lines.push(CALC_TEXT.hint);
+  lines.push(PROMPTS.disclaimerShort);
   return { ...base, text: lines.join('\n'), citations: shown, choices: cardChoices(opts.canQuote ?? Boolean(kb.statutesDir)) };
 }
 

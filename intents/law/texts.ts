@@ -17,7 +17,7 @@ export const PROMPTS = {
   change2025Prefix: '2025年9月1日起：',
   disclaimer:
     '以上是一般性法律信息，不是针对您个人情况的法律意见。需要具体帮助，请联系所在工会的法律援助，或拨打职工维权服务热线 12351。',
-  disclaimerShort: '（一般性信息，不是针对个案的法律意见）',
+  disclaimerShort: '（一般性信息；具体帮助可找工会或拨打12351）',
   choiceMore: '详细',
   choiceOriginal: '原文',
   /** Under a private card answer: the router maps "1" to the first choice. */

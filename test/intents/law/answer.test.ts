@@ -26,6 +26,7 @@ describe('answer format', () => {
     expect(a.text).toMatch(/\n1\. /);
     expect(a.text).not.toMatch(/\n4\. /);
     expect(a.choices).toEqual(['详细', '原文', '转人工']);
+    expect(a.text).toContain('12351');
     expect(a.citations[0]).toEqual({ law: '劳动合同法', article: 82 });
     for (const c of a.citations) expect(kb.library.has(c.law, c.article)).toBe(true);
     expect(a.offerHandoff).toBe(false);
@@ -42,6 +43,7 @@ describe('answer format', () => {
     for (const card of kb.cards) {
       const a = cardAnswer(card, card.citations, kb, 1);
       expect(a.text.length, card.id).toBeLessThanOrEqual(SHORT_ANSWER_MAX_CHARS);
+      expect(a.text, card.id).toContain('12351');
       const conclusion = a.text.split('\n')[0]!.replace(/^【[^】]+】/, '');
       expect(conclusion, card.id).toMatch(/[。！？]$/);
       expect(card.answer.startsWith(conclusion) || card.summary === conclusion, card.id).toBe(true);
