@@ -2,25 +2,23 @@
  * WeCom group robots (群机器人, 消息推送): a webhook per internal group, for notices and broadcasts to groups the
  * bot cannot join. A channel of its own (platform `wecomrobot`: it only sends), so it works with or without the
  * WeCom app. Each robot is listed in the group directory as `wecomrobot:<群名>`, so staff pick it like any
- * group; what is sent to it waits in a Redis queue and goes out at most 20 a minute per robot (WeCom's limit,
- * shared by every process), text as text, pictures inline, other files uploaded first.
+ * group; what is sent to it waits in the delivery ledger and goes out at most 20 a minute per robot (WeCom's
+ * limit, shared by every process), text as text, pictures inline, other files uploaded first.
  */
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { FileResolvers } from '../../core/files.ts';
 import type { GroupDirectory } from '../../core/groups.ts';
-import type { Keys } from '../../core/keys.ts';
 import { ApiError } from './api.ts';
 import { jobFile, repliesToJobs, type OfficialJob } from './jobs.ts';
 import { OFFICIAL_TEXT } from './texts.ts';
-import { RecipientQueue, type DeliveryResult } from './outqueue.ts';
 import type { Reply } from '../../core/message.ts';
 import type { Engine } from '../../app/engine.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
 import { startDelivery, type Channel, type ChannelPort } from '../channel.ts';
-import { PermanentDeliveryError } from '../../core/delivery/index.ts';
+import { PermanentDeliveryError, type SendFailure } from '../../core/delivery/index.ts';
+import { sleepMs } from '../backoff.ts';
 
 export interface Robot {
   name: string;
@@ -36,29 +34,18 @@ const ROBOT_GONE = new Set([93000, 93008]);
 const resultSchema = z.looseObject({ errcode: z.number().default(0), errmsg: z.string().default(''), media_id: z.string().optional() });
 
 export class RobotSender {
-  readonly queue: RecipientQueue;
   private readonly byName: Map<string, Robot>;
 
   constructor(
     private readonly apiRoot: string,
     robots: Robot[],
-    redis: Redis,
-    keys: Keys,
     private readonly files: FileResolvers,
-    private readonly log: Logger,
-    now: () => number,
   ) {
     this.byName = new Map(robots.map((r) => [r.name, r]));
-    this.queue = new RecipientQueue(redis, keys, 'wecom-robot', (name, job) => this.deliver(name, job), [{ count: ROBOT_PER_MINUTE, windowMs: 60_000 }], log, now);
   }
 
   has(name: string): boolean {
     return this.byName.has(name);
-  }
-
-  /** Queues replies for the robot named `name`. */
-  async send(name: string, replies: Reply[]): Promise<void> {
-    await this.queue.enqueue(name, repliesToJobs(replies));
   }
 
   /** Lists every robot in the group directory (again at each start, so they stay among the recent groups). */
@@ -73,27 +60,21 @@ export class RobotSender {
     await batch.exec();
   }
 
-  private async deliver(name: string, job: OfficialJob): Promise<DeliveryResult> {
+  /** Sends one message to the robot named `name`; throws what went wrong (see classify). */
+  async post(name: string, job: OfficialJob): Promise<void> {
     const robot = this.byName.get(name);
-    if (!robot) return { drop: `no robot named ${name} is configured` };
-    try {
-      if (job.text !== undefined) {
-        await this.call(robot, '/cgi-bin/webhook/send', { msgtype: 'text', text: { content: job.text } });
-      } else if (job.file) {
-        const file = await jobFile(job, this.files);
-        if (!file) return { drop: 'the file is no longer available' };
-        if (/^image\/(jpe?g|png)$/i.test(file.mimeType) && file.data.length <= INLINE_IMAGE_BYTES) {
-          await this.call(robot, '/cgi-bin/webhook/send', { msgtype: 'image', image: { base64: file.data.toString('base64'), md5: createHash('md5').update(file.data).digest('hex') } });
-        } else {
-          const mediaId = await this.upload(robot, file);
-          await this.call(robot, '/cgi-bin/webhook/send', { msgtype: 'file', file: { media_id: mediaId } });
-        }
+    if (!robot) throw new PermanentDeliveryError(`no group robot named ${name} is configured (WECOM_ROBOTS)`);
+    if (job.text !== undefined) {
+      await this.call(robot, '/cgi-bin/webhook/send', { msgtype: 'text', text: { content: job.text } });
+    } else if (job.file) {
+      const file = await jobFile(job, this.files);
+      if (!file) throw new PermanentDeliveryError('the file is no longer available');
+      if (/^image\/(jpe?g|png)$/i.test(file.mimeType) && file.data.length <= INLINE_IMAGE_BYTES) {
+        await this.call(robot, '/cgi-bin/webhook/send', { msgtype: 'image', image: { base64: file.data.toString('base64'), md5: createHash('md5').update(file.data).digest('hex') } });
+      } else {
+        const mediaId = await this.upload(robot, file);
+        await this.call(robot, '/cgi-bin/webhook/send', { msgtype: 'file', file: { media_id: mediaId } });
       }
-      return { sent: true };
-    } catch (err) {
-      if (err instanceof ApiError && err.errcode !== undefined && ROBOT_GONE.has(err.errcode)) return { drop: `robot ${name}: ${err.message}` };
-      if (err instanceof ApiError && !err.retryable) return { drop: `robot ${name}: ${err.message}` };
-      return { retryInMs: err instanceof ApiError && err.errcode === 45009 ? 60_000 : 5000, reason: err instanceof Error ? err.message : String(err) };
     }
   }
 
@@ -131,41 +112,69 @@ export class RobotSender {
   }
 }
 
-/** The robots as a channel: listed as groups, fed from the delivery ledger, nothing to receive. */
-export async function startWecomRobots(engine: Engine): Promise<Channel & { robots: RobotSender }> {
-  const { config, redis, keys, files, groups } = engine.deps;
+/** How a failed robot send reads for the delivery path: WeCom's minute limit waits, a removed robot or a bad request fails. */
+export function classifyRobotError(err: unknown): SendFailure {
+  const reason = (err instanceof Error ? err.message : String(err)).slice(0, 160);
+  if (err instanceof ApiError && err.errcode === 45009) return { kind: 'retry-after', ms: 60_000, reason };
+  if (err instanceof ApiError && ((err.errcode !== undefined && ROBOT_GONE.has(err.errcode)) || !err.retryable)) return { kind: 'permanent', reason };
+  return { kind: 'transient', reason };
+}
+
+/**
+ * The robots as a channel: listed as groups, nothing to receive. Their notices and broadcasts come straight from
+ * the delivery ledger, which paces them (20 a minute per robot, shared by every process), retries what can pass
+ * and reports what cannot, so a broadcast's progress counts what WeCom accepted.
+ */
+export async function startWecomRobots(engine: Engine): Promise<Channel> {
+  const { config, redis, files, groups } = engine.deps;
   const log = engine.deps.logger.child({ platform: 'wecomrobot' });
   const now = () => engine.deps.now().getTime();
-  const robots = new RobotSender(config.WECOM_API_ROOT, config.WECOM_ROBOTS, redis, keys, files, log, now);
+  const robots = new RobotSender(config.WECOM_API_ROOT, config.WECOM_ROBOTS, files);
   await robots.list(groups, redis, now());
+  const pacing = { groupChat: [{ count: ROBOT_PER_MINUTE, perMs: 60_000 }] };
+  const pacer = engine.outbox.pacer;
+
+  /** One reply is one paced part; a reply that makes two messages (text and a file) books a slot for the second. */
+  async function post(name: string, replies: Reply[]): Promise<void> {
+    const to = { chatType: 'group' as const, chatId: name };
+    for (const [i, job] of repliesToJobs(replies).entries()) {
+      if (i > 0) {
+        for (;;) {
+          const slot = await pacer.book('wecomrobot', pacing, to, now(), 2000);
+          const early = slot.at - now();
+          if (early > 0) await sleepMs(early);
+          if (slot.booked) break;
+        }
+      }
+      await robots.post(name, job);
+    }
+  }
+
   const port: ChannelPort<string | null> = {
     platform: 'wecomrobot',
     capabilities: { groups: true, buttons: false },
     log,
     async send(name, replies) {
-      if (name) await robots.send(name, replies);
+      if (name) await post(name, replies);
     },
-    // The delivery ledger hands each reply to the robots' own paced queue.
-    pacing: {},
-    concurrency: 4,
+    pacing,
+    // One at a time per process: a group's notices arrive in the order they were queued.
+    concurrency: 1,
     ready: () => true,
     async deliver(to, reply) {
       if (!robots.has(to.chatId)) throw new PermanentDeliveryError('no group robot of that name is configured (WECOM_ROBOTS)');
-      await robots.send(to.chatId, [reply]);
+      await post(to.chatId, [reply]);
     },
-    classify: (err) => ({ kind: 'transient', reason: err instanceof Error ? err.message.slice(0, 120) : 'error' }),
+    classify: classifyRobotError,
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
-  robots.queue.start();
-  const sender = startDelivery(engine, port);
+  const sender = startDelivery(engine, port, { now });
   log.info({ robots: config.WECOM_ROBOTS.map((r) => r.name) }, 'WeCom group robots ready');
   return {
     name: 'wecomrobot',
-    robots,
     status: () => ({ state: 'ready', robots: config.WECOM_ROBOTS.length }),
     async stop() {
       await sender.stop();
-      await robots.queue.stop();
     },
   };
 }
