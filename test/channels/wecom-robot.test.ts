@@ -44,9 +44,11 @@ describe('WeCom group robots', () => {
     }
     expect(count).toBeGreaterThanOrEqual(15);
     expect(count).toBeLessThanOrEqual(20);
-    for (let minute = 0; minute < 3 && !robot().some((s) => s.text === '群通知 25'); minute++) {
+    // A minute later (and another, for an item whose slot was given up on this loaded machine) the rest follow.
+    for (let minute = 0; minute < 5 && robot().length < 25; minute++) {
       offset += 61_000;
-      await ch.fake.waitForSent((s) => s.text === '群通知 25', 4000).catch(() => undefined);
+      const deadline = Date.now() + 5000;
+      while (robot().length < 25 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     }
     // Each once (the delivery path may reorder an item whose slot it had to give up).
     const byNumber = (t: string | undefined) => Number(t?.replace('群通知 ', ''));
