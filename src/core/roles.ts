@@ -17,8 +17,8 @@ export function rolesOf(member: MemberKey, config: Pick<Config, 'BOT_ADMINS' | '
   return roles;
 }
 
-/** Hash: chat identity → {role, account} for identities linked to enabled console accounts (the console writes it). */
-export const linkedRolesKey = (keys: Keys): string => keys.k('roles', 'linked');
+/** Hash: chat identity → {role, account} for identities linked to enabled console accounts (the console writes it with the accounts, in one MULTI: same hash tag). */
+export const linkedRolesKey = (keys: Keys): string => keys.tagged('console', 'roles', 'linked');
 const linkSchema = z.object({ role: z.enum(['admin', 'staff']), account: z.string() });
 
 const IDENTITY = new RegExp(`^(${PLATFORMS.join('|')}):.+$`);

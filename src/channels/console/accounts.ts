@@ -57,7 +57,7 @@ export class AccountStore {
   ) {}
 
   private get key() {
-    return this.keys.k('console', 'accounts');
+    return this.keys.tagged('console', 'accounts');
   }
 
   async get(name: string): Promise<Account | null> {

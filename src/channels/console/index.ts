@@ -177,7 +177,7 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
         if (await throttle.blocked(account.name, req.ip)) return totpPage(reply, s.csrf, notice('error', T.login.throttled), 429);
         const step = matchTotp(secret, String((req.body as Form)['code'] ?? ''), now().getTime());
         // A code works once: a replayed (observed) code is refused.
-        const fresh = step !== null && (await redis.set(keys.k('console', 'totp-used', account.name, step), '1', 'EX', 120, 'NX')) === 'OK';
+        const fresh = step !== null && (await redis.set(keys.tagged('console', 'totp-used', account.name, step), '1', 'EX', 120, 'NX')) === 'OK';
         if (!fresh) {
           await throttle.failed(account.name, req.ip);
           await audit.record({ actor: consoleActorKey(account.name), action: 'console.totp_failed', target: account.name, at: now() });

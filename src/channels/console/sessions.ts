@@ -3,6 +3,7 @@
  * database opens no session). A session ends after CONSOLE_SESSION_IDLE_MINUTES unused (the key's TTL,
  * renewed on each request), after CONSOLE_SESSION_MAX_HOURS in any case, at sign-out, and when the account's
  * sessions are revoked (disabled, password changed, `console-user revoke`). Each holds its CSRF token.
+ * Every console key carries the hash tag {console}: on Redis Cluster the MULTIs over several stay in one slot.
  */
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -41,10 +42,10 @@ export class SessionStore {
   ) {}
 
   private key(token: string) {
-    return this.keys.k('console', 'session', digest(token));
+    return this.keys.tagged('console', 'session', digest(token));
   }
   private accountKey(account: string) {
-    return this.keys.k('console', 'account-sessions', account);
+    return this.keys.tagged('console', 'account-sessions', account);
   }
 
   /** A new session (a new token every time the stage changes, so a token seen before sign-in is worthless after). */
@@ -80,7 +81,7 @@ export class SessionStore {
   async revokeAll(account: string): Promise<number> {
     const digests = await this.redis.smembers(this.accountKey(account));
     if (!digests.length) return 0;
-    const removed = await this.redis.del(...digests.map((d) => this.keys.k('console', 'session', d)));
+    const removed = await this.redis.del(...digests.map((d) => this.keys.tagged('console', 'session', d)));
     await this.redis.del(this.accountKey(account));
     return removed;
   }
@@ -95,10 +96,10 @@ export class LoginThrottle {
   ) {}
 
   private accountKey(name: string) {
-    return this.keys.k('console', 'login-fail', 'account', name.toLowerCase().slice(0, 64));
+    return this.keys.tagged('console', 'login-fail', 'account', name.toLowerCase().slice(0, 64));
   }
   private ipKey(ip: string) {
-    return this.keys.k('console', 'login-fail', 'ip', ip);
+    return this.keys.tagged('console', 'login-fail', 'ip', ip);
   }
 
   async blocked(name: string, ip: string): Promise<boolean> {

@@ -38,7 +38,7 @@ describe('accounts (CLI)', () => {
     expect(added.code).toBe(0);
     const pw = /one-time password: (\S+)/.exec(added.out)?.[1] ?? '';
     expect(pw.length).toBeGreaterThanOrEqual(16);
-    const stored = await rig.ch.engine.deps.redis.hget(`${rig.ch.engine.config.REDIS_KEY_PREFIX}console:accounts`, 'zhao');
+    const stored = await rig.ch.engine.deps.redis.hget(rig.ch.engine.deps.keys.tagged('console', 'accounts'), 'zhao');
     expect(stored).toContain('$argon2id$');
     expect(stored).not.toContain(pw);
     expect((await cli(rig, ['add', 'zhao', '--role', 'staff'])).code).toBe(1);
@@ -78,7 +78,7 @@ describe('sign-in', () => {
     expect(cookie?.httpOnly).toBe(true);
     expect(cookie?.sameSite).toBe('Strict');
     // Redis holds a digest of the token, never the token.
-    const keys = await rig.ch.engine.deps.redis.keys('*console:session:*');
+    const keys = await rig.ch.engine.deps.redis.keys('*{console}:session:*');
     expect(keys.some((k) => k.endsWith(cookie?.value ?? '-'))).toBe(false);
     expect(keys.some((k) => k.endsWith(createHash('sha256').update(cookie?.value ?? '').digest('hex')))).toBe(true);
     expect((await audit('console.login')).some((e) => e.actor === 'console:wang')).toBe(true);
@@ -109,7 +109,7 @@ describe('sign-in', () => {
     expect(await page.textContent('main')).toContain('登录失败次数过多');
     // The window passes (here: the counters are cleared as their expiry would), sign-in works again.
     const r = rig.ch.engine.deps.redis;
-    const fails = await r.keys('*console:login-fail:*');
+    const fails = await r.keys('*{console}:login-fail:*');
     expect(await r.ttl(fails[0] ?? '')).toBeGreaterThan(0);
     await r.del(...fails);
   });
@@ -156,7 +156,7 @@ describe('sign-in', () => {
     await login(page, url, 'wang', ADMIN_PW);
     const r = rig.ch.engine.deps.redis;
     const digest = createHash('sha256').update((await rig.browser.cookies(`${url}/console/`)).find((c) => c.name === 'ua_console')?.value ?? '').digest('hex');
-    const key = `${rig.ch.engine.config.REDIS_KEY_PREFIX}console:session:${digest}`;
+    const key = rig.ch.engine.deps.keys.tagged('console', 'session', digest);
     const ttl = await r.ttl(key);
     expect(ttl).toBeGreaterThan(25 * 60);
     expect(ttl).toBeLessThanOrEqual(30 * 60);
