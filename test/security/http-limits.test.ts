@@ -113,9 +113,8 @@ describe('HTTP limits', () => {
 
   it('caps connections per address: 300 slow connections from one address do not starve another', async () => {
     const slow = Array.from({ length: 300 }, openSlowConnection);
-    await new Promise((r) => setTimeout(r, 300));
-    const open = slow.filter((s) => !s.destroyed).length;
-    expect(open).toBeLessThanOrEqual(PER_IP);
+    // The server drops each one past the cap as it accepts it; on a busy machine that takes a moment.
+    await expect.poll(() => slow.filter((s) => !s.destroyed).length, { timeout: 5000 }).toBeLessThanOrEqual(PER_IP);
     const other = await timed(() => getFromOtherAddress('/healthz'));
     expect(other.value).toBe(200);
     expect(other.ms).toBeLessThan(3000);
