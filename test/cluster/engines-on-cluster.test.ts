@@ -117,7 +117,8 @@ describe('three engines on a Redis Cluster', () => {
     const { keys, redis } = engines[0]!.deps;
     const history = (await redis.lrange(keys.history(keys.session('web', 'racer', 'racer')), 0, -1)).map((t) => JSON.parse(t) as { from: string });
     expect(history.length).toBeGreaterThan(0);
-    for (let i = 0; i < history.length; i += 2) expect([history[i]?.from, history[i + 1]?.from]).toEqual(['member', 'bot']);
+    // Every message answered before the next one (an answer may take several replies).
+    for (let i = 0; i + 1 < history.length; i++) if (history[i]!.from === 'member') expect(history[i + 1]!.from).toBe('bot');
   }, 120_000);
 
   it('a master fails over in the middle of sign-ups: every acknowledged registration is kept', async () => {
