@@ -46,8 +46,16 @@ interface Answer {
   dropped?: string;
 }
 
-/** One web message to one bot; a connection error or a 5xx is a status 0 / 5xx answer, never a throw. */
-function post(bot: BotProcess, body: Record<string, unknown>): Promise<Answer> {
+/**
+ * One web message to one bot; a connection error or a 5xx is a status 0 / 5xx answer, never a throw. A kept-alive
+ * connection the server closed meanwhile (status 0) is tried once more on a fresh one, as an HTTP client does.
+ */
+async function post(bot: BotProcess, body: Record<string, unknown>): Promise<Answer> {
+  const first = await postOnce(bot, body);
+  return first.status === 0 ? postOnce(bot, body) : first;
+}
+
+function postOnce(bot: BotProcess, body: Record<string, unknown>): Promise<Answer> {
   const data = JSON.stringify({ chatType: 'private', ...body });
   return new Promise((resolve) => {
     const req = request(new URL('/api/web/messages', bot.url), { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
