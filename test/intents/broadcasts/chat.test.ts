@@ -7,6 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Harness } from '../../helpers/harness.ts';
 import { textOf } from '../../helpers/transcript.ts';
 import type { Reply } from '../../../src/core/message.ts';
+import { broadcastService } from '../../../intents/broadcasts/service.ts';
+import { eventService } from '../../../intents/events/service.ts';
+import { DEFAULT_FIELDS } from '../../../intents/events/model.ts';
 
 let h: Harness;
 const say = async (who: string, text: string) => textOf(await h.send({ senderId: who, senderName: who, text }));
@@ -136,4 +139,59 @@ describe('subscriptions and the form step by step', () => {
     expect(await say('staff1', `/broadcast ${id}`)).toContain('尚未开始发送');
     expect(await say('staff1', `/bccancel ${id}`)).toContain('已取消');
   });
+});
+
+describe('later runs on BullMQ', () => {
+  it('a broadcast for a time a few seconds ahead starts then, once; a daily one schedules its next run', async () => {
+    const svc = broadcastService(h.engine.deps);
+    const staff = { key: 'telegram:staff1' as const, roles: new Set(['staff' as const]) };
+    const author = { name: 'staff1', chat: { platform: 'telegram' as const, chatId: 'staff1', chatType: 'private' as const } };
+    h.clock.now = new Date();
+    const at = Date.now() + 2500;
+    const r = await svc.compose(staff, author, { audience: { kind: 'staff' }, text: '两秒后的通知', schedule: { kind: 'daily', at } });
+    expect(r.outcome).toBe('scheduled');
+    const id = r.outcome === 'scheduled' ? r.broadcast.id : 0;
+    expect((await svc.store.get(id))?.runs).toBe(0);
+    const deadline = Date.now() + 20_000;
+    while ((await svc.store.get(id))?.runs !== 1 && Date.now() < deadline) await new Promise((res) => setTimeout(res, 100));
+    const rec = await svc.store.get(id);
+    expect(rec?.runs).toBe(1);
+    expect(Date.now()).toBeGreaterThanOrEqual(at);
+    // The next day's run is scheduled, and the run's notices are queued once for each staff member.
+    expect(rec?.nextRunAt).toBe(at + 24 * 3600_000);
+    expect((await h.outbox()).filter((i) => textOf(i.replies as Reply[]) === '两秒后的通知').map((i) => i.to.chatId).sort()).toEqual(['admin1', 'staff1', 'staff2']);
+    expect(await svc.startRun(id, 1)).toBeNull(); // a job run again queues nothing twice
+    await svc.cancel(staff, id);
+  }, 40_000);
+});
+
+describe("an event's registrants", () => {
+  it('are offered as an audience; a registrant who left the notices is skipped and the report says so', async () => {
+    const now = Date.now();
+    h.clock.now = new Date(now);
+    const day = 24 * 3600_000;
+    await eventService(h.engine.deps).createEvent({ key: 'telegram:staff1', roles: new Set(['staff']) }, { title: '读书分享会', description: '', place: '图书室', startAt: now + 5 * day, endAt: now + 5 * day + 7200_000, capacity: 10, deadline: now + 4 * day, groups: [], fields: DEFAULT_FIELDS });
+    for (const [who, name, phone] of [['r1', '李四', '13812345671'], ['r2', '王五', '13812345672']] as const) {
+      expect(await say(who, '报名 读书分享会')).toContain('姓名');
+      await say(who, name);
+      await say(who, phone);
+      await say(who, '第一机床厂');
+      const summary = await say(who, '否');
+      if (!/报名成功/.test(summary)) expect(await say(who, '确认')).toContain('报名成功');
+    }
+    expect(await say('r2', '退订')).toMatch(/已退订|没有订阅/);
+
+    const asked = await say('staff1', '/broadcast 分享会改在三楼举行，请准时到场。');
+    expect(asked).toContain('某个活动的报名者（含候补）');
+    expect(await say('staff1', '某个活动的报名者（含候补）')).toContain('读书分享会');
+    expect(await say('staff1', '读书分享会')).toContain('附一张图片');
+    await say('staff1', '无');
+    expect(await say('staff1', '立即发送')).toContain('发送对象：读书分享会');
+    const sent = await say('staff1', '确认');
+    expect(sent).toMatch(/开始发送，共 2 个对象/);
+    const id = /#(\d+)/.exec(sent)?.[1];
+    expect(await h.notification('r1', '分享会改在三楼')).toBeTruthy();
+    expect((await h.outbox()).filter((i) => i.to.chatId === 'r2' && textOf(i.replies as Reply[]).includes('分享会改在三楼'))).toEqual([]);
+    expect(await say('staff1', `/broadcast ${id}`)).toContain('telegram:r2 — 跳过（已退订）');
+  }, 30_000);
 });
