@@ -124,6 +124,15 @@ export async function runBroadcastBench(): Promise<void> {
     const spanMs = sends[sends.length - 1]!.at - sends[0]!.at;
     const achieved = ((sends.length - 1) / spanMs) * 1000;
     const over = dump.over;
+    if (process.env.BENCH_DEBUG) {
+      let worst = 0;
+      for (let i = 0, lo = 0; i < sends.length; i++) {
+        while (sends[i]!.at - sends[lo]!.at >= 1000) lo++;
+        worst = Math.max(worst, i - lo + 1);
+      }
+      const gaps = sends.slice(1).map((x, i) => x.at - sends[i]!.at).sort((x, y) => x - y);
+      console.log(`  debug: worst 1 s window ${worst}; gaps p1 ${gaps[Math.floor(gaps.length * 0.01)]} p50 ${gaps[Math.floor(gaps.length / 2)]} p99 ${gaps[Math.floor(gaps.length * 0.99)]} ms`);
+    }
     const final = await counts();
     const interrupted = (await a.delivery.report('bc:1#1')).filter((r) => r.state === 'failed:interrupted').length;
     console.log(`  delivered: ${perChat.size}/${TARGETS} targets in ${(spanMs / 1000).toFixed(1)} s (crash of one process at ${((killedAt - sends[0]!.at) / 1000).toFixed(1)} s, lease ${LEASE_MS / 1000} s)`);

@@ -27,7 +27,7 @@ const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
 const ARRIVAL_GUARD_MS = 40;
 /** Telegram's limits for bots (core.telegram.org/bots/faq): about 30 messages/s overall, 1/s per chat, 20/min per group. */
 export const TELEGRAM_PACING: PacingLimits = {
-  platform: [{ count: 30, perMs: 1000 + ARRIVAL_GUARD_MS }],
+  platform: [{ count: 30, perMs: 1000 + ARRIVAL_GUARD_MS, spread: true }],
   privateChat: [{ count: 1, perMs: 1000 + ARRIVAL_GUARD_MS }],
   groupChat: [
     { count: 1, perMs: 1000 + ARRIVAL_GUARD_MS },

@@ -1,7 +1,8 @@
 /**
  * Send pacing shared by every process: the limits live in Redis, so three processes together stay under
  * Telegram's 30/s exactly like one. Each limit is "at most `count` sends in any `perMs` window" (a sliding
- * log per scope, so no window of that length ever holds more, wherever it starts), plus an optional minimum
+ * log per scope, so no window of that length ever holds more, wherever it starts), spread evenly (at least
+ * perMs / count apart: bursts would arrive bunched), plus an optional minimum
  * gap with random jitter (personal WeChat) and holds set by the platform (Telegram's 429 retry_after).
  * A platform's keys share one hash tag `{pace:<platform>}` (one Cluster slot per platform).
  */
@@ -14,6 +15,8 @@ import type { Address, Platform } from '../message.ts';
 export interface Rate {
   count: number;
   perMs: number;
+  /** Also at least perMs / count between two sends (Telegram's 30/s: a burst of 30 arrives bunched and can look like 31 in a second). */
+  spread?: boolean;
 }
 
 /** What a platform allows, declared by its channel as data. */
@@ -34,9 +37,9 @@ export const unpaced = (limits: PacingLimits): boolean =>
   !limits.platform?.length && !limits.privateChat?.length && !limits.groupChat?.length && !limits.minGapMs;
 
 // KEYS: platform hold, chat hold, then one sliding-log zset per rate. ARGV: now, member, platform gap after the send
-// (0 = none), longest wait to book, then (count, perMs) per rate. The earliest time `t` ≥ now at which one more send
-// breaks no window (t ≥ every hold, t ≥ the latest booked send, t ≥ the count-th latest send + perMs): when it is
-// within the longest wait, the send is booked at `t` in every window and {1, t} returned; else {0, t}.
+// (0 = none), longest wait to book, then (count, perMs, spread 0/1) per rate. The earliest time `t` ≥ now at which one more send
+// breaks no window (t ≥ every hold, t ≥ the latest booked send (+ perMs / count when spread), t ≥ the count-th latest send + perMs):
+// when it is within the longest wait, the send is booked at `t` in every window and {1, t} returned; else {0, t}.
 const TAKE = new LuaScript(`
 local now = tonumber(ARGV[1])
 local t = now
@@ -47,13 +50,16 @@ end
 local rates = #KEYS - 2
 for r = 1, rates do
   local key = KEYS[r + 2]
-  local count = tonumber(ARGV[3 + r * 2])
-  local per = tonumber(ARGV[4 + r * 2])
+  local count = tonumber(ARGV[2 + r * 3])
+  local per = tonumber(ARGV[3 + r * 3])
   redis.call('zremrangebyscore', key, '-inf', now - per)
   local n = redis.call('zcard', key)
   if n > 0 then
+    -- Never before the latest booked send; spread: at least perMs / count after it.
     local last = redis.call('zrange', key, n - 1, n - 1, 'WITHSCORES')
-    if tonumber(last[2]) > t then t = tonumber(last[2]) end
+    local spaced = tonumber(last[2])
+    if ARGV[4 + r * 3] == '1' then spaced = spaced + math.floor(per / count) end
+    if spaced > t then t = spaced end
   end
   if n >= count then
     local kth = redis.call('zrange', key, n - count, n - count, 'WITHSCORES')
@@ -65,7 +71,7 @@ if t - now > tonumber(ARGV[4]) then return {0, t} end
 for r = 1, rates do
   local key = KEYS[r + 2]
   redis.call('zadd', key, t, ARGV[2] .. ':' .. r)
-  redis.call('pexpire', key, t - now + tonumber(ARGV[4 + r * 2]) + 1000)
+  redis.call('pexpire', key, t - now + tonumber(ARGV[3 + r * 3]) + 1000)
 end
 local gap = tonumber(ARGV[3])
 if gap > 0 then redis.call('set', KEYS[1], t + gap, 'PX', t - now + gap + 1000) end
@@ -112,11 +118,11 @@ export class Pacer {
     const args: (string | number)[] = [now, `${now}:${randomUUID()}`, limits.minGapMs ? limits.minGapMs + Math.floor(this.random() * (limits.jitterMs ?? 0)) : 0, maxWaitMs];
     (limits.platform ?? []).forEach((r, i) => {
       keys.push(`${base}:all:${i}`);
-      args.push(r.count, r.perMs);
+      args.push(r.count, r.perMs, r.spread ? 1 : 0);
     });
     chatRates.forEach((r, i) => {
       keys.push(`${base}:${chat}:${i}`);
-      args.push(r.count, r.perMs);
+      args.push(r.count, r.perMs, r.spread ? 1 : 0);
     });
     const [booked, at] = (await TAKE.run(client, keys, args)) as [number, number];
     return { booked: booked === 1, at: Number(at) };

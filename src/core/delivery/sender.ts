@@ -29,7 +29,7 @@ const DEFAULT_LEASE_MS = 60_000;
 /** How far ahead a sender books a send slot and holds the item (longer waits put the item back in the queue). */
 const BOOK_AHEAD_MS = 2_000;
 /** A booked slot missed by more than this is not used (see process()). */
-const LATE_MS = 25;
+const LATE_MS = 60;
 const BACKOFF_BASE_MS = 2_000;
 const BACKOFF_MAX_MS = 5 * 60_000;
 
