@@ -74,11 +74,12 @@ export class BroadcastStore {
   private get listKey() {
     return this.keys.k('bc', 'list');
   }
+  // Subscribing and leaving touch both in one MULTI: one hash tag (Redis Cluster).
   private get subsKey() {
-    return this.keys.k('bc', 'subs');
+    return this.keys.tagged('bc:members', 'subs');
   }
   private get optoutKey() {
-    return this.keys.k('bc', 'optout');
+    return this.keys.tagged('bc:members', 'optout');
   }
   /** A file sent while the form is open waits here (not in the session, which is JSON). */
   draftFileKey(member: string) {
