@@ -69,7 +69,8 @@ describe('WeChat (mock puppet)', () => {
     expect(r).toMatchObject({ outcome: 'started', total: 2 });
     const first = await h.waitForSent((m) => m.roomId === h.room('一车间@chatroom').id && m.text === '下周一起食堂延长供应时间。', 15_000);
     const second = await h.waitForSent((m) => m.roomId === h.room('二车间@chatroom').id && m.text === '下周一起食堂延长供应时间。', 15_000);
-    expect(Math.abs(second.at - first.at)).toBeGreaterThanOrEqual(290);
+    // 300 ms apart as booked; a send may leave up to 60 ms after its slot on a busy machine.
+    expect(Math.abs(second.at - first.at)).toBeGreaterThanOrEqual(240);
     await new Promise((r) => setTimeout(r, 500));
     expect(h.sent.filter((m) => m.text === '下周一起食堂延长供应时间。')).toHaveLength(2);
   }, 60_000);
