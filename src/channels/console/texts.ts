@@ -63,7 +63,7 @@ export const CONSOLE_TEXT = {
     headers: ['群名称', '平台', '群标识', '最近活动'],
     empty: '机器人还没有在任何群里被呼叫过。',
     unnamed: '（未命名）',
-    platforms: { web: '网页', telegram: 'Telegram', wechat: '微信' } as Record<string, string>,
+    platforms: { web: '网页', telegram: 'Telegram', wechat: '微信', wecom: '企业微信', wxkf: '微信客服', wxoa: '公众号', wecomrobot: '企业微信群机器人' } as Record<string, string>,
     rolesTitle: '角色名单（聊天与后台共用）',
     roleHeaders: ['身份', '角色', '来源'],
     fromConfig: '配置 BOT_ADMINS / BOT_STAFF',
