@@ -11,11 +11,10 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Engine } from '../../app/engine.ts';
-import type { InboundAttachment, Notice, Reply } from '../../core/message.ts';
+import type { Notice, Reply } from '../../core/message.ts';
 import type { Config } from '../../core/config.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
 import { receive, startDelivery, type Channel, type ChannelPort } from '../channel.ts';
-import { PermanentDeliveryError } from '../../core/delivery/index.ts';
 import { sleepMs } from '../backoff.ts';
 import { ApiError, OfficialApi } from '../wecom/api.ts';
 import { registerCallback } from '../wecom/callback.ts';
@@ -23,7 +22,7 @@ import { CallbackCrypto } from '../wecom/crypto.ts';
 import { classify } from '../wecom/index.ts';
 import { Inbox } from '../wecom/inbox.ts';
 import { jobFile, MAX_TEXT_BYTES, mediaType, repliesToJobs, type OfficialJob } from '../wecom/jobs.ts';
-import { RecipientQueue, type DeliveryResult } from '../wecom/outqueue.ts';
+import { handedToQueue, RecipientQueue, type DeliveryResult } from '../wecom/outqueue.ts';
 import { OFFICIAL_TEXT } from '../wecom/texts.ts';
 import { SharedToken } from '../wecom/token.ts';
 import { buildXml } from '../wecom/xml.ts';
@@ -196,23 +195,11 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
       await queue.enqueue(target.openid, repliesToJobs(replies));
     },
     // The delivery ledger hands each reply to the recipient queue (客服消息 within the reply window).
-    pacing: {},
-    concurrency: 4,
-    ready: () => true,
-    async deliver(to, reply) {
-      if (to.chatType !== 'private') throw new PermanentDeliveryError('the Official Account writes to followers only');
-      await queue.enqueue(to.chatId, repliesToJobs([reply]));
-    },
-    classify: (err) => ({ kind: 'transient', reason: err instanceof Error ? err.message.slice(0, 120) : 'error' }),
+    ...handedToQueue(queue, (to) => (to.chatType !== 'private' ? 'the Official Account writes to followers only' : undefined)),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
-  async function download(m: InboxMessage): Promise<Array<InboundAttachment | 'too-big'>> {
-    if (!m.mediaId) return [];
-    const got = await api.download('/cgi-bin/media/get', { media_id: m.mediaId });
-    if (got === 'too-big') return ['too-big'];
-    return [{ name: got.name ?? `image-${m.id}.${got.mimeType === 'image/png' ? 'png' : 'jpg'}`, mimeType: got.mimeType, data: got.data }];
-  }
+  const download = (m: InboxMessage) => (m.mediaId ? api.mediaAttachment(m.mediaId, (ext) => `image-${m.id}.${ext}`) : Promise.resolve([]));
 
   const inbox = new Inbox(redis, keys, 'wxoa', async (body) => {
     const parsed = inboxSchema.safeParse(JSON.parse(body));

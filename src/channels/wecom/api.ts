@@ -4,6 +4,7 @@
  * Errors say whether trying again later can help (busy, frequency limit, network) or not.
  */
 import { z } from 'zod';
+import type { InboundAttachment } from '../../core/message.ts';
 import type { SharedToken } from './token.ts';
 
 /** errcodes meaning the token is invalid or expired. */
@@ -61,6 +62,14 @@ export class OfficialApi {
     const mediaId = result.media_id;
     if (typeof mediaId !== 'string' || !mediaId) throw new ApiError(path, undefined, 'no media_id in the answer', false);
     return mediaId;
+  }
+
+  /** A received picture or file (media/get) as an attachment, named by the message, else the platform, else `name(ext)`. */
+  async mediaAttachment(mediaId: string, name: (ext: string) => string, givenName?: string): Promise<Array<InboundAttachment | 'too-big'>> {
+    const got = await this.download('/cgi-bin/media/get', { media_id: mediaId });
+    if (got === 'too-big') return ['too-big'];
+    const ext = got.mimeType === 'image/png' ? 'png' : got.mimeType === 'application/pdf' ? 'pdf' : 'jpg';
+    return [{ name: givenName ?? got.name ?? name(ext), mimeType: got.mimeType, data: got.data }];
   }
 
   /** Downloads a file (media/get); 'too-big' over MAX_MEDIA_BYTES. The platform answers errors as JSON. */

@@ -6,16 +6,14 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Engine } from '../../app/engine.ts';
-import type { InboundAttachment } from '../../core/message.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
 import { receive, startDelivery, type Channel, type ChannelPort } from '../channel.ts';
-import { PermanentDeliveryError } from '../../core/delivery/index.ts';
 import { ApiError, OfficialApi } from './api.ts';
 import { registerCallback } from './callback.ts';
 import { CallbackCrypto } from './crypto.ts';
 import { Inbox } from './inbox.ts';
 import { jobFile, mediaType, repliesToJobs, type OfficialJob } from './jobs.ts';
-import { RecipientQueue, type DeliveryResult } from './outqueue.ts';
+import { handedToQueue, RecipientQueue, type DeliveryResult } from './outqueue.ts';
 import { OFFICIAL_TEXT } from './texts.ts';
 import { SharedToken } from './token.ts';
 
@@ -131,24 +129,11 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
       if (userId) await queue.enqueue(userId, repliesToJobs(replies));
     },
     // The delivery ledger hands each reply to the recipient queue, which paces per member (30/min, 1000/h).
-    pacing: {},
-    concurrency: 4,
-    ready: () => true,
-    async deliver(to, reply) {
-      if (to.chatType === 'group') throw new PermanentDeliveryError('the WeCom app writes to members only');
-      await queue.enqueue(to.chatId, repliesToJobs([reply]));
-    },
-    classify: (err) => ({ kind: 'transient', reason: err instanceof Error ? err.message.slice(0, 120) : 'error' }),
+    ...handedToQueue(queue, (to) => (to.chatType === 'group' ? 'the WeCom app writes to members only' : undefined)),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
-  async function download(m: InboxMessage): Promise<Array<InboundAttachment | 'too-big'>> {
-    if (!m.mediaId) return [];
-    const got = await api.download('/cgi-bin/media/get', { media_id: m.mediaId });
-    if (got === 'too-big') return ['too-big'];
-    const ext = got.mimeType === 'image/png' ? 'png' : got.mimeType === 'application/pdf' ? 'pdf' : 'jpg';
-    return [{ name: m.fileName ?? got.name ?? `${m.type}-${m.id}.${ext}`, mimeType: got.mimeType, data: got.data }];
-  }
+  const download = (m: InboxMessage) => (m.mediaId ? api.mediaAttachment(m.mediaId, (ext) => `${m.type}-${m.id}.${ext}`, m.fileName) : Promise.resolve([]));
 
   const inbox = new Inbox(redis, keys, 'wecom', async (body) => {
     const parsed = inboxSchema.safeParse(JSON.parse(body));

@@ -11,8 +11,10 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import type { Keys } from '../../core/keys.ts';
 import { LuaScript } from '../../core/lua.ts';
-import type { MemberKey } from '../../core/message.ts';
-import type { OfficialJob } from './jobs.ts';
+import type { Address, MemberKey } from '../../core/message.ts';
+import { PermanentDeliveryError } from '../../core/delivery/index.ts';
+import type { ChannelPort } from '../channel.ts';
+import { repliesToJobs, type OfficialJob } from './jobs.ts';
 
 export interface OutJob extends OfficialJob {
   /** Failed attempts so far. */
@@ -204,4 +206,23 @@ function safeJson(raw: string): unknown {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The delivery-path side of a channel whose sends go through its own RecipientQueue (WeCom app, 微信客服,
+ * Official Account): the ledger hands each reply over and the queue keeps to the platform's per-recipient
+ * limits, so the ledger itself sets no pace. `refusal` names the addresses the platform cannot write to.
+ */
+export function handedToQueue(queue: RecipientQueue, refusal: (to: Address) => string | undefined): Pick<ChannelPort<unknown>, 'pacing' | 'concurrency' | 'ready' | 'deliver' | 'classify'> {
+  return {
+    pacing: {},
+    concurrency: 4,
+    ready: () => true,
+    async deliver(to, reply) {
+      const refused = refusal(to);
+      if (refused) throw new PermanentDeliveryError(refused);
+      await queue.enqueue(to.chatId, repliesToJobs([reply]));
+    },
+    classify: (err) => ({ kind: 'transient', reason: err instanceof Error ? err.message.slice(0, 120) : 'error' }),
+  };
 }

@@ -10,19 +10,17 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Engine } from '../../app/engine.ts';
-import type { InboundAttachment } from '../../core/message.ts';
 import { LuaScript } from '../../core/lua.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
 import { randomUUID } from 'node:crypto';
 import { receive, startDelivery, type Channel, type ChannelPort } from '../channel.ts';
-import { PermanentDeliveryError } from '../../core/delivery/index.ts';
 import { ApiError, OfficialApi } from '../wecom/api.ts';
 import { registerCallback } from '../wecom/callback.ts';
 import { CallbackCrypto } from '../wecom/crypto.ts';
 import { classify, wecomTokenFetcher } from '../wecom/index.ts';
 import { Inbox } from '../wecom/inbox.ts';
 import { jobFile, mediaType, repliesToJobs, type OfficialJob } from '../wecom/jobs.ts';
-import { RecipientQueue, type DeliveryResult } from '../wecom/outqueue.ts';
+import { handedToQueue, RecipientQueue, type DeliveryResult } from '../wecom/outqueue.ts';
 import { OFFICIAL_TEXT } from '../wecom/texts.ts';
 import { SharedToken } from '../wecom/token.ts';
 
@@ -170,24 +168,11 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
       if (customer) await queue.enqueue(customer, repliesToJobs(replies));
     },
     // The delivery ledger hands each reply to the recipient queue, which keeps to the reply window.
-    pacing: {},
-    concurrency: 4,
-    ready: () => true,
-    async deliver(to, reply) {
-      if (to.chatType !== 'private') throw new PermanentDeliveryError('微信客服 writes to customers only');
-      await queue.enqueue(to.chatId, repliesToJobs([reply]));
-    },
-    classify: (err) => ({ kind: 'transient', reason: err instanceof Error ? err.message.slice(0, 120) : 'error' }),
+    ...handedToQueue(queue, (to) => (to.chatType !== 'private' ? '微信客服 writes to customers only' : undefined)),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
-  async function download(m: InboxMessage): Promise<Array<InboundAttachment | 'too-big'>> {
-    if (!m.mediaId) return [];
-    const got = await api.download('/cgi-bin/media/get', { media_id: m.mediaId });
-    if (got === 'too-big') return ['too-big'];
-    const ext = got.mimeType === 'image/png' ? 'png' : got.mimeType === 'application/pdf' ? 'pdf' : 'jpg';
-    return [{ name: got.name ?? `${m.type}-${m.id}.${ext}`, mimeType: got.mimeType, data: got.data }];
-  }
+  const download = (m: InboxMessage) => (m.mediaId ? api.mediaAttachment(m.mediaId, (ext) => `${m.type}-${m.id}.${ext}`) : Promise.resolve([]));
 
   const customerSchema = z.object({ customer_list: z.array(z.looseObject({ external_userid: z.string(), nickname: z.string().max(200).optional() })).default([]) });
   /** The customer's WeChat nickname (for staff), asked once a day; their id when WeChat does not say. */
