@@ -23,6 +23,39 @@ const identityList = list.pipe(
   ),
 );
 
+const port = z.number().int().min(1).max(65535);
+/**
+ * The ioredis options a deployment may set through REDIS_OPTIONS: Sentinel, authentication, TLS, the
+ * database. Anything else is refused by name rather than passed on unread.
+ */
+const redisOptions = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"sentinels":[{"host":"10.0.0.5","port":26379}],"name":"mymaster"}' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z
+      .strictObject({
+        sentinels: z.array(z.strictObject({ host: z.string().min(1), port })).min(1).optional(),
+        name: z.string().min(1).optional(),
+        role: z.enum(['master', 'slave']).optional(),
+        username: z.string().optional(),
+        password: z.string().optional(),
+        sentinelUsername: z.string().optional(),
+        sentinelPassword: z.string().optional(),
+        db: z.number().int().min(0).max(15).optional(),
+        tls: z.strictObject({ ca: z.string().optional(), cert: z.string().optional(), key: z.string().optional(), servername: z.string().optional(), rejectUnauthorized: z.boolean().optional() }).optional(),
+        enableTLSForSentinelMode: z.boolean().optional(),
+        connectTimeout: z.number().int().min(100).max(120_000).optional(),
+      })
+      .refine((o) => !o.sentinels || o.name, { message: 'name (the monitored master\'s name) is required with sentinels' }),
+  );
+
 /** A callback Token as the admin consoles allow it: 3–32 letters and digits. */
 const callbackToken = z.string().regex(/^[A-Za-z0-9]{3,32}$/, '3-32 letters and digits, as set in the admin console');
 /** An EncodingAESKey: 43 characters of base64 (a 32-byte key without its trailing =). */
@@ -61,8 +94,8 @@ export const envSchema = z.object({
   BOT_STAFF: identityList.default([]),
 
   REDIS_URL: z.string().url().optional(),
-  /** JSON passed through to ioredis (e.g. {"sentinels":[...],"name":"mymaster"} or {"cluster":[...]}). */
-  REDIS_OPTIONS: z.string().optional(),
+  /** ioredis options as JSON: Sentinel ({"sentinels":[{"host":…,"port":…}],"name":"mymaster"}), auth, TLS, db. */
+  REDIS_OPTIONS: redisOptions.optional(),
   /** Redis Cluster seed nodes, host:port,host:port (any of the cluster's nodes; the rest are discovered). */
   REDIS_CLUSTER_NODES: list.pipe(z.array(z.string().regex(/^[^\s:]+:\d{1,5}$/, 'each entry must look like host:port'))).default([]),
   /** Replicas an acknowledged claim or registration write waits for (WAIT), when the master has any; 0 = none. */
@@ -297,13 +330,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (cfg.WXKF_SECRET && !cfg.WXKF_CORP_ID && !cfg.WECOM_CORP_ID) {
     throw new ConfigError('Invalid configuration:\n  WXKF_CORP_ID: required for 微信客服 (or set WECOM_CORP_ID)');
-  }
-  if (cfg.REDIS_OPTIONS) {
-    try {
-      JSON.parse(cfg.REDIS_OPTIONS);
-    } catch {
-      throw new ConfigError('Invalid configuration:\n  REDIS_OPTIONS: must be a JSON object');
-    }
   }
   // Without statute texts the bot still starts: KNOWLEDGE_STATUTES_DIR is then absent and answers cite numbers only.
   const { KNOWLEDGE_STATUTES_DIR: _asked, ...rest } = cfg;

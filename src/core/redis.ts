@@ -33,8 +33,8 @@ export const redisErrorCounter: { inc: (kind: string) => void } = { inc: () => u
 export async function connectRedis(config: Config, logger: Logger): Promise<RedisHandle> {
   let embedded: RedisProcess | undefined;
   let url = config.REDIS_URL;
-  // Sentinel and other ioredis options pass through as JSON; BullMQ needs maxRetriesPerRequest: null.
-  const extra = config.REDIS_OPTIONS ? (JSON.parse(config.REDIS_OPTIONS) as RedisOptions) : {};
+  // Sentinel, auth and TLS come from REDIS_OPTIONS (validated in config.ts); BullMQ needs maxRetriesPerRequest: null.
+  const extra: RedisOptions = config.REDIS_OPTIONS ?? {};
   const clusterNodes = config.REDIS_CLUSTER_NODES;
   if (!url && !clusterNodes.length && !extra.sentinels) {
     const dir = join(config.DATA_DIR, 'redis');
@@ -153,6 +153,8 @@ class ReplicaWait {
       refresh();
       this.timer = setInterval(refresh, 30_000);
       this.timer.unref();
+      // A reconnect may reach another master (a Sentinel failover) with a different number of replicas.
+      redis.on('ready', refresh);
     }
   }
 

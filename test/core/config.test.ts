@@ -20,7 +20,15 @@ describe('config', () => {
     expect(() => loadConfig({ BOT_ADMINS: 'qq:1' })).toThrow(/BOT_ADMINS.*platform:userId/s);
     expect(() => loadConfig({ TELEGRAM_MODE: 'push' })).toThrow(/TELEGRAM_MODE.*polling.*webhook/s);
     expect(() => loadConfig({ TELEGRAM_BOT_TOKEN: '1:abc', TELEGRAM_MODE: 'webhook' })).toThrow(/TELEGRAM_WEBHOOK_URL/);
-    expect(() => loadConfig({ REDIS_OPTIONS: '{nope' })).toThrow(/REDIS_OPTIONS/);
+    expect(() => loadConfig({ REDIS_OPTIONS: '{nope' })).toThrow(/REDIS_OPTIONS: must be a JSON object/);
+  });
+
+  it('takes Sentinel settings from REDIS_OPTIONS and refuses what it would not use', () => {
+    const sentinel = { sentinels: [{ host: '10.0.0.5', port: 26379 }], name: 'mymaster', password: 'pw' };
+    expect(loadConfig({ REDIS_OPTIONS: JSON.stringify(sentinel) }).REDIS_OPTIONS).toEqual(sentinel);
+    expect(() => loadConfig({ REDIS_OPTIONS: '{"sentinels":[{"host":"a","port":26379}]}' })).toThrow(/REDIS_OPTIONS: name/);
+    expect(() => loadConfig({ REDIS_OPTIONS: '{"enableOfflineQueue":true}' })).toThrow(/REDIS_OPTIONS.*enableOfflineQueue/s);
+    expect(() => loadConfig({ REDIS_OPTIONS: '{"sentinels":[{"host":"a","port":"x"}],"name":"m"}' })).toThrow(/REDIS_OPTIONS\.sentinels\.0\.port/);
   });
 
   it('requires a well-formed encryption key in production, and refuses a malformed one anywhere', () => {
