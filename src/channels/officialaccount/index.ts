@@ -21,6 +21,7 @@ import { registerCallback } from '../wecom/callback.ts';
 import { CallbackCrypto } from '../wecom/crypto.ts';
 import { classify } from '../wecom/index.ts';
 import { Inbox } from '../wecom/inbox.ts';
+import { channelCipher, SealedValues } from '../wecom/sealed.ts';
 import { jobFile, MAX_TEXT_BYTES, mediaType, repliesToJobs, type OfficialJob } from '../wecom/jobs.ts';
 import { handedToQueue, RecipientQueue, type DeliveryResult } from '../wecom/outqueue.ts';
 import { OFFICIAL_TEXT } from '../wecom/texts.ts';
@@ -91,6 +92,8 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
   const appSecret = config.WXOA_APP_SECRET;
   if (!appId || !appSecret || !config.WXOA_TOKEN || !config.WXOA_ENCODING_AES_KEY) throw new Error('the Official Account is not configured (WXOA_*)');
   const log = engine.deps.logger.child({ platform: 'wxoa' });
+  const cipher = channelCipher(config, log);
+  const sealedPassive = new SealedValues(cipher, 'wxoa:passive');
   const now = () => engine.deps.now().getTime();
   const k = (...parts: string[]) => keys.k('{wxoa}', ...parts);
   const apiRoot = config.WXOA_API_ROOT.replace(/\/+$/, '');
@@ -173,7 +176,7 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
     log.warn({ openid, dropped: outcome.dropped }, 'Official Account: the 48-hour window has closed, message not delivered, staff alerted by a handoff');
   }
 
-  const queue = new RecipientQueue(redis, keys, 'wxoa', deliver, [], log, now);
+  const queue = new RecipientQueue(redis, keys, 'wxoa', new SealedValues(cipher, 'wxoa:outqueue'), deliver, [], log, now);
 
   /** Offers the replies for the passive answer; true when the callback will carry them. */
   async function offerPassive(msgId: string, replies: Reply[]): Promise<boolean> {
@@ -181,7 +184,7 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
     const only = jobs.length === 1 ? jobs[0] : undefined;
     const passive = only?.text !== undefined && Buffer.byteLength(only.text) <= MAX_TEXT_BYTES ? only.text : undefined;
     // 'none' tells a waiting callback at once that the answer comes as 客服消息.
-    const won = await redis.set(k('passive', msgId), passive !== undefined ? `reply:${passive}` : 'none', 'EX', SLOT_SECONDS, 'NX');
+    const won = await redis.set(k('passive', msgId), passive !== undefined ? `reply:${sealedPassive.seal(passive)}` : 'none', 'EX', SLOT_SECONDS, 'NX');
     return won === 'OK' && passive !== undefined;
   }
 
@@ -201,7 +204,7 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
 
   const download = (m: InboxMessage) => (m.mediaId ? api.mediaAttachment(m.mediaId, (ext) => `image-${m.id}.${ext}`) : Promise.resolve([]));
 
-  const inbox = new Inbox(redis, keys, 'wxoa', async (body) => {
+  const inbox = new Inbox(redis, keys, 'wxoa', new SealedValues(cipher, 'wxoa:inbox'), async (body) => {
     const parsed = inboxSchema.safeParse(JSON.parse(body));
     if (!parsed.success) {
       log.error('unreadable inbox entry dropped');
@@ -234,7 +237,13 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
     const taken = (value: string | null) => {
       if (!value?.startsWith('reply:')) return undefined;
       void redis.set(slot, 'taken', 'EX', SLOT_SECONDS).catch(() => undefined);
-      return value.slice(6);
+      try {
+        return sealedPassive.open(value.slice(6));
+      } catch (err) {
+        // Not readable here (a key another process has and this one lacks): the reply is lost to the passive answer.
+        log.error({ msgId, err: err instanceof Error ? err.message : String(err) }, 'passive reply unreadable');
+        return undefined;
+      }
     };
     for (;;) {
       const value = await redis.get(slot);

@@ -4,19 +4,23 @@
  * Messages are processed in arrival order per member: each member hashes to one of a few shards, and
  * each shard is drained by one process at a time (a Redis lease). A message leaves the inbox only after
  * it was handled; after a crash the next drain handles it again (the pipeline answers a redelivery once).
+ * Message bodies are personal data: they are sealed before they are written and opened only to be handled
+ * (sealed.ts); the dedup keys carry the platform's message ids only.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Keys } from '../../core/keys.ts';
+import { DecryptionError, MissingKeyError } from '../../core/crypto.ts';
 import { LuaScript } from '../../core/lua.ts';
+import type { SealedValues } from './sealed.ts';
 
 export interface InboxEntry {
   /** The platform's message id: queued once per id (for a day). */
   id: string;
   /** Whose message: messages of one member are handled in order. */
   member: string;
-  /** What the handler receives. */
+  /** What the handler receives (sealed in Redis). */
   body: string;
 }
 
@@ -58,6 +62,8 @@ export class Inbox {
     private readonly keys: Keys,
     /** The channel's key space, e.g. 'wecom' (a Redis Cluster hash tag keeps its keys together). */
     private readonly name: string,
+    /** Seals the bodies at rest. */
+    private readonly sealed: SealedValues,
     private readonly handle: (body: string) => Promise<void>,
     private readonly log: Logger,
     private readonly shards = 8,
@@ -74,7 +80,7 @@ export class Inbox {
   async push(entries: InboxEntry[], extra?: { key: string; value: string }): Promise<number> {
     if (!entries.length && !extra) return 0;
     const keys = [...entries.map((e) => this.k('seen', e.id)), ...entries.map((e) => this.k('inbox', this.shardOf(e.member))), ...(extra ? [extra.key] : [])];
-    const args = [entries.length, SEEN_SECONDS, ...entries.map((e) => e.body), ...(extra ? [extra.value] : [])];
+    const args = [entries.length, SEEN_SECONDS, ...entries.map((e) => this.sealed.seal(e.body)), ...(extra ? [extra.value] : [])];
     const queued = Number(await PUSH.run(this.redis, keys, args));
     if (queued > 0) this.kick(entries.map((e) => this.shardOf(e.member)));
     return queued;
@@ -131,15 +137,29 @@ export class Inbox {
     const heartbeat = setInterval(() => void RENEW.run(this.redis, [lease], [this.owner, LEASE_MS]).catch(() => undefined), LEASE_MS / 3);
     try {
       while (!this.stopped) {
-        const body = await this.redis.lindex(list, 0);
-        if (body === null) break;
+        const stored = await this.redis.lindex(list, 0);
+        if (stored === null) break;
+        let body: string | undefined;
         try {
-          await this.handle(body);
+          body = this.sealed.open(stored);
         } catch (err) {
-          // The handler answers failures itself (an apology); what escapes is a bug, logged rather than retried forever.
-          this.log.error({ err: err instanceof Error ? err.message : String(err), shard }, 'inbox message failed');
+          // A key not configured (yet): the message waits for it rather than being lost; anything else cannot be read.
+          if (err instanceof MissingKeyError) {
+            this.log.error({ err: err.message, shard }, 'inbox message sealed with a key that is not configured: left waiting');
+            break;
+          }
+          if (!(err instanceof DecryptionError)) throw err;
+          this.log.error({ err: err.message, shard }, 'unreadable inbox message dropped');
         }
-        await POP_IF_HEAD.run(this.redis, [list], [body]);
+        if (body !== undefined) {
+          try {
+            await this.handle(body);
+          } catch (err) {
+            // The handler answers failures itself (an apology); what escapes is a bug, logged rather than retried forever.
+            this.log.error({ err: err instanceof Error ? err.message : String(err), shard }, 'inbox message failed');
+          }
+        }
+        await POP_IF_HEAD.run(this.redis, [list], [stored]);
       }
     } finally {
       clearInterval(heartbeat);

@@ -12,6 +12,7 @@ import { ApiError, OfficialApi } from './api.ts';
 import { registerCallback } from './callback.ts';
 import { CallbackCrypto } from './crypto.ts';
 import { Inbox } from './inbox.ts';
+import { channelCipher, SealedValues } from './sealed.ts';
 import { jobFile, mediaType, repliesToJobs, type OfficialJob } from './jobs.ts';
 import { handedToQueue, RecipientQueue, type DeliveryResult } from './outqueue.ts';
 import { OFFICIAL_TEXT } from './texts.ts';
@@ -88,6 +89,7 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
   const secret = config.WECOM_SECRET;
   if (!corpId || !agentId || !secret || !config.WECOM_TOKEN || !config.WECOM_ENCODING_AES_KEY) throw new Error('the WeCom app is not configured (WECOM_*)');
   const log = engine.deps.logger.child({ platform: 'wecom' });
+  const cipher = channelCipher(config, log);
   const token = new SharedToken(redis, keys.k('{wecom}', 'token', corpId, agentId), keys.k('{wecom}', 'token', corpId, agentId, 'lease'), wecomTokenFetcher(config.WECOM_API_ROOT, corpId, secret), log);
   const api = new OfficialApi(config.WECOM_API_ROOT, token);
 
@@ -112,6 +114,7 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
     redis,
     keys,
     'wecom',
+    new SealedValues(cipher, 'wecom:outqueue'),
     deliver,
     [
       { count: config.WECOM_PER_MEMBER_PER_MINUTE, windowMs: MINUTE },
@@ -135,7 +138,7 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
 
   const download = (m: InboxMessage) => (m.mediaId ? api.mediaAttachment(m.mediaId, (ext) => `${m.type}-${m.id}.${ext}`, m.fileName) : Promise.resolve([]));
 
-  const inbox = new Inbox(redis, keys, 'wecom', async (body) => {
+  const inbox = new Inbox(redis, keys, 'wecom', new SealedValues(cipher, 'wecom:inbox'), async (body) => {
     const parsed = inboxSchema.safeParse(JSON.parse(body));
     if (!parsed.success) {
       log.error('unreadable inbox entry dropped');

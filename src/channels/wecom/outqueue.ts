@@ -4,7 +4,8 @@
  * 30 a minute or 1000 an hour. Each recipient's messages go out in order, by one process at a time
  * (the recipient's slot in a due-time set doubles as its lease); the send counts live in Redis, shared by
  * every process. A send that fails for a reason that passes (busy, rate limited, network) is tried again
- * later; one that cannot succeed is logged with its reason and dropped.
+ * later; one that cannot succeed is logged with its reason and dropped. What waits is personal data (a reply
+ * may repeat a member's own details): each job is sealed in Redis and opened only to be sent (sealed.ts).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -13,8 +14,10 @@ import type { Keys } from '../../core/keys.ts';
 import { LuaScript } from '../../core/lua.ts';
 import type { Address, MemberKey } from '../../core/message.ts';
 import { PermanentDeliveryError } from '../../core/delivery/index.ts';
+import { DecryptionError, MissingKeyError } from '../../core/crypto.ts';
 import type { ChannelPort } from '../channel.ts';
 import { repliesToJobs, type OfficialJob } from './jobs.ts';
+import type { SealedValues } from './sealed.ts';
 
 export interface OutJob extends OfficialJob {
   /** Failed attempts so far. */
@@ -98,6 +101,8 @@ export class RecipientQueue {
     private readonly keys: Keys,
     /** The channel's key space, e.g. 'wecom'. */
     private readonly name: string,
+    /** Seals the jobs at rest. */
+    private readonly sealed: SealedValues,
     private readonly deliver: (recipient: string, job: OutJob) => Promise<DeliveryResult>,
     private readonly limits: SendLimit[],
     private readonly log: Logger,
@@ -110,7 +115,7 @@ export class RecipientQueue {
 
   async enqueue(recipient: string, jobs: Omit<OutJob, 'tries'>[]): Promise<void> {
     if (!jobs.length) return;
-    await ENQUEUE.run(this.redis, [this.k('out', recipient), this.k('out-due')], [recipient, this.now(), ...jobs.map((j) => JSON.stringify({ ...j, tries: 0 }))]);
+    await ENQUEUE.run(this.redis, [this.k('out', recipient), this.k('out-due')], [recipient, this.now(), ...jobs.map((j) => this.sealed.seal(JSON.stringify({ ...j, tries: 0 })))]);
     this.tick();
   }
 
@@ -166,7 +171,19 @@ export class RecipientQueue {
         await SETTLE.run(this.redis, keys, [recipient, '', this.now(), '']);
         return;
       }
-      const parsed = jobSchema.safeParse(safeJson(raw));
+      let plain: string | undefined;
+      try {
+        plain = this.sealed.open(raw);
+      } catch (err) {
+        if (!(err instanceof DecryptionError)) throw err;
+        if (err instanceof MissingKeyError) {
+          // Waits for the key to be configured again rather than being lost.
+          this.log.error({ recipient, err: err.message }, 'queued message sealed with a key that is not configured: left waiting');
+          await SETTLE.run(this.redis, keys, [recipient, '', this.now() + LEASE_MS, '']);
+          return;
+        }
+      }
+      const parsed = jobSchema.safeParse(plain === undefined ? undefined : safeJson(plain));
       if (!parsed.success) {
         this.log.error({ recipient }, 'unreadable queued message dropped');
         await SETTLE.run(this.redis, keys, [recipient, raw, this.now(), '']);
@@ -193,7 +210,7 @@ export class RecipientQueue {
         await SETTLE.run(this.redis, keys, [recipient, raw, this.now(), '']);
       } else {
         this.log.warn({ recipient, reason: result.reason, retryInMs: result.retryInMs }, 'send failed, will retry');
-        await SETTLE.run(this.redis, keys, [recipient, raw, this.now() + result.retryInMs, JSON.stringify({ ...job, tries: job.tries + 1 })]);
+        await SETTLE.run(this.redis, keys, [recipient, raw, this.now() + result.retryInMs, this.sealed.seal(JSON.stringify({ ...job, tries: job.tries + 1 }))]);
         return;
       }
     }

@@ -19,6 +19,7 @@ import { registerCallback } from '../wecom/callback.ts';
 import { CallbackCrypto } from '../wecom/crypto.ts';
 import { classify, wecomTokenFetcher } from '../wecom/index.ts';
 import { Inbox } from '../wecom/inbox.ts';
+import { channelCipher, SealedValues } from '../wecom/sealed.ts';
 import { jobFile, mediaType, repliesToJobs, type OfficialJob } from '../wecom/jobs.ts';
 import { handedToQueue, RecipientQueue, type DeliveryResult } from '../wecom/outqueue.ts';
 import { OFFICIAL_TEXT } from '../wecom/texts.ts';
@@ -111,6 +112,8 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
   const secret = config.WXKF_SECRET;
   if (!corpId || !secret || !config.WXKF_TOKEN || !config.WXKF_ENCODING_AES_KEY) throw new Error('微信客服 is not configured (WXKF_*)');
   const log = engine.deps.logger.child({ platform: 'wxkf' });
+  const cipher = channelCipher(config, log);
+  const sealedName = new SealedValues(cipher, 'wxkf:nickname');
   const now = () => engine.deps.now().getTime();
   const k = (...parts: string[]) => keys.k('{wxkf}', ...parts);
   const token = new SharedToken(redis, k('token', corpId), k('token', corpId, 'lease'), wecomTokenFetcher(config.WECOM_API_ROOT, corpId, secret), log);
@@ -158,7 +161,7 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
     }
   }
 
-  const queue = new RecipientQueue(redis, keys, 'wxkf', deliver, [], log, now);
+  const queue = new RecipientQueue(redis, keys, 'wxkf', new SealedValues(cipher, 'wxkf:outqueue'), deliver, [], log, now);
 
   const port: ChannelPort<string | null> = {
     platform: 'wxkf',
@@ -178,7 +181,13 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
   /** The customer's WeChat nickname (for staff), asked once a day; their id when WeChat does not say. */
   async function nameOf(customer: string): Promise<string> {
     const cached = await redis.get(k('name', customer));
-    if (cached !== null) return cached || customer;
+    if (cached !== null) {
+      try {
+        return sealedName.open(cached) || customer;
+      } catch {
+        // sealed with a key no longer configured: asked again
+      }
+    }
     let name = '';
     try {
       const result = customerSchema.parse(await api.post('/cgi-bin/kf/customer/batchget', { external_userid_list: [customer], need_enter_session_context: 0 }));
@@ -186,11 +195,11 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
     } catch (err) {
       log.warn({ customer, err: err instanceof Error ? err.message : String(err) }, '微信客服 nickname not available');
     }
-    await redis.set(k('name', customer), name, 'EX', 86_400);
+    await redis.set(k('name', customer), sealedName.seal(name), 'EX', 86_400);
     return name || customer;
   }
 
-  const inbox = new Inbox(redis, keys, 'wxkf', async (body) => {
+  const inbox = new Inbox(redis, keys, 'wxkf', new SealedValues(cipher, 'wxkf:inbox'), async (body) => {
     const parsed = inboxSchema.safeParse(JSON.parse(body));
     if (!parsed.success) {
       log.error('unreadable inbox entry dropped');

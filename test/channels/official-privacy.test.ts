@@ -1,0 +1,136 @@
+/**
+ * Personal data at rest in the official WeChat channels: a member's message carrying a phone and an ID number
+ * goes through the WeCom app, 微信客服 and the Official Account (real engine, real redis-server, the fake
+ * platform server), and a notification repeating them is sent back. A MONITOR connection sees every command
+ * Redis runs, the ones inside Lua scripts included: no command on a channel's keys may carry the plaintext,
+ * every inbox entry, queued reply, passive reply and cached nickname written must be sealed with the data
+ * key (and open to what was sent), and the messages still arrive decrypted at the platform.
+ */
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FieldCipher } from '../../src/core/crypto.ts';
+import { TEST_KEY_HEX } from '../helpers/harness.ts';
+import { kfPath, oaPath, OPEN_KFID, startWecomChannel, type WecomTestChannel } from '../helpers/wecom-harness.ts';
+
+const PHONE = '13812345678';
+const ID_NUMBER = '110105194912310025';
+const CARD = '6222021234567890123';
+const NICKNAME = '张秘密昵称';
+const NEEDLES = [PHONE, ID_NUMBER, CARD, NICKNAME];
+const said = `您好，我的电话是${PHONE}，身份证号${ID_NUMBER}，银行卡${CARD}`;
+const notice = `已登记：电话${PHONE}，身份证${ID_NUMBER}`;
+
+const cipher = new FieldCipher(Buffer.from(TEST_KEY_HEX, 'hex'));
+const CHANNEL_TAG = /\{(wecom|wxkf|wxoa)\}/;
+
+interface Command {
+  args: string[];
+}
+
+describe('official channels: nothing personal in Redis unsealed', () => {
+  let ch: WecomTestChannel;
+  let monitor: Redis;
+  const commands: Command[] = [];
+
+  beforeAll(async () => {
+    ch = await startWecomChannel({ DATA_ENCRYPTION_KEY: TEST_KEY_HEX });
+    ch.fake.kfNames.set('kfCustomer1', NICKNAME);
+    monitor = await new Redis(ch.te.redisUrl).monitor();
+    monitor.on('error', () => undefined);
+    monitor.on('monitor', (_time: string, args: string[]) => commands.push({ args: args.map(String) }));
+  }, 60_000);
+  afterAll(async () => {
+    monitor?.disconnect();
+    await ch?.stop();
+  });
+
+  /** Commands that write to a channel's keys (a key argument carries a channel's hash tag). */
+  const onChannelKeys = () => commands.filter((c) => c.args.slice(1).some((a) => CHANNEL_TAG.test(a)));
+  /** Values written by `command` to keys matching `key`. */
+  const written = (command: string, key: RegExp, valueAt: number) =>
+    commands.filter((c) => c.args[0]?.toLowerCase() === command && key.test(c.args[1] ?? '')).flatMap((c) => c.args.slice(valueAt));
+
+  const expectNoPlaintext = () => {
+    const leaks = onChannelKeys().filter((c) => NEEDLES.some((n) => c.args.some((a) => a.includes(n))));
+    expect(leaks.map((c) => c.args.slice(0, 2).join(' '))).toEqual([]);
+  };
+
+  it('WeCom app: the inbox entry and the queued replies are sealed; the member still gets both', async () => {
+    const replies = await ch.dm('wecomMember').say(said);
+    expect(replies.length).toBeGreaterThan(0);
+    await ch.engine.deps.notifier.notify({ platform: 'wecom', chatId: 'wecomMember', chatType: 'private' }, [{ text: notice }]);
+    const got = await ch.notification('wecomMember', notice);
+    expect(got).toContain(PHONE);
+    await ch.settled('wecomMember');
+
+    const inbox = written('rpush', /\{wecom\}:inbox:\d+$/, 2);
+    expect(inbox.length).toBeGreaterThan(0);
+    expect(inbox.every((v) => v.startsWith('v2:'))).toBe(true);
+    expect(inbox.map((v) => cipher.decrypt(v, 'wecom:inbox')).some((v) => v.includes(ID_NUMBER))).toBe(true);
+    const queued = written('rpush', /\{wecom\}:out:wecomMember$/, 2);
+    expect(queued.length).toBeGreaterThan(0);
+    expect(queued.every((v) => v.startsWith('v2:'))).toBe(true);
+    expect(queued.map((v) => cipher.decrypt(v, 'wecom:outqueue')).some((v) => v.includes(PHONE))).toBe(true);
+    // Sealed for one purpose, a value does not open as another.
+    expect(() => cipher.decrypt(queued[0]!, 'wecom:inbox')).toThrow();
+    expectNoPlaintext();
+  });
+
+  it('微信客服: the pulled messages, the queued replies and the nickname are sealed; the customer still gets the answers', async () => {
+    const replies = await kfPath(ch, 'kfCustomer1').say(said);
+    expect(replies.length).toBeGreaterThan(0);
+    await ch.engine.deps.notifier.notify({ platform: 'wxkf', chatId: 'kfCustomer1', chatType: 'private' }, [{ text: notice }]);
+    const sent = await ch.fake.waitForSent((s) => s.touser === 'kfCustomer1' && (s.text ?? '').includes(PHONE));
+    expect(sent.openKfid).toBe(OPEN_KFID);
+
+    const inbox = written('rpush', /\{wxkf\}:inbox:\d+$/, 2);
+    expect(inbox.length).toBeGreaterThan(0);
+    expect(inbox.every((v) => v.startsWith('v2:'))).toBe(true);
+    expect(inbox.map((v) => cipher.decrypt(v, 'wxkf:inbox')).some((v) => v.includes(CARD))).toBe(true);
+    const queued = written('rpush', /\{wxkf\}:out:kfCustomer1$/, 2);
+    expect(queued.every((v) => v.startsWith('v2:'))).toBe(true);
+    expect(queued.map((v) => cipher.decrypt(v, 'wxkf:outqueue')).some((v) => v.includes(PHONE))).toBe(true);
+    const names = written('set', /\{wxkf\}:name:kfCustomer1$/, 2).slice(0, 1);
+    expect(names.length).toBe(1);
+    expect(cipher.decrypt(names[0]!, 'wxkf:nickname')).toBe(NICKNAME);
+    expectNoPlaintext();
+  });
+
+  it('Official Account: the inbox entry, the passive reply and the 客服消息 queue are sealed; the follower still gets them', async () => {
+    const replies = await oaPath(ch, 'oFollower1').say(said);
+    expect(replies.length).toBeGreaterThan(0);
+    const passive = written('set', /\{wxoa\}:passive:/, 2).filter((v) => v.startsWith('reply:'));
+    expect(passive.length).toBe(1);
+    // The passive slot holds the sealed reply the follower received.
+    expect(cipher.decrypt(passive[0]!.slice('reply:'.length), 'wxoa:passive')).toBe(replies[0]?.text);
+
+    await ch.engine.deps.notifier.notify({ platform: 'wxoa', chatId: 'oFollower1', chatType: 'private' }, [{ text: notice }]);
+    await ch.fake.waitForSent((s) => s.touser === 'oFollower1' && s.api === 'custom/send' && (s.text ?? '').includes(ID_NUMBER));
+
+    const inbox = written('rpush', /\{wxoa\}:inbox:\d+$/, 2);
+    expect(inbox.every((v) => v.startsWith('v2:'))).toBe(true);
+    expect(inbox.map((v) => cipher.decrypt(v, 'wxoa:inbox')).some((v) => v.includes(PHONE))).toBe(true);
+    const queued = written('rpush', /\{wxoa\}:out:oFollower1$/, 2);
+    expect(queued.length).toBeGreaterThan(0);
+    expect(queued.every((v) => v.startsWith('v2:'))).toBe(true);
+    expectNoPlaintext();
+  });
+
+  it('what remains in the channels\' keys afterwards carries no plaintext either', async () => {
+    const redis = ch.engine.deps.redis;
+    const keys = await redis.keys('*');
+    const channelKeys = keys.filter((k) => CHANNEL_TAG.test(k));
+    expect(channelKeys.length).toBeGreaterThan(0);
+    for (const key of channelKeys) {
+      const type = await redis.type(key);
+      const values =
+        type === 'string' ? [(await redis.get(key)) ?? '']
+        : type === 'list' ? await redis.lrange(key, 0, -1)
+        : type === 'hash' ? Object.entries(await redis.hgetall(key)).flat()
+        : type === 'set' ? await redis.smembers(key)
+        : type === 'zset' ? await redis.zrange(key, '0', '-1')
+        : [];
+      for (const n of NEEDLES) expect(values.some((v) => v.includes(n)), `${key} carries ${n}`).toBe(false);
+    }
+  });
+});
