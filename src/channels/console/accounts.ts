@@ -13,9 +13,12 @@ import { PLATFORMS, type MemberKey } from '../../core/message.ts';
 import { readRecord, type RecordLogger } from '../../core/records.ts';
 import { linkedRolesKey } from '../../core/roles.ts';
 import type { Role } from '../../core/service.ts';
+import { matchTotp, newTotpSecret } from './totp.ts';
 
 export const ACCOUNT_NAME = /^[A-Za-z0-9_.-]{2,32}$/;
 export const IDENTITY = new RegExp(`^(${PLATFORMS.join('|')}):.+$`);
+/** How long a new TOTP secret waits for its first code. */
+const PENDING_TOTP_SECONDS = 600;
 /** Shortest password accepted. */
 export const MIN_PASSWORD = 10;
 
@@ -131,6 +134,31 @@ export class AccountStore {
       const { totp: _old, ...rest } = a;
       return secret ? { ...rest, totp: this.cipher.encrypt(secret, `console:totp:${a.name}`) } : rest;
     });
+  }
+
+  /**
+   * Self-service TOTP, step one: a new secret, kept sealed for ten minutes until the holder proves their
+   * authenticator shows the right code (`confirmTotp`); returned once, to show.
+   */
+  async startTotp(name: string): Promise<string> {
+    const secret = newTotpSecret();
+    await this.redis.set(this.pendingTotpKey(name), this.cipher.encrypt(secret, `console:totp-pending:${name}`), 'EX', PENDING_TOTP_SECONDS);
+    return secret;
+  }
+
+  /** Step two: turns TOTP on when `code` matches the pending secret; false for a wrong code or none pending. */
+  async confirmTotp(name: string, code: string, atMs: number): Promise<boolean> {
+    const sealed = await this.redis.get(this.pendingTotpKey(name));
+    if (!sealed) return false;
+    const secret = this.cipher.decrypt(sealed, `console:totp-pending:${name}`);
+    if (matchTotp(secret, code, atMs) === null) return false;
+    await this.setTotp(name, secret);
+    await this.redis.del(this.pendingTotpKey(name));
+    return true;
+  }
+
+  private pendingTotpKey(name: string) {
+    return this.keys.tagged('console', 'totp-pending', name);
   }
 
   totpSecret(account: Account): string | null {

@@ -7,6 +7,7 @@ import { html, type Html } from '../../kit/html.ts';
 import { chinaDate, formatChinaTime } from './time.ts';
 import { AccountError, checkPassword, type AccountStore } from './accounts.ts';
 import type { SessionStore } from './sessions.ts';
+import { otpauthUri } from './totp.ts';
 import { BASE } from './layout.ts';
 import { CONSOLE_TEXT as T } from './texts.ts';
 
@@ -37,6 +38,30 @@ export function coreSection(deps: CoreDeps, accounts: AccountStore, sessions: Se
       { method: 'GET', path: '/audit', role: 'admin', handle: (req) => auditPage(deps, req) },
       { method: 'GET', path: '/groups', role: 'staff', handle: () => groupsPage(deps, accounts) },
       { method: 'GET', path: '/account', role: 'staff', handle: (req) => accountPage(accounts, req) },
+      {
+        method: 'POST',
+        path: '/account/totp',
+        role: 'staff',
+        async handle(req) {
+          const secret = await accounts.startTotp(req.account);
+          const body = html`${section(T.account.totpStart, html`<p>${T.account.totpScan}</p>
+${facts([[T.account.totpSecret, html`<code class="secret">${secret}</code>`], [T.account.totpUri, html`<code class="secret">${otpauthUri(T.brand, req.account, secret)}</code>`]])}
+<form method="post" action="${BASE}/account/totp/confirm">${csrfField(req)}
+${field({ label: T.account.totpCode, name: 'code', required: true, autocomplete: 'one-time-code', inputmode: 'numeric' })}
+<button type="submit">${T.account.totpConfirm}</button></form>`)}`;
+          return { kind: 'page', title: T.account.totpStart, body };
+        },
+      },
+      {
+        method: 'POST',
+        path: '/account/totp/confirm',
+        role: 'staff',
+        async handle(req) {
+          if (!(await accounts.confirmTotp(req.account, formValue(req, 'code'), req.now.getTime()))) return accountPage(accounts, req, notice('error', T.account.totpWrong), 400);
+          await deps.audit.record({ actor: req.actor.key, action: 'console.totp_on', target: req.account, at: req.now });
+          return accountPage(accounts, req, notice('ok', T.account.totpDone));
+        },
+      },
       {
         method: 'POST',
         path: '/account/password',
@@ -73,6 +98,7 @@ async function accountPage(accounts: AccountStore, req: ConsoleRequest, message?
   const a = await accounts.get(req.account);
   const body = html`${message ?? ''}${a?.mustChangePassword ? notice('warn', T.account.mustChange) : ''}
 ${section(T.account.title, facts([[T.account.role, T.roles[a?.role ?? ''] ?? ''], [T.account.links, a?.links.length ? a.links.join('，') : T.account.noLinks], [T.account.totp, a?.totp ? T.account.totpOn : T.account.totpOff]]))}
+${a?.totp ? '' : html`<form method="post" action="${BASE}/account/totp">${csrfField(req)}<button type="submit" class="secondary">${T.account.totpStart}</button></form>`}
 ${section(T.account.submit, html`<form method="post" action="${BASE}/account/password">${csrfField(req)}
 ${field({ label: T.account.current, name: 'current', type: 'password', required: true, autocomplete: 'current-password' })}
 ${field({ label: T.account.next, name: 'password', type: 'password', required: true, autocomplete: 'new-password' })}

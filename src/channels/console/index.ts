@@ -16,6 +16,7 @@ import { loadEncryptionKey, FieldCipher } from '../../core/crypto.ts';
 import type { Role } from '../../core/service.ts';
 import { field, notice } from '../../kit/console-ui.ts';
 import { html, type Html } from '../../kit/html.ts';
+import { accountAdminSection } from './account-admin.ts';
 import { AccountStore, type Account } from './accounts.ts';
 import { coreSection } from './core-pages.ts';
 import { BASE, documentPage, type Viewer } from './layout.ts';
@@ -60,7 +61,7 @@ export function registerConsole(http: FastifyInstance, engine: Engine): void {
   const throttle = new LoginThrottle(redis, keys, { perAccount: config.CONSOLE_LOGIN_FAILURES_PER_ACCOUNT, perIp: config.CONSOLE_LOGIN_FAILURES_PER_IP, windowSeconds: config.CONSOLE_LOGIN_LOCK_MINUTES * 60 });
   const secure = config.CONSOLE_COOKIE_SECURE ?? config.NODE_ENV === 'production';
   const sections: ConsoleSection[] = [];
-  sections.push(coreSection(deps, accounts, sessions, () => sections), ...engine.console);
+  sections.push(coreSection(deps, accounts, sessions, () => sections), accountAdminSection(deps, accounts, sessions), ...engine.console);
   const nav: ConsoleNavItem[] = sections.flatMap((s) => s.nav).sort((a, b) => a.order - b.order);
   const htmx = readFileSync(createRequire(import.meta.url).resolve('htmx.org/dist/htmx.min.js'), 'utf8');
   const now = () => deps.now();

@@ -65,4 +65,7 @@ fieldset{border:1px solid #dde3ea;border-radius:4px;margin:0 0 .7rem}
 .pre{white-space:pre-wrap}
 .sr-only{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 .nowrap{white-space:nowrap}
+form.inline{display:inline-block;margin:.15rem .25rem .15rem 0}
+code.secret{font-size:1.1rem;padding:.2rem .4rem;background:#f1f4f8;border-radius:4px;word-break:break-all;user-select:all}
+details summary{cursor:pointer;color:#0b5cad}
 `;
