@@ -54,7 +54,7 @@ async function composeForGroups(prefix: string, groups: number): Promise<{ id: n
   return { id: r.broadcast.id, counts: () => deps.delivery.counts(`bc:${r.broadcast.id}#1`) };
 }
 
-const bot = async (prefix: string) => {
+const bot = async (prefix: string, extra: Record<string, string> = {}) => {
   const b = await startBotProcess({
     REDIS_URL: server.url,
     REDIS_KEY_PREFIX: prefix,
@@ -65,6 +65,7 @@ const bot = async (prefix: string) => {
     DATA_ENCRYPTION_KEY: TEST_KEY_HEX,
     DELIVERY_LEASE_SECONDS: '3',
     LOG_LEVEL: 'warn',
+    ...extra,
   });
   bots.push(b);
   return b;
@@ -118,7 +119,9 @@ describe('a 200-group broadcast across crashes and processes', () => {
 
   it('two bot processes draining one broadcast: 0 duplicates, at the pace shared through Redis', async () => {
     tg = await FakeTelegram.start();
-    await Promise.all([bot('k2:'), bot('k2:')]);
+    // Webhook mode: both processes serve Telegram and send (with long polling only the poller sends).
+    const webhook = { TELEGRAM_MODE: 'webhook', TELEGRAM_WEBHOOK_URL: 'https://bot.example.org/telegram/webhook' };
+    await Promise.all([bot('k2:', webhook), bot('k2:', webhook)]);
     const { counts } = await composeForGroups('k2:', 200);
     await until(async () => (await counts()).pending === 0, 60_000);
     const got = perGroup();
