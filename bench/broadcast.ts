@@ -7,6 +7,7 @@
  * server measured: achieved rate ÷ allowed rate, sends over any limit, duplicates.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -15,6 +16,7 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { Delivery, DeliverySender, type DeliveryPort, type SendFailure } from '../src/core/delivery/index.ts';
+import { FieldCipher } from '../src/core/crypto.ts';
 import { Keys } from '../src/core/keys.ts';
 import { startRedisServer } from '../src/core/redis-server.ts';
 import { TELEGRAM_PACING } from '../src/channels/telegram/index.ts';
@@ -92,9 +94,10 @@ export async function runBroadcastBench(): Promise<void> {
   };
   const log = pino({ level: 'silent' });
   const keys = new Keys('bench:');
+  const cipher = new FieldCipher(randomBytes(32));
   try {
     const processes = [0, 1].map(() => {
-      const delivery = new Delivery(connect(), keys, log);
+      const delivery = new Delivery(connect(), keys, log, cipher);
       return { delivery, sender: new DeliverySender(delivery, telegramPort(tg), connect(), log, { leaseMs: LEASE_MS }) };
     });
     const [a, b] = processes as [(typeof processes)[0], (typeof processes)[0]];

@@ -161,7 +161,7 @@ export class BroadcastService {
         createdAt: now,
         ...(draft.schedule.kind !== 'now' && draft.schedule.at !== undefined ? { nextRunAt: draft.schedule.at } : {}),
       },
-      draft.file?.data,
+      draft.file ? this.deps.delivery.sealFile(draft.file.data) : undefined,
     );
     await this.audit(actor, 'broadcast.create', rec, { after: { audience: this.audienceLabel(rec.audience), schedule: rec.schedule, status: rec.status, file: rec.file?.name } });
     if (pending) {

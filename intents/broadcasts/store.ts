@@ -64,7 +64,7 @@ export class BroadcastStore {
   recKey(id: number) {
     return `${this.tag(id)}:rec`;
   }
-  /** The broadcast's one image or file, stored once and read by every send. */
+  /** The broadcast's one image or file, stored once (sealed with the data key) and read by every send. */
   fileKey(id: number) {
     return `${this.tag(id)}:file`;
   }
@@ -81,16 +81,17 @@ export class BroadcastStore {
   private get optoutKey() {
     return this.keys.tagged('bc:members', 'optout');
   }
-  /** A file sent while the form is open waits here (not in the session, which is JSON). */
+  /** A file sent while the form is open waits here, sealed (not in the session, which is JSON). */
   draftFileKey(member: string) {
     return this.keys.k('bc', 'draftfile', member);
   }
 
-  async create(rec: Omit<BroadcastRecord, 'v' | 'id' | 'runs'>, file?: Buffer): Promise<BroadcastRecord> {
+  /** `sealedFile`: the attachment as Delivery.sealFile made it. */
+  async create(rec: Omit<BroadcastRecord, 'v' | 'id' | 'runs'>, sealedFile?: Buffer): Promise<BroadcastRecord> {
     const id = await this.redis.incr(this.keys.k('bc', 'seq'));
     const full: BroadcastRecord = { v: 1, id, runs: 0, ...rec };
     const batch = this.redis.multi().set(this.recKey(id), JSON.stringify(full));
-    if (file) batch.set(this.fileKey(id), file);
+    if (sealedFile) batch.set(this.fileKey(id), sealedFile);
     await batch.exec();
     await this.redis.zadd(this.listKey, rec.createdAt, String(id));
     return full;

@@ -3,17 +3,20 @@
  * shared pacing (measured with a controllable clock: no limit ever exceeded), and how send failures are read
  * (retry_after obeyed, permanent errors not retried, network errors retried with backoff).
  */
+import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Delivery, DeliverySender, type DeliveryPort, type PacingLimits, type SendFailure } from '../../src/core/delivery/index.ts';
 import { Pacer } from '../../src/core/delivery/pacing.ts';
+import { FieldCipher } from '../../src/core/crypto.ts';
 import { Keys } from '../../src/core/keys.ts';
 import type { Address, Reply } from '../../src/core/message.ts';
 import { startRedis } from '../helpers/redis.ts';
 import type { RedisProcess } from '../../src/core/redis-server.ts';
 
 const log = pino({ level: 'silent' });
+const cipher = new FieldCipher(randomBytes(32));
 let server: RedisProcess;
 const clients: Redis[] = [];
 const connect = () => {
@@ -67,7 +70,7 @@ const until = async (check: () => boolean | Promise<boolean>, ms = 15_000) => {
 
 function proc(prefix: string) {
   const redis = connect();
-  return { redis, delivery: new Delivery(redis, new Keys(prefix), log) };
+  return { redis, delivery: new Delivery(redis, new Keys(prefix), log, cipher) };
 }
 
 describe('the ledger: each notification delivered exactly once across processes', () => {

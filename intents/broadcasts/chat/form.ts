@@ -22,6 +22,14 @@ const knownSchema = z.array(z.object({ name: z.string(), address: addressSchema 
 const sourcesSchema = z.array(z.object({ kind: z.string(), title: z.string(), choices: z.array(z.object({ key: z.string(), label: z.string() })) })).catch([]);
 const fileMetaSchema = z.object({ name: z.string(), mimeType: z.string() });
 
+const openedOrNull = (open: () => Buffer): Buffer | null => {
+  try {
+    return open();
+  } catch {
+    return null;
+  }
+};
+
 type AudienceKey = 'all-groups' | 'groups' | 'subscribers' | 'staff' | `source:${string}`;
 
 /** The audience question's options, in order, with the value each stands for. */
@@ -196,10 +204,10 @@ export function composeForm(deps: CoreDeps) {
       confirmCancel: true,
       confirm: { ask: (f, ctx) => ({ text: previewOf(f, ctx.now.getTime()), choices: PREVIEW.choices }), unclear: FORM.confirmAgain },
       async onFiles(f, ctx) {
-        // One image or file per broadcast: the last one sent is kept (in Redis, not in the session).
+        // One image or file per broadcast: the last one sent is kept (in Redis, sealed, not in the session).
         const file = ctx.msg.attachments[ctx.msg.attachments.length - 1];
         if (!file) return [];
-        await deps.redis.set(svc.store.draftFileKey(ctx.member), file.data, 'EX', deps.config.FORM_RESUME_HOURS * 3600);
+        await deps.redis.set(svc.store.draftFileKey(ctx.member), deps.delivery.sealFile(file.data), 'EX', deps.config.FORM_RESUME_HOURS * 3600);
         f.meta['file'] = { name: file.name, mimeType: file.mimeType };
         return [{ text: `${FORM.fileReceived(file.name)}${ctx.msg.attachments.length > 1 ? `\n${FORM.fileTooMany}` : ''}\n${FORM.fileContinue}` }];
       },
@@ -207,7 +215,8 @@ export function composeForm(deps: CoreDeps) {
         const meta = fileMetaSchema.safeParse(f.meta['file']);
         let file: Draft['file'];
         if (f.str('attachment') === 'file' && meta.success) {
-          const data = await deps.redis.getBuffer(svc.store.draftFileKey(ctx.member));
+          const stored = await deps.redis.getBuffer(svc.store.draftFileKey(ctx.member));
+          const data = stored && openedOrNull(() => deps.delivery.openFile(stored));
           if (!data) return { done: false, replies: [{ text: FORM.badFile }], ask: 'attachment' };
           file = { ...meta.data, data };
         }

@@ -2,15 +2,24 @@
  * The one way to send to people who did not just write to the bot: notifications (claim decisions, waitlist
  * promotions, ticket answers, event notices and reminders) and broadcasts. Everything goes into the ledger
  * (ledger.ts), is paced in Redis (pacing.ts) and is sent by each channel's DeliverySender (sender.ts).
+ *
+ * What is sent (texts that may name a member, their phone number, a decision, a file's bytes) is never written
+ * to Redis in clear: each item's payload is sealed with the data key (AES-256-GCM, src/core/crypto.ts), and so is
+ * a file stored once for many sends (a broadcast's attachment). Only the ledger's bookkeeping is plain.
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { FieldCipher, SEALED_VALUE } from '../crypto.ts';
 import type { Keys } from '../keys.ts';
 import { PLATFORMS, type Address, type Platform, type Reply } from '../message.ts';
 import { Ledger, NOTIFY_GROUP, batchId, groupOf, platformOf, type BatchCounts, type BatchId, type ItemState } from './ledger.ts';
 import { Pacer } from './pacing.ts';
-import { payloadSchema, toWire, type WireReply } from './wire.ts';
+import { payloadSchema, toWire, type Payload, type WireReply } from './wire.ts';
+
+/** What the data key is bound to (a payload sealed for one purpose never opens as another). */
+const PAYLOAD_PURPOSE = 'delivery-payload';
+const FILE_PURPOSE = 'delivery-file';
 
 export interface NotifyOptions {
   /** Names this notification: the same id notified twice (a retried operation) is delivered once. */
@@ -55,21 +64,55 @@ export class Delivery implements Notifier {
   readonly pacer: Pacer;
   private readonly wakers = new Map<Platform, Set<() => void>>();
   private readonly finishListeners = new Set<(group: string, batch: BatchId) => Promise<void>>();
+  private cipherMade?: FieldCipher;
 
+  /** `cipher`: the data key's cipher, or how to make it (loaded on first use: a process that never sends needs no key). */
   constructor(
     readonly redis: Redis,
     readonly keys: Keys,
     private readonly logger: Logger,
+    private readonly cipherOf: FieldCipher | (() => FieldCipher),
     private readonly now: () => number = Date.now,
   ) {
     this.ledger = new Ledger(redis, keys);
     this.pacer = new Pacer(redis, keys);
   }
 
+  private get cipher(): FieldCipher {
+    this.cipherMade ??= typeof this.cipherOf === 'function' ? this.cipherOf() : this.cipherOf;
+    return this.cipherMade;
+  }
+
+  /** An item's payload as it is stored: sealed JSON. */
+  seal(payload: Payload): string {
+    return this.cipher.encrypt(JSON.stringify(payload), PAYLOAD_PURPOSE);
+  }
+
+  /** A stored payload read back (one written in clear before payloads were sealed is still read); null when unreadable. */
+  open(raw: string): Payload | null {
+    try {
+      const json = SEALED_VALUE.test(raw) ? this.cipher.decrypt(raw, PAYLOAD_PURPOSE) : raw;
+      const parsed = payloadSchema.safeParse(JSON.parse(json));
+      return parsed.success ? parsed.data : null;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A file stored once for many sends (a broadcast's attachment; WireReply `blob`), sealed. */
+  sealFile(data: Buffer): Buffer {
+    return this.cipher.encryptBytes(data, FILE_PURPOSE);
+  }
+
+  /** A stored file's bytes (one stored in clear before files were sealed is still read). */
+  openFile(stored: Buffer): Buffer {
+    return FieldCipher.keyIdOf(stored) === null ? stored : this.cipher.decryptBytes(stored, FILE_PURPOSE);
+  }
+
   async notify(to: Address, replies: Reply[], opts: NotifyOptions = {}): Promise<void> {
     const now = this.now();
     const id = opts.id ? `k:${opts.id}` : newId(now);
-    const payload = JSON.stringify({ to, replies: toWire(replies), queuedAt: now });
+    const payload = this.seal({ to, replies: toWire(replies), queuedAt: now });
     await this.ledger.enqueue(batchId(NOTIFY_GROUP, to.platform), [{ id, payload }], now);
     this.queued(to.platform);
   }
@@ -88,7 +131,7 @@ export class Delivery implements Notifier {
       batches.push(batch);
       const items = mine.map((r) => ({
         id: r.id,
-        payload: JSON.stringify({ to: r.to, replies: r.replies, queuedAt: now }),
+        payload: this.seal({ to: r.to, replies: r.replies, queuedAt: now }),
         ...(r.skip ? { state: `skipped:${r.skip}` as const } : {}),
       }));
       const { finished } = await this.ledger.enqueue(batch, items, now);
@@ -141,8 +184,8 @@ export class Delivery implements Notifier {
     const out: ItemReport[] = [];
     for (const p of PLATFORMS) {
       for (const row of await this.ledger.states(batchId(group, p))) {
-        const parsed = payloadSchema.safeParse(JSON.parse(row.payload));
-        if (parsed.success) out.push({ id: row.id, to: parsed.data.to, state: row.state });
+        const payload = this.open(row.payload);
+        if (payload) out.push({ id: row.id, to: payload.to, state: row.state });
         else this.logger.warn({ group, item: row.id }, 'delivery: unreadable item in report');
       }
     }
@@ -163,8 +206,8 @@ export class Delivery implements Notifier {
     const out: QueuedItem[] = [];
     for (const batch of batches) {
       for (const row of await this.ledger.queued(batch)) {
-        const parsed = payloadSchema.safeParse(JSON.parse(row.payload));
-        if (parsed.success) out.push({ id: row.id, to: parsed.data.to, replies: parsed.data.replies, queuedAt: parsed.data.queuedAt });
+        const payload = this.open(row.payload);
+        if (payload) out.push({ id: row.id, to: payload.to, replies: payload.replies, queuedAt: payload.queuedAt });
       }
     }
     return out.sort((a, b) => a.queuedAt - b.queuedAt || a.id.localeCompare(b.id));

@@ -10,7 +10,7 @@ import type { Address } from '../message.ts';
 import type { Delivery } from './index.ts';
 import { NOTIFY_GROUP, groupOf, type BatchId, type ClaimedItem, type Outcome } from './ledger.ts';
 import type { DeliveryPort, SendFailure } from './port.ts';
-import { fromWire, payloadSchema, PermanentDeliveryError } from './wire.ts';
+import { fromWire, PermanentDeliveryError } from './wire.ts';
 
 export interface SenderOptions {
   /** This process's name in the ledger (leases). */
@@ -148,12 +148,12 @@ export class DeliverySender {
 
   private async process(batch: BatchId, item: ClaimedItem): Promise<void> {
     const { ledger, pacer } = this.delivery;
-    const parsed = payloadSchema.safeParse(safeJson(item.payload));
-    if (!parsed.success) {
+    const payload = this.delivery.open(item.payload);
+    if (!payload) {
       await this.complete(batch, item.id, { kind: 'failed', reason: 'unreadable' });
       return;
     }
-    const { to, replies } = parsed.data;
+    const { to, replies } = payload;
     const limits = this.port.pacing;
     // A slot within BOOK_AHEAD_MS is booked and waited for here; a later one puts the item back until then.
     const slot = await pacer.book(this.port.platform, limits, to, this.now(), BOOK_AHEAD_MS, this.client);
@@ -180,7 +180,7 @@ export class DeliverySender {
       void ledger.renew(batch, item.id, this.owner, this.now(), this.leaseMs, undefined, this.client).catch(() => undefined);
     }, Math.max(50, Math.floor(this.leaseMs / 3)));
     try {
-      const rest = await fromWire(replies.slice(item.partsSent), this.delivery.redis);
+      const rest = await fromWire(replies.slice(item.partsSent), this.delivery.redis, (stored) => this.delivery.openFile(stored));
       for (const [i, reply] of rest.entries()) {
         if (i > 0) await this.acquire(to);
         // Only the first reply in a group names (mentions) the member.
@@ -228,12 +228,4 @@ export class DeliverySender {
 function withoutMention(to: Address): Address {
   const { mentionUserId: _id, mentionName: _name, ...rest } = to;
   return rest;
-}
-
-function safeJson(raw: string): unknown {
-  try {
-    return JSON.parse(raw);
-  } catch {
-    return null;
-  }
 }

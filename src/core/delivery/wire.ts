@@ -1,4 +1,7 @@
-/** Replies as they sit in the delivery ledger (plain JSON): a file inline (small notifications) or as a blob key (a broadcast's one image, stored once). */
+/**
+ * Replies as they sit in the delivery ledger (JSON, sealed as a whole by Delivery.seal): a file inline (small
+ * notifications) or as a blob key (a broadcast's one image, stored once, sealed by Delivery.sealFile).
+ */
 import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import { addressSchema, type Address, type Reply } from '../message.ts';
@@ -31,14 +34,20 @@ export function toWire(replies: Reply[]): WireReply[] {
   }));
 }
 
-/** Back to replies; a blob file is read from Redis (a missing blob fails the send with a clear reason). */
-export async function fromWire(replies: WireReply[], redis: Redis): Promise<Reply[]> {
+/** Back to replies; a blob file is read from Redis and opened (a missing or unreadable blob fails the send with a clear reason). */
+export async function fromWire(replies: WireReply[], redis: Redis, openFile: (stored: Buffer) => Buffer): Promise<Reply[]> {
   const out: Reply[] = [];
   for (const r of replies) {
     let file: Reply['file'];
     if (r.file) {
-      const data = r.file.blob ? await redis.getBuffer(r.file.blob) : Buffer.from(r.file.dataBase64 ?? '', 'base64');
-      if (!data) throw new PermanentDeliveryError('file missing');
+      const stored = r.file.blob ? await redis.getBuffer(r.file.blob) : Buffer.from(r.file.dataBase64 ?? '', 'base64');
+      if (!stored) throw new PermanentDeliveryError('file missing');
+      let data: Buffer;
+      try {
+        data = r.file.blob ? openFile(stored) : stored;
+      } catch {
+        throw new PermanentDeliveryError('file unreadable');
+      }
       file = { name: r.file.name, mimeType: r.file.mimeType, data };
     }
     out.push({
