@@ -25,6 +25,15 @@ const CHANNEL_TAG = /\{(wecom|wxkf|wxoa)\}/;
 
 interface Command {
   args: string[];
+  /** The client that sent it (MULTI … EXEC are grouped by client). */
+  source: string;
+}
+
+/** The part of a key Redis Cluster hashes: the first non-empty `{…}`, else the whole key. */
+function hashTag(key: string): string {
+  const open = key.indexOf('{');
+  const close = open < 0 ? -1 : key.indexOf('}', open + 1);
+  return open >= 0 && close > open + 1 ? key.slice(open + 1, close) : key;
 }
 
 describe('official channels: nothing personal in Redis unsealed', () => {
@@ -37,7 +46,7 @@ describe('official channels: nothing personal in Redis unsealed', () => {
     ch.fake.kfNames.set('kfCustomer1', NICKNAME);
     monitor = await new Redis(ch.te.redisUrl).monitor();
     monitor.on('error', () => undefined);
-    monitor.on('monitor', (_time: string, args: string[]) => commands.push({ args: args.map(String) }));
+    monitor.on('monitor', (_time: string, args: string[], source: string) => commands.push({ args: args.map(String), source: String(source) }));
   }, 60_000);
   afterAll(async () => {
     monitor?.disconnect();
@@ -114,6 +123,33 @@ describe('official channels: nothing personal in Redis unsealed', () => {
     expect(queued.length).toBeGreaterThan(0);
     expect(queued.every((v) => v.startsWith('v2:'))).toBe(true);
     expectNoPlaintext();
+  });
+
+  it('every script and MULTI that touches a channel\'s keys keeps to one hash slot (Redis Cluster)', () => {
+    const groups: { what: string; keys: string[] }[] = [];
+    const open = new Map<string, string[]>();
+    for (const c of commands) {
+      const name = c.args[0]?.toLowerCase() ?? '';
+      if (name === 'evalsha' || name === 'eval') {
+        const n = Number(c.args[2]);
+        groups.push({ what: `${name} ${c.args[1]?.slice(0, 60)}`, keys: c.args.slice(3, 3 + n) });
+      } else if (name === 'multi') {
+        open.set(c.source, []);
+      } else if (name === 'exec' || name === 'discard') {
+        const keys = open.get(c.source);
+        open.delete(c.source);
+        if (keys) groups.push({ what: 'multi', keys });
+      } else if (open.has(c.source) && c.args[1] !== undefined) {
+        // The commands queued in a channel's transactions take one key, the first argument.
+        open.get(c.source)!.push(c.args[1]);
+      }
+    }
+    const channelGroups = groups.filter((g) => g.keys.some((k) => CHANNEL_TAG.test(k)));
+    // The inbox pushes, the queue scripts, the windows and the 微信客服 signal MULTI were all seen.
+    expect(channelGroups.filter((g) => g.what.startsWith('evalsha')).length).toBeGreaterThan(10);
+    expect(channelGroups.some((g) => g.what === 'multi' && g.keys.some((k) => k.includes('{wxkf}:accounts')))).toBe(true);
+    const spread = channelGroups.filter((g) => new Set(g.keys.map(hashTag)).size > 1);
+    expect(spread).toEqual([]);
   });
 
   it('what remains in the channels\' keys afterwards carries no plaintext either', async () => {

@@ -95,7 +95,7 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
   const cipher = channelCipher(config, log);
   const sealedPassive = new SealedValues(cipher, 'wxoa:passive');
   const now = () => engine.deps.now().getTime();
-  const k = (...parts: string[]) => keys.k('{wxoa}', ...parts);
+  const k = (...parts: string[]) => keys.tagged('wxoa', ...parts);
   const apiRoot = config.WXOA_API_ROOT.replace(/\/+$/, '');
   const crypto = new CallbackCrypto(config.WXOA_TOKEN, config.WXOA_ENCODING_AES_KEY, appId);
 

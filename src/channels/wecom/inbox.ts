@@ -60,7 +60,10 @@ export class Inbox {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    /** The channel's key space, e.g. 'wecom' (a Redis Cluster hash tag keeps its keys together). */
+    /**
+     * The channel's key space, e.g. 'wecom', and its Redis Cluster hash tag: one push writes the dedup marks and
+     * shard lists of many members (a 微信客服 page) with the sync cursor, so the channel's keys share one slot.
+     */
     private readonly name: string,
     /** Seals the bodies at rest. */
     private readonly sealed: SealedValues,
@@ -70,7 +73,7 @@ export class Inbox {
   ) {}
 
   private k(...parts: (string | number)[]) {
-    return this.keys.k(`{${this.name}}`, ...parts);
+    return this.keys.tagged(this.name, ...parts);
   }
   private shardOf(member: string): number {
     return createHash('sha1').update(member).digest().readUInt32BE(0) % this.shards;
@@ -79,6 +82,7 @@ export class Inbox {
   /** Writes the entries (new ids only) and, in the same step, `extra` (e.g. a sync cursor). → how many were new. */
   async push(entries: InboxEntry[], extra?: { key: string; value: string }): Promise<number> {
     if (!entries.length && !extra) return 0;
+    if (extra && !extra.key.startsWith(this.k(''))) throw new Error(`inbox ${this.name}: the extra key must be in its key space (inbox.key())`);
     const keys = [...entries.map((e) => this.k('seen', e.id)), ...entries.map((e) => this.k('inbox', this.shardOf(e.member))), ...(extra ? [extra.key] : [])];
     const args = [entries.length, SEEN_SECONDS, ...entries.map((e) => this.sealed.seal(e.body)), ...(extra ? [extra.value] : [])];
     const queued = Number(await PUSH.run(this.redis, keys, args));

@@ -90,7 +90,7 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
   if (!corpId || !agentId || !secret || !config.WECOM_TOKEN || !config.WECOM_ENCODING_AES_KEY) throw new Error('the WeCom app is not configured (WECOM_*)');
   const log = engine.deps.logger.child({ platform: 'wecom' });
   const cipher = channelCipher(config, log);
-  const token = new SharedToken(redis, keys.k('{wecom}', 'token', corpId, agentId), keys.k('{wecom}', 'token', corpId, agentId, 'lease'), wecomTokenFetcher(config.WECOM_API_ROOT, corpId, secret), log);
+  const token = new SharedToken(redis, keys.tagged('wecom', 'token', corpId, agentId), keys.tagged('wecom', 'token', corpId, agentId, 'lease'), wecomTokenFetcher(config.WECOM_API_ROOT, corpId, secret), log);
   const api = new OfficialApi(config.WECOM_API_ROOT, token);
 
   async function deliver(userId: string, job: OfficialJob): Promise<DeliveryResult> {

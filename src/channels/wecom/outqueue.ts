@@ -99,7 +99,7 @@ export class RecipientQueue {
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
-    /** The channel's key space, e.g. 'wecom'. */
+    /** The channel's key space, e.g. 'wecom', and its hash tag (the queues and the due set change together). */
     private readonly name: string,
     /** Seals the jobs at rest. */
     private readonly sealed: SealedValues,
@@ -110,7 +110,7 @@ export class RecipientQueue {
   ) {}
 
   private k(...parts: string[]) {
-    return this.keys.k(`{${this.name}}`, ...parts);
+    return this.keys.tagged(this.name, ...parts);
   }
 
   async enqueue(recipient: string, jobs: Omit<OutJob, 'tries'>[]): Promise<void> {

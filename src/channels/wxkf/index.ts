@@ -115,7 +115,8 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
   const cipher = channelCipher(config, log);
   const sealedName = new SealedValues(cipher, 'wxkf:nickname');
   const now = () => engine.deps.now().getTime();
-  const k = (...parts: string[]) => keys.k('{wxkf}', ...parts);
+  // One hash tag for the channel: a pulled page is written with its cursor in one script (the inbox's key space).
+  const k = (...parts: string[]) => keys.tagged('wxkf', ...parts);
   const token = new SharedToken(redis, k('token', corpId), k('token', corpId, 'lease'), wecomTokenFetcher(config.WECOM_API_ROOT, corpId, secret), log);
   const api = new OfficialApi(config.WECOM_API_ROOT, token);
   let stopped = false;
