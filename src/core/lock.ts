@@ -5,9 +5,9 @@
  *   END    session save ▸ history append ▸ dedup marked handled ▸ lease released — only while the lease is held
  *
  * Inside one process a promise chain orders a conversation's turns (no busy waiting); across processes the
- * lease (SET NX PX + token) keeps two bots from interleaving. The dedup key is 'pending' while a message is
- * unhandled and becomes 'done…' in the same script that saves its turn, so a message whose turn never
- * finished (the bot died) is processed again when the platform redelivers it. What follows 'done' is the
+ * lease (SET NX PX + token) keeps two bots from interleaving. The dedup key is written 'done…' in the same
+ * script that saves a message's turn, and not before: a message whose turn never finished (the bot died) is
+ * processed again when the platform redelivers it (a 'pending' value left by older versions reads the same). What follows 'done' is the
  * caller's (the pipeline keeps the turn's replies there, to answer a redelivery again).
  */
 import { randomUUID } from 'node:crypto';
@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { LuaScript } from './lua.ts';
 import { sleep } from './outbox.ts';
+import type { HistoryItem } from './session.ts';
 
 /** How long a handled message id is remembered. */
 export const DEDUP_SECONDS = 24 * 3600;
@@ -28,9 +29,8 @@ export const isHandled = (value: string | null | undefined): value is string => 
 const BEGIN = new LuaScript(`
 local seen = redis.call('get', KEYS[1])
 if seen and string.sub(seen, 1, 4) == 'done' then return {'replay', seen} end
-if not seen then redis.call('set', KEYS[1], 'pending', 'EX', ARGV[3]) end
 local count = redis.call('incr', KEYS[2])
-redis.call('expire', KEYS[2], ARGV[4], 'NX')
+if count == 1 then redis.call('expire', KEYS[2], ARGV[4]) end
 if count > tonumber(ARGV[5]) then return {'rate', count} end
 if ARGV[6] ~= '' then
   redis.call('set', KEYS[1], ARGV[6], 'EX', ARGV[3])
@@ -75,12 +75,17 @@ redis.call('set', KEYS[3], ARGV[5], 'EX', ARGV[4])
 redis.call('del', KEYS[1])
 return 1`);
 
+// The BEGIN reply comes back with Buffers (runBuffer): everything but the history is decoded at once; the
+// history items stay bytes until a handler reads the history (most turns never do).
+const bytes = z.instanceof(Buffer);
 const beginReply = z.union([
+  z.tuple([z.literal('ok'), z.number(), z.string(), z.string(), z.array(bytes)]),
   z.tuple([z.literal('replay'), z.string()]),
   z.tuple([z.enum(['rate', 'early']), z.number()]),
   z.tuple([z.literal('busy'), z.number(), z.string()]),
-  z.tuple([z.literal('ok'), z.number(), z.string(), z.string(), z.array(z.string())]),
 ]);
+/** Decodes the top level of a Buffer reply to text, leaving the history list (index 4) as Buffers. */
+const decodeBegin = (reply: unknown): unknown => (Array.isArray(reply) ? reply.map((v: unknown, i) => (i !== 4 && Buffer.isBuffer(v) ? v.toString() : v)) : reply);
 const acquireReply = z.union([z.null(), z.tuple([z.literal(0)]), z.tuple([z.literal(1), z.string(), z.array(z.string())])]);
 
 export class LockTimeoutError extends Error {}
@@ -109,7 +114,7 @@ export interface TurnParams {
 export interface Loaded {
   /** The stored session document ('' if none) and history items, oldest first. */
   session: string;
-  history: string[];
+  history: readonly HistoryItem[];
   /** Messages counted in the member's rate window, this one included. */
   count: number;
   /** The member's private chat with the bot, if known. */
@@ -169,11 +174,11 @@ export class ConversationLock {
   private async turn<T>(keys: TurnKeys, params: TurnParams, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T>> {
     const token = randomUUID();
     const begun = beginReply.parse(
-      await BEGIN.run(
+      decodeBegin(await BEGIN.runBuffer(
         this.redis,
         [keys.dedup, keys.rate, keys.lease, keys.session, keys.history, keys.privateChat],
         [token, this.timeoutMs, DEDUP_SECONDS, params.rateWindowSeconds, params.rateLimit, params.early ?? '', params.privateChat ?? ''],
-      ),
+      )),
     );
     let loaded: Loaded;
     switch (begun[0]) {
@@ -212,7 +217,7 @@ export class ConversationLock {
   }
 
   /** Takes the lease once free; null when the message was handled meanwhile. */
-  private async waitForLease(keys: TurnKeys, token: string): Promise<{ session: string; history: string[] } | null> {
+  private async waitForLease(keys: TurnKeys, token: string): Promise<{ session: string; history: readonly HistoryItem[] } | null> {
     const deadline = Date.now() + this.timeoutMs;
     let wait = 5;
     for (;;) {

@@ -2,6 +2,12 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
+/** ioredis has a …Buffer twin of every command (replies left as Buffers); its types omit EVALSHA's. */
+interface BufferScripting {
+  evalshaBuffer(sha: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+  evalBuffer(source: string, numKeys: number, ...args: (string | number)[]): Promise<unknown>;
+}
+
 /** A script run by EVALSHA, loaded on first NOSCRIPT (e.g. after a Redis restart). */
 export class LuaScript {
   readonly sha: string;
@@ -13,6 +19,15 @@ export class LuaScript {
       return await redis.evalsha(this.sha, keys.length, ...keys, ...args);
     } catch (err) {
       if (err instanceof Error && err.message.includes('NOSCRIPT')) return redis.eval(this.source, keys.length, ...keys, ...args);
+      throw err;
+    }
+  }
+  /** The same, with bulk strings in the reply left as Buffers (decoded only where read). */
+  async runBuffer(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
+    try {
+      return await (redis as unknown as BufferScripting).evalshaBuffer(this.sha, keys.length, ...keys, ...args);
+    } catch (err) {
+      if (err instanceof Error && err.message.includes('NOSCRIPT')) return (redis as unknown as BufferScripting).evalBuffer(this.source, keys.length, ...keys, ...args);
       throw err;
     }
   }

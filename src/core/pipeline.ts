@@ -47,8 +47,12 @@ const replaySchema = z.array(z.object({ text: z.string().optional(), choices: z.
  */
 function handledMarker(replies: Reply[]): string {
   const kept = replies.filter((r) => r.text !== undefined || r.choices).map((r) => maskReply({ text: r.text, choices: r.choices }));
-  while (kept.length && JSON.stringify(kept).length > MAX_REPLAY_CHARS) kept.pop();
-  return HANDLED + JSON.stringify(kept);
+  let json = JSON.stringify(kept);
+  while (kept.length && json.length > MAX_REPLAY_CHARS) {
+    kept.pop();
+    json = JSON.stringify(kept);
+  }
+  return HANDLED + json;
 }
 
 /** The replies a handled message got ([] for markers written before replies were kept, or unreadable ones). */

@@ -60,23 +60,31 @@ export interface ParsedSession {
 }
 
 /** Parses a stored session and its history list; a missing, corrupt or unknown record starts fresh (`discarded` says so). */
-export function parseSession(raw: string | null, now: number, history: readonly string[] = []): ParsedSession {
+export function parseSession(raw: string | null, now: number, history: readonly HistoryItem[] = []): ParsedSession {
   if (!raw) return { session: emptySession(now), discarded: false, legacyHistory: false };
   try {
     const json: unknown = JSON.parse(raw);
-    const legacy = legacySchema.safeParse(json);
-    if (legacy.success) return { session: { ...legacy.data, v: SESSION_VERSION }, discarded: false, legacyHistory: true };
+    // Only a document saying it is version 1 is tried as one (a failed parse is not cheap, and rare is this).
+    if (isVersion1(json)) {
+      const legacy = legacySchema.parse(json);
+      return { session: { ...legacy, v: SESSION_VERSION }, discarded: false, legacyHistory: true };
+    }
     return { session: withLazyHistory(storedSchema.parse(json), history), discarded: false, legacyHistory: false };
   } catch {
     return { session: emptySession(now), discarded: true, legacyHistory: false };
   }
 }
 
+/** A history list item as read from Redis: JSON text, or its UTF-8 bytes not decoded yet. */
+export type HistoryItem = string | Buffer;
+
+const isVersion1 = (json: unknown): boolean => typeof json === 'object' && json !== null && (json as { v?: unknown }).v === 1;
+
 /** Sessions whose history list is not parsed yet, with the turns added since (most turns never read it). */
-const unparsed = new WeakMap<Session, { items: readonly string[]; added: Turn[] }>();
+const unparsed = new WeakMap<Session, { items: readonly HistoryItem[]; added: Turn[] }>();
 
 /** The session with `history` parsed from the list items on first read. */
-function withLazyHistory(stored: Omit<Session, 'history'>, items: readonly string[]): Session {
+function withLazyHistory(stored: Omit<Session, 'history'>, items: readonly HistoryItem[]): Session {
   let turns: Turn[] = [];
   const session = { ...stored } as Session;
   Object.defineProperty(session, 'history', {
@@ -100,10 +108,10 @@ function withLazyHistory(stored: Omit<Session, 'history'>, items: readonly strin
 }
 
 /** History list items (JSON turns, oldest first); an unreadable item is skipped. */
-function parseHistory(items: readonly string[]): Turn[] {
+function parseHistory(items: readonly HistoryItem[]): Turn[] {
   return items.flatMap((item) => {
     try {
-      const turn = turnSchema.safeParse(JSON.parse(item));
+      const turn = turnSchema.safeParse(JSON.parse(typeof item === 'string' ? item : item.toString()));
       return turn.success ? [turn.data] : [];
     } catch {
       return [];
@@ -113,8 +121,9 @@ function parseHistory(items: readonly string[]): Turn[] {
 
 /** The session document as stored: everything but the history. */
 export function storedSession(session: Session): string {
-  const { history: _history, ...rest } = session;
-  return JSON.stringify(rest);
+  // Named fields, not a rest spread: a spread would read `history` and parse the list for nothing.
+  const stored: Omit<Session, 'history'> = { v: session.v, dialog: session.dialog, memory: session.memory, updatedAt: session.updatedAt };
+  return JSON.stringify(stored);
 }
 
 /**

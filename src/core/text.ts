@@ -103,8 +103,27 @@ const datesOrAddress = (candidate: string) => {
   return DATE_OR_ADDRESS.test(candidate) || (groups.length > 1 && groups.every((g) => COMPACT_DATE.test(g)));
 };
 
+/**
+ * The fewest digits any pattern above matches: a landline (0, a 2-digit area code, 7 digits). A text with
+ * fewer digits in any form (ASCII, full-width, Chinese) has nothing to mask — most texts: the check is one
+ * pass over the characters, the patterns are five.
+ */
+const FEWEST_DIGITS = 10;
+const DIGIT_CODES = new Set(Object.keys(DIGIT_FORMS).map((c) => c.charCodeAt(0)));
+function mayHoldNumber(text: string): boolean {
+  let digits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if ((c >= 0x30 && c <= 0x39) || (c >= 0xff10 && c <= 0xff19) || (c > 0x3000 && DIGIT_CODES.has(c))) {
+      if (++digits >= FEWEST_DIGITS) return true;
+    }
+  }
+  return false;
+}
+
 /** Masks ID, bank card, mobile and landline numbers in free text (logs, group messages, tickets, text sent to an LLM). */
 export function maskPersonalNumbers(text: string): string {
+  if (!mayHoldNumber(text)) return text;
   let shadow = shadowDigits(text);
   const masks: Array<{ index: number; end: number; text: string }> = [];
   for (const { pattern, mask, mayBeDates } of PERSONAL_NUMBERS) {

@@ -22,6 +22,21 @@ describe('maskPersonalNumbers: every format the validators accept', () => {
     expect(maskPersonalNumbers(`卡号 ${card}`)).not.toMatch(/3456/);
   });
 
+  // The shortest numbers of each kind, in every digit form: a text with fewer than 10 digits skips the patterns.
+  it.each([
+    ['010-1234567', '010****4567'],
+    ['０１０－１２３４５６７', '010****4567'],
+    ['零幺零-幺二三四五六七', '010****4567'],
+    ['幺三八幺二三四五六七八', '138****5678'],
+    ['壹叁捌壹贰叁肆伍陆柒捌', '138****5678'],
+  ])('masks the shortest number %s', (number, masked) => {
+    expect(maskPersonalNumbers(`请打 ${number} 找我`)).toBe(`请打 ${masked} 找我`);
+  });
+
+  it('leaves a text with fewer digits than any number unchanged', () => {
+    for (const text of ['您好，我是工会小助手', '活动 3 月 12 日 9 点', '一二三四五六七八九']) expect(maskPersonalNumbers(text)).toBe(text);
+  });
+
   it('masks numbers glued to letters', () => {
     expect(maskPersonalNumbers('ID110105194912310021')).not.toMatch(/19491231/);
     expect(maskPersonalNumbers('tel13812345678ok')).toContain('138****5678');
