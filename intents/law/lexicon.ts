@@ -29,6 +29,8 @@ export interface Lexicon {
   articleTopics: Map<string, Map<number, string>>;
   /** jieba user dictionary lines ("word freq tag"). */
   userDict: string;
+  /** [longer word, word inside it that means something else there] (仲裁员 → 裁员): that inner word is not a term of the longer one. */
+  subwordGuards: Array<[string, string]>;
 }
 
 const readIfExists = (path: string): string | undefined => (existsSync(path) ? readFileSync(path, 'utf8') : undefined);
@@ -64,6 +66,10 @@ export function loadLexicon(dir: string): Lexicon {
     ambiguousLawNames: aliases?.ambiguous ?? [],
     articleTopics,
     userDict: lines('userdict.txt').join('\n'),
+    subwordGuards: lines('subword-guards.txt').flatMap((l) => {
+      const [outer, inner] = l.split(/\s+/);
+      return outer && inner && outer.includes(inner) ? [[outer, inner] as [string, string]] : [];
+    }),
   };
 }
 
@@ -142,10 +148,23 @@ export class Tokenizer {
 
   /** Terms of a text, in order, repeats kept. */
   tokens(text: string): string[] {
+    const t = normalizeText(text);
     const out: string[] = [];
-    for (const raw of this.jieba.cutForSearch(normalizeText(text), true)) {
+    // Search mode also yields the words inside longer ones; some of those mean something else (裁员 in 仲裁员).
+    let guarded: Map<string, number> | undefined;
+    for (const [outer, inner] of this.lexicon.subwordGuards) {
+      if (!t.includes(outer)) continue;
+      guarded ??= new Map();
+      guarded.set(inner, (guarded.get(inner) ?? 0) + t.split(outer).length - 1);
+    }
+    for (const raw of this.jieba.cutForSearch(t, true)) {
       const w = raw.trim();
       if (w.length < 2 || !HAS_WORD_CHAR.test(w) || NUMERAL_ONLY.test(w) || this.lexicon.stopwords.has(w)) continue;
+      const skip = guarded?.get(w);
+      if (skip) {
+        guarded!.set(w, skip - 1);
+        continue;
+      }
       out.push(w);
     }
     return out;

@@ -1,9 +1,9 @@
 /** Chinese retrieval over topic cards and statute articles: BM25 on jieba terms with synonym expansion, fused into ranked citations. */
 import type { Card, Citation } from './card.ts';
 import { findArticleRefs } from './citations.ts';
-import type { Article, StatuteLibrary } from './statutes.ts';
+import { CN_NUMERAL_CHARS, cnToInt, type Article, type StatuteLibrary } from './statutes.ts';
 import type { Tokenizer } from './lexicon.ts';
-import { questionFocus } from './query.ts';
+import { collapseRepeats, questionFocus } from './query.ts';
 import { SupersededList } from './superseded.ts';
 
 /** Okapi BM25 over weighted term frequencies (fields are folded in by weight before indexing). */
@@ -292,6 +292,19 @@ export interface RetrievalWeights {
    * article is moved into the first three citations if it is not there yet (1 = off).
    */
   interleaveGap: number;
+  /**
+   * Fusion of the cards and articles that back one citation: its best contribution plus this share of the
+   * others (1 = plain sum, which favours generic articles many near-tied cards cite over the best card's core).
+   */
+  fusionRest: number;
+  /**
+   * Companion articles: an article whose text applies another of its law ("依照本法第四十七条…的二倍") is read
+   * with it. When the first citation refers to at most this many articles and none is among the first three,
+   * the first one it names takes third place (0 = off).
+   */
+  companionMaxRefs: number;
+  /** The best card's core (first) article is moved up to this place (0-based) when ranked lower (-1 = off). */
+  bestCardCorePlace: number;
 }
 
 export const DEFAULT_WEIGHTS: RetrievalWeights = {
@@ -319,6 +332,9 @@ export const DEFAULT_WEIGHTS: RetrievalWeights = {
   procedureWordShare: 0.3,
   procedureWord: 0.3,
   interleaveGap: 0.7,
+  fusionRest: 1,
+  companionMaxRefs: 1,
+  bestCardCorePlace: 1,
   bigram: 0.4,
   articleBigrams: true,
   bigramMaxDf: 0.1,
@@ -380,6 +396,20 @@ export function charBigrams(text: string): string[] {
   return out;
 }
 
+const SAME_LAW_REF = new RegExp(`(?:依照|按照|依据|参照)本(?:法|条例|规定|办法|解释)第([${CN_NUMERAL_CHARS}\\d]+)条`, 'g');
+/**
+ * Article numbers a statute text applies within its own law ("依照本法第四十七条规定的…二倍" → 47), first mention
+ * order. Mere mentions ("没有本法第三十九条…规定的情形") are exceptions, not companions, and are left out.
+ */
+export function articleReferences(text: string): number[] {
+  const out: number[] = [];
+  for (const m of text.matchAll(SAME_LAW_REF)) {
+    const n = cnToInt(m[1]!);
+    if (n !== undefined && !out.includes(n)) out.push(n);
+  }
+  return out;
+}
+
 /** The retrieval index over cards and all statute articles. Build once; `retrieve` is synchronous and fast. */
 export class LawRetriever {
   readonly weights: RetrievalWeights;
@@ -394,6 +424,8 @@ export class LawRetriever {
   private readonly proceduralCard: Uint8Array;
   private readonly proceduralArticle: Uint8Array;
   private readonly procedureShare = new Map<string, number>();
+  /** Per article ("law#n"): the other articles of the same law its text applies ("本法第四十七条"), in order. */
+  private readonly references = new Map<string, number[]>();
 
   constructor(
     readonly cards: Card[],
@@ -444,6 +476,10 @@ export class LawRetriever {
       w.articleB,
     );
     this.shareIdf();
+    for (const a of this.articles) {
+      const refs = articleReferences(a.text).filter((n) => n !== a.number && this.articleByKey.has(`${a.law}#${n}`));
+      if (refs.length) this.references.set(`${a.law}#${a.number}`, refs);
+    }
     const procLaws = new Set(w.proceduralLaws);
     this.proceduralArticle = Uint8Array.from(this.articles, (a) => (procLaws.has(a.law) ? 1 : 0));
     this.proceduralCard = Uint8Array.from(cards, (c) => (c.citations.filter((x) => procLaws.has(x.law)).length * 2 >= c.citations.length ? 1 : 0));
@@ -485,8 +521,9 @@ export class LawRetriever {
   }
 
   /** Weighted query terms: synonyms expanded, narrative and everyday words weighed down. */
-  queryTerms(query: string): Map<string, number> {
+  queryTerms(raw: string): Map<string, number> {
     const w = this.weights;
+    const query = collapseRepeats(raw);
     const q = this.tokenizer.queryTerms(query, w.synonym);
     if (w.wordMaxDf < 1 && this.articleIndex.size > 0) {
       // Judged over the statute articles (a large collection); with the cards alone every word is kept.
@@ -580,11 +617,13 @@ export class LawRetriever {
 
     // Fusion.
     const fused = new Map<string, RankedCitation>();
+    const best = new Map<string, number>();
     const add = (law: string, article: number, score: number, cardId?: string) => {
       const key = `${law}#${article}`;
       let c = fused.get(key);
       if (!c) fused.set(key, (c = { law, article, score: 0, cards: [] }));
       c.score += score;
+      best.set(key, Math.max(best.get(key) ?? 0, score));
       if (cardId && !c.cards.includes(cardId)) c.cards.push(cardId);
     };
     // A card or article counts in proportion to how much of the question it covers, so a strong
@@ -607,6 +646,7 @@ export class LawRetriever {
       if (hit.score < topArticle * w.articleFloor) break;
       add(hit.article.law, hit.article.number, w.article * (hit.score / topArticle) * ramp(hit.coverage, w.articleMinCoverage));
     }
+    if (w.fusionRest !== 1) for (const [key, c] of fused) c.score = best.get(key)! + w.fusionRest * (c.score - best.get(key)!);
     // An article the member names outright ("劳动合同法第三十八条…") is cited first, whatever else matches.
     const strongest = Math.max(0, ...[...fused.values()].map((c) => c.score));
     // Every article reference has 条 or "art" in it: most questions skip the parser.
@@ -618,7 +658,9 @@ export class LawRetriever {
         fused.get(`${r.law}#${r.article}`)!.named = true;
       });
     const citations = this.withoutSuperseded([...fused.values()].sort((a, b) => b.score - a.score), fused).slice(0, limit);
+    this.bestCardCoreUp(citations, cardHits, fused, limit);
     this.interleaveRunnerUp(citations, cardHits, fused, limit);
+    this.addCompanion(citations, fused, limit);
 
     // A short follow-up says little by itself: staying on the discussed topic (or a related one) is confident enough.
     const onTopic = followUp && previous !== undefined && (cardHits[0]?.card === previous || previous.related.includes(cardHits[0]?.card.id ?? ''));
@@ -648,6 +690,39 @@ export class LawRetriever {
       }
     }
     return out;
+  }
+
+  /** The best card's core article at `bestCardCorePlace` at the latest: the topic that fits best leads with its rule. */
+  private bestCardCoreUp(citations: RankedCitation[], cardHits: CardHit[], fused: Map<string, RankedCitation>, limit: number): void {
+    const place = this.weights.bestCardCorePlace;
+    const w = this.weights;
+    if (place < 0 || cardHits.length === 0) return;
+    let bestHit: CardHit | undefined;
+    for (const h of cardHits.slice(0, w.maxCards)) if (!bestHit || h.score * ramp(h.coverage, w.cardMinCoverage) > bestHit.score * ramp(bestHit.coverage, w.cardMinCoverage)) bestHit = h;
+    const core = bestHit && ramp(bestHit.coverage, w.cardMinCoverage) > 0 ? bestHit.card.citations[0] : undefined;
+    if (!core || citations.some((c) => c.named)) return;
+    const at = citations.findIndex((c) => c.law === core.law && c.article === core.article);
+    if (at >= 0 && at <= place) return;
+    const moved = at > place ? citations.splice(at, 1)[0] : fused.get(`${core.law}#${core.article}`);
+    if (!moved || this.superseded.isReplaced(moved)) return;
+    citations.splice(place, 0, moved);
+    if (citations.length > limit) citations.length = limit;
+  }
+
+  /** Third place for the article the first citation applies, when it is not among the first three (see `companionMaxRefs`). */
+  private addCompanion(citations: RankedCitation[], fused: Map<string, RankedCitation>, limit: number): void {
+    const w = this.weights;
+    const first = citations[0];
+    if (w.companionMaxRefs <= 0 || !first || citations.length < 3) return;
+    const refs = this.references.get(`${first.law}#${first.article}`) ?? [];
+    if (refs.length === 0 || refs.length > w.companionMaxRefs) return;
+    if (citations.slice(0, 3).some((c) => c.law === first.law && refs.includes(c.article))) return;
+    const key = `${first.law}#${refs[0]}`;
+    const at = citations.findIndex((c) => c.law === first.law && c.article === refs[0]);
+    const moved = at > 2 ? citations.splice(at, 1)[0] : (fused.get(key) ?? { law: first.law, article: refs[0]!, score: first.score * 0.5, cards: [] });
+    if (!moved || this.superseded.isReplaced(moved)) return;
+    citations.splice(2, 0, moved);
+    if (citations.length > limit) citations.length = limit;
   }
 
   /**

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { looksLikeFollowUp } from '../../../intents/law/retrieval.ts';
+import { articleReferences, looksLikeFollowUp } from '../../../intents/law/retrieval.ts';
+import { collapseRepeats } from '../../../intents/law/query.ts';
 import { knowledge } from './helpers.ts';
 
 const kb = knowledge();
@@ -85,5 +86,36 @@ describe('retrieval', () => {
     expect([doubleWage!.id, ...doubleWage!.related]).toContain(r.cards[0]?.card.id);
     expect(r.confidence).toBeGreaterThanOrEqual(0.35);
     expect(r.citations.slice(0, 3).every((c) => c.law === '劳动合同法' || c.law === '劳动合同法实施条例' || c.law.startsWith('劳动争议解释'))).toBe(true);
+  });
+});
+
+describe('ranking mechanisms', () => {
+  it('reads an article with the article it applies ("依照本法第四十七条…的二倍"), not with the ones it only names as exceptions', () => {
+    expect(articleReferences(kb.library.getArticle('劳动合同法', 87)!.text)).toEqual([47]);
+    expect(articleReferences(kb.library.getArticle('劳动合同法', 48)!.text)).toEqual([87]);
+    // 第十四条 names 第三十九条 only as an exception: no companion.
+    expect(articleReferences(kb.library.getArticle('劳动合同法', 14)!.text)).toEqual([]);
+    // Unlawful dismissal: 2N (第八十七条) comes with how N is counted (第四十七条) among the first three.
+    const top = cited('公司违法把我辞退了，要赔多少');
+    expect(top[0]).toBe('劳动合同法#87');
+    expect(top).toContain('劳动合同法#47');
+  });
+
+  it('does not read 裁员 (layoff) into 仲裁员 (arbitrator)', () => {
+    expect(kb.tokenizer.tokens('仲裁员回避')).not.toContain('裁员');
+    expect(kb.tokenizer.tokens('仲裁员说公司裁员要通知工会')).toContain('裁员');
+  });
+
+  it('keeps a fragment repeated by speech input once', () => {
+    expect(collapseRepeats('可以要求公司经济补偿么要求公司经济补偿么？')).toBe('可以要求公司经济补偿么？');
+    expect(collapseRepeats('月薪6000月薪6000')).toBe('月薪6000');
+    expect(collapseRepeats('100100元')).toBe('100100元');
+    expect(cited('被公司劝退了可以要求经济补偿么要求经济补偿么')).toEqual(cited('被公司劝退了可以要求经济补偿么'));
+  });
+
+  it('answers whether work for an individual business, a farmer or a gang boss is an employment relation', () => {
+    expect(topCard('给开小卖部的个体户打工两年，算不算劳动关系')?.id).toBe('special-employers-labor-relation');
+    expect(cited('给开小卖部的个体户打工两年，算不算劳动关系')[0]).toBe('劳动合同法#7');
+    expect(cited('帮村里承包户摘了一个月茶叶，工钱没给，算劳动关系吗', 5)).toContain('劳动争议解释（一）#2');
   });
 });
