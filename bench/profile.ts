@@ -48,7 +48,9 @@ try {
   }
   if (heapOut) {
     await inspector.post('HeapProfiler.enable');
-    await inspector.post('HeapProfiler.startSampling', { samplingInterval: 4096 });
+    // Everything allocated, including what the collector already freed (the short-lived garbage is the point).
+    const everything = { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: true };
+    await inspector.post('HeapProfiler.startSampling', everything as { samplingInterval: number });
   }
   const cpu0 = process.cpuUsage();
   const redis0 = await redisCpuSeconds();

@@ -9,6 +9,7 @@ const wordOf = (spec: CommandSpec): string => spec.names.find((n) => CHINESE.tes
 
 /** One line per topic with the viewer's commands in it; commands of no topic go last, so none is ever hidden. */
 function roleLines(commands: readonly CommandSpec[]): string[] {
+  if (commands.length === 0) return [];
   const byName = new Map(commands.flatMap((spec) => spec.names.map((n) => [n, spec] as const)));
   const shown = new Set<CommandSpec>();
   const lines: string[] = [];

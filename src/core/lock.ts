@@ -26,6 +26,8 @@ export const isHandled = (value: string | null | undefined): value is string => 
 // KEYS: dedup, rate, lease, session, history, private chat.
 // ARGV: token, lease ms, dedup seconds, rate window seconds, rate limit, early marker ('' = a real turn), private chat id ('' = a group).
 // → {'replay', marker} | {'rate', count} | {'early', count} | {'busy', count, privateChat} | {'ok', count, privateChat, session, history}
+// The history comes back as one bulk string, its items joined by newlines (JSON text never holds a raw one):
+// one reply item to decode instead of a dozen.
 const BEGIN = new LuaScript(`
 local seen = redis.call('get', KEYS[1])
 if seen and string.sub(seen, 1, 4) == 'done' then return {'replay', seen} end
@@ -43,7 +45,7 @@ elseif redis.call('get', KEYS[6]) ~= private then
   redis.call('set', KEYS[6], private)
 end
 if not redis.call('set', KEYS[3], ARGV[1], 'PX', ARGV[2], 'NX') then return {'busy', count, private} end
-return {'ok', count, private, redis.call('get', KEYS[4]) or '', redis.call('lrange', KEYS[5], 0, -1)}`);
+return {'ok', count, private, redis.call('get', KEYS[4]) or '', table.concat(redis.call('lrange', KEYS[5], 0, -1), '\\n')}`);
 
 // KEYS: lease, session, dedup, history. ARGV: token, lease ms.
 // → false while someone else holds the lease; {0} if this message was handled meanwhile; else {1, session, history}.
@@ -76,15 +78,15 @@ redis.call('del', KEYS[1])
 return 1`);
 
 // The BEGIN reply comes back with Buffers (runBuffer): everything but the history is decoded at once; the
-// history items stay bytes until a handler reads the history (most turns never do).
+// history stays bytes until a handler reads it (most turns never do).
 const bytes = z.instanceof(Buffer);
 const beginReply = z.union([
-  z.tuple([z.literal('ok'), z.number(), z.string(), z.string(), z.array(bytes)]),
+  z.tuple([z.literal('ok'), z.number(), z.string(), z.string(), bytes]),
   z.tuple([z.literal('replay'), z.string()]),
   z.tuple([z.enum(['rate', 'early']), z.number()]),
   z.tuple([z.literal('busy'), z.number(), z.string()]),
 ]);
-/** Decodes the top level of a Buffer reply to text, leaving the history list (index 4) as Buffers. */
+/** Decodes the top level of a Buffer reply to text, leaving the history (index 4) as bytes. */
 const decodeBegin = (reply: unknown): unknown => (Array.isArray(reply) ? reply.map((v: unknown, i) => (i !== 4 && Buffer.isBuffer(v) ? v.toString() : v)) : reply);
 const acquireReply = z.union([z.null(), z.tuple([z.literal(0)]), z.tuple([z.literal(1), z.string(), z.array(z.string())])]);
 
@@ -159,8 +161,9 @@ export class ConversationLock {
       await same.catch(() => undefined);
       return { kind: 'duplicate' };
     }
-    const previous = this.tails.get(keys.lease) ?? Promise.resolve();
-    const current = previous.catch(() => undefined).then(() => this.turn(keys, params, fn));
+    const previous = this.tails.get(keys.lease);
+    // Nothing before it in this process (the usual case): the turn starts now, no promise hop.
+    const current = previous ? previous.catch(() => undefined).then(() => this.turn(keys, params, fn)) : this.turn(keys, params, fn);
     this.tails.set(keys.lease, current);
     this.inFlight.set(keys.dedup, current);
     try {
@@ -189,7 +192,7 @@ export class ConversationLock {
       case 'early':
         return { kind: 'early', count: begun[1] };
       case 'ok':
-        loaded = { count: begun[1], privateChat: begun[2] || null, session: begun[3], history: begun[4] };
+        loaded = { count: begun[1], privateChat: begun[2] || null, session: begun[3], history: [begun[4]] };
         break;
       case 'busy': {
         // Another process runs a turn of this conversation: wait for its lease, re-checking the dedup key.

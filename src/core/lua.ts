@@ -23,12 +23,11 @@ export class LuaScript {
     }
   }
   /** The same, with bulk strings in the reply left as Buffers (decoded only where read). */
-  async runBuffer(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
-    try {
-      return await (redis as unknown as BufferScripting).evalshaBuffer(this.sha, keys.length, ...keys, ...args);
-    } catch (err) {
-      if (err instanceof Error && err.message.includes('NOSCRIPT')) return (redis as unknown as BufferScripting).evalBuffer(this.source, keys.length, ...keys, ...args);
+  runBuffer(redis: Redis, keys: string[], args: (string | number)[]): Promise<unknown> {
+    const scripting = redis as unknown as BufferScripting;
+    return scripting.evalshaBuffer(this.sha, keys.length, ...keys, ...args).catch((err: unknown) => {
+      if (err instanceof Error && err.message.includes('NOSCRIPT')) return scripting.evalBuffer(this.source, keys.length, ...keys, ...args);
       throw err;
-    }
+    });
   }
 }

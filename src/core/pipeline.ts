@@ -115,7 +115,7 @@ export class Pipeline {
     const now = this.deps.now();
     if (msg.fromSelf) return { replies: [], dropped: 'own' };
     if (now.getTime() - msg.sentAt > config.STALE_MESSAGE_SECONDS * 1000) return { replies: [], dropped: 'stale' };
-    const warning = await this.warnAboutNumbers(msg);
+    const warning = msg.chatType === 'group' ? await this.warnAboutNumbers(msg) : [];
     if (!this.isAddressed(msg) && !(await this.answersPendingQuestion(msg, now.getTime()))) return { replies: warning, dropped: 'not-addressed' };
     const outcome = await this.turn(msg, now, trace);
     if (msg.chatType !== 'group') return outcome;
@@ -151,7 +151,7 @@ export class Pipeline {
 
     // The group directory (groups the bot serves, so staff can pick where to announce) lives in another
     // hash slot: written beside the turn, not in its scripts.
-    const directory = GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN)) ? this.recordGroup(msg, now) : Promise.resolve();
+    const directory = GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN)) ? this.recordGroup(msg, now) : null;
     const turn = this.lock
       .run<Reply[]>(
         { lease: keys.lock(sessionKey), session: sessionKey, history: keys.history(sessionKey), dedup: dedupKey, rate: keys.rate(member), privateChat: keys.privateChat(msg.platform, msg.senderId) },
@@ -206,7 +206,8 @@ export class Pipeline {
         logger.warn({ err: err.message, member, messageId: msg.messageId }, 'turn not saved');
         return { kind: 'done' as const, result: [{ text: CORE_TEXT.apology }] };
       });
-    const [outcome] = await Promise.all([turn, directory]);
+    const outcome = await turn;
+    if (directory) await directory; // never rejects (a failure only costs the directory an update)
     switch (outcome.kind) {
       case 'replay':
         return { replies: repliesOf(outcome.marker), dropped: 'duplicate' };

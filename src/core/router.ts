@@ -58,6 +58,7 @@ export class Router {
 
   /** Commands visible to someone holding these roles (for the help menu). */
   commandsFor(roles: ReadonlySet<string>): CommandSpec[] {
+    if (roles.size === 0) return []; // Most messages: a member without roles sees no role command.
     const seen = new Set<CommandSpec>();
     for (const { spec } of this.commands.values()) if (spec.role && roles.has(spec.role)) seen.add(spec);
     return [...seen];

@@ -75,7 +75,7 @@ export function parseSession(raw: string | null, now: number, history: readonly 
   }
 }
 
-/** A history list item as read from Redis: JSON text, or its UTF-8 bytes not decoded yet. */
+/** History list items as read from Redis: JSON text, or UTF-8 bytes not decoded yet of one or more items joined by newlines. */
 export type HistoryItem = string | Buffer;
 
 const isVersion1 = (json: unknown): boolean => typeof json === 'object' && json !== null && (json as { v?: unknown }).v === 1;
@@ -109,9 +109,10 @@ function withLazyHistory(stored: Omit<Session, 'history'>, items: readonly Histo
 
 /** History list items (JSON turns, oldest first); an unreadable item is skipped. */
 function parseHistory(items: readonly HistoryItem[]): Turn[] {
-  return items.flatMap((item) => {
+  const texts = items.flatMap((item) => (typeof item === 'string' ? [item] : item.toString().split('\n').filter(Boolean)));
+  return texts.flatMap((item) => {
     try {
-      const turn = turnSchema.safeParse(JSON.parse(typeof item === 'string' ? item : item.toString()));
+      const turn = turnSchema.safeParse(JSON.parse(item));
       return turn.success ? [turn.data] : [];
     } catch {
       return [];

@@ -104,18 +104,28 @@ const datesOrAddress = (candidate: string) => {
 };
 
 /**
- * The fewest digits any pattern above matches: a landline (0, a 2-digit area code, 7 digits). A text with
- * fewer digits in any form (ASCII, full-width, Chinese) has nothing to mask — most texts: the check is one
- * pass over the characters, the patterns are five.
+ * Every pattern above needs at least 10 digits (a landline: 0, a 2-digit area code, 7 digits) with at most 2
+ * characters between one digit and the next. A text without such a run of digits in any form (ASCII,
+ * full-width, Chinese) has nothing to mask — most texts, law answers with their article numbers included: the
+ * check is one pass over the characters, the patterns are five.
  */
 const FEWEST_DIGITS = 10;
-const DIGIT_CODES = new Set(Object.keys(DIGIT_FORMS).map((c) => c.charCodeAt(0)));
+const MOST_BETWEEN_DIGITS = 2;
+/** 1 for every UTF-16 unit that is a digit in some form (ASCII, full-width, the Chinese forms above). */
+const IS_DIGIT = new Uint8Array(0x10000);
+for (let c = 0x30; c <= 0x39; c++) IS_DIGIT[c] = 1;
+for (let c = 0xff10; c <= 0xff19; c++) IS_DIGIT[c] = 1;
+for (const form of Object.keys(DIGIT_FORMS)) IS_DIGIT[form.charCodeAt(0)] = 1;
 function mayHoldNumber(text: string): boolean {
   let digits = 0;
+  let between = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if ((c >= 0x30 && c <= 0x39) || (c >= 0xff10 && c <= 0xff19) || (c > 0x3000 && DIGIT_CODES.has(c))) {
+    if (IS_DIGIT[text.charCodeAt(i)] === 1) {
       if (++digits >= FEWEST_DIGITS) return true;
+      between = 0;
+    } else if (digits > 0 && ++between > MOST_BETWEEN_DIGITS) {
+      digits = 0;
+      between = 0;
     }
   }
   return false;

@@ -29,12 +29,15 @@ describe('maskPersonalNumbers: every format the validators accept', () => {
     ['零幺零-幺二三四五六七', '010****4567'],
     ['幺三八幺二三四五六七八', '138****5678'],
     ['壹叁捌壹贰叁肆伍陆柒捌', '138****5678'],
+    ['(010) 1234-567', '(010****4567'],
+    ['+86 (138) 1234-5678', '138****5678'],
   ])('masks the shortest number %s', (number, masked) => {
     expect(maskPersonalNumbers(`请打 ${number} 找我`)).toBe(`请打 ${masked} 找我`);
   });
 
   it('leaves a text with fewer digits than any number unchanged', () => {
-    for (const text of ['您好，我是工会小助手', '活动 3 月 12 日 9 点', '一二三四五六七八九']) expect(maskPersonalNumbers(text)).toBe(text);
+    for (const text of ['您好，我是工会小助手', '活动 3 月 12 日 9 点', '一二三四五六七八九', '第三十八条、第四十条、第八十二条', '2008年1月1日起施行，第1至3项'])
+      expect(maskPersonalNumbers(text)).toBe(text);
   });
 
   it('masks numbers glued to letters', () => {
