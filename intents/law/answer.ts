@@ -160,7 +160,7 @@ export function cardAnswer(card: Card, citations: Citation[], kb: LawKnowledge, 
     const parts = [PROMPTS.cardTitle(card.title), card.answer];
     if (card.change2025) parts.push(`${PROMPTS.change2025Prefix}${card.change2025}`);
     parts.push(basis(citations), PROMPTS.nextStepsTitle, ...card.nextSteps.map((s, i) => PROMPTS.nextStep(i + 1, s)));
-    if (card.calculator) parts.push(CALC_TEXT.hint);
+    if (card.calculator) parts.push(CALC_TEXT.hints[card.calculator] ?? CALC_TEXT.hint);
     const first = citations[0];
     if (first && kb.statutesDir) parts.push(PROMPTS.originalTextHint(articleLabel(first.article)));
     parts.push(PROMPTS.disclaimer);
@@ -179,7 +179,8 @@ export function cardAnswer(card: Card, citations: Citation[], kb: LawKnowledge, 
     steps.splice(0, steps.length, ...next);
   }
   const lines = [head, ...steps, basis(shown)];
-  if (card.calculator && fits([...lines, CALC_TEXT.hint, PROMPTS.disclaimerShort])) lines.push(CALC_TEXT.hint);
+  const hint = card.calculator ? (CALC_TEXT.hints[card.calculator] ?? CALC_TEXT.hint) : undefined;
+  if (hint && fits([...lines, hint, PROMPTS.disclaimerShort])) lines.push(hint);
   lines.push(PROMPTS.disclaimerShort);
   return { ...base, text: lines.join('\n'), citations: shown, choices: cardChoices(opts.canQuote ?? Boolean(kb.statutesDir)) };
 }

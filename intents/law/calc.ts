@@ -177,3 +177,61 @@ export function doubleWages(monthlyWage: number, monthsWithoutContract: number):
   const months = Math.min(11, Math.max(0, monthsWithoutContract - 1));
   return { months: yuan(months), extra: yuan(monthlyWage * months), deemedOpenEnded: monthsWithoutContract >= 12 };
 }
+
+/**
+ * Statutory retirement under 国务院关于渐进式延迟法定退休年龄的办法 第一条: from 2025-01-01 men (originally 60) and women
+ * originally retiring at 55 retire one month later for every four months their original retirement falls after
+ * 2024-12, up to 63 and 58; women originally retiring at 50 one month later for every two months, up to 55.
+ * "从其规定" exceptions (special work types, 第八条) and the flexible early/late options (第三条) are not computed.
+ */
+export type RetirementGroup = 'male' | 'female55' | 'female50';
+
+export const RETIREMENT_RULES: Record<RetirementGroup, { originalAge: number; everyMonths: number; maxDelayMonths: number }> = {
+  male: { originalAge: 60, everyMonths: 4, maxDelayMonths: 36 },
+  female55: { originalAge: 55, everyMonths: 4, maxDelayMonths: 36 },
+  female50: { originalAge: 50, everyMonths: 2, maxDelayMonths: 60 },
+};
+
+/** The first month the delay applies to (2025-01), as a month index (year × 12 + month − 1). */
+const DELAY_START = 2025 * 12 + 0;
+
+export interface RetirementResult {
+  group: RetirementGroup;
+  originalAge: number;
+  /** Year and month (1–12) the member would have retired at the original age. */
+  originalYear: number;
+  originalMonth: number;
+  /** Months of delay (0 when the original date is before 2025-01). */
+  delayMonths: number;
+  /** The new statutory retirement age. */
+  ageYears: number;
+  ageMonths: number;
+  /** Year and month (1–12) of the new retirement. */
+  year: number;
+  month: number;
+  /** The delay reached its ceiling (63 / 58 / 55). */
+  capped: boolean;
+}
+
+/** The statutory retirement age and month for a birth year-month (month 1–12) and group. */
+export function retirementDate(birthYear: number, birthMonth: number, group: RetirementGroup): RetirementResult {
+  if (!Number.isInteger(birthYear) || !Number.isInteger(birthMonth) || birthMonth < 1 || birthMonth > 12) throw new RangeError(`retirementDate: ${birthYear}-${birthMonth}`);
+  const rule = RETIREMENT_RULES[group];
+  const original = birthYear * 12 + (birthMonth - 1) + rule.originalAge * 12;
+  const after = original - DELAY_START;
+  const delayMonths = after < 0 ? 0 : Math.min(rule.maxDelayMonths, Math.floor(after / rule.everyMonths) + 1);
+  const retire = original + delayMonths;
+  const ageInMonths = rule.originalAge * 12 + delayMonths;
+  return {
+    group,
+    originalAge: rule.originalAge,
+    originalYear: Math.floor(original / 12),
+    originalMonth: (original % 12) + 1,
+    delayMonths,
+    ageYears: Math.floor(ageInMonths / 12),
+    ageMonths: ageInMonths % 12,
+    year: Math.floor(retire / 12),
+    month: (retire % 12) + 1,
+    capped: delayMonths === rule.maxDelayMonths,
+  };
+}

@@ -9,7 +9,7 @@ import { createLlm } from '../../src/llm/client.ts';
 import type { Dialog } from '../../src/core/session.ts';
 import { memoryFor, parseArticleRequest, readLawMemory, type LawAnswer, type LawMemory } from './answer.ts';
 import { computeAnswer, PENDING_CALC_VERSION, pendingCalcSchema } from './computed.ts';
-import { askedCalculator, hasFigures, readFigures, type Figures } from './figures.ts';
+import { askedCalculator, birthIn, hasFigures, originalRetirementAgeIn, readFigures, sexIn, type Figures } from './figures.ts';
 import { loadLawKnowledge, type LawKnowledge } from './knowledge.ts';
 import { answerLawQuestion, calcAnswer, calculationFor, MORE_REQUEST, pickedOffer } from './service.ts';
 import { HANDOFF_CHOICE } from './texts.ts';
@@ -67,7 +67,24 @@ function answeredFigure(asking: string, text: string): Figures {
     const days = /^(\d+|[一二两三四五六七八九十]+)天?$/.exec(bare);
     const n = days ? readFigures(`年假剩${days[1]}天`).unusedLeaveDays : undefined;
     if (n !== undefined) direct.unusedLeaveDays = n;
-  } else if (asking === 'overtimeHours' && read.workdayHours === undefined && read.restDayHours === undefined && read.holidayHours === undefined) {
+  } else if (asking === 'birthMonth') {
+    const first = text.split(/[，,、\s]/)[0] ?? '';
+    const birth = read.birthMonth === undefined ? birthIn(first, true) : undefined;
+    if (birth) [direct.birthYear, direct.birthMonth] = birth;
+    // The year was given before ("1968年出生的"): "5月" completes it.
+    const month = birth ? undefined : /^(\d{1,2})\s*月?份?$/.exec(first.trim());
+    if (month && Number(month[1]) >= 1 && Number(month[1]) <= 12) direct.birthMonth = Number(month[1]);
+    // "1972年5月" is a birth date here, not a length of service.
+    if (birth || month || read.birthYear !== undefined) delete read.serviceMonths;
+  }
+  // Sex and a woman's original retirement age are read whatever was asked: "女，工人" answers both.
+  if (asking === 'birthMonth' || asking === 'sex' || asking === 'originalRetirementAge') {
+    const sex = sexIn(text);
+    if (sex) direct.sex = sex;
+    const original = originalRetirementAgeIn(text);
+    if (original) direct.originalRetirementAge = original;
+  }
+  if (asking === 'overtimeHours' && read.workdayHours === undefined && read.restDayHours === undefined && read.holidayHours === undefined) {
     const h = readFigures(`工作日加班${bare}`).workdayHours;
     if (h !== undefined) direct.workdayHours = h;
   }

@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import type { Citation } from './card.ts';
-import { annualLeaveDays, doubleWages, medicalPeriod, overtimePay, severance, sickPayFloor, unusedLeavePay } from './calc.ts';
+import { annualLeaveDays, doubleWages, medicalPeriod, overtimePay, retirementDate, severance, sickPayFloor, unusedLeavePay } from './calc.ts';
 import { CALCULATORS, figuresSchema, type Calculator, type Figures } from './figures.ts';
 import { CALC_TEXT } from './texts.ts';
 
@@ -29,6 +29,7 @@ export const CALC_CITATIONS: Record<Calculator, Citation[]> = {
   annual_leave: [c('企业职工带薪年休假实施办法', 10), c('企业职工带薪年休假实施办法', 11), c('职工带薪年休假条例', 3)],
   medical_period: [c('企业职工患病或非因工负伤医疗期规定', 3), c('企业职工患病或非因工负伤医疗期规定', 4), c('贯彻执行劳动法若干问题的意见', 59)],
   double_wage: [c('劳动合同法', 82), c('劳动合同法实施条例', 6), c('劳动争议解释（二）', 6), c('劳动合同法', 14)],
+  retirement: [c('国务院关于渐进式延迟法定退休年龄的办法', 1), c('国务院关于渐进式延迟法定退休年龄的办法', 3), c('国务院关于渐进式延迟法定退休年龄的办法', 2)],
 };
 
 const ask = (asking: AskedFigure, calculator: Calculator, figures: Figures): CalcOutcome => ({
@@ -71,6 +72,13 @@ export function computeAnswer(calculator: Calculator, f: Figures): CalcOutcome {
       if (f.monthlyWage === undefined) return ask('monthlyWage', calculator, f);
       if (months === undefined) return ask('monthsWithoutContract', calculator, f);
       return done(CALC_TEXT.doubleWage(f.monthlyWage, months, doubleWages(f.monthlyWage, months)));
+    }
+    case 'retirement': {
+      if (f.birthYear === undefined || f.birthMonth === undefined) return ask('birthMonth', calculator, f);
+      if (f.sex === undefined) return ask('sex', calculator, f);
+      if (f.sex === 'female' && f.originalRetirementAge === undefined) return ask('originalRetirementAge', calculator, f);
+      const group = f.sex === 'male' ? 'male' : f.originalRetirementAge === 55 ? 'female55' : 'female50';
+      return done(CALC_TEXT.retirement(f.birthYear, f.birthMonth, retirementDate(f.birthYear, f.birthMonth, group)));
     }
   }
 }

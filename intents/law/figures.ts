@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { normalizeText } from './lexicon.ts';
 
-export const CALCULATORS = ['severance', 'overtime', 'annual_leave', 'medical_period', 'double_wage'] as const;
+export const CALCULATORS = ['severance', 'overtime', 'annual_leave', 'medical_period', 'double_wage', 'retirement'] as const;
 export type Calculator = (typeof CALCULATORS)[number];
 
 export const figuresSchema = z.object({
@@ -22,6 +22,12 @@ export const figuresSchema = z.object({
   unusedLeaveDays: z.number().nonnegative().optional(),
   /** Months worked without a written contract. */
   monthsWithoutContract: z.number().nonnegative().optional(),
+  /** Birth year and month (1–12), for the retirement date. */
+  birthYear: z.number().int().min(1900).max(2100).optional(),
+  birthMonth: z.number().int().min(1).max(12).optional(),
+  sex: z.enum(['male', 'female']).optional(),
+  /** A woman's retirement age before 2025: 50 (workers) or 55 (cadres, managerial and professional posts). */
+  originalRetirementAge: z.union([z.literal(50), z.literal(55)]).optional(),
 });
 export type Figures = z.infer<typeof figuresSchema>;
 
@@ -156,7 +162,58 @@ export function readFigures(raw: string): Figures {
     const days = parseAmount(leave[1]!);
     if (days !== undefined) f.unusedLeaveDays = days;
   }
+  const birth = birthIn(text);
+  // "1968年出生" without the month: the year is kept and the month asked for.
+  const yearOnly = birth ? undefined : /(19\d{2}|20\d{2})\s*年?\s*(?:的)?\s*(?:出生|生人|生的)/.exec(text);
+  if (birth || yearOnly) {
+    if (birth) [f.birthYear, f.birthMonth] = birth;
+    else f.birthYear = Number(yearOnly![1]);
+    // A birth date is no length of service ("1972年5月出生" holds no "年…月" span worth reading).
+    delete f.serviceMonths;
+    const sex = sexIn(text);
+    if (sex) f.sex = sex;
+    const original = originalRetirementAgeIn(text);
+    if (original) f.originalRetirementAge = original;
+  }
   return f;
+}
+
+/** "1972年5月", "72年5月", "1972.5", "1972-05", "1972/5" → [1972, 5]. Two-digit years are read as 19xx. */
+function yearMonth(y: string, m: string): [number, number] | undefined {
+  const year = y.length === 2 ? 1900 + Number(y) : Number(y);
+  const month = Number(m);
+  return year >= 1900 && year <= 2100 && month >= 1 && month <= 12 ? [year, month] : undefined;
+}
+const YEAR_MONTH = '(\\d{4}|\\d{2})\\s*(?:年|\\.|-|/)\\s*(\\d{1,2})\\s*(?:月份?)?';
+const BIRTH_AFTER = new RegExp(`${YEAR_MONTH}\\s*(?:的)?\\s*(?:出生|生人|生的|生日|生)`);
+const BIRTH_BEFORE = new RegExp(`(?:出生|生于|生日|出生年月|出生日期)[^\\d]{0,5}${YEAR_MONTH}`);
+
+/** Birth year and month stated with 出生/生 ("1972年5月出生", "出生年月：1972.5"); `bare` also takes "1972年5月" alone. */
+export function birthIn(raw: string, bare = false): [number, number] | undefined {
+  const text = normalizeText(raw);
+  const m = BIRTH_AFTER.exec(text) ?? BIRTH_BEFORE.exec(text) ?? (bare ? new RegExp(`^\\D{0,4}${YEAR_MONTH}`).exec(text.trim()) : null);
+  if (m) return yearMonth(m[1]!, m[2]!);
+  const compact = bare ? /^(\d{4})(\d{2})$/.exec(text.trim()) : null;
+  return compact ? yearMonth(compact[1]!, compact[2]!) : undefined;
+}
+
+/** 男/女 as said of oneself ("我是女的", "男职工", "女，工人"); kinship words (女儿, 子女) are not a sex. */
+export function sexIn(raw: string): 'male' | 'female' | undefined {
+  const text = normalizeText(raw).replace(/女儿|儿女|子女|男女|女朋友|男朋友|女友|男友|妇女节/g, '');
+  const female = /女/.test(text);
+  const male = /男/.test(text);
+  return female === male ? undefined : female ? 'female' : 'male';
+}
+
+/** A woman's original retirement age: stated (50 / 55), or from her post (工人 50, 干部/管理/专业技术岗位 55). */
+export function originalRetirementAgeIn(raw: string): 50 | 55 | undefined {
+  const text = normalizeText(raw);
+  const stated = /(?:原|原来|本来|以前|之前|老规定)[^，。\d五]{0,8}(50|55|五十五|五十)\s*(?:周?岁)?|(50|55|五十五|五十)\s*周?岁\s*(?:就?退休|退)/.exec(text);
+  const age = stated ? (stated[1] ?? stated[2]) : /^(50|55|五十五|五十)\s*(?:周?岁)?$/.exec(text.trim())?.[1];
+  if (age) return age === '55' || age === '五十五' ? 55 : 50;
+  if (/干部|管理岗|管理人员|专业技术|技术岗|职员/.test(text)) return 55;
+  if (/工人|一线|车间|生产岗|操作工/.test(text)) return 50;
+  return undefined;
 }
 
 const ASKS: Array<[Calculator, RegExp]> = [
@@ -165,6 +222,8 @@ const ASKS: Array<[Calculator, RegExp]> = [
   ['annual_leave', /年假|年休假/],
   ['overtime', /加班/],
   ['severance', /经济补偿|补偿金|补偿|赔偿金|n\+1|2n|辞退|开除|裁员|解雇|解除|炒|不续签|不续订|遣散/],
+  // Last: "距退休不足五年被辞退" asks about severance.
+  ['retirement', /(?:几岁|多少岁|哪年|哪一年|什么时候|啥时候|几月|哪个月|何时|多大)\s*(?:能|可以|才能|才|就|该|要)?\s*退休|退休(?:年龄|时间|日期|年月)|延迟退休|延退|晚退/],
 ];
 
 /** The sum the text asks about, by its words ("补偿", "加班", "年假" …); undefined when none. */

@@ -2,7 +2,7 @@
 import type { Llm } from '../../src/llm/client.ts';
 import { articleTextAnswer, cardAnswer, composeAnswer, formatCitations, parseArticleRequest, statutesMissingAnswer, type LawAnswer, type LawMemory } from './answer.ts';
 import { computeAnswer, type CalcOutcome } from './computed.ts';
-import { askedCalculator, durationsIn, hasFigures, readFigures, type Calculator, type Figures } from './figures.ts';
+import { askedCalculator, birthIn, durationsIn, hasFigures, originalRetirementAgeIn, readFigures, sexIn, type Calculator, type Figures } from './figures.ts';
 import type { LawKnowledge } from './knowledge.ts';
 import { llmAnswer } from './llm-answer.ts';
 import { CALC_TEXT, HANDOFF_CHOICE, PROMPTS } from './texts.ts';
@@ -27,16 +27,33 @@ export function pickedOffer(kb: LawKnowledge, text: string, memory: LawMemory): 
 }
 
 const ASKS_AMOUNT = /多少|几个月工资|算一下|算算|怎么算|能拿|能赔|赔多少|给多少|能要多少|多长|多久|几天/;
+const SELF = /我|本人/;
 const THIS_EMPLOYER = /本单位|这家|现在的(?:单位|公司|厂)|这个(?:单位|公司|厂)|在这|在公司|在厂/;
 
 /** The sum a message asks for with the member's own figures: by its words, else by the topic just answered. */
 export function calculationFor(kb: LawKnowledge, text: string, memory: LawMemory): { calculator: Calculator; figures: Figures } | undefined {
   const figures = readFigures(text);
+  const lastCalculator = memory.lastCardId ? kb.retriever.card(memory.lastCardId)?.calculator : undefined;
+  if (figures.birthYear === undefined && (askedCalculator(text) ?? lastCalculator) === 'retirement') {
+    // Right after the retirement answer, "1972年5月，女，工人" is a birth date even without 出生.
+    const birth = birthIn(text.split(/[，,、\s]/)[0] ?? '', true);
+    // "我是女工人，哪年退休" is about the member herself: her figures so far, and the bot asks for the rest.
+    if (birth || SELF.test(text)) {
+      if (birth) [figures.birthYear, figures.birthMonth] = birth;
+      delete figures.serviceMonths;
+      const sex = sexIn(text);
+      if (sex) figures.sex = sex;
+      const original = originalRetirementAgeIn(text);
+      if (original) figures.originalRetirementAge = original;
+    }
+  }
   if (!hasFigures(figures)) return undefined;
+  // A birth date (or the member's own sex) is given for one sum only: the retirement date.
+  if (figures.birthYear !== undefined || figures.sex !== undefined) return { calculator: 'retirement', figures };
   // "合同到期两个月了，能要双倍工资吗" asks whether, not how much: without a wage or a word asking for an amount
   // the card answers it.
   if (figures.monthlyWage === undefined && !ASKS_AMOUNT.test(text)) return undefined;
-  const calculator = askedCalculator(text) ?? (memory.lastCardId ? kb.retriever.card(memory.lastCardId)?.calculator : undefined);
+  const calculator = askedCalculator(text) ?? lastCalculator;
   // "我工作12年了" asked about 医疗期 is the total 工龄 unless this employer is named.
   if (calculator === 'medical_period' && figures.totalWorkYears === undefined && figures.serviceMonths !== undefined) {
     // Two lengths of service ("工作12年了，在现在的厂干了6年"): the longer is the total.

@@ -80,11 +80,18 @@ export const CALC_TEXT = {
     overtimeHours: '请问您加班了多少？分别说工作日延时、休息日、法定节假日各几小时或几天，例如：工作日20小时，周末2天。',
     unusedLeaveDays: '请问您还有几天年假没休？例如：5天。',
     monthsWithoutContract: '请问您入职多久一直没签书面合同？例如：8个月。',
+    birthMonth: '帮您算退休时间。请问您的出生年月？例如：1972年5月。',
+    sex: '请问您是男职工还是女职工？回复“男”或“女”即可。',
+    originalRetirementAge: '请问您原来的法定退休年龄是50岁还是55岁？一般女工人是50岁，女干部（管理、专业技术岗位）是55岁。回复“50”或“55”即可。',
   },
   /** Shown before the asked figure, so the member knows the bot waits for a number. */
   askAgain: '（直接回复数字即可；想问别的也可以直接问。）',
   groupPrivate: '涉及您个人工资的具体计算，请私聊我，我帮您一步步算。',
   hint: '告诉我您的月工资和工作年限（例如：月薪6000，干了3年8个月），我可以帮您算出具体金额。',
+  /** The hint of a card whose sum needs other figures than wage and service. */
+  hints: {
+    retirement: '告诉我您的出生年月和性别，女职工再说原来是50岁还是55岁退休（例如：1972年5月出生，女，工人），我帮您算出退休年龄和退休年月。',
+  } as Partial<Record<string, string>>,
   severance: (wage: number, months: number, r: { months: number; base: number; capped: boolean; n: number; nPlusOne: number; twoN: number }) =>
     [
       `按您说的：月工资${money(wage)}，在本单位工作${span(months)}。`,
@@ -122,4 +129,25 @@ export const CALC_TEXT = {
       r.deemedOpenEnded ? '满一年仍未签的，视为已订立无固定期限劳动合同，之后不再按月算二倍工资。' : '单位能证明是不可抗力或您本人故意、重大过失才没签的除外。',
       '仲裁时效一般为一年，尽早主张。',
     ].join('\n'),
+  retirement: (
+    birthYear: number,
+    birthMonth: number,
+    r: { group: 'male' | 'female55' | 'female50'; originalAge: number; originalYear: number; originalMonth: number; delayMonths: number; ageYears: number; ageMonths: number; year: number; month: number; capped: boolean },
+  ) => {
+    const who = r.group === 'male' ? '男职工' : `女职工，原法定退休年龄${r.originalAge}岁`;
+    const step = r.group === 'female50' ? '每2个月延迟1个月，最多到55岁' : r.group === 'male' ? '每4个月延迟1个月，最多到63岁' : '每4个月延迟1个月，最多到58岁';
+    const age = `${r.ageYears}岁${r.ageMonths ? `${r.ageMonths}个月` : ''}`;
+    const nth = (r.originalYear - 2025) * 12 + r.originalMonth;
+    const every = r.group === 'female50' ? 2 : 4;
+    const ym = (y: number, m: number) => `${y}年${m}月`;
+    return [
+      `按您说的：${ym(birthYear, birthMonth)}出生，${who}。`,
+      `· 原退休时间：${ym(r.originalYear, r.originalMonth)}（满${r.originalAge}周岁）。`,
+      r.delayMonths === 0
+        ? '· 原退休时间在2025年1月之前，不延迟。'
+        : `· 2025年1月起，原退休时间${step}：您的原退休时间是2025年1月起第${nth}个月，延迟（${nth}−1）÷${every}取整后加1 = ${Math.floor((nth - 1) / every) + 1}个月${r.capped ? `，超过上限，按${r.delayMonths}个月` : ''}。`,
+      `· 法定退休年龄：${age}，退休时间：${ym(r.year, r.month)}。`,
+      '缴费满最低年限的，可以自愿弹性提前退休（最多提前3年，不早于原退休年龄），到龄后与单位协商一致也可以弹性延迟（最多3年）；特殊工种等国家另有规定的从其规定，以社保经办机构核定为准。',
+    ].join('\n');
+  },
 } as const;

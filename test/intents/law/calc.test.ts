@@ -1,7 +1,8 @@
 /** The arithmetic of labor-law sums and the reading of members' figures: pure functions, no engine. */
 import { describe, expect, it } from 'vitest';
-import { annualLeaveDays, doubleWages, medicalPeriod, overtimePay, proratedLeaveDays, severance, severanceMonths, sickPayFloor, unusedLeavePay } from '../../../intents/law/calc.ts';
-import { askedCalculator, parseAmount, readFigures } from '../../../intents/law/figures.ts';
+import { annualLeaveDays, doubleWages, medicalPeriod, overtimePay, proratedLeaveDays, retirementDate, severance, severanceMonths, sickPayFloor, unusedLeavePay } from '../../../intents/law/calc.ts';
+import { computeAnswer } from '../../../intents/law/computed.ts';
+import { askedCalculator, birthIn, originalRetirementAgeIn, parseAmount, readFigures, sexIn } from '../../../intents/law/figures.ts';
 
 describe('severance (劳动合同法第四十七条, 第八十七条)', () => {
   it.each([
@@ -117,5 +118,85 @@ describe("reading the member's figures", () => {
     ['公积金怎么交', undefined],
   ])('%s asks about %s', (text, calc) => {
     expect(askedCalculator(text)).toBe(calc);
+  });
+});
+
+describe('retirement date (国务院关于渐进式延迟法定退休年龄的办法 第一条)', () => {
+  const r = (y: number, m: number, g: 'male' | 'female55' | 'female50') => {
+    const x = retirementDate(y, m, g);
+    return `${x.ageYears}岁${x.ageMonths}个月 ${x.year}-${x.month}`;
+  };
+
+  it.each([
+    // Men: +1 month for every 4 months of original retirement from 2025-01, up to 63.
+    [1964, 12, 'male', '60岁0个月 2024-12'], // original retirement before 2025: no delay
+    [1965, 1, 'male', '60岁1个月 2025-2'], // first cohort
+    [1965, 4, 'male', '60岁1个月 2025-5'], // last month of the first 4-month group
+    [1965, 5, 'male', '60岁2个月 2025-7'], // next group
+    [1970, 5, 'male', '61岁5个月 2031-10'],
+    [1976, 8, 'male', '62岁11个月 2039-7'], // last cohort below the cap
+    [1976, 9, 'male', '63岁0个月 2039-9'], // cap reached
+    [1985, 6, 'male', '63岁0个月 2048-6'], // beyond the transition: 63
+    // Women originally 55: the same steps, up to 58.
+    [1969, 12, 'female55', '55岁0个月 2024-12'],
+    [1970, 1, 'female55', '55岁1个月 2025-2'],
+    [1972, 5, 'female55', '55岁8个月 2028-1'],
+    [1981, 8, 'female55', '57岁11个月 2039-7'],
+    [1981, 9, 'female55', '58岁0个月 2039-9'],
+    // Women originally 50: +1 month every 2 months, up to 55.
+    [1974, 12, 'female50', '50岁0个月 2024-12'],
+    [1975, 1, 'female50', '50岁1个月 2025-2'],
+    [1975, 2, 'female50', '50岁1个月 2025-3'],
+    [1975, 3, 'female50', '50岁2个月 2025-5'],
+    [1984, 10, 'female50', '54岁11个月 2039-9'],
+    [1984, 11, 'female50', '55岁0个月 2039-11'], // cap reached
+    [1990, 1, 'female50', '55岁0个月 2045-1'],
+  ] as const)('%s-%s %s → %s', (y, m, g, want) => {
+    expect(r(y, m, g)).toBe(want);
+  });
+
+  it('reports the original date, the delay and whether the cap applied', () => {
+    expect(retirementDate(1970, 5, 'male')).toMatchObject({ originalYear: 2030, originalMonth: 5, delayMonths: 17, capped: false });
+    expect(retirementDate(1976, 9, 'male')).toMatchObject({ delayMonths: 36, capped: true });
+    expect(() => retirementDate(1970, 13, 'male')).toThrow(RangeError);
+  });
+
+  it('reads a birth date, sex and a woman\'s original retirement age from a message', () => {
+    expect(birthIn('我是1972年5月出生的')).toEqual([1972, 5]);
+    expect(birthIn('出生年月：1972.05')).toEqual([1972, 5]);
+    expect(birthIn('72年5月生人')).toEqual([1972, 5]);
+    expect(birthIn('2020年3月入职')).toBeUndefined();
+    expect(birthIn('1972年5月', true)).toEqual([1972, 5]);
+    expect(birthIn('197205', true)).toEqual([1972, 5]);
+    expect(sexIn('女，工人')).toBe('female');
+    expect(sexIn('我是男职工')).toBe('male');
+    expect(sexIn('我女儿在厂里')).toBeUndefined();
+    expect(originalRetirementAgeIn('女干部')).toBe(55);
+    expect(originalRetirementAgeIn('我是车间工人')).toBe(50);
+    expect(originalRetirementAgeIn('原来55岁退休')).toBe(55);
+    expect(originalRetirementAgeIn('50')).toBe(50);
+    expect(readFigures('我1975年3月出生，女，工人，几岁退休')).toEqual({ birthYear: 1975, birthMonth: 3, sex: 'female', originalRetirementAge: 50 });
+    expect(askedCalculator('我什么时候退休')).toBe('retirement');
+    expect(askedCalculator('延迟退休后几岁退休')).toBe('retirement');
+    // Severance words win: "距退休不足五年被辞退" asks about compensation.
+    expect(askedCalculator('退休年龄快到了被辞退，补偿多少')).toBe('severance');
+  });
+
+  it('asks for the one missing figure, then shows the working and cites 第一条', () => {
+    expect(computeAnswer('retirement', {})).toMatchObject({ kind: 'ask', asking: 'birthMonth' });
+    expect(computeAnswer('retirement', { birthYear: 1972, birthMonth: 5 })).toMatchObject({ kind: 'ask', asking: 'sex' });
+    expect(computeAnswer('retirement', { birthYear: 1972, birthMonth: 5, sex: 'female' })).toMatchObject({ kind: 'ask', asking: 'originalRetirementAge' });
+    const male = computeAnswer('retirement', { birthYear: 1970, birthMonth: 5, sex: 'male' });
+    expect(male.kind).toBe('computed');
+    if (male.kind !== 'computed') return;
+    expect(male.text).toContain('原退休时间：2030年5月');
+    expect(male.text).toContain('第65个月');
+    expect(male.text).toContain('（65−1）÷4取整后加1 = 17个月');
+    expect(male.text).toContain('法定退休年龄：61岁5个月，退休时间：2031年10月');
+    expect(male.citations[0]).toEqual({ law: '国务院关于渐进式延迟法定退休年龄的办法', article: 1 });
+    const capped = computeAnswer('retirement', { birthYear: 1984, birthMonth: 12, sex: 'female', originalRetirementAge: 50 });
+    expect(capped.kind === 'computed' && capped.text).toContain('超过上限，按60个月');
+    const early = computeAnswer('retirement', { birthYear: 1964, birthMonth: 12, sex: 'male' });
+    expect(early.kind === 'computed' && early.text).toContain('不延迟');
   });
 });
