@@ -6,10 +6,10 @@
  * every inbox entry, queued reply, passive reply and cached nickname written must be sealed with the data
  * key (and open to what was sent), and the messages still arrive decrypted at the platform.
  */
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FieldCipher } from '../../src/core/crypto.ts';
 import { TEST_KEY_HEX } from '../helpers/harness.ts';
+import { monitorRedis, type MonitoredCommand } from '../helpers/redis-monitor.ts';
 import { kfPath, oaPath, OPEN_KFID, startWecomChannel, type WecomTestChannel } from '../helpers/wecom-harness.ts';
 
 const PHONE = '13812345678';
@@ -23,11 +23,8 @@ const notice = `已登记：电话${PHONE}，身份证${ID_NUMBER}`;
 const cipher = new FieldCipher(Buffer.from(TEST_KEY_HEX, 'hex'));
 const CHANNEL_TAG = /\{(wecom|wxkf|wxoa)\}/;
 
-interface Command {
-  args: string[];
-  /** The client that sent it (MULTI … EXEC are grouped by client). */
-  source: string;
-}
+/** `source` is the client that sent it (MULTI … EXEC are grouped by client). */
+type Command = MonitoredCommand;
 
 /** The part of a key Redis Cluster hashes: the first non-empty `{…}`, else the whole key. */
 function hashTag(key: string): string {
@@ -38,18 +35,16 @@ function hashTag(key: string): string {
 
 describe('official channels: nothing personal in Redis unsealed', () => {
   let ch: WecomTestChannel;
-  let monitor: Redis;
+  let monitor: { close(): void } | undefined;
   const commands: Command[] = [];
 
   beforeAll(async () => {
     ch = await startWecomChannel({ DATA_ENCRYPTION_KEY: TEST_KEY_HEX });
     ch.fake.kfNames.set('kfCustomer1', NICKNAME);
-    monitor = await new Redis(ch.te.redisUrl).monitor();
-    monitor.on('error', () => undefined);
-    monitor.on('monitor', (_time: string, args: string[], source: string) => commands.push({ args: args.map(String), source: String(source) }));
+    monitor = await monitorRedis(ch.te.redisUrl, (c) => commands.push(c));
   }, 60_000);
   afterAll(async () => {
-    monitor?.disconnect();
+    monitor?.close();
     await ch?.stop();
   });
 
