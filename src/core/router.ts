@@ -78,10 +78,10 @@ export class Router {
         const claimedBy = this.matchCommand(ctx.text)?.intent ?? this.matchTrigger(ctx);
         if (!claimedBy || claimedBy.id === owner.id) {
           // Forms use the local classification to tell a question from an answer; no LLM sees form answers.
-          if (ctx.text && this.classifier.local) {
-            const local = this.classifier.local.classify(ctx.text);
-            ctx.classified = { ...local, casual: this.casual.has(local.intent) };
-          }
+          // Computed when first read: an answer a form takes at sight (digits, a date, a choice) needs none.
+          const local = this.classifier.local;
+          const answer = ctx.text;
+          if (answer && local) this.classifyWhenRead(ctx, () => local.classify(answer));
           const result = await owner.continueDialog(ctx, active);
           if (!result.passThrough) return this.apply(ctx, owner.id, result);
         }
@@ -136,6 +136,28 @@ export class Router {
     const result = await target.handle(privately);
     await this.notifier.notify(to, result.replies);
     return [{ text: CORE_TEXT.sentPrivately }];
+  }
+
+  /** Sets `ctx.classified` to what `classify` says, computed on first read (a plain value once written). */
+  private classifyWhenRead(ctx: TurnContext, classify: () => { intent: IntentId; confidence: number }): void {
+    let value: TurnContext['classified'];
+    let known = false;
+    Object.defineProperty(ctx, 'classified', {
+      configurable: true,
+      enumerable: true,
+      get: () => {
+        if (!known) {
+          const c = classify();
+          value = { ...c, casual: this.casual.has(c.intent) };
+          known = true;
+        }
+        return value;
+      },
+      set: (v: TurnContext['classified']) => {
+        value = v;
+        known = true;
+      },
+    });
   }
 
   /** The intent whose deterministic trigger claims this message, if any. */
