@@ -144,6 +144,8 @@ export async function runBroadcastBench(): Promise<void> {
     console.log(`  duplicates after the crash: ${duplicates} (goal 0)`);
     console.log(`  ledger: ${final.sent} sent, ${final.failed} failed (${interrupted} cut off mid-send by the crash: not repeated), ${final.skipped} skipped`);
     console.log(`  not delivered (cut off before the request left): ${TARGETS - perChat.size}`);
+    const late = processes.reduce((n, p) => ({ moved: n.moved + p.sender.stats.moved, rebooks: n.rebooks + p.sender.stats.rebooks, lateReleases: n.lateReleases + p.sender.stats.lateReleases }), { moved: 0, rebooks: 0, lateReleases: 0 });
+    console.log(`  late wake-ups: ${late.moved} slots moved to when the send left, ${late.rebooks} given back and booked again, ${late.lateReleases} items put back after their mark`);
   } finally {
     for (const c of clients) c.disconnect();
     tg.stop();

@@ -1,7 +1,7 @@
 /**
  * 群发 in the web console: compose (text, audience, time) → preview (the operation's own preview) → send,
  * approval by another staff member, pause/resume/cancel, progress, and the per-target report of the latest
- * run; who subscribed to notices. Every action is a BroadcastService operation, the same the chat commands call.
+ * run with a confirmed resend of the targets a crash cut off mid-send; who subscribed to notices. Every action is a BroadcastService operation, the same the chat commands call.
  */
 import { requireRole } from '../../src/core/actor.ts';
 import type { ConsoleRequest, ConsoleResult, ConsoleSection } from '../../src/core/console.ts';
@@ -171,7 +171,8 @@ async function reportPage(svc: BroadcastService, req: ConsoleRequest): Promise<C
   const names = await svc.targetNames();
   const button = (action: string, label: string, cls = 'secondary') =>
     html`<form method="post" action="${BASE}/${b.id}/control">${csrfField(req)}<input type="hidden" name="action" value="${action}"><button type="submit" class="${cls}">${label}</button></form>`;
-  const controls = html`<div class="actions">${b.status === 'pending' ? button('approve', C.approve, '') : ''}${b.status === 'sending' ? button('pause', C.pause) : ''}${b.status === 'paused' ? button('resume', C.resume) : ''}${['pending', 'scheduled', 'sending', 'paused'].includes(b.status) ? button('cancel', C.cancel, 'danger') : ''}<a href="${BASE}/${b.id}">${C.refresh}</a></div>`;
+  const interrupted = r.items.filter((i) => i.state === 'failed:interrupted').length;
+  const controls = html`<div class="actions">${b.status === 'pending' ? button('approve', C.approve, '') : ''}${b.status === 'sending' ? button('pause', C.pause) : ''}${b.status === 'paused' ? button('resume', C.resume) : ''}${interrupted && b.status !== 'cancelled' ? button('resend', C.resend(interrupted)) : ''}${['pending', 'scheduled', 'sending', 'paused'].includes(b.status) ? button('cancel', C.cancel, 'danger') : ''}<a href="${BASE}/${b.id}">${C.refresh}</a></div>`;
   const body = html`${outcomeNotice(req.query)}
 ${section(C.reportTitle(b.id), html`${facts([
     [C.facts.status, statusText(b.status)],
@@ -194,10 +195,23 @@ async function control(svc: BroadcastService, req: ConsoleRequest): Promise<Cons
     const body = html`${notice('warn', C.cancelConfirm)}<form method="post" action="${BASE}/${id}/control" class="actions">${csrfField(req)}<input type="hidden" name="action" value="cancel"><input type="hidden" name="confirmed" value="1"><button type="submit" class="danger">${C.confirmCancel}</button><a href="${BASE}/${id}">${C.back}</a></form>`;
     return { kind: 'page', title: C.reportTitle(id), body };
   }
+  if (action === 'resend' && formValue(req, 'confirmed') !== '1') {
+    // Confirmed first: a target cut off mid-send may already have it.
+    const found = await svc.interrupted(req.actor, id);
+    if (!found) return { kind: 'not-found' };
+    const names = await svc.targetNames();
+    const body = html`${notice('warn', C.resendConfirm(found.items.length))}${table(C.reportHeaders, found.items.map((i) => [names.get(i.id) ?? `${i.to.platform}:${i.to.chatId}`, stateText(i.state)]), C.outcomes['nothing-to-resend'])}<form method="post" action="${BASE}/${id}/control" class="actions">${csrfField(req)}<input type="hidden" name="action" value="resend"><input type="hidden" name="confirmed" value="1"><button type="submit" id="bc-resend-confirm">${C.confirmResend}</button><a href="${BASE}/${id}">${C.back}</a></form>`;
+    return { kind: 'page', title: C.reportTitle(id), body };
+  }
   const r =
-    action === 'approve' ? await svc.approve(req.actor, id) : action === 'pause' ? await svc.pause(req.actor, id) : action === 'resume' ? await svc.resume(req.actor, id) : action === 'cancel' ? await svc.cancel(req.actor, id) : null;
+    action === 'approve' ? await svc.approve(req.actor, id)
+    : action === 'pause' ? await svc.pause(req.actor, id)
+    : action === 'resume' ? await svc.resume(req.actor, id)
+    : action === 'cancel' ? await svc.cancel(req.actor, id)
+    : action === 'resend' ? await svc.resendInterrupted(req.actor, id)
+    : null;
   if (!r || r.outcome === 'missing') return { kind: 'not-found' };
-  const outcome = r.outcome === 'done' ? { approve: 'approved', pause: 'paused', resume: 'resumed', cancel: 'cancelled' }[action] ?? 'approved' : r.outcome;
+  const outcome = r.outcome === 'done' ? { approve: 'approved', pause: 'paused', resume: 'resumed', cancel: 'cancelled', resend: 'resent' }[action] ?? 'approved' : r.outcome;
   return { kind: 'redirect', to: `${BASE}/${id}?outcome=${outcome}${r.outcome === 'done' && r.skipped ? `&skipped=${r.skipped}` : ''}` };
 }
 

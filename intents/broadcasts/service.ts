@@ -9,6 +9,7 @@
  *   pause / resume / cancel(actor, id)   the current run; cancel also stops later runs
  *   list(actor)                          recent broadcasts with progress ("12/40 已发送，2 失败")
  *   report(actor, id)                    the latest run per target
+ *   interrupted / resendInterrupted      targets cut off mid-send by a crash, sent again once staff confirm
  *   subscribe / unsubscribe(member, …)   members opt in to notices in private chat; an opt-out always wins
  *
  * Sends go through the delivery path (src/core/delivery): one ledger item per target, paced per platform.
@@ -49,7 +50,12 @@ export type ComposeResult =
   | { outcome: 'started'; broadcast: BroadcastRecord; total: number }
   | { outcome: 'no-audience' };
 
-export type ControlResult = { outcome: 'missing' } | { outcome: 'not-allowed'; broadcast: BroadcastRecord } | { outcome: 'self-approval' } | { outcome: 'done'; broadcast: BroadcastRecord; skipped?: number };
+export type ControlResult =
+  | { outcome: 'missing' }
+  | { outcome: 'not-allowed'; broadcast: BroadcastRecord }
+  | { outcome: 'self-approval' }
+  | { outcome: 'nothing-to-resend'; broadcast: BroadcastRecord }
+  | { outcome: 'done'; broadcast: BroadcastRecord; skipped?: number; resent?: number };
 
 export interface Progress {
   broadcast: BroadcastRecord;
@@ -321,7 +327,8 @@ export class BroadcastService {
     const rec = changed?.after ?? (await this.store.get(id));
     if (!rec) return;
     await this.audit('system', 'broadcast.finish', rec, { ...(changed ? { before: { status: changed.before.status } } : {}), after: { status: rec.status, ...counts }, note: `run ${run}` });
-    await this.deps.notifier.notify(rec.authorChat, [{ text: STAFF.finished(id, progressText(counts)) }], { id: `bc:${id}:finished:${run}` });
+    // A resend of interrupted targets finishes the run again: the author is told again.
+    await this.deps.notifier.notify(rec.authorChat, [{ text: STAFF.finished(id, progressText(counts)) }], { id: `bc:${id}:finished:${run}${rec.resends ? `:r${rec.resends}` : ''}` });
   }
 
   // ---- control ----
@@ -355,6 +362,41 @@ export class BroadcastService {
   }
   cancel(actor: Actor, id: number) {
     return this.control(actor, id, 'cancel');
+  }
+
+  // ---- sends cut off by a crash ----
+
+  /**
+   * The latest run's targets whose send was cut off mid-call by a crash: they may or may not have got it, so they
+   * were not sent again by themselves. Listed for staff to decide (audited: it names targets).
+   */
+  async interrupted(actor: Actor, id: number): Promise<{ broadcast: BroadcastRecord; items: ItemReport[] } | null> {
+    requireRole(actor, 'staff');
+    const rec = await this.store.get(id);
+    if (!rec) return null;
+    await this.audit(actor, 'broadcast.view', rec, { note: 'interrupted targets' });
+    if (rec.runs === 0) return { broadcast: rec, items: [] };
+    const items = (await this.deps.delivery.report(groupOfRun(id, rec.runs))).filter((i) => i.state === 'failed:interrupted');
+    return { broadcast: rec, items };
+  }
+
+  /**
+   * Staff confirmed: the latest run's interrupted targets are sent again through the same ledger and pacing (a
+   * target that did get it gets it twice — the confirmation says so). The author is told again when it finishes.
+   */
+  async resendInterrupted(actor: Actor, id: number): Promise<ControlResult> {
+    requireRole(actor, 'staff');
+    const rec = await this.store.get(id);
+    if (!rec) return { outcome: 'missing' };
+    if (rec.runs === 0 || rec.status === 'cancelled' || rec.status === 'pending') return { outcome: 'not-allowed', broadcast: rec };
+    const group = groupOfRun(id, rec.runs);
+    const waiting = (await this.deps.delivery.report(group)).filter((i) => i.state === 'failed:interrupted').length;
+    if (waiting === 0) return { outcome: 'nothing-to-resend', broadcast: rec };
+    const changed = await this.store.update(id, (r) => (r.runs !== rec.runs || r.status === 'cancelled' ? null : { ...r, status: r.status === 'done' ? 'sending' : r.status, resends: (r.resends ?? 0) + 1 }));
+    if (!changed) return { outcome: 'not-allowed', broadcast: rec };
+    const resent = await this.deps.delivery.resendInterrupted(group);
+    await this.audit(actor, 'broadcast.resend', changed.after, { before: { status: changed.before.status }, after: { status: changed.after.status }, note: `run ${rec.runs}: ${resent} interrupted targets sent again` });
+    return { outcome: 'done', broadcast: changed.after, resent };
   }
 
   // ---- reports ----

@@ -48,6 +48,8 @@ const recordSchema = z.object({
   runs: z.number().int().nonnegative(),
   /** When the next run is due (scheduled ones). */
   nextRunAt: z.number().optional(),
+  /** How many times staff sent the latest run's interrupted targets again. */
+  resends: z.number().int().nonnegative().optional(),
 });
 export type BroadcastRecord = z.infer<typeof recordSchema>;
 

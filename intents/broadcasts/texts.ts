@@ -97,6 +97,10 @@ export const STAFF = {
   reportMore: (n: number) => `……另有 ${n} 个对象未列出`,
   finished: (id: number, progress: string) => `📣 群发 #${id} 已发送完毕：${progress}。详情：/broadcast ${id}`,
   refusedAudience: '没有找到可发送的对象。',
+  resendNone: (id: number) => `群发 #${id} 最近一次发送没有中断的对象，不需要重发。`,
+  resendAsk: (id: number, n: number, list: string) =>
+    `群发 #${id} 有 ${n} 个对象在发送途中被中断（机器人进程意外停止），无法确认他们是否已收到：\n${list}\n重发后，其中已经收到的会再收到一次。确认重发请回复：/bcresend ${id} 确认`,
+  resent: (id: number, n: number) => `🔁 已为群发 #${id} 重新发送 ${n} 个中断的对象，发送完毕后会通知您。进度：/broadcast ${id}`,
 };
 
 export const STATUS_WORDS: Record<string, string> = {
@@ -113,7 +117,7 @@ export const STATE_WORDS = {
   claimed: '发送中',
   sending: '发送中',
   sent: '已发送',
-  failed: (reason: string) => `失败（${reason === 'interrupted' ? '发送中断，未重发以免重复' : reason}）`,
+  failed: (reason: string) => `失败（${reason === 'interrupted' ? '发送中断，未自动重发以免重复；可用 /bcresend 确认后重发' : reason}）`,
   skipped: (reason: string) => `跳过（${reason === 'opted-out' ? '已退订' : reason === 'cancelled' ? '已取消' : reason}）`,
 };
 
@@ -131,6 +135,7 @@ export const COMMAND_SUMMARIES = {
   approve: '/bcapprove 编号（通过群发）：批准另一位工作人员的群发',
   pause: '/bcpause 编号（暂停群发），/bcresume 编号（恢复群发）',
   cancel: '/bccancel 编号（取消群发）：停止后续发送',
+  resend: '/bcresend 编号（重发群发）：查看因故障中断的发送对象，确认后重发',
   subscribe: '订阅通知：以后私信收到工会群发通知',
   unsubscribe: '退订：不再私信收到群发通知',
 };
@@ -172,6 +177,9 @@ export const CONSOLE = {
   resume: '继续',
   cancel: '取消群发',
   cancelConfirm: '确认取消这条群发？尚未发出的不会再发。',
+  resend: (n: number) => `重发中断的对象（${n} 个）`,
+  resendConfirm: (n: number) => `有 ${n} 个对象在发送途中被中断（机器人进程意外停止），无法确认他们是否已收到。重发后，其中已经收到的会再收到一次。确认重发？`,
+  confirmResend: '确认重发',
   confirmCancel: '确认取消',
   back: '返回',
   errors: { text: '请填写通知内容。', groups: '请至少选择一个群。', at: '没看懂定时时间，请按「明天上午9点」或「2026-12-20 09:00」填写，且需在将来。', audience: '请选择发送对象。' },
@@ -186,6 +194,8 @@ export const CONSOLE = {
     cancelled: (n?: number) => `已取消${n ? `，${n} 个对象不再发送` : ''}。`,
     'self-approval': '不能批准自己撰写的群发，请请另一位工作人员批准。',
     'not-allowed': '当前状态下不能这样操作。',
+    'nothing-to-resend': '最近一次发送没有中断的对象，不需要重发。',
+    resent: '已重新发送中断的对象，发送完毕后会通知撰写人。',
   },
   refresh: '刷新进度',
 } as const;

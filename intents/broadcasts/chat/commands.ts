@@ -71,8 +71,33 @@ export async function noticeIntent(deps: CoreDeps): Promise<IntentDefinition> {
       if (r.outcome === 'missing') return say(STAFF.missing(String(id)));
       if (r.outcome === 'self-approval') return say(STAFF.selfApproval);
       if (r.outcome === 'not-allowed') return say(cmd === '/bcapprove' ? STAFF.notPending(id) : STAFF.cannot(id, statusText(r.broadcast.status)));
+      if (r.outcome === 'nothing-to-resend') return say(STAFF.resendNone(id));
       return say(cmd === '/bccancel' ? STAFF.cancelled(id, r.skipped ?? 0) : what(id));
     };
+
+  /**
+   * `/bcresend 12`: lists the targets cut off mid-send and asks to confirm (they may get it twice);
+   * `/bcresend 12 确认`: sends them again.
+   */
+  async function resend(ctx: TurnContext, args: string): Promise<TurnResult> {
+    const m = /^#?(\d{1,9})\s*(确认|确认重发|确定)?$/.exec(args.trim());
+    if (!m) return say(STAFF.needId('/bcresend'));
+    const id = Number(m[1]);
+    if (m[2]) {
+      const r = await svc.resendInterrupted(actorOf(ctx), id);
+      if (r.outcome === 'missing') return say(STAFF.missing(String(id)));
+      if (r.outcome === 'nothing-to-resend') return say(STAFF.resendNone(id));
+      if (r.outcome !== 'done') return say(STAFF.cannot(id, 'broadcast' in r ? statusText(r.broadcast.status) : ''));
+      return say(STAFF.resent(id, r.resent ?? 0));
+    }
+    const found = await svc.interrupted(actorOf(ctx), id);
+    if (!found) return say(STAFF.missing(String(id)));
+    if (!found.items.length) return say(STAFF.resendNone(id));
+    const names = await svc.targetNames();
+    const lines = found.items.slice(0, REPORT_LINES).map((item, i) => STAFF.reportLine(i + 1, names.get(item.id) ?? targetOf(item.id), stateText(item.state)));
+    const more = found.items.length > REPORT_LINES ? [STAFF.reportMore(found.items.length - REPORT_LINES)] : [];
+    return { replies: [{ text: STAFF.resendAsk(id, found.items.length, [...lines, ...more].join('\n')), choices: [`/bcresend ${id} 确认`] }] };
+  }
 
   async function subscribe(ctx: TurnContext): Promise<TurnResult> {
     // Notices go to the member's private chat (in a group they subscribe for their private chat).
@@ -90,6 +115,7 @@ export async function noticeIntent(deps: CoreDeps): Promise<IntentDefinition> {
     { names: ['bcpause', '暂停群发'], role: 'staff', summary: S.pause, run: controlled(STAFF.paused, '/bcpause', (ctx, id) => svc.pause(actorOf(ctx), id)) },
     { names: ['bcresume', '恢复群发'], role: 'staff', summary: S.pause, run: controlled(STAFF.resumed, '/bcresume', (ctx, id) => svc.resume(actorOf(ctx), id)) },
     { names: ['bccancel', '取消群发'], role: 'staff', summary: S.cancel, run: controlled((id) => STAFF.cancelled(id, 0), '/bccancel', (ctx, id) => svc.cancel(actorOf(ctx), id)) },
+    { names: ['bcresend', '重发群发'], role: 'staff', summary: S.resend, run: resend },
     { names: ['订阅通知', 'subscribe'], summary: S.subscribe, run: (ctx) => subscribe(ctx) },
     { names: ['退订', '退订通知', '取消订阅', 'unsubscribe'], summary: S.unsubscribe, run: (ctx) => unsubscribe(ctx) },
   ];

@@ -164,6 +164,22 @@ export class Delivery implements Notifier {
     return skipped;
   }
 
+  /**
+   * Sends again the group's items cut off mid-send by a crash (failed:interrupted), through the same ledger and
+   * pacing: staff confirmed it, knowing a target may get it twice. Returns how many were queued.
+   */
+  async resendInterrupted(group: string): Promise<number> {
+    let n = 0;
+    for (const p of PLATFORMS) {
+      const batch = batchId(group, p);
+      const ids = (await this.ledger.states(batch)).filter((row) => row.state === 'failed:interrupted').map((row) => row.id);
+      const queued = await this.ledger.requeueInterrupted(batch, ids, this.now());
+      if (queued) this.queued(p);
+      n += queued;
+    }
+    return n;
+  }
+
   /** Counts over the group's platforms. */
   async counts(group: string): Promise<BatchCounts> {
     const all = await Promise.all(PLATFORMS.map((p) => this.ledger.counts(batchId(group, p))));

@@ -168,6 +168,25 @@ for _, id in ipairs(ids) do final(id, 'skipped:cancelled') end
 redis.call('del', KEYS[3])
 return {#ids, finish()}`);
 
+// ARGV: finishable, due, then ids. Items cut off mid-send (failed:interrupted) go back to the queue: staff chose to send
+// them again, knowing some may arrive twice. Parts already confirmed sent stay counted (only the rest goes). The batch
+// can finish again. Returns how many were queued.
+const REQUEUE = new LuaScript(`
+local n = 0
+for i = 3, #ARGV do
+  local id = ARGV[i]
+  if redis.call('hget', KEYS[2], id) == 'failed:interrupted' then
+    redis.call('hset', KEYS[2], id, 'queued')
+    redis.call('zadd', KEYS[3], tonumber(ARGV[2]), id)
+    redis.call('hincrby', KEYS[6], 'failed', -1)
+    redis.call('hincrby', KEYS[6], 'pending', 1)
+    redis.call('hdel', KEYS[10], id)
+    n = n + 1
+  end
+end
+if n > 0 then redis.call('del', KEYS[8]) end
+return n`);
+
 // ARGV: finishable, 'pause' | 'resume'. Returns 1 when changed.
 const CONTROL = new LuaScript(`
 local ctl = redis.call('get', KEYS[7])
@@ -254,6 +273,14 @@ export class Ledger {
 
   async control(batch: BatchId, what: 'pause' | 'resume'): Promise<boolean> {
     return Number(await CONTROL.run(this.redis, this.keysOf(batch), [this.fin(batch), what])) === 1;
+  }
+
+  /** Puts items cut off mid-send back in the queue (a resend staff confirmed); returns how many. */
+  async requeueInterrupted(batch: BatchId, ids: string[], due: number): Promise<number> {
+    if (!ids.length) return 0;
+    const n = Number(await REQUEUE.run(this.redis, this.keysOf(batch), [this.fin(batch), due, ...ids]));
+    if (n > 0) await this.redis.sadd(this.activeKey(platformOf(batch)), batch);
+    return n;
   }
 
   async counts(batch: BatchId): Promise<BatchCounts> {

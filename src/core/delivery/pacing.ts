@@ -33,6 +33,13 @@ export interface PacingLimits {
   jitterMs?: number;
 }
 
+/** A booked send slot: `at` is when it may leave; `ref` names it in the windows (to give it back). */
+export interface Booking {
+  booked: boolean;
+  at: number;
+  ref: string;
+}
+
 export const unpaced = (limits: PacingLimits): boolean =>
   !limits.platform?.length && !limits.privateChat?.length && !limits.groupChat?.length && !limits.minGapMs;
 
@@ -84,6 +91,53 @@ local u = tonumber(ARGV[1])
 if u > v then redis.call('set', KEYS[1], u, 'PX', math.max(1, u - tonumber(ARGV[2])) + 1000) end
 return 1`);
 
+// KEYS: platform hold, chat hold, then one sliding-log zset per rate (as TAKE). ARGV: now, booking ref, then (count,
+// perMs, least gap) per rate. Moves a booked slot to `now` (its send is leaving late) when no window of any rate that
+// contains `now` then holds more than `count` (slots booked later included), no other slot is within the least gap
+// (a spread rate: a quarter of its spacing, so late sends do not go out in a burst) and no hold is on; else gives the slot
+// back. Returns 1 when moved, 0 when given back.
+const MOVE = new LuaScript(`
+local now = tonumber(ARGV[1])
+local ok = 1
+for i = 1, 2 do
+  if tonumber(redis.call('get', KEYS[i]) or '0') > now then ok = 0 end
+end
+local rates = #KEYS - 2
+for r = 1, rates do
+  local key = KEYS[r + 2]
+  redis.call('zrem', key, ARGV[2] .. ':' .. r)
+  if ok == 1 then
+    local count = tonumber(ARGV[r * 3])
+    local per = tonumber(ARGV[1 + r * 3])
+    local gap = tonumber(ARGV[2 + r * 3])
+    local near = redis.call('zrangebyscore', key, '(' .. (now - per), '(' .. (now + per), 'WITHSCORES')
+    local t = {}
+    for j = 2, #near, 2 do
+      local v = tonumber(near[j])
+      if math.abs(v - now) < gap then ok = 0 end
+      t[#t + 1] = v
+    end
+    t[#t + 1] = now
+    table.sort(t)
+    -- Every window [t[j], t[j] + per) that starts at or before now and reaches past it.
+    local hi = 1
+    for lo = 1, #t do
+      if t[lo] > now then break end
+      if hi < lo then hi = lo end
+      while hi + 1 <= #t and t[hi + 1] < t[lo] + per do hi = hi + 1 end
+      if t[lo] + per > now and hi - lo + 1 > count then ok = 0 end
+    end
+  end
+end
+if ok == 1 then
+  for r = 1, rates do
+    local key = KEYS[r + 2]
+    redis.call('zadd', key, now, ARGV[2] .. ':' .. r)
+    redis.call('pexpire', key, tonumber(ARGV[1 + r * 3]) + 1000)
+  end
+end
+return ok`);
+
 export class Pacer {
   constructor(
     private readonly redis: Redis,
@@ -109,23 +163,51 @@ export class Pacer {
    * caller sends then: booked slots follow each other without the delay of asking again); otherwise books nothing
    * and says when that moment is.
    */
-  async book(platform: Platform, limits: PacingLimits, to: Pick<Address, 'chatType' | 'chatId'>, now: number, maxWaitMs: number, client: Redis = this.redis): Promise<{ booked: boolean; at: number }> {
-    if (unpaced(limits)) return { booked: true, at: now };
+  async book(platform: Platform, limits: PacingLimits, to: Pick<Address, 'chatType' | 'chatId'>, now: number, maxWaitMs: number, client: Redis = this.redis): Promise<Booking> {
+    if (unpaced(limits)) return { booked: true, at: now, ref: '' };
+    const keys = this.rateKeys(platform, limits, to);
+    const ref = `${now}:${randomUUID()}`;
+    const args: (string | number)[] = [now, ref, limits.minGapMs ? limits.minGapMs + Math.floor(this.random() * (limits.jitterMs ?? 0)) : 0, maxWaitMs];
+    for (const r of [...(limits.platform ?? []), ...this.chatRates(limits, to)]) args.push(r.count, r.perMs, r.spread ? 1 : 0);
+    const base = this.base(platform);
+    const [booked, at] = (await TAKE.run(client, [`${base}:hold`, `${base}:hold:${this.chatScope(to)}`, ...keys], args)) as [number, number];
+    return { booked: booked === 1, at: Number(at), ref };
+  }
+
+  /**
+   * Gives a booked slot back (its send did not go: it would have left late). Later bookings were spread from it
+   * and stay where they are; the windows count one send less. A minimum gap it set (personal WeChat) stays.
+   */
+  async unbook(platform: Platform, limits: PacingLimits, to: Pick<Address, 'chatType' | 'chatId'>, booking: Booking, client: Redis = this.redis): Promise<void> {
+    if (!booking.booked || !booking.ref) return;
+    const batch = client.multi();
+    this.rateKeys(platform, limits, to).forEach((key, i) => batch.zrem(key, `${booking.ref}:${i + 1}`));
+    await batch.exec();
+  }
+
+  /**
+   * Its send leaves late: moves the slot to `now` when that still breaks no window (counting every slot booked
+   * before and after it), so a late wake-up costs no slot; otherwise gives the slot back (the caller books again).
+   */
+  async move(platform: Platform, limits: PacingLimits, to: Pick<Address, 'chatType' | 'chatId'>, booking: Booking, now: number, client: Redis = this.redis): Promise<boolean> {
+    if (!booking.booked || !booking.ref) return true;
+    const base = this.base(platform);
+    const args: (string | number)[] = [now, booking.ref];
+    for (const r of [...(limits.platform ?? []), ...this.chatRates(limits, to)]) args.push(r.count, r.perMs, r.spread ? Math.floor(r.perMs / r.count / 4) : 0);
+    const moved = Number(await MOVE.run(client, [`${base}:hold`, `${base}:hold:${this.chatScope(to)}`, ...this.rateKeys(platform, limits, to)], args)) === 1;
+    if (moved) booking.at = now;
+    return moved;
+  }
+
+  private chatRates(limits: PacingLimits, to: Pick<Address, 'chatType'>): Rate[] {
+    return (to.chatType === 'group' ? limits.groupChat : limits.privateChat) ?? [];
+  }
+
+  /** The sliding-log keys of every rate that applies to a send to `to`, in TAKE's order. */
+  private rateKeys(platform: Platform, limits: PacingLimits, to: Pick<Address, 'chatType' | 'chatId'>): string[] {
     const base = this.base(platform);
     const chat = this.chatScope(to);
-    const chatRates = (to.chatType === 'group' ? limits.groupChat : limits.privateChat) ?? [];
-    const keys = [`${base}:hold`, `${base}:hold:${chat}`];
-    const args: (string | number)[] = [now, `${now}:${randomUUID()}`, limits.minGapMs ? limits.minGapMs + Math.floor(this.random() * (limits.jitterMs ?? 0)) : 0, maxWaitMs];
-    (limits.platform ?? []).forEach((r, i) => {
-      keys.push(`${base}:all:${i}`);
-      args.push(r.count, r.perMs, r.spread ? 1 : 0);
-    });
-    chatRates.forEach((r, i) => {
-      keys.push(`${base}:${chat}:${i}`);
-      args.push(r.count, r.perMs, r.spread ? 1 : 0);
-    });
-    const [booked, at] = (await TAKE.run(client, keys, args)) as [number, number];
-    return { booked: booked === 1, at: Number(at) };
+    return [...(limits.platform ?? []).map((_, i) => `${base}:all:${i}`), ...this.chatRates(limits, to).map((_, i) => `${base}:${chat}:${i}`)];
   }
 
   /** Records sends that went out without asking (direct answers to a member): later sends are paced around them. */
