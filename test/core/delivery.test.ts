@@ -272,6 +272,30 @@ describe('pacing shared in Redis, measured with a controllable clock', () => {
     expect(Math.min(...times.slice(1).map((t, i) => t - times[i]!))).toBeGreaterThanOrEqual(33);
   }, 60_000);
 
+  it('a sender woken late does not send at once: its slot moves to when it leaves if every window holds, else it books again', async () => {
+    const { delivery } = proc('late:');
+    const limits: PacingLimits = { platform: [{ count: 5, perMs: 1000, spread: true }] };
+    let clock = Date.now();
+    let naps = 0;
+    const sent: number[] = [];
+    const port: DeliveryPort = { platform: 'telegram', pacing: limits, concurrency: 1, ready: () => true, deliver: async () => void sent.push(clock), classify: (err) => err as SendFailure };
+    // Every third wake-up comes 40 ms late (a busy process); the clock moves only by sleeping.
+    const sleep = async (ms: number) => {
+      clock += ms + (++naps % 3 === 0 ? 40 : 0);
+    };
+    await delivery.sendToMany('late:1', Array.from({ length: 20 }, (_, i) => ({ id: `t${i}`, to: to(`c${i}`), replies: [{ text: '通知' }] })));
+    const sender = new DeliverySender(delivery, port, connect(), log, { pollMs: 5, now: () => clock, sleep });
+    sender.start();
+    await until(async () => (await delivery.counts('late:1')).pending === 0);
+    await sender.stop();
+    expect(sent).toHaveLength(20);
+    // By the time each send went out: never 6 in a second (sent on the late wake-up without a new look, the
+    // late one and the five after it would be), never closer than a quarter of the spacing.
+    expect(worstWindow(sent, 1000)).toBeLessThanOrEqual(5);
+    expect(Math.min(...sent.slice(1).map((t, i) => t - sent[i]!))).toBeGreaterThanOrEqual(50);
+    expect(sender.stats.moved + sender.stats.rebooks).toBeGreaterThan(0);
+  }, 30_000);
+
   it('personal WeChat: at least the gap plus jitter between sends, and the daily cap', async () => {
     const pacer = new Pacer(connect(), new Keys('p2:'), () => 0.5);
     const limits: PacingLimits = { platform: [{ count: 1, perMs: 20_000 }, { count: 5, perMs: 24 * 3600_000 }], minGapMs: 20_000, jitterMs: 10_000 };
