@@ -11,7 +11,7 @@ import type { Delivery } from './index.ts';
 import { NOTIFY_GROUP, groupOf, type BatchId, type ClaimedItem, type Outcome } from './ledger.ts';
 import type { Booking } from './pacing.ts';
 import type { DeliveryPort, SendFailure } from './port.ts';
-import { fromWire, PermanentDeliveryError } from './wire.ts';
+import { fromWire, PermanentDeliveryError, type WireReply } from './wire.ts';
 
 export interface SenderOptions {
   /** This process's name in the ledger (leases). */
@@ -50,6 +50,8 @@ export class DeliverySender {
   private crashed = false;
   private loop?: Promise<void>;
   private readonly inflight = new Set<Promise<void>>();
+  /** The last send queued per chat in this process (see inOrder). */
+  private readonly chains = new Map<string, Promise<void>>();
   private wakeUp: () => void = () => undefined;
   private nextDue = Infinity;
   private turn = 0;
@@ -157,13 +159,19 @@ export class DeliverySender {
   }
 
   private async process(batch: BatchId, item: ClaimedItem): Promise<void> {
-    const { ledger } = this.delivery;
     const payload = this.delivery.open(item.payload);
     if (!payload) {
       await this.complete(batch, item.id, { kind: 'failed', reason: 'unreadable' });
       return;
     }
     const { to, replies } = payload;
+    // Sends to one chat go one after another, in the order claimed: a late one booking again must not fall behind
+    // the next notice to the same chat.
+    await this.inOrder(`${to.chatType}:${to.chatId}`, () => this.send(batch, item, to, replies));
+  }
+
+  private async send(batch: BatchId, item: ClaimedItem, to: Address, replies: WireReply[]): Promise<void> {
+    const { ledger } = this.delivery;
     // Read (and decrypted) before waiting for the slot: nothing between the slot and the platform call but the ledger mark.
     let rest: Reply[];
     try {
@@ -230,6 +238,17 @@ export class DeliverySender {
     } finally {
       clearInterval(renewal);
     }
+  }
+
+  /** Runs `fn` after every earlier call for the same key has settled. */
+  private inOrder(key: string, fn: () => Promise<void>): Promise<void> {
+    const run = (this.chains.get(key) ?? Promise.resolve()).then(fn);
+    const tail = run.catch(() => undefined);
+    this.chains.set(key, tail);
+    void tail.then(() => {
+      if (this.chains.get(key) === tail) this.chains.delete(key);
+    });
+    return run;
   }
 
   /** A send (or reading what to send) failed: wait as told, retry later, or give up, as the failure says. */
