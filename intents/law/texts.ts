@@ -99,7 +99,7 @@ export const CALC_TEXT = {
       `· N+1：无过失辞退又没提前30天书面通知的，再加1个月工资，共${money(r.nPlusOne)}。`,
       `· 2N：违法解除的赔偿金${money(r.twoN)}（拿赔偿金就不再拿补偿）。`,
       `计法：满1年付1个月，6个月以上按1年，不满6个月付半个月。${r.capped ? '' : '月工资超过当地上年职工月平均工资3倍的，按3倍封顶、最多12年。'}`,
-      '个税：补偿在当地上年职工平均工资3倍以内的部分免个税（财税〔2018〕164号，本库未收原文，以税务机关为准）。',
+      '个税：补偿在当地上年职工平均工资3倍以内的部分免个税，超过部分单独计税、不并入当年综合所得（财税〔2018〕164号，本库未收原文，以税务机关为准）。个人所得税法本身没有专门规定经济补偿：第四条列的免税所得里没有它（第七项的“退职费”是另一回事）。',
     ].join('\n'),
   overtime: (wage: number, f: { workdayHours?: number; restDayHours?: number; holidayHours?: number }, r: { hourlyWage: number; workday: number; restDay: number; holiday: number; total: number }) =>
     [

@@ -67,6 +67,11 @@ describe('computed sums', () => {
     expect(text).toMatch(/3年8个月计4个月/);
     expect(text).toMatch(/依据：《劳动合同法》第四十七条/);
     expect(text).toContain('个税');
+    // The exemption rests on 财税〔2018〕164号 (not in the statutes folder): named, never cited as an article;
+    // 个人所得税法 itself does not list severance among its tax-free income (第四条).
+    expect(text).toContain('财税〔2018〕164号，本库未收原文');
+    expect(text).toContain('第四条列的免税所得里没有它');
+    expect(/依据：[^\n]*个人所得税法/.test(text)).toBe(false);
   });
 
   it('asks for the one missing figure, then computes from the answer (dialog state in the session)', async () => {
