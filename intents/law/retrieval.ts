@@ -396,10 +396,11 @@ export function charBigrams(text: string): string[] {
   return out;
 }
 
-const SAME_LAW_REF = new RegExp(`(?:依照|按照|依据|参照)本(?:法|条例|规定|办法|解释)第([${CN_NUMERAL_CHARS}\\d]+)条`, 'g');
+const SAME_LAW_REF = new RegExp(`(?<!不得|不|不应|不能)(?:依照|按照|依据|参照)本(?:法|条例|规定|办法|解释)第([${CN_NUMERAL_CHARS}\\d]+)条`, 'g');
 /**
  * Article numbers a statute text applies within its own law ("依照本法第四十七条规定的…二倍" → 47), first mention
- * order. Mere mentions ("没有本法第三十九条…规定的情形") are exceptions, not companions, and are left out.
+ * order. Mere mentions ("没有本法第三十九条…规定的情形") and bars ("不得依照本法第四十条…解除") are exceptions, not
+ * companions, and are left out.
  */
 export function articleReferences(text: string): number[] {
   const out: number[] = [];

@@ -95,6 +95,8 @@ describe('ranking mechanisms', () => {
     expect(articleReferences(kb.library.getArticle('劳动合同法', 48)!.text)).toEqual([87]);
     // 第十四条 names 第三十九条 only as an exception: no companion.
     expect(articleReferences(kb.library.getArticle('劳动合同法', 14)!.text)).toEqual([]);
+    // 第四十二条 bars dismissal "不得依照本法第四十条…": a bar, no companion.
+    expect(articleReferences(kb.library.getArticle('劳动合同法', 42)!.text)).toEqual([]);
     // Unlawful dismissal: 2N (第八十七条) comes with how N is counted (第四十七条) among the first three.
     const top = cited('公司违法把我辞退了，要赔多少');
     expect(top[0]).toBe('劳动合同法#87');
