@@ -13,6 +13,14 @@ const aliasesFileSchema = z.object({
   /** Law names that are also everyday phrases ("我们的集体合同规定了…"): they name the law only right before 第N条 or inside 《》. */
   ambiguous: z.array(z.string().min(2)).default([]),
 });
+const REF = /^(.+)#(\d+)$/;
+const companionsFileSchema = z.object({
+  companions: z.record(z.string().regex(REF), z.array(z.string().regex(REF)).min(1)),
+});
+const toCitation = (key: string): { law: string; article: number } => {
+  const m = REF.exec(key)!;
+  return { law: m[1]!, article: Number(m[2]) };
+};
 const topicsFileSchema = z.object({
   topics: z.record(z.string().min(2), z.record(z.string().regex(/^\d+$/), z.string().min(2))),
 });
@@ -29,6 +37,8 @@ export interface Lexicon {
   articleTopics: Map<string, Map<number, string>>;
   /** jieba user dictionary lines ("word freq tag"). */
   userDict: string;
+  /** Articles read together ("劳动合同法#46" → 第四十七条: when severance is owed ↔ how much), from companions.json. */
+  companions: Map<string, Array<{ law: string; article: number }>>;
   /** [longer word, word inside it that means something else there] (仲裁员 → 裁员): that inner word is not a term of the longer one. */
   subwordGuards: Array<[string, string]>;
 }
@@ -55,6 +65,7 @@ export function loadLexicon(dir: string): Lexicon {
       .filter((l) => l && !l.startsWith('#'));
   const topics = parse('article-topics.json', topicsFileSchema);
   const aliases = parse('law-aliases.json', aliasesFileSchema);
+  const companions = parse('companions.json', companionsFileSchema);
   const articleTopics = new Map<string, Map<number, string>>();
   for (const [law, byArticle] of Object.entries(topics?.topics ?? {})) {
     articleTopics.set(law, new Map(Object.entries(byArticle).map(([n, words]) => [Number(n), words])));
@@ -66,6 +77,7 @@ export function loadLexicon(dir: string): Lexicon {
     ambiguousLawNames: aliases?.ambiguous ?? [],
     articleTopics,
     userDict: lines('userdict.txt').join('\n'),
+    companions: new Map(Object.entries(companions?.companions ?? {}).map(([k, v]) => [k, v.map(toCitation)])),
     subwordGuards: lines('subword-guards.txt').flatMap((l) => {
       const [outer, inner] = l.split(/\s+/);
       return outer && inner && outer.includes(inner) ? [[outer, inner] as [string, string]] : [];

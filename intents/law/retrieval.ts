@@ -299,8 +299,9 @@ export interface RetrievalWeights {
   fusionRest: number;
   /**
    * Companion articles: an article whose text applies another of its law ("依照本法第四十七条…的二倍") is read
-   * with it. When the first citation refers to at most this many articles and none is among the first three,
-   * the first one it names takes third place (0 = off).
+   * with it, as are the pairs the lexicon lists (companions.json: when ↔ how much, 第四十六条 ↔ 第四十七条). When
+   * the first citation has a companion and none is among the first three, the first takes third place. Texts
+   * applying more than this many articles give none (0 = off).
    */
   companionMaxRefs: number;
   /** The best card's core (first) article is moved up to this place (0-based) when ranked lower (-1 = off). */
@@ -425,8 +426,8 @@ export class LawRetriever {
   private readonly proceduralCard: Uint8Array;
   private readonly proceduralArticle: Uint8Array;
   private readonly procedureShare = new Map<string, number>();
-  /** Per article ("law#n"): the other articles of the same law its text applies ("本法第四十七条"), in order. */
-  private readonly references = new Map<string, number[]>();
+  /** Per article ("law#n"): the articles read with it (see `companionMaxRefs`), in order. */
+  private readonly companions = new Map<string, Citation[]>();
 
   constructor(
     readonly cards: Card[],
@@ -479,7 +480,11 @@ export class LawRetriever {
     this.shareIdf();
     for (const a of this.articles) {
       const refs = articleReferences(a.text).filter((n) => n !== a.number && this.articleByKey.has(`${a.law}#${n}`));
-      if (refs.length) this.references.set(`${a.law}#${a.number}`, refs);
+      if (refs.length > 0 && refs.length <= w.companionMaxRefs) this.companions.set(`${a.law}#${a.number}`, refs.map((n) => ({ law: a.law, article: n })));
+    }
+    for (const [key, list] of tokenizer.lexicon.companions) {
+      const known = list.filter((c) => this.articleByKey.has(`${c.law}#${c.article}`));
+      if (w.companionMaxRefs > 0 && known.length && this.articleByKey.has(key)) this.companions.set(key, [...known, ...(this.companions.get(key) ?? [])]);
     }
     const procLaws = new Set(w.proceduralLaws);
     this.proceduralArticle = Uint8Array.from(this.articles, (a) => (procLaws.has(a.law) ? 1 : 0));
@@ -710,17 +715,16 @@ export class LawRetriever {
     if (citations.length > limit) citations.length = limit;
   }
 
-  /** Third place for the article the first citation applies, when it is not among the first three (see `companionMaxRefs`). */
+  /** Third place for the first citation's companion, when none of its companions is among the first three (see `companionMaxRefs`). */
   private addCompanion(citations: RankedCitation[], fused: Map<string, RankedCitation>, limit: number): void {
-    const w = this.weights;
     const first = citations[0];
-    if (w.companionMaxRefs <= 0 || !first || citations.length < 3) return;
-    const refs = this.references.get(`${first.law}#${first.article}`) ?? [];
-    if (refs.length === 0 || refs.length > w.companionMaxRefs) return;
-    if (citations.slice(0, 3).some((c) => c.law === first.law && refs.includes(c.article))) return;
-    const key = `${first.law}#${refs[0]}`;
-    const at = citations.findIndex((c) => c.law === first.law && c.article === refs[0]);
-    const moved = at > 2 ? citations.splice(at, 1)[0] : (fused.get(key) ?? { law: first.law, article: refs[0]!, score: first.score * 0.5, cards: [] });
+    const list = first ? this.companions.get(`${first.law}#${first.article}`) : undefined;
+    if (!first || !list || citations.length < 3) return;
+    const same = (a: Citation, b: Citation) => a.law === b.law && a.article === b.article;
+    if (citations.slice(0, 3).some((c) => list.some((x) => same(c, x)))) return;
+    const companion = list[0]!;
+    const at = citations.findIndex((c) => same(c, companion));
+    const moved = at > 2 ? citations.splice(at, 1)[0] : (fused.get(`${companion.law}#${companion.article}`) ?? { ...companion, score: first.score * 0.5, cards: [] });
     if (!moved || this.superseded.isReplaced(moved)) return;
     citations.splice(2, 0, moved);
     if (citations.length > limit) citations.length = limit;

@@ -103,6 +103,13 @@ describe('ranking mechanisms', () => {
     expect(top).toContain('劳动合同法#47');
   });
 
+  it('shows the companion the lexicon pairs with the first article (when severance is owed → how much it is)', () => {
+    expect(kb.tokenizer.lexicon.companions.get('劳动合同法#46')).toEqual([{ law: '劳动合同法', article: 47 }]);
+    const top = cited('公司倒闭了，我们能拿到经济补偿吗');
+    expect(top[0]).toBe('劳动合同法#46');
+    expect(top).toContain('劳动合同法#47');
+  });
+
   it('does not read 裁员 (layoff) into 仲裁员 (arbitrator)', () => {
     expect(kb.tokenizer.tokens('仲裁员回避')).not.toContain('裁员');
     expect(kb.tokenizer.tokens('仲裁员说公司裁员要通知工会')).toContain('裁员');
