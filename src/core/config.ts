@@ -23,22 +23,23 @@ const identityList = list.pipe(
   ),
 );
 
+/** A variable holding JSON: parsed, or refused with what it must look like. */
+const jsonText = (mustBe: string) =>
+  z.string().transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: `must be ${mustBe}` });
+      return z.NEVER;
+    }
+  });
+
 const port = z.number().int().min(1).max(65535);
 /**
  * The ioredis options a deployment may set through REDIS_OPTIONS: Sentinel, authentication, TLS, the
  * database. Anything else is refused by name rather than passed on unread.
  */
-const redisOptions = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be a JSON object, e.g. {"sentinels":[{"host":"10.0.0.5","port":26379}],"name":"mymaster"}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
+const redisOptions = jsonText('a JSON object, e.g. {"sentinels":[{"host":"10.0.0.5","port":26379}],"name":"mymaster"}').pipe(
     z
       .strictObject({
         sentinels: z.array(z.strictObject({ host: z.string().min(1), port })).min(1).optional(),
@@ -62,17 +63,7 @@ const callbackToken = z.string().regex(/^[A-Za-z0-9]{3,32}$/, '3-32 letters and 
 const aesKey = z.string().regex(/^[A-Za-z0-9+/]{43}$/, '43 letters and digits, as generated in the admin console');
 
 /** {"kind": {"id": "template id", "data": {"keyword": "text with {field}"}, "url"?: "…"}} */
-const templateMap = z
-  .string()
-  .transform((text, ctx) => {
-    try {
-      return JSON.parse(text) as unknown;
-    } catch {
-      ctx.addIssue({ code: 'custom', message: 'must be JSON, e.g. {"claim_decision":{"id":"<模板ID>","data":{"thing1":"{plan}"}}}' });
-      return z.NEVER;
-    }
-  })
-  .pipe(
+const templateMap = jsonText('JSON, e.g. {"claim_decision":{"id":"<模板ID>","data":{"thing1":"{plan}"}}}').pipe(
     z.record(
       z.string().regex(/^[a-z_]{1,40}$/, 'a notice kind such as claim_decision'),
       z.object({

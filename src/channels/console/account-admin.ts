@@ -4,7 +4,7 @@
  * change at once (every request re-reads the account). An admin cannot disable or demote themselves, and one
  * enabled admin always remains. Every change is audited under the acting account.
  */
-import { consoleActorKey, csrfField, formValue, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from '../../core/console.ts';
+import { consoleActorKey, csrfField, formValue, type ConsolePage, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from '../../core/console.ts';
 import type { CoreDeps, Role } from '../../core/service.ts';
 import { field, notice, section, table } from '../../kit/console-ui.ts';
 import { html, type Html } from '../../kit/html.ts';
@@ -37,6 +37,9 @@ export function accountAdminSection(deps: CoreDeps, accounts: AccountStore, sess
       throw err;
     }
   };
+
+  /** A change to the account named in the path (`/accounts/<name>/<path>`). */
+  const post = (path: string, ...how: Parameters<typeof change>): ConsolePage => ({ method: 'POST', path: `/accounts/:name/${path}`, role: 'admin', handle: change(...how) });
 
   const enabledAdmins = (all: Account[]) => all.filter((a) => a.role === 'admin' && !a.disabled);
   /** Would this leave the console without an enabled admin, or lock the acting admin out? */
@@ -101,88 +104,59 @@ ${field({ label: A.role, name: 'role', type: 'select', value: 'staff', options: 
           return listPage(req, notice('ok', html`${A.created(name)}${oneTimePassword(name, password)}`));
         },
       },
-      {
-        method: 'POST',
-        path: '/accounts/:name/password',
-        role: 'admin',
-        handle: change(async (req, a) => {
-          const password = generatePassword();
-          await accounts.setPassword(a.name, password, true);
-          await sessions.revokeAll(a.name);
-          await audit(req, 'console.account_password', a.name);
-          return notice('ok', html`${A.passwordReset(a.name)}${oneTimePassword(a.name, password)}`);
-        }),
-      },
-      {
-        method: 'POST',
-        path: '/accounts/:name/role',
-        role: 'admin',
-        handle: change(
-          async (req, a) => {
-            const role = roleOf(req)!;
-            await accounts.setRole(a.name, role);
-            await audit(req, 'console.account_role', a.name, role);
-            return notice('ok', A.roleChanged(a.name, T.roles[role] ?? role));
-          },
-          (req, a, all) => (roleOf(req) ? (roleOf(req) === 'admin' ? null : keepsAnAdmin(req, a, all)) : A.bad(A.role)),
-        ),
-      },
-      {
-        method: 'POST',
-        path: '/accounts/:name/disable',
-        role: 'admin',
-        handle: change(async (req, a) => {
+      post('password', async (req, a) => {
+        const password = generatePassword();
+        await accounts.setPassword(a.name, password, true);
+        await sessions.revokeAll(a.name);
+        await audit(req, 'console.account_password', a.name);
+        return notice('ok', html`${A.passwordReset(a.name)}${oneTimePassword(a.name, password)}`);
+      }),
+      post(
+        'role',
+        async (req, a) => {
+          const role = roleOf(req)!;
+          await accounts.setRole(a.name, role);
+          await audit(req, 'console.account_role', a.name, role);
+          return notice('ok', A.roleChanged(a.name, T.roles[role] ?? role));
+        },
+        (req, a, all) => (roleOf(req) ? (roleOf(req) === 'admin' ? null : keepsAnAdmin(req, a, all)) : A.bad(A.role)),
+      ),
+      post(
+        'disable',
+        async (req, a) => {
           await accounts.setDisabled(a.name, true);
           await sessions.revokeAll(a.name);
           await audit(req, 'console.account_disable', a.name);
           return notice('ok', A.disabledDone(a.name));
-        }, keepsAnAdmin),
-      },
-      {
-        method: 'POST',
-        path: '/accounts/:name/enable',
-        role: 'admin',
-        handle: change(async (req, a) => {
-          await accounts.setDisabled(a.name, false);
-          await audit(req, 'console.account_enable', a.name);
-          return notice('ok', A.enabledDone(a.name));
-        }),
-      },
-      {
-        method: 'POST',
-        path: '/accounts/:name/totp-off',
-        role: 'admin',
-        handle: change(async (req, a) => {
-          await accounts.setTotp(a.name, null);
-          await audit(req, 'console.totp_off', a.name);
-          return notice('ok', A.totpOffDone(a.name));
-        }),
-      },
-      {
-        method: 'POST',
-        path: '/accounts/:name/link',
-        role: 'admin',
-        handle: change(
-          async (req, a) => {
-            const identity = formValue(req, 'identity').trim();
-            await accounts.link(a.name, identity);
-            await audit(req, 'console.account_link', a.name, identity);
-            return notice('ok', A.linked(a.name, identity));
-          },
-          (req) => (IDENTITY.test(formValue(req, 'identity').trim()) ? null : A.bad(A.identity)),
-        ),
-      },
-      {
-        method: 'POST',
-        path: '/accounts/:name/unlink',
-        role: 'admin',
-        handle: change(async (req, a) => {
-          const identity = formValue(req, 'identity');
-          await accounts.unlink(a.name, identity);
-          await audit(req, 'console.account_unlink', a.name, identity);
-          return notice('ok', A.unlinked(a.name, identity));
-        }),
-      },
+        },
+        keepsAnAdmin,
+      ),
+      post('enable', async (req, a) => {
+        await accounts.setDisabled(a.name, false);
+        await audit(req, 'console.account_enable', a.name);
+        return notice('ok', A.enabledDone(a.name));
+      }),
+      post('totp-off', async (req, a) => {
+        await accounts.setTotp(a.name, null);
+        await audit(req, 'console.totp_off', a.name);
+        return notice('ok', A.totpOffDone(a.name));
+      }),
+      post(
+        'link',
+        async (req, a) => {
+          const identity = formValue(req, 'identity').trim();
+          await accounts.link(a.name, identity);
+          await audit(req, 'console.account_link', a.name, identity);
+          return notice('ok', A.linked(a.name, identity));
+        },
+        (req) => (IDENTITY.test(formValue(req, 'identity').trim()) ? null : A.bad(A.identity)),
+      ),
+      post('unlink', async (req, a) => {
+        const identity = formValue(req, 'identity');
+        await accounts.unlink(a.name, identity);
+        await audit(req, 'console.account_unlink', a.name, identity);
+        return notice('ok', A.unlinked(a.name, identity));
+      }),
     ],
   };
 }
