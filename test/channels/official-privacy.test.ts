@@ -4,9 +4,11 @@
  * platform server), and a notification repeating them is sent back. A MONITOR connection sees every command
  * Redis runs, the ones inside Lua scripts included: no command on a channel's keys may carry the plaintext,
  * every inbox entry, queued reply, passive reply and cached nickname written must be sealed with the data
- * key (and open to what was sent), and the messages still arrive decrypted at the platform.
+ * key (and open to what was sent), and the messages still arrive decrypted at the platform. (Notices are sent
+ * from the delivery ledger, which seals its own items; the channels park nothing of them.)
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RecipientQueue } from '../../src/channels/wecom/outqueue.ts';
 import { FieldCipher } from '../../src/core/crypto.ts';
 import { TEST_KEY_HEX } from '../helpers/harness.ts';
 import { monitorRedis, type MonitoredCommand } from '../helpers/redis-monitor.ts';
@@ -19,6 +21,7 @@ const NICKNAME = '张秘密昵称';
 const NEEDLES = [PHONE, ID_NUMBER, CARD, NICKNAME];
 const said = `您好，我的电话是${PHONE}，身份证号${ID_NUMBER}，银行卡${CARD}`;
 const notice = `已登记：电话${PHONE}，身份证${ID_NUMBER}`;
+const queuedReply = `回复：您留的电话${PHONE}，身份证${ID_NUMBER}`;
 
 const cipher = new FieldCipher(Buffer.from(TEST_KEY_HEX, 'hex'));
 const CHANNEL_TAG = /\{(wecom|wxkf|wxoa)\}/;
@@ -48,6 +51,7 @@ describe('official channels: nothing personal in Redis unsealed', () => {
     await ch?.stop();
   });
 
+  const queueOf = (name: string) => (ch.app.channels.find((c) => c.name === name) as unknown as { queue: RecipientQueue }).queue;
   /** Commands that write to a channel's keys (a key argument carries a channel's hash tag). */
   const onChannelKeys = () => commands.filter((c) => c.args.slice(1).some((a) => CHANNEL_TAG.test(a)));
   /** Values written by `command` to keys matching `key`. */
@@ -62,9 +66,11 @@ describe('official channels: nothing personal in Redis unsealed', () => {
   it('WeCom app: the inbox entry and the queued replies are sealed; the member still gets both', async () => {
     const replies = await ch.dm('wecomMember').say(said);
     expect(replies.length).toBeGreaterThan(0);
+    // A notice (sent from the delivery ledger) and a reply through the member's queue, both repeating the numbers.
     await ch.engine.deps.notifier.notify({ platform: 'wecom', chatId: 'wecomMember', chatType: 'private' }, [{ text: notice }]);
-    const got = await ch.notification('wecomMember', notice);
-    expect(got).toContain(PHONE);
+    expect(await ch.notification('wecomMember', notice)).toContain(PHONE);
+    await queueOf('wecom').enqueue('wecomMember', [{ text: queuedReply }]);
+    expect(await ch.notification('wecomMember', queuedReply)).toContain(ID_NUMBER);
     await ch.settled('wecomMember');
 
     const inbox = written('rpush', /\{wecom\}:inbox:\d+$/, 2);
@@ -84,8 +90,10 @@ describe('official channels: nothing personal in Redis unsealed', () => {
     const replies = await kfPath(ch, 'kfCustomer1').say(said);
     expect(replies.length).toBeGreaterThan(0);
     await ch.engine.deps.notifier.notify({ platform: 'wxkf', chatId: 'kfCustomer1', chatType: 'private' }, [{ text: notice }]);
-    const sent = await ch.fake.waitForSent((s) => s.touser === 'kfCustomer1' && (s.text ?? '').includes(PHONE));
+    const sent = await ch.fake.waitForSent((s) => s.touser === 'kfCustomer1' && s.text === notice);
     expect(sent.openKfid).toBe(OPEN_KFID);
+    await queueOf('wxkf').enqueue('kfCustomer1', [{ text: queuedReply }]);
+    await ch.fake.waitForSent((s) => s.touser === 'kfCustomer1' && s.text === queuedReply);
 
     const inbox = written('rpush', /\{wxkf\}:inbox:\d+$/, 2);
     expect(inbox.length).toBeGreaterThan(0);
@@ -109,7 +117,9 @@ describe('official channels: nothing personal in Redis unsealed', () => {
     expect(cipher.decrypt(passive[0]!.slice('reply:'.length), 'wxoa:passive')).toBe(replies[0]?.text);
 
     await ch.engine.deps.notifier.notify({ platform: 'wxoa', chatId: 'oFollower1', chatType: 'private' }, [{ text: notice }]);
-    await ch.fake.waitForSent((s) => s.touser === 'oFollower1' && s.api === 'custom/send' && (s.text ?? '').includes(ID_NUMBER));
+    await ch.fake.waitForSent((s) => s.touser === 'oFollower1' && s.api === 'custom/send' && s.text === notice);
+    await queueOf('wxoa').enqueue('oFollower1', [{ text: queuedReply }]);
+    await ch.fake.waitForSent((s) => s.touser === 'oFollower1' && s.api === 'custom/send' && s.text === queuedReply);
 
     const inbox = written('rpush', /\{wxoa\}:inbox:\d+$/, 2);
     expect(inbox.every((v) => v.startsWith('v2:'))).toBe(true);

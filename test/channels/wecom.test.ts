@@ -167,26 +167,29 @@ describe('WeCom app: the 5-second deadline', () => {
 });
 
 describe('WeCom app: per-member limits queue, never drop', () => {
-  it('35 notices to one member: 30 go out, 5 wait in Redis; a minute later they follow in order; WeCom never sees more than 30 a minute', async () => {
+  it('35 notices to one member: 30 go out in order, 5 wait in the delivery ledger (not marked sent); a minute later they follow, each once; WeCom never sees more than 30 a minute', async () => {
     let offset = 0;
     const now = () => new Date(Date.now() + offset);
     const fake = await FakeWecom.start({ now: () => now().getTime() });
     const ch = await startWecomChannel({}, { fake, which: ['wecom'], now });
     try {
       for (let i = 1; i <= 35; i++) await ch.engine.deps.notifier.notify({ platform: 'wecom', chatId: 'busy1', chatType: 'private' }, [{ text: `通知 ${i}` }]);
-      await fake.waitForSent((s) => s.text === '通知 30');
+      await fake.waitForSent((s) => s.text === '通知 30', 30_000);
       await new Promise((r) => setTimeout(r, 1000));
       expect(fake.sentTo('busy1')).toHaveLength(30);
-      expect(await ch.wecom().queue.pending('busy1')).toBe(5);
+      expect(await ch.engine.outbox.depth('wecom')).toBe(5);
       offset += 61_000;
-      await fake.waitForSent((s) => s.text === '通知 35', 10_000);
-      expect(fake.sentTo('busy1').map((s) => s.text)).toEqual(Array.from({ length: 35 }, (_, i) => `通知 ${i + 1}`));
+      for (const deadline = Date.now() + 40_000; fake.sentTo('busy1').length < 35 && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 50));
+      const texts = fake.sentTo('busy1').map((s) => s.text);
+      // The first 30 in order; the 5 the ledger held back each once (held items may overtake each other, as on every platform).
+      expect(texts.slice(0, 30)).toEqual(Array.from({ length: 30 }, (_, i) => `通知 ${i + 1}`));
+      expect([...texts].sort()).toEqual(Array.from({ length: 35 }, (_, i) => `通知 ${i + 1}`).sort());
       expect(fake.violations).toEqual([]);
     } finally {
       await ch.stop();
       await fake.stop();
     }
-  }, 60_000);
+  }, 120_000);
 });
 
 describe('WeCom app: the access token across two processes', () => {

@@ -9,7 +9,8 @@
  * Server side (one HTTP server serves both hosts):
  *   GET  /cgi-bin/gettoken?corpid&corpsecret         WeCom token (per secret)
  *   POST /cgi-bin/stable_token                       Official Account token {appid, secret, force_refresh}
- *   POST /cgi-bin/message/send                       WeCom app → member; enforces 30/min per member like WeCom
+ *   POST /cgi-bin/message/send                       WeCom app → member; enforces 30/min per member like WeCom;
+ *                                                    81013 for unknownUsers, -1 (busy) for the next busyNext calls
  *   POST /cgi-bin/media/upload?type                  multipart `media` → media_id;  GET /cgi-bin/media/get?media_id
  *   POST /cgi-bin/kf/sync_msg                        微信客服 messages from `next_cursor` (the callback token is required)
  *   POST /cgi-bin/kf/customer/batchget               微信客服 customers' nicknames (kfNames)
@@ -191,6 +192,10 @@ export class FakeWecom {
   readonly oaSecret = 'oa-secret-1';
   /** Per-member limit WeCom enforces on an app (it silently drops beyond it; here: recorded as a violation). */
   perMinute = 30;
+  /** Userids not in the corp: message/send to one of them alone answers 81013, as WeCom does. */
+  readonly unknownUsers = new Set<string>();
+  /** The next this many message/send calls answer -1 (system busy), as WeCom does now and then. */
+  busyNext = 0;
   /** sync_msg returns at most this many messages per call (has_more tells the rest). */
   kfPageSize = 1000;
   readonly sent: Sent[] = [];
@@ -392,6 +397,11 @@ export class FakeWecom {
     };
     if (path === '/cgi-bin/message/send') {
       if (body.touser === undefined || body.agentid === undefined) return err(40003, 'invalid parameter');
+      if (this.unknownUsers.has(String(body.touser))) return err(81013, 'user & party & tag all invalid');
+      if (this.busyNext > 0) {
+        this.busyNext--;
+        return err(-1, 'system busy');
+      }
       if (['image', 'file'].includes(String(body.msgtype)) && !mediaOf(String(body.msgtype))) return err(40007, 'invalid media_id');
       const s = base('message/send');
       const lastMinute = this.sent.filter((x) => x.api === 'message/send' && x.touser === s.touser && s.at - x.at < 60_000);

@@ -23,7 +23,7 @@ import { classify } from '../wecom/index.ts';
 import { Inbox } from '../wecom/inbox.ts';
 import { channelCipher, SealedValues } from '../wecom/sealed.ts';
 import { jobFile, MAX_TEXT_BYTES, mediaType, repliesToJobs, type OfficialJob } from '../wecom/jobs.ts';
-import { handedToQueue, RecipientQueue, type DeliveryResult } from '../wecom/outqueue.ts';
+import { IN_ORDER, RecipientQueue, sentByPlatform, type DeliveryResult } from '../wecom/outqueue.ts';
 import { OFFICIAL_TEXT } from '../wecom/texts.ts';
 import { SharedToken } from '../wecom/token.ts';
 import { buildXml } from '../wecom/xml.ts';
@@ -197,8 +197,8 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
       if (target.passiveFor && (await offerPassive(target.passiveFor, replies))) return;
       await queue.enqueue(target.openid, repliesToJobs(replies));
     },
-    // The delivery ledger hands each reply to the recipient queue (客服消息 within the reply window).
-    ...handedToQueue(queue, (to) => (to.chatType !== 'private' ? 'the Official Account writes to followers only' : undefined)),
+    // Notices and broadcasts: sent from the ledger (its result is the platform's): 客服消息 in the window, else a template.
+    ...sentByPlatform({ pacing: { privateChat: [IN_ORDER] }, refusal: (to) => (to.chatType !== 'private' ? 'the Official Account writes to followers only' : undefined), send: deliver }),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
@@ -301,7 +301,7 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
 
   inbox.start();
   queue.start();
-  const sender = startDelivery(engine, port);
+  const sender = startDelivery(engine, port, { now });
   log.info({ path: WXOA_CALLBACK_PATH }, 'Official Account channel ready');
 
   return {

@@ -14,7 +14,7 @@ import { CallbackCrypto } from './crypto.ts';
 import { Inbox } from './inbox.ts';
 import { channelCipher, SealedValues } from './sealed.ts';
 import { jobFile, mediaType, repliesToJobs, type OfficialJob } from './jobs.ts';
-import { handedToQueue, RecipientQueue, type DeliveryResult } from './outqueue.ts';
+import { IN_ORDER, RecipientQueue, sentByPlatform, type DeliveryResult } from './outqueue.ts';
 import { OFFICIAL_TEXT } from './texts.ts';
 import { SharedToken } from './token.ts';
 
@@ -116,6 +116,7 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
     'wecom',
     new SealedValues(cipher, 'wecom:outqueue'),
     deliver,
+    // Replies and the ledger's notices count against the same per-member limits (takeSlot).
     [
       { count: config.WECOM_PER_MEMBER_PER_MINUTE, windowMs: MINUTE },
       { count: config.WECOM_PER_MEMBER_PER_HOUR, windowMs: 60 * MINUTE },
@@ -131,8 +132,13 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
     async send(userId, replies) {
       if (userId) await queue.enqueue(userId, repliesToJobs(replies));
     },
-    // The delivery ledger hands each reply to the recipient queue, which paces per member (30/min, 1000/h).
-    ...handedToQueue(queue, (to) => (to.chatType === 'group' ? 'the WeCom app writes to members only' : undefined)),
+    // Notices and broadcasts: sent from the ledger, paced per member (30/min, 1000/h) with the replies.
+    ...sentByPlatform({
+      pacing: { privateChat: [IN_ORDER] },
+      slot: (userId) => queue.takeSlot(userId),
+      refusal: (to) => (to.chatType === 'group' ? 'the WeCom app writes to members only' : undefined),
+      send: deliver,
+    }),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
@@ -190,7 +196,7 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
 
   inbox.start();
   queue.start();
-  const sender = startDelivery(engine, port);
+  const sender = startDelivery(engine, port, { now: () => engine.deps.now().getTime() });
   log.info({ path: WECOM_CALLBACK_PATH, agentId }, 'WeCom app channel ready');
 
   return {

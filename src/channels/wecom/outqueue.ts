@@ -1,11 +1,12 @@
 /**
- * What an official channel sends waits in a durable queue per recipient, so the platform's per-member
+ * The replies of an official channel wait in a durable queue per recipient, so the platform's per-member
  * limits are respected by waiting, never by dropping: WeCom discards what an app sends a member beyond
  * 30 a minute or 1000 an hour. Each recipient's messages go out in order, by one process at a time
  * (the recipient's slot in a due-time set doubles as its lease); the send counts live in Redis, shared by
- * every process. A send that fails for a reason that passes (busy, rate limited, network) is tried again
- * later; one that cannot succeed is logged with its reason and dropped. What waits is personal data (a reply
- * may repeat a member's own details): each job is sealed in Redis and opened only to be sent (sealed.ts).
+ * every process and with the notices the delivery ledger sends (takeSlot). A send that fails for a reason
+ * that passes (busy, rate limited, network) is tried again later; one that cannot succeed is logged with
+ * its reason and dropped. What waits is personal data (a reply may repeat a member's own details): each
+ * job is sealed in Redis and opened only to be sent (sealed.ts).
  */
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -13,8 +14,9 @@ import { z } from 'zod';
 import type { Keys } from '../../core/keys.ts';
 import { LuaScript } from '../../core/lua.ts';
 import type { Address, MemberKey } from '../../core/message.ts';
-import { PermanentDeliveryError } from '../../core/delivery/index.ts';
+import { PermanentDeliveryError, type PacingLimits, type Rate } from '../../core/delivery/index.ts';
 import { DecryptionError, MissingKeyError } from '../../core/crypto.ts';
+import { sleepMs } from '../backoff.ts';
 import type { ChannelPort } from '../channel.ts';
 import { repliesToJobs, type OfficialJob } from './jobs.ts';
 import type { SealedValues } from './sealed.ts';
@@ -104,6 +106,7 @@ export class RecipientQueue {
     /** Seals the jobs at rest. */
     private readonly sealed: SealedValues,
     private readonly deliver: (recipient: string, job: OutJob) => Promise<DeliveryResult>,
+    /** The per-member limits (none: unpaced), shared with the notices the ledger sends (takeSlot). */
     private readonly limits: SendLimit[],
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
@@ -117,6 +120,15 @@ export class RecipientQueue {
     if (!jobs.length) return;
     await ENQUEUE.run(this.redis, [this.k('out', recipient), this.k('out-due')], [recipient, this.now(), ...jobs.map((j) => this.sealed.seal(JSON.stringify({ ...j, tries: 0 })))]);
     this.tick();
+  }
+
+  /**
+   * Counts one send to `recipient` now (0), or says how many ms the per-member limits want it to wait (nothing
+   * counted). Replies and the ledger's notices take from the same log, so together they keep to the limits.
+   */
+  async takeSlot(recipient: string, now: number = this.now()): Promise<number> {
+    if (!this.limits.length) return 0;
+    return Number(await TAKE_SLOT.run(this.redis, [this.k('sent', recipient)], [now, `${now}-${process.pid}-${this.seq++}-${Math.random()}`, ...this.limits.flatMap((l) => [l.count, l.windowMs])]));
   }
 
   /** Jobs waiting for `recipient`. */
@@ -191,7 +203,7 @@ export class RecipientQueue {
       }
       const job = parsed.data;
       const now = this.now();
-      const wait = !this.limits.length ? 0 : Number(await TAKE_SLOT.run(this.redis, [this.k('sent', recipient)], [now, `${now}-${process.pid}-${this.seq++}-${Math.random()}`, ...this.limits.flatMap((l) => [l.count, l.windowMs])]));
+      const wait = await this.takeSlot(recipient, now);
       if (wait > 0) {
         this.log.info({ recipient, waitMs: wait }, 'per-member send limit reached: queued');
         await SETTLE.run(this.redis, keys, [recipient, '', now + wait, '']);
@@ -225,21 +237,70 @@ function safeJson(raw: string): unknown {
   }
 }
 
+/** The platform said to try again later (busy, its rate limit, the network). */
+export class SendLater extends Error {
+  constructor(
+    readonly ms: number,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+/** The per-member limit is used up: the ledger holds the item this long (not a failed try). */
+class LimitReached extends SendLater {}
+
 /**
- * The delivery-path side of a channel whose sends go through its own RecipientQueue (WeCom app, 微信客服,
- * Official Account): the ledger hands each reply over and the queue keeps to the platform's per-recipient
- * limits, so the ledger itself sets no pace. `refusal` names the addresses the platform cannot write to.
+ * Notices to one recipient go out at least this far apart: the ledger sends several items at once, and this
+ * keeps one member's notices in the order they were queued.
  */
-export function handedToQueue(queue: RecipientQueue, refusal: (to: Address) => string | undefined): Pick<ChannelPort<unknown>, 'pacing' | 'concurrency' | 'ready' | 'deliver' | 'classify'> {
+export const IN_ORDER: Rate = { count: 1, perMs: 250 };
+
+/** A per-member wait up to this long is waited in the send; a longer one is the ledger's to hold. */
+const SHORT_WAIT_MS = 2000;
+
+/** A platform wait this long or longer (WeCom's 45009 rate limit) is a hold for the ledger, not a failed try. */
+const HOLD_FROM_MS = 30_000;
+
+/**
+ * The delivery-path side of an official channel (WeCom app, 微信客服, Official Account): each notice or broadcast
+ * item the ledger hands over is sent to the platform there and then, so the ledger records what the platform
+ * answered (sent, failed with its reason, or retried), not that it was queued. The per-member limits are taken
+ * from the reply queue's log (`slot`): a notice over the limit is held by the ledger until it may go. `pacing`
+ * keeps one member's notices in order (IN_ORDER). `send` is the channel's one send of a
+ * job (the 微信客服 window and the Official Account's template fallback included); `refusal` names the
+ * addresses the platform cannot write to.
+ */
+export function sentByPlatform(opts: {
+  pacing: PacingLimits;
+  /** The per-member limits shared with the replies (RecipientQueue.takeSlot). */
+  slot?: (recipient: string) => Promise<number>;
+  refusal: (to: Address) => string | undefined;
+  send: (recipient: string, job: OfficialJob) => Promise<DeliveryResult>;
+}): Pick<ChannelPort<unknown>, 'pacing' | 'concurrency' | 'ready' | 'deliver' | 'classify'> {
   return {
-    pacing: {},
+    pacing: opts.pacing,
     concurrency: 4,
     ready: () => true,
     async deliver(to, reply) {
-      const refused = refusal(to);
+      const refused = opts.refusal(to);
       if (refused) throw new PermanentDeliveryError(refused);
-      await queue.enqueue(to.chatId, repliesToJobs([reply]));
+      // A reply longer than one message goes as several, in order (a retry after a partial send repeats the first).
+      for (const job of repliesToJobs([reply])) {
+        // A short wait is waited here: handed back to the ledger, a notice could be overtaken by the next one.
+        for (let wait = opts.slot ? await opts.slot(to.chatId) : 0; wait > 0; wait = await opts.slot!(to.chatId)) {
+          if (wait > SHORT_WAIT_MS) throw new LimitReached(wait, 'per-member send limit reached');
+          await sleepMs(wait);
+        }
+        const result = await opts.send(to.chatId, job);
+        if ('drop' in result) throw new PermanentDeliveryError(result.drop);
+        if (!('sent' in result)) throw new SendLater(result.retryInMs, result.reason);
+      }
     },
-    classify: (err) => ({ kind: 'transient', reason: err instanceof Error ? err.message.slice(0, 120) : 'error' }),
+    classify(err) {
+      const reason = err instanceof Error ? err.message.slice(0, 160) : 'error';
+      if (err instanceof LimitReached || (err instanceof SendLater && err.ms >= HOLD_FROM_MS)) return { kind: 'retry-after', ms: err.ms, reason };
+      return { kind: 'transient', reason };
+    },
   };
 }

@@ -21,7 +21,7 @@ import { classify, wecomTokenFetcher } from '../wecom/index.ts';
 import { Inbox } from '../wecom/inbox.ts';
 import { channelCipher, SealedValues } from '../wecom/sealed.ts';
 import { jobFile, mediaType, repliesToJobs, type OfficialJob } from '../wecom/jobs.ts';
-import { handedToQueue, RecipientQueue, type DeliveryResult } from '../wecom/outqueue.ts';
+import { IN_ORDER, RecipientQueue, sentByPlatform, type DeliveryResult } from '../wecom/outqueue.ts';
 import { OFFICIAL_TEXT } from '../wecom/texts.ts';
 import { SharedToken } from '../wecom/token.ts';
 
@@ -171,8 +171,8 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
     async send(customer, replies) {
       if (customer) await queue.enqueue(customer, repliesToJobs(replies));
     },
-    // The delivery ledger hands each reply to the recipient queue, which keeps to the reply window.
-    ...handedToQueue(queue, (to) => (to.chatType !== 'private' ? '微信客服 writes to customers only' : undefined)),
+    // Notices and broadcasts: sent from the ledger (its result is the platform's), within the reply window.
+    ...sentByPlatform({ pacing: { privateChat: [IN_ORDER] }, refusal: (to) => (to.chatType !== 'private' ? '微信客服 writes to customers only' : undefined), send: deliver }),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
@@ -315,7 +315,7 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
 
   inbox.start();
   queue.start();
-  const sender = startDelivery(engine, port);
+  const sender = startDelivery(engine, port, { now });
   // A signal left by a crash (or received by a process that died) is pulled at start and then now and again.
   const sweep = setInterval(() => {
     void redis.exists(pullAgain).then((n) => (n ? pullSoon() : undefined), () => undefined);
