@@ -92,7 +92,8 @@ describe('official channels on Redis Cluster', () => {
     expect(fake.sentTo(who)).toHaveLength(PER_MINUTE);
     offset += 61_000;
     await until('the last after the minute', () => fake.sentTo(who).length === PER_MINUTE + 1);
-    expect(fake.sentTo(who).map((s) => s.text)).toEqual(['通知 1', '通知 2', '通知 3', '通知 4']);
+    // Each once (queued by two processes, claimed by either: their order is not one queue's).
+    expect(fake.sentTo(who).map((s) => s.text).sort()).toEqual(['通知 1', '通知 2', '通知 3', '通知 4']);
     expect(fake.violations).toEqual([]);
   }, 120_000);
 
