@@ -6,8 +6,8 @@ const FOCUS_MARKER = /(请问|想问一下|想问下|想问|问一下|问下|想
 const ASKS = /[吗么嘛呢?？]|怎么|怎样|如何|能否|是否|可否|可不可以|能不能|会不会|要不要|有没有|算不算|是不是|多少|多久|几[天个年倍]|哪|什么|合法|违法|有效|无效|对不对|合理|应该|该不该/;
 const CLAUSE_SPLIT = /[，,。.！!？?；;：:\n\s]+/;
 
-/** A run of 3+ characters repeated right after itself ("要求公司经济补偿么要求公司经济补偿么"). */
-const IMMEDIATE_REPEAT = /(\p{Script=Han}.{2,}?)\1+/gsu;
+/** A run of 3–24 characters (bounded: linear time on long messages) repeated right after itself ("要求公司经济补偿么要求公司经济补偿么"). */
+const IMMEDIATE_REPEAT = /(\p{Script=Han}.{2,23}?)\1+/gsu;
 
 /**
  * Speech input and hasty pasting repeat fragments ("…经济赔偿吗以向公司要求经济赔偿吗"); each run is kept
