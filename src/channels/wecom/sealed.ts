@@ -7,7 +7,7 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../../core/config.ts';
-import { FieldCipher, loadEncryptionKey, SEALED_VALUE } from '../../core/crypto.ts';
+import { FieldCipher, loadEncryptionKey } from '../../core/crypto.ts';
 
 /** Seals and opens the values of one kind (`purpose`: a value sealed for one purpose does not open as another). */
 export class SealedValues {
@@ -28,11 +28,6 @@ export class SealedValues {
   open(stored: string): string {
     if (stored.startsWith('{')) return stored;
     return this.cipher.decrypt(stored, this.purpose);
-  }
-
-  /** Whether a stored value is sealed (tests and the legacy path). */
-  static isSealed(stored: string): boolean {
-    return SEALED_VALUE.test(stored);
   }
 }
 
