@@ -86,7 +86,7 @@ export const CALC_TEXT = {
   },
   /** Shown before the asked figure, so the member knows the bot waits for a number. */
   askAgain: '（直接回复数字即可；想问别的也可以直接问。）',
-  groupPrivate: '涉及您个人工资的具体计算，请私聊我，我帮您一步步算。',
+  groupPrivate: '涉及您个人工资、出生年月等的具体计算，请私聊我，我帮您一步步算。',
   hint: '告诉我您的月工资和工作年限（例如：月薪6000，干了3年8个月），我可以帮您算出具体金额。',
   /** The hint of a card whose sum needs other figures than wage and service. */
   hints: {

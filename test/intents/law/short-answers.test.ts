@@ -106,6 +106,8 @@ describe('computed sums', () => {
 
   it('in a group the member\'s wage is not computed: the card answer and an invitation to a private chat', async () => {
     await play(h, [{ say: '月薪6000干了3年8个月被辞退补偿多少', in: { group: 'g2', mention: true }, expect: '请私聊我', not: '24,000' }], 'g2m');
+    // Nor the member's birth month: the retirement date is computed in private chat only.
+    await play(h, [{ say: '我1970年5月出生，男，哪年退休', in: { group: 'g2', mention: true }, expect: '请私聊我', not: '2031年10月' }], 'g2r');
   });
 });
 
