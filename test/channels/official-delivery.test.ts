@@ -56,6 +56,20 @@ describe('official channels: the delivery ledger records the platform\'s answer'
     expect((await ch.engine.outbox.counts('bc-wecom#1'))).toMatchObject({ sent: 2, failed: 1, pending: 0 });
   }, 60_000);
 
+  it('WeCom app: a notice too long for one message goes as two; when the second fails, the retry sends only the second', async () => {
+    const first = `第一部分：${'甲'.repeat(600)}`;
+    const second = `第二部分：${'乙'.repeat(600)}`;
+    ch.fake.busyOnce = (text) => text.startsWith('第二部分');
+    await ch.engine.outbox.sendToMany('bc-long#1', [{ id: 'long', to: to('wecom', 'memberLong'), replies: toWire([{ text: `${first}\n${second}` }]) }]);
+    await until('the second piece refused', () => ch.fake.busyOnce === undefined);
+    // (this file allows 2 sends a minute per member: the refused try took the second)
+    offset += 61_000;
+    await until('sent', async () => (await states('bc-long#1')).long === 'sent');
+    expect(ch.fake.sentTo('memberLong').map((s) => s.text)).toEqual([first, second]);
+    // The progress marker (a fingerprint, no text) is gone once the notice is through.
+    expect(await ch.engine.deps.redis.keys('*{wecom}:parts:*')).toEqual([]);
+  }, 60_000);
+
   it('WeCom app: an item held back by the per-member limit stays unsent in the ledger until WeCom takes it', async () => {
     await ch.engine.outbox.sendToMany('bc-limit#1', [1, 2, 3].map((i) => ({ id: `n${i}`, to: to('wecom', 'memberLimited'), replies: toWire([{ text: `第${i}条` }]) })));
     await until('two sent', () => ch.fake.sentTo('memberLimited').length === 2);

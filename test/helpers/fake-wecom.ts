@@ -196,6 +196,8 @@ export class FakeWecom {
   readonly unknownUsers = new Set<string>();
   /** The next this many message/send calls answer -1 (system busy), as WeCom does now and then. */
   busyNext = 0;
+  /** The next message/send whose text matches answers -1 (system busy), once. */
+  busyOnce: ((text: string) => boolean) | undefined;
   /** sync_msg returns at most this many messages per call (has_more tells the rest). */
   kfPageSize = 1000;
   readonly sent: Sent[] = [];
@@ -398,6 +400,11 @@ export class FakeWecom {
     if (path === '/cgi-bin/message/send') {
       if (body.touser === undefined || body.agentid === undefined) return err(40003, 'invalid parameter');
       if (this.unknownUsers.has(String(body.touser))) return err(81013, 'user & party & tag all invalid');
+      const text = (body.text as { content?: string } | undefined)?.content ?? '';
+      if (this.busyOnce?.(text)) {
+        this.busyOnce = undefined;
+        return err(-1, 'system busy');
+      }
       if (this.busyNext > 0) {
         this.busyNext--;
         return err(-1, 'system busy');

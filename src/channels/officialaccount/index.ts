@@ -198,7 +198,7 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
       await queue.enqueue(target.openid, repliesToJobs(replies));
     },
     // Notices and broadcasts: sent from the ledger (its result is the platform's): 客服消息 in the window, else a template.
-    ...sentByPlatform({ pacing: { privateChat: [IN_ORDER] }, refusal: (to) => (to.chatType !== 'private' ? 'the Official Account writes to followers only' : undefined), send: deliver }),
+    ...sentByPlatform({ pacing: { privateChat: [IN_ORDER] }, refusal: (to) => (to.chatType !== 'private' ? 'the Official Account writes to followers only' : undefined), send: deliver, progress: { redis, key: (openid, pieces) => k('parts', openid, cipher.fingerprint(pieces, 'wxoa:parts')) } }),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 

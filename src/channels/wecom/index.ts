@@ -138,6 +138,7 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
       slot: (userId) => queue.takeSlot(userId),
       refusal: (to) => (to.chatType === 'group' ? 'the WeCom app writes to members only' : undefined),
       send: deliver,
+      progress: { redis, key: (userId, pieces) => keys.tagged('wecom', 'parts', userId, cipher.fingerprint(pieces, 'wecom:parts')) },
     }),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };

@@ -277,6 +277,11 @@ export function sentByPlatform(opts: {
   slot?: (recipient: string) => Promise<number>;
   refusal: (to: Address) => string | undefined;
   send: (recipient: string, job: OfficialJob) => Promise<DeliveryResult>;
+  /**
+   * Where a reply that goes as several messages keeps how many went out (a fingerprint of the recipient and the
+   * pieces, never the text): the ledger's retry after a failed piece goes on from there instead of repeating.
+   */
+  progress?: { redis: Redis; key: (recipient: string, fingerprintOf: string) => string };
 }): Pick<ChannelPort<unknown>, 'pacing' | 'concurrency' | 'ready' | 'deliver' | 'classify'> {
   return {
     pacing: opts.pacing,
@@ -285,8 +290,12 @@ export function sentByPlatform(opts: {
     async deliver(to, reply) {
       const refused = opts.refusal(to);
       if (refused) throw new PermanentDeliveryError(refused);
-      // A reply longer than one message goes as several, in order (a retry after a partial send repeats the first).
-      for (const job of repliesToJobs([reply])) {
+      // A reply longer than one message goes as several, in order; a retry goes on after the pieces already sent.
+      const jobs = repliesToJobs([reply]);
+      const progress = jobs.length > 1 && opts.progress ? { redis: opts.progress.redis, key: opts.progress.key(to.chatId, jobs.map((j) => j.text ?? j.file?.name ?? '').join('\u0001')) } : undefined;
+      const done = progress ? Number((await progress.redis.get(progress.key)) ?? 0) : 0;
+      for (const [i, job] of jobs.entries()) {
+        if (i < done) continue;
         // A short wait is waited here: handed back to the ledger, a notice could be overtaken by the next one.
         for (let wait = opts.slot ? await opts.slot(to.chatId) : 0; wait > 0; wait = await opts.slot!(to.chatId)) {
           if (wait > SHORT_WAIT_MS) throw new LimitReached(wait, 'per-member send limit reached');
@@ -295,7 +304,9 @@ export function sentByPlatform(opts: {
         const result = await opts.send(to.chatId, job);
         if ('drop' in result) throw new PermanentDeliveryError(result.drop);
         if (!('sent' in result)) throw new SendLater(result.retryInMs, result.reason);
+        if (progress && i < jobs.length - 1) await progress.redis.set(progress.key, String(i + 1), 'EX', 86_400);
       }
+      if (progress) await progress.redis.del(progress.key);
     },
     classify(err) {
       const reason = err instanceof Error ? err.message.slice(0, 160) : 'error';

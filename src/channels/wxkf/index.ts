@@ -172,7 +172,7 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
       if (customer) await queue.enqueue(customer, repliesToJobs(replies));
     },
     // Notices and broadcasts: sent from the ledger (its result is the platform's), within the reply window.
-    ...sentByPlatform({ pacing: { privateChat: [IN_ORDER] }, refusal: (to) => (to.chatType !== 'private' ? '微信客服 writes to customers only' : undefined), send: deliver }),
+    ...sentByPlatform({ pacing: { privateChat: [IN_ORDER] }, refusal: (to) => (to.chatType !== 'private' ? '微信客服 writes to customers only' : undefined), send: deliver, progress: { redis, key: (customer, pieces) => k('parts', customer, cipher.fingerprint(pieces, 'wxkf:parts')) } }),
     fileTooBigText: CORE_TEXT.fileTooBig,
   };
 
