@@ -57,11 +57,22 @@ export async function pipelineBench(): Promise<void> {
     const ms = SECONDS * 1000;
 
     const member = (kind: number, m: number) => `k${kind}m${m}`;
-    const pipelineRun = (k: number) =>
-      runFor(ms, MEMBERS, async (m, i) => {
+    // CPU seconds of this process and of redis-server: per message, the steadiest figure on a shared machine.
+    const redisCpu = async () => {
+      const info = await floorClient.info('cpu');
+      return Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]);
+    };
+    const pipelineRun = async (k: number): Promise<Timed & { botUs: number; redisUs: number }> => {
+      const cpu0 = process.cpuUsage();
+      const redis0 = await redisCpu();
+      const run = await runFor(ms, MEMBERS, async (m, i) => {
         const out = await engine.pipeline.handle(webMessage(member(k, m), KINDS[k]!.text(i, m)));
         if (out.dropped) throw new Error(`bench message dropped: ${out.dropped}`);
       });
+      const cpu = process.cpuUsage(cpu0);
+      const messages = run.latencies.length;
+      return { ...run, botUs: (cpu.user + cpu.system) / messages, redisUs: (((await redisCpu()) - redis0) * 1e6) / messages };
+    };
     const floorRun = () =>
       runFor(ms, MEMBERS, async (m, i) => {
         await floorClient.get(`floor:${m}`);
@@ -75,7 +86,7 @@ export async function pipelineBench(): Promise<void> {
     await runFor(500, MEMBERS, async (m) => void (await floorClient.get(`floor:${m}`)));
     await runFor(500, MEMBERS, async (m, i) => echo(5000 + m, String(i)));
 
-    const results = KINDS.map(() => ({ ratios: [] as number[], runs: [] as Timed[] }));
+    const results = KINDS.map(() => ({ ratios: [] as number[], runs: [] as Array<Timed & { botUs: number; redisUs: number }> }));
     const telegraf: Timed[] = [];
     const helpVsTelegraf: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -93,10 +104,15 @@ export async function pipelineBench(): Promise<void> {
 
     console.log(`pipeline bench: ${MEMBERS} members at once, ${ROUNDS} rounds of ${SECONDS} s per run, real Redis with AOF appendfsync always`);
     console.log('ratio = pipeline messages/s ÷ floor GET+SET/s, floor measured right after each pipeline run');
+    console.log('cpu = CPU microseconds per message of the bot process and of redis-server (medians over the rounds)');
     for (const [k, kind] of KINDS.entries()) {
       const { ratios, runs } = results[k]!;
       const all = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
-      console.log(`  ${kind.name.padEnd(16)} ratio ${spread(ratios)}   msg/s ${spread(runs.map((r) => r.rate), 0)}   p50 ${fmtMs(percentile(all, 50))} p99 ${fmtMs(percentile(all, 99))}`);
+      const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50).toFixed(0);
+      console.log(
+        `  ${kind.name.padEnd(16)} ratio ${spread(ratios)}   msg/s ${spread(runs.map((r) => r.rate), 0)}   p50 ${fmtMs(percentile(all, 50))} p99 ${fmtMs(percentile(all, 99))}` +
+          `   cpu bot ${median(runs.map((r) => r.botUs))} µs redis ${median(runs.map((r) => r.redisUs))} µs`,
+      );
     }
     console.log(`  telegraf echo    msg/s ${spread(telegraf.map((r) => r.rate), 0)}`);
     console.log(`  help ÷ telegraf  ${spread(helpVsTelegraf)}`);
