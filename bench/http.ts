@@ -3,7 +3,7 @@
  * HTTP, a redis-server with AOF appendfsync always; messages are sent at a fixed rate whatever the answers
  * (open loop, latency counted from the moment each was due). BENCH_HTTP_RATE (msg/s), BENCH_HTTP_SECONDS.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +64,17 @@ export async function offer(bots: BotProcess[], rate: number, seconds: number, m
   return { latencies: latencies.sort((a, b) => a - b), errors };
 }
 
+/** User + system CPU seconds a process has used (Linux /proc; NaN elsewhere): what a message costs, whatever the machine's load. */
+function processCpuSeconds(pid: number | undefined): number {
+  try {
+    // Fields after the command name: utime and stime are the 12th and 13th, in clock ticks (100 per second).
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
 export async function httpBench(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ua-bench-http-'));
   const server = await startRedisServer({ dir, appendfsync: 'always' });
@@ -71,9 +82,14 @@ export async function httpBench(): Promise<void> {
   try {
     bot = await startBotProcess({ ...BENCH_BOT_ENV, REDIS_URL: server.url, DATA_DIR: join(dir, 'data') });
     await offer([bot], Math.min(RATE, 200), 2); // warm-up
+    const cpu0 = processCpuSeconds(bot.pid);
     const { latencies, errors } = await offer([bot], RATE, SECONDS);
+    const cpu = processCpuSeconds(bot.pid) - cpu0;
     console.log(`http: ${RATE} msg/s offered for ${SECONDS} s over HTTP to one bot process, Redis AOF appendfsync always`);
-    console.log(`  answered ${latencies.length}  errors ${errors}   p50 ${fmtMs(percentile(latencies, 50))}   p99 ${fmtMs(percentile(latencies, 99))}   max ${fmtMs(latencies.at(-1) ?? 0)}`);
+    console.log(
+      `  answered ${latencies.length}  errors ${errors}   p50 ${fmtMs(percentile(latencies, 50))}   p99 ${fmtMs(percentile(latencies, 99))}   max ${fmtMs(latencies.at(-1) ?? 0)}` +
+        (Number.isFinite(cpu) ? `   bot cpu ${((cpu * 1e6) / Math.max(1, latencies.length)).toFixed(0)} µs/msg` : ''),
+    );
   } finally {
     await bot?.stop();
     await server.stop();

@@ -5,6 +5,8 @@ import { freePort } from '../../src/core/redis-server.ts';
 
 export interface BotProcess {
   url: string;
+  /** The process id (benches read its CPU time from /proc). */
+  pid: number | undefined;
   output(): string;
   /** SIGKILL: no shutdown hooks run. */
   kill9(): Promise<void>;
@@ -39,5 +41,5 @@ export async function startBotProcess(env: Record<string, string>, opts: { cwd?:
       child.once('exit', () => res());
       child.kill(signal);
     });
-  return { url, output: () => out, kill9: () => waitExit('SIGKILL'), stop: () => waitExit('SIGTERM') };
+  return { url, pid: child.pid, output: () => out, kill9: () => waitExit('SIGKILL'), stop: () => waitExit('SIGTERM') };
 }
