@@ -32,6 +32,9 @@ export const CALC_CITATIONS: Record<Calculator, Citation[]> = {
   retirement: [c('国务院关于渐进式延迟法定退休年龄的办法', 1), c('国务院关于渐进式延迟法定退休年龄的办法', 3), c('国务院关于渐进式延迟法定退休年龄的办法', 2)],
 };
 
+/** What the yearly number of leave days rests on. */
+const LEAVE_DAYS_CITATIONS = [c('职工带薪年休假条例', 3), c('企业职工带薪年休假实施办法', 4), c('企业职工带薪年休假实施办法', 3)];
+
 const ask = (asking: AskedFigure, calculator: Calculator, figures: Figures): CalcOutcome => ({
   kind: 'ask',
   asking,
@@ -56,6 +59,12 @@ export function computeAnswer(calculator: Calculator, f: Figures): CalcOutcome {
       return done(CALC_TEXT.overtime(f.monthlyWage, f, overtimePay({ monthlyWage: f.monthlyWage, ...f })));
     }
     case 'annual_leave': {
+      // Years of work and nothing about pay: the member asks how many days, not what is owed. Days follow the
+      // years worked anywhere; a member who says only "干了11年" gets those years, with that rule said.
+      const workedMonths = f.totalWorkYears !== undefined ? f.totalWorkYears * 12 : f.serviceMonths;
+      if (workedMonths !== undefined && f.monthlyWage === undefined && f.unusedLeaveDays === undefined) {
+        return { kind: 'computed', text: CALC_TEXT.leaveEntitlement(workedMonths, annualLeaveDays(workedMonths / 12)), citations: LEAVE_DAYS_CITATIONS };
+      }
       if (f.monthlyWage === undefined) return ask('monthlyWage', calculator, f);
       if (f.unusedLeaveDays === undefined) return ask('unusedLeaveDays', calculator, f);
       const entitled = f.totalWorkYears !== undefined ? annualLeaveDays(f.totalWorkYears) : undefined;

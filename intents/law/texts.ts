@@ -90,6 +90,10 @@ export const CALC_TEXT = {
   hint: '告诉我您的月工资和工作年限（例如：月薪6000，干了3年8个月），我可以帮您算出具体金额。',
   /** The hint of a card whose sum needs other figures than wage and service. */
   hints: {
+    overtime: '告诉我您的月工资和加班时长（例如：月薪6000，工作日加班20小时，周末2天），我可以帮您算出加班费。',
+    annual_leave: '告诉我您累计工作了几年（例如：工作了11年），我帮您算每年几天年假；没休的年假，再告诉我月工资和没休的天数，我帮您算单位该补多少钱。',
+    medical_period: '告诉我您的总工龄和在现单位工作的年限（例如：总共工作12年，在现单位6年），我帮您算医疗期有几个月。',
+    double_wage: '告诉我您的月工资和没签书面合同的月数（例如：月薪6000，8个月没签），我帮您算二倍工资。',
     retirement: '告诉我您的出生年月和性别，女职工再说原来是50岁还是55岁退休（例如：1972年5月出生，女，工人），我帮您算出退休年龄和退休年月。',
   } as Partial<Record<string, string>>,
   severance: (wage: number, months: number, r: { months: number; base: number; capped: boolean; n: number; nPlusOne: number; twoN: number }) =>
@@ -108,6 +112,12 @@ export const CALC_TEXT = {
       ...(f.restDayHours ? [`· 休息日${f.restDayHours}小时×200% = ${money(r.restDay)}（已安排补休的不付）`] : []),
       ...(f.holidayHours ? [`· 法定节假日${f.holidayHours}小时×300% = ${money(r.holiday)}（不能用补休代替）`] : []),
       `合计至少${money(r.total)}。法定节假日每年13天（春节4天、国庆3天、劳动节2天，元旦、清明、端午、中秋各1天）；三八、五四的半天假安排工作的，一般不另付加班费。基数按合同约定的工资，不能低于最低工资。`,
+    ].join('\n'),
+  leaveEntitlement: (workedMonths: number, days: number) =>
+    [
+      `按您说的：工作${span(workedMonths)}，每年带薪年休假${days}天（满1年不满10年5天，满10年不满20年10天，满20年15天）。`,
+      '工龄按在所有单位累计的年限算，不只是现在这家；国家法定节假日、休息日不算在年假里。新入职的，在连续工作满12个月后享受。',
+      '没休的年假，告诉我月工资和没休的天数，我帮您算单位该补多少钱。',
     ].join('\n'),
   annualLeave: (wage: number, days: number, r: { dailyWage: number; extra: number }, entitled: number | undefined) =>
     [
