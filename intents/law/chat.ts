@@ -41,9 +41,10 @@ function answeredLast(history: Turn[], head: string | undefined): boolean {
 function isFollowUp(ctx: TurnContext, memory: LawMemory): boolean {
   const { text } = ctx;
   if (memory.at === undefined || ctx.now.getTime() - memory.at > FOLLOW_UP_WINDOW_MS || OTHER_SERVICE.test(text)) return false;
-  if (!answeredLast(ctx.session.history, answerHeadSchema.safeParse(ctx.session.memory['labor_law']).data?.answerHead)) return false;
   const length = [...text].length;
-  return (length <= 25 && FOLLOW_UP_START.test(text)) || (length <= NEXT_STEP_MAX_CHARS && NEXT_STEP.test(text));
+  if (!((length <= 25 && FOLLOW_UP_START.test(text)) || (length <= NEXT_STEP_MAX_CHARS && NEXT_STEP.test(text)))) return false;
+  // Only now read the history (parsed on first use): most questions are no follow-up at all.
+  return answeredLast(ctx.session.history, answerHeadSchema.safeParse(ctx.session.memory['labor_law']).data?.answerHead);
 }
 
 /** A recent answer the member can still act on ("详细", a number from the topics offered, figures for its sum). */
