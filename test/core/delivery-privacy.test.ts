@@ -14,10 +14,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { broadcastService } from '../../intents/broadcasts/service.ts';
 import { loadConfig } from '../../src/core/config.ts';
 import { buildDeps } from '../../src/core/deps.ts';
-import { batchId, DeliverySender, NOTIFY_GROUP, type DeliveryPort } from '../../src/core/delivery/index.ts';
-import type { Address, Reply } from '../../src/core/message.ts';
+import { batchId, DeliverySender, NOTIFY_GROUP } from '../../src/core/delivery/index.ts';
+import type { Address } from '../../src/core/message.ts';
 import type { RedisProcess } from '../../src/core/redis-server.ts';
 import { TEST_KEY_HEX } from '../helpers/harness.ts';
+import { FakePlatform } from '../helpers/fake-platform.ts';
 import { startRedis } from '../helpers/redis.ts';
 
 let server: RedisProcess;
@@ -67,20 +68,6 @@ async function everything(): Promise<{ values: Buffer; aof: Buffer }> {
   return { values: Buffer.concat(parts), aof: Buffer.concat(readdirSync(aofDir).map((f) => readFileSync(join(aofDir, f)))) };
 }
 
-/** A platform that records what it was asked to send. */
-function recordingPort(sent: { to: Address; reply: Reply }[]): DeliveryPort {
-  return {
-    platform: 'telegram',
-    pacing: {},
-    concurrency: 4,
-    ready: () => true,
-    deliver: async (to, reply) => {
-      sent.push({ to, reply });
-    },
-    classify: (err) => ({ kind: 'permanent', reason: String(err) }),
-  };
-}
-
 describe('the delivery ledger holds nothing in clear', () => {
   it('a notification with a phone number and a file, and a broadcast with an attachment: sealed in Redis and the AOF, delivered in clear', async () => {
     const d = deps();
@@ -110,8 +97,9 @@ describe('the delivery ledger holds nothing in clear', () => {
     }
 
     // Sent: the platform gets the text and both files as they were.
-    const sent: { to: Address; reply: Reply }[] = [];
-    const sender = new DeliverySender(d.delivery, recordingPort(sent), redis, log, { pollMs: 20 });
+    const platform = new FakePlatform();
+    const sent = platform.got;
+    const sender = new DeliverySender(d.delivery, platform.port(), redis, log, { pollMs: 20 });
     sender.start();
     // Two replies each to the member and the group (and the author hears the broadcast finished).
     await expect.poll(() => sent.filter((s) => s.to.chatId === member.chatId || s.to.chatId === group.chatId).length, { timeout: 15_000 }).toBe(4);
@@ -131,8 +119,9 @@ describe('the delivery ledger holds nothing in clear', () => {
     await d.delivery.ledger.enqueue(batch, [{ id: 'old', payload: JSON.stringify({ to, replies: [{ text: '旧版本排队的通知' }], queuedAt: Date.now() }) }], Date.now());
     const other = buildDeps(loadConfig({ NODE_ENV: 'test', REDIS_URL: server.url, DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex') }), redis, log).deps;
     await d.delivery.ledger.enqueue(batch, [{ id: 'foreign', payload: other.delivery.seal({ to, replies: [{ text: '别的密钥' }], queuedAt: Date.now() }) }], Date.now());
-    const sent: { to: Address; reply: Reply }[] = [];
-    const sender = new DeliverySender(d.delivery, recordingPort(sent), redis, log, { pollMs: 20 });
+    const platform = new FakePlatform();
+    const sent = platform.got;
+    const sender = new DeliverySender(d.delivery, platform.port(), redis, log, { pollMs: 20 });
     sender.start();
     await expect.poll(async () => (await d.delivery.counts('legacy:1')).pending, { timeout: 15_000 }).toBe(0);
     await sender.stop();

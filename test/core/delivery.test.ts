@@ -11,7 +11,8 @@ import { Delivery, DeliverySender, type DeliveryPort, type PacingLimits, type Se
 import { Pacer } from '../../src/core/delivery/pacing.ts';
 import { FieldCipher } from '../../src/core/crypto.ts';
 import { Keys } from '../../src/core/keys.ts';
-import type { Address, Reply } from '../../src/core/message.ts';
+import type { Address } from '../../src/core/message.ts';
+import { FakePlatform } from '../helpers/fake-platform.ts';
 import { startRedis } from '../helpers/redis.ts';
 import type { RedisProcess } from '../../src/core/redis-server.ts';
 
@@ -33,31 +34,6 @@ afterAll(async () => {
   for (const c of clients) c.disconnect();
   await server.stop();
 });
-
-/** A platform in process: records what arrived, optionally slow or failing. */
-class FakePlatform {
-  readonly got: { chatId: string; text: string; at: number }[] = [];
-  delayMs = 0;
-  failWith?: (to: Address, reply: Reply, n: number) => unknown;
-  private calls = 0;
-  port(opts: Partial<DeliveryPort> = {}): DeliveryPort {
-    return {
-      platform: 'telegram',
-      pacing: {},
-      concurrency: 4,
-      ready: () => true,
-      deliver: async (to, reply) => {
-        const n = this.calls++;
-        if (this.delayMs) await new Promise((r) => setTimeout(r, this.delayMs));
-        const err = this.failWith?.(to, reply, n);
-        if (err) throw err;
-        this.got.push({ chatId: to.chatId, text: reply.text ?? '', at: Date.now() });
-      },
-      classify: (err) => err as SendFailure,
-      ...opts,
-    };
-  }
-}
 
 const to = (chatId: string, chatType: 'private' | 'group' = 'private'): Address => ({ platform: 'telegram', chatId, chatType });
 const until = async (check: () => boolean | Promise<boolean>, ms = 15_000) => {
