@@ -251,6 +251,9 @@ describe('pacing shared in Redis, measured with a controllable clock', () => {
   it('a sender woken late does not send at once: its slot moves to when it leaves if every window holds, else it books again', async () => {
     const { delivery } = proc('late:');
     const limits: PacingLimits = { platform: [{ count: 5, perMs: 1000, spread: true }] };
+    // Queued first: the items are due at the real time they were queued, and the test clock starts there (it
+    // only moves by sleeping, so items due after its start would never come due).
+    await delivery.sendToMany('late:1', Array.from({ length: 20 }, (_, i) => ({ id: `t${i}`, to: to(`c${i}`), replies: [{ text: '通知' }] })));
     let clock = Date.now();
     let naps = 0;
     const sent: number[] = [];
@@ -259,7 +262,6 @@ describe('pacing shared in Redis, measured with a controllable clock', () => {
     const sleep = async (ms: number) => {
       clock += ms + (++naps % 3 === 0 ? 40 : 0);
     };
-    await delivery.sendToMany('late:1', Array.from({ length: 20 }, (_, i) => ({ id: `t${i}`, to: to(`c${i}`), replies: [{ text: '通知' }] })));
     const sender = new DeliverySender(delivery, port, connect(), log, { pollMs: 5, now: () => clock, sleep });
     sender.start();
     await until(async () => (await delivery.counts('late:1')).pending === 0);
