@@ -14,12 +14,9 @@
  *
  * Sends go through the delivery path (src/core/delivery): one ledger item per target, paced per platform.
  */
-import { z } from 'zod';
 import { ForbiddenError, requireRole, type Actor } from '../../src/core/actor.ts';
 import type { BatchCounts, ItemReport, Recipient, WireReply } from '../../src/core/delivery/index.ts';
-import { CONSOLE_ACTOR_PREFIX, consoleActorKey } from '../../src/core/console.ts';
 import { GroupDirectory, MAX_GROUPS, type KnownGroup } from '../../src/core/groups.ts';
-import { linkedRolesKey } from '../../src/core/roles.ts';
 import type { Address, MemberKey, Reply } from '../../src/core/message.ts';
 import type { CoreDeps } from '../../src/core/service.ts';
 import { BroadcastStore, type Audience, type BroadcastRecord, type BroadcastStatus, type Schedule } from './store.ts';
@@ -63,8 +60,6 @@ export interface Progress {
 }
 
 const DAY_MS = 24 * 3600_000;
-/** A linked identity's entry (src/core/roles.ts): the console account behind a chat identity. */
-const linkSchema = z.object({ account: z.string() });
 const groupOfRun = (id: number, run: number) => `bc:${id}#${run}`;
 /** "12/40 已发送，2 失败". */
 export const progressText = (c: BatchCounts | null): string => (c ? STAFF.progress(c.sent, c.total, c.failed, c.skipped) : STAFF.reportNoRun);
@@ -185,9 +180,9 @@ export class BroadcastService {
   /** Every other staff member and admin is asked in private chat. */
   private async askApproval(actor: Actor, rec: BroadcastRecord): Promise<void> {
     const { config } = this.deps;
-    const author = await this.personOf(actor.key);
+    const author = await this.deps.roles.personOf(actor.key);
     const approvers: MemberKey[] = [];
-    for (const k of new Set([...config.BOT_ADMINS, ...config.BOT_STAFF])) if ((await this.personOf(k)) !== author) approvers.push(k);
+    for (const k of new Set([...config.BOT_ADMINS, ...config.BOT_STAFF])) if ((await this.deps.roles.personOf(k)) !== author) approvers.push(k);
     const preview = [PREVIEW.line, rec.text, PREVIEW.line, PREVIEW.audience(this.audienceLabel(rec.audience), null), PREVIEW.when(scheduleText(rec.schedule.kind, rec.schedule.at, this.now()))].join('\n');
     for (const key of approvers) {
       await this.deps.notifier.notify(await this.privateChatOf(key), [{ text: STAFF.approvalRequest(rec.id, rec.authorName, preview) }], { id: `bc:${rec.id}:approve:${key}` });
@@ -211,30 +206,12 @@ export class BroadcastService {
     await this.scheduler.schedule(id, run, at);
   }
 
-  /**
-   * The person behind an actor key: a chat identity linked to a console account (RoleDirectory) is that account,
-   * so one person's chat identities and console account count as one when a second person must approve.
-   */
-  private async personOf(key: string): Promise<string> {
-    if (key.startsWith(CONSOLE_ACTOR_PREFIX)) return key;
-    const raw = await this.deps.redis.hget(linkedRolesKey(this.deps.keys), key);
-    if (!raw) return key;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(raw);
-    } catch {
-      return key;
-    }
-    const link = linkSchema.safeParse(parsed);
-    return link.success ? consoleActorKey(link.data.account) : key;
-  }
-
   async approve(actor: Actor, id: number): Promise<ControlResult> {
     requireRole(actor, 'staff');
     const rec = await this.store.get(id);
     if (!rec) return { outcome: 'missing' };
     // The same person from the other side (the author's linked chat identity or console account) is no second person.
-    if ((await this.personOf(rec.author)) === (await this.personOf(actor.key))) {
+    if ((await this.deps.roles.personOf(rec.author)) === (await this.deps.roles.personOf(actor.key))) {
       await this.audit(actor, 'broadcast.approve_refused', rec, { note: 'self-approval' });
       return { outcome: 'self-approval' };
     }

@@ -6,6 +6,7 @@
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Config } from './config.ts';
+import { CONSOLE_ACTOR_PREFIX, consoleActorKey } from './console.ts';
 import type { Keys } from './keys.ts';
 import type { Role } from './service.ts';
 import { PLATFORMS, type MemberKey } from './message.ts';
@@ -20,6 +21,15 @@ export function rolesOf(member: MemberKey, config: Pick<Config, 'BOT_ADMINS' | '
 /** Hash: chat identity → {role, account} for identities linked to enabled console accounts (the console writes it with the accounts, in one MULTI: same hash tag). */
 export const linkedRolesKey = (keys: Keys): string => keys.tagged('console', 'roles', 'linked');
 const linkSchema = z.object({ role: z.enum(['admin', 'staff']), account: z.string() });
+
+/** One entry of the linked-identities hash; null when unreadable. */
+function readLink(raw: string): z.infer<typeof linkSchema> | null {
+  try {
+    return linkSchema.safeParse(JSON.parse(raw)).data ?? null;
+  } catch {
+    return null;
+  }
+}
 
 const IDENTITY = new RegExp(`^(${PLATFORMS.join('|')}):.+$`);
 
@@ -48,19 +58,25 @@ export class RoleDirectory {
     const raw = await this.redis.hgetall(linkedRolesKey(this.keys));
     const next = new Map<MemberKey, Role>();
     for (const [identity, value] of Object.entries(raw)) {
-      let parsed: unknown;
-      try {
-        parsed = JSON.parse(value);
-      } catch {
-        continue;
-      }
-      const link = linkSchema.safeParse(parsed);
-      if (!link.success || !IDENTITY.test(identity)) continue;
+      const link = readLink(value);
+      if (!link || !IDENTITY.test(identity)) continue;
       if (identity.startsWith('web:') && !webRolesAllowed(this.config)) continue;
-      next.set(identity as MemberKey, link.data.role);
+      next.set(identity as MemberKey, link.role);
     }
     this.linked = next;
     this.readAt = this.now();
+  }
+
+  /**
+   * The person behind an actor key, read fresh: a chat identity linked to a console account is that account
+   * (`console:<name>`), so one person's identities count as one where a second person must act; any other key
+   * is itself.
+   */
+  async personOf(key: string): Promise<string> {
+    if (key.startsWith(CONSOLE_ACTOR_PREFIX)) return key;
+    const raw = await this.redis.hget(linkedRolesKey(this.keys), key);
+    const link = raw ? readLink(raw) : null;
+    return link ? consoleActorKey(link.account) : key;
   }
 
   /** The member's roles, from the configuration and the last read of the links (re-read in the background when stale). */
