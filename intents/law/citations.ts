@@ -50,6 +50,9 @@ const CLAUSE = `(?:\\s{0,2}第\\s{0,2}${NUM}\\s{0,2}[款项])`;
 // 第N条 with lists and ranges of numbers before 条, then lists and ranges of whole references after it.
 const ONE = `第?\\s{0,2}${NUM}(?:(?:${JOIN}|${TO})第?\\s{0,2}${NUM})*\\s{0,2}条${CLAUSE}*`;
 const CHINESE_REF = `(第)?\\s{0,2}${NUM}(?:(?:${JOIN}|${TO})第?\\s{0,2}${NUM})*\\s{0,2}条${CLAUSE}*(?:(?:${JOIN}|${TO})${ONE})*`;
+/** Shared by every call (`findCitations` is synchronous and resets it first). */
+const CHINESE_REF_ALL = new RegExp(CHINESE_REF, 'g');
+const MAY_HOLD_REFERENCE = /[条條]|art/i;
 const ENGLISH_REF = /\b(?:articles?|art\.?)\s{0,3}\d{1,4}(?:\s{0,3}(?:,|&|and|-|–|to|through)\s{0,3}\d{1,4})*/gi;
 const CLAUSE_PART = new RegExp(CLAUSE, 'g');
 const NUMBER_OR_RANGE = new RegExp(`(${NUM})|(${TO_WORDS}|to|through)`, 'gi');
@@ -96,12 +99,15 @@ function articlesOf(written: string): number[] {
  * "《劳动合同法》第三十九条、第四十条和第八十二条".
  */
 export function findCitations(text: string, library: StatuteLibrary): CitationGroup[] {
+  // Every reference holds 条 (條) or "art": most texts skip the parser.
+  if (!MAY_HOLD_REFERENCE.test(text)) return [];
   const t = normalize(text);
   const mentioned = library.findLaws(t);
   // An everyday phrase that is also a law name ("集体合同规定") names the law only right before a reference.
   const laws = mentioned.filter((l) => !l.ambiguous || CHINESE_AFTER_LAW.test(t.slice(l.end)));
   const raw: Array<{ index: number; end: number; articles: number[] }> = [];
-  const chinese = new RegExp(CHINESE_REF, 'g');
+  const chinese = CHINESE_REF_ALL;
+  chinese.lastIndex = 0;
   for (let m = chinese.exec(t); m; m = chinese.exec(t)) {
     // Without 第 a bare "九十九条" is a reference only right after a law name; a 第 inside it may start one.
     if (!m[1] && !laws.some((l) => l.end <= m!.index && LAW_GAP.test(t.slice(l.end, m!.index)))) {

@@ -34,6 +34,7 @@ export type Figures = z.infer<typeof figuresSchema>;
 const CN_DIGIT: Record<string, number> = { 零: 0, 〇: 0, 一: 1, 二: 2, 两: 2, 三: 3, 四: 4, 五: 5, 六: 6, 七: 7, 八: 8, 九: 9 };
 const CN_NUM = '[零〇一二两三四五六七八九十百千万]';
 const NUM = `(?:\\d+(?:\\.\\d+)?|${CN_NUM}+)`;
+const CN_AMOUNT = new RegExp(`^${CN_NUM}+$`);
 
 /** "6000", "6千", "6k", "0.6万", "六千", "七千五", "一万二", "十二", "三" → number; undefined otherwise. */
 export function parseAmount(raw: string): number | undefined {
@@ -44,7 +45,7 @@ export function parseAmount(raw: string): number | undefined {
     const tail = digits[3] ? Number(digits[3]) * (unit / 10) : 0;
     return Number(digits[1]) * unit + tail;
   }
-  if (!new RegExp(`^${CN_NUM}+$`).test(s)) return undefined;
+  if (!CN_AMOUNT.test(s)) return undefined;
   let total = 0;
   let section = 0;
   let digit = -1;
@@ -69,18 +70,20 @@ export function parseAmount(raw: string): number | undefined {
   return total + section;
 }
 
-const amountAfter = (text: string, words: string): number | undefined => {
-  const m = new RegExp(`(?:${words})[^\\d零〇一二两三四五六七八九十百千万]{0,6}(${NUM}\\s*(?:万|千|k|w)?\\d?)\\s*(?:元|块)?`, 'i').exec(text);
-  return m ? parseAmount(m[1]!) : undefined;
-};
-const amountBefore = (text: string, words: string): number | undefined => {
-  const m = new RegExp(`(${NUM}\\s*(?:万|千|k|w)?\\d?)\\s*(?:元|块)?(?:钱)?\\s*(?:${words})`, 'i').exec(text);
+// Every pattern is compiled once, at load: a member's message is read several times per turn.
+/** An amount after one of `words`. */
+const amountAfter = (words: string): RegExp => new RegExp(`(?:${words})[^\\d零〇一二两三四五六七八九十百千万]{0,6}(${NUM}\\s*(?:万|千|k|w)?\\d?)\\s*(?:元|块)?`, 'i');
+/** An amount before one of `words`. */
+const amountBefore = (words: string): RegExp => new RegExp(`(${NUM}\\s*(?:万|千|k|w)?\\d?)\\s*(?:元|块)?(?:钱)?\\s*(?:${words})`, 'i');
+const amountBy = (re: RegExp, text: string): number | undefined => {
+  const m = re.exec(text);
   return m ? parseAmount(m[1]!) : undefined;
 };
 
 /** "3年8个月", "三年零八个月", "两年半", "8个月", "5年" → months. */
+const DURATION_PARTS = new RegExp(`(?:(${NUM})\\s*年\\s*(半)?)?\\s*(?:零|又)?\\s*(?:(${NUM}|半)\\s*个?\\s*月)?`);
 function durationMonths(fragment: string): number | undefined {
-  const m = new RegExp(`(?:(${NUM})\\s*年\\s*(半)?)?\\s*(?:零|又)?\\s*(?:(${NUM}|半)\\s*个?\\s*月)?`).exec(fragment);
+  const m = DURATION_PARTS.exec(fragment);
   if (!m || (!m[1] && !m[3])) return undefined;
   const years = m[1] ? (parseAmount(m[1]) ?? 0) : 0;
   const months = m[3] === '半' ? 0.5 : m[3] ? (parseAmount(m[3]) ?? 0) : 0;
@@ -88,37 +91,59 @@ function durationMonths(fragment: string): number | undefined {
 }
 
 const DURATION = `(?:${NUM}\\s*年\\s*半?\\s*(?:零|又)?\\s*(?:${NUM}\\s*个?\\s*月)?|(?:${NUM}|半)\\s*个?\\s*月)`;
-const durationAfter = (text: string, words: string): number | undefined => {
-  const m = new RegExp(`(?:${words})[^\\d零〇一二两三四五六七八九十半，。,;；]{0,6}(${DURATION})`).exec(text);
-  return m ? durationMonths(m[1]!) : undefined;
-};
-const durationBefore = (text: string, words: string): number | undefined => {
-  const m = new RegExp(`(${DURATION})\\s*(?:${words})`).exec(text);
+const DURATION_RE = new RegExp(DURATION);
+const DURATION_ALL = new RegExp(DURATION, 'g');
+/** A length of time after one of `words`. */
+const durationAfter = (words: string): RegExp => new RegExp(`(?:${words})[^\\d零〇一二两三四五六七八九十半，。,;；]{0,6}(${DURATION})`);
+/** A length of time before one of `words`. */
+const durationBefore = (words: string): RegExp => new RegExp(`(${DURATION})\\s*(?:${words})`);
+const durationBy = (re: RegExp, text: string): number | undefined => {
+  const m = re.exec(text);
   return m ? durationMonths(m[1]!) : undefined;
 };
 
 /** Hours from "20小时", "3天" (8 hours a day), "半天" (4). */
+const HOURS = new RegExp(`(${NUM}|半)\\s*(个)?\\s*(小时|钟头|天|日)`);
 function hoursIn(fragment: string): number | undefined {
-  const m = new RegExp(`(${NUM}|半)\\s*(个)?\\s*(小时|钟头|天|日)`).exec(fragment);
+  const m = HOURS.exec(fragment);
   if (!m) return undefined;
   const n = m[1] === '半' ? 0.5 : parseAmount(m[1]!);
   if (n === undefined) return undefined;
   return m[3] === '天' || m[3] === '日' ? n * 8 : n;
 }
-const hoursNear = (text: string, words: string): number | undefined => {
-  const m = new RegExp(`(?:${words})[^，。,;；]{0,8}?((?:${NUM}|半)\\s*个?\\s*(?:小时|钟头|天|日))`).exec(text) ?? new RegExp(`((?:${NUM}|半)\\s*个?\\s*(?:小时|钟头|天|日))[^，。,;；]{0,4}(?:${words})`).exec(text);
+/** Hours stated near one of `words` (after them, else just before). */
+const hoursNear = (words: string): [RegExp, RegExp] => [
+  new RegExp(`(?:${words})[^，。,;；]{0,8}?((?:${NUM}|半)\\s*个?\\s*(?:小时|钟头|天|日))`),
+  new RegExp(`((?:${NUM}|半)\\s*个?\\s*(?:小时|钟头|天|日))[^，。,;；]{0,4}(?:${words})`),
+];
+const hoursBy = ([after, before]: [RegExp, RegExp], text: string): number | undefined => {
+  const m = after.exec(text) ?? before.exec(text);
   return m ? hoursIn(m[1]!) : undefined;
 };
 
 const WAGE_WORDS = '月薪|月工资|工资|底薪|薪水|薪资|收入|月入|每月|每个月|一个月|一月';
 const SERVICE_WORDS = '干了|做了|工作了|上了|待了|呆了|入职|在这家?(?:单位|公司|厂)?(?:干|做|工作)?了?|本单位(?:工作)?|这家(?:单位|公司)(?:干|做)?了?|在职|司龄|工作年限';
 const TOTAL_WORDS = '总工龄|工龄|总共工作|一共工作|参加工作|累计工作|实际工作年限';
+const WAGE_AFTER = amountAfter(WAGE_WORDS);
+const WAGE_BEFORE = amountBefore('一个月|每月|每个月|的月薪|月薪|工资|底薪');
+const AVERAGE_WAGE = amountAfter('社平工资|社会平均工资|平均工资|社平|职工月平均工资');
+const MINIMUM_WAGE = amountAfter('最低工资标准|最低工资');
+const TOTAL_AFTER = durationAfter(TOTAL_WORDS);
+const SERVICE_AFTER = durationAfter(SERVICE_WORDS);
+const SERVICE_BEFORE = durationBefore('了?(?:被|就|后|以后|之后|，|公司|单位|老板|厂)');
+const NO_CONTRACT_BEFORE = durationBefore('了?，?(?:都|一直|也|还)?(?:没|没有|未|不)(?:跟我|和我|与我)?签');
+const NO_CONTRACT_AFTER = durationAfter('(?:没|没有|未)签(?:劳动)?合同');
+const WORKDAY_HOURS = hoursNear('工作日|平时|晚上|每天|下班后|延时');
+const REST_DAY_HOURS = hoursNear('周末|休息日|星期六|星期天|周六|周日|双休');
+const HOLIDAY_HOURS = hoursNear('法定节假日|法定假日|节假日|春节|国庆|元旦|五一|劳动节|清明|端午|中秋|除夕|初一|初二|初三');
+/** Every figure holds a digit or a Chinese numeral (半 included): a text without one states none. */
+const ANY_NUMBER = /[\d零〇一二两三四五六七八九十百千万半]/;
 
 /** Every length of time stated ("12年", "3年8个月", "6个月"), in months, in order. */
 export function durationsIn(raw: string): number[] {
   const text = normalizeText(raw);
   const out: number[] = [];
-  for (const m of text.matchAll(new RegExp(DURATION, 'g'))) {
+  for (const m of text.matchAll(DURATION_ALL)) {
     const months = durationMonths(m[0]);
     if (months !== undefined && months > 0) out.push(months);
   }
@@ -129,30 +154,31 @@ export function durationsIn(raw: string): number[] {
 export function readFigures(raw: string): Figures {
   const text = normalizeText(raw).replace(/[，,]/g, '，');
   const f: Figures = {};
-  const wage = amountAfter(text, WAGE_WORDS) ?? amountBefore(text, '一个月|每月|每个月|的月薪|月薪|工资|底薪');
+  if (!ANY_NUMBER.test(text)) return f;
+  const wage = amountBy(WAGE_AFTER, text) ?? amountBy(WAGE_BEFORE, text);
   if (wage !== undefined && wage >= 100) f.monthlyWage = wage;
-  const avg = amountAfter(text, '社平工资|社会平均工资|平均工资|社平|职工月平均工资');
+  const avg = amountBy(AVERAGE_WAGE, text);
   if (avg !== undefined && avg >= 100) f.localAverageWage = avg;
-  const min = amountAfter(text, '最低工资标准|最低工资');
+  const min = amountBy(MINIMUM_WAGE, text);
   if (min !== undefined && min >= 100) f.minimumWage = min;
   if (f.localAverageWage !== undefined && f.monthlyWage === f.localAverageWage) delete f.monthlyWage;
   if (f.minimumWage !== undefined && f.monthlyWage === f.minimumWage) delete f.monthlyWage;
 
-  const total = durationAfter(text, TOTAL_WORDS);
+  const total = durationBy(TOTAL_AFTER, text);
   if (total !== undefined) f.totalWorkYears = total / 12;
-  const service = durationAfter(text, SERVICE_WORDS) ?? durationBefore(text, '了?(?:被|就|后|以后|之后|，|公司|单位|老板|厂)');
+  const service = durationBy(SERVICE_AFTER, text) ?? durationBy(SERVICE_BEFORE, text);
   if (service !== undefined && (total === undefined || service !== total)) f.serviceMonths = service;
   else if (service === undefined && total === undefined) {
-    const any = new RegExp(DURATION).exec(text);
+    const any = DURATION_RE.exec(text);
     const months = any ? durationMonths(any[0]) : undefined;
     if (months !== undefined && months > 0) f.serviceMonths = months;
   }
-  const noContract = durationBefore(text, '了?，?(?:都|一直|也|还)?(?:没|没有|未|不)(?:跟我|和我|与我)?签') ?? durationAfter(text, '(?:没|没有|未)签(?:劳动)?合同');
+  const noContract = durationBy(NO_CONTRACT_BEFORE, text) ?? durationBy(NO_CONTRACT_AFTER, text);
   if (noContract !== undefined) f.monthsWithoutContract = noContract;
 
-  const workday = hoursNear(text, '工作日|平时|晚上|每天|下班后|延时');
-  const rest = hoursNear(text, '周末|休息日|星期六|星期天|周六|周日|双休');
-  const holiday = hoursNear(text, '法定节假日|法定假日|节假日|春节|国庆|元旦|五一|劳动节|清明|端午|中秋|除夕|初一|初二|初三');
+  const workday = hoursBy(WORKDAY_HOURS, text);
+  const rest = hoursBy(REST_DAY_HOURS, text);
+  const holiday = hoursBy(HOLIDAY_HOURS, text);
   if (workday !== undefined) f.workdayHours = workday;
   if (rest !== undefined) f.restDayHours = rest;
   if (holiday !== undefined) f.holidayHours = holiday;
@@ -187,11 +213,12 @@ function yearMonth(y: string, m: string): [number, number] | undefined {
 const YEAR_MONTH = '(\\d{4}|\\d{2})\\s*(?:年|\\.|-|/)\\s*(\\d{1,2})\\s*(?:月份?)?';
 const BIRTH_AFTER = new RegExp(`${YEAR_MONTH}\\s*(?:的)?\\s*(?:出生|生人|生的|生日|生)`);
 const BIRTH_BEFORE = new RegExp(`(?:出生|生于|生日|出生年月|出生日期)[^\\d]{0,5}${YEAR_MONTH}`);
+const BIRTH_BARE = new RegExp(`^\\D{0,4}${YEAR_MONTH}`);
 
 /** Birth year and month stated with 出生/生 ("1972年5月出生", "出生年月：1972.5"); `bare` also takes "1972年5月" alone. */
 export function birthIn(raw: string, bare = false): [number, number] | undefined {
   const text = normalizeText(raw);
-  const m = BIRTH_AFTER.exec(text) ?? BIRTH_BEFORE.exec(text) ?? (bare ? new RegExp(`^\\D{0,4}${YEAR_MONTH}`).exec(text.trim()) : null);
+  const m = BIRTH_AFTER.exec(text) ?? BIRTH_BEFORE.exec(text) ?? (bare ? BIRTH_BARE.exec(text.trim()) : null);
   if (m) return yearMonth(m[1]!, m[2]!);
   const compact = bare ? /^(\d{4})(\d{2})$/.exec(text.trim()) : null;
   return compact ? yearMonth(compact[1]!, compact[2]!) : undefined;

@@ -92,21 +92,41 @@ export function matchCues(norm: string): Cue[] {
   return matchCuesAt(norm).map((m) => m.cue);
 }
 
-/** Cues that fire, each with the position of its earliest match. */
-function matchCuesAt(norm: string): Array<{ cue: Cue; at: number }> {
-  const out: Array<{ cue: Cue; at: number }> = [];
-  // The negated verb reads as the cancel word "不去", so it is not also a sign-up word.
-  const text = norm.replace(NEGATED_SIGNUP, '不去');
-  for (const c of COMPILED) {
-    let at = -1;
-    for (const s of c.plain) {
-      const i = text.indexOf(s);
-      if (i >= 0 && (at < 0 || i < at)) at = i;
-    }
-    const m = c.ascii?.exec(text);
-    if (m && (at < 0 || m.index < at)) at = m.index;
-    if (at >= 0) out.push({ cue: c.cue, at });
+/** Every plain cue string by its first character, with the cue it belongs to: a text is scanned once. */
+const PLAIN_BY_FIRST = new Map<string, Array<{ s: string; cue: number }>>();
+COMPILED.forEach((c, cue) => {
+  for (const s of c.plain) {
+    if (!s) throw new Error(`cues.ts: cue ${c.cue.id} has an empty string`);
+    const list = PLAIN_BY_FIRST.get(s[0] ?? '') ?? [];
+    list.push({ s, cue });
+    PLAIN_BY_FIRST.set(s[0] ?? '', list);
   }
+});
+const ASCII_CUES = COMPILED.flatMap((c, cue) => (c.ascii ? [{ re: c.ascii, cue }] : []));
+/** Every ASCII cue string has a character other than a space. */
+const HAS_ASCII = /[\x21-\x7e]/u;
+/** Every negated sign-up starts with one of these. */
+const MAY_NEGATE = /[不别甭没]/u;
+
+/** Cues that fire, each with the position of its earliest match, in cue order. */
+function matchCuesAt(norm: string): Array<{ cue: Cue; at: number }> {
+  // The negated verb reads as the cancel word "不去", so it is not also a sign-up word.
+  const text = MAY_NEGATE.test(norm) ? norm.replace(NEGATED_SIGNUP, '不去') : norm;
+  const first = new Int32Array(COMPILED.length).fill(-1);
+  // Positions ascending: a cue's first hit is its earliest.
+  for (let i = 0; i < text.length; i++) {
+    const list = PLAIN_BY_FIRST.get(text[i]!);
+    if (!list) continue;
+    for (const { s, cue } of list) if (first[cue]! < 0 && text.startsWith(s, i)) first[cue] = i;
+  }
+  if (HAS_ASCII.test(text)) {
+    for (const { re, cue } of ASCII_CUES) {
+      const m = re.exec(text);
+      if (m && (first[cue]! < 0 || m.index < first[cue]!)) first[cue] = m.index;
+    }
+  }
+  const out: Array<{ cue: Cue; at: number }> = [];
+  for (let c = 0; c < COMPILED.length; c++) if (first[c]! >= 0) out.push({ cue: COMPILED[c]!.cue, at: first[c]! });
   return out;
 }
 
