@@ -69,7 +69,7 @@ export class TicketService {
    * per ALERT_WINDOW_MS. Null when the ticket is not the member's open ticket (closed since, or unknown).
    */
   async add(actor: Actor, id: string, text: string): Promise<{ ticket: Ticket; alerted: boolean } | null> {
-    const ticket = await this.store.get(ticketId.parse(id));
+    const ticket = await this.store.record(ticketId.parse(id));
     if (!ticket || ticket.member !== actor.key || ticket.status !== 'open') return null;
     const said = replyText.parse(text);
     await this.store.appendNote(ticket, { at: this.deps.now().getTime(), from: 'member', text: said });
@@ -122,7 +122,7 @@ export class TicketService {
   /** Closes the ticket and tells the member. Null when there is no such ticket. */
   async close(actor: Actor, id: string): Promise<Ticket | null> {
     requireRole(actor, 'staff');
-    const ticket = await this.store.get(ticketId.parse(id));
+    const ticket = await this.store.record(ticketId.parse(id));
     if (!ticket) return null;
     const before = ticket.status;
     await this.store.close(ticket);

@@ -1,4 +1,11 @@
-/** Handoff tickets: the member's recent conversation for staff, in Redis, read through readRecord. */
+/**
+ * Handoff tickets: the member's recent conversation for staff, in Redis, read through readRecord.
+ *
+ * The ticket record holds what never changes after opening (member, address, the conversation that led to it)
+ * and its status; what members and staff add later is pushed onto two capped lists beside it. An addition is
+ * one RPUSH, not a rewrite of the whole ticket: nothing grows with the ticket's length, and a member's line, a
+ * staff answer and a close from different processes at the same moment can no longer overwrite each other.
+ */
 import type { KeyRename } from '../../src/core/key-migration.ts';
 import { z } from 'zod';
 import type { CoreDeps } from '../../src/core/service.ts';
@@ -28,8 +35,9 @@ redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[3])
 return 1
 `);
 
-/** A ticket keeps at most this many turns (the first ones, with the original question, and the latest). */
-const MAX_TURNS = 200;
+/** A ticket keeps its opening conversation and at most this many later turns (the latest), and answers. */
+const MAX_ADDED_TURNS = 200;
+const MAX_ANSWERS = 50;
 
 export const ticketSchema = z.object({
   id: z.string(),
@@ -51,12 +59,34 @@ export const TICKET_KEY_RENAMES: KeyRename[] = [
   { match: 'tickets:member:*', rename: (rest) => `{tickets}:${rest.slice('tickets:'.length)}` },
 ];
 
+const answerSchema = z.object({ at: z.number(), text: z.string() });
+
+/** List items that parse; an unreadable one is skipped (and logged), like a corrupt record. */
+function readItems<T>(schema: z.ZodType<T>, items: string[], onBad: () => void): T[] {
+  return items.flatMap((item) => {
+    try {
+      const parsed = schema.safeParse(JSON.parse(item));
+      if (parsed.success) return [parsed.data];
+    } catch {
+      // not JSON
+    }
+    onBad();
+    return [];
+  });
+}
+
 export class TicketStore {
   constructor(private readonly deps: CoreDeps) {}
   // Redis Cluster: a ticket, the open queue and the member's latest ticket are written in one MULTI, so
   // they share the hash tag `tickets`.
   private key(id: string) {
     return this.deps.keys.tagged('tickets', 'ticket', id);
+  }
+  private turnsKey(id: string) {
+    return this.deps.keys.tagged('tickets', 'ticket', id, 'turns');
+  }
+  private answersKey(id: string) {
+    return this.deps.keys.tagged('tickets', 'ticket', id, 'answers');
   }
   private alertKey(id: string) {
     return this.deps.keys.k('ticket', id, 'alerted');
@@ -68,8 +98,10 @@ export class TicketStore {
     return this.deps.keys.tagged('tickets', 'member', member);
   }
 
+  /** The member's open ticket, if any: its record only, without the turns added since (see `record`). */
   async openFor(member: MemberKey): Promise<Ticket | null> {
-    const t = await this.latestFor(member);
+    const id = await this.deps.redis.get(this.memberKey(member));
+    const t = id ? await this.record(id) : null;
     return t?.status === 'open' ? t : null;
   }
 
@@ -78,6 +110,7 @@ export class TicketStore {
     const id = await this.deps.redis.get(this.memberKey(member));
     return id ? this.get(id) : null;
   }
+
 
   async create(member: MemberKey, memberName: string, address: Address, history: TicketTurn[]): Promise<Ticket> {
     const now = this.deps.now();
@@ -96,19 +129,41 @@ export class TicketStore {
     return ticket;
   }
 
+  /** Adds a turn to the ticket (and to `ticket`, the caller's copy). */
   async appendNote(ticket: Ticket, turn: TicketTurn): Promise<void> {
-    ticket.history.push(masked(turn));
-    if (ticket.history.length > MAX_TURNS) ticket.history.splice(MAX_TURNS / 2, ticket.history.length - MAX_TURNS);
-    await this.deps.redis.set(this.key(ticket.id), JSON.stringify(ticket));
+    const kept = masked(turn);
+    ticket.history.push(kept);
+    await this.push(this.turnsKey(ticket.id), JSON.stringify(kept), MAX_ADDED_TURNS);
   }
 
+  /** Keeps a staff answer for the member to read ("我的工单"). */
   async appendAnswer(ticket: Ticket, answer: { at: number; text: string }): Promise<void> {
-    ticket.answers.push({ ...answer, text: maskPersonalNumbers(answer.text) });
-    await this.deps.redis.set(this.key(ticket.id), JSON.stringify(ticket));
+    const kept = { ...answer, text: maskPersonalNumbers(answer.text) };
+    ticket.answers.push(kept);
+    await this.push(this.answersKey(ticket.id), JSON.stringify(kept), MAX_ANSWERS);
   }
 
-  /** A corrupt ticket is logged and treated as missing. */
+  private async push(list: string, item: string, cap: number): Promise<void> {
+    await this.deps.redis.multi().rpush(list, item).ltrim(list, -cap, -1).exec();
+  }
+
+  /** The whole ticket: its record, then the turns and answers added since. A corrupt ticket is logged and treated as missing. */
   async get(id: string): Promise<Ticket | null> {
+    const replies = await this.deps.redis.multi().get(this.key(id)).lrange(this.turnsKey(id), 0, -1).lrange(this.answersKey(id), 0, -1).exec();
+    const [raw, turns, answers] = (replies ?? []).map(([err, value]) => {
+      if (err) throw err;
+      return value;
+    });
+    const ticket = readRecord(ticketSchema, typeof raw === 'string' ? raw : null, this.deps.logger, `ticket ${id}`);
+    if (!ticket) return null;
+    const bad = () => this.deps.logger.warn({ ticket: id }, 'unreadable ticket turn skipped');
+    ticket.history.push(...readItems(ticketTurnSchema, z.array(z.string()).parse(turns), bad));
+    ticket.answers.push(...readItems(answerSchema, z.array(z.string()).parse(answers), bad));
+    return ticket;
+  }
+
+  /** The ticket's record alone (status, member, address, opening conversation): enough to check it, cheap to read. */
+  async record(id: string): Promise<Ticket | null> {
     return readRecord(ticketSchema, await this.deps.redis.get(this.key(id)), this.deps.logger, `ticket ${id}`);
   }
 
@@ -131,8 +186,11 @@ export class TicketStore {
     await this.deps.redis.del(this.alertKey(id));
   }
 
+  /** Marks the ticket closed: its record is rewritten as stored (never from `ticket`, which holds the turns added since). */
   async close(ticket: Ticket): Promise<void> {
     ticket.status = 'closed';
-    await this.deps.redis.multi().set(this.key(ticket.id), JSON.stringify(ticket)).zrem(this.openKey, ticket.id).exec();
+    const stored = await this.record(ticket.id);
+    if (!stored) return;
+    await this.deps.redis.multi().set(this.key(ticket.id), JSON.stringify({ ...stored, status: 'closed' })).zrem(this.openKey, ticket.id).exec();
   }
 }

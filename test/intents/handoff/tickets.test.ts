@@ -232,4 +232,46 @@ describe('ticket operations with an Actor', () => {
     expect((await service().listOpen(staff)).map((t) => t.id)).not.toContain(id);
     await play(h, [{ who: 'staff1', say: `/close ${id}`, expect: `找不到工单 ${id}` }]);
   });
+
+  it('a member\'s lines, staff answers and a close arriving together from separate processes all land: none overwrites another', async () => {
+    const id = await handOff('heidi');
+    // Each call reads the ticket on its own, as a separate bot process or the console would.
+    const lines = Array.from({ length: 12 }, (_, i) => `补充第${i + 1}条`);
+    const answers = Array.from({ length: 6 }, (_, i) => `答复第${i + 1}条`);
+    await Promise.all([
+      ...lines.map((line) => service().add(member('heidi'), id, line)),
+      ...answers.map((answer) => service().reply(staff, id, answer)),
+    ]);
+    const after = await service().view(staff, id);
+    const texts = after?.history.map((t) => t.text) ?? [];
+    for (const text of [...lines, ...answers]) expect(texts).toContain(text);
+    expect(after?.answers.map((a) => a.text).sort()).toEqual([...answers].sort());
+
+    // A reply racing the close neither reopens the ticket nor is lost.
+    await Promise.all([service().reply(staff, id, '最后一条答复'), service().close(staff, id)]);
+    const closed = await service().view(staff, id);
+    expect(closed?.status).toBe('closed');
+    expect(closed?.answers.map((a) => a.text)).toContain('最后一条答复');
+    expect((await service().listOpen(staff)).map((t) => t.id)).not.toContain(id);
+  });
+
+  it('an addition is appended beside the ticket and never rewrites it; a ticket kept whole by an older version still reads, and grows', async () => {
+    const id = await handOff('ivan');
+    const { redis, keys } = h.engine.deps;
+    const record = keys.tagged('tickets', 'ticket', id);
+    const stored = await redis.get(record);
+    await service().add(member('ivan'), id, '又想起一件事');
+    expect(await redis.get(record)).toBe(stored);
+    expect((await service().view(staff, id))?.history.at(-1)?.text).toBe('又想起一件事');
+
+    // An older version kept every turn and answer in the record itself.
+    const old = JSON.parse(stored!) as { history: unknown[]; answers: unknown[] };
+    old.history.push({ at: 1, from: 'staff', text: '旧版本的答复', by: 'telegram:staff1' });
+    old.answers = [{ at: 1, text: '旧版本的答复' }];
+    await redis.set(`${keys.tagged('tickets', 'ticket', 'RG-20261101-0001')}`, JSON.stringify({ ...old, id: 'RG-20261101-0001' }));
+    await service().add(member('ivan'), 'RG-20261101-0001', '新版本的补充');
+    const mixed = await service().view(staff, 'RG-20261101-0001');
+    expect(mixed?.history.map((t) => t.text).slice(-2)).toEqual(['旧版本的答复', '新版本的补充']);
+    expect(mixed?.answers.map((a) => a.text)).toEqual(['旧版本的答复']);
+  });
 });
