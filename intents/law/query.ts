@@ -14,7 +14,23 @@ const IMMEDIATE_REPEAT = /(\p{Script=Han}.{2,23}?)\1+/gsu;
  * once, so the repeat does not pass for the question part or double a word's weight.
  */
 export function collapseRepeats(text: string): string {
-  return text.replace(IMMEDIATE_REPEAT, '$1');
+  return mayRepeat(text) ? text.replace(IMMEDIATE_REPEAT, '$1') : text;
+}
+
+/**
+ * Whether `IMMEDIATE_REPEAT` can match: some character occurs again 3–24 characters later (a repeated run starts
+ * with the same character twice). Most questions fail this cheap test and skip the backtracking pattern.
+ */
+function mayRepeat(text: string): boolean {
+  const n = text.length;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    // Outside the basic plane one character is two code units: the pattern itself decides.
+    if (c >= 0xd800 && c <= 0xdfff) return true;
+    const end = Math.min(n - 1, i + 24);
+    for (let j = i + 3; j <= end; j++) if (text.charCodeAt(j) === c) return true;
+  }
+  return false;
 }
 
 /** Clauses of a message, punctuation dropped, empty ones removed. */

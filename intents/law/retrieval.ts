@@ -6,11 +6,34 @@ import type { Tokenizer } from './lexicon.ts';
 import { collapseRepeats, questionFocus } from './query.ts';
 import { SupersededList } from './superseded.ts';
 
+/** The documents holding one term (ascending) and their precomputed BM25 term-frequency parts `tf·(k1+1) / (tf + k1·(1−b+b·len/avg))`. */
+export interface Posting {
+  docs: Int32Array;
+  parts: Float64Array;
+}
+
+/** Okapi BM25 inverse document frequency of a term held by `df` of `n` documents (0 when none holds it). */
+export const bm25Idf = (df: number, n: number): number => (df === 0 ? 0 : Math.log(1 + (n - df + 0.5) / (df + 0.5)));
+
+/** Whether a posting list holds a document (binary search: the documents are in ascending order). */
+export function postingHas(list: Posting | undefined, doc: number): boolean {
+  if (!list) return false;
+  const { docs } = list;
+  let lo = 0;
+  let hi = docs.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const d = docs[mid]!;
+    if (d === doc) return true;
+    if (d < doc) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
+}
+
 /** Okapi BM25 over weighted term frequencies (fields are folded in by weight before indexing). */
 export class Bm25 {
-  /** Per term: documents and their precomputed BM25 term-frequency parts `tf·(k1+1) / (tf + k1·(1−b+b·len/avg))`. */
-  private readonly postings = new Map<string, { docs: Int32Array; parts: Float64Array }>();
-  private readonly docTerms: Array<Set<string>>;
+  private readonly postings = new Map<string, Posting>();
   private readonly docLen: Float64Array;
   private readonly avgLen: number;
   private readonly idfCache = new Map<string, number>();
@@ -28,7 +51,6 @@ export class Bm25 {
     this.seen = new Uint8Array(docs.length);
     this.cover = new Float64Array(docs.length);
     this.touched = new Int32Array(docs.length);
-    this.docTerms = docs.map((d) => new Set(d.keys()));
     const lists = new Map<string, Array<[number, number]>>();
     let total = 0;
     docs.forEach((doc, i) => {
@@ -63,6 +85,16 @@ export class Bm25 {
     return this.postings.get(term)?.docs.length ?? 0;
   }
 
+  /** The documents holding a term; undefined when none does. */
+  posting(term: string): Posting | undefined {
+    return this.postings.get(term);
+  }
+
+  /** Every term some document holds. */
+  terms(): IterableIterator<string> {
+    return this.postings.keys();
+  }
+
   /**
    * Share idf statistics with other indexes, so a small collection (the cards) weighs words by
    * how common they are in all legal text, not only among a few dozen cards.
@@ -83,19 +115,14 @@ export class Bm25 {
         df += p.df(term);
         n += p.size;
       }
-      v = df === 0 ? 0 : Math.log(1 + (n - df + 0.5) / (df + 0.5));
+      v = bm25Idf(df, n);
       this.idfCache.set(term, v);
     }
     return v;
   }
 
-  /** Documents containing a term (empty when none). */
-  docsWith(term: string): ArrayLike<number> {
-    return this.postings.get(term)?.docs ?? [];
-  }
-
   has(doc: number, term: string): boolean {
-    return this.docTerms[doc]?.has(term) ?? false;
+    return postingHas(this.postings.get(term), doc);
   }
 
   /** The last `run`: documents touched (each once), their scores and coverage mass. Valid until the next run. */
@@ -109,6 +136,23 @@ export class Bm25 {
    * is synchronous, and typed arrays instead of a map per query keep it fast and garbage-free.
    */
   run(query: Map<string, number>, coverWeight: (term: string, qw: number) => number): void {
+    const lists: Array<Posting | undefined> = [];
+    const f: number[] = [];
+    const c: number[] = [];
+    for (const [term, qw] of query) {
+      const list = this.postings.get(term);
+      lists.push(list);
+      f.push(list ? qw * this.idf(term) : 0);
+      c.push(list ? coverWeight(term, qw) : 0);
+    }
+    this.runPostings(lists, f, c);
+  }
+
+  /**
+   * `run` with the query's terms already looked up: per term its posting list here (undefined: none), its
+   * score factor `qw·idf` and its coverage weight, in query order.
+   */
+  runPostings(lists: ReadonlyArray<Posting | undefined>, factors: ArrayLike<number>, covers: ArrayLike<number>): void {
     const { acc, seen, cover, touched } = this;
     for (let i = 0; i < this.touchedCount; i++) {
       const doc = touched[i]!;
@@ -117,11 +161,11 @@ export class Bm25 {
       cover[doc] = 0;
     }
     let count = 0;
-    for (const [term, qw] of query) {
-      const list = this.postings.get(term);
+    for (let t = 0; t < lists.length; t++) {
+      const list = lists[t];
       if (!list) continue;
-      const f = qw * this.idf(term);
-      const c = coverWeight(term, qw);
+      const f = factors[t]!;
+      const c = covers[t]!;
       const { docs, parts } = list;
       for (let j = 0; j < docs.length; j++) {
         const doc = docs[j]!;
@@ -412,6 +456,35 @@ export function articleReferences(text: string): number[] {
   return out;
 }
 
+/** What retrieval needs of one indexed term, looked up once per query instead of once per use. */
+interface TermStats {
+  card: Posting | undefined;
+  article: Posting | undefined;
+  /** Over the cards and articles together (both indexes share it). */
+  idf: number;
+  /** See `procedureWordShare`. */
+  procedureShare: number;
+}
+
+/** A query's terms in order, with their weights and what the indexes know of them (undefined: an unknown term). */
+interface ResolvedQuery {
+  terms: string[];
+  weights: number[];
+  stats: Array<TermStats | undefined>;
+}
+
+/** A fused citation's key ("劳动合同法#47"). */
+const citationKey = (law: string, article: number): string => `${law}#${article}`;
+
+/** Adds a share of score to a fused citation (created on first use); `best` keeps each citation's largest share. */
+function addShare(fused: Map<string, RankedCitation>, best: Map<string, number>, key: string, law: string, article: number, score: number, cardId?: string): void {
+  let c = fused.get(key);
+  if (!c) fused.set(key, (c = { law, article, score: 0, cards: [] }));
+  c.score += score;
+  best.set(key, Math.max(best.get(key) ?? 0, score));
+  if (cardId && !c.cards.includes(cardId)) c.cards.push(cardId);
+}
+
 /** The retrieval index over cards and all statute articles. Build once; `retrieve` is synchronous and fast. */
 export class LawRetriever {
   readonly weights: RetrievalWeights;
@@ -420,12 +493,16 @@ export class LawRetriever {
   private readonly articles: Article[];
   private readonly cardById: Map<string, Card>;
   private readonly cardPos: Map<Card, number>;
-  private readonly articlePos: Map<Article, number>;
   private readonly articleByKey: Map<string, number>;
   /** Per card / article: 1 when it is about dispute procedure (see `proceduralLaws`). */
   private readonly proceduralCard: Uint8Array;
   private readonly proceduralArticle: Uint8Array;
-  private readonly procedureShare = new Map<string, number>();
+  /** Every term of either index, with its postings, idf and procedure share (computed once, at build). */
+  private readonly termStats = new Map<string, TermStats>();
+  /** Per article: its citation key; per card: its citations' keys and article positions (-1: not in the library). */
+  private readonly articleKeys: string[];
+  private readonly cardCitationKeys: string[][];
+  private readonly cardCitationArticles: Int32Array[];
   /** Per article ("law#n"): the articles read with it (see `companionMaxRefs`), in order. */
   private readonly companions = new Map<string, Citation[]>();
 
@@ -462,7 +539,6 @@ export class LawRetriever {
       w.cardB,
     );
     this.articles = [...library.allArticles()];
-    this.articlePos = new Map(this.articles.map((a, i) => [a, i]));
     this.articleByKey = new Map(this.articles.map((a, i) => [`${a.law}#${a.number}`, i]));
     const topics = tokenizer.lexicon.articleTopics;
     this.articleIndex = new Bm25(
@@ -489,34 +565,35 @@ export class LawRetriever {
     const procLaws = new Set(w.proceduralLaws);
     this.proceduralArticle = Uint8Array.from(this.articles, (a) => (procLaws.has(a.law) ? 1 : 0));
     this.proceduralCard = Uint8Array.from(cards, (c) => (c.citations.filter((x) => procLaws.has(x.law)).length * 2 >= c.citations.length ? 1 : 0));
+    const n = this.cardIndex.size + this.articleIndex.size;
+    for (const term of [...this.cardIndex.terms(), ...this.articleIndex.terms()]) {
+      if (this.termStats.has(term)) continue;
+      const card = this.cardIndex.posting(term);
+      const article = this.articleIndex.posting(term);
+      const all = (card?.docs.length ?? 0) + (article?.docs.length ?? 0);
+      let proc = 0;
+      if (card) for (let i = 0; i < card.docs.length; i++) proc += this.proceduralCard[card.docs[i]!]!;
+      if (article) for (let i = 0; i < article.docs.length; i++) proc += this.proceduralArticle[article.docs[i]!]!;
+      this.termStats.set(term, { card, article, idf: bm25Idf(all, n), procedureShare: all === 0 ? 0 : proc / all });
+    }
+    this.articleKeys = this.articles.map((a) => citationKey(a.law, a.number));
+    this.cardCitationKeys = cards.map((c) => c.citations.map((x) => citationKey(x.law, x.article)));
+    this.cardCitationArticles = cards.map((c) => Int32Array.from(c.citations, (x) => this.articleByKey.get(citationKey(x.law, x.article)) ?? -1));
   }
 
   /** Share of the cards and articles holding a term that are procedural (0 for a term none holds). */
   procedureWordShare(term: string): number {
-    let v = this.procedureShare.get(term);
-    if (v === undefined) {
-      let all = 0;
-      let proc = 0;
-      for (const [index, flags] of [
-        [this.cardIndex, this.proceduralCard],
-        [this.articleIndex, this.proceduralArticle],
-      ] as const) {
-        const docs = index.docsWith(term);
-        all += docs.length;
-        for (let i = 0; i < docs.length; i++) proc += flags[docs[i]!]!;
-      }
-      v = all === 0 ? 0 : proc / all;
-      this.procedureShare.set(term, v);
-    }
-    return v;
+    return this.termStats.get(term)?.procedureShare ?? 0;
   }
 
   /** The question names a substantive labor-law topic: a specific lexicon word that is rarely procedural. */
-  private topical(q: Map<string, number>): boolean {
+  private topical(q: ResolvedQuery): boolean {
     const w = this.weights;
-    for (const t of q.keys()) {
-      if (t.startsWith('~') || this.articleIndex.idf(t) < TOPIC_MIN_IDF || !this.tokenizer.isDomainTerm(t)) continue;
-      if (this.procedureWordShare(t) < w.procedureWordShare / 3) return true;
+    for (let i = 0; i < q.terms.length; i++) {
+      const t = q.terms[i]!;
+      const stats = q.stats[i];
+      if (t.startsWith('~') || (stats?.idf ?? 0) < TOPIC_MIN_IDF || !this.tokenizer.isDomainTerm(t)) continue;
+      if (stats!.procedureShare < w.procedureWordShare / 3) return true;
     }
     return false;
   }
@@ -528,30 +605,52 @@ export class LawRetriever {
 
   /** Weighted query terms: synonyms expanded, narrative and everyday words weighed down. */
   queryTerms(raw: string): Map<string, number> {
+    const r = this.resolveQuery(raw);
+    return new Map(r.terms.map((t, i) => [t, r.weights[i]!]));
+  }
+
+  /** `queryTerms` in query order, each term looked up in the indexes once. */
+  private resolveQuery(raw: string): ResolvedQuery {
     const w = this.weights;
     const query = collapseRepeats(raw);
-    const q = this.tokenizer.queryTerms(query, w.synonym);
-    if (w.wordMaxDf < 1 && this.articleIndex.size > 0) {
-      // Judged over the statute articles (a large collection); with the cards alone every word is kept.
-      const maxDf = this.articleIndex.size * w.wordMaxDf;
-      for (const t of q.keys()) if (this.articleIndex.df(t) > maxDf) q.delete(t);
+    const r: ResolvedQuery = { terms: [], weights: [], stats: [] };
+    const { terms, weights, stats } = r;
+    const at = new Set<string>();
+    const push = (term: string, weight: number, known: TermStats | undefined) => {
+      at.add(term);
+      terms.push(term);
+      weights.push(weight);
+      stats.push(known);
+    };
+    // Judged over the statute articles (a large collection); with the cards alone every word is kept.
+    const maxWordDf = w.wordMaxDf < 1 && this.articleIndex.size > 0 ? this.articleIndex.size * w.wordMaxDf : Infinity;
+    for (const [t, v] of this.tokenizer.queryTerms(query, w.synonym)) {
+      const known = this.termStats.get(t);
+      if ((known?.article?.docs.length ?? 0) <= maxWordDf) push(t, v, known);
     }
     if (w.narrative !== 1) {
       const focus = questionFocus(query);
       if (focus) {
         const inFocus = this.tokenizer.queryTerms(focus, w.synonym);
-        for (const [t, v] of q) if (!inFocus.has(t)) q.set(t, v * w.narrative);
+        for (let i = 0; i < terms.length; i++) if (!inFocus.has(terms[i]!)) weights[i] = weights[i]! * w.narrative;
       }
     }
-    if (w.plainWord !== 1) for (const [t, v] of q) if (!this.tokenizer.isDomainTerm(t)) q.set(t, v * w.plainWord);
+    if (w.plainWord !== 1) for (let i = 0; i < terms.length; i++) if (!this.tokenizer.isDomainTerm(terms[i]!)) weights[i] = weights[i]! * w.plainWord;
     if (w.bigram > 0) {
       // Bigrams found in a large share of the articles (劳动, 单位 …) add time, not evidence.
-      const [index, maxDf] = w.articleBigrams ? [this.articleIndex, this.articleIndex.size * w.bigramMaxDf] : [this.cardIndex, this.cardIndex.size * 0.25];
-      for (const b of charBigrams(query)) if (!q.has(b) && index.df(b) <= maxDf) q.set(b, w.bigram);
+      const maxDf = w.articleBigrams ? this.articleIndex.size * w.bigramMaxDf : this.cardIndex.size * 0.25;
+      for (const b of charBigrams(query)) {
+        if (at.has(b)) continue;
+        const known = this.termStats.get(b);
+        const df = (w.articleBigrams ? known?.article : known?.card)?.docs.length ?? 0;
+        if (df <= maxDf) push(b, w.bigram, known);
+      }
     }
     // Topic salience: "产假少给了，能仲裁吗" is about 产假 first; procedure words and bigrams (仲裁, ~仲裁) weigh less.
-    if (w.procedureWord !== 1 && this.topical(q)) for (const [t, v] of q) if (this.procedureWordShare(t) >= w.procedureWordShare) q.set(t, v * w.procedureWord);
-    return q;
+    if (w.procedureWord !== 1 && this.topical(r)) {
+      for (let i = 0; i < terms.length; i++) if ((stats[i]?.procedureShare ?? 0) >= w.procedureWordShare) weights[i] = weights[i]! * w.procedureWord;
+    }
+    return r;
   }
 
   card(id: string): Card | undefined {
@@ -562,22 +661,33 @@ export class LawRetriever {
   retrieve(query: string, opts: RetrieveOptions = {}): RetrievalResult {
     const w = this.weights;
     const limit = opts.limit ?? 5;
-    const q = this.queryTerms(query);
+    const resolved = this.resolveQuery(query);
     const previous = opts.previousCardId ? this.cardById.get(opts.previousCardId) : undefined;
     const followUp = previous !== undefined && looksLikeFollowUp(query);
 
     // Coverage: the idf-weighted share of the query's known words a document holds, summed while scoring.
-    const idfOf = (term: string) => this.articleIndex.idf(term);
-    const coverWeight = (term: string, qw: number) => (term.startsWith('~') ? 0 : qw * idfOf(term));
+    const { terms, weights, stats } = resolved;
+    const factors = new Float64Array(terms.length);
+    const covers = new Float64Array(terms.length);
     let coverAll = 0;
-    for (const [term, qw] of q) coverAll += coverWeight(term, qw);
-    const coverage = (index: Bm25, doc: number) => (coverAll === 0 ? 0 : index.coverOf(doc) / coverAll);
+    for (let t = 0; t < terms.length; t++) {
+      const idf = stats[t]?.idf ?? 0;
+      factors[t] = weights[t]! * idf;
+      covers[t] = terms[t]!.startsWith('~') ? 0 : weights[t]! * idf;
+      coverAll += covers[t]!;
+    }
+    const cardCoverage = (doc: number) => (coverAll === 0 ? 0 : this.cardIndex.coverOf(doc) / coverAll);
 
     // Cards.
-    this.cardIndex.run(q, coverWeight);
-    const cardScores = this.cardIndex.scoreMap();
+    this.cardIndex.runPostings(
+      stats.map((x) => x?.card),
+      factors,
+      covers,
+    );
+    // Only a follow-up adjusts the card scores: every other question ranks the index's own scores.
+    const cardScores = followUp && previous ? this.cardIndex.scoreMap() : undefined;
     let inherited = false;
-    if (followUp && previous) {
+    if (cardScores && previous) {
       const pIdx = this.cardPos.get(previous) ?? -1;
       let top = Math.max(0, ...cardScores.values());
       if (top === 0) {
@@ -600,13 +710,13 @@ export class LawRetriever {
         cardScores.set(pIdx, s !== undefined && !inherited ? s * w.relatedBoost : (s ?? top * 0.25));
       }
     }
-    if (followUp && previous && !inherited) {
+    if (cardScores && previous && !inherited) {
       // The follow-up's own words only weakly fit some other topic ("那能赔多少" after the double-wage answer):
       // the member is still asking about the discussed topic.
       const [best] = topK(cardScores, 1);
       const bestCard = best ? this.cards[best[0]] : undefined;
       const offTopic = bestCard !== previous && !previous.related.includes(bestCard?.id ?? '');
-      if (best && offTopic && coverage(this.cardIndex, best[0]) < FOLLOW_UP_MIN_COVERAGE) {
+      if (best && offTopic && cardCoverage(best[0]) < FOLLOW_UP_MIN_COVERAGE) {
         cardScores.clear();
         [previous.id, ...previous.related].forEach((id, i) => {
           const idx = this.cardPos.get(this.cardById.get(id) ?? previous);
@@ -615,54 +725,56 @@ export class LawRetriever {
         inherited = true;
       }
     }
-    const cardHits: CardHit[] = topK(cardScores, 10).map(([i, score]) => ({ card: this.cards[i]!, score, coverage: inherited ? 1 : coverage(this.cardIndex, i) }));
+    const cardTop = cardScores ? topK(cardScores, 10) : this.cardIndex.top(10);
+    const cardHits: CardHit[] = cardTop.map(([i, score]) => ({ card: this.cards[i]!, score, coverage: inherited ? 1 : cardCoverage(i) }));
 
     // Articles.
-    this.articleIndex.run(q, coverWeight);
-    const articleHits: ArticleHit[] = this.articleIndex.top(20).map(([i, score]) => ({ article: this.articles[i]!, score, coverage: coverage(this.articleIndex, i) }));
+    this.articleIndex.runPostings(
+      stats.map((x) => x?.article),
+      factors,
+      covers,
+    );
+    const articleTop = this.articleIndex.top(20);
+    const articleHits: ArticleHit[] = articleTop.map(([i, score]) => ({ article: this.articles[i]!, score, coverage: coverAll === 0 ? 0 : this.articleIndex.coverOf(i) / coverAll }));
 
     // Fusion.
     const fused = new Map<string, RankedCitation>();
     const best = new Map<string, number>();
-    const add = (law: string, article: number, score: number, cardId?: string) => {
-      const key = `${law}#${article}`;
-      let c = fused.get(key);
-      if (!c) fused.set(key, (c = { law, article, score: 0, cards: [] }));
-      c.score += score;
-      best.set(key, Math.max(best.get(key) ?? 0, score));
-      if (cardId && !c.cards.includes(cardId)) c.cards.push(cardId);
-    };
     // A card or article counts in proportion to how much of the question it covers, so a strong
     // article match is not drowned by a card that only shares generic words.
     const topCard = cardHits[0]?.score ?? 0;
     const topArticle = articleHits[0]?.score ?? 0;
-    const articleMatch = (law: string, article: number): number => {
-      const idx = this.articleByKey.get(`${law}#${article}`);
-      const s = idx === undefined ? undefined : this.articleIndex.scoreOf(idx);
-      return s === undefined || topArticle === 0 ? 0 : s / topArticle;
-    };
-    for (const hit of cardHits.slice(0, w.maxCards)) {
+    for (let h = 0; h < cardHits.length && h < w.maxCards; h++) {
+      const hit = cardHits[h]!;
       if (hit.score < topCard * w.cardFloor) break;
       const weight = w.card * (hit.score / topCard) * ramp(hit.coverage, w.cardMinCoverage);
-      hit.card.citations.forEach((c, pos) =>
-        add(c.law, c.article, weight * Math.pow(w.cardDecay, pos) * (1 + w.citationMatch * articleMatch(c.law, c.article)), hit.card.id),
-      );
+      const at = cardTop[h]![0];
+      const keys = this.cardCitationKeys[at]!;
+      const articles = this.cardCitationArticles[at]!;
+      hit.card.citations.forEach((c, pos) => {
+        // How well the cited article itself matches the question (0 when it shares no term with it).
+        const s = articles[pos]! < 0 ? undefined : this.articleIndex.scoreOf(articles[pos]!);
+        const match = s === undefined || topArticle === 0 ? 0 : s / topArticle;
+        addShare(fused, best, keys[pos]!, c.law, c.article, weight * Math.pow(w.cardDecay, pos) * (1 + w.citationMatch * match), hit.card.id);
+      });
     }
-    for (const hit of articleHits) {
+    for (let h = 0; h < articleHits.length; h++) {
+      const hit = articleHits[h]!;
       if (hit.score < topArticle * w.articleFloor) break;
-      add(hit.article.law, hit.article.number, w.article * (hit.score / topArticle) * ramp(hit.coverage, w.articleMinCoverage));
+      addShare(fused, best, this.articleKeys[articleTop[h]![0]]!, hit.article.law, hit.article.number, w.article * (hit.score / topArticle) * ramp(hit.coverage, w.articleMinCoverage));
     }
     if (w.fusionRest !== 1) for (const [key, c] of fused) c.score = best.get(key)! + w.fusionRest * (c.score - best.get(key)!);
     // An article the member names outright ("劳动合同法第三十八条…") is cited first, whatever else matches.
-    const strongest = Math.max(0, ...[...fused.values()].map((c) => c.score));
     // Every article reference has 条 or "art" in it: most questions skip the parser.
-    (MAY_NAME_ARTICLE.test(query) ? findArticleRefs(query, this.library) : [])
-      .filter((r) => r.law !== undefined && this.articleByKey.has(`${r.law}#${r.article}`))
-      .slice(0, 3)
-      .forEach((r, i) => {
-        add(r.law!, r.article, (strongest + 1) * (2 - i * 0.1));
-        fused.get(`${r.law}#${r.article}`)!.named = true;
+    const named = MAY_NAME_ARTICLE.test(query) ? findArticleRefs(query, this.library).filter((r) => r.law !== undefined && this.articleByKey.has(citationKey(r.law, r.article))).slice(0, 3) : [];
+    if (named.length > 0) {
+      const strongest = Math.max(0, ...[...fused.values()].map((c) => c.score));
+      named.forEach((r, i) => {
+        const key = citationKey(r.law!, r.article);
+        addShare(fused, best, key, r.law!, r.article, (strongest + 1) * (2 - i * 0.1));
+        fused.get(key)!.named = true;
       });
+    }
     const citations = this.withoutSuperseded([...fused.values()].sort((a, b) => b.score - a.score), fused).slice(0, limit);
     this.bestCardCoreUp(citations, cardHits, fused, limit);
     this.interleaveRunnerUp(citations, cardHits, fused, limit);
@@ -670,7 +782,7 @@ export class LawRetriever {
 
     // A short follow-up says little by itself: staying on the discussed topic (or a related one) is confident enough.
     const onTopic = followUp && previous !== undefined && (cardHits[0]?.card === previous || previous.related.includes(cardHits[0]?.card.id ?? ''));
-    const measured = this.confidence(q, cardHits[0], articleHits[0]);
+    const measured = this.confidence(resolved, cardTop[0]?.[0] ?? -1, articleTop[0]?.[0] ?? -1);
     const confidence = inherited ? INHERITED_CONFIDENCE : onTopic ? Math.max(measured, INHERITED_CONFIDENCE) : measured;
     return { query, cards: cardHits, articles: articleHits, citations, confidence, followUp };
   }
@@ -754,24 +866,25 @@ export class LawRetriever {
    * 0–1. Like coverage, but words no card or article knows count against it (a question about the weather
    * shares one everyday word with some card at best), and too little matched weight means no confidence.
    */
-  private confidence(q: Map<string, number>, card: CardHit | undefined, article: ArticleHit | undefined): number {
-    const cardIdx = card ? (this.cardPos.get(card.card) ?? -1) : -1;
-    const articleIdx = article ? (this.articlePos.get(article.article) ?? -1) : -1;
+  private confidence(q: ResolvedQuery, cardIdx: number, articleIdx: number): number {
     const matchedTerms: string[] = [];
     let known = 0;
     let unknown = 0;
     let matchedCard = 0;
     let matchedArticle = 0;
-    for (const [term, qw] of q) {
+    for (let t = 0; t < q.terms.length; t++) {
+      const term = q.terms[t]!;
+      const qw = q.weights[t]!;
       if (term.startsWith('~')) continue;
-      const idf = this.articleIndex.idf(term);
+      const stats = q.stats[t];
+      const idf = stats?.idf ?? 0;
       if (idf === 0) {
         if (qw === 1) unknown += 1;
         continue;
       }
       known += qw * idf;
-      const inCard = this.cardIndex.has(cardIdx, term);
-      const inArticle = this.articleIndex.has(articleIdx, term);
+      const inCard = postingHas(stats!.card, cardIdx);
+      const inArticle = postingHas(stats!.article, articleIdx);
       if (inCard) matchedCard += qw * idf;
       if (inArticle) matchedArticle += qw * idf;
       if (inCard || inArticle) matchedTerms.push(term);

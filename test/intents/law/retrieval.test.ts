@@ -119,6 +119,10 @@ describe('ranking mechanisms', () => {
     expect(collapseRepeats('可以要求公司经济补偿么要求公司经济补偿么？')).toBe('可以要求公司经济补偿么？');
     expect(collapseRepeats('月薪6000月薪6000')).toBe('月薪6000');
     expect(collapseRepeats('100100元')).toBe('100100元');
+    // The shortest repeated run (three characters) and texts the quick pre-check lets through unchanged.
+    expect(collapseRepeats('哈哈哈哈哈哈')).toBe('哈哈哈');
+    expect(collapseRepeats('工资工资')).toBe('工资工资');
+    expect(collapseRepeats('公司三个月没发工资怎么办')).toBe('公司三个月没发工资怎么办');
     expect(cited('被公司劝退了可以要求经济补偿么要求经济补偿么')).toEqual(cited('被公司劝退了可以要求经济补偿么'));
   });
 
