@@ -18,7 +18,9 @@ const ENTRY = fileURLToPath(new URL('../../src/app/main.ts', import.meta.url));
 /** `cwd`: the folder it starts in (where it looks for `.env`); default: the checkout. */
 export async function startBotProcess(env: Record<string, string>, opts: { cwd?: string } = {}): Promise<BotProcess> {
   const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), ENTRY], {
+  // BOT_NODE_ARGS: extra node flags for the bot only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it under a bench.
+  const nodeArgs = (process.env.BOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', import.meta.resolve('tsx'), ENTRY], {
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
