@@ -62,16 +62,26 @@ export async function pipelineBench(): Promise<void> {
       const info = await floorClient.info('cpu');
       return Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]);
     };
-    const pipelineRun = async (k: number): Promise<Timed & { botUs: number; redisUs: number }> => {
+    // Bytes the bot sent Redis and Redis appended to its AOF: what a turn costs in fsynced writes, load-independent.
+    const redisBytes = async () => {
+      const info = await floorClient.info();
+      return { sent: Number(/total_net_input_bytes:(\d+)/.exec(info)?.[1]), aof: Number(/aof_current_size:(\d+)/.exec(info)?.[1]) };
+    };
+    const pipelineRun = async (k: number): Promise<Timed & { botUs: number; redisUs: number; sentBytes: number; aofBytes: number }> => {
       const cpu0 = process.cpuUsage();
       const redis0 = await redisCpu();
+      const bytes0 = await redisBytes();
       const run = await runFor(ms, MEMBERS, async (m, i) => {
         const out = await engine.pipeline.handle(webMessage(member(k, m), KINDS[k]!.text(i, m)));
         if (out.dropped) throw new Error(`bench message dropped: ${out.dropped}`);
       });
       const cpu = process.cpuUsage(cpu0);
       const messages = run.latencies.length;
-      return { ...run, botUs: (cpu.user + cpu.system) / messages, redisUs: (((await redisCpu()) - redis0) * 1e6) / messages };
+      const bytes1 = await redisBytes();
+      return {
+        ...run, botUs: (cpu.user + cpu.system) / messages, redisUs: (((await redisCpu()) - redis0) * 1e6) / messages,
+        sentBytes: (bytes1.sent - bytes0.sent) / messages, aofBytes: (bytes1.aof - bytes0.aof) / messages,
+      };
     };
     const floorRun = () =>
       runFor(ms, MEMBERS, async (m, i) => {
@@ -86,7 +96,7 @@ export async function pipelineBench(): Promise<void> {
     await runFor(500, MEMBERS, async (m) => void (await floorClient.get(`floor:${m}`)));
     await runFor(500, MEMBERS, async (m, i) => echo(5000 + m, String(i)));
 
-    const results = KINDS.map(() => ({ ratios: [] as number[], runs: [] as Array<Timed & { botUs: number; redisUs: number }> }));
+    const results = KINDS.map(() => ({ ratios: [] as number[], runs: [] as Array<Timed & { botUs: number; redisUs: number; sentBytes: number; aofBytes: number }> }));
     const telegraf: Timed[] = [];
     const helpVsTelegraf: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -105,13 +115,15 @@ export async function pipelineBench(): Promise<void> {
     console.log(`pipeline bench: ${MEMBERS} members at once, ${ROUNDS} rounds of ${SECONDS} s per run, real Redis with AOF appendfsync always`);
     console.log('ratio = pipeline messages/s ÷ floor GET+SET/s, floor measured right after each pipeline run');
     console.log('cpu = CPU microseconds per message of the bot process and of redis-server (medians over the rounds)');
+    console.log('bytes = bytes per message sent to Redis and appended to its AOF (medians; an AOF rewrite in a round shows as less)');
     for (const [k, kind] of KINDS.entries()) {
       const { ratios, runs } = results[k]!;
       const all = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
       const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50).toFixed(0);
       console.log(
         `  ${kind.name.padEnd(16)} ratio ${spread(ratios)}   msg/s ${spread(runs.map((r) => r.rate), 0)}   p50 ${fmtMs(percentile(all, 50))} p99 ${fmtMs(percentile(all, 99))}` +
-          `   cpu bot ${median(runs.map((r) => r.botUs))} µs redis ${median(runs.map((r) => r.redisUs))} µs`,
+          `   cpu bot ${median(runs.map((r) => r.botUs))} µs redis ${median(runs.map((r) => r.redisUs))} µs` +
+          `   bytes sent ${median(runs.map((r) => r.sentBytes))} aof ${median(runs.map((r) => r.aofBytes))}`,
       );
     }
     console.log(`  telegraf echo    msg/s ${spread(telegraf.map((r) => r.rate), 0)}`);

@@ -61,18 +61,18 @@ end
 return false`);
 
 // KEYS: lease, session, dedup, history.
-// ARGV: token, session JSON ('' = leave as is), idle seconds, dedup seconds, handled marker, history limit,
-// '1' to replace the history (else append), then the turns to add.
+// ARGV: token, session JSON ('' = unchanged: only its idle expiry is renewed), idle seconds, dedup seconds,
+// handled marker, history limit, '1' to replace the history (else append), then the turns to add.
 // Saves only while still holding the lease, and marks the message handled in the same step.
 const END = new LuaScript(`
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3]) end
+if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3]) else redis.call('expire', KEYS[2], ARGV[3]) end
 if ARGV[7] == '1' then redis.call('del', KEYS[4]) end
 if #ARGV > 7 then
   redis.call('rpush', KEYS[4], unpack(ARGV, 8))
   redis.call('ltrim', KEYS[4], -tonumber(ARGV[6]), -1)
 end
-if ARGV[2] ~= '' then redis.call('expire', KEYS[4], ARGV[3]) end
+redis.call('expire', KEYS[4], ARGV[3])
 redis.call('set', KEYS[3], ARGV[5], 'EX', ARGV[4])
 redis.call('del', KEYS[1])
 return 1`);
@@ -124,7 +124,7 @@ export interface Loaded {
 }
 
 export interface LockedTurn<T> {
-  /** The session JSON to save ('' = leave as is) and the turn's result. */
+  /** The session JSON to save ('' = unchanged, its expiry renewed) and the turn's result. */
   save: string;
   /** History items to append (JSON turns); with `replaceHistory`, the whole history. */
   history: string[];

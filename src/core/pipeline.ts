@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError } from './lock.ts';
 import { GroupDirectory } from './groups.ts';
-import { appendTurns, HISTORY_LIMIT, parseSession, storedSession } from './session.ts';
+import { appendTurns, HISTORY_LIMIT, parseSession, sessionToSave } from './session.ts';
 import { maskPersonalNumbers, sanitizeText, startsWithBotName, stripAddress } from './text.ts';
 import { isDone } from '../kit/words.ts';
 import type { Router } from './router.ts';
@@ -191,7 +191,7 @@ export class Pipeline {
           ]);
           session.updatedAt = now.getTime();
           return {
-            save: storedSession(session),
+            save: sessionToSave(session, loaded.session),
             history: (legacyHistory ? session.history : added).map((t) => JSON.stringify(t)),
             replaceHistory: legacyHistory,
             result: replies,

@@ -120,11 +120,24 @@ function parseHistory(items: readonly HistoryItem[]): Turn[] {
   });
 }
 
-/** The session document as stored: everything but the history. */
+/** The session document as stored: everything but the history, `updatedAt` last. */
 export function storedSession(session: Session): string {
   // Named fields, not a rest spread: a spread would read `history` and parse the list for nothing.
   const stored: Omit<Session, 'history'> = { v: session.v, dialog: session.dialog, memory: session.memory, updatedAt: session.updatedAt };
   return JSON.stringify(stored);
+}
+
+const UPDATED_AT = ',"updatedAt":';
+const withoutUpdatedAt = (doc: string) => doc.slice(0, doc.lastIndexOf(UPDATED_AT));
+
+/**
+ * The document to save after a turn, or '' when it would only move `updatedAt` (the pipeline then just renews
+ * its expiry): most turns (a menu, a law answer read again, a list) change nothing, and the write is skipped.
+ * With a form open it is always saved: a short group answer counts from the last turn (see the pipeline).
+ */
+export function sessionToSave(session: Session, loaded: string): string {
+  const doc = storedSession(session);
+  return session.dialog === null && loaded !== '' && withoutUpdatedAt(doc) === withoutUpdatedAt(loaded) ? '' : doc;
 }
 
 /**

@@ -22,10 +22,10 @@ const logger = createLogger('silent');
 
 const echo: IntentDefinition = { id: 'help', handle: async (ctx) => ({ replies: [{ text: `回声 ${ctx.text}` }], memory: { turns: ctx.session.history.length } }) };
 
-function pipeline(): Pipeline {
+function pipeline(intent: IntentDefinition = echo): Pipeline {
   const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000' });
   const { deps } = buildDeps(config, redis, logger);
-  return new Pipeline(deps, new Router([echo], { classify: async () => ({ intent: 'help', confidence: 0.9 }) }, logger, deps.audit, 'help'));
+  return new Pipeline(deps, new Router([intent], { classify: async () => ({ intent: 'help', confidence: 0.9 }) }, logger, deps.audit, 'help'));
 }
 
 /** Commands the pipeline's connection sent since the last call, by name. */
@@ -91,5 +91,25 @@ describe('a turn in Redis', () => {
     const texts = (await admin.lrange(`${sessionKey}:history`, 0, -1)).map((t) => (JSON.parse(t) as { text: string }).text);
     expect(texts).toEqual(['以前的问题', '以前的回答', '新问题', '回声 新问题']);
     expect(JSON.parse((await admin.get(sessionKey)) ?? '{}')).toMatchObject({ v: 2, memory: { help: { turns: 2 } } });
+  });
+
+  it('a turn that changes nothing in the session leaves the document as it is and only renews its expiry', async () => {
+    let remember = false;
+    const menu: IntentDefinition = { id: 'help', handle: async () => ({ replies: [{ text: '菜单' }], ...(remember ? { memory: { seen: true } } : {}) }) };
+    const p = pipeline(menu);
+    const sessionKey = 'ua:{web:rt4}:session:rt4';
+    await p.handle(inbound({ senderId: 'rt4', text: '菜单' }));
+    const first = await admin.get(sessionKey);
+    expect(first).not.toBeNull();
+    await admin.expire(sessionKey, 100);
+    await new Promise((r) => setTimeout(r, 5)); // a later updatedAt, were it written
+    await p.handle(inbound({ senderId: 'rt4', text: '菜单' }));
+    expect(await admin.get(sessionKey)).toBe(first);
+    expect(await admin.ttl(sessionKey)).toBeGreaterThan(3600);
+    expect(await admin.llen(`${sessionKey}:history`)).toBe(4);
+    // A turn that does change it is saved.
+    remember = true;
+    await p.handle(inbound({ senderId: 'rt4', text: '菜单' }));
+    expect(JSON.parse((await admin.get(sessionKey)) ?? '{}')).toMatchObject({ memory: { help: { seen: true } } });
   });
 });
