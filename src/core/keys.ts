@@ -36,6 +36,10 @@ export class Keys {
   dedup(platform: Platform, senderId: string, messageId: string): string {
     return this.tagged(this.member(platform, senderId), 'dedup', messageId);
   }
+  /** A handled message's replies, kept a while to answer a redelivery again. */
+  replay(platform: Platform, senderId: string, messageId: string): string {
+    return this.tagged(this.member(platform, senderId), 'replay', messageId);
+  }
   /** Hash of group chats the bot has been addressed in (`platform:chatId` → name and last seen ms). */
   groups(): string {
     return this.tagged('groups');

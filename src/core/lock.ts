@@ -5,10 +5,12 @@
  *   END    session save ▸ history append ▸ dedup marked handled ▸ lease released — only while the lease is held
  *
  * Inside one process a promise chain orders a conversation's turns (no busy waiting); across processes the
- * lease (SET NX PX + token) keeps two bots from interleaving. The dedup key is written 'done…' in the same
+ * lease (SET NX PX + token) keeps two bots from interleaving. The dedup key is written 'done' in the same
  * script that saves a message's turn, and not before: a message whose turn never finished (the bot died) is
- * processed again when the platform redelivers it (a 'pending' value left by older versions reads the same). What follows 'done' is the
- * caller's (the pipeline keeps the turn's replies there, to answer a redelivery again).
+ * processed again when the platform redelivers it (a 'pending' value left by older versions reads the same).
+ * The caller's marker ('done' and what follows: the pipeline keeps the turn's replies, to answer a redelivery
+ * again) is kept beside it for REPLAY_SECONDS only: redeliveries come within minutes (a retry, a restart), while
+ * the bare 'done' stays a day: a day of replies in Redis would be most of its memory.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
@@ -19,23 +21,27 @@ import type { HistoryItem } from './session.ts';
 
 /** How long a handled message id is remembered. */
 export const DEDUP_SECONDS = 24 * 3600;
+/** How long a handled message's marker (its replies) is kept for a redelivery. */
+export const REPLAY_SECONDS = 3600;
 /** A dedup value starting with this marks a handled message (the rest is the caller's). */
 export const HANDLED = 'done';
 export const isHandled = (value: string | null | undefined): value is string => value?.startsWith(HANDLED) ?? false;
 
-// KEYS: dedup, rate, lease, session, history, private chat.
-// ARGV: token, lease ms, dedup seconds, rate window seconds, rate limit, early marker ('' = a real turn), private chat id ('' = a group).
+// KEYS: dedup, rate, lease, session, history, private chat, replay.
+// ARGV: token, lease ms, dedup seconds, rate window seconds, rate limit, early marker ('' = a real turn), private chat id ('' = a group),
+// replay seconds.
 // → {'replay', marker} | {'rate', count} | {'early', count} | {'busy', count, privateChat} | {'ok', count, privateChat, session, history}
 // The history comes back as one bulk string, its items joined by newlines (JSON text never holds a raw one):
 // one reply item to decode instead of a dozen.
 const BEGIN = new LuaScript(`
 local seen = redis.call('get', KEYS[1])
-if seen and string.sub(seen, 1, 4) == 'done' then return {'replay', seen} end
+if seen and string.sub(seen, 1, 4) == 'done' then return {'replay', redis.call('get', KEYS[7]) or seen} end
 local count = redis.call('incr', KEYS[2])
 if count == 1 then redis.call('expire', KEYS[2], ARGV[4]) end
 if count > tonumber(ARGV[5]) then return {'rate', count} end
 if ARGV[6] ~= '' then
-  redis.call('set', KEYS[1], ARGV[6], 'EX', ARGV[3])
+  redis.call('set', KEYS[1], 'done', 'EX', ARGV[3])
+  redis.call('set', KEYS[7], ARGV[6], 'EX', ARGV[8])
   return {'early', count}
 end
 local private = ARGV[7]
@@ -60,20 +66,21 @@ if redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
 end
 return false`);
 
-// KEYS: lease, session, dedup, history.
+// KEYS: lease, session, dedup, history, replay.
 // ARGV: token, session JSON ('' = unchanged: only its idle expiry is renewed), idle seconds, dedup seconds,
-// handled marker, history limit, '1' to replace the history (else append), then the turns to add.
+// handled marker, history limit, '1' to replace the history (else append), replay seconds, then the turns to add.
 // Saves only while still holding the lease, and marks the message handled in the same step.
 const END = new LuaScript(`
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3]) else redis.call('expire', KEYS[2], ARGV[3]) end
 if ARGV[7] == '1' then redis.call('del', KEYS[4]) end
-if #ARGV > 7 then
-  redis.call('rpush', KEYS[4], unpack(ARGV, 8))
+if #ARGV > 8 then
+  redis.call('rpush', KEYS[4], unpack(ARGV, 9))
   redis.call('ltrim', KEYS[4], -tonumber(ARGV[6]), -1)
 end
 redis.call('expire', KEYS[4], ARGV[3])
-redis.call('set', KEYS[3], ARGV[5], 'EX', ARGV[4])
+redis.call('set', KEYS[3], 'done', 'EX', ARGV[4])
+redis.call('set', KEYS[5], ARGV[5], 'EX', ARGV[8])
 redis.call('del', KEYS[1])
 return 1`);
 
@@ -97,8 +104,10 @@ export interface TurnKeys {
   lease: string;
   session: string;
   history: string;
-  /** The message's dedup key: 'pending' while unhandled, HANDLED… once its turn is saved. */
+  /** The message's dedup key: 'pending' while unhandled, HANDLED once its turn is saved. */
   dedup: string;
+  /** Where the handled message's marker is kept for a redelivery (REPLAY_SECONDS). */
+  replay: string;
   rate: string;
   /** Where the member last wrote to the bot privately (a chat id). */
   privateChat: string;
@@ -179,8 +188,8 @@ export class ConversationLock {
     const begun = beginReply.parse(
       decodeBegin(await BEGIN.runBuffer(
         this.redis,
-        [keys.dedup, keys.rate, keys.lease, keys.session, keys.history, keys.privateChat],
-        [token, this.timeoutMs, DEDUP_SECONDS, params.rateWindowSeconds, params.rateLimit, params.early ?? '', params.privateChat ?? ''],
+        [keys.dedup, keys.rate, keys.lease, keys.session, keys.history, keys.privateChat, keys.replay],
+        [token, this.timeoutMs, DEDUP_SECONDS, params.rateWindowSeconds, params.rateLimit, params.early ?? '', params.privateChat ?? '', REPLAY_SECONDS],
       )),
     );
     let loaded: Loaded;
@@ -205,8 +214,8 @@ export class ConversationLock {
     const release = (turn: Pick<LockedTurn<T>, 'save' | 'history' | 'replaceHistory' | 'handled'>) =>
       END.run(
         this.redis,
-        [keys.lease, keys.session, keys.dedup, keys.history],
-        [token, turn.save, this.idleSeconds, DEDUP_SECONDS, turn.handled, this.historyLimit, turn.replaceHistory ? '1' : '0', ...turn.history],
+        [keys.lease, keys.session, keys.dedup, keys.history, keys.replay],
+        [token, turn.save, this.idleSeconds, DEDUP_SECONDS, turn.handled, this.historyLimit, turn.replaceHistory ? '1' : '0', REPLAY_SECONDS, ...turn.history],
       );
     let turn: LockedTurn<T>;
     try {

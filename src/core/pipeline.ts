@@ -43,7 +43,7 @@ const replaySchema = z.array(z.object({ text: z.string().optional(), choices: z.
 
 /**
  * The dedup value of a handled message: the marker, then its replies (text and choices) for a redelivery,
- * masked — it sits in Redis and the AOF for a day (an admin's claim detail must not).
+ * masked — it sits in Redis and the AOF for an hour (an admin's claim detail must not).
  */
 function handledMarker(replies: Reply[]): string {
   const kept = replies.filter((r) => r.text !== undefined || r.choices).map((r) => maskReply({ text: r.text, choices: r.choices }));
@@ -154,7 +154,7 @@ export class Pipeline {
     const directory = GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN)) ? this.recordGroup(msg, now) : null;
     const turn = this.lock
       .run<Reply[]>(
-        { lease: keys.lock(sessionKey), session: sessionKey, history: keys.history(sessionKey), dedup: dedupKey, rate: keys.rate(member), privateChat: keys.privateChat(msg.platform, msg.senderId) },
+        { lease: keys.lock(sessionKey), session: sessionKey, history: keys.history(sessionKey), dedup: dedupKey, replay: keys.replay(msg.platform, msg.senderId, msg.messageId), rate: keys.rate(member), privateChat: keys.privateChat(msg.platform, msg.senderId) },
         {
           rateWindowSeconds: RATE_WINDOW_SECONDS,
           rateLimit: limit,

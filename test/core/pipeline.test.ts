@@ -112,6 +112,27 @@ describe('pipeline', () => {
     expect((await p.handle(inbound({ text: '你好', senderId: 'dup3', messageId: 'm-3' }))).dropped).toBe('duplicate');
   });
 
+  it('keeps a handled message\'s replies an hour for a redelivery and the bare mark a day; markers of older versions still replay', async () => {
+    const p = makePipeline();
+    const r = new Redis(server.url);
+    clients.push(r);
+    const keys = new Keys('ua:');
+    const msg = inbound({ text: '你好', senderId: 'dup4', messageId: 'm-4' });
+    const first = await p.handle(msg);
+    expect(await r.get(keys.dedup('web', 'dup4', 'm-4'))).toBe('done');
+    expect(await r.ttl(keys.dedup('web', 'dup4', 'm-4'))).toBeGreaterThan(23 * 3600);
+    const replayTtl = await r.ttl(keys.replay('web', 'dup4', 'm-4'));
+    expect(replayTtl).toBeGreaterThan(3500);
+    expect(replayTtl).toBeLessThanOrEqual(3600);
+    expect(await p.handle(msg)).toEqual({ replies: first.replies, dropped: 'duplicate' });
+    // An hour later the replies are gone; the message is still not handled twice.
+    await r.del(keys.replay('web', 'dup4', 'm-4'));
+    expect(await p.handle(msg)).toEqual({ replies: [], dropped: 'duplicate' });
+    // A version before kept the replies in the dedup key itself.
+    await r.set(keys.dedup('web', 'dup4', 'm-5'), 'done[{"text":"以前的回答"}]', 'EX', 3600);
+    expect(await p.handle(inbound({ text: '你好', senderId: 'dup4', messageId: 'm-5' }))).toEqual({ replies: [{ text: '以前的回答' }], dropped: 'duplicate' });
+  });
+
   it('in a group answers only when addressed', async () => {
     const p = makePipeline();
     const group = { chatType: 'group' as const, chatId: 'g1', senderId: 'gm' };
