@@ -68,14 +68,16 @@ export class TicketService {
    * A message the member writes while their ticket is open joins its conversation; staff are alerted at most once
    * per ALERT_WINDOW_MS. Null when the ticket is not the member's open ticket (closed since, or unknown).
    */
-  async add(actor: Actor, id: string, text: string): Promise<{ ticket: Ticket; alerted: boolean } | null> {
-    const ticket = await this.store.record(ticketId.parse(id));
-    if (!ticket || ticket.member !== actor.key || ticket.status !== 'open') return null;
+  async add(actor: MemberActor, id: string, text: string): Promise<{ id: string; alerted: boolean } | null> {
+    const ticket = ticketId.parse(id);
     const said = replyText.parse(text);
-    await this.store.appendNote(ticket, { at: this.deps.now().getTime(), from: 'member', text: said });
-    const alerted = await this.store.claimAlert(ticket.id, ALERT_WINDOW_MS);
-    if (alerted) await this.alertStaff(T.staffAddition(ticket.id, ticket.memberName, maskPersonalNumbers(said)));
-    return { ticket, alerted };
+    const added = await this.store.addFromMember(actor.key, ticket, { at: this.deps.now().getTime(), from: 'member', text: said }, ALERT_WINDOW_MS);
+    if (added === 'not-open') return null;
+    if (added === 'alert') {
+      const record = await this.store.record(ticket);
+      if (record) await this.alertStaff(T.staffAddition(ticket, record.memberName, maskPersonalNumbers(said)));
+    }
+    return { id: ticket, alerted: added === 'alert' };
   }
 
   private async alertStaff(text: string): Promise<void> {

@@ -246,6 +246,8 @@ describe('ticket operations with an Actor', () => {
     const texts = after?.history.map((t) => t.text) ?? [];
     for (const text of [...lines, ...answers]) expect(texts).toContain(text);
     expect(after?.answers.map((a) => a.text).sort()).toEqual([...answers].sort());
+    // Only the ticket's member adds to it.
+    expect(await service().add(member('mallory'), id, '冒充补充')).toBeNull();
 
     // A reply racing the close neither reopens the ticket nor is lost.
     await Promise.all([service().reply(staff, id, '最后一条答复'), service().close(staff, id)]);
@@ -253,6 +255,8 @@ describe('ticket operations with an Actor', () => {
     expect(closed?.status).toBe('closed');
     expect(closed?.answers.map((a) => a.text)).toContain('最后一条答复');
     expect((await service().listOpen(staff)).map((t) => t.id)).not.toContain(id);
+    expect(await service().add(member('heidi'), id, '关闭后的补充')).toBeNull();
+    expect((await service().view(staff, id))?.history.map((t) => t.text)).not.toContain('冒充补充');
   });
 
   it('an addition is appended beside the ticket and never rewrites it; a ticket kept whole by an older version still reads, and grows', async () => {
@@ -268,7 +272,10 @@ describe('ticket operations with an Actor', () => {
     const old = JSON.parse(stored!) as { history: unknown[]; answers: unknown[] };
     old.history.push({ at: 1, from: 'staff', text: '旧版本的答复', by: 'telegram:staff1' });
     old.answers = [{ at: 1, text: '旧版本的答复' }];
-    await redis.set(`${keys.tagged('tickets', 'ticket', 'RG-20261101-0001')}`, JSON.stringify({ ...old, id: 'RG-20261101-0001' }));
+    await service().close(staff, id);
+    await redis.set(keys.tagged('tickets', 'ticket', 'RG-20261101-0001'), JSON.stringify({ ...old, id: 'RG-20261101-0001' }));
+    await redis.set(keys.tagged('tickets', 'member', 'telegram:ivan'), 'RG-20261101-0001');
+    await redis.zadd(keys.tagged('tickets', 'open'), 1, 'RG-20261101-0001');
     await service().add(member('ivan'), 'RG-20261101-0001', '新版本的补充');
     const mixed = await service().view(staff, 'RG-20261101-0001');
     expect(mixed?.history.map((t) => t.text).slice(-2)).toEqual(['旧版本的答复', '新版本的补充']);
