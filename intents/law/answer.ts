@@ -5,7 +5,7 @@ import type { Card, Citation } from './card.ts';
 import type { LawKnowledge } from './knowledge.ts';
 import { LOW_CONFIDENCE, type RankedCitation, type RetrievalResult } from './retrieval.ts';
 import { findArticleRefs, findCitations } from './citations.ts';
-import { articleLabel, type StatuteLibrary } from './statutes.ts';
+import { articleLabel, type Article, type StatuteLibrary } from './statutes.ts';
 import type { PendingCalc } from './computed.ts';
 import type { SupersededList } from './superseded.ts';
 
@@ -60,13 +60,20 @@ export function memoryFor(answer: LawAnswer, previous: LawMemory, now: number): 
 
 /** 《劳动合同法》第八十二条、第十条；《劳动合同法实施条例》第七条 — grouped by law, order kept. */
 export function formatCitations(citations: Citation[]): string {
-  const groups = new Map<string, number[]>();
+  // A handful of citations: plain arrays beat a map.
+  const laws: string[] = [];
+  const articles: number[][] = [];
   for (const c of citations) {
-    const list = groups.get(c.law) ?? [];
-    if (!list.includes(c.article)) list.push(c.article);
-    groups.set(c.law, list);
+    let i = laws.indexOf(c.law);
+    if (i < 0) {
+      i = laws.push(c.law) - 1;
+      articles.push([]);
+    }
+    if (!articles[i]!.includes(c.article)) articles[i]!.push(c.article);
   }
-  return [...groups.entries()].map(([law, arts]) => PROMPTS.citationGroup(law, arts.map(articleLabel))).join(PROMPTS.citationSeparator);
+  let out = '';
+  for (let i = 0; i < laws.length; i++) out += (i ? PROMPTS.citationSeparator : '') + PROMPTS.citationGroup(laws[i]!, articles[i]!.map(articleLabel));
+  return out;
 }
 
 /** Cards below this coverage of the question are not used as the answer. */
@@ -99,12 +106,9 @@ function shownCitations(result: RetrievalResult, card: Card | undefined): Ranked
     const top = result.citations[0]?.score ?? 0;
     return result.citations.filter((c) => c.score >= top * 0.6).slice(0, MAX_SHOWN_CITATIONS);
   }
-  const scored = (c: Citation) => result.citations.find((x) => x.law === c.law && x.article === c.article)?.score ?? 0;
-  return card.citations
-    .map((c, pos) => ({ ...c, score: scored(c), cards: [card.id], pos }))
-    .sort((a, b) => b.score - a.score || a.pos - b.pos)
-    .slice(0, MAX_SHOWN_CITATIONS)
-    .map(({ pos: _pos, ...c }) => c);
+  const ranked = card.citations.map((c, pos) => ({ c, pos, score: result.citations.find((x) => x.law === c.law && x.article === c.article)?.score ?? 0 }));
+  ranked.sort((a, b) => b.score - a.score || a.pos - b.pos);
+  return ranked.slice(0, MAX_SHOWN_CITATIONS).map(({ c, score }) => ({ law: c.law, article: c.article, score, cards: [card.id] }));
 }
 
 /** Whole sentences (ending 。！？) up to `max` characters; the first sentence always, however long. */
@@ -114,6 +118,18 @@ export function wholeSentences(text: string, max: number): string {
     if (out && out.length + s.length > max) break;
     out += s;
   }
+  return out;
+}
+
+/** Article excerpts already cut, per article and length (pure: the same article gives the same excerpt). */
+const excerpts = new WeakMap<Article, Map<number, string>>();
+
+/** An article's text on one line, cut by `excerpt` (kept per article: answers quote the same articles often). */
+function articleExcerpt(article: Article, max: number): string {
+  let byMax = excerpts.get(article);
+  if (!byMax) excerpts.set(article, (byMax = new Map()));
+  let out = byMax.get(max);
+  if (out === undefined) byMax.set(max, (out = excerpt(article.text.replace(/\n/g, ''), max)));
   return out;
 }
 
@@ -127,8 +143,15 @@ const excerpt = (text: string, max: number): string => {
   return out.length > max + 20 ? `${out.slice(0, max)}…` : out;
 };
 
+/** Conclusions cut from card answers, per card (pure). */
+const summaries = new WeakMap<Card, string>();
 /** A card's conclusion for a phone: its written summary, else its first whole sentences. */
-export const cardSummary = (card: Card): string => card.summary ?? wholeSentences(card.answer, SUMMARY_MAX_CHARS);
+export function cardSummary(card: Card): string {
+  if (card.summary !== undefined) return card.summary;
+  let out = summaries.get(card);
+  if (out === undefined) summaries.set(card, (out = wholeSentences(card.answer, SUMMARY_MAX_CHARS)));
+  return out;
+}
 
 const plain = (c: RankedCitation | Citation): Citation => ({ law: c.law, article: c.article });
 
@@ -169,7 +192,8 @@ export function cardAnswer(card: Card, citations: Citation[], kb: LawKnowledge, 
   // Short: conclusion, up to three steps and the 依据 line within SHORT_ANSWER_MAX_CHARS, then the choices.
   let shown = citations.slice(0, 3);
   const head = `${PROMPTS.cardTitle(card.title)}${cardSummary(card)}`;
-  const fits = (lines: string[]) => lines.join('\n').length <= SHORT_ANSWER_MAX_CHARS;
+  // The length of the lines joined by line breaks, without joining them.
+  const fits = (lines: string[]) => lines.reduce((n, l) => n + l.length, lines.length - 1) <= SHORT_ANSWER_MAX_CHARS;
   while (shown.length > 1 && !fits([head, basis(shown)])) shown = shown.slice(0, -1);
   // Where to get personal help (12351) always stays; steps fill what is left.
   const steps: string[] = [];
@@ -266,7 +290,7 @@ export function composeAnswer(result: RetrievalResult, kb: LawKnowledge, opts: C
     const quotable = kb.statutesDir ? shown.slice(0, opts.compact ? 1 : 3) : [];
     const lines = quotable.map((c) => {
       const a = kb.library.getArticle(c.law, c.article);
-      return PROMPTS.articleExcerpt(c.law, articleLabel(c.article), excerpt(a?.text.replace(/\n/g, '') ?? '', opts.compact ? 60 : 90));
+      return PROMPTS.articleExcerpt(c.law, articleLabel(c.article), (a ? articleExcerpt(a, opts.compact ? 60 : 90) : excerpt('', opts.compact ? 60 : 90)));
     });
     const shownList = opts.compact ? citations.slice(0, 1) : citations;
     const basis = `${PROMPTS.basisPrefix}${formatCitations(shownList)}`;
@@ -347,7 +371,7 @@ export function articleTextAnswer(req: ArticleRequest, library: StatuteLibrary, 
     found.push(c);
     const note = superseded?.entry(c.law, c.article)?.note;
     const long = opts.compact && a.text.length > GROUP_ARTICLE_MAX_CHARS;
-    const body = long ? `${excerpt(a.text.replace(/\n/g, ''), GROUP_ARTICLE_MAX_CHARS)}${PROMPTS.articleRestInPrivate}` : a.text;
+    const body = long ? `${articleExcerpt(a, GROUP_ARTICLE_MAX_CHARS)}${PROMPTS.articleRestInPrivate}` : a.text;
     parts.push(`${PROMPTS.articleQuoteHeader(library.title(c.law), a.label)}\n${a.label} ${body}${note ? `\n${PROMPTS.supersededNote(note)}` : ''}`);
   }
   if (found.length && !opts.compact) parts.push(PROMPTS.articleMoreHint);

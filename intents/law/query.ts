@@ -18,8 +18,8 @@ export function collapseRepeats(text: string): string {
 }
 
 /**
- * Whether `IMMEDIATE_REPEAT` can match: some character occurs again 3–24 characters later (a repeated run starts
- * with the same character twice). Most questions fail this cheap test and skip the backtracking pattern.
+ * Whether `IMMEDIATE_REPEAT` can match: some three characters recur 3–24 characters later (a repeated run is at
+ * least three characters long). Most questions fail this cheap test and skip the backtracking pattern.
  */
 function mayRepeat(text: string): boolean {
   const n = text.length;
@@ -27,8 +27,10 @@ function mayRepeat(text: string): boolean {
     const c = text.charCodeAt(i);
     // Outside the basic plane one character is two code units: the pattern itself decides.
     if (c >= 0xd800 && c <= 0xdfff) return true;
-    const end = Math.min(n - 1, i + 24);
-    for (let j = i + 3; j <= end; j++) if (text.charCodeAt(j) === c) return true;
+    const last = Math.min(i + 24, n - 3);
+    for (let j = i + 3; j <= last; j++) {
+      if (text.charCodeAt(j) === c && text.charCodeAt(j + 1) === text.charCodeAt(i + 1) && text.charCodeAt(j + 2) === text.charCodeAt(i + 2)) return true;
+    }
   }
   return false;
 }

@@ -4,6 +4,7 @@ import { findArticleRefs } from './citations.ts';
 import { CN_NUMERAL_CHARS, cnToInt, type Article, type StatuteLibrary } from './statutes.ts';
 import type { Tokenizer } from './lexicon.ts';
 import { collapseRepeats, questionFocus } from './query.ts';
+import { PairTable } from './pair-table.ts';
 import { SupersededList } from './superseded.ts';
 
 /** The documents holding one term (ascending) and their precomputed BM25 term-frequency parts `tf·(k1+1) / (tf + k1·(1−b+b·len/avg))`. */
@@ -458,8 +459,12 @@ export function articleReferences(text: string): number[] {
 
 /** What retrieval needs of one indexed term, looked up once per query instead of once per use. */
 interface TermStats {
+  /** The term as indexed (a bigram's string is built once, here). */
+  term: string;
   card: Posting | undefined;
   article: Posting | undefined;
+  cardDf: number;
+  articleDf: number;
   /** Over the cards and articles together (both indexes share it). */
   idf: number;
   /** See `procedureWordShare`. */
@@ -472,6 +477,9 @@ interface ResolvedQuery {
   weights: number[];
   stats: Array<TermStats | undefined>;
 }
+
+/** A character bigram's term ("~ab", see `charBigrams`). */
+const isBigramTerm = (t: string): boolean => t.length === 3 && t.startsWith('~');
 
 /** A fused citation's key ("劳动合同法#47"). */
 const citationKey = (law: string, article: number): string => `${law}#${article}`;
@@ -499,6 +507,12 @@ export class LawRetriever {
   private readonly proceduralArticle: Uint8Array;
   /** Every term of either index, with its postings, idf and procedure share (computed once, at build). */
   private readonly termStats = new Map<string, TermStats>();
+  /** The bigram terms ("~ab") of `termStats` by their two code units, and the other terms (a much smaller map). */
+  private readonly bigramStats: PairTable<TermStats>;
+  private readonly wordStats = new Map<string, TermStats>();
+  /** Scratch per query term (retrieval is synchronous): score factor `qw·idf` and coverage weight. */
+  private factors = new Float64Array(64);
+  private covers = new Float64Array(64);
   /** Per article: its citation key; per card: its citations' keys and article positions (-1: not in the library). */
   private readonly articleKeys: string[];
   private readonly cardCitationKeys: string[][];
@@ -574,7 +588,14 @@ export class LawRetriever {
       let proc = 0;
       if (card) for (let i = 0; i < card.docs.length; i++) proc += this.proceduralCard[card.docs[i]!]!;
       if (article) for (let i = 0; i < article.docs.length; i++) proc += this.proceduralArticle[article.docs[i]!]!;
-      this.termStats.set(term, { card, article, idf: bm25Idf(all, n), procedureShare: all === 0 ? 0 : proc / all });
+      const cardDf = card?.docs.length ?? 0;
+      const articleDf = article?.docs.length ?? 0;
+      this.termStats.set(term, { term, card, article, cardDf, articleDf, idf: bm25Idf(all, n), procedureShare: all === 0 ? 0 : proc / all });
+    }
+    this.bigramStats = new PairTable([...this.termStats.keys()].filter(isBigramTerm).length);
+    for (const [t, stats] of this.termStats) {
+      if (isBigramTerm(t)) this.bigramStats.set(t.charCodeAt(1), t.charCodeAt(2), stats);
+      else this.wordStats.set(t, stats);
     }
     this.articleKeys = this.articles.map((a) => citationKey(a.law, a.number));
     this.cardCitationKeys = cards.map((c) => c.citations.map((x) => citationKey(x.law, x.article)));
@@ -605,12 +626,15 @@ export class LawRetriever {
 
   /** Weighted query terms: synonyms expanded, narrative and everyday words weighed down. */
   queryTerms(raw: string): Map<string, number> {
-    const r = this.resolveQuery(raw);
+    const r = this.resolveQuery(raw, true);
     return new Map(r.terms.map((t, i) => [t, r.weights[i]!]));
   }
 
-  /** `queryTerms` in query order, each term looked up in the indexes once. */
-  private resolveQuery(raw: string): ResolvedQuery {
+  /**
+   * `queryTerms` in query order, each term looked up in the indexes once. Bigrams no document holds change no
+   * score, coverage or confidence: they are left out unless `withUnknownBigrams`.
+   */
+  private resolveQuery(raw: string, withUnknownBigrams = false): ResolvedQuery {
     const w = this.weights;
     const query = collapseRepeats(raw);
     const r: ResolvedQuery = { terms: [], weights: [], stats: [] };
@@ -625,8 +649,8 @@ export class LawRetriever {
     // Judged over the statute articles (a large collection); with the cards alone every word is kept.
     const maxWordDf = w.wordMaxDf < 1 && this.articleIndex.size > 0 ? this.articleIndex.size * w.wordMaxDf : Infinity;
     for (const [t, v] of this.tokenizer.queryTerms(query, w.synonym)) {
-      const known = this.termStats.get(t);
-      if ((known?.article?.docs.length ?? 0) <= maxWordDf) push(t, v, known);
+      const known = isBigramTerm(t) ? this.termStats.get(t) : this.wordStats.get(t);
+      if ((known?.articleDf ?? 0) <= maxWordDf) push(t, v, known);
     }
     if (w.narrative !== 1) {
       const focus = questionFocus(query);
@@ -639,11 +663,18 @@ export class LawRetriever {
     if (w.bigram > 0) {
       // Bigrams found in a large share of the articles (劳动, 单位 …) add time, not evidence.
       const maxDf = w.articleBigrams ? this.articleIndex.size * w.bigramMaxDf : this.cardIndex.size * 0.25;
-      for (const b of charBigrams(query)) {
-        if (at.has(b)) continue;
-        const known = this.termStats.get(b);
-        const df = (w.articleBigrams ? known?.article : known?.card)?.docs.length ?? 0;
-        if (df <= maxDf) push(b, w.bigram, known);
+      // As `charBigrams`, looked up by code units: a bigram's string exists once, in the index.
+      for (const m of query.matchAll(HAN_RUN)) {
+        const run = m[0];
+        for (let i = 0; i + 1 < run.length; i++) {
+          const known = this.bigramStats.get(run.charCodeAt(i), run.charCodeAt(i + 1));
+          if (!known) {
+            const b = withUnknownBigrams ? `~${run.slice(i, i + 2)}` : undefined;
+            if (b !== undefined && !at.has(b)) push(b, w.bigram, undefined);
+            continue;
+          }
+          if (!at.has(known.term) && (w.articleBigrams ? known.articleDf : known.cardDf) <= maxDf) push(known.term, w.bigram, known);
+        }
       }
     }
     // Topic salience: "产假少给了，能仲裁吗" is about 产假 first; procedure words and bigrams (仲裁, ~仲裁) weigh less.
@@ -667,8 +698,11 @@ export class LawRetriever {
 
     // Coverage: the idf-weighted share of the query's known words a document holds, summed while scoring.
     const { terms, weights, stats } = resolved;
-    const factors = new Float64Array(terms.length);
-    const covers = new Float64Array(terms.length);
+    if (this.factors.length < terms.length) {
+      this.factors = new Float64Array(terms.length * 2);
+      this.covers = new Float64Array(terms.length * 2);
+    }
+    const { factors, covers } = this;
     let coverAll = 0;
     for (let t = 0; t < terms.length; t++) {
       const idf = stats[t]?.idf ?? 0;

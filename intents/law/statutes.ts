@@ -83,8 +83,14 @@ export function intToCn(n: number): string {
   return parts.join('');
 }
 
+/** Labels already written (answers label the same few hundred articles over and over). */
+const LABELS: string[] = [];
+
 /** "第八十二条" for 82. */
-export const articleLabel = (n: number): string => `第${intToCn(n)}条`;
+export function articleLabel(n: number): string {
+  if (!Number.isInteger(n) || n < 0 || n > 9999) return `第${intToCn(n)}条`; // intToCn says what is wrong
+  return (LABELS[n] ??= `第${intToCn(n)}条`);
+}
 
 const ARTICLE_LINE = new RegExp(`^第([${CN_NUMERAL_CHARS}]+)条(?:[\\s\\u3000]+(.*))?$`);
 
