@@ -8,6 +8,8 @@ export const citationSchema = z.object({
   article: z.number().int().positive(),
 });
 export type Citation = z.infer<typeof citationSchema>;
+/** One article's key in maps of citations ("劳动合同法#47"). */
+export const citationKey = (law: string, article: number): string => `${law}#${article}`;
 
 export const cardSchema = z.object({
   id: z.string().regex(/^[a-z0-9-]+$/),

@@ -98,8 +98,10 @@ function jiebaWith(userDict: string): Jieba {
 }
 
 const FULLWIDTH = /[\uFF01-\uFF5E]/g;
+const HAS_FULLWIDTH = /[\uFF01-\uFF5E]/;
 /** Full-width ASCII → half-width, lower case, so "２Ｎ" and "2n" match. */
 export function normalizeText(text: string): string {
+  if (!HAS_FULLWIDTH.test(text)) return text.toLowerCase();
   return text.replace(FULLWIDTH, (c) => String.fromCharCode(c.charCodeAt(0) - 0xfee0)).toLowerCase();
 }
 
@@ -136,6 +138,11 @@ export class Tokenizer {
 
   /** Legal terms for the member words found in a text (e.g. 炒鱿鱼 → 解除劳动合同), in lexicon order. */
   legalTerms(text: string): string[] {
+    return this.legalTermsOf(normalizeText(text));
+  }
+
+  /** `legalTerms` of a text already passed through `normalizeText` (which changes nothing a second time). */
+  private legalTermsOf(t: string): string[] {
     if (!this.synonymsByFirst) {
       const m = new Map<string, Array<[string, string, number]>>();
       this.lexicon.synonyms.forEach(([word, legal], i) => {
@@ -145,10 +152,10 @@ export class Tokenizer {
       });
       this.synonymsByFirst = m;
     }
-    const t = normalizeText(text);
+    const synonymsByFirst = this.synonymsByFirst;
     const found: Array<[number, string]> = [];
     for (let i = 0; i < t.length; i++) {
-      const list = this.synonymsByFirst.get(t[i]!);
+      const list = synonymsByFirst.get(t[i]!);
       if (list) for (const [word, legal, pos] of list) if (t.startsWith(word, i)) found.push([pos, legal]);
     }
     found.sort((a, b) => a[0] - b[0]);
@@ -160,7 +167,11 @@ export class Tokenizer {
 
   /** Terms of a text, in order, repeats kept. */
   tokens(text: string): string[] {
-    const t = normalizeText(text);
+    return this.tokensOf(normalizeText(text));
+  }
+
+  /** `tokens` of a text already passed through `normalizeText`. */
+  private tokensOf(t: string): string[] {
     const out: string[] = [];
     // Search mode also yields the words inside longer ones; some of those mean something else (裁员 in 仲裁员).
     let guarded: Map<string, number> | undefined;
@@ -185,8 +196,9 @@ export class Tokenizer {
   /** Query terms with weights: the member's own words 1, legal terms added through synonyms `synonymWeight`. */
   queryTerms(text: string, synonymWeight = 0.8): Map<string, number> {
     const q = new Map<string, number>();
-    for (const w of this.tokens(text)) q.set(w, 1);
-    for (const legal of this.legalTerms(text)) {
+    const t = normalizeText(text);
+    for (const w of this.tokensOf(t)) q.set(w, 1);
+    for (const legal of this.legalTermsOf(t)) {
       let terms = this.legalTokens.get(legal);
       if (!terms) this.legalTokens.set(legal, (terms = this.tokens(legal)));
       for (const w of terms) if (!q.has(w)) q.set(w, synonymWeight);

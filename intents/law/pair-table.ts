@@ -7,11 +7,18 @@ export class PairTable<T> {
   private readonly slots: Int32Array;
   private readonly values: T[] = [];
   private readonly mask: number;
+  /** 32 − log2(slots): the hash takes the product's top bits (its low bits would depend on the second unit alone). */
+  private readonly shift: number;
 
   /** `capacity`: how many pairs will be stored (the table keeps at most half its slots full). */
   constructor(capacity: number) {
     let size = 16;
-    while (size < capacity * 2) size *= 2;
+    let bits = 4;
+    while (size < capacity * 2) {
+      size *= 2;
+      bits++;
+    }
+    this.shift = 32 - bits;
     this.slots = new Int32Array(size * 2);
     this.mask = size - 1;
   }
@@ -21,7 +28,7 @@ export class PairTable<T> {
   }
 
   private slotOf(key: number): number {
-    let i = Math.imul(key, 0x9e3779b1) & this.mask;
+    let i = Math.imul(key, 0x9e3779b1) >>> this.shift;
     while (this.slots[i * 2] !== 0 && this.slots[i * 2] !== key) i = (i + 1) & this.mask;
     return i;
   }

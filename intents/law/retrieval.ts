@@ -1,5 +1,5 @@
 /** Chinese retrieval over topic cards and statute articles: BM25 on jieba terms with synonym expansion, fused into ranked citations. */
-import type { Card, Citation } from './card.ts';
+import { citationKey, type Card, type Citation } from './card.ts';
 import { findArticleRefs } from './citations.ts';
 import { CN_NUMERAL_CHARS, cnToInt, type Article, type StatuteLibrary } from './statutes.ts';
 import type { Tokenizer } from './lexicon.ts';
@@ -191,15 +191,35 @@ export class Bm25 {
     return this.seen[doc] ? this.cover[doc]! : 0;
   }
 
-  /** The last run's k best documents, best first. */
+  /** The last run's k best documents (positive scores), best first; ties keep the order documents were touched in. */
   top(k: number): Array<[number, number]> {
-    const out: Array<[number, number]> = [];
-    for (let i = 0; i < this.touchedCount; i++) {
-      const doc = this.touched[i]!;
-      pushTop(out, k, doc, this.acc[doc]!);
+    // As `pushTop`, in scratch arrays: no pair is allocated for a document pushed out again.
+    if (this.topDocs.length < k) {
+      this.topDocs = new Int32Array(k);
+      this.topScores = new Float64Array(k);
     }
+    const { topDocs: docs, topScores: scores, acc, touched } = this;
+    let n = 0;
+    for (let i = 0; i < this.touchedCount; i++) {
+      const doc = touched[i]!;
+      const s = acc[doc]!;
+      if (s <= 0 || (n === k && s <= scores[k - 1]!)) continue;
+      let j = n === k ? k - 1 : n;
+      while (j > 0 && scores[j - 1]! < s) {
+        docs[j] = docs[j - 1]!;
+        scores[j] = scores[j - 1]!;
+        j--;
+      }
+      docs[j] = doc;
+      scores[j] = s;
+      if (n < k) n++;
+    }
+    const out: Array<[number, number]> = [];
+    for (let i = 0; i < n; i++) out.push([docs[i]!, scores[i]!]);
     return out;
   }
+  private topDocs = new Int32Array(0);
+  private topScores = new Float64Array(0);
 
   /** The last run's scores as a map (for the small card index, whose scores follow-ups adjust). */
   scoreMap(): Map<number, number> {
@@ -481,8 +501,6 @@ interface ResolvedQuery {
 /** A character bigram's term ("~ab", see `charBigrams`). */
 const isBigramTerm = (t: string): boolean => t.length === 3 && t.startsWith('~');
 
-/** A fused citation's key ("劳动合同法#47"). */
-const citationKey = (law: string, article: number): string => `${law}#${article}`;
 
 /** Adds a share of score to a fused citation (created on first use); `best` keeps each citation's largest share. */
 function addShare(fused: Map<string, RankedCitation>, best: Map<string, number>, key: string, law: string, article: number, score: number, cardId?: string): void {
@@ -823,7 +841,8 @@ export class LawRetriever {
 
   /** Articles replaced by later law give their place to the articles that replaced them (never shown as the rule). */
   private withoutSuperseded(ranked: RankedCitation[], fused: Map<string, RankedCitation>): RankedCitation[] {
-    if (!ranked.some((c) => this.superseded.isReplaced(c))) return ranked;
+    // `fused` holds the ranked citations by key: no key is built to ask.
+    if (![...fused.keys()].some((key) => this.superseded.isReplacedKey(key))) return ranked;
     const out: RankedCitation[] = [];
     const seen = new Set<string>();
     for (const c of ranked) {

@@ -1,7 +1,7 @@
 /** Articles replaced by later law (knowledge/labor-law-superseded.json): never shown as the rule, always quoted with a note. */
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { citationSchema, type Citation } from './card.ts';
+import { citationKey as key, citationSchema, type Citation } from './card.ts';
 
 const entrySchema = z.object({
   law: z.string().min(2),
@@ -14,7 +14,6 @@ const entrySchema = z.object({
 const fileSchema = z.object({ superseded: z.array(entrySchema) });
 export type SupersededEntry = z.infer<typeof entrySchema>;
 
-const key = (law: string, article: number) => `${law}#${article}`;
 
 export class SupersededList {
   private readonly byKey: Map<string, SupersededEntry>;
@@ -30,7 +29,12 @@ export class SupersededList {
 
   /** The whole article is replaced: it must not be shown as the rule. */
   isReplaced(c: Citation): boolean {
-    const e = this.byKey.get(key(c.law, c.article));
+    return this.isReplacedKey(key(c.law, c.article));
+  }
+
+  /** `isReplaced` by the article's `citationKey`. */
+  isReplacedKey(citation: string): boolean {
+    const e = this.byKey.get(citation);
     return e !== undefined && e.paragraph === undefined;
   }
 }
