@@ -39,6 +39,15 @@ function stringEnd(text: string, start: number): number {
   }
 }
 
+/** A key's escapes decoded; a malformed one is left as written (JSON.parse refuses the body later with a 400). */
+function decodeKey(raw: string): string {
+  try {
+    return JSON.parse(`"${raw}"`) as string;
+  } catch {
+    return raw;
+  }
+}
+
 /** Throws JsonLimitError when `text` breaks a limit; malformed JSON is left to JSON.parse. */
 export function checkJsonLimits(text: string): void {
   let depth = 0;
@@ -55,7 +64,9 @@ export function checkJsonLimits(text: string): void {
       while (isSpace(text.charCodeAt(k))) k++;
       if (text[k] === ':') {
         if (length > 256) throw new JsonLimitError('body: key too long', 413);
-        lastKey = JSON.parse(text.slice(i, end + 1)) as string;
+        // A key without escapes is its text (most are); one with escapes is decoded as JSON would.
+        const raw = text.slice(i + 1, end);
+        lastKey = raw.includes('\\') ? decodeKey(raw) : raw;
         if (lastKey === '__proto__') throw new JsonLimitError('body: forbidden key __proto__', 400);
         small += length;
       } else if (length > SMALL_JSON_BYTES) {

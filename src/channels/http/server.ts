@@ -27,6 +27,8 @@ export const SECURITY_HEADERS: Record<string, string> = {
   'cross-origin-opener-policy': 'same-origin',
 };
 
+const SECURITY_HEADER_ENTRIES = Object.entries(SECURITY_HEADERS);
+
 export function createHttpServer(logger: Logger, limits: HttpLimits): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -40,7 +42,11 @@ export function createHttpServer(logger: Logger, limits: HttpLimits): FastifyIns
           // Node checks the two timeouts above only this often (default 30 s).
           connectionsCheckingInterval: 500,
         },
-        handler,
+        (req, res) => {
+          // Set on the raw response before any handler: a reply may still replace one (fastify's headers win).
+          for (const [name, value] of SECURITY_HEADER_ENTRIES) res.setHeader(name, value);
+          handler(req, res);
+        },
       );
       capConnectionsPerIp(server, limits.maxConnectionsPerIp, logger);
       return server;
@@ -53,9 +59,6 @@ export function createHttpServer(logger: Logger, limits: HttpLimits): FastifyIns
     } catch (err) {
       done(err as Error, undefined);
     }
-  });
-  app.addHook('onSend', async (_req, reply) => {
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
   });
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;

@@ -72,17 +72,24 @@ export class WebFiles {
   }
 
   async toWire(replies: Reply[]): Promise<WebReply[]> {
+    // Most answers carry no file: no link to sign, nothing to wait for.
+    if (!replies.some((r) => r.file)) return replies.map((r) => wireReply(r));
     return Promise.all(
       replies.map(async (r) => {
         const url = r.file ? await this.link(r.file) : null;
         // Never stored as bytes: a file without a reference is left out (and the service that made it fixed).
         if (r.file && !url) this.logger.error({ name: r.file.name }, 'web reply file without a reference left out');
-        return {
-          ...(r.text !== undefined ? { text: r.text } : {}),
-          ...(r.choices ? { choices: r.choices } : {}),
-          ...(r.file && url ? { file: { name: r.file.name, mimeType: r.file.mimeType, url } } : {}),
-        };
+        return wireReply(r, url);
       }),
     );
   }
+}
+
+/** A reply as the page reads it: text, choices, and a file only with its link. */
+function wireReply(r: Reply, url: string | null = null): WebReply {
+  const wire: WebReply = {};
+  if (r.text !== undefined) wire.text = r.text;
+  if (r.choices) wire.choices = r.choices;
+  if (r.file && url) wire.file = { name: r.file.name, mimeType: r.file.mimeType, url };
+  return wire;
 }
