@@ -206,7 +206,8 @@ export function cardAnswer(card: Card, citations: Citation[], kb: LawKnowledge, 
   const hint = card.calculator ? (CALC_TEXT.hints[card.calculator] ?? CALC_TEXT.hint) : undefined;
   if (hint && fits([...lines, hint, PROMPTS.disclaimerShort])) lines.push(hint);
   lines.push(PROMPTS.disclaimerShort);
-  return { ...base, text: lines.join('\n'), citations: shown, choices: cardChoices(opts.canQuote ?? Boolean(kb.statutesDir)) };
+  const choices = cardChoices(opts.canQuote ?? Boolean(kb.statutesDir));
+  return { kind: 'card', confidence, cardId: card.id, offerHandoff: false, text: lines.join('\n'), citations: shown, choices };
 }
 
 /**

@@ -221,6 +221,15 @@ export class Bm25 {
   private topDocs = new Int32Array(0);
   private topScores = new Float64Array(0);
 
+  /** The last run's scores into `out` (cleared first), in the order documents were touched. */
+  scoresInto(out: DenseScores): void {
+    out.clear();
+    for (let i = 0; i < this.touchedCount; i++) {
+      const doc = this.touched[i]!;
+      out.set(doc, this.acc[doc]!);
+    }
+  }
+
   /** The last run's scores as a map (for the small card index, whose scores follow-ups adjust). */
   scoreMap(): Map<number, number> {
     const m = new Map<number, number>();
@@ -235,6 +244,58 @@ export class Bm25 {
   search(query: Map<string, number>): Map<number, number> {
     this.run(query, () => 0);
     return this.scoreMap();
+  }
+}
+
+/**
+ * Scores of documents 0…n−1 that behaves as a `Map<number, number>` (insertion order kept, a key set again keeps
+ * its place), in typed arrays reused from query to query.
+ */
+export class DenseScores {
+  private readonly score: Float64Array;
+  private readonly present: Uint8Array;
+  private readonly order: Int32Array;
+  private size = 0;
+
+  constructor(n: number) {
+    this.score = new Float64Array(n);
+    this.present = new Uint8Array(n);
+    this.order = new Int32Array(n);
+  }
+
+  clear(): void {
+    for (let i = 0; i < this.size; i++) this.present[this.order[i]!] = 0;
+    this.size = 0;
+  }
+
+  has(doc: number): boolean {
+    return this.present[doc] === 1;
+  }
+
+  get(doc: number): number | undefined {
+    return this.present[doc] ? this.score[doc] : undefined;
+  }
+
+  set(doc: number, s: number): void {
+    if (!this.present[doc]) {
+      this.present[doc] = 1;
+      this.order[this.size++] = doc;
+    }
+    this.score[doc] = s;
+  }
+
+  /** `Math.max(floor, ...scores)`. */
+  max(floor: number): number {
+    let m = floor;
+    for (let i = 0; i < this.size; i++) m = Math.max(m, this.score[this.order[i]!]!);
+    return m;
+  }
+
+  /** As `topK` over the map. */
+  top(k: number): Array<[number, number]> {
+    const top: Array<[number, number]> = [];
+    for (let i = 0; i < this.size; i++) pushTop(top, k, this.order[i]!, this.score[this.order[i]!]!);
+    return top;
   }
 }
 
@@ -528,6 +589,8 @@ export class LawRetriever {
   /** The bigram terms ("~ab") of `termStats` by their two code units, and the other terms (a much smaller map). */
   private readonly bigramStats: PairTable<TermStats>;
   private readonly wordStats = new Map<string, TermStats>();
+  /** The card scores a follow-up adjusts (scratch, see `retrieve`). */
+  private readonly followUpScores: DenseScores;
   /** Scratch per query term (retrieval is synchronous): score factor `qw·idf` and coverage weight. */
   private factors = new Float64Array(64);
   private covers = new Float64Array(64);
@@ -615,6 +678,7 @@ export class LawRetriever {
       if (isBigramTerm(t)) this.bigramStats.set(t.charCodeAt(1), t.charCodeAt(2), stats);
       else this.wordStats.set(t, stats);
     }
+    this.followUpScores = new DenseScores(cards.length);
     this.articleKeys = this.articles.map((a) => citationKey(a.law, a.number));
     this.cardCitationKeys = cards.map((c) => c.citations.map((x) => citationKey(x.law, x.article)));
     this.cardCitationArticles = cards.map((c) => Int32Array.from(c.citations, (x) => this.articleByKey.get(citationKey(x.law, x.article)) ?? -1));
@@ -737,11 +801,12 @@ export class LawRetriever {
       covers,
     );
     // Only a follow-up adjusts the card scores: every other question ranks the index's own scores.
-    const cardScores = followUp && previous ? this.cardIndex.scoreMap() : undefined;
+    let cardScores: DenseScores | undefined;
+    if (followUp && previous) this.cardIndex.scoresInto((cardScores = this.followUpScores));
     let inherited = false;
     if (cardScores && previous) {
       const pIdx = this.cardPos.get(previous) ?? -1;
-      let top = Math.max(0, ...cardScores.values());
+      let top = cardScores.max(0);
       if (top === 0) {
         // Nothing in the message itself ("那怎么办"): stay with the previous topic.
         top = 1;
@@ -765,7 +830,7 @@ export class LawRetriever {
     if (cardScores && previous && !inherited) {
       // The follow-up's own words only weakly fit some other topic ("那能赔多少" after the double-wage answer):
       // the member is still asking about the discussed topic.
-      const [best] = topK(cardScores, 1);
+      const [best] = cardScores.top(1);
       const bestCard = best ? this.cards[best[0]] : undefined;
       const offTopic = bestCard !== previous && !previous.related.includes(bestCard?.id ?? '');
       if (best && offTopic && cardCoverage(best[0]) < FOLLOW_UP_MIN_COVERAGE) {
@@ -777,7 +842,7 @@ export class LawRetriever {
         inherited = true;
       }
     }
-    const cardTop = cardScores ? topK(cardScores, 10) : this.cardIndex.top(10);
+    const cardTop = cardScores ? cardScores.top(10) : this.cardIndex.top(10);
     const cardHits: CardHit[] = cardTop.map(([i, score]) => ({ card: this.cards[i]!, score, coverage: inherited ? 1 : cardCoverage(i) }));
 
     // Articles.
