@@ -5,9 +5,10 @@
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
+import { Redis } from 'ioredis';
 import { startRedisServer } from '../src/core/redis-server.ts';
 import { startBotProcess, type BotProcess } from '../test/helpers/bot-process.ts';
 import { fmtMs, percentile } from './common.ts';
@@ -40,8 +41,15 @@ export function postMessage(agent: Agent, base: string, userId: string, text: st
 }
 
 /** Sends `rate` messages per second for `seconds`; latencies from each message's due time. */
-export async function offer(bots: BotProcess[], rate: number, seconds: number, members = 2000): Promise<{ latencies: number[]; errors: number }> {
+export async function offer(bots: BotProcess[], rate: number, seconds: number, members = 2000): Promise<{ latencies: number[]; errors: number; connections: number }> {
   const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
+  // Connections opened: a slow start or a stall shows as many (each costs the bot an accept and a parser).
+  let connections = 0;
+  const connect = agent.createConnection.bind(agent) as (...args: unknown[]) => unknown;
+  (agent as unknown as { createConnection: (...args: unknown[]) => unknown }).createConnection = (...args) => {
+    connections++;
+    return connect(...args);
+  };
   const latencies: number[] = [];
   let errors = 0;
   const total = rate * seconds;
@@ -61,7 +69,20 @@ export async function offer(bots: BotProcess[], rate: number, seconds: number, m
   }
   await Promise.all(pending);
   agent.destroy();
-  return { latencies: latencies.sort((a, b) => a - b), errors };
+  return { latencies: latencies.sort((a, b) => a - b), errors, connections };
+}
+
+/** redis-server's own CPU seconds (INFO cpu). */
+async function redisCpuReader(url: string): Promise<{ read(): Promise<number>; close(): void }> {
+  const client = new Redis(url, { maxRetriesPerRequest: 1 });
+  client.on('error', () => undefined);
+  return {
+    read: async () => {
+      const info = await client.info('cpu');
+      return Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]);
+    },
+    close: () => client.disconnect(),
+  };
 }
 
 /** User + system CPU seconds a process has used (Linux /proc; NaN elsewhere): what a message costs, whatever the machine's load. */
@@ -82,14 +103,23 @@ export async function httpBench(): Promise<void> {
   try {
     bot = await startBotProcess({ ...BENCH_BOT_ENV, REDIS_URL: server.url, DATA_DIR: join(dir, 'data') });
     await offer([bot], Math.min(RATE, 200), 2); // warm-up
+    const redisCpu = await redisCpuReader(server.url);
     const cpu0 = processCpuSeconds(bot.pid);
-    const { latencies, errors } = await offer([bot], RATE, SECONDS);
+    const redis0 = await redisCpu.read();
+    const own0 = process.cpuUsage();
+    const { latencies, errors, connections } = await offer([bot], RATE, SECONDS);
     const cpu = processCpuSeconds(bot.pid) - cpu0;
+    const own = process.cpuUsage(own0);
+    const redisUs = (((await redisCpu.read()) - redis0) * 1e6) / Math.max(1, latencies.length);
+    redisCpu.close();
+    const perMsg = (seconds: number) => ((seconds * 1e6) / Math.max(1, latencies.length)).toFixed(0);
     console.log(`http: ${RATE} msg/s offered for ${SECONDS} s over HTTP to one bot process, Redis AOF appendfsync always`);
     console.log(
       `  answered ${latencies.length}  errors ${errors}   p50 ${fmtMs(percentile(latencies, 50))}   p99 ${fmtMs(percentile(latencies, 99))}   max ${fmtMs(latencies.at(-1) ?? 0)}` +
-        (Number.isFinite(cpu) ? `   bot cpu ${((cpu * 1e6) / Math.max(1, latencies.length)).toFixed(0)} µs/msg` : ''),
+        (Number.isFinite(cpu) ? `   bot cpu ${perMsg(cpu)} µs/msg` : ''),
     );
+    // The three share the machine's cores: what is left for anything else decides the tail.
+    console.log(`  redis-server cpu ${redisUs.toFixed(0)} µs/msg   this client ${perMsg((own.user + own.system) / 1e6)} µs/msg   connections opened ${connections}   load average ${loadavg()[0]!.toFixed(1)}`);
   } finally {
     await bot?.stop();
     await server.stop();
