@@ -5,7 +5,7 @@ import type { Engine } from '../app/engine.ts';
 import { STATUTES_INSTALL_COMMAND } from '../core/config.ts';
 import { sleep } from '../core/outbox.ts';
 import type { Channel } from './channel.ts';
-import { createHttpServer } from './http/server.ts';
+import { createHttpServer, LISTEN_BACKLOG } from './http/server.ts';
 import { registerWebRoutes } from './web/routes.ts';
 import { registerConsole } from './console/index.ts';
 import { Singleton } from '../core/leader.ts';
@@ -109,7 +109,7 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
     channels.push(await startOfficialAccount(engine, http));
   }
 
-  await http.listen({ host: config.HOST, port: config.PORT });
+  await http.listen({ host: config.HOST, port: config.PORT, backlog: LISTEN_BACKLOG });
   const addr = http.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.PORT;
   return {

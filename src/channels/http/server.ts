@@ -15,6 +15,13 @@ export interface HttpLimits {
   maxConnectionsPerIp: number;
 }
 
+/**
+ * Connections the kernel may hold for the server before it accepts them (Node's default is 511; Linux caps it at
+ * net.core.somaxconn). A burst beyond the queue is dropped and each client retries only after 1 s, then 3 s: a
+ * proxy opening its pool or clients reconnecting after a restart would see seconds of delay instead of a wait.
+ */
+export const LISTEN_BACKLOG = 4096;
+
 /** Body limit of routes that take files: ten 10 MB attachments would not fit; one will, base64-encoded. */
 export const FILE_BODY_LIMIT = 16 * 1024 * 1024;
 
