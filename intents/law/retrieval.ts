@@ -175,7 +175,8 @@ export class Bm25 {
           touched[count++] = doc;
         }
         acc[doc]! += f * parts[j]!;
-        cover[doc]! += c;
+        // Bigrams add no coverage: adding 0 changes nothing (coverage starts at +0 and only grows).
+        if (c !== 0) cover[doc]! += c;
       }
     }
     this.touchedCount = count;

@@ -114,23 +114,17 @@ export function createClassifier(training: readonly TrainingIntent[], opts: Trai
     }
   }
 
-  const toSparse = (f: Features): Sparse => {
-    const idx: number[] = [];
-    const val: number[] = [];
-    for (const [k, v] of f.weights) {
-      const i = vocab.get(k);
-      if (i !== undefined) {
-        idx.push(i);
-        val.push(v);
-      }
-    }
-    return { idx: Int32Array.from(idx), val: Float64Array.from(val) };
-  };
-
   const probs = (text: string): { p: Float64Array; f: Features } => {
     const f = mainClause(text);
     const p = new Float64Array(K);
-    logits(W, bias, toSparse(f), p, K);
+    // As `logits` over the features the vocabulary knows, in their order, without building a sparse vector.
+    for (let c = 0; c < K; c++) p[c] = bias[c] ?? 0;
+    for (const [k, v] of f.weights) {
+      const i = vocab.get(k);
+      if (i === undefined) continue;
+      const base = i * K;
+      for (let c = 0; c < K; c++) p[c] = (p[c] ?? 0) + (W[base + c] ?? 0) * v;
+    }
     for (const b of boosts) if (f.cues.some((c) => c.id === b.cue)) p[b.c] = (p[b.c] ?? 0) + b.amount;
     softmaxInPlace(p);
     return { p, f };
@@ -148,7 +142,8 @@ export function createClassifier(training: readonly TrainingIntent[], opts: Trai
       let conf = p[best] ?? 0;
       // Text mostly made of character pairs never seen in any example (gibberish, a new topic):
       // the model is extrapolating, so say so in the confidence.
-      const known = f.bigrams.filter((b) => bigramVocab.has(b)).length;
+      let known = 0;
+      for (const b of f.bigrams) if (bigramVocab.has(b)) known++;
       const coverage = f.bigrams.length ? known / f.bigrams.length : 1;
       const inDomain = f.cues.some((c) => c.domain);
       if (!inDomain) conf *= Math.min(1, 0.25 + coverage);

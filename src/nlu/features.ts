@@ -109,7 +109,7 @@ const HAS_ASCII = /[\x21-\x7e]/u;
 const MAY_NEGATE = /[不别甭没]/u;
 
 /** Cues that fire, each with the position of its earliest match, in cue order. */
-function matchCuesAt(norm: string): Array<{ cue: Cue; at: number }> {
+function matchCuesAt(norm: string): Array<{ cue: Cue; at: number; index: number }> {
   // The negated verb reads as the cancel word "不去", so it is not also a sign-up word.
   const text = MAY_NEGATE.test(norm) ? norm.replace(NEGATED_SIGNUP, '不去') : norm;
   const first = new Int32Array(COMPILED.length).fill(-1);
@@ -125,10 +125,16 @@ function matchCuesAt(norm: string): Array<{ cue: Cue; at: number }> {
       if (m && (first[cue]! < 0 || m.index < first[cue]!)) first[cue] = m.index;
     }
   }
-  const out: Array<{ cue: Cue; at: number }> = [];
-  for (let c = 0; c < COMPILED.length; c++) if (first[c]! >= 0) out.push({ cue: COMPILED[c]!.cue, at: first[c]! });
+  const out: Array<{ cue: Cue; at: number; index: number }> = [];
+  for (let c = 0; c < COMPILED.length; c++) if (first[c]! >= 0) out.push({ cue: COMPILED[c]!.cue, at: first[c]!, index: c });
   return out;
 }
+
+/** Feature names of the cues and of pairs of cues, built once (a message's features are looked up by them). */
+const CUE_KEYS = COMPILED.map((c) => `c:${c.cue.id}`);
+const CUE_PAIR_KEYS: Array<string | undefined> = [];
+const cuePairKey = (i: number, j: number): string =>
+  (CUE_PAIR_KEYS[i * COMPILED.length + j] ??= `c:${COMPILED[i]!.cue.id}+${COMPILED[j]!.cue.id}`);
 
 export interface Features {
   norm: string;
@@ -177,10 +183,10 @@ export function extract(text: string): Features {
 
   const found = matchCuesAt(norm);
   const cues = found.map((m) => m.cue);
-  for (const c of cues) add(weights, `c:${c.id}`, 1.2);
+  for (const m of found) add(weights, CUE_KEYS[m.index]!, 1.2);
   // Pairs of cues: "apply + aid", "cancel + event", "status + mine" …
-  for (let i = 0; i < cues.length; i++) {
-    for (let j = i + 1; j < cues.length; j++) add(weights, `c:${cues[i]?.id}+${cues[j]?.id}`, 1);
+  for (let i = 0; i < found.length; i++) {
+    for (let j = i + 1; j < found.length; j++) add(weights, cuePairKey(found[i]!.index, found[j]!.index), 1);
   }
   const domain = cues.filter((c) => c.domain);
   if (!domain.length) add(weights, 'c:none', 1);
