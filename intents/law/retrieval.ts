@@ -893,7 +893,7 @@ export class LawRetriever {
         fused.get(key)!.named = true;
       });
     }
-    const citations = this.withoutSuperseded([...fused.values()].sort((a, b) => b.score - a.score), fused).slice(0, limit);
+    const citations = this.ranked(fused, limit);
     this.bestCardCoreUp(citations, cardHits, fused, limit);
     this.interleaveRunnerUp(citations, cardHits, fused, limit);
     this.addCompanion(citations, fused, limit);
@@ -903,6 +903,25 @@ export class LawRetriever {
     const measured = this.confidence(resolved, cardTop[0]?.[0] ?? -1, articleTop[0]?.[0] ?? -1);
     const confidence = inherited ? INHERITED_CONFIDENCE : onTopic ? Math.max(measured, INHERITED_CONFIDENCE) : measured;
     return { query, cards: cardHits, articles: articleHits, citations, confidence, followUp };
+  }
+
+  /** The fused citations best first (a stable sort by score), superseded ones replaced, the first `limit`. */
+  private ranked(fused: Map<string, RankedCitation>, limit: number): RankedCitation[] {
+    if (limit <= 0 || [...fused.keys()].some((key) => this.superseded.isReplacedKey(key))) {
+      return this.withoutSuperseded([...fused.values()].sort((a, b) => b.score - a.score), fused).slice(0, limit);
+    }
+    // The first `limit` of the stable sort, selected in one pass: a tie keeps the earlier citation first.
+    const top: RankedCitation[] = [];
+    for (const c of fused.values()) {
+      if (top.length === limit && !(c.score > top[limit - 1]!.score)) continue;
+      let i = top.length === limit ? limit - 1 : top.length;
+      while (i > 0 && top[i - 1]!.score < c.score) {
+        top[i] = top[i - 1]!;
+        i--;
+      }
+      top[i] = c;
+    }
+    return top;
   }
 
   /** Articles replaced by later law give their place to the articles that replaced them (never shown as the rule). */
