@@ -1,7 +1,9 @@
 /**
  * Latency under an offered load: the real bot as its own process (`npm start`'s entry), its web API over
  * HTTP, a redis-server with AOF appendfsync always; messages are sent at a fixed rate whatever the answers
- * (open loop, latency counted from the moment each was due). BENCH_HTTP_RATE (msg/s), BENCH_HTTP_SECONDS.
+ * (open loop, latency counted from the moment each was due). The first BENCH_HTTP_WARM_SECONDS at that rate
+ * from a cold process are reported apart; the steady run follows over the same connections and members.
+ * BENCH_HTTP_RATE (msg/s), BENCH_HTTP_SECONDS, BENCH_HTTP_WARM_SECONDS.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
@@ -15,6 +17,9 @@ import { fmtMs, percentile } from './common.ts';
 
 const RATE = Number(process.env.BENCH_HTTP_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
+/** The first seconds at the offered rate, from a cold process: reported apart from the steady run. */
+const WARM_SECONDS = Number(process.env.BENCH_HTTP_WARM_SECONDS ?? 3);
+const MEMBERS = 2000;
 const MIX = ['菜单', '公司三个月没发工资怎么办', '加班费怎么算', '最近有什么活动', '住院互助要什么材料', '你好', '被辞退了有补偿吗', '转人工'];
 
 /** Environment for a bot process under bench load: no per-IP or per-member limits in the way, quiet logs. */
@@ -40,16 +45,26 @@ export function postMessage(agent: Agent, base: string, userId: string, text: st
   });
 }
 
-/** Sends `rate` messages per second for `seconds`; latencies from each message's due time. */
-export async function offer(bots: BotProcess[], rate: number, seconds: number, members = 2000): Promise<{ latencies: number[]; errors: number; connections: number }> {
+/** A keep-alive client that counts the connections it opens (a slow start or a stall shows as many: each costs the bot an accept and a parser). */
+export interface BenchClient {
+  agent: Agent;
+  connections(): number;
+}
+export function benchClient(): BenchClient {
   const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
-  // Connections opened: a slow start or a stall shows as many (each costs the bot an accept and a parser).
-  let connections = 0;
+  let opened = 0;
   const connect = agent.createConnection.bind(agent) as (...args: unknown[]) => unknown;
   (agent as unknown as { createConnection: (...args: unknown[]) => unknown }).createConnection = (...args) => {
-    connections++;
+    opened++;
     return connect(...args);
   };
+  return { agent, connections: () => opened };
+}
+
+/** Sends `rate` messages per second for `seconds`; latencies from each message's due time. */
+export async function offer(bots: BotProcess[], rate: number, seconds: number, members = 2000, client = benchClient()): Promise<{ latencies: number[]; errors: number; connections: number }> {
+  const { agent } = client;
+  const connectionsBefore = client.connections();
   const latencies: number[] = [];
   let errors = 0;
   const total = rate * seconds;
@@ -68,8 +83,7 @@ export async function offer(bots: BotProcess[], rate: number, seconds: number, m
     );
   }
   await Promise.all(pending);
-  agent.destroy();
-  return { latencies: latencies.sort((a, b) => a - b), errors, connections };
+  return { latencies: latencies.sort((a, b) => a - b), errors, connections: client.connections() - connectionsBefore };
 }
 
 /** redis-server's own CPU seconds (INFO cpu). */
@@ -102,18 +116,27 @@ export async function httpBench(): Promise<void> {
   let bot: BotProcess | undefined;
   try {
     bot = await startBotProcess({ ...BENCH_BOT_ENV, REDIS_URL: server.url, DATA_DIR: join(dir, 'data') });
-    await offer([bot], Math.min(RATE, 200), 2); // warm-up
+    // From cold straight to the offered rate (connections opened, code paths compiled, every member's first
+    // turn): reported apart, then the same members at the same rate over the connections already open, as a
+    // reverse proxy keeps them.
+    const client = benchClient();
+    const cold = await offer([bot], RATE, WARM_SECONDS, MEMBERS, client);
     const redisCpu = await redisCpuReader(server.url);
     const cpu0 = processCpuSeconds(bot.pid);
     const redis0 = await redisCpu.read();
     const own0 = process.cpuUsage();
-    const { latencies, errors, connections } = await offer([bot], RATE, SECONDS);
+    const { latencies, errors, connections } = await offer([bot], RATE, SECONDS, MEMBERS, client);
+    client.agent.destroy();
     const cpu = processCpuSeconds(bot.pid) - cpu0;
     const own = process.cpuUsage(own0);
     const redisUs = (((await redisCpu.read()) - redis0) * 1e6) / Math.max(1, latencies.length);
     redisCpu.close();
     const perMsg = (seconds: number) => ((seconds * 1e6) / Math.max(1, latencies.length)).toFixed(0);
-    console.log(`http: ${RATE} msg/s offered for ${SECONDS} s over HTTP to one bot process, Redis AOF appendfsync always`);
+    console.log(`http: ${RATE} msg/s offered for ${SECONDS} s over HTTP to one bot process, ${MEMBERS} members, Redis AOF appendfsync always`);
+    console.log(
+      `  from cold, first ${WARM_SECONDS} s: p50 ${fmtMs(percentile(cold.latencies, 50))}   p99 ${fmtMs(percentile(cold.latencies, 99))}   max ${fmtMs(cold.latencies.at(-1) ?? 0)}   errors ${cold.errors}   connections opened ${cold.connections}`,
+    );
+    console.log('  then, steady:');
     console.log(
       `  answered ${latencies.length}  errors ${errors}   p50 ${fmtMs(percentile(latencies, 50))}   p99 ${fmtMs(percentile(latencies, 99))}   max ${fmtMs(latencies.at(-1) ?? 0)}` +
         (Number.isFinite(cpu) ? `   bot cpu ${perMsg(cpu)} µs/msg` : ''),
