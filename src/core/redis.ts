@@ -70,8 +70,12 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
     return watch(url ? new Redis(url, options) : new Redis(options));
   };
   const redis = make(requests);
-  // (A Cluster client keeps its node connections to itself.)
-  if (!clusterNodes.length) redis.on('connect', () => writeOncePerTick(redis));
+  // A Cluster client has a connection per node: each, made now or later, writes once per tick.
+  const cluster = asCluster(redis);
+  if (cluster) {
+    cluster.on('+node', coalesceWrites);
+    for (const node of cluster.nodes('all')) coalesceWrites(node);
+  } else coalesceWrites(redis);
   try {
     await ready(redis, CONNECT_TIMEOUT_MS);
     await redis.ping();
@@ -205,6 +209,11 @@ export async function awaitReplicas(redis: Redis, key: string): Promise<void> {
  * anyway before the event loop could read a reply. ioredis has no hook for it (its auto-pipelining builds a
  * pipeline per tick and costs more than it saves here), so the socket's write is wrapped on every (re)connect.
  */
+function coalesceWrites(client: Redis): void {
+  client.on('connect', () => writeOncePerTick(client));
+  if (client.status === 'connect' || client.status === 'ready') writeOncePerTick(client);
+}
+
 function writeOncePerTick(client: Redis): void {
   const stream = (client as unknown as { stream?: import('node:net').Socket }).stream;
   if (!stream) return;

@@ -1,10 +1,12 @@
-/** The request connection sends the commands issued in one tick in one socket write, after a reconnect too. */
+/** The request connection sends the commands issued in one tick in one socket write, after a reconnect too, and so does each node connection of a Cluster client. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { connectRedis, type RedisHandle } from '../../src/core/redis.ts';
 import { startRedis } from '../helpers/redis.ts';
+import { startRedisCluster } from '../helpers/cluster.ts';
+import type { Redis } from 'ioredis';
 
 let server: Awaited<ReturnType<typeof startRedis>>;
 let handle: RedisHandle;
@@ -17,18 +19,23 @@ afterAll(async () => {
   await server.stop();
 });
 
-/** Socket writes (system calls: one per _write, one per _writev) while `fn` runs. */
-async function socketWrites(fn: () => Promise<unknown>): Promise<number> {
-  const socket = (handle.redis as unknown as { stream: Socket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void } }).stream;
-  const { _write, _writev } = socket;
+type CountedSocket = Socket & { _write: (...a: unknown[]) => void; _writev: (...a: unknown[]) => void };
+
+/** Socket writes (system calls: one per _write, one per _writev) on these connections while `fn` runs. */
+async function socketWrites(fn: () => Promise<unknown>, clients: Redis[] = [handle.redis]): Promise<number> {
   let writes = 0;
-  socket._write = (...a) => (writes++, _write.apply(socket, a));
-  socket._writev = (...a) => (writes++, _writev.apply(socket, a));
+  const restore = clients.map((client) => {
+    const socket = (client as unknown as { stream?: CountedSocket }).stream;
+    if (!socket) return () => undefined; // a Cluster node not connected yet
+    const { _write, _writev } = socket;
+    socket._write = (...a) => (writes++, _write.apply(socket, a));
+    socket._writev = (...a) => (writes++, _writev.apply(socket, a));
+    return () => Object.assign(socket, { _write, _writev });
+  });
   try {
     await fn();
   } finally {
-    socket._write = _write;
-    socket._writev = _writev;
+    for (const undo of restore) undo();
   }
   return writes;
 }
@@ -50,4 +57,20 @@ describe('writes to Redis', () => {
     await reconnected;
     expect(await socketWrites(() => Promise.all(Array.from({ length: 20 }, (_, i) => redis.get(`w${i}`))))).toBe(1);
   });
+
+  it('a Cluster client writes once per tick to each node', async () => {
+    const cluster = await startRedisCluster();
+    const clustered = await connectRedis(loadConfig({ REDIS_CLUSTER_NODES: cluster.nodes.join(','), LOG_LEVEL: 'silent' }), createLogger('silent'));
+    try {
+      const { redis } = clustered;
+      const keys = Array.from({ length: 30 }, (_, i) => `{one-slot}:w${i}`);
+      await redis.get(keys[0]!); // the connection to the key's node is open
+      const nodes = (redis as unknown as { nodes(role: 'all'): Redis[] }).nodes('all');
+      expect(await socketWrites(() => Promise.all(keys.map((k) => redis.set(k, 'v'))), nodes)).toBe(1);
+      expect(await redis.mget(keys)).toEqual(keys.map(() => 'v'));
+    } finally {
+      await clustered.close();
+      await cluster.stop();
+    }
+  }, 60_000);
 });
