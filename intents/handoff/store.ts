@@ -127,7 +127,6 @@ export class TicketStore {
     return id ? this.get(id) : null;
   }
 
-
   async create(member: MemberKey, memberName: string, address: Address, history: TicketTurn[]): Promise<Ticket> {
     const now = this.deps.now();
     const day = now.toISOString().slice(0, 10).replace(/-/g, '');
