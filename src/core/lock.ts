@@ -23,9 +23,8 @@ import type { HistoryItem } from './session.ts';
 export const DEDUP_SECONDS = 24 * 3600;
 /** How long a handled message's marker (its replies) is kept for a redelivery. */
 export const REPLAY_SECONDS = 3600;
-/** A dedup value starting with this marks a handled message (the rest is the caller's). */
+/** The dedup value of a handled message; the caller's marker starts with it too (older versions kept the marker in the dedup key). */
 export const HANDLED = 'done';
-export const isHandled = (value: string | null | undefined): value is string => value?.startsWith(HANDLED) ?? false;
 
 // KEYS: dedup, rate, lease, session, history, private chat, replay.
 // ARGV: token, lease ms, dedup seconds, rate window seconds, rate limit, early marker ('' = a real turn), private chat id ('' = a group),
