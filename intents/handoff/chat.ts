@@ -47,12 +47,13 @@ const createHandoff: IntentFactory = async (deps) => {
   const request = async (ctx: TurnContext, args = ''): Promise<TurnResult> => {
     const { msg } = ctx;
     const now = ctx.now.getTime();
-    const saidBefore = ctx.session.history.some((t) => t.from === 'member' && now - t.at <= RECENT_MS);
+    const history = await ctx.history();
+    const saidBefore = history.some((t) => t.from === 'member' && now - t.at <= RECENT_MS);
     const ask = msg.chatType === 'private' && !args && !saidBefore && [...ctx.text].length <= BARE_REQUEST_CHARS;
     // Staff answers go to the member's private chat; a group only ever hears that an answer is waiting.
     const group: Address = { platform: msg.platform, chatId: msg.chatId, chatType: 'group', mentionUserId: msg.senderId, mentionName: msg.senderName };
     const address = msg.chatType === 'private' ? { platform: msg.platform, chatId: msg.chatId, chatType: 'private' as const } : (ctx.privateChat ?? group);
-    const conversation = [...ctx.session.history, { at: now, from: 'member' as const, text: ctx.text }];
+    const conversation = [...history, { at: now, from: 'member' as const, text: ctx.text }];
     const { ticket, created } = await tickets.open(actorOf(ctx), { name: msg.senderName, address, conversation, describedLater: ask });
     if (!created) return { ...say(T.alreadyOpen(ticket.id)), ...(msg.chatType === 'private' ? { memory: { ticket: ticket.id, asked: false } } : {}) };
     if (msg.chatType !== 'private') return say(ctx.privateChat ? T.createdPrivately(ticket.id) : T.createdAskPrivate(ticket.id));

@@ -38,13 +38,14 @@ function answeredLast(history: Turn[], head: string | undefined): boolean {
 }
 
 /** A short question that leans on the previous answer ("那赔偿怎么算", "如果是试用期呢", "那要去哪里申请", "去哪办"). */
-function isFollowUp(ctx: TurnContext, memory: LawMemory): boolean {
+function isFollowUp(ctx: TurnContext, memory: LawMemory): boolean | Promise<boolean> {
   const { text } = ctx;
   if (memory.at === undefined || ctx.now.getTime() - memory.at > FOLLOW_UP_WINDOW_MS || OTHER_SERVICE.test(text)) return false;
   const length = [...text].length;
   if (!((length <= 25 && FOLLOW_UP_START.test(text)) || (length <= NEXT_STEP_MAX_CHARS && NEXT_STEP.test(text)))) return false;
-  // Only now read the history (parsed on first use): most questions are no follow-up at all.
-  return answeredLast(ctx.session.history, answerHeadSchema.safeParse(ctx.session.memory['labor_law']).data?.answerHead);
+  // Only now read the history (from Redis): most questions are no follow-up at all.
+  const head = answerHeadSchema.safeParse(ctx.session.memory['labor_law']).data?.answerHead;
+  return ctx.history().then((history) => answeredLast(history, head));
 }
 
 /** A recent answer the member can still act on ("详细", a number from the topics offered, figures for its sum). */
@@ -168,7 +169,8 @@ const createLaborLaw: IntentFactory = async (deps) => {
     // answer ("那赔偿怎么算") need no classifier.
     matches: (ctx) => {
       const memory = readLawMemory(ctx.session.memory['labor_law']);
-      return parseArticleRequest(ctx.text, kb.library, memory) !== null || isFollowUp(ctx, memory) || continuesAnswer(kb, ctx, memory);
+      if (parseArticleRequest(ctx.text, kb.library, memory) !== null || continuesAnswer(kb, ctx, memory)) return true;
+      return isFollowUp(ctx, memory);
     },
     handle,
     continueDialog,

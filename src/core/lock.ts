@@ -1,7 +1,7 @@
 /**
  * One turn of a conversation in two Redis round trips, both EVALSHA on keys sharing the member's hash tag:
  *
- *   BEGIN  dedup ▸ rate limit ▸ conversation lease ▸ session and history load (▸ the private chat's address)
+ *   BEGIN  dedup ▸ rate limit ▸ conversation lease ▸ session load (▸ the private chat's address)
  *   END    session save ▸ history append ▸ dedup marked handled ▸ lease released — only while the lease is held
  *
  * Inside one process a promise chain orders a conversation's turns (no busy waiting); across processes the
@@ -11,13 +11,14 @@
  * The caller's marker ('done' and what follows: the pipeline keeps the turn's replies, to answer a redelivery
  * again) is kept beside it for REPLAY_SECONDS only: redeliveries come within minutes (a retry, a restart), while
  * the bare 'done' stays a day: a day of replies in Redis would be most of its memory.
+ * The history list is not loaded: few turns read it (a follow-up question, a handoff), and they read it
+ * themselves, under the lease. Loading it every turn was a quarter of Redis's CPU for a menu.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { LuaScript } from './lua.ts';
 import { sleep } from './outbox.ts';
-import type { HistoryItem } from './session.ts';
 
 /** How long a handled message id is remembered. */
 export const DEDUP_SECONDS = 24 * 3600;
@@ -26,34 +27,32 @@ export const REPLAY_SECONDS = 3600;
 /** The dedup value of a handled message; the caller's marker starts with it too (older versions kept the marker in the dedup key). */
 export const HANDLED = 'done';
 
-// KEYS: dedup, rate, lease, session, history, private chat, replay.
+// KEYS: dedup, rate, lease, session, private chat, replay.
 // ARGV: token, lease ms, dedup seconds, rate window seconds, rate limit, early marker ('' = a real turn), private chat id ('' = a group),
 // replay seconds.
-// → {'replay', marker} | {'rate', count} | {'early', count} | {'busy', count, privateChat} | {'ok', count, privateChat, session, history}
-// The history comes back as one bulk string, its items joined by newlines (JSON text never holds a raw one):
-// one reply item to decode instead of a dozen.
+// → {'replay', marker} | {'rate', count} | {'early', count} | {'busy', count, privateChat} | {'ok', count, privateChat, session}
 const BEGIN = new LuaScript(`
 local seen = redis.call('get', KEYS[1])
-if seen and string.sub(seen, 1, 4) == 'done' then return {'replay', redis.call('get', KEYS[7]) or seen} end
+if seen and string.sub(seen, 1, 4) == 'done' then return {'replay', redis.call('get', KEYS[6]) or seen} end
 local count = redis.call('incr', KEYS[2])
 if count == 1 then redis.call('expire', KEYS[2], ARGV[4]) end
 if count > tonumber(ARGV[5]) then return {'rate', count} end
 if ARGV[6] ~= '' then
   redis.call('set', KEYS[1], 'done', 'EX', ARGV[3])
-  redis.call('set', KEYS[7], ARGV[6], 'EX', ARGV[8])
+  redis.call('set', KEYS[6], ARGV[6], 'EX', ARGV[8])
   return {'early', count}
 end
 local private = ARGV[7]
 if private == '' then
-  private = redis.call('get', KEYS[6]) or ''
-elseif redis.call('get', KEYS[6]) ~= private then
-  redis.call('set', KEYS[6], private)
+  private = redis.call('get', KEYS[5]) or ''
+elseif redis.call('get', KEYS[5]) ~= private then
+  redis.call('set', KEYS[5], private)
 end
 if not redis.call('set', KEYS[3], ARGV[1], 'PX', ARGV[2], 'NX') then return {'busy', count, private} end
-return {'ok', count, private, redis.call('get', KEYS[4]) or '', table.concat(redis.call('lrange', KEYS[5], 0, -1), '\\n')}`);
+return {'ok', count, private, redis.call('get', KEYS[4]) or ''}`);
 
-// KEYS: lease, session, dedup, history. ARGV: token, lease ms.
-// → false while someone else holds the lease; {0} if this message was handled meanwhile; else {1, session, history}.
+// KEYS: lease, session, dedup. ARGV: token, lease ms.
+// → false while someone else holds the lease; {0} if this message was handled meanwhile; else {1, session}.
 const ACQUIRE = new LuaScript(`
 if redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
   local handled = redis.call('get', KEYS[3])
@@ -61,7 +60,7 @@ if redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
     redis.call('del', KEYS[1])
     return {0}
   end
-  return {1, redis.call('get', KEYS[2]) or '', redis.call('lrange', KEYS[4], 0, -1)}
+  return {1, redis.call('get', KEYS[2]) or ''}
 end
 return false`);
 
@@ -83,18 +82,13 @@ redis.call('set', KEYS[5], ARGV[5], 'EX', ARGV[8])
 redis.call('del', KEYS[1])
 return 1`);
 
-// The BEGIN reply comes back with Buffers (runBuffer): everything but the history is decoded at once; the
-// history stays bytes until a handler reads it (most turns never do).
-const bytes = z.instanceof(Buffer);
 const beginReply = z.union([
-  z.tuple([z.literal('ok'), z.number(), z.string(), z.string(), bytes]),
+  z.tuple([z.literal('ok'), z.number(), z.string(), z.string()]),
   z.tuple([z.literal('replay'), z.string()]),
   z.tuple([z.enum(['rate', 'early']), z.number()]),
   z.tuple([z.literal('busy'), z.number(), z.string()]),
 ]);
-/** Decodes the top level of a Buffer reply to text, leaving the history (index 4) as bytes. */
-const decodeBegin = (reply: unknown): unknown => (Array.isArray(reply) ? reply.map((v: unknown, i) => (i !== 4 && Buffer.isBuffer(v) ? v.toString() : v)) : reply);
-const acquireReply = z.union([z.null(), z.tuple([z.literal(0)]), z.tuple([z.literal(1), z.string(), z.array(z.string())])]);
+const acquireReply = z.union([z.null(), z.tuple([z.literal(0)]), z.tuple([z.literal(1), z.string()])]);
 
 export class LockTimeoutError extends Error {}
 export class LeaseLostError extends Error {}
@@ -122,9 +116,8 @@ export interface TurnParams {
 }
 
 export interface Loaded {
-  /** The stored session document ('' if none) and history items, oldest first. */
+  /** The stored session document ('' if none). */
   session: string;
-  history: readonly HistoryItem[];
   /** Messages counted in the member's rate window, this one included. */
   count: number;
   /** The member's private chat with the bot, if known. */
@@ -185,11 +178,11 @@ export class ConversationLock {
   private async turn<T>(keys: TurnKeys, params: TurnParams, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T>> {
     const token = randomUUID();
     const begun = beginReply.parse(
-      decodeBegin(await BEGIN.runBuffer(
+      await BEGIN.run(
         this.redis,
-        [keys.dedup, keys.rate, keys.lease, keys.session, keys.history, keys.privateChat, keys.replay],
+        [keys.dedup, keys.rate, keys.lease, keys.session, keys.privateChat, keys.replay],
         [token, this.timeoutMs, DEDUP_SECONDS, params.rateWindowSeconds, params.rateLimit, params.early ?? '', params.privateChat ?? '', REPLAY_SECONDS],
-      )),
+      ),
     );
     let loaded: Loaded;
     switch (begun[0]) {
@@ -200,13 +193,13 @@ export class ConversationLock {
       case 'early':
         return { kind: 'early', count: begun[1] };
       case 'ok':
-        loaded = { count: begun[1], privateChat: begun[2] || null, session: begun[3], history: [begun[4]] };
+        loaded = { count: begun[1], privateChat: begun[2] || null, session: begun[3] };
         break;
       case 'busy': {
         // Another process runs a turn of this conversation: wait for its lease, re-checking the dedup key.
-        const acquired = await this.waitForLease(keys, token);
-        if (!acquired) return { kind: 'duplicate' };
-        loaded = { count: begun[1], privateChat: begun[2] || null, ...acquired };
+        const session = await this.waitForLease(keys, token);
+        if (session === null) return { kind: 'duplicate' };
+        loaded = { count: begun[1], privateChat: begun[2] || null, session };
         break;
       }
     }
@@ -227,13 +220,13 @@ export class ConversationLock {
     return { kind: 'done', result: turn.result };
   }
 
-  /** Takes the lease once free; null when the message was handled meanwhile. */
-  private async waitForLease(keys: TurnKeys, token: string): Promise<{ session: string; history: readonly HistoryItem[] } | null> {
+  /** Takes the lease once free and returns the stored session; null when the message was handled meanwhile. */
+  private async waitForLease(keys: TurnKeys, token: string): Promise<string | null> {
     const deadline = Date.now() + this.timeoutMs;
     let wait = 5;
     for (;;) {
-      const got = acquireReply.parse(await ACQUIRE.run(this.redis, [keys.lease, keys.session, keys.dedup, keys.history], [token, this.timeoutMs]));
-      if (got) return got[0] === 0 ? null : { session: got[1], history: got[2] };
+      const got = acquireReply.parse(await ACQUIRE.run(this.redis, [keys.lease, keys.session, keys.dedup], [token, this.timeoutMs]));
+      if (got) return got[0] === 0 ? null : got[1];
       // The lease outlives a normal turn; a crashed holder's lease simply expires.
       if (Date.now() > deadline) throw new LockTimeoutError(`conversation busy: ${keys.lease}`);
       await sleep(wait);

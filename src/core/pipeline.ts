@@ -12,7 +12,7 @@ import { z } from 'zod';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError } from './lock.ts';
 import { GroupDirectory } from './groups.ts';
-import { appendTurns, HISTORY_LIMIT, parseSession, sessionToSave } from './session.ts';
+import { HISTORY_LIMIT, historyTurns, parseHistory, parseSession, sessionToSave, type Turn } from './session.ts';
 import { maskPersonalNumbers, sanitizeText, startsWithBotName, stripAddress } from './text.ts';
 import { isDone } from '../kit/words.ts';
 import type { Router } from './router.ts';
@@ -163,14 +163,17 @@ export class Pipeline {
           privateChat: msg.chatType === 'private' ? msg.chatId : null,
         },
         async (loaded) => {
-          const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime(), loaded.history);
+          const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime());
           if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
           const privateChat = loaded.privateChat ?? (msg.chatType === 'group' ? await redis.hget(keys.legacyPrivateChats(), member) : null);
+          let history: Promise<Turn[]> | undefined;
           const ctx: TurnContext = {
             msg: { ...msg, text: cleaned },
             member,
             roles,
             session,
+            // Read under the lease, so no other turn of this conversation writes the list meanwhile.
+            history: () => (history ??= legacyHistory ? Promise.resolve(legacyHistory) : redis.lrange(keys.history(sessionKey), 0, -1).then(parseHistory)),
             text,
             now,
             ...(privateChat ? { privateChat: { platform: msg.platform, chatId: privateChat, chatType: 'private' as const } } : {}),
@@ -185,15 +188,15 @@ export class Pipeline {
             const apology: Reply[] = [{ text: CORE_TEXT.apology }];
             return { save: '', history: [], result: apology, handled: handledMarker(apology) };
           }
-          const added = appendTurns(session, [
+          const added = historyTurns([
             { at: now.getTime(), from: 'member', text },
             ...replies.map((r) => ({ at: now.getTime(), from: 'bot' as const, text: renderText(r) })),
           ]);
           session.updatedAt = now.getTime();
           return {
             save: sessionToSave(session, loaded.session),
-            history: (legacyHistory ? session.history : added).map((t) => JSON.stringify(t)),
-            replaceHistory: legacyHistory,
+            history: (legacyHistory ? [...legacyHistory, ...added].slice(-HISTORY_LIMIT) : added).map((t) => JSON.stringify(t)),
+            replaceHistory: legacyHistory !== null,
             result: replies,
             handled: handledMarker(replies),
           };

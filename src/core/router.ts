@@ -75,7 +75,7 @@ export class Router {
       const owner = this.intents.get(active.intent as IntentId);
       if (owner?.continueDialog) {
         // Another service's command word ("我的报名", "转人工") or trigger ("第八十二条原文") is never an answer to this form.
-        const claimedBy = this.matchCommand(ctx.text)?.intent ?? this.matchTrigger(ctx);
+        const claimedBy = this.matchCommand(ctx.text)?.intent ?? (await this.matchTrigger(ctx));
         if (!claimedBy || claimedBy.id === owner.id) {
           // Forms use the local classification to tell a question from an answer; no LLM sees form answers.
           // Computed when first read: an answer a form takes at sight (digits, a date, a choice) needs none.
@@ -116,7 +116,7 @@ export class Router {
       return this.apply(ctx, intent.id, await spec.run(ctx, args), interruptedBy);
     }
 
-    const matched = this.matchTrigger(ctx);
+    const matched = await this.matchTrigger(ctx);
     const classified = matched ? { intent: matched.id, confidence: 1 } : (ctx.classified ?? (await this.classifier.classify(ctx.text)));
     ctx.classified = classified;
     const intent = classified.confidence >= MIN_CONFIDENCE ? this.intents.get(classified.intent) : undefined;
@@ -161,8 +161,12 @@ export class Router {
   }
 
   /** The intent whose deterministic trigger claims this message, if any. */
-  private matchTrigger(ctx: TurnContext): IntentDefinition | undefined {
-    for (const intent of this.intents.values()) if (intent.matches?.(ctx)) return intent;
+  private async matchTrigger(ctx: TurnContext): Promise<IntentDefinition | undefined> {
+    for (const intent of this.intents.values()) {
+      const claimed = intent.matches?.(ctx);
+      // Awaited only when a promise: a tick per intent on every message is not free.
+      if (claimed === true || (claimed instanceof Promise && (await claimed))) return intent;
+    }
     return undefined;
   }
 

@@ -7,7 +7,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import type { Address, InboundMessage, MemberKey, Reply } from './message.ts';
-import type { Dialog, Session } from './session.ts';
+import type { Dialog, Session, Turn } from './session.ts';
 import type { Delivery, Notifier } from './delivery/index.ts';
 import type { Keys } from './keys.ts';
 import type { AuditLog } from './audit.ts';
@@ -49,6 +49,8 @@ export interface TurnContext {
   member: MemberKey;
   roles: ReadonlySet<Role>;
   session: Session;
+  /** The conversation's recent turns before this one, oldest first: read from Redis on the first call (few turns need them). */
+  history(): Promise<Turn[]>;
   /** Text with the bot's name / @mention stripped and whitespace trimmed. */
   text: string;
   now: Date;
@@ -100,8 +102,8 @@ export interface IntentDefinition {
    */
   personal?: boolean;
   commands?: CommandSpec[];
-  /** Deterministic trigger checked before the classifier (e.g. "第八十二条原文" always goes to labor_law). */
-  matches?(ctx: TurnContext): boolean;
+  /** Deterministic trigger checked before the classifier (e.g. "第八十二条原文" always goes to labor_law); a promise only when it must read something. */
+  matches?(ctx: TurnContext): boolean | Promise<boolean>;
   /** Handle a fresh message routed to this intent. */
   handle(ctx: TurnContext): Promise<TurnResult>;
   /** Handle a message while this intent's dialog is active. */

@@ -1,7 +1,8 @@
 /**
  * The message path's cost in Redis: a turn is two EVALSHA round trips (begin: dedup, rate limit, lease,
- * session load; end: save, dedup mark, release), the history is appended to a capped list, and a session
- * written by the previous version (history inside the document) is read and converted without loss.
+ * session load; end: save, dedup mark, release), the history is appended to a capped list and read only by
+ * a turn that asks for it, and a session written by the previous version (history inside the document) is
+ * read and converted without loss.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -20,7 +21,16 @@ let redis: Redis;
 let admin: Redis;
 const logger = createLogger('silent');
 
-const echo: IntentDefinition = { id: 'help', handle: async (ctx) => ({ replies: [{ text: `回声 ${ctx.text}` }], memory: { turns: ctx.session.history.length } }) };
+const echo: IntentDefinition = { id: 'help', handle: async (ctx) => ({ replies: [{ text: `回声 ${ctx.text}` }] }) };
+/** Echoes and remembers how many earlier turns it saw (reading the history twice). */
+const historian: IntentDefinition = {
+  id: 'help',
+  handle: async (ctx) => {
+    const turns = (await ctx.history()).length;
+    expect((await ctx.history()).length).toBe(turns);
+    return { replies: [{ text: `回声 ${ctx.text}` }], memory: { turns } };
+  },
+};
 
 function pipeline(intent: IntentDefinition = echo): Pipeline {
   const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000' });
@@ -66,10 +76,16 @@ describe('a turn in Redis', () => {
     commandsSince();
     expect(await p.handle(msg)).toEqual({ replies: [{ text: '回声 再来' }], dropped: 'duplicate' });
     expect(commandsSince()).toEqual({ evalsha: 1 });
+    // A turn that reads its history, twice, costs one LRANGE more.
+    const reading = pipeline(historian);
+    await reading.handle(inbound({ senderId: 'warm', text: '你好' }));
+    commandsSince();
+    await reading.handle(inbound({ senderId: 'rt1', text: '历史' }));
+    expect(commandsSince()).toEqual({ evalsha: 2, lrange: 1 });
   });
 
   it('keeps the history in a capped list beside a small session document', async () => {
-    const p = pipeline();
+    const p = pipeline(historian);
     for (let i = 0; i < HISTORY_LIMIT; i++) await p.handle(inbound({ senderId: 'rt2', text: `问题${i}` }));
     const sessionKey = 'ua:{web:rt2}:session:rt2';
     const history = await admin.lrange(`${sessionKey}:history`, 0, -1);
@@ -87,7 +103,7 @@ describe('a turn in Redis', () => {
     const sessionKey = 'ua:{web:rt3}:session:rt3';
     const old = { v: 1, dialog: null, memory: {}, updatedAt: Date.now(), history: [{ at: 1, from: 'member', text: '以前的问题' }, { at: 2, from: 'bot', text: '以前的回答' }] };
     await admin.set(sessionKey, JSON.stringify(old));
-    await pipeline().handle(inbound({ senderId: 'rt3', text: '新问题' }));
+    await pipeline(historian).handle(inbound({ senderId: 'rt3', text: '新问题' }));
     const texts = (await admin.lrange(`${sessionKey}:history`, 0, -1)).map((t) => (JSON.parse(t) as { text: string }).text);
     expect(texts).toEqual(['以前的问题', '以前的回答', '新问题', '回声 新问题']);
     expect(JSON.parse((await admin.get(sessionKey)) ?? '{}')).toMatchObject({ v: 2, memory: { help: { turns: 2 } } });

@@ -20,7 +20,7 @@ function setup() {
   const audit = { record: async (e: unknown) => void audited.push(e) } as unknown as AuditLog;
   const router = new Router([admin, fallback], { classify: async () => ({ intent: 'unknown', confidence: 1 }) }, createLogger('silent'), audit, 'unknown');
   const turn = (text: string, roles: Role[] = []) => {
-    const ctx: TurnContext = { msg: inbound({ text }), member: 'web:u1', roles: new Set(roles), session: emptySession(Date.now()), text, now: new Date() };
+    const ctx: TurnContext = { msg: inbound({ text }), member: 'web:u1', roles: new Set(roles), session: emptySession(Date.now()), history: async () => [], text, now: new Date() };
     return router.route(ctx);
   };
   return { turn, audited };

@@ -62,7 +62,7 @@ function member(f: Form = form) {
   let dialog: Dialog | null = null;
   let now = T0;
   const ctx = (text: string, classified?: TurnContext['classified']): TurnContext => ({
-    msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(now), text, now: new Date(now), ...(classified ? { classified } : {}),
+    msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(now), history: async () => [], text, now: new Date(now), ...(classified ? { classified } : {}),
   });
   const apply = (r: TurnResult) => {
     if (r.dialog !== undefined) dialog = r.dialog === null ? null : (JSON.parse(JSON.stringify(r.dialog)) as Dialog);
@@ -282,7 +282,7 @@ describe('a form that collects files', () => {
 });
 
 function ctxOf(text: string): TurnContext {
-  return { msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(T0), text, now: new Date(T0) };
+  return { msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(T0), history: async () => [], text, now: new Date(T0) };
 }
 
 describe('field types', () => {
