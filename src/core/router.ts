@@ -30,6 +30,8 @@ export const MIN_CONFIDENCE = 0.35;
 export class Router {
   private readonly intents = new Map<IntentId, IntentDefinition>();
   private readonly commands = new Map<string, { intent: IntentDefinition; spec: CommandSpec }>();
+  /** The intents with a deterministic trigger, in registration order. */
+  private readonly triggered: IntentDefinition[];
 
   constructor(
     definitions: IntentDefinition[],
@@ -54,6 +56,7 @@ export class Router {
         }
       }
     }
+    this.triggered = definitions.filter((def) => def.matches);
   }
 
   /** Commands visible to someone holding these roles (for the help menu). */
@@ -160,12 +163,14 @@ export class Router {
     });
   }
 
-  /** The intent whose deterministic trigger claims this message, if any. */
-  private async matchTrigger(ctx: TurnContext): Promise<IntentDefinition | undefined> {
-    for (const intent of this.intents.values()) {
+  /** The intent whose deterministic trigger claims this message, if any; a promise only once a trigger has to read something. */
+  private matchTrigger(ctx: TurnContext, from = 0): IntentDefinition | undefined | Promise<IntentDefinition | undefined> {
+    for (let i = from; i < this.triggered.length; i++) {
+      const intent = this.triggered[i]!;
       const claimed = intent.matches?.(ctx);
-      // Awaited only when a promise: a tick per intent on every message is not free.
-      if (claimed === true || (claimed instanceof Promise && (await claimed))) return intent;
+      if (claimed === true) return intent;
+      // Most messages meet only synchronous checks: no promise, no tick.
+      if (claimed instanceof Promise) return claimed.then((yes) => (yes ? intent : this.matchTrigger(ctx, i + 1)));
     }
     return undefined;
   }
