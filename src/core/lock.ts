@@ -4,6 +4,8 @@
  *   BEGIN  dedup ▸ rate limit ▸ conversation lease ▸ session load (▸ the private chat's address)
  *   END    session save ▸ history append ▸ dedup marked handled ▸ lease released — only while the lease is held
  *
+ * or in one, COMMIT, when it runs speculatively (see ConversationLock.turn).
+ *
  * Inside one process a promise chain orders a conversation's turns (no busy waiting); across processes the
  * lease (SET NX PX + token) keeps two bots from interleaving. The dedup key is written 'done' in the same
  * script that saves a message's turn, and not before: a message whose turn never finished (the bot died) is
@@ -12,7 +14,7 @@
  * again) is kept beside it for REPLAY_SECONDS only: redeliveries come within minutes (a retry, a restart), while
  * the bare 'done' stays a day: a day of replies in Redis would be most of its memory.
  * The history list is not loaded: few turns read it (a follow-up question, a handoff), and they read it
- * themselves, under the lease. Loading it every turn was a quarter of Redis's CPU for a menu.
+ * themselves. Loading it every turn was a quarter of Redis's CPU for a menu.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';

@@ -50,9 +50,9 @@ export async function watchTurn<T>(speculative: boolean, fn: () => Promise<T>): 
 export class RefusedDuringSpeculation extends Error {}
 
 /**
- * Commands a speculative turn may not send (and that count as a turn's writes): writes, scripts not marked read-only, MULTI (its writes would
- * follow), publishes, and any command Redis does not list. Connection upkeep (INFO, CLUSTER SLOTS, AUTH)
- * stays allowed: ioredis may send it from within any context.
+ * Commands a speculative turn may not send (and that count as a turn's writes): writes, scripts not marked
+ * read-only, MULTI (its writes would follow), publishes, and any command Redis does not list. Connection
+ * upkeep (INFO, CLUSTER SLOTS, AUTH) stays allowed: ioredis may send it from within any context.
  */
 const mayChange = (name: string): boolean =>
   !exists(name) || hasFlag(name, 'write') || hasFlag(name, 'pubsub') || (hasFlag(name, 'script_runner') && !hasFlag(name, 'readonly')) || name === 'multi' || name === 'exec';
