@@ -13,6 +13,7 @@ import { Pipeline } from '../../src/core/pipeline.ts';
 import { Router } from '../../src/core/router.ts';
 import type { IntentDefinition } from '../../src/core/service.ts';
 import { HISTORY_LIMIT } from '../../src/core/session.ts';
+import { countCommands } from '../helpers/command-count.ts';
 import { inbound } from '../helpers/engine.ts';
 import { startRedis } from '../helpers/redis.ts';
 
@@ -39,22 +40,12 @@ function pipeline(intent: IntentDefinition = echo): Pipeline {
 }
 
 /** Commands the pipeline's connection sent since the last call, by name. */
-const sent: string[] = [];
-function commandsSince(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const name of sent.splice(0)) counts[name] = (counts[name] ?? 0) + 1;
-  return counts;
-}
+let commandsSince: () => Record<string, number>;
 
 beforeAll(async () => {
   server = await startRedis();
   redis = new Redis(server.url);
-  // Every command ioredis sends goes through sendCommand.
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = (command, stream) => {
-    sent.push(command.name);
-    return send(command, stream);
-  };
+  commandsSince = countCommands(redis);
   admin = new Redis(server.url);
 });
 afterAll(async () => {

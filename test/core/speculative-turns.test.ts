@@ -12,6 +12,7 @@ import { Pipeline } from '../../src/core/pipeline.ts';
 import { refuseWhileSpeculating } from '../../src/core/redis.ts';
 import { Router } from '../../src/core/router.ts';
 import type { IntentDefinition } from '../../src/core/service.ts';
+import { countCommands } from '../helpers/command-count.ts';
 import { inbound } from '../helpers/engine.ts';
 import { startRedis } from '../helpers/redis.ts';
 
@@ -19,12 +20,7 @@ let server: Awaited<ReturnType<typeof startRedis>>;
 let redis: Redis;
 let admin: Redis;
 const logger = createLogger('silent');
-const sent: string[] = [];
-function commandsSince(): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const name of sent.splice(0)) counts[name] = (counts[name] ?? 0) + 1;
-  return counts;
-}
+let commandsSince: () => Record<string, number>;
 
 /**
  * Counts its turns in the session; a text starting with "记" also counts in Redis (a write), "试" catches a
@@ -55,11 +51,7 @@ const say = async (p: Pipeline, who: string, text: string, messageId?: string) =
 beforeAll(async () => {
   server = await startRedis();
   redis = new Redis(server.url);
-  const send = redis.sendCommand.bind(redis);
-  redis.sendCommand = (command, stream) => {
-    sent.push(command.name);
-    return send(command, stream);
-  };
+  commandsSince = countCommands(redis);
   refuseWhileSpeculating(redis);
   admin = new Redis(server.url);
 });
