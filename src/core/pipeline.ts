@@ -7,8 +7,7 @@
  */
 import type { CoreDeps, TurnContext } from './service.ts';
 import { recordMessage, recordRedisError } from './metrics.ts';
-import { RefusedDuringSpeculation, withRequestId } from './request-context.ts';
-import { guardsSpeculation } from './redis.ts';
+import { withRequestId } from './request-context.ts';
 import { z } from 'zod';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError } from './lock.ts';
@@ -73,7 +72,7 @@ export class Pipeline {
     private readonly deps: CoreDeps,
     private readonly router: Router,
   ) {
-    this.lock = new ConversationLock(deps.redis, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600, HISTORY_LIMIT, guardsSpeculation(deps.redis));
+    this.lock = new ConversationLock(deps.redis, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600, HISTORY_LIMIT);
   }
 
   /** Whether a group message is meant for the bot. Private messages always are. */
@@ -162,8 +161,6 @@ export class Pipeline {
           ...(early ? { early: handledMarker(early === 'empty' ? [] : early) } : {}),
           // Where the bot may write to this member privately: the private chat they last wrote in.
           privateChat: msg.chatType === 'private' ? msg.chatId : null,
-          // A member's text: staff commands and files (fetched from the platform, kept on disk) take the locked way.
-          speculate: roles.size === 0 && msg.attachments.length === 0,
         },
         async (loaded) => {
           const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime());
@@ -175,7 +172,7 @@ export class Pipeline {
             member,
             roles,
             session,
-            // Read once, when a handler asks: under the lease, or in a speculative run as a plain read (COMMIT checks the session).
+            // Read under the lease, so no other turn of this conversation writes the list meanwhile.
             history: () => (history ??= legacyHistory ? Promise.resolve(legacyHistory) : redis.lrange(keys.history(sessionKey), 0, -1).then(parseHistory)),
             text,
             now,
@@ -186,7 +183,6 @@ export class Pipeline {
             replies = await this.router.route(ctx);
             trace.intent = ctx.handledBy ?? ctx.classified?.intent;
           } catch (err) {
-            if (err instanceof RefusedDuringSpeculation) throw err; // not a failure: the turn runs again, locked
             trace.intent = ctx.handledBy ?? ctx.classified?.intent;
             logger.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
             const apology: Reply[] = [{ text: CORE_TEXT.apology }];
@@ -215,8 +211,6 @@ export class Pipeline {
       });
     const outcome = await turn;
     if (directory) await directory; // never rejects (a failure only costs the directory an update)
-    // A speculative run may have routed the message before Redis said it was a redelivery or over the limit.
-    if (outcome.kind !== 'done') delete trace.intent;
     switch (outcome.kind) {
       case 'replay':
         return { replies: repliesOf(outcome.marker), dropped: 'duplicate' };
