@@ -228,7 +228,7 @@ export class ClaimsService {
     if (inDraft.reduce((sum, f) => sum + f.size, 0) + att.data.length > CLAIM_MAX_MB * MB) return { ok: false, error: 'too_large', limit: CLAIM_MAX_MB };
     const day = chinaToday(this.deps.now());
     if (!(await this.uploads.countBytes(member, day, att.data.length, CLAIM_MEMBER_MB_PER_DAY * MB))) return { ok: false, error: 'daily', limit: CLAIM_MEMBER_MB_PER_DAY };
-    return this.documents.save(att, (sha256) => this.uploads.hold(draftId, sha256, until));
+    return this.documents.save(att, (sha256) => this.uploads.hold(draftId, sha256, until, this.deps.now().getTime()));
   }
 
   /** A form still being filled keeps its files until `until` (ms). */

@@ -242,12 +242,12 @@ export class ClaimStore {
   }
 }
 
-// KEYS: draft's files, the sha's holders, drafts. ARGV: sha256, draftId, holdUntil ms, the files set's expiry ms.
+// KEYS: draft's files, the sha's holders, drafts. ARGV: sha256, draftId, holdUntil ms, how long the files set lives (ms, relative: Redis's clock is not the bot's).
 const HOLD = new LuaScript(`
 redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('SADD', KEYS[2], ARGV[2])
 redis.call('ZADD', KEYS[3], ARGV[3], ARGV[2])
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
 return 1
 `);
 
@@ -300,9 +300,12 @@ export class UploadStore {
     return this.keys.tagged('claims', 'up', 'claimed');
   }
 
-  /** The draft holds this document until `until` (ms) unless touched or released before. */
-  async hold(draftId: string, sha256: string, until: number): Promise<void> {
-    await HOLD.run(this.redis, [this.draftFiles(draftId), this.holdersPrefix() + sha256, this.draftsKey], [sha256, draftId, String(until), String(until + LEAK_GUARD_MS)]);
+  /**
+   * The draft holds this document until `until` (ms, at `now` by the bot's clock) unless touched or released
+   * before. The list's own expiry is relative: Redis's clock may differ from the bot's (an injected one in tests).
+   */
+  async hold(draftId: string, sha256: string, until: number, now: number): Promise<void> {
+    await HOLD.run(this.redis, [this.draftFiles(draftId), this.holdersPrefix() + sha256, this.draftsKey], [sha256, draftId, String(until), String(Math.max(until - now, 0) + LEAK_GUARD_MS)]);
   }
 
   /** A draft still being filled keeps its documents longer; drafts without uploads are not tracked. */
