@@ -4,6 +4,8 @@
  *   BEGIN  dedup ▸ rate limit ▸ conversation lease ▸ session load (▸ the private chat's address)
  *   END    session save ▸ history append ▸ dedup marked handled ▸ lease released — only while the lease is held
  *
+ * or in one, COMMIT, when it runs speculatively (see ConversationLock.turn).
+ *
  * Inside one process a promise chain orders a conversation's turns (no busy waiting); across processes the
  * lease (SET NX PX + token) keeps two bots from interleaving. The dedup key is written 'done' in the same
  * script that saves a message's turn, and not before: a message whose turn never finished (the bot died) is
@@ -12,13 +14,15 @@
  * again) is kept beside it for REPLAY_SECONDS only: redeliveries come within minutes (a retry, a restart), while
  * the bare 'done' stays a day: a day of replies in Redis would be most of its memory.
  * The history list is not loaded: few turns read it (a follow-up question, a handoff), and they read it
- * themselves, under the lease. Loading it every turn was a quarter of Redis's CPU for a menu.
+ * themselves. Loading it every turn was a quarter of Redis's CPU for a menu.
  */
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { LuaScript } from './lua.ts';
 import { sleep } from './outbox.ts';
+import { recordTurn } from './metrics.ts';
+import { watchTurn } from './request-context.ts';
 
 /** How long a handled message id is remembered. */
 export const DEDUP_SECONDS = 24 * 3600;
@@ -27,18 +31,40 @@ export const REPLAY_SECONDS = 3600;
 /** The dedup value of a handled message; the caller's marker starts with it too (older versions kept the marker in the dedup key). */
 export const HANDLED = 'done';
 
+/**
+ * A handled message's dedup value: 'done:' and when its turn was saved, in microseconds of Redis's clock.
+ * Lua: sets `handled` (the value) and `now` (µs).
+ */
+const HANDLED_NOW = `
+local clock = redis.call('time')
+local now = clock[1] * 1000000 + clock[2]
+local handled = 'done:' .. string.format('%.0f', now)`;
+
+/**
+ * Lua: returns early if the message `dedupKey` names was handled. Handled after this delivery reached the pipeline
+ * (ARGV[agoArg]: how many µs ago) means two copies of one message arrived together (two processes pulled it, a
+ * platform retried while the first was answered): this one is a silent copy, as if it had waited for the first's
+ * lease. Handled before it arrived means a redelivery (the bot may have died before sending): the replies again.
+ */
+const RETURN_IF_HANDLED = (dedupKey: string, replayKey: string, agoArg: number) => `
+local seen = redis.call('get', ${dedupKey})
+if seen and string.sub(seen, 1, 4) == 'done' then
+  local at = tonumber(string.sub(seen, 6))
+  local clock = redis.call('time')
+  if at and at >= clock[1] * 1000000 + clock[2] - tonumber(ARGV[${agoArg}]) then return {'copy'} end
+  return {'replay', redis.call('get', ${replayKey}) or seen}
+end`;
+
 // KEYS: dedup, rate, lease, session, private chat, replay.
 // ARGV: token, lease ms, dedup seconds, rate window seconds, rate limit, early marker ('' = a real turn), private chat id ('' = a group),
-// replay seconds.
-// → {'replay', marker} | {'rate', count} | {'early', count} | {'busy', count, privateChat} | {'ok', count, privateChat, session}
-const BEGIN = new LuaScript(`
-local seen = redis.call('get', KEYS[1])
-if seen and string.sub(seen, 1, 4) == 'done' then return {'replay', redis.call('get', KEYS[6]) or seen} end
+// replay seconds, µs since the message reached the pipeline.
+// → {'replay', marker} | {'copy'} | {'rate', count} | {'early', count} | {'busy', count, privateChat} | {'ok', count, privateChat, session}
+const BEGIN = new LuaScript(`${RETURN_IF_HANDLED('KEYS[1]', 'KEYS[6]', 9)}
 local count = redis.call('incr', KEYS[2])
 if count == 1 then redis.call('expire', KEYS[2], ARGV[4]) end
 if count > tonumber(ARGV[5]) then return {'rate', count} end
-if ARGV[6] ~= '' then
-  redis.call('set', KEYS[1], 'done', 'EX', ARGV[3])
+if ARGV[6] ~= '' then${HANDLED_NOW.replaceAll('\n', '\n  ')}
+  redis.call('set', KEYS[1], handled, 'EX', ARGV[3])
   redis.call('set', KEYS[6], ARGV[6], 'EX', ARGV[8])
   return {'early', count}
 end
@@ -64,31 +90,57 @@ if redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2], 'NX') then
 end
 return false`);
 
-// KEYS: lease, session, dedup, history, replay.
-// ARGV: token, session JSON ('' = unchanged: only its idle expiry is renewed), idle seconds, dedup seconds,
-// handled marker, history limit, '1' to replace the history (else append), replay seconds, then the turns to add.
+// Shared by END and COMMIT. KEYS: lease, session, dedup, history, replay. ARGV[2..8]: session JSON ('' =
+// unchanged: only its idle expiry is renewed), idle seconds, dedup seconds, handled marker, history limit, '1'
+// to replace the history (else append), replay seconds; from ARGV[first], the turns to add.
+const SAVE_TURN = `
+if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3]) else redis.call('expire', KEYS[2], ARGV[3]) end
+if ARGV[7] == '1' then redis.call('del', KEYS[4]) end
+if #ARGV >= first then
+  redis.call('rpush', KEYS[4], unpack(ARGV, first))
+  redis.call('ltrim', KEYS[4], -tonumber(ARGV[6]), -1)
+end
+redis.call('expire', KEYS[4], ARGV[3])${HANDLED_NOW}
+redis.call('set', KEYS[3], handled, 'EX', ARGV[4])
+redis.call('set', KEYS[5], ARGV[5], 'EX', ARGV[8])`;
+
+// KEYS and ARGV as SAVE_TURN, ARGV[1] the lease token, turns from ARGV[9].
 // Saves only while still holding the lease, and marks the message handled in the same step.
 const END = new LuaScript(`
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
-if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3]) else redis.call('expire', KEYS[2], ARGV[3]) end
-if ARGV[7] == '1' then redis.call('del', KEYS[4]) end
-if #ARGV > 8 then
-  redis.call('rpush', KEYS[4], unpack(ARGV, 9))
-  redis.call('ltrim', KEYS[4], -tonumber(ARGV[6]), -1)
-end
-redis.call('expire', KEYS[4], ARGV[3])
-redis.call('set', KEYS[3], 'done', 'EX', ARGV[4])
-redis.call('set', KEYS[5], ARGV[5], 'EX', ARGV[8])
+local first = 9
+${SAVE_TURN}
 redis.call('del', KEYS[1])
 return 1`);
+
+// A speculative turn's one round trip (see ConversationLock): KEYS as SAVE_TURN, then rate, private chat.
+// ARGV[1]: the session document the turn started from ('' = none); ARGV[2..8] as SAVE_TURN; ARGV[9..12]: rate
+// window seconds, rate limit, private chat id, µs since the message reached the pipeline; turns from ARGV[13].
+// → {'replay', marker} | {'copy'} | {'conflict'} (a locked turn runs, or the session changed) | {'rate', count} | {'ok', count}
+const COMMIT = new LuaScript(`${RETURN_IF_HANDLED('KEYS[3]', 'KEYS[5]', 12)}
+if redis.call('exists', KEYS[1]) == 1 or (redis.call('get', KEYS[2]) or '') ~= ARGV[1] then return {'conflict'} end
+local count = redis.call('incr', KEYS[6])
+if count == 1 then redis.call('expire', KEYS[6], ARGV[9]) end
+if count > tonumber(ARGV[10]) then return {'rate', count} end
+if redis.call('get', KEYS[7]) ~= ARGV[11] then redis.call('set', KEYS[7], ARGV[11]) end
+local first = 13
+${SAVE_TURN}
+return {'ok', count}`);
 
 const beginReply = z.union([
   z.tuple([z.literal('ok'), z.number(), z.string(), z.string()]),
   z.tuple([z.literal('replay'), z.string()]),
+  z.tuple([z.literal('copy')]),
   z.tuple([z.enum(['rate', 'early']), z.number()]),
   z.tuple([z.literal('busy'), z.number(), z.string()]),
 ]);
 const acquireReply = z.union([z.null(), z.tuple([z.literal(0)]), z.tuple([z.literal(1), z.string()])]);
+const commitReply = z.union([
+  z.tuple([z.literal('ok'), z.number()]),
+  z.tuple([z.literal('replay'), z.string()]),
+  z.tuple([z.enum(['copy', 'conflict'])]),
+  z.tuple([z.literal('rate'), z.number()]),
+]);
 
 export class LockTimeoutError extends Error {}
 export class LeaseLostError extends Error {}
@@ -113,13 +165,19 @@ export interface TurnParams {
   early?: string;
   /** The private chat this message came from (null: a group message, whose sender's private chat is looked up). */
   privateChat: string | null;
+  /** When the message reached the pipeline (performance.now()): a copy handled since is silent, not replayed. */
+  receivedAt: number;
+  /**
+   * The turn may run speculatively, in one round trip, when this process knows the session it last saved.
+   * Only for a private message and a turn nothing outside Redis depends on (no file to fetch): whatever the
+   * turn would change in Redis is refused meanwhile (see watchTurn), so it can always be run again for real.
+   */
+  speculate?: boolean;
 }
 
 export interface Loaded {
   /** The stored session document ('' if none). */
   session: string;
-  /** Messages counted in the member's rate window, this one included. */
-  count: number;
   /** The member's private chat with the bot, if known. */
   privateChat: string | null;
 }
@@ -143,16 +201,37 @@ export type TurnOutcome<T> =
   | { kind: 'duplicate' }
   | { kind: 'done'; result: T };
 
+/** How many conversations' last saved sessions a process remembers for speculative turns (a few MB). */
+const KNOWN_SESSIONS = 20_000;
+/** Pure turns a conversation runs locked after one that wrote: writes come in runs (a form, a ticket being added to). */
+const LOCKED_AFTER_WRITE = 2;
+
+/** Microseconds since `start` (a performance.now() time), as a script argument. */
+const microsSince = (start: number): number => Math.max(0, Math.round((performance.now() - start) * 1000));
+
+/** Sets `key` as the most recent entry, forgetting the least recent beyond KNOWN_SESSIONS. */
+function bounded<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > KNOWN_SESSIONS) map.delete(map.keys().next().value!);
+}
+
 export class ConversationLock {
   private readonly tails = new Map<string, Promise<unknown>>();
   /** Messages (dedup keys) being handled in this process: a second delivery waits for the first and is a duplicate. */
   private readonly inFlight = new Map<string, Promise<unknown>>();
+  /** Session documents as this process last saved or read them, by session key, least recent first. */
+  private readonly known = new Map<string, string>();
+  /** Conversations that wrote lately (e.g. to an open ticket), with how many more pure turns run locked before speculating again. */
+  private readonly writing = new Map<string, number>();
 
   constructor(
     private readonly redis: Redis,
     private readonly timeoutMs: number,
     private readonly idleSeconds: number,
     private readonly historyLimit: number,
+    /** Whether turns may run speculatively: only on a client that refuses their writes (guardsSpeculation). */
+    private readonly speculation: boolean,
   ) {}
 
   /** Runs `fn` with the conversation's stored session, one turn at a time per conversation. */
@@ -175,31 +254,94 @@ export class ConversationLock {
     }
   }
 
+  /**
+   * A turn in one round trip instead of two, when this process knows the session it last saved: the handler
+   * runs on that document first, with its writes refused (see watchTurn), and COMMIT saves the result only if
+   * the stored document is still the same and no locked turn is running — otherwise, or if the handler tried
+   * to write, the turn runs again the locked way. Conversations that go on in one process (most: a member's
+   * channel stays with a process) take one round trip per message; another process's turn in between only
+   * costs a retry.
+   */
   private async turn<T>(keys: TurnKeys, params: TurnParams, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T>> {
+    const started = this.speculation && params.speculate && params.early === undefined && params.privateChat !== null ? this.known.get(keys.session) : undefined;
+    if (started !== undefined && !this.writing.has(keys.session)) {
+      const outcome = await this.speculativeTurn(keys, params, started, fn);
+      if (outcome) return outcome;
+    }
+    return this.lockedTurn(keys, params, fn);
+  }
+
+  private async speculativeTurn<T>(keys: TurnKeys, params: TurnParams, started: string, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T> | null> {
+    // A handler's failure is left to the locked run, which marks the message handled as usual.
+    const { result: turn, wrote } = await watchTurn(true, () => fn({ session: started, privateChat: params.privateChat })).catch(() => ({ result: undefined, wrote: false }));
+    if (wrote) bounded(this.writing, keys.session, LOCKED_AFTER_WRITE);
+    if (wrote || !turn) {
+      recordTurn('retried');
+      return null;
+    }
+    const committed = commitReply.parse(
+      await COMMIT.run(
+        this.redis,
+        [keys.lease, keys.session, keys.dedup, keys.history, keys.replay, keys.rate, keys.privateChat],
+        [started, ...this.saveArgs(turn), params.rateWindowSeconds, params.rateLimit, params.privateChat ?? '', microsSince(params.receivedAt), ...turn.history],
+      ),
+    );
+    if (committed[0] === 'conflict') {
+      this.known.delete(keys.session);
+      recordTurn('retried');
+      return null;
+    }
+    recordTurn('speculative');
+    switch (committed[0]) {
+      case 'ok':
+        this.remember(keys.session, turn.save || started);
+        return { kind: 'done', result: turn.result };
+      case 'replay':
+        return { kind: 'replay', marker: committed[1] };
+      case 'copy':
+        return { kind: 'duplicate' };
+      case 'rate':
+        return { kind: 'rate-limited', count: committed[1] };
+    }
+  }
+
+  /** ARGV[2..8] of SAVE_TURN. */
+  private saveArgs(turn: Pick<LockedTurn<unknown>, 'save' | 'replaceHistory' | 'handled'>): (string | number)[] {
+    return [turn.save, this.idleSeconds, DEDUP_SECONDS, turn.handled, this.historyLimit, turn.replaceHistory ? '1' : '0', REPLAY_SECONDS];
+  }
+
+  private remember(sessionKey: string, doc: string): void {
+    bounded(this.known, sessionKey, doc);
+  }
+
+  private async lockedTurn<T>(keys: TurnKeys, params: TurnParams, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T>> {
+    recordTurn('locked');
     const token = randomUUID();
     const begun = beginReply.parse(
       await BEGIN.run(
         this.redis,
         [keys.dedup, keys.rate, keys.lease, keys.session, keys.privateChat, keys.replay],
-        [token, this.timeoutMs, DEDUP_SECONDS, params.rateWindowSeconds, params.rateLimit, params.early ?? '', params.privateChat ?? '', REPLAY_SECONDS],
+        [token, this.timeoutMs, DEDUP_SECONDS, params.rateWindowSeconds, params.rateLimit, params.early ?? '', params.privateChat ?? '', REPLAY_SECONDS, microsSince(params.receivedAt)],
       ),
     );
     let loaded: Loaded;
     switch (begun[0]) {
       case 'replay':
         return { kind: 'replay', marker: begun[1] };
+      case 'copy':
+        return { kind: 'duplicate' };
       case 'rate':
         return { kind: 'rate-limited', count: begun[1] };
       case 'early':
         return { kind: 'early', count: begun[1] };
       case 'ok':
-        loaded = { count: begun[1], privateChat: begun[2] || null, session: begun[3] };
+        loaded = { privateChat: begun[2] || null, session: begun[3] };
         break;
       case 'busy': {
         // Another process runs a turn of this conversation: wait for its lease, re-checking the dedup key.
         const session = await this.waitForLease(keys, token);
         if (session === null) return { kind: 'duplicate' };
-        loaded = { count: begun[1], privateChat: begun[2] || null, session };
+        loaded = { privateChat: begun[2] || null, session };
         break;
       }
     }
@@ -207,16 +349,25 @@ export class ConversationLock {
       END.run(
         this.redis,
         [keys.lease, keys.session, keys.dedup, keys.history, keys.replay],
-        [token, turn.save, this.idleSeconds, DEDUP_SECONDS, turn.handled, this.historyLimit, turn.replaceHistory ? '1' : '0', REPLAY_SECONDS, ...turn.history],
+        [token, ...this.saveArgs(turn), ...turn.history],
       );
     let turn: LockedTurn<T>;
     try {
-      turn = await fn(loaded);
+      const watched = await watchTurn(false, () => fn(loaded));
+      turn = watched.result!;
+      const locked = this.writing.get(keys.session);
+      if (watched.wrote) bounded(this.writing, keys.session, LOCKED_AFTER_WRITE);
+      else if (locked !== undefined && locked > 1) this.writing.set(keys.session, locked - 1);
+      else this.writing.delete(keys.session);
     } catch (err) {
       await release({ save: '', history: [], handled: HANDLED });
       throw err;
     }
-    if ((await release(turn)) !== 1) throw new LeaseLostError(`turn outlived its lease (${this.timeoutMs} ms): ${keys.lease}`);
+    if ((await release(turn)) !== 1) {
+      this.known.delete(keys.session);
+      throw new LeaseLostError(`turn outlived its lease (${this.timeoutMs} ms): ${keys.lease}`);
+    }
+    this.remember(keys.session, turn.save || loaded.session);
     return { kind: 'done', result: turn.result };
   }
 

@@ -28,6 +28,23 @@ const latency = new Histogram({
   registers: [registry],
 });
 
+/** Turns by how they ran, counted in the process (a plain increment per turn) and handed over at scrape time. */
+const turnPaths = { speculative: 0, retried: 0, locked: 0 };
+new Counter({
+  name: 'ua_turns_total',
+  help: 'Conversation turns by path: speculative (one round trip), retried (a speculative run thrown away: it wrote, or the session changed elsewhere), locked (two round trips)',
+  labelNames: ['path'] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    for (const [path, n] of Object.entries(turnPaths)) this.inc({ path }, n);
+  },
+});
+
+export function recordTurn(path: keyof typeof turnPaths): void {
+  turnPaths[path]++;
+}
+
 const redisErrors = new Counter({
   name: 'ua_redis_errors_total',
   help: 'Redis failures: connection errors, failed commands on the message path, writes not confirmed by a replica in time',

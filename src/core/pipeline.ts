@@ -7,7 +7,8 @@
  */
 import type { CoreDeps, TurnContext } from './service.ts';
 import { recordMessage, recordRedisError } from './metrics.ts';
-import { withRequestId } from './request-context.ts';
+import { RefusedDuringSpeculation, withRequestId } from './request-context.ts';
+import { guardsSpeculation } from './redis.ts';
 import { z } from 'zod';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError } from './lock.ts';
@@ -72,7 +73,7 @@ export class Pipeline {
     private readonly deps: CoreDeps,
     private readonly router: Router,
   ) {
-    this.lock = new ConversationLock(deps.redis, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600, HISTORY_LIMIT);
+    this.lock = new ConversationLock(deps.redis, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600, HISTORY_LIMIT, guardsSpeculation(deps.redis));
   }
 
   /** Whether a group message is meant for the bot. Private messages always are. */
@@ -97,7 +98,7 @@ export class Pipeline {
       const started = performance.now();
       const trace: { intent?: string } = {};
       try {
-        const outcome = await this.handleMessage(msg, trace);
+        const outcome = await this.handleMessage(msg, trace, started);
         const apology = outcome.replies.length === 1 && outcome.replies[0]?.text === CORE_TEXT.apology;
         recordMessage(msg.platform, trace.intent ?? 'none', outcome.dropped ?? (apology ? 'apology' : 'answered'), (performance.now() - started) / 1000);
         return outcome;
@@ -110,14 +111,14 @@ export class Pipeline {
     });
   }
 
-  private async handleMessage(msg: InboundMessage, trace: { intent?: string }): Promise<PipelineOutcome> {
+  private async handleMessage(msg: InboundMessage, trace: { intent?: string }, receivedAt: number): Promise<PipelineOutcome> {
     const { config } = this.deps;
     const now = this.deps.now();
     if (msg.fromSelf) return { replies: [], dropped: 'own' };
     if (now.getTime() - msg.sentAt > config.STALE_MESSAGE_SECONDS * 1000) return { replies: [], dropped: 'stale' };
     const warning = msg.chatType === 'group' ? await this.warnAboutNumbers(msg) : [];
     if (!this.isAddressed(msg) && !(await this.answersPendingQuestion(msg, now.getTime()))) return { replies: warning, dropped: 'not-addressed' };
-    const outcome = await this.turn(msg, now, trace);
+    const outcome = await this.turn(msg, now, trace, receivedAt);
     if (msg.chatType !== 'group') return outcome;
     // Whatever a handler says in a group, a personal number never appears in it.
     return { ...outcome, replies: [...warning, ...outcome.replies.map(maskReply)] };
@@ -130,7 +131,7 @@ export class Pipeline {
     return first ? [{ text: CORE_TEXT.numberInGroup }] : [];
   }
 
-  private async turn(msg: InboundMessage, now: Date, trace: { intent?: string }): Promise<PipelineOutcome> {
+  private async turn(msg: InboundMessage, now: Date, trace: { intent?: string }, receivedAt: number): Promise<PipelineOutcome> {
     const { config, redis, keys, logger } = this.deps;
 
     const member = memberKey(msg.platform, msg.senderId);
@@ -161,6 +162,9 @@ export class Pipeline {
           ...(early ? { early: handledMarker(early === 'empty' ? [] : early) } : {}),
           // Where the bot may write to this member privately: the private chat they last wrote in.
           privateChat: msg.chatType === 'private' ? msg.chatId : null,
+          receivedAt,
+          // A member's text: staff commands and files (fetched from the platform, kept on disk) take the locked way.
+          speculate: roles.size === 0 && msg.attachments.length === 0,
         },
         async (loaded) => {
           const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime());
@@ -172,7 +176,7 @@ export class Pipeline {
             member,
             roles,
             session,
-            // Read under the lease, so no other turn of this conversation writes the list meanwhile.
+            // Read once, when a handler asks: under the lease, or in a speculative run as a plain read (COMMIT checks the session).
             history: () => (history ??= legacyHistory ? Promise.resolve(legacyHistory) : redis.lrange(keys.history(sessionKey), 0, -1).then(parseHistory)),
             text,
             now,
@@ -183,6 +187,7 @@ export class Pipeline {
             replies = await this.router.route(ctx);
             trace.intent = ctx.handledBy ?? ctx.classified?.intent;
           } catch (err) {
+            if (err instanceof RefusedDuringSpeculation) throw err; // not a failure: the turn runs again, locked
             trace.intent = ctx.handledBy ?? ctx.classified?.intent;
             logger.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
             const apology: Reply[] = [{ text: CORE_TEXT.apology }];
@@ -211,6 +216,8 @@ export class Pipeline {
       });
     const outcome = await turn;
     if (directory) await directory; // never rejects (a failure only costs the directory an update)
+    // A speculative run may have routed the message before Redis said it was a redelivery or over the limit.
+    if (outcome.kind !== 'done') delete trace.intent;
     switch (outcome.kind) {
       case 'replay':
         return { replies: repliesOf(outcome.marker), dropped: 'duplicate' };

@@ -1,11 +1,18 @@
 /**
  * The request id of the message being handled, carried through its async work (AsyncLocalStorage): every
  * log line written while handling it carries `reqId` (see createLogger), whichever module writes it.
+ * The same context says when a turn runs speculatively (see `watchTurn`).
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomBytes } from 'node:crypto';
+import { exists, hasFlag } from '@ioredis/commands';
 
-const storage = new AsyncLocalStorage<{ reqId: string }>();
+interface RequestStore {
+  reqId: string;
+  /** Set while a conversation turn's handler runs (see `watchTurn`). */
+  turn?: { speculative: boolean; wrote: boolean };
+}
+const storage = new AsyncLocalStorage<RequestStore>();
 /** Unique per process (random) and per message (a counter): cheap, and unique across processes. */
 const processPart = randomBytes(4).toString('hex');
 let counter = 0;
@@ -18,5 +25,46 @@ export function withRequestId<T>(fn: () => T): T {
 
 /** The current request's fields for a log line ({} outside a request). */
 export function requestFields(): { reqId?: string } {
-  return storage.getStore() ?? {};
+  const store = storage.getStore();
+  return store ? { reqId: store.reqId } : {};
+}
+
+/**
+ * Runs a turn's handler `fn`, noting whether it changed (or, speculative, tried to change) anything in Redis.
+ * Speculative, any command that could change something (a write, a script, MULTI, a publish), from whichever
+ * client, is refused (see `refusedNow`) instead of sent; `wrote` then says the result must be thrown away: the
+ * handler may have caught the refusal and answered as if the write failed. Nothing it did is visible to
+ * anyone, so running the turn again, for real, is always safe.
+ */
+export async function watchTurn<T>(speculative: boolean, fn: () => Promise<T>): Promise<{ result: T | undefined; wrote: boolean }> {
+  const turn = { speculative, wrote: false };
+  const store = { reqId: storage.getStore()?.reqId ?? `${processPart}-${(++counter).toString(36)}`, turn };
+  try {
+    return { result: await storage.run(store, fn), wrote: turn.wrote };
+  } catch (err) {
+    if (speculative && turn.wrote) return { result: undefined, wrote: true };
+    throw err;
+  }
+}
+
+export class RefusedDuringSpeculation extends Error {}
+
+/**
+ * Commands a speculative turn may not send (and that count as a turn's writes): writes, scripts not marked
+ * read-only, MULTI (its writes would follow), publishes, and any command Redis does not list. Connection
+ * upkeep (INFO, CLUSTER SLOTS, AUTH) stays allowed: ioredis may send it from within any context.
+ */
+const mayChange = (name: string): boolean =>
+  !exists(name) || hasFlag(name, 'write') || hasFlag(name, 'pubsub') || (hasFlag(name, 'script_runner') && !hasFlag(name, 'readonly')) || name === 'multi' || name === 'exec';
+const verdicts = new Map<string, boolean>();
+
+/** Whether a command must be refused now (a speculative turn's write); notes a turn's writes. Called for every command sent. */
+export function refusedNow(commandName: string): boolean {
+  const turn = storage.getStore()?.turn;
+  if (!turn) return false;
+  let changes = verdicts.get(commandName);
+  if (changes === undefined) verdicts.set(commandName, (changes = mayChange(commandName)));
+  if (!changes) return false;
+  turn.wrote = true;
+  return turn.speculative;
 }

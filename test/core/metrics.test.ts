@@ -1,6 +1,6 @@
 /**
  * Observability through the real HTTP server: /metrics in Prometheus format counts messages by channel,
- * intent and outcome, times the pipeline, counts sends and Redis errors, reads queue depths and claims by
+ * intent and outcome, turns by path, times the pipeline, counts sends and Redis errors, reads queue depths and claims by
  * status from Redis; every log line written while handling a message carries its request id.
  */
 import { Writable } from 'node:stream';
@@ -58,6 +58,10 @@ describe('/metrics', () => {
     expect(value(text, 'ua_pipeline_seconds_count{channel="web"}')).toBe(3);
     expect(value(text, 'ua_sends_total{platform="web",result="ok"}')).toBe(3);
     expect(text).toMatch(/^ua_pipeline_seconds_bucket\{le="0\.5",channel="web"\} \d+$/m);
+    // The first turn ran locked; then the process knew the session: the next turn and the redelivery took one round trip.
+    expect(value(text, 'ua_turns_total{path="locked"}')).toBe(1);
+    expect(value(text, 'ua_turns_total{path="speculative"}')).toBe(2);
+    expect(value(text, 'ua_turns_total{path="retried"}')).toBe(0);
   });
 
   it('reads queue depths and claims by status from Redis', async () => {

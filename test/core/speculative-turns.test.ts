@@ -1,0 +1,164 @@
+/**
+ * Speculative turns: when a process knows the session it last saved, a member's turn runs on it with its
+ * Redis writes refused and is saved by one COMMIT round trip. A turn that wanted to write, or whose session
+ * changed elsewhere meanwhile, runs again the locked way: every write happens once, nothing is lost.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
+import { loadConfig } from '../../src/core/config.ts';
+import { buildDeps } from '../../src/core/deps.ts';
+import { createLogger } from '../../src/core/logger.ts';
+import { ConversationLock, HANDLED } from '../../src/core/lock.ts';
+import { Pipeline } from '../../src/core/pipeline.ts';
+import { refuseWhileSpeculating } from '../../src/core/redis.ts';
+import { Router } from '../../src/core/router.ts';
+import type { IntentDefinition } from '../../src/core/service.ts';
+import { countCommands } from '../helpers/command-count.ts';
+import { inbound } from '../helpers/engine.ts';
+import { startRedis } from '../helpers/redis.ts';
+
+let server: Awaited<ReturnType<typeof startRedis>>;
+let redis: Redis;
+let admin: Redis;
+const logger = createLogger('silent');
+let commandsSince: () => Record<string, number>;
+
+/**
+ * Counts its turns in the session; a text starting with "记" also counts in Redis (a write), "试" catches a
+ * failed write, "批" counts in a MULTI beside a read. "看" leaves the session as it was and counts in
+ * `looked`; "看慢" takes 50 ms doing so.
+ */
+const looked = new Map<string, number>();
+const counterOn = (client: () => Redis): IntentDefinition => ({
+  id: 'help',
+  handle: async (ctx) => {
+    if (ctx.text.startsWith('看')) {
+      if (ctx.text === '看慢') await new Promise((r) => setTimeout(r, 50));
+      looked.set(ctx.member, (looked.get(ctx.member) ?? 0) + 1);
+      return { replies: [{ text: '看过了' }] };
+    }
+    const n = Number(ctx.session.memory['help']?.['n'] ?? 0) + 1;
+    if (ctx.text.startsWith('记')) await client().incr(`written:${ctx.member}`);
+    if (ctx.text.startsWith('批')) await client().multi().get(`written:${ctx.member}`).incr(`written:${ctx.member}`).exec();
+    if (ctx.text.startsWith('试')) {
+      const failed = await client().incr(`written:${ctx.member}`).then(() => false, () => true);
+      if (failed) return { replies: [{ text: '记录失败' }], memory: { n } };
+    }
+    return { replies: [{ text: `第${n}次` }], memory: { n } };
+  },
+});
+
+/** The clock stands still, so a turn that changes nothing leaves the session document as it was. */
+const still = new Date();
+
+function pipeline(client: Redis = redis, rateLimit = 1000): Pipeline {
+  const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: String(rateLimit) });
+  const { deps } = buildDeps(config, client, logger, () => still);
+  return new Pipeline(deps, new Router([counterOn(() => client)], { classify: async () => ({ intent: 'help', confidence: 0.9 }) }, logger, deps.audit, 'help'));
+}
+const say = async (p: Pipeline, who: string, text: string, messageId?: string) =>
+  (await p.handle(inbound({ senderId: who, text, ...(messageId ? { messageId } : {}) }))).replies.map((r) => r.text ?? '');
+
+beforeAll(async () => {
+  server = await startRedis();
+  redis = new Redis(server.url);
+  commandsSince = countCommands(redis);
+  refuseWhileSpeculating(redis);
+  admin = new Redis(server.url);
+});
+afterAll(async () => {
+  redis.disconnect();
+  admin.disconnect();
+  await server.stop();
+});
+
+describe('speculative turns', () => {
+  it('take one round trip once the process knows the session, two before', async () => {
+    const p = pipeline();
+    await say(p, 'warm', '你好');
+    await say(p, 'warm', '你好'); // both ways loaded their scripts
+    commandsSince();
+    expect(await say(p, 's1', '你好')).toEqual(['第1次']);
+    expect(commandsSince()).toEqual({ evalsha: 2 });
+    for (let i = 2; i <= 5; i++) expect(await say(p, 's1', '你好')).toEqual([`第${i}次`]);
+    expect(commandsSince()).toEqual({ evalsha: 4 });
+    const history = (await admin.lrange('ua:{web:s1}:session:s1:history', 0, -1)).map((t) => (JSON.parse(t) as { text: string }).text);
+    expect(history.slice(-4)).toEqual(['你好', '第4次', '你好', '第5次']);
+  });
+
+  it('a turn that writes runs again locked: each write happens once, and a refusal the handler caught is never answered', async () => {
+    const p = pipeline();
+    await say(p, 's2', '你好');
+    for (const text of ['记一笔', '你好', '你好', '你好', '试一下', '记一笔', '你好', '你好', '批一笔', '你好']) expect((await say(p, 's2', text))[0]).toMatch(/^第\d+次$/);
+    expect(await admin.get('written:web:s2')).toBe('4');
+    expect(JSON.parse((await admin.get('ua:{web:s2}:session:s2')) ?? '{}')).toMatchObject({ memory: { help: { n: 11 } } });
+    // The refused MULTI left nothing queued on the connection: the next commands get their own replies.
+    expect(await redis.get('written:web:s2')).toBe('4');
+  });
+
+  it('a session changed by another process is noticed: the turn runs again on the stored one, nothing lost', async () => {
+    const [a, b] = [pipeline(), pipeline()];
+    const replies: string[] = [];
+    for (let i = 0; i < 8; i++) replies.push(...(await say(i % 3 === 0 ? b : a, 's3', '你好')));
+    expect(replies).toEqual(['第1次', '第2次', '第3次', '第4次', '第5次', '第6次', '第7次', '第8次']);
+  });
+
+  it('a redelivered message is answered from its first reply, and the rate limit still counts', async () => {
+    const p = pipeline();
+    await say(p, 's4', '你好');
+    expect(await say(p, 's4', '你好', 's4-m1')).toEqual(['第2次']);
+    commandsSince();
+    expect(await say(p, 's4', '你好', 's4-m1')).toEqual(['第2次']);
+    expect(commandsSince()).toEqual({ evalsha: 1 });
+
+    const limited = pipeline(redis, 3);
+    await say(limited, 's5', '你好');
+    await say(limited, 's5', '你好');
+    await say(limited, 's5', '你好');
+    const fourth = await limited.handle(inbound({ senderId: 's5', text: '你好' }));
+    expect(fourth.dropped).toBe('rate-limited');
+    expect(JSON.parse((await admin.get('ua:{web:s5}:session:s5')) ?? '{}')).toMatchObject({ memory: { help: { n: 3 } } });
+  });
+
+  it('two copies of one message at once, to two processes that both run it speculatively: answered once, the copy silent', async () => {
+    const [a, b] = [pipeline(), pipeline()];
+    // Both processes come to know the same session document (turns that change nothing leave it as it is).
+    for (const p of [a, b, a, b]) expect(await say(p, 's7', '看')).toEqual(['看过了']);
+    looked.clear();
+    commandsSince();
+    const copies = await Promise.all([a, b].map((p) => p.handle(inbound({ senderId: 's7', text: '看慢', messageId: 's7-m1' }))));
+    expect(looked.get('web:s7')).toBe(2); // both ran the handler: speculatively, no lease between them
+    expect(commandsSince()).toEqual({ evalsha: 2 }); // two COMMITs, no locked turn
+    expect(copies.map((c) => c.replies.map((r) => r.text))).toContainEqual(['看过了']);
+    expect(copies.map((c) => c.dropped ?? 'answered').sort()).toEqual(['answered', 'duplicate']);
+    expect(copies.find((c) => c.dropped)!.replies).toEqual([]);
+    // A later delivery of the same message is a redelivery: its replies again.
+    expect(await say(b, 's7', '看慢', 's7-m1')).toEqual(['看过了']);
+  });
+
+  it('the locked way tells a copy from a redelivery by when it reached the pipeline, not when its turn began', async () => {
+    const lock = new ConversationLock(redis, 5000, 3600, 20, false);
+    const keys = { lease: 'c:lease', session: 'c:session', history: 'c:history', dedup: 'c:dedup', replay: 'c:replay', rate: 'c:rate', privateChat: 'c:private' };
+    const params = (receivedAt: number) => ({ rateWindowSeconds: 60, rateLimit: 100, privateChat: 'c', receivedAt });
+    const turn = async () => ({ save: '', history: [], result: 'answered', handled: `${HANDLED}[]` });
+    const arrived = performance.now();
+    expect(await lock.run(keys, params(arrived), turn)).toEqual({ kind: 'done', result: 'answered' });
+    // A copy that arrived with the first, its turn begun only now (it waited behind other work): silent.
+    expect(await lock.run(keys, params(arrived), turn)).toEqual({ kind: 'duplicate' });
+    // One that arrives after the first was handled: a redelivery, answered again.
+    expect(await lock.run(keys, params(performance.now()), turn)).toEqual({ kind: 'replay', marker: `${HANDLED}[]` });
+  });
+
+  it('a client that does not refuse writes never runs turns speculatively', async () => {
+    const plain = new Redis(server.url);
+    try {
+      const p = pipeline(plain);
+      await say(p, 's6', '你好');
+      await say(p, 's6', '记一笔');
+      await say(p, 's6', '记一笔');
+      expect(await admin.get('written:web:s6')).toBe('2');
+    } finally {
+      plain.disconnect();
+    }
+  });
+});
