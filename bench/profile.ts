@@ -12,6 +12,7 @@ import { loadConfig } from '../src/core/config.ts';
 import { createLogger } from '../src/core/logger.ts';
 import { startRedisServer } from '../src/core/redis-server.ts';
 import { createEngine } from '../src/app/engine.ts';
+import { registry } from '../src/core/metrics.ts';
 import { runFor, webMessage } from './common.ts';
 
 const kind = process.argv[2] ?? 'help';
@@ -63,7 +64,8 @@ try {
   const n = r.rate * seconds;
   if (heapOut) writeFileSync(heapOut, JSON.stringify((await inspector.post('HeapProfiler.stopSampling')).profile));
   if (cpuOut) writeFileSync(cpuOut, JSON.stringify((await inspector.post('Profiler.stop')).profile));
-  console.log(`${kind}: node ${((cpu.user + cpu.system) / n).toFixed(0)} µs/msg (user ${(cpu.user / n).toFixed(0)}), redis ${((redis * 1e6) / n).toFixed(0)} µs/msg; ${r.rate.toFixed(0)} msg/s`);
+  const turns = (await registry.getSingleMetric('ua_turns_total')?.get())?.values.map((v) => `${String(v.labels['path'])} ${v.value}`).join(', ');
+  console.log(`${kind}: node ${((cpu.user + cpu.system) / n).toFixed(0)} µs/msg (user ${(cpu.user / n).toFixed(0)}), redis ${((redis * 1e6) / n).toFixed(0)} µs/msg; ${r.rate.toFixed(0)} msg/s; turns since start: ${turns}`);
 } finally {
   await engine.close();
   await server.stop();

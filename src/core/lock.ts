@@ -272,8 +272,8 @@ export class ConversationLock {
   }
 
   private async speculativeTurn<T>(keys: TurnKeys, params: TurnParams, started: string, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T> | null> {
-    // A handler's failure is left to the locked run, which marks the message handled as usual.
-    const { result: turn, wrote } = await watchTurn(true, () => fn({ session: started, privateChat: params.privateChat })).catch(() => ({ result: undefined, wrote: false }));
+    // A handler's failure (no result) is left to the locked run, which marks the message handled as usual.
+    const { result: turn, wrote } = await watchTurn(true, () => fn({ session: started, privateChat: params.privateChat }));
     if (wrote) bounded(this.writing, keys.session, LOCKED_AFTER_WRITE);
     if (wrote || !turn) {
       recordTurn('retried');

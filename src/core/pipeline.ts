@@ -44,10 +44,10 @@ const replaySchema = z.array(z.object({ text: z.string().optional(), choices: z.
 
 /**
  * The dedup value of a handled message: the marker, then its replies (text and choices) for a redelivery,
- * masked — it sits in Redis and the AOF for an hour (an admin's claim detail must not).
+ * masked by the caller — it sits in Redis and the AOF for an hour (an admin's claim detail must not).
  */
-function handledMarker(replies: Reply[]): string {
-  const kept = replies.filter((r) => r.text !== undefined || r.choices).map((r) => maskReply({ text: r.text, choices: r.choices }));
+function handledMarker(masked: Reply[]): string {
+  const kept = masked.filter((r) => r.text !== undefined || r.choices).map((r) => ({ text: r.text, choices: r.choices }));
   let json = JSON.stringify(kept);
   while (kept.length && json.length > MAX_REPLAY_CHARS) {
     kept.pop();
@@ -93,7 +93,7 @@ export class Pipeline {
   }
 
   /** Handles one message under its own request id (on every log line), counted in /metrics. */
-  async handle(msg: InboundMessage): Promise<PipelineOutcome> {
+  handle(msg: InboundMessage): Promise<PipelineOutcome> {
     return withRequestId(async () => {
       const started = performance.now();
       const trace: { intent?: string } = {};
@@ -159,7 +159,7 @@ export class Pipeline {
         {
           rateWindowSeconds: RATE_WINDOW_SECONDS,
           rateLimit: limit,
-          ...(early ? { early: handledMarker(early === 'empty' ? [] : early) } : {}),
+          ...(early ? { early: handledMarker(early === 'empty' ? [] : early.map(maskReply)) } : {}),
           // Where the bot may write to this member privately: the private chat they last wrote in.
           privateChat: msg.chatType === 'private' ? msg.chatId : null,
           receivedAt,
@@ -191,19 +191,21 @@ export class Pipeline {
             trace.intent = ctx.handledBy ?? ctx.classified?.intent;
             logger.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
             const apology: Reply[] = [{ text: CORE_TEXT.apology }];
-            return { save: '', history: [], result: apology, handled: handledMarker(apology) };
+            return { save: '', history: [], result: apology, handled: handledMarker(apology) }; // nothing to mask
           }
-          const added = historyTurns([
-            { at: now.getTime(), from: 'member', text },
-            ...replies.map((r) => ({ at: now.getTime(), from: 'bot' as const, text: renderText(r) })),
-          ]);
+          // Masked once, for the history and for the replies kept for a redelivery.
+          const masked = replies.map(maskReply);
+          const added = [
+            ...historyTurns([{ at: now.getTime(), from: 'member', text }]),
+            ...historyTurns(masked.map((r) => ({ at: now.getTime(), from: 'bot' as const, text: renderText(r) })), true),
+          ];
           session.updatedAt = now.getTime();
           return {
             save: sessionToSave(session, loaded.session),
             history: (legacyHistory ? [...legacyHistory, ...added].slice(-HISTORY_LIMIT) : added).map((t) => JSON.stringify(t)),
             replaceHistory: legacyHistory !== null,
             result: replies,
-            handled: handledMarker(replies),
+            handled: handledMarker(masked),
           };
         },
       )

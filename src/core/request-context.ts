@@ -34,7 +34,8 @@ export function requestFields(): { reqId?: string } {
  * Speculative, any command that could change something (a write, a script, MULTI, a publish), from whichever
  * client, is refused (see `refusedNow`) instead of sent; `wrote` then says the result must be thrown away: the
  * handler may have caught the refusal and answered as if the write failed. Nothing it did is visible to
- * anyone, so running the turn again, for real, is always safe.
+ * anyone, so running the turn again, for real, is always safe: a speculative run that fails has no `result`
+ * (the run for real handles the failure).
  */
 export async function watchTurn<T>(speculative: boolean, fn: () => Promise<T>): Promise<{ result: T | undefined; wrote: boolean }> {
   const turn = { speculative, wrote: false };
@@ -42,7 +43,7 @@ export async function watchTurn<T>(speculative: boolean, fn: () => Promise<T>): 
   try {
     return { result: await storage.run(store, fn), wrote: turn.wrote };
   } catch (err) {
-    if (speculative && turn.wrote) return { result: undefined, wrote: true };
+    if (speculative) return { result: undefined, wrote: turn.wrote };
     throw err;
   }
 }

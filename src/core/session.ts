@@ -105,14 +105,15 @@ export function sessionToSave(session: Session, loaded: string): string {
 }
 
 /**
- * The turns as kept in the history. ID, bank card and phone numbers are masked first: the history is plain JSON
- * in Redis and is copied into handoff tickets, while form answers are kept (encrypted) by the form.
+ * The turns as kept in the history. ID, bank card and phone numbers are masked first (unless the caller already
+ * masked the texts whole): the history is plain JSON in Redis and is copied into handoff tickets, while form
+ * answers are kept (encrypted) by the form.
  */
-export function historyTurns(turns: Turn[]): Turn[] {
+export function historyTurns(turns: Turn[], textsMasked = false): Turn[] {
   return turns.map((t) => {
     const limit = TURN_TEXT_LIMIT[t.from];
     // Mask before cutting, so a number split at the limit is never left half-visible.
-    const text = maskPersonalNumbers(t.text.slice(0, limit + 40)).slice(0, limit);
+    const text = (textsMasked ? t.text : maskPersonalNumbers(t.text.slice(0, limit + 40))).slice(0, limit);
     return { ...t, text: text.length < t.text.length && t.from === 'bot' ? `${text}…` : text };
   });
 }

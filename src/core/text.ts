@@ -18,11 +18,16 @@ export function sanitizeText(raw: string): string {
 /** Removes a leading @mention or bot name ("@小助手 ", "小助手，") so intents see the question only. */
 export function stripAddress(text: string, botNames: string[]): string {
   let t = text;
-  for (const name of botNames) {
-    const re = new RegExp(`^@?${escapeRegExp(name)}[\\s,，:：\u2005]*`);
-    t = t.replace(re, '');
-  }
+  for (const re of addressPatterns(botNames)) t = t.replace(re, '');
   return t.replace(/^@\S+[\s\u2005]+/, '').trim();
+}
+
+/** The bot names' patterns, built once per configured list (every message is stripped). */
+const addressPatternsOf = new WeakMap<string[], RegExp[]>();
+function addressPatterns(botNames: string[]): RegExp[] {
+  let patterns = addressPatternsOf.get(botNames);
+  if (!patterns) addressPatternsOf.set(botNames, (patterns = botNames.map((name) => new RegExp(`^@?${escapeRegExp(name)}[\\s,，:：\u2005]*`))));
+  return patterns;
 }
 
 export function startsWithBotName(text: string, botNames: string[]): boolean {
