@@ -11,6 +11,7 @@ import { createLogger } from '../../src/core/logger.ts';
 import { ConversationLock, HANDLED } from '../../src/core/lock.ts';
 import { Pipeline } from '../../src/core/pipeline.ts';
 import { refuseWhileSpeculating } from '../../src/core/redis.ts';
+import { watchTurn } from '../../src/core/request-context.ts';
 import { Router } from '../../src/core/router.ts';
 import type { IntentDefinition } from '../../src/core/service.ts';
 import { countCommands } from '../helpers/command-count.ts';
@@ -147,6 +148,21 @@ describe('speculative turns', () => {
     expect(await lock.run(keys, params(arrived), turn)).toEqual({ kind: 'duplicate' });
     // One that arrives after the first was handled: a redelivery, answered again.
     expect(await lock.run(keys, params(performance.now()), turn)).toEqual({ kind: 'replay', marker: `${HANDLED}[]` });
+  });
+
+  it('a write issued outside any turn is never refused when ioredis sends it again from a speculative turn\'s connection', async () => {
+    const lazy = new Redis(server.url, { lazyConnect: true });
+    refuseWhileSpeculating(lazy);
+    try {
+      // The connection is made inside a speculative run: its events (and the offline queue it flushes) run there.
+      const connecting = watchTurn(true, () => lazy.connect());
+      const write = lazy.set('offline:queued', 'sent'); // issued here, queued until the connection is ready
+      await connecting;
+      await expect(write).resolves.toBe('OK');
+      expect(await admin.get('offline:queued')).toBe('sent');
+    } finally {
+      lazy.disconnect();
+    }
   });
 
   it('a client that does not refuse writes never runs turns speculatively', async () => {
