@@ -19,6 +19,11 @@ const OLD = Buffer.alloc(32, 1);
 const NEW = Buffer.alloc(32, 2);
 const withOld = (key: Buffer, ...old: Buffer[]): DataKey => Object.assign(Buffer.from(key), { readOnly: old });
 const log = pino({ level: 'silent' });
+/** A logger that keeps the messages of its error lines. */
+function capturing(): { logger: ReturnType<typeof pino>; errors: string[] } {
+  const errors: string[] = [];
+  return { logger: pino({ level: 'error' }, { write: (line: string) => void errors.push((JSON.parse(line) as { msg: string }).msg) }), errors };
+}
 const keys = new Keys('t:');
 
 async function until<T>(what: string, check: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
@@ -55,12 +60,15 @@ describe('sealed official-channel queues', () => {
     expect(raw[0]).not.toContain('110105194912310025');
 
     // The key changed and the old one is not configured: the entry waits rather than being dropped.
-    const lacking = new Inbox(redis, keys, 'rot', new SealedValues(new FieldCipher(NEW), 'rot:inbox'), async (b) => void handled.push(b), log, 1);
+    const inboxLog = capturing();
+    const lacking = new Inbox(redis, keys, 'rot', new SealedValues(new FieldCipher(NEW), 'rot:inbox'), async (b) => void handled.push(b), inboxLog.logger, 1);
     lacking.start(50);
     await new Promise((r) => setTimeout(r, 400));
     await lacking.stop();
     expect(handled).toEqual([]);
     expect(await redis.llen('t:{rot}:inbox:0')).toBe(1);
+    // Looked at on every poll, said once (then hourly).
+    expect(inboxLog.errors).toEqual(['inbox message sealed with a key that is not configured: left waiting']);
 
     // With the old key among the read-only keys it is handled, once, and a plain entry from before sealing too.
     await redis.rpush('t:{rot}:inbox:0', '{"n":2,"legacy":true}');
@@ -94,12 +102,17 @@ describe('sealed official-channel queues', () => {
 
     fail = false;
     const tries = seen.length;
-    const lacking = new RecipientQueue(redis, keys, 'rotq', new SealedValues(new FieldCipher(NEW), 'rotq:outqueue'), deliver, [], log);
+    const queueLog = capturing();
+    const lacking = new RecipientQueue(redis, keys, 'rotq', new SealedValues(new FieldCipher(NEW), 'rotq:outqueue'), deliver, [], queueLog.logger);
     lacking.start(30);
     await new Promise((r) => setTimeout(r, 300));
+    // Due again at once, as after a restart: looked at again, not logged again.
+    await redis.zadd('t:{rotq}:out-due', 0, 'm1');
+    await new Promise((r) => setTimeout(r, 200));
     await lacking.stop();
     expect(seen.length).toBe(tries);
     expect(await redis.llen('t:{rotq}:out:m1')).toBe(1);
+    expect(queueLog.errors).toEqual(['queued message sealed with a key that is not configured: left waiting']);
 
     // Due again: the unreadable job was put off by a lease, as another process holding the key would find it.
     await redis.zadd('t:{rotq}:out-due', 0, 'm1');

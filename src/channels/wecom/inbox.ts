@@ -149,7 +149,7 @@ export class Inbox {
         } catch (err) {
           // A key not configured (yet): the message waits for it rather than being lost; anything else cannot be read.
           if (err instanceof MissingKeyError) {
-            this.log.error({ err: err.message, shard }, 'inbox message sealed with a key that is not configured: left waiting');
+            this.sealed.logWaiting(this.log, err, { shard }, 'inbox message sealed with a key that is not configured: left waiting');
             break;
           }
           if (!(err instanceof DecryptionError)) throw err;

@@ -190,7 +190,7 @@ export class RecipientQueue {
         if (!(err instanceof DecryptionError)) throw err;
         if (err instanceof MissingKeyError) {
           // Waits for the key to be configured again rather than being lost.
-          this.log.error({ recipient, err: err.message }, 'queued message sealed with a key that is not configured: left waiting');
+          this.sealed.logWaiting(this.log, err, { recipient }, 'queued message sealed with a key that is not configured: left waiting');
           await SETTLE.run(this.redis, keys, [recipient, '', this.now() + LEASE_MS, '']);
           return;
         }

@@ -7,7 +7,10 @@
  */
 import type { Logger } from 'pino';
 import type { Config } from '../../core/config.ts';
-import { FieldCipher, loadEncryptionKey } from '../../core/crypto.ts';
+import { FieldCipher, loadEncryptionKey, type MissingKeyError } from '../../core/crypto.ts';
+
+/** How often an entry waiting for a key that is not configured is logged again (it is looked at every poll). */
+const WAITING_LOG_MS = 3600_000;
 
 /** Seals and opens the values of one kind (`purpose`: a value sealed for one purpose does not open as another). */
 export class SealedValues {
@@ -28,6 +31,16 @@ export class SealedValues {
   open(stored: string): string {
     if (stored.startsWith('{')) return stored;
     return this.cipher.decrypt(stored, this.purpose);
+  }
+
+  private readonly waitingLogged = new Map<string, number>();
+
+  /** Logs that entries wait for a key that is not configured: once per key, then hourly, not on every poll. */
+  logWaiting(log: Pick<Logger, 'error'>, err: MissingKeyError, fields: Record<string, unknown>, message: string, now = Date.now()): void {
+    const last = this.waitingLogged.get(err.keyId);
+    if (last !== undefined && now - last < WAITING_LOG_MS) return;
+    this.waitingLogged.set(err.keyId, now);
+    log.error({ ...fields, err: err.message }, message);
   }
 }
 
