@@ -124,34 +124,71 @@ function ready(client: Redis, timeoutMs: number): Promise<void> {
 
 const asCluster = (redis: Redis): Cluster | null => (redis.isCluster ? (redis as unknown as Cluster) : null);
 
-/** How long scanKeys waits for a Cluster's topology to drop a master whose connection ended (a failover). */
+/** How long scanKeys waits for a Cluster's topology to settle after a failover. */
 const TOPOLOGY_WAIT_MS = 15_000;
+const CLUSTER_SLOTS = 16384;
+const nodeKey = (node: Redis) => `${node.options.host}:${node.options.port}`;
 
-/** The masters of a Cluster, once none of them is a connection that ended (a failed master until the next slots refresh). */
-async function liveMasters(cluster: Cluster): Promise<Redis[]> {
+/**
+ * The masters that hold the Cluster's slots now, by address. Right after a failover the client's table may
+ * still name the failed master, or its connection may have ended before the replica is known as a master:
+ * the table is refreshed until every slot's master is a live connection.
+ */
+async function slotMasters(cluster: Cluster): Promise<Map<string, Redis>> {
   const deadline = Date.now() + TOPOLOGY_WAIT_MS;
   for (;;) {
-    const masters = cluster.nodes('master');
-    if (!masters.some((n) => n.status === 'end' || n.status === 'close') || Date.now() > deadline) return masters;
+    const live = new Map(cluster.nodes('master').filter((n) => n.status !== 'end' && n.status !== 'close').map((n) => [nodeKey(n), n]));
+    const holders = new Map<string, Redis>();
+    let covered = true;
+    for (let slot = 0; slot < CLUSTER_SLOTS && covered; slot++) {
+      const key = cluster.slots[slot]?.[0];
+      const node = key === undefined ? undefined : live.get(key);
+      if (node) holders.set(key!, node);
+      else covered = false;
+    }
+    if (covered) return holders;
+    if (Date.now() > deadline) throw new Error('Redis Cluster: some slots have no live master');
+    cluster.refreshSlotsCache();
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
+/** Scans one node to the end (true) or until `stopWhen` (false). */
+async function scanNode(node: Redis, pattern: string, onBatch: (keys: string[]) => Promise<void> | void, stopWhen: () => boolean): Promise<boolean> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
+    cursor = next;
+    if (keys.length) await onBatch(keys);
+  } while (cursor !== '0' && !stopWhen());
+  return cursor === '0';
+}
+
 /**
  * Every key matching `pattern` (SCAN, so no server blocks), batch by batch. On a Cluster each master is
- * scanned: a keyless command would reach only one of them.
+ * scanned: a keyless command would reach only one of them. A master that fails over mid-scan is scanned
+ * again where its slots went; like SCAN itself, that may hand a key over twice.
  */
 export async function scanKeys(redis: Redis, pattern: string, onBatch: (keys: string[]) => Promise<void> | void, stopWhen: () => boolean = () => false): Promise<void> {
   const cluster = asCluster(redis);
-  const nodes = cluster ? await liveMasters(cluster) : [redis];
-  for (const node of nodes) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await onBatch(keys);
-    } while (cursor !== '0' && !stopWhen());
-    if (stopWhen()) return;
+  if (!cluster) {
+    await scanNode(redis, pattern, onBatch, stopWhen);
+    return;
+  }
+  const scanned = new Set<string>();
+  const deadline = Date.now() + TOPOLOGY_WAIT_MS;
+  for (;;) {
+    try {
+      for (const [key, node] of await slotMasters(cluster)) {
+        if (scanned.has(key)) continue;
+        if (stopWhen() || !(await scanNode(node, pattern, onBatch, stopWhen))) return;
+        scanned.add(key);
+      }
+      return;
+    } catch (err) {
+      // The connection to a master that just failed ended under the scan: scan whoever holds its slots now.
+      if (!(err instanceof Error && err.message.startsWith('Connection is closed')) || Date.now() > deadline) throw err;
+    }
   }
 }
 

@@ -5,7 +5,7 @@
  * version before sealing is handled once at the upgrade.
  */
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FieldCipher, type DataKey } from '../../src/core/crypto.ts';
 import { Keys } from '../../src/core/keys.ts';
@@ -20,7 +20,7 @@ const NEW = Buffer.alloc(32, 2);
 const withOld = (key: Buffer, ...old: Buffer[]): DataKey => Object.assign(Buffer.from(key), { readOnly: old });
 const log = pino({ level: 'silent' });
 /** A logger that keeps the messages of its error lines. */
-function capturing(): { logger: ReturnType<typeof pino>; errors: string[] } {
+function capturing(): { logger: Logger; errors: string[] } {
   const errors: string[] = [];
   return { logger: pino({ level: 'error' }, { write: (line: string) => void errors.push((JSON.parse(line) as { msg: string }).msg) }), errors };
 }
