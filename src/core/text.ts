@@ -123,8 +123,8 @@ for (let c = 0xff10; c <= 0xff19; c++) IS_DIGIT[c] = 1;
 for (const form of Object.keys(DIGIT_FORMS)) IS_DIGIT[form.charCodeAt(0)] = 1;
 function mayHoldNumber(text: string): boolean {
   if (text.length < FEWEST_DIGITS) return false;
-  // Read as UTF-16 units from a copy: charCodeAt on strings of every shape V8 makes (sliced, joined, one- or
-  // two-byte) ran four times slower in the pipeline than this copy and loop.
+  // Read as UTF-16 units from a copy: once a function has seen strings of every shape V8 makes (sliced, joined,
+  // one- or two-byte), as this one does in the pipeline, charCodeAt ran 4.5 times slower than this copy and loop.
   const units = Buffer.from(text, 'utf16le');
   let digits = 0;
   let between = 0;
