@@ -131,14 +131,16 @@ const beginReply = z.union([
   z.tuple([z.literal('ok'), z.number(), z.string(), z.string()]),
   z.tuple([z.literal('replay'), z.string()]),
   z.tuple([z.literal('copy')]),
-  z.tuple([z.enum(['rate', 'early']), z.number()]),
+  z.tuple([z.literal('rate'), z.number()]),
+  z.tuple([z.literal('early'), z.number()]),
   z.tuple([z.literal('busy'), z.number(), z.string()]),
 ]);
 const acquireReply = z.union([z.null(), z.tuple([z.literal(0)]), z.tuple([z.literal(1), z.string()])]);
 const commitReply = z.union([
   z.tuple([z.literal('ok'), z.number()]),
   z.tuple([z.literal('replay'), z.string()]),
-  z.tuple([z.enum(['copy', 'conflict'])]),
+  z.tuple([z.literal('copy')]),
+  z.tuple([z.literal('conflict')]),
   z.tuple([z.literal('rate'), z.number()]),
 ]);
 
@@ -205,6 +207,18 @@ export type TurnOutcome<T> =
 const KNOWN_SESSIONS = 20_000;
 /** Pure turns a conversation runs locked after one that wrote: writes come in runs (a form, a ticket being added to). */
 const LOCKED_AFTER_WRITE = 2;
+
+/** What BEGIN and COMMIT both answer before any turn: the message was handled already, or is over the rate limit. */
+function settled(reply: ['replay', string] | ['copy'] | ['rate', number]): TurnOutcome<never> {
+  switch (reply[0]) {
+    case 'replay':
+      return { kind: 'replay', marker: reply[1] };
+    case 'copy':
+      return { kind: 'duplicate' };
+    case 'rate':
+      return { kind: 'rate-limited', count: reply[1] };
+  }
+}
 
 /** Microseconds since `start` (a performance.now() time), as a script argument. */
 const microsSince = (start: number): number => Math.max(0, Math.round((performance.now() - start) * 1000));
@@ -292,17 +306,9 @@ export class ConversationLock {
       return null;
     }
     recordTurn('speculative');
-    switch (committed[0]) {
-      case 'ok':
-        this.remember(keys.session, turn.save || started);
-        return { kind: 'done', result: turn.result };
-      case 'replay':
-        return { kind: 'replay', marker: committed[1] };
-      case 'copy':
-        return { kind: 'duplicate' };
-      case 'rate':
-        return { kind: 'rate-limited', count: committed[1] };
-    }
+    if (committed[0] !== 'ok') return settled(committed);
+    this.remember(keys.session, turn.save || started);
+    return { kind: 'done', result: turn.result };
   }
 
   /** ARGV[2..8] of SAVE_TURN. */
@@ -327,11 +333,9 @@ export class ConversationLock {
     let loaded: Loaded;
     switch (begun[0]) {
       case 'replay':
-        return { kind: 'replay', marker: begun[1] };
       case 'copy':
-        return { kind: 'duplicate' };
       case 'rate':
-        return { kind: 'rate-limited', count: begun[1] };
+        return settled(begun);
       case 'early':
         return { kind: 'early', count: begun[1] };
       case 'ok':

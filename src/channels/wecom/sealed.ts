@@ -36,7 +36,8 @@ export class SealedValues {
   private readonly waitingLogged = new Map<string, number>();
 
   /** Logs that entries wait for a key that is not configured: once per key, then hourly, not on every poll. */
-  logWaiting(log: Pick<Logger, 'error'>, err: MissingKeyError, fields: Record<string, unknown>, message: string, now = Date.now()): void {
+  logWaiting(log: Pick<Logger, 'error'>, err: MissingKeyError, fields: Record<string, unknown>, message: string): void {
+    const now = Date.now();
     const last = this.waitingLogged.get(err.keyId);
     if (last !== undefined && now - last < WAITING_LOG_MS) return;
     this.waitingLogged.set(err.keyId, now);
