@@ -9,8 +9,8 @@ import { exists, hasFlag } from '@ioredis/commands';
 
 interface RequestStore {
   reqId: string;
-  /** Set while a conversation turn's handler runs (see `watchTurn`). */
-  turn?: { speculative: boolean; wrote: boolean };
+  /** Set while a conversation turn's handler runs (see `watchTurn`); `running` turns false when it returns. */
+  turn?: { speculative: boolean; wrote: boolean; running: boolean };
 }
 const storage = new AsyncLocalStorage<RequestStore>();
 /** Unique per process (random) and per message (a counter): cheap, and unique across processes. */
@@ -38,13 +38,16 @@ export function requestFields(): { reqId?: string } {
  * (the run for real handles the failure).
  */
 export async function watchTurn<T>(speculative: boolean, fn: () => Promise<T>): Promise<{ result: T | undefined; wrote: boolean }> {
-  const turn = { speculative, wrote: false };
+  const turn = { speculative, wrote: false, running: true };
   const store = { reqId: storage.getStore()?.reqId ?? `${processPart}-${(++counter).toString(36)}`, turn };
   try {
     return { result: await storage.run(store, fn), wrote: turn.wrote };
   } catch (err) {
     if (speculative) return { result: undefined, wrote: turn.wrote };
     throw err;
+  } finally {
+    // A timer or connection made during the run keeps its context; what it sends later is no part of the turn.
+    turn.running = false;
   }
 }
 
@@ -62,7 +65,7 @@ const verdicts = new Map<string, boolean>();
 /** Whether a command must be refused now (a speculative turn's write); notes a turn's writes. Called for every command sent. */
 export function refusedNow(commandName: string): boolean {
   const turn = storage.getStore()?.turn;
-  if (!turn) return false;
+  if (!turn?.running) return false;
   let changes = verdicts.get(commandName);
   if (changes === undefined) verdicts.set(commandName, (changes = mayChange(commandName)));
   if (!changes) return false;

@@ -165,6 +165,17 @@ describe('speculative turns', () => {
     }
   });
 
+  it('a write sent after a speculative run ended, from a timer the run started, is not refused', async () => {
+    let later: Promise<unknown> | undefined;
+    const { wrote } = await watchTurn(true, async () => {
+      later = new Promise((resolve) => setTimeout(() => resolve(redis.set('after:run', 'sent').catch((err: Error) => err.message)), 20));
+      return 'answered';
+    });
+    expect(wrote).toBe(false);
+    expect(await later).toBe('OK');
+    expect(await admin.get('after:run')).toBe('sent');
+  });
+
   it('a client that does not refuse writes never runs turns speculatively', async () => {
     const plain = new Redis(server.url);
     try {
