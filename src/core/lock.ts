@@ -182,6 +182,8 @@ export interface Loaded {
   session: string;
   /** The member's private chat with the bot, if known. */
   privateChat: string | null;
+  /** The document is one this process saved or read (and checked) before: it need not be checked again. */
+  known: boolean;
 }
 
 export interface LockedTurn<T> {
@@ -287,7 +289,7 @@ export class ConversationLock {
 
   private async speculativeTurn<T>(keys: TurnKeys, params: TurnParams, started: string, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T> | null> {
     // A handler's failure (no result) is left to the locked run, which marks the message handled as usual.
-    const { result: turn, wrote } = await watchTurn(true, () => fn({ session: started, privateChat: params.privateChat }));
+    const { result: turn, wrote } = await watchTurn(true, () => fn({ session: started, privateChat: params.privateChat, known: true }));
     if (wrote) bounded(this.writing, keys.session, LOCKED_AFTER_WRITE);
     if (wrote || !turn) {
       recordTurn('retried');
@@ -339,13 +341,13 @@ export class ConversationLock {
       case 'early':
         return { kind: 'early', count: begun[1] };
       case 'ok':
-        loaded = { privateChat: begun[2] || null, session: begun[3] };
+        loaded = { privateChat: begun[2] || null, session: begun[3], known: begun[3] !== '' && this.known.get(keys.session) === begun[3] };
         break;
       case 'busy': {
         // Another process runs a turn of this conversation: wait for its lease, re-checking the dedup key.
         const session = await this.waitForLease(keys, token);
         if (session === null) return { kind: 'duplicate' };
-        loaded = { privateChat: begun[2] || null, session };
+        loaded = { privateChat: begun[2] || null, session, known: false };
         break;
       }
     }

@@ -13,7 +13,7 @@ import { z } from 'zod';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError } from './lock.ts';
 import { GroupDirectory } from './groups.ts';
-import { HISTORY_LIMIT, historyTurns, parseHistory, parseSession, sessionToSave, type Turn } from './session.ts';
+import { emptySession, HISTORY_LIMIT, historyTurns, parseHistory, parseSession, sessionToSave, storedSession, type Turn } from './session.ts';
 import { maskPersonalNumbers, sanitizeText, startsWithBotName, stripAddress } from './text.ts';
 import { isDone } from '../kit/words.ts';
 import type { Router } from './router.ts';
@@ -167,7 +167,7 @@ export class Pipeline {
           speculate: roles.size === 0 && msg.attachments.length === 0,
         },
         async (loaded) => {
-          const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime());
+          const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime(), loaded.known);
           if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
           const privateChat = loaded.privateChat ?? (msg.chatType === 'group' ? await redis.hget(keys.legacyPrivateChats(), member) : null);
           let history: Promise<Turn[]> | undefined;
@@ -191,7 +191,9 @@ export class Pipeline {
             trace.intent = ctx.handledBy ?? ctx.classified?.intent;
             logger.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
             const apology: Reply[] = [{ text: CORE_TEXT.apology }];
-            return { save: '', history: [], result: apology, handled: handledMarker(apology) }; // nothing to mask
+            // An unreadable document is replaced even so: the process trusts what it last saved (see parseSession).
+            const save = discarded ? storedSession(emptySession(now.getTime())) : '';
+            return { save, history: [], result: apology, handled: handledMarker(apology) }; // nothing to mask
           }
           // Masked once, for the history and for the replies kept for a redelivery.
           const masked = replies.map(maskReply);

@@ -55,11 +55,15 @@ export interface ParsedSession {
   legacyHistory: Turn[] | null;
 }
 
-/** Parses a stored session; a missing, corrupt or unknown record starts fresh (`discarded` says so). */
-export function parseSession(raw: string | null, now: number): ParsedSession {
+/**
+ * Parses a stored session; a missing, corrupt or unknown record starts fresh (`discarded` says so). A `known`
+ * document (one this process saved, or read and checked, before) is not checked again: most turns continue one.
+ */
+export function parseSession(raw: string | null, now: number, known = false): ParsedSession {
   if (!raw) return { session: emptySession(now), discarded: false, legacyHistory: null };
   try {
     const json: unknown = JSON.parse(raw);
+    if (known && (json as { v?: unknown }).v === SESSION_VERSION) return { session: json as Session, discarded: false, legacyHistory: null };
     // Only a document saying it is version 1 is tried as one (a failed parse is not cheap, and rare is this).
     if (isVersion1(json)) {
       const { history, ...legacy } = legacySchema.parse(json);

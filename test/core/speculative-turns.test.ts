@@ -13,6 +13,7 @@ import { Pipeline } from '../../src/core/pipeline.ts';
 import { refuseWhileSpeculating } from '../../src/core/redis.ts';
 import { watchTurn } from '../../src/core/request-context.ts';
 import { Router } from '../../src/core/router.ts';
+import { CORE_TEXT } from '../../src/core/texts.ts';
 import type { IntentDefinition } from '../../src/core/service.ts';
 import { countCommands } from '../helpers/command-count.ts';
 import { inbound } from '../helpers/engine.ts';
@@ -27,7 +28,7 @@ let commandsSince: () => Record<string, number>;
 /**
  * Counts its turns in the session; a text starting with "记" also counts in Redis (a write), "试" catches a
  * failed write, "批" counts in a MULTI beside a read. "看" leaves the session as it was and counts in
- * `looked`; "看慢" takes 50 ms doing so.
+ * `looked`; "看慢" takes 50 ms doing so. "坏" fails.
  */
 const looked = new Map<string, number>();
 const counterOn = (client: () => Redis): IntentDefinition => ({
@@ -38,6 +39,7 @@ const counterOn = (client: () => Redis): IntentDefinition => ({
       looked.set(ctx.member, (looked.get(ctx.member) ?? 0) + 1);
       return { replies: [{ text: '看过了' }] };
     }
+    if (ctx.text === '坏') throw new Error('handler failed');
     const n = Number(ctx.session.memory['help']?.['n'] ?? 0) + 1;
     if (ctx.text.startsWith('记')) await client().incr(`written:${ctx.member}`);
     if (ctx.text.startsWith('批')) await client().multi().get(`written:${ctx.member}`).incr(`written:${ctx.member}`).exec();
@@ -174,6 +176,15 @@ describe('speculative turns', () => {
     expect(wrote).toBe(false);
     expect(await later).toBe('OK');
     expect(await admin.get('after:run')).toBe('sent');
+  });
+
+  it('an unreadable session is replaced even by a failed turn, so the process never trusts it as its own', async () => {
+    const p = pipeline();
+    await admin.set('ua:{web:s10}:session:s10', JSON.stringify({ v: 2, dialog: null, memory: 'not an object', updatedAt: 1 }));
+    expect(await say(p, 's10', '坏')).toEqual([CORE_TEXT.apology]);
+    expect(await say(p, 's10', '你好')).toEqual(['第1次']);
+    expect(await say(p, 's10', '你好')).toEqual(['第2次']);
+    expect(JSON.parse((await admin.get('ua:{web:s10}:session:s10')) ?? '{}')).toMatchObject({ memory: { help: { n: 2 } } });
   });
 
   it('a client that does not refuse writes never runs turns speculatively', async () => {
