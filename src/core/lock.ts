@@ -251,23 +251,32 @@ export class ConversationLock {
   ) {}
 
   /** Runs `fn` with the conversation's stored session, one turn at a time per conversation. */
-  async run<T>(keys: TurnKeys, params: TurnParams, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T>> {
+  run<T>(keys: TurnKeys, params: TurnParams, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T>> {
     const same = this.inFlight.get(keys.dedup);
     if (same) {
-      await same.catch(() => undefined);
-      return { kind: 'duplicate' };
+      const duplicate = (): TurnOutcome<T> => ({ kind: 'duplicate' });
+      return same.then(duplicate, duplicate);
     }
     const previous = this.tails.get(keys.lease);
     // Nothing before it in this process (the usual case): the turn starts now, no promise hop.
-    const current = previous ? previous.catch(() => undefined).then(() => this.turn(keys, params, fn)) : this.turn(keys, params, fn);
+    const start = () => this.turn(keys, params, fn);
+    const current = previous ? previous.then(start, start) : start();
     this.tails.set(keys.lease, current);
     this.inFlight.set(keys.dedup, current);
-    try {
-      return await current;
-    } finally {
+    const forget = () => {
       if (this.tails.get(keys.lease) === current) this.tails.delete(keys.lease);
       if (this.inFlight.get(keys.dedup) === current) this.inFlight.delete(keys.dedup);
-    }
+    };
+    return current.then(
+      (outcome) => {
+        forget();
+        return outcome;
+      },
+      (err: unknown) => {
+        forget();
+        throw err;
+      },
+    );
   }
 
   /**
@@ -278,13 +287,10 @@ export class ConversationLock {
    * channel stays with a process) take one round trip per message; another process's turn in between only
    * costs a retry.
    */
-  private async turn<T>(keys: TurnKeys, params: TurnParams, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T>> {
+  private turn<T>(keys: TurnKeys, params: TurnParams, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T>> {
     const started = this.speculation && params.speculate && params.early === undefined && params.privateChat !== null ? this.known.get(keys.session) : undefined;
-    if (started !== undefined && !this.writing.has(keys.session)) {
-      const outcome = await this.speculativeTurn(keys, params, started, fn);
-      if (outcome) return outcome;
-    }
-    return this.lockedTurn(keys, params, fn);
+    if (started === undefined || this.writing.has(keys.session)) return this.lockedTurn(keys, params, fn);
+    return this.speculativeTurn(keys, params, started, fn).then((outcome) => outcome ?? this.lockedTurn(keys, params, fn));
   }
 
   private async speculativeTurn<T>(keys: TurnKeys, params: TurnParams, started: string, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T> | null> {

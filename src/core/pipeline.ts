@@ -11,7 +11,7 @@ import { RefusedDuringSpeculation, withRequestId } from './request-context.ts';
 import { guardsSpeculation } from './redis.ts';
 import { z } from 'zod';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
-import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError } from './lock.ts';
+import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError, type TurnOutcome } from './lock.ts';
 import { GroupDirectory } from './groups.ts';
 import { emptySession, HISTORY_LIMIT, historyTurns, parseHistory, parseSession, sessionToSave, storedSession, type Turn } from './session.ts';
 import { maskPersonalNumbers, sanitizeText, startsWithBotName, stripAddress } from './text.ts';
@@ -92,34 +92,41 @@ export class Pipeline {
     return session.dialog !== null && session.dialog.expiresAt > now && now - session.updatedAt <= GROUP_ANSWER_WINDOW_MS;
   }
 
-  /** Handles one message under its own request id (on every log line), counted in /metrics. */
+  /**
+   * Handles one message under its own request id (on every log line), counted in /metrics. The hot path
+   * chains promises rather than awaiting them: with a request context, every promise costs a hook call.
+   */
   handle(msg: InboundMessage): Promise<PipelineOutcome> {
-    return withRequestId(async () => {
+    return withRequestId(() => {
       const started = performance.now();
       const trace: { intent?: string } = {};
-      try {
-        const outcome = await this.handleMessage(msg, trace, started);
-        const apology = outcome.replies.length === 1 && outcome.replies[0]?.text === CORE_TEXT.apology;
-        recordMessage(msg.platform, trace.intent ?? 'none', outcome.dropped ?? (apology ? 'apology' : 'answered'), (performance.now() - started) / 1000);
-        return outcome;
-      } catch (err) {
-        // What reaches here failed outside a handler: Redis, mostly (the channel apologises).
-        recordRedisError('command');
-        recordMessage(msg.platform, trace.intent ?? 'none', 'failed', (performance.now() - started) / 1000);
-        throw err;
-      }
+      return this.handleMessage(msg, trace, started).then(
+        (outcome) => {
+          const apology = outcome.replies.length === 1 && outcome.replies[0]?.text === CORE_TEXT.apology;
+          recordMessage(msg.platform, trace.intent ?? 'none', outcome.dropped ?? (apology ? 'apology' : 'answered'), (performance.now() - started) / 1000);
+          return outcome;
+        },
+        (err: unknown) => {
+          // What reaches here failed outside a handler: Redis, mostly (the channel apologises).
+          recordRedisError('command');
+          recordMessage(msg.platform, trace.intent ?? 'none', 'failed', (performance.now() - started) / 1000);
+          throw err;
+        },
+      );
     });
   }
 
-  private async handleMessage(msg: InboundMessage, trace: { intent?: string }, receivedAt: number): Promise<PipelineOutcome> {
-    const { config } = this.deps;
+  private handleMessage(msg: InboundMessage, trace: { intent?: string }, receivedAt: number): Promise<PipelineOutcome> {
     const now = this.deps.now();
-    if (msg.fromSelf) return { replies: [], dropped: 'own' };
-    if (now.getTime() - msg.sentAt > config.STALE_MESSAGE_SECONDS * 1000) return { replies: [], dropped: 'stale' };
-    const warning = msg.chatType === 'group' ? await this.warnAboutNumbers(msg) : [];
+    if (msg.fromSelf) return Promise.resolve({ replies: [], dropped: 'own' });
+    if (now.getTime() - msg.sentAt > this.deps.config.STALE_MESSAGE_SECONDS * 1000) return Promise.resolve({ replies: [], dropped: 'stale' });
+    return msg.chatType === 'group' ? this.handleGroupMessage(msg, now, trace, receivedAt) : this.turn(msg, now, trace, receivedAt);
+  }
+
+  private async handleGroupMessage(msg: InboundMessage, now: Date, trace: { intent?: string }, receivedAt: number): Promise<PipelineOutcome> {
+    const warning = await this.warnAboutNumbers(msg);
     if (!this.isAddressed(msg) && !(await this.answersPendingQuestion(msg, now.getTime()))) return { replies: warning, dropped: 'not-addressed' };
     const outcome = await this.turn(msg, now, trace, receivedAt);
-    if (msg.chatType !== 'group') return outcome;
     // Whatever a handler says in a group, a personal number never appears in it.
     return { ...outcome, replies: [...warning, ...outcome.replies.map(maskReply)] };
   }
@@ -153,8 +160,9 @@ export class Pipeline {
     // The group directory (groups the bot serves, so staff can pick where to announce) lives in another
     // hash slot: written beside the turn, not in its scripts.
     const directory = GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN)) ? this.recordGroup(msg, now) : null;
-    const turn = this.lock
-      .run<Reply[]>(
+    let outcome: TurnOutcome<Reply[]>;
+    try {
+      outcome = await this.lock.run<Reply[]>(
         { lease: keys.lock(sessionKey), session: sessionKey, history: keys.history(sessionKey), dedup: dedupKey, replay: keys.replay(msg.platform, msg.senderId, msg.messageId), rate: keys.rate(member), privateChat: keys.privateChat(msg.platform, msg.senderId) },
         {
           rateWindowSeconds: RATE_WINDOW_SECONDS,
@@ -210,15 +218,14 @@ export class Pipeline {
             handled: handledMarker(masked),
           };
         },
-      )
-      .catch((err: unknown) => {
-        // A turn that waited too long for its conversation, or outlived its lease (a slow model), was not
-        // saved: the member is told so, like any failed turn, and may send it again.
-        if (!(err instanceof LockTimeoutError || err instanceof LeaseLostError)) throw err;
-        logger.warn({ err: err.message, member, messageId: msg.messageId }, 'turn not saved');
-        return { kind: 'done' as const, result: [{ text: CORE_TEXT.apology }] };
-      });
-    const outcome = await turn;
+      );
+    } catch (err) {
+      // A turn that waited too long for its conversation, or outlived its lease (a slow model), was not
+      // saved: the member is told so, like any failed turn, and may send it again.
+      if (!(err instanceof LockTimeoutError || err instanceof LeaseLostError)) throw err;
+      logger.warn({ err: err.message, member, messageId: msg.messageId }, 'turn not saved');
+      outcome = { kind: 'done', result: [{ text: CORE_TEXT.apology }] };
+    }
     if (directory) await directory; // never rejects (a failure only costs the directory an update)
     // A speculative run may have routed the message before Redis said it was a redelivery or over the limit.
     if (outcome.kind !== 'done') delete trace.intent;

@@ -37,18 +37,27 @@ export function requestFields(): { reqId?: string } {
  * anyone, so running the turn again, for real, is always safe: a speculative run that fails has no `result`
  * (the run for real handles the failure).
  */
-export async function watchTurn<T>(speculative: boolean, fn: () => Promise<T>): Promise<{ result: T | undefined; wrote: boolean }> {
+export function watchTurn<T>(speculative: boolean, fn: () => Promise<T>): Promise<{ result: T | undefined; wrote: boolean }> {
   const turn = { speculative, wrote: false, running: true };
   const store = { reqId: storage.getStore()?.reqId ?? `${processPart}-${(++counter).toString(36)}`, turn };
+  let run: Promise<T>;
   try {
-    return { result: await storage.run(store, fn), wrote: turn.wrote };
+    run = storage.run(store, fn);
   } catch (err) {
-    if (speculative) return { result: undefined, wrote: turn.wrote };
-    throw err;
-  } finally {
-    // A timer or connection made during the run keeps its context; what it sends later is no part of the turn.
-    turn.running = false;
+    run = Promise.reject(err as Error);
   }
+  // A timer or connection made during the run keeps its context; what it sends later is no part of the turn.
+  return run.then(
+    (result) => {
+      turn.running = false;
+      return { result, wrote: turn.wrote };
+    },
+    (err: unknown) => {
+      turn.running = false;
+      if (speculative) return { result: undefined, wrote: turn.wrote };
+      throw err;
+    },
+  );
 }
 
 export class RefusedDuringSpeculation extends Error {}
