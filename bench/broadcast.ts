@@ -23,7 +23,7 @@ import { TELEGRAM_PACING } from '../src/channels/telegram/index.ts';
 
 /** The fake Telegram in its own process (bench/fake-telegram-process.ts): one JSON line per request. */
 async function startFakeTelegram(): Promise<{ url: string; token: string; dump(): Promise<Dump>; stop(): void }> {
-  const child: ChildProcess = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), fileURLToPath(new URL('./fake-telegram-process.ts', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const child: ChildProcess = spawn(process.execPath, ['--import', new URL('../src/app/run-typescript.mjs', import.meta.url).href, fileURLToPath(new URL('./fake-telegram-process.ts', import.meta.url))], { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   const next = async () => JSON.parse(String((await lines.next()).value)) as unknown;
   const { url, token } = (await next()) as { url: string; token: string };

@@ -1,5 +1,5 @@
 /**
- * CPU per message of one kind, and where it goes: `npx tsx bench/profile.ts help|law|form|mix [seconds]`.
+ * CPU per message of one kind, and where it goes: `npm run profile -- help|law|form|mix [seconds]`.
  * Prints the bot's and redis-server's CPU microseconds per message (steadier than msg/s on a shared machine:
  * compare two versions by alternating runs). PROF_OUT=file.cpuprofile writes a CPU profile of the timed part
  * only (open it in Chrome DevTools); HEAP_OUT=file.heapprofile a sampling allocation profile.

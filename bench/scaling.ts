@@ -20,7 +20,7 @@ async function together(n: number, env: Record<string, string>, dir: string): Pr
   try {
     const lines = await Promise.all(
       Array.from({ length: n }, (_, i) => {
-        const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), WORKER], {
+        const child = spawn(process.execPath, ['--import', new URL('../src/app/run-typescript.mjs', import.meta.url).href, WORKER], {
           env: { ...process.env, ...env, BENCH_WORKER: `p${n}w${i}`, DATA_DIR: join(dir, `p${n}w${i}`) },
           stdio: ['pipe', 'pipe', 'inherit'],
         });

@@ -14,13 +14,15 @@ export interface BotProcess {
 }
 
 const ENTRY = fileURLToPath(new URL('../../src/app/main.ts', import.meta.url));
+/** How `npm start` runs it (see package.json). */
+const RUN_TYPESCRIPT = new URL('../../src/app/run-typescript.mjs', import.meta.url).href;
 
 /** `cwd`: the folder it starts in (where it looks for `.env`); default: the checkout. */
 export async function startBotProcess(env: Record<string, string>, opts: { cwd?: string } = {}): Promise<BotProcess> {
   const port = await freePort();
   // BOT_NODE_ARGS: extra node flags for the bot only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it under a bench.
   const nodeArgs = (process.env.BOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', import.meta.resolve('tsx'), ENTRY], {
+  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', RUN_TYPESCRIPT, ENTRY], {
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

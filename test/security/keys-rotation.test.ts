@@ -77,7 +77,7 @@ async function keyIdsAtRest(): Promise<Map<string, number>> {
 }
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number | null; out: string }> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), join(ROOT, 'src/app/cli.ts'), ...args], {
+  const child = spawn(process.execPath, ['--import', new URL('../../src/app/run-typescript.mjs', import.meta.url).href, join(ROOT, 'src/app/cli.ts'), ...args], {
     cwd: ROOT,
     env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
