@@ -16,7 +16,9 @@ export class Keys {
   }
   /** A key in the hash slot of `tag`: `prefix{tag}:parts…`. Keys sharing a tag may be used in one script or MULTI. */
   tagged(tag: string | number, ...parts: (string | number)[]): string {
-    return this.k(`{${tag}}`, ...parts);
+    let key = `${this.prefix}{${tag}}`;
+    for (const part of parts) key += `:${part}`;
+    return key;
   }
   /** The hash tag of everything a member's messages touch in one turn. */
   private member(platform: Platform, senderId: string): string {

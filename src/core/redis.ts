@@ -255,8 +255,9 @@ export async function awaitReplicas(redis: Redis, key: string): Promise<void> {
 }
 
 const guarded = new WeakSet<Redis>();
-/** Commands let through once (see refuseWhileSpeculating). */
-const judged = new WeakSet<Command>();
+/** Marks a command let through once (see refuseWhileSpeculating): a property, cheaper than a WeakSet entry per command. */
+const JUDGED = Symbol('judged');
+type Judged = Command & { [JUDGED]?: true };
 /** One error for every refusal: a stack trace per refused command would cost more than the turn. */
 const REFUSED = new RefusedDuringSpeculation('a write, refused while the turn runs speculatively');
 /** Whether `refuseWhileSpeculating` guards this client: only then may turns on it run speculatively. */
@@ -269,19 +270,20 @@ export const guardsSpeculation = (client: Redis): boolean => guarded.has(client)
 export function refuseWhileSpeculating(client: Redis): void {
   if (guarded.has(client)) return;
   guarded.add(client);
-  const send = client.sendCommand.bind(client) as (command: Command, stream?: { isPipeline?: boolean }, ...rest: unknown[]) => unknown;
-  (client as unknown as { sendCommand: typeof send }).sendCommand = (command, stream, ...rest) => {
+  // A Cluster's sendCommand takes the node as a third argument.
+  const send = client.sendCommand.bind(client) as (command: Judged, stream?: { isPipeline?: boolean }, node?: unknown) => unknown;
+  (client as unknown as { sendCommand: typeof send }).sendCommand = (command, stream, node) => {
     // A pipeline's commands are judged together when it runs (below): skipping one of them would leave the
     // others queued for replies that never come. A command is judged once, where it was issued: ioredis sends
     // it again itself (the offline queue after a reconnect, a Cluster redirection) from whatever context
     // its connection lives in — possibly a speculative turn's, which must not refuse another's write.
-    if (stream?.isPipeline || judged.has(command)) return send(command, stream, ...rest);
+    if (stream?.isPipeline || command[JUDGED]) return send(command, stream, node);
     if (refusedNow(command.name)) {
       command.reject(REFUSED);
       return command.promise;
     }
-    judged.add(command);
-    return send(command, stream, ...rest);
+    command[JUDGED] = true;
+    return send(command, stream, node);
   };
   for (const method of ['pipeline', 'multi'] as const) {
     const make = (client[method] as (...args: unknown[]) => ChainableCommander).bind(client);
