@@ -75,6 +75,19 @@ describe('the ledger: each notification delivered exactly once across processes'
     expect(await a.delivery.pending('telegram')).toHaveLength(1);
   });
 
+  it('items due together are claimed in the order they were queued, whatever their ids, also after a hold released them together', async () => {
+    const a = proc('d2o:');
+    const batch = 'notify@telegram' as const;
+    const ids = ['n-5', 'n-4', 'n-3', 'n-2', 'n-1']; // named by a service: the ids sort backwards
+    for (const id of ids) await a.delivery.ledger.enqueue(batch, [{ id, payload: 'p' }], 1000);
+    const first = await a.delivery.ledger.claim(batch, 'owner', 2000, 60_000, 2);
+    expect(first.items.map((i) => i.id)).toEqual(['n-5', 'n-4']);
+    // Both held back by a limit until the same moment (the platform's window); by then the rest are due too.
+    for (const id of ['n-4', 'n-5']) await a.delivery.ledger.complete(batch, id, 'owner', { kind: 'release', due: 5000 });
+    const rest = await a.delivery.ledger.claim(batch, 'owner', 5000, 60_000, 10);
+    expect(rest.items.map((i) => i.id)).toEqual(ids);
+  });
+
   it('a crashed process: what it only claimed is sent by another after the lease; what it was sending is never sent again', async () => {
     const a = proc('d3:');
     for (const m of ['c1', 'c2', 'c3']) await a.delivery.notify(to(m), [{ text: `给${m}` }]);

@@ -33,7 +33,8 @@ export interface BatchCounts {
   skipped: number;
 }
 
-const FIELDS = ['items', 'state', 'ready', 'leases', 'owner', 'counts', 'ctl', 'done', 'progress', 'tries'] as const;
+/** `order`: each pending item's place in the queue (when it was queued), so items due together go out in that order. */
+const FIELDS = ['items', 'state', 'ready', 'leases', 'owner', 'counts', 'ctl', 'done', 'progress', 'tries', 'order'] as const;
 
 // Shared Lua: ARGV[1] is '1' when the batch finishes (a broadcast run), '0' for an endless one (notifications).
 const FINISH = `
@@ -45,6 +46,7 @@ local function finish()
 end
 local function final(id, st)
   redis.call('hset', KEYS[2], id, st)
+  redis.call('hdel', KEYS[11], id)
   redis.call('hincrby', KEYS[6], 'pending', -1)
   redis.call('hincrby', KEYS[6], string.match(st, '^[a-z]+'), 1)
 end
@@ -63,6 +65,7 @@ for i = 3, #ARGV, 3 do
     if st == '' then
       redis.call('hset', KEYS[2], id, 'queued')
       redis.call('zadd', KEYS[3], tonumber(ARGV[2]), id)
+      redis.call('hset', KEYS[11], id, redis.call('hincrby', KEYS[6], 'places', 1))
     else
       final(id, st)
     end
@@ -90,7 +93,20 @@ if #expired > 0 then finished = finish() end
 local out = {}
 local ctl = redis.call('get', KEYS[7])
 if ctl ~= 'paused' and ctl ~= 'cancelled' then
-  local ids = redis.call('zrangebyscore', KEYS[3], '-inf', now, 'LIMIT', 0, tonumber(ARGV[5]))
+  -- Of the items due, the first queued go first: items due at the same time (notices held back by a limit until
+  -- it ends, several queued in one millisecond) keep the order they were queued in, not their ids' order.
+  local max = tonumber(ARGV[5])
+  local ids = redis.call('zrangebyscore', KEYS[3], '-inf', now, 'LIMIT', 0, max + 100)
+  if #ids > 0 then
+    local places = redis.call('hmget', KEYS[11], unpack(ids))
+    local place = {}
+    for i, id in ipairs(ids) do place[id] = tonumber(places[i] or '0') end
+    table.sort(ids, function(a, b)
+      if place[a] ~= place[b] then return place[a] < place[b] end
+      return a < b
+    end)
+    for i = #ids, max + 1, -1 do ids[i] = nil end
+  end
   for _, id in ipairs(ids) do
     redis.call('zrem', KEYS[3], id)
     redis.call('zadd', KEYS[4], tonumber(ARGV[3]), id)
@@ -178,6 +194,7 @@ for i = 3, #ARGV do
   if redis.call('hget', KEYS[2], id) == 'failed:interrupted' then
     redis.call('hset', KEYS[2], id, 'queued')
     redis.call('zadd', KEYS[3], tonumber(ARGV[2]), id)
+    redis.call('hset', KEYS[11], id, redis.call('hincrby', KEYS[6], 'places', 1))
     redis.call('hincrby', KEYS[6], 'failed', -1)
     redis.call('hincrby', KEYS[6], 'pending', 1)
     redis.call('hdel', KEYS[10], id)
