@@ -167,7 +167,7 @@ describe('WeCom app: the 5-second deadline', () => {
 });
 
 describe('WeCom app: per-member limits queue, never drop', () => {
-  it('35 notices to one member: 30 go out in order, 5 wait in the delivery ledger (not marked sent); a minute later they follow, each once; WeCom never sees more than 30 a minute', async () => {
+  it('35 notices to one member: 30 go out, 5 wait in the delivery ledger (not marked sent); a minute later they follow, each once, all 35 in the order queued; WeCom never sees more than 30 a minute', async () => {
     let offset = 0;
     const now = () => new Date(Date.now() + offset);
     const fake = await FakeWecom.start({ now: () => now().getTime() });
