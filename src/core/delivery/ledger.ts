@@ -52,8 +52,17 @@ local function final(id, st)
 end
 `;
 
+// Shared Lua: an item goes into the queue at `due`, taking the next place (see `order` in FIELDS).
+const QUEUE = `
+local function queue(id, due)
+  redis.call('hset', KEYS[2], id, 'queued')
+  redis.call('zadd', KEYS[3], due, id)
+  redis.call('hset', KEYS[11], id, redis.call('hincrby', KEYS[6], 'places', 1))
+end
+`;
+
 // ARGV: finishable, due, then (id, payload, initial state or '') triples. Returns {added, finished}.
-const ENQUEUE = new LuaScript(`${FINISH}
+const ENQUEUE = new LuaScript(`${FINISH}${QUEUE}
 local added = 0
 for i = 3, #ARGV, 3 do
   local id = ARGV[i]
@@ -63,9 +72,7 @@ for i = 3, #ARGV, 3 do
     redis.call('hincrby', KEYS[6], 'pending', 1)
     local st = ARGV[i + 2]
     if st == '' then
-      redis.call('hset', KEYS[2], id, 'queued')
-      redis.call('zadd', KEYS[3], tonumber(ARGV[2]), id)
-      redis.call('hset', KEYS[11], id, redis.call('hincrby', KEYS[6], 'places', 1))
+      queue(id, tonumber(ARGV[2]))
     else
       final(id, st)
     end
@@ -187,14 +194,12 @@ return {#ids, finish()}`);
 // ARGV: finishable, due, then ids. Items cut off mid-send (failed:interrupted) go back to the queue: staff chose to send
 // them again, knowing some may arrive twice. Parts already confirmed sent stay counted (only the rest goes). The batch
 // can finish again. Returns how many were queued.
-const REQUEUE = new LuaScript(`
+const REQUEUE = new LuaScript(`${QUEUE}
 local n = 0
 for i = 3, #ARGV do
   local id = ARGV[i]
   if redis.call('hget', KEYS[2], id) == 'failed:interrupted' then
-    redis.call('hset', KEYS[2], id, 'queued')
-    redis.call('zadd', KEYS[3], tonumber(ARGV[2]), id)
-    redis.call('hset', KEYS[11], id, redis.call('hincrby', KEYS[6], 'places', 1))
+    queue(id, tonumber(ARGV[2]))
     redis.call('hincrby', KEYS[6], 'failed', -1)
     redis.call('hincrby', KEYS[6], 'pending', 1)
     redis.call('hdel', KEYS[10], id)
