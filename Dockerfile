@@ -20,4 +20,4 @@ EXPOSE 3000
 VOLUME ["/data"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/healthz').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))"
-CMD ["node", "--import", "./src/app/run-typescript.mjs", "src/app/main.ts"]
+CMD ["node", "--max-semi-space-size=64", "--import", "./src/app/run-typescript.mjs", "src/app/main.ts"]

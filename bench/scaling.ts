@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startRedisCluster } from '../test/helpers/cluster.ts';
+import { START_NODE_FLAGS } from '../test/helpers/start-command.ts';
 
 const WORKER = fileURLToPath(new URL('./scaling-worker.ts', import.meta.url));
 
@@ -20,7 +21,7 @@ async function together(n: number, env: Record<string, string>, dir: string): Pr
   try {
     const lines = await Promise.all(
       Array.from({ length: n }, (_, i) => {
-        const child = spawn(process.execPath, ['--import', new URL('../src/app/run-typescript.mjs', import.meta.url).href, WORKER], {
+        const child = spawn(process.execPath, [...START_NODE_FLAGS, '--import', new URL('../src/app/run-typescript.mjs', import.meta.url).href, WORKER], {
           env: { ...process.env, ...env, BENCH_WORKER: `p${n}w${i}`, DATA_DIR: join(dir, `p${n}w${i}`) },
           stdio: ['pipe', 'pipe', 'inherit'],
         });

@@ -4,12 +4,13 @@
  * more CPU per help message.
  */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
+import { START_COMMAND, START_NODE_FLAGS } from '../helpers/start-command.ts';
 
 const RUN_TYPESCRIPT = new URL('../../src/app/run-typescript.mjs', import.meta.url).href;
 const HOOKS = new URL('../../src/app/typescript-hooks.mjs', import.meta.url).href;
@@ -59,5 +60,22 @@ describe('running the TypeScript sources', () => {
     expect(loaded.format).toBe('module');
     expect(loaded.source).toContain('const named = (n) => n * 2');
     expect(loaded.source).not.toMatch(/__name|defineProperty/);
+  });
+});
+
+describe('the node flags the bot runs with', () => {
+  it('are the same in the image as in npm start', () => {
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(new URL('../../Dockerfile', import.meta.url), 'utf8'))?.[1];
+    expect(JSON.parse(cmd ?? '[]')).toEqual(['node', ...START_COMMAND]);
+  });
+
+  it('let the young generation grow to the size they set: fewer scavenges, as most of the bot garbage is short-lived', async () => {
+    const semiMb = Number(/^--max-semi-space-size=(\d+)$/.exec(START_NODE_FLAGS.find((f) => f.startsWith('--max-semi-space-size')) ?? '')?.[1]);
+    expect(semiMb).toBeGreaterThan(16); // Node 20's default
+    // Objects that survive a few scavenges (like messages in flight) make V8 grow the young generation to its limit.
+    const grow = `const ring = new Array(4e5); for (let i = 0; i < 6e6; i++) ring[i % ring.length] = { i };
+console.log(require('v8').getHeapSpaceStatistics().find((s) => s.space_name === 'new_space').space_size);`;
+    const { stdout } = await promisify(execFile)(process.execPath, [...START_NODE_FLAGS, '-e', grow]);
+    expect(Number(stdout) / 2 ** 20).toBe(2 * semiMb);
   });
 });

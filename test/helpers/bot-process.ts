@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '../../src/core/redis-server.ts';
+import { START_NODE_FLAGS } from './start-command.ts';
 
 export interface BotProcess {
   url: string;
@@ -22,7 +23,7 @@ export async function startBotProcess(env: Record<string, string>, opts: { cwd?:
   const port = await freePort();
   // BOT_NODE_ARGS: extra node flags for the bot only, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof" to profile it under a bench.
   const nodeArgs = (process.env.BOT_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', RUN_TYPESCRIPT, ENTRY], {
+  const child: ChildProcess = spawn(process.execPath, [...START_NODE_FLAGS, ...nodeArgs, '--import', RUN_TYPESCRIPT, ENTRY], {
     ...(opts.cwd ? { cwd: opts.cwd } : {}),
     env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info', NODE_ENV: 'development', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
