@@ -165,14 +165,20 @@ async function scanNode(node: Redis, pattern: string, onBatch: (keys: string[]) 
 }
 
 /**
- * Every key matching `pattern` (SCAN, so no server blocks), batch by batch. On a Cluster each master is
- * scanned: a keyless command would reach only one of them. A master that fails over mid-scan is scanned
- * again where its slots went; like SCAN itself, that may hand a key over twice.
+ * Every key matching `pattern` (SCAN, so no server blocks), batch by batch, each key once. On a Cluster each
+ * master is scanned: a keyless command would reach only one of them. A master that fails over mid-scan is
+ * scanned again where its slots went, and SCAN itself may return a key twice (a table resized under it): the
+ * keys handed over are remembered, so callers that count (metrics, a sweep) see each once.
  */
 export async function scanKeys(redis: Redis, pattern: string, onBatch: (keys: string[]) => Promise<void> | void, stopWhen: () => boolean = () => false): Promise<void> {
+  const handed = new Set<string>();
+  const onFresh = (keys: string[]) => {
+    const fresh = keys.filter((k) => !handed.has(k) && handed.add(k));
+    return fresh.length ? onBatch(fresh) : undefined;
+  };
   const cluster = asCluster(redis);
   if (!cluster) {
-    await scanNode(redis, pattern, onBatch, stopWhen);
+    await scanNode(redis, pattern, onFresh, stopWhen);
     return;
   }
   const scanned = new Set<string>();
@@ -181,7 +187,7 @@ export async function scanKeys(redis: Redis, pattern: string, onBatch: (keys: st
     try {
       for (const [key, node] of await slotMasters(cluster)) {
         if (scanned.has(key)) continue;
-        if (stopWhen() || !(await scanNode(node, pattern, onBatch, stopWhen))) return;
+        if (stopWhen() || !(await scanNode(node, pattern, onFresh, stopWhen))) return;
         scanned.add(key);
       }
       return;
