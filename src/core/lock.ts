@@ -45,13 +45,16 @@ local handled = 'done:' .. string.format('%.0f', now)`;
  * (ARGV[agoArg]: how many µs ago) means two copies of one message arrived together (two processes pulled it, a
  * platform retried while the first was answered): this one is a silent copy, as if it had waited for the first's
  * lease. Handled before it arrived means a redelivery (the bot may have died before sending): the replies again.
+ * A handled time ahead of this server's clock (a failover to a replica whose clock lags) cannot tell them apart:
+ * the replies go again, as a member had better read an answer twice than never.
  */
 const RETURN_IF_HANDLED = (dedupKey: string, replayKey: string, agoArg: number) => `
 local seen = redis.call('get', ${dedupKey})
 if seen and string.sub(seen, 1, 4) == 'done' then
   local at = tonumber(string.sub(seen, 6))
   local clock = redis.call('time')
-  if at and at >= clock[1] * 1000000 + clock[2] - tonumber(ARGV[${agoArg}]) then return {'copy'} end
+  local now = clock[1] * 1000000 + clock[2]
+  if at and at >= now - tonumber(ARGV[${agoArg}]) and at <= now then return {'copy'} end
   return {'replay', redis.call('get', ${replayKey}) or seen}
 end`;
 

@@ -134,6 +134,20 @@ describe('pipeline', () => {
     expect(await p.handle(inbound({ text: '你好', senderId: 'dup4', messageId: 'm-5' }))).toEqual({ replies: [{ text: '以前的回答' }], dropped: 'duplicate' });
   });
 
+  it('answers a redelivery again when the message was marked handled by a clock ahead of this server (a failover to a lagging replica)', async () => {
+    const p = makePipeline();
+    const r = new Redis(server.url);
+    clients.push(r);
+    const keys = new Keys('ua:');
+    const msg = inbound({ text: '你好', senderId: 'dup6', messageId: 'm-6' });
+    expect((await p.handle(msg)).replies).toEqual([{ text: '1' }]);
+    // The same marks as written by a master whose clock ran 5 s ahead of the one now answering.
+    const [seconds, micros] = await r.time();
+    await r.set(keys.dedup('web', 'dup6', 'm-6'), `done:${Number(seconds) * 1e6 + Number(micros) + 5e6}`, 'EX', 3600);
+    // Not taken for a copy that arrived while the first was answered (which would stay silent): the replies again.
+    expect(await p.handle(msg)).toEqual({ replies: [{ text: '1' }], dropped: 'duplicate' });
+  });
+
   it('in a group answers only when addressed', async () => {
     const p = makePipeline();
     const group = { chatType: 'group' as const, chatId: 'g1', senderId: 'gm' };
