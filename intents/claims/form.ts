@@ -98,14 +98,16 @@ export class ClaimForms {
   }
 
   /**
-   * After each turn of a form: a draft still open keeps its files as long as the draft lives; an ended one
-   * (submitted, cancelled, declined, restarted) releases them, and the ones no claim took are deleted.
+   * After each turn of a form: a draft still open that has files keeps them as long as the draft lives; an
+   * ended one (submitted, cancelled, declined, restarted) releases them, and the ones no claim took are deleted.
+   * A draft without files is not tracked, so its turns write nothing outside the session: each runs as one
+   * speculative round trip (see ConversationLock) instead of taking the lease.
    */
   async afterTurn(ctx: TurnContext, dialog: Dialog, result: TurnResult): Promise<void> {
     const draftId = draftIdSchema.safeParse(dialog.filled).data?.meta.draftId;
     if (!draftId || result.passThrough || result.dialog === undefined) return;
-    if (result.dialog) await this.d.claims.touchDraft(draftId, result.dialog.expiresAt);
-    else await this.d.claims.endDraft(ctx.member, draftId, 'form ended');
+    if (!result.dialog) await this.d.claims.endDraft(ctx.member, draftId, 'form ended');
+    else if (holdsFiles(result.dialog)) await this.d.claims.touchDraft(draftId, result.dialog.expiresAt);
   }
 
   /** The form that can go on with this dialog; none for a draft of an older version or under another key. */
@@ -533,5 +535,7 @@ const shortOfPages = (spec: DocumentSpec, docs: readonly DraftDoc[]): boolean =>
 
 /** The id every claims draft carries (in the form engine's draft: `filled.meta`). */
 const draftIdSchema = z.object({ meta: z.object({ draftId: z.string().min(8) }) });
+/** Files dropped from `docs` (a plan changed) need no hold: they go when the draft's last hold ends. */
+const holdsFiles = (dialog: Dialog): boolean => z.object({ meta: z.object({ docs: z.array(z.unknown()).min(1) }) }).safeParse(dialog.filled).success;
 const supplementMetaSchema = z.object({ claimNo: z.string(), request: z.string().optional(), docs: z.array(storedFileSchema).catch([]) });
 const supplementOf = (f: FormView) => supplementMetaSchema.parse(f.meta);

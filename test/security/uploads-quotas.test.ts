@@ -135,6 +135,20 @@ describe('the sweep', () => {
     expect((await h.audit()).some((e) => e.action === 'claim.files.delete' && e.actor === 'system:claims-sweep' && /expired form/.test(e.note ?? ''))).toBe(true);
   });
 
+  it('keeps the files of a form still being filled: each answer renews their hold', async () => {
+    await startForm('qlive');
+    const files = [jpg('c.jpg'), jpg('d.jpg')];
+    await h.dm('qlive').say('', files);
+    const hours = h.engine.config.FORM_RESUME_HOURS;
+    h.advance((hours - 1) * 3600_000);
+    await play(h, [{ say: '张三', expect: '身份证号' }], 'qlive');
+    // Past the hold the upload gave, within the one the answer renewed.
+    h.advance(2 * 3600_000);
+    await claimsService(h).sweep();
+    const disk = await stored();
+    expect(files.every((f) => disk.has(sha(f)))).toBe(true);
+  });
+
   it('CLAIM_RETENTION_DAYS after the decision a claim loses its documents and personal fields, audited; undecided claims keep theirs', async () => {
     const steps = applicationUntilSummary('hospital', '张三', h.clock.now);
     const decided = claimNoIn(textOf((await play(h, [...steps, SUBMIT], 'ret1')).at(-1) ?? []));

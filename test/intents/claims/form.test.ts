@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { CORE_TEXT } from '../../../src/core/texts.ts';
+import { registry } from '../../../src/core/metrics.ts';
 import type { Harness } from '../../helpers/harness.ts';
 import { play, textOf, type Step } from '../../helpers/transcript.ts';
 import { CLAIMS_NOW, claimNoIn, jpg, validId } from './data.ts';
@@ -69,6 +70,18 @@ describe('validation errors re-ask with a friendly message', () => {
 
   it('name: digits are not a name', async () => {
     await play(h, [...until('hospital', '姓名'), { say: '1', expect: ['姓名格式不对', '请输入申请人姓名'] }, { say: '李四', expect: '身份证号' }], fresh());
+  });
+
+  it('a turn of a draft without files writes nothing outside the session: it runs speculatively, in one round trip', async () => {
+    const turns = async () => Object.fromEntries(((await registry.getSingleMetric('ua_turns_total')?.get())?.values ?? []).map((v) => [String(v.labels['path']), v.value]));
+    const who = fresh();
+    await play(h, until('hospital', '姓名'), who);
+    const before = await turns();
+    await play(h, [{ say: '1', expect: '姓名格式不对' }, { say: '李四', expect: '身份证号' }], who);
+    const after = await turns();
+    expect((after['speculative'] ?? 0) - (before['speculative'] ?? 0)).toBe(2);
+    expect(after['locked']).toBe(before['locked']);
+    expect(after['retried']).toBe(before['retried']);
   });
 
   it('ID number: length and check digit', async () => {
