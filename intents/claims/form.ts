@@ -535,7 +535,8 @@ const shortOfPages = (spec: DocumentSpec, docs: readonly DraftDoc[]): boolean =>
 
 /** The id every claims draft carries (in the form engine's draft: `filled.meta`). */
 const draftIdSchema = z.object({ meta: z.object({ draftId: z.string().min(8) }) });
+const withFilesSchema = z.object({ meta: z.object({ docs: z.array(z.unknown()).min(1) }) });
 /** Files dropped from `docs` (a plan changed) need no hold: they go when the draft's last hold ends. */
-const holdsFiles = (dialog: Dialog): boolean => z.object({ meta: z.object({ docs: z.array(z.unknown()).min(1) }) }).safeParse(dialog.filled).success;
+const holdsFiles = (dialog: Dialog): boolean => withFilesSchema.safeParse(dialog.filled).success;
 const supplementMetaSchema = z.object({ claimNo: z.string(), request: z.string().optional(), docs: z.array(storedFileSchema).catch([]) });
 const supplementOf = (f: FormView) => supplementMetaSchema.parse(f.meta);
