@@ -96,7 +96,7 @@ export async function pipelineBench(): Promise<void> {
     await runFor(500, MEMBERS, async (m) => void (await floorClient.get(`floor:${m}`)));
     await runFor(500, MEMBERS, async (m, i) => echo(5000 + m, String(i)));
 
-    const results = KINDS.map(() => ({ ratios: [] as number[], runs: [] as Array<Timed & { botUs: number; redisUs: number; sentBytes: number; aofBytes: number }> }));
+    const results = KINDS.map(() => ({ ratios: [] as number[], floors: [] as number[], runs: [] as Array<Timed & { botUs: number; redisUs: number; sentBytes: number; aofBytes: number }> }));
     const telegraf: Timed[] = [];
     const helpVsTelegraf: number[] = [];
     for (let round = 0; round < ROUNDS; round++) {
@@ -104,6 +104,7 @@ export async function pipelineBench(): Promise<void> {
         const p = await pipelineRun(k);
         const f = await floorRun();
         results[k]!.runs.push(p);
+        results[k]!.floors.push(f.rate);
         results[k]!.ratios.push(p.rate / f.rate);
       }
       const t = await telegrafRun();
@@ -113,17 +114,17 @@ export async function pipelineBench(): Promise<void> {
     }
 
     console.log(`pipeline bench: ${MEMBERS} members at once, ${ROUNDS} rounds of ${SECONDS} s per run, real Redis with AOF appendfsync always`);
-    console.log('ratio = pipeline messages/s ÷ floor GET+SET/s, floor measured right after each pipeline run');
+    console.log('ratio = pipeline messages/s ÷ floor GET+SET/s, floor measured right after each pipeline run (its median shown: it follows the fsync speed of the disk, which differs between machines and days)');
     console.log('cpu = CPU microseconds per message of the bot process and of redis-server (medians over the rounds)');
     console.log('bytes = bytes per message sent to Redis and appended to its AOF (medians; an AOF rewrite in a round shows as less)');
     for (const [k, kind] of KINDS.entries()) {
-      const { ratios, runs } = results[k]!;
+      const { ratios, floors, runs } = results[k]!;
       const all = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
       const median = (xs: number[]) => percentile([...xs].sort((a, b) => a - b), 50).toFixed(0);
       console.log(
         `  ${kind.name.padEnd(16)} ratio ${spread(ratios)}   msg/s ${spread(runs.map((r) => r.rate), 0)}   p50 ${fmtMs(percentile(all, 50))} p99 ${fmtMs(percentile(all, 99))}` +
           `   cpu bot ${median(runs.map((r) => r.botUs))} µs redis ${median(runs.map((r) => r.redisUs))} µs` +
-          `   bytes sent ${median(runs.map((r) => r.sentBytes))} aof ${median(runs.map((r) => r.aofBytes))}`,
+          `   bytes sent ${median(runs.map((r) => r.sentBytes))} aof ${median(runs.map((r) => r.aofBytes))}   floor GET+SET/s ${median(floors)}`,
       );
     }
     console.log(`  telegraf echo    msg/s ${spread(telegraf.map((r) => r.rate), 0)}`);
