@@ -35,7 +35,13 @@ if over > 0 then
 end
 return 1`;
 
+/** A process records a group it keeps hearing from at most this often (a name change at once). */
+export const RECORD_EVERY_MS = 60_000;
+
 export class GroupDirectory {
+  /** What this process last recorded per group (`platform:chatId`): its name and when. */
+  private readonly recorded = new Map<string, { name: string; at: number }>();
+
   constructor(
     private readonly redis: Redis,
     private readonly keys: Keys,
@@ -49,6 +55,22 @@ export class GroupDirectory {
    */
   static listable(msg: InboundMessage, webApiGuarded: boolean): boolean {
     return msg.chatType === 'group' && (msg.platform !== 'web' || webApiGuarded);
+  }
+
+  /**
+   * Whether a message's group is due to be recorded by this process: not recorded in the last RECORD_EVERY_MS
+   * under the same name. A busy group then costs the directory a write a minute instead of one per message.
+   */
+  due(msg: InboundMessage, now: number): boolean {
+    const field = `${msg.platform}:${msg.chatId}`;
+    const name = (msg.chatName ?? '').slice(0, 200);
+    const last = this.recorded.get(field);
+    if (last && last.name === name && now - last.at < RECORD_EVERY_MS && now >= last.at) return false;
+    this.recorded.delete(field);
+    this.recorded.set(field, { name, at: now });
+    // Bounded like the directory itself: the groups heard from least recently are forgotten first.
+    if (this.recorded.size > MAX_GROUPS) this.recorded.delete(this.recorded.keys().next().value!);
+    return true;
   }
 
   /** Adds to the pipeline's batch: remember the group a message came from (dropping the oldest when full). */

@@ -158,8 +158,8 @@ export class Pipeline {
       : 'empty';
 
     // The group directory (groups the bot serves, so staff can pick where to announce) lives in another
-    // hash slot: written beside the turn, not in its scripts.
-    const directory = GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN)) ? this.recordGroup(msg, now) : null;
+    // hash slot: written beside the turn, not in its scripts, and at most once a minute per group and process.
+    const directory = GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN)) && this.deps.groups.due(msg, now.getTime()) ? this.recordGroup(msg, now) : null;
     let outcome: TurnOutcome<Reply[]>;
     try {
       outcome = await this.lock.run<Reply[]>(
