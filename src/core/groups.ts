@@ -38,6 +38,8 @@ return 1`;
 /** A process records a group it keeps hearing from at most this often (a name change at once). */
 export const RECORD_EVERY_MS = 60_000;
 
+const nameOf = (msg: InboundMessage): string => (msg.chatName ?? '').slice(0, 200);
+
 export class GroupDirectory {
   /** What this process last recorded per group (`platform:chatId`): its name and when. */
   private readonly recorded = new Map<string, { name: string; at: number }>();
@@ -63,7 +65,7 @@ export class GroupDirectory {
    */
   due(msg: InboundMessage, now: number): boolean {
     const field = `${msg.platform}:${msg.chatId}`;
-    const name = (msg.chatName ?? '').slice(0, 200);
+    const name = nameOf(msg);
     const last = this.recorded.get(field);
     if (last && last.name === name && now - last.at < RECORD_EVERY_MS && now >= last.at) return false;
     this.recorded.delete(field);
@@ -75,7 +77,7 @@ export class GroupDirectory {
 
   /** Adds to the pipeline's batch: remember the group a message came from (dropping the oldest when full). */
   record(batch: ChainableCommander, msg: InboundMessage, now: number): void {
-    const entry = JSON.stringify({ name: (msg.chatName ?? '').slice(0, 200), at: now });
+    const entry = JSON.stringify({ name: nameOf(msg), at: now });
     batch.eval(RECORD, 2, this.keys.groups(), this.keys.groupsSeen(), `${msg.platform}:${msg.chatId}`, entry, now, MAX_GROUPS);
   }
 

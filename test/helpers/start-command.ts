@@ -6,5 +6,5 @@ const words = start.split(/\s+/);
 
 /** The words of `npm start` after `node`: its flags, `--import` and the entry. */
 export const START_COMMAND = words.slice(1);
-/** `npm start`'s node flags before `--import` (the young generation's size: see the README's performance section). */
+/** `npm start`'s node flags before `--import` (the young generation's size: see "The young generation" in the README). */
 export const START_NODE_FLAGS = words.slice(1, words.indexOf('--import'));
