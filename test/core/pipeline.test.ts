@@ -51,12 +51,18 @@ const keywordClassifier: IntentClassifier = {
   },
 };
 
+/** A Redis client, closed after the tests: for a pipeline, or to read and plant what a pipeline keeps. */
+function client(): Redis {
+  const r = new Redis(server.url);
+  r.on('error', () => undefined);
+  clients.push(r);
+  return r;
+}
+const keys = new Keys('ua:');
+
 function makePipeline(env: Record<string, string> = {}) {
   const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000', ...env });
-  const redis = new Redis(server.url);
-  redis.on('error', () => undefined);
-  clients.push(redis);
-  const { deps } = buildDeps(config, redis, logger);
+  const { deps } = buildDeps(config, client(), logger);
   return new Pipeline(deps, new Router([counter, form, labor], keywordClassifier, logger, deps.audit, 'unknown'));
 }
 
@@ -101,10 +107,9 @@ describe('pipeline', () => {
 
   it('processes a redelivered message whose turn never finished (the bot died mid-turn)', async () => {
     const p = makePipeline();
-    const r = new Redis(server.url);
-    clients.push(r);
+    const r = client();
     // What a bot killed between accepting the message and saving its turn leaves behind.
-    const dedupKey = new Keys('ua:').dedup('web', 'dup3', 'm-3');
+    const dedupKey = keys.dedup('web', 'dup3', 'm-3');
     await r.set(dedupKey, 'pending', 'EX', 3600);
     const out = await p.handle(inbound({ text: '你好', senderId: 'dup3', messageId: 'm-3' }));
     expect(out.replies[0]?.text).toBe('1');
@@ -114,9 +119,7 @@ describe('pipeline', () => {
 
   it('keeps a handled message\'s replies an hour for a redelivery and the bare mark a day; markers of older versions still replay', async () => {
     const p = makePipeline();
-    const r = new Redis(server.url);
-    clients.push(r);
-    const keys = new Keys('ua:');
+    const r = client();
     const msg = inbound({ text: '你好', senderId: 'dup4', messageId: 'm-4' });
     const first = await p.handle(msg);
     // The bare mark with when the turn was saved (Redis clock, µs): a copy that arrived before then is silent.
@@ -136,9 +139,7 @@ describe('pipeline', () => {
 
   it('answers a redelivery again when the message was marked handled by a clock ahead of this server (a failover to a lagging replica)', async () => {
     const p = makePipeline();
-    const r = new Redis(server.url);
-    clients.push(r);
-    const keys = new Keys('ua:');
+    const r = client();
     const msg = inbound({ text: '你好', senderId: 'dup6', messageId: 'm-6' });
     expect((await p.handle(msg)).replies).toEqual([{ text: '1' }]);
     // The same marks as written by a master whose clock ran 5 s ahead of the one now answering.
@@ -172,9 +173,7 @@ describe('pipeline', () => {
     const p = makePipeline();
     const privateOnlyForm = { ...form, privateOnly: true };
     const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent' });
-    const redis = new Redis(server.url);
-    clients.push(redis);
-    const { deps } = buildDeps(config, redis, logger);
+    const { deps } = buildDeps(config, client(), logger);
     const guarded = new Pipeline(deps, new Router([counter, privateOnlyForm, labor], keywordClassifier, logger, deps.audit, 'unknown'));
     const out = await guarded.handle(inbound({ chatType: 'group', chatId: 'g2', senderId: 'x', text: '@小助手 申请互助', mentionsBot: true }));
     expect(out.replies[0]?.text).toContain('私聊');
@@ -241,16 +240,15 @@ describe('pipeline', () => {
     const p = makePipeline({ BOT_ADMINS: 'web:boss' });
     expect((await p.handle(inbound({ senderId: 'nobody', text: '/审核' }))).replies[0]?.text).toContain('权限');
     expect((await p.handle(inbound({ senderId: 'boss', text: '/审核' }))).replies[0]?.text).toBe('审核列表');
-    const audit = await new Redis(server.url).xrevrange('ua:audit', '+', '-', 'COUNT', 5);
+    const audit = await client().xrevrange('ua:audit', '+', '-', 'COUNT', 5);
     expect(audit.some(([, f]) => String(f[1]).includes('"actor":"web:nobody"') && String(f[1]).includes('refused'))).toBe(true);
   });
 
   it('keeps the session in Redis as versioned JSON with an idle expiry', async () => {
     const p = makePipeline({ SESSION_IDLE_HOURS: '2' });
     await p.handle(inbound({ senderId: 'persist', text: '你好' }));
-    const r = new Redis(server.url);
-    clients.push(r);
-    const sessionKey = new Keys('ua:').session('web', 'persist', 'persist');
+    const r = client();
+    const sessionKey = keys.session('web', 'persist', 'persist');
     const raw = await r.get(sessionKey);
     expect(JSON.parse(raw ?? '{}')).toMatchObject({ v: 2, dialog: null, memory: { help: { count: 1 } } });
     const ttl = await r.ttl(sessionKey);
@@ -260,9 +258,7 @@ describe('pipeline', () => {
 
   it('turns a handler failure into an apology and keeps serving', async () => {
     const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent' });
-    const redis = new Redis(server.url);
-    clients.push(redis);
-    const { deps } = buildDeps(config, redis, logger);
+    const { deps } = buildDeps(config, client(), logger);
     const broken: IntentDefinition = { ...labor, handle: async () => { throw new Error('boom'); } };
     const p = new Pipeline(deps, new Router([counter, broken], keywordClassifier, logger, deps.audit, 'unknown'));
     expect((await p.handle(inbound({ senderId: 'b', text: '工资' }))).replies[0]?.text).toContain('抱歉');
