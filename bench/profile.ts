@@ -1,5 +1,6 @@
 /**
- * CPU per message of one kind, and where it goes: `npm run profile -- help|law|form|mix [seconds]`.
+ * CPU per message of one kind, and where it goes: `npm run profile -- help|law|form|mix|group [seconds]`
+ * (group: the menu asked with an @mention in one of 20 groups).
  * Prints the bot's and redis-server's CPU microseconds per message (steadier than msg/s on a shared machine:
  * compare two versions by alternating runs). PROF_OUT=file.cpuprofile writes a CPU profile of the timed part
  * only (open it in Chrome DevTools); HEAP_OUT=file.heapprofile a sampling allocation profile.
@@ -21,7 +22,11 @@ const MEMBERS = 200;
 const LAW = ['公司三个月没发工资怎么办', '加班费怎么算', '被辞退了有补偿吗', '试用期可以随便辞退吗'];
 const MIX = ['菜单', '公司三个月没发工资怎么办', '加班费怎么算', '最近有什么活动', '住院互助要什么材料', '你好', '被辞退了有补偿吗', '转人工'];
 const text = (i: number, m: number): string =>
-  kind === 'help' ? '菜单' : kind === 'law' ? LAW[(i + m) % LAW.length]! : kind === 'form' ? '12345' : MIX[(i + m) % MIX.length]!;
+  kind === 'help' || kind === 'group' ? '菜单' : kind === 'law' ? LAW[(i + m) % LAW.length]! : kind === 'form' ? '12345' : MIX[(i + m) % MIX.length]!;
+const message = (m: number, i: number) => {
+  const msg = webMessage(`p${m}`, text(i, m));
+  return kind === 'group' ? { ...msg, chatType: 'group' as const, chatId: `g${m % 20}`, mentionsBot: true } : msg;
+};
 
 const dir = mkdtempSync(join(tmpdir(), 'ua-prof-'));
 const server = await startRedisServer({ dir });
@@ -36,7 +41,7 @@ const redisCpuSeconds = async () => {
 };
 try {
   if (kind === 'form') for (let m = 0; m < MEMBERS; m++) for (const t of ['申请住院互助', '同意', '张三']) await engine.pipeline.handle(webMessage(`p${m}`, t));
-  await runFor(1500, MEMBERS, async (m, i) => void (await engine.pipeline.handle(webMessage(`p${m}`, text(i, m)))));
+  await runFor(1500, MEMBERS, async (m, i) => void (await engine.pipeline.handle(message(m, i))));
 
   const inspector = new Session();
   inspector.connect();
@@ -56,7 +61,7 @@ try {
   const cpu0 = process.cpuUsage();
   const redis0 = await redisCpuSeconds();
   const r = await runFor(seconds * 1000, MEMBERS, async (m, i) => {
-    const out = await engine.pipeline.handle(webMessage(`p${m}`, text(i, m)));
+    const out = await engine.pipeline.handle(message(m, i));
     if (out.dropped) throw new Error(`profile message dropped: ${out.dropped}`);
   });
   const cpu = process.cpuUsage(cpu0);

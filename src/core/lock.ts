@@ -117,16 +117,19 @@ redis.call('del', KEYS[1])
 return 1`);
 
 // A speculative turn's one round trip (see ConversationLock): KEYS as SAVE_TURN, then rate, private chat.
-// ARGV[1]: the session document the turn started from ('' = none); ARGV[2..8] as SAVE_TURN; ARGV[9..12]: rate
-// window seconds, rate limit, private chat id, µs since the message reached the pipeline; turns from ARGV[13].
-// → {'replay', marker} | {'copy'} | {'conflict'} (a locked turn runs, or the session changed) | {'rate', count} | {'ok', count}
+// ARGV[1]: the session document the turn started from ('' = none); ARGV[2..8] as SAVE_TURN; ARGV[9..13]: rate
+// window seconds, rate limit, private chat id, µs since the message reached the pipeline, 'set' (a private
+// message: its chat is the member's private chat now) or 'expect' (a group message ran with that private chat,
+// '' = none, which must still be the stored one); turns from ARGV[14].
+// → {'replay', marker} | {'copy'} | {'conflict'} (a locked turn runs, or the session or private chat changed) | {'rate', count} | {'ok', count}
 const COMMIT = new LuaScript(`${RETURN_IF_HANDLED('KEYS[3]', 'KEYS[5]', 12)}
 if redis.call('exists', KEYS[1]) == 1 or (redis.call('get', KEYS[2]) or '') ~= ARGV[1] then return {'conflict'} end
+if ARGV[13] == 'expect' and (redis.call('get', KEYS[7]) or '') ~= ARGV[11] then return {'conflict'} end
 local count = redis.call('incr', KEYS[6])
 if count == 1 then redis.call('expire', KEYS[6], ARGV[9]) end
 if count > tonumber(ARGV[10]) then return {'rate', count} end
-if redis.call('get', KEYS[7]) ~= ARGV[11] then redis.call('set', KEYS[7], ARGV[11]) end
-local first = 13
+if ARGV[13] == 'set' and redis.call('get', KEYS[7]) ~= ARGV[11] then redis.call('set', KEYS[7], ARGV[11]) end
+local first = 14
 ${SAVE_TURN}
 return {'ok', count}`);
 
@@ -173,9 +176,10 @@ export interface TurnParams {
   /** When the message reached the pipeline (performance.now()): a copy handled since is silent, not replayed. */
   receivedAt: number;
   /**
-   * The turn may run speculatively, in one round trip, when this process knows the session it last saved.
-   * Only for a private message and a turn nothing outside Redis depends on (no file to fetch): whatever the
-   * turn would change in Redis is refused meanwhile (see watchTurn), so it can always be run again for real.
+   * The turn may run speculatively, in one round trip, when this process knows the session it last saved (and,
+   * for a group message, its sender's private chat). Only for a turn nothing outside Redis depends on (no file
+   * to fetch): whatever the turn would change in Redis is refused meanwhile (see watchTurn), so it can always be
+   * run again for real.
    */
   speculate?: boolean;
 }
@@ -243,6 +247,8 @@ export class ConversationLock {
   private readonly known = new Map<string, string>();
   /** Conversations that wrote lately (e.g. to an open ticket), with how many more pure turns run locked before speculating again. */
   private readonly writing = new Map<string, number>();
+  /** Members' private chats as this process last saw them ('' = none), by private-chat key: a group turn runs on it speculatively. */
+  private readonly privateChats = new Map<string, string>();
 
   constructor(
     private readonly redis: Redis,
@@ -291,14 +297,16 @@ export class ConversationLock {
    * costs a retry.
    */
   private turn<T>(keys: TurnKeys, params: TurnParams, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T>> {
-    const started = this.speculation && params.speculate && params.early === undefined && params.privateChat !== null ? this.known.get(keys.session) : undefined;
-    if (started === undefined || this.writing.has(keys.session)) return this.lockedTurn(keys, params, fn);
-    return this.speculativeTurn(keys, params, started, fn).then((outcome) => outcome ?? this.lockedTurn(keys, params, fn));
+    const privateChat = params.privateChat ?? this.privateChats.get(keys.privateChat);
+    const started = this.speculation && params.speculate && params.early === undefined && privateChat !== undefined ? this.known.get(keys.session) : undefined;
+    if (started === undefined || privateChat === undefined || this.writing.has(keys.session)) return this.lockedTurn(keys, params, fn);
+    return this.speculativeTurn(keys, params, started, privateChat, fn).then((outcome) => outcome ?? this.lockedTurn(keys, params, fn));
   }
 
-  private async speculativeTurn<T>(keys: TurnKeys, params: TurnParams, started: string, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T> | null> {
+  /** `privateChat`: the member's private chat the turn runs with ('' = none): the message's own, or the one last seen. */
+  private async speculativeTurn<T>(keys: TurnKeys, params: TurnParams, started: string, privateChat: string, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T> | null> {
     // A handler's failure (no result) is left to the locked run, which marks the message handled as usual.
-    const { result: turn, wrote } = await watchTurn(true, () => fn({ session: started, privateChat: params.privateChat, known: true }));
+    const { result: turn, wrote } = await watchTurn(true, () => fn({ session: started, privateChat: privateChat || null, known: true }));
     if (wrote) bounded(this.writing, keys.session, LOCKED_AFTER_WRITE);
     if (wrote || !turn) {
       recordTurn('retried');
@@ -308,17 +316,19 @@ export class ConversationLock {
       await COMMIT.run(
         this.redis,
         [keys.lease, keys.session, keys.dedup, keys.history, keys.replay, keys.rate, keys.privateChat],
-        [started, ...this.saveArgs(turn), params.rateWindowSeconds, params.rateLimit, params.privateChat ?? '', microsSince(params.receivedAt), ...turn.history],
+        [started, ...this.saveArgs(turn), params.rateWindowSeconds, params.rateLimit, privateChat, microsSince(params.receivedAt), params.privateChat === null ? 'expect' : 'set', ...turn.history],
       ),
     );
     if (committed[0] === 'conflict') {
       this.known.delete(keys.session);
+      this.privateChats.delete(keys.privateChat);
       recordTurn('retried');
       return null;
     }
     recordTurn('speculative');
     if (committed[0] !== 'ok') return settled(committed);
     this.remember(keys.session, turn.save || started);
+    bounded(this.privateChats, keys.privateChat, privateChat);
     return { kind: 'done', result: turn.result };
   }
 
@@ -351,12 +361,14 @@ export class ConversationLock {
         return { kind: 'early', count: begun[1] };
       case 'ok':
         loaded = { privateChat: begun[2] || null, session: begun[3], known: begun[3] !== '' && this.known.get(keys.session) === begun[3] };
+        bounded(this.privateChats, keys.privateChat, begun[2]);
         break;
       case 'busy': {
         // Another process runs a turn of this conversation: wait for its lease, re-checking the dedup key.
         const session = await this.waitForLease(keys, token);
         if (session === null) return { kind: 'duplicate' };
         loaded = { privateChat: begun[2] || null, session, known: false };
+        bounded(this.privateChats, keys.privateChat, begun[2]);
         break;
       }
     }

@@ -28,7 +28,7 @@ let commandsSince: () => Record<string, number>;
 /**
  * Counts its turns in the session; a text starting with "记" also counts in Redis (a write), "试" catches a
  * failed write, "批" counts in a MULTI beside a read. "看" leaves the session as it was and counts in
- * `looked`; "看慢" takes 50 ms doing so. "坏" fails.
+ * `looked`; "看慢" takes 50 ms doing so. "坏" fails. "私聊在哪" answers the member's private chat as the turn sees it.
  */
 const looked = new Map<string, number>();
 const counterOn = (client: () => Redis): IntentDefinition => ({
@@ -40,6 +40,7 @@ const counterOn = (client: () => Redis): IntentDefinition => ({
       return { replies: [{ text: '看过了' }] };
     }
     if (ctx.text === '坏') throw new Error('handler failed');
+    if (ctx.text === '私聊在哪') return { replies: [{ text: ctx.privateChat?.chatId ?? '没有私聊' }] };
     const n = Number(ctx.session.memory['help']?.['n'] ?? 0) + 1;
     if (ctx.text.startsWith('记')) await client().incr(`written:${ctx.member}`);
     if (ctx.text.startsWith('批')) await client().multi().get(`written:${ctx.member}`).incr(`written:${ctx.member}`).exec();
@@ -104,6 +105,23 @@ describe('speculative turns', () => {
     const replies: string[] = [];
     for (let i = 0; i < 8; i++) replies.push(...(await say(i % 3 === 0 ? b : a, 's3', '你好')));
     expect(replies).toEqual(['第1次', '第2次', '第3次', '第4次', '第5次', '第6次', '第7次', '第8次']);
+  });
+
+  it('a group message runs speculatively once the process knows its sender\'s private chat; changed elsewhere, it runs again locked', async () => {
+    const [a, b] = [pipeline(), pipeline()];
+    const inGroup = async (p: Pipeline) =>
+      (await p.handle(inbound({ senderId: 'g1', chatId: 'grp', chatType: 'group', mentionsBot: true, text: '私聊在哪' }))).replies.map((r) => r.text ?? '');
+    expect(await inGroup(a)).toEqual(['没有私聊']);
+    commandsSince();
+    expect(await inGroup(a)).toEqual(['没有私聊']);
+    // One COMMIT (and the read of where older versions kept private chats).
+    expect(commandsSince()).toEqual({ evalsha: 1, hget: 1 });
+    // The member writes privately through another process: the first one's idea of their private chat is stale.
+    await say(b, 'g1', '你好');
+    expect(await inGroup(a)).toEqual(['g1']);
+    commandsSince();
+    expect(await inGroup(a)).toEqual(['g1']);
+    expect(commandsSince()).toEqual({ evalsha: 1 });
   });
 
   it('a redelivered message is answered from its first reply, and the rate limit still counts', async () => {
