@@ -46,6 +46,9 @@ const createHandoff: IntentFactory = async (deps) => {
    */
   const request = async (ctx: TurnContext, args = ''): Promise<TurnResult> => {
     const { msg } = ctx;
+    // The ticket this private chat continues, still open: the request joins it without reading the history.
+    const known = openTicketOf(ctx);
+    if (known && ctx.text.trim() && (await tickets.askAgain(actorOf(ctx), known, ctx.text))) return { ...say(T.alreadyOpen(known)), memory: { ticket: known, asked: false } };
     const now = ctx.now.getTime();
     const history = await ctx.history();
     const saidBefore = history.some((t) => t.from === 'member' && now - t.at <= RECENT_MS);

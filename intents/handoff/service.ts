@@ -80,6 +80,15 @@ export class TicketService {
     return { id: ticket, alerted: added === 'alert' };
   }
 
+  /**
+   * The member asks for a person again while their ticket `id` is open: the request joins it in one step, with no
+   * new alert (as in `open`). False when `id` is not the member's open ticket (closed since).
+   */
+  async askAgain(actor: MemberActor, id: string, text: string): Promise<boolean> {
+    const turn = { at: this.deps.now().getTime(), from: 'member' as const, text: replyText.parse(text) };
+    return (await this.store.addFromMember(actor.key, ticketId.parse(id), turn, null)) !== 'not-open';
+  }
+
   private async alertStaff(text: string): Promise<void> {
     const staff = await this.deps.roles.holders('staff');
     await Promise.all(staff.map((key) => this.deps.notifier.notify(privateAddress(key), [{ text }])));

@@ -38,13 +38,14 @@ return 1
 /**
  * Adds the member's turn to their open ticket and claims the staff alert, in one step.
  * KEYS: the member's latest ticket, the open tickets, the ticket's turns, its alert.
- * ARGV: ticket id, turn JSON, turns kept, now (ms), alert window (ms), alert key seconds.
+ * ARGV: ticket id, turn JSON, turns kept, now (ms), alert window (ms; '' = no alert), alert key seconds.
  * → -1 when it is not the member's open ticket (closed since, or someone else's), 1 when staff are to be alerted, else 0.
  */
 const ADD_FROM_MEMBER = new LuaScript(`
 if redis.call('GET', KEYS[1]) ~= ARGV[1] or not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return -1 end
 redis.call('RPUSH', KEYS[3], ARGV[2])
 redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
+if ARGV[5] == '' then return 0 end
 local last = tonumber(redis.call('GET', KEYS[4]) or '')
 if last and tonumber(ARGV[4]) - last < tonumber(ARGV[5]) then return 0 end
 redis.call('SET', KEYS[4], ARGV[4], 'EX', ARGV[6])
@@ -152,13 +153,14 @@ export class TicketStore {
   }
 
   /**
-   * A member's turn joins their open ticket `id`; staff are to be told at most once per `alertWindowMs` ('alert').
-   * 'not-open' when `id` is not the member's open ticket.
+   * A member's turn joins their open ticket `id`; staff are to be told at most once per `alertWindowMs` ('alert'),
+   * never when it is null. 'not-open' when `id` is not the member's open ticket.
    */
-  async addFromMember(member: MemberKey, id: string, turn: TicketTurn, alertWindowMs: number): Promise<'added' | 'alert' | 'not-open'> {
+  async addFromMember(member: MemberKey, id: string, turn: TicketTurn, alertWindowMs: number | null): Promise<'added' | 'alert' | 'not-open'> {
     const keys = [this.memberKey(member), this.openKey, this.turnsKey(id), this.alertKey(id)];
     const at = this.deps.now().getTime();
-    const result = await ADD_FROM_MEMBER.run(this.deps.redis, keys, [id, JSON.stringify(masked(turn)), MAX_ADDED_TURNS, at, alertWindowMs, Math.ceil(alertWindowMs / 1000) * 2]);
+    const alert = alertWindowMs === null ? ['', 0] : [alertWindowMs, Math.ceil(alertWindowMs / 1000) * 2];
+    const result = await ADD_FROM_MEMBER.run(this.deps.redis, keys, [id, JSON.stringify(masked(turn)), MAX_ADDED_TURNS, at, ...alert]);
     return result === 1 ? 'alert' : result === 0 ? 'added' : 'not-open';
   }
 

@@ -7,6 +7,7 @@ import { ForbiddenError, type Actor, type MemberActor } from '../../../src/core/
 import type { MemberKey } from '../../../src/core/message.ts';
 import { TicketService } from '../../../intents/handoff/service.ts';
 import { HANDOFF_TEXT } from '../../../intents/handoff/texts.ts';
+import { countCommands } from '../../helpers/command-count.ts';
 import { Harness } from '../../helpers/harness.ts';
 import { play, textOf } from '../../helpers/transcript.ts';
 
@@ -88,6 +89,16 @@ describe('转人工 in chat', () => {
     expect(list.split('\n').filter((line) => line.includes('carol'))).toHaveLength(1);
     await expect(h.notification('staff1', '来自：carol')).rejects.toThrow();
     await play(h, [{ who: 'staff1', say: `/ticket ${id}`, expect: '公司让我周末加班不给加班费' }]);
+  });
+
+  it('asking again in the private chat that continues the ticket joins it in one step, reading neither the history nor the ticket', async () => {
+    const id = await handOff('dora');
+    const sent = countCommands(h.engine.redisHandle.redis);
+    await play(h, [{ say: '转人工 还是没人联系我', expect: `您已有一张待处理的工单 ${id}` }], 'dora');
+    // The turn's lease and save, and the one script that adds to the open ticket.
+    expect(sent()).toEqual({ evalsha: 3 });
+    await play(h, [{ who: 'staff1', say: `/ticket ${id}`, expect: '还是没人联系我' }]);
+    await expect(h.notification('staff1', '还是没人联系我')).rejects.toThrow();
   });
 });
 
