@@ -57,7 +57,7 @@ export async function createEngine(config: Config, logger: Logger, opts: EngineO
     const fallback = training.find((t) => t.fallback)?.id ?? '';
     const casual = new Set(training.filter((t) => t.fallback || t.onBareMention).map((t) => t.id));
     const router = new Router(intents, classifier, logger, deps.audit, fallback, casual, deps.notifier);
-    const pipeline = new Pipeline(deps, router);
+    const pipeline = new Pipeline(deps, router, redisHandle.turns);
     // A service's background work (schedulers, sweeps) runs in one process at a time, under a lease.
     const workers: Worker[] = [];
     const singletons: Singleton[] = [];

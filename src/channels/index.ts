@@ -60,15 +60,17 @@ export async function startChannels(engine: Engine): Promise<RunningApp> {
       statutes: { installed: config.KNOWLEDGE_STATUTES_DIR !== undefined, installCommand: STATUTES_INSTALL_COMMAND },
     };
   };
-  const { redis } = engine.deps;
+  // The connections messages use: the main one first, then the turn connections (see RedisHandle.turns).
+  const { turns } = engine.redisHandle;
 
-  // Liveness: answered at once from the connection's state, never waiting on Redis.
+  // Liveness: answered at once from the connections' state, never waiting on Redis.
   http.get('/healthz', async (_req, reply) =>
-    redis.status === 'ready' ? { ok: true } : reply.code(503).send({ ok: false, error: 'redis unreachable' }),
+    turns.every((c) => c.status === 'ready') ? { ok: true } : reply.code(503).send({ ok: false, error: 'redis unreachable' }),
   );
-  // Readiness: Redis answers a PING within a second.
+  // Readiness: Redis answers a PING on every connection messages use within a second.
   http.get('/readyz', async (_req, reply) => {
-    const answered = await Promise.race([redis.ping().then(() => true, () => false), sleep(READY_PING_MS).then(() => false)]);
+    const pings = Promise.all(turns.map((c) => c.ping())).then(() => true, () => false);
+    const answered = await Promise.race([pings, sleep(READY_PING_MS).then(() => false)]);
     return answered ? { ok: true } : reply.code(503).send({ ok: false, error: `redis did not answer within ${READY_PING_MS} ms` });
   });
   // Prometheus metrics of this process (messages, latency, Redis errors, sends) and Redis-wide figures

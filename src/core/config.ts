@@ -116,6 +116,8 @@ export const envSchema = z.object({
 
   /** A Redis command that gets no answer within this time fails (the member gets the apology). */
   REDIS_COMMAND_TIMEOUT_MS: int(100, 60_000).default(2000),
+  /** Connections a process spreads its conversations' turn scripts over (see src/core/redis.ts). */
+  REDIS_TURN_CONNECTIONS: int(1, 16).default(4),
   /** The audit stream keeps about this many entries … */
   AUDIT_MAX_ENTRIES: int(1000, 100_000_000).default(100_000),
   /** … and none older than this. */

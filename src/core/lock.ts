@@ -8,8 +8,8 @@
  *
  * Inside one process a promise chain orders a conversation's turns (no busy waiting); across processes the
  * lease (SET NX PX + token) keeps two bots from interleaving. The dedup key is written 'done' in the same
- * script that saves a message's turn, and not before: a message whose turn never finished (the bot died) is
- * processed again when the platform redelivers it (a 'pending' value left by older versions reads the same).
+ * script that saves a message's turn, and not before: a message whose turn never finished (the bot died) or
+ * failed is processed again when it is sent again (a 'pending' value left by older versions reads the same).
  * The caller's marker ('done' and what follows: the pipeline keeps the turn's replies, to answer a redelivery
  * again) is kept beside it for REPLAY_SECONDS only: redeliveries come within minutes (a retry, a restart), while
  * the bare 'done' stays a day: a day of replies in Redis would be most of its memory.
@@ -94,8 +94,9 @@ end
 return false`);
 
 // Shared by END and COMMIT. KEYS: lease, session, dedup, history, replay. ARGV[2..8]: session JSON ('' =
-// unchanged: only its idle expiry is renewed), idle seconds, dedup seconds, handled marker, history limit, '1'
-// to replace the history (else append), replay seconds; from ARGV[first], the turns to add.
+// unchanged: only its idle expiry is renewed), idle seconds, dedup seconds, handled marker ('' = the turn
+// failed: the message is not marked, so sending it again runs it again), history limit, '1' to replace the
+// history (else append), replay seconds; from ARGV[first], the turns to add.
 const SAVE_TURN = `
 if ARGV[2] ~= '' then redis.call('set', KEYS[2], ARGV[2], 'EX', ARGV[3]) else redis.call('expire', KEYS[2], ARGV[3]) end
 if ARGV[7] == '1' then redis.call('del', KEYS[4]) end
@@ -103,9 +104,11 @@ if #ARGV >= first then
   redis.call('rpush', KEYS[4], unpack(ARGV, first))
   redis.call('ltrim', KEYS[4], -tonumber(ARGV[6]), -1)
 end
-redis.call('expire', KEYS[4], ARGV[3])${HANDLED_NOW}
-redis.call('set', KEYS[3], handled, 'EX', ARGV[4])
-redis.call('set', KEYS[5], ARGV[5], 'EX', ARGV[8])`;
+redis.call('expire', KEYS[4], ARGV[3])
+if ARGV[5] ~= '' then${HANDLED_NOW.replaceAll('\n', '\n  ')}
+  redis.call('set', KEYS[3], handled, 'EX', ARGV[4])
+  redis.call('set', KEYS[5], ARGV[5], 'EX', ARGV[8])
+end`;
 
 // KEYS and ARGV as SAVE_TURN, ARGV[1] the lease token, turns from ARGV[9].
 // Saves only while still holding the lease, and marks the message handled in the same step.
@@ -200,7 +203,7 @@ export interface LockedTurn<T> {
   history: string[];
   replaceHistory?: boolean;
   result: T;
-  /** The dedup value that marks the message handled (starts with HANDLED). */
+  /** The dedup value that marks the message handled (starts with HANDLED); '' when the turn failed, so the message may be sent again. */
   handled: string;
 }
 
@@ -251,13 +254,21 @@ export class ConversationLock {
   private readonly privateChats = new Map<string, string>();
 
   constructor(
-    private readonly redis: Redis,
+    /** The connections turn scripts are spread over, by conversation (one conversation's always go over the same). */
+    private readonly connections: readonly Redis[],
     private readonly timeoutMs: number,
     private readonly idleSeconds: number,
     private readonly historyLimit: number,
     /** Whether turns may run speculatively: only on a client that refuses their writes (guardsSpeculation). */
     private readonly speculation: boolean,
   ) {}
+
+  private connectionFor(keys: TurnKeys): Redis {
+    if (this.connections.length === 1) return this.connections[0]!;
+    let hash = 0;
+    for (let i = 0; i < keys.lease.length; i++) hash = (Math.imul(hash, 31) + keys.lease.charCodeAt(i)) | 0;
+    return this.connections[(hash >>> 0) % this.connections.length]!;
+  }
 
   /** Runs `fn` with the conversation's stored session, one turn at a time per conversation. */
   run<T>(keys: TurnKeys, params: TurnParams, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T>> {
@@ -308,13 +319,14 @@ export class ConversationLock {
     // A handler's failure (no result) is left to the locked run, which marks the message handled as usual.
     const { result: turn, wrote } = await watchTurn(true, () => fn({ session: started, privateChat: privateChat || null, known: true }));
     if (wrote) bounded(this.writing, keys.session, LOCKED_AFTER_WRITE);
-    if (wrote || !turn) {
+    // A failed turn is confirmed under the lease, where it leaves the message unmarked.
+    if (wrote || !turn?.handled) {
       recordTurn('retried');
       return null;
     }
     const committed = commitReply.parse(
       await COMMIT.run(
-        this.redis,
+        this.connectionFor(keys),
         [keys.lease, keys.session, keys.dedup, keys.history, keys.replay, keys.rate, keys.privateChat],
         [started, ...this.saveArgs(turn), params.rateWindowSeconds, params.rateLimit, privateChat, microsSince(params.receivedAt), params.privateChat === null ? 'expect' : 'set', ...turn.history],
       ),
@@ -346,7 +358,7 @@ export class ConversationLock {
     const token = randomUUID();
     const begun = beginReply.parse(
       await BEGIN.run(
-        this.redis,
+        this.connectionFor(keys),
         [keys.dedup, keys.rate, keys.lease, keys.session, keys.privateChat, keys.replay],
         [token, this.timeoutMs, DEDUP_SECONDS, params.rateWindowSeconds, params.rateLimit, params.early ?? '', params.privateChat ?? '', REPLAY_SECONDS, microsSince(params.receivedAt)],
       ),
@@ -374,7 +386,7 @@ export class ConversationLock {
     }
     const release = (turn: Pick<LockedTurn<T>, 'save' | 'history' | 'replaceHistory' | 'handled'>) =>
       END.run(
-        this.redis,
+        this.connectionFor(keys),
         [keys.lease, keys.session, keys.dedup, keys.history, keys.replay],
         [token, ...this.saveArgs(turn), ...turn.history],
       );
@@ -387,7 +399,7 @@ export class ConversationLock {
       else if (locked !== undefined && locked > 1) this.writing.set(keys.session, locked - 1);
       else this.writing.delete(keys.session);
     } catch (err) {
-      await release({ save: '', history: [], handled: HANDLED });
+      await release({ save: '', history: [], handled: '' });
       throw err;
     }
     if ((await release(turn)) !== 1) {
@@ -403,7 +415,7 @@ export class ConversationLock {
     const deadline = Date.now() + this.timeoutMs;
     let wait = 5;
     for (;;) {
-      const got = acquireReply.parse(await ACQUIRE.run(this.redis, [keys.lease, keys.session, keys.dedup], [token, this.timeoutMs]));
+      const got = acquireReply.parse(await ACQUIRE.run(this.connectionFor(keys), [keys.lease, keys.session, keys.dedup], [token, this.timeoutMs]));
       if (got) return got[0] === 0 ? null : got[1];
       // The lease outlives a normal turn; a crashed holder's lease simply expires.
       if (Date.now() > deadline) throw new LockTimeoutError(`conversation busy: ${keys.lease}`);

@@ -10,6 +10,7 @@ import { recordMessage, recordRedisError } from './metrics.ts';
 import { RefusedDuringSpeculation, withRequestId } from './request-context.ts';
 import { guardsSpeculation } from './redis.ts';
 import { z } from 'zod';
+import type { Redis } from 'ioredis';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError, type TurnOutcome } from './lock.ts';
 import { GroupDirectory } from './groups.ts';
@@ -72,8 +73,10 @@ export class Pipeline {
   constructor(
     private readonly deps: CoreDeps,
     private readonly router: Router,
+    /** Connections for the turn scripts (RedisHandle.turns); deps.redis alone by default. */
+    turnConnections: readonly Redis[] = [deps.redis],
   ) {
-    this.lock = new ConversationLock(deps.redis, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600, HISTORY_LIMIT, guardsSpeculation(deps.redis));
+    this.lock = new ConversationLock(turnConnections, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600, HISTORY_LIMIT, guardsSpeculation(deps.redis));
   }
 
   /** Whether a group message is meant for the bot. Private messages always are. */
@@ -201,7 +204,8 @@ export class Pipeline {
             const apology: Reply[] = [{ text: CORE_TEXT.apology }];
             // An unreadable document is replaced even so: the process trusts what it last saved (see parseSession).
             const save = discarded ? storedSession(emptySession(now.getTime())) : '';
-            return { save, history: [], result: apology, handled: handledMarker(apology) }; // nothing to mask
+            // Not marked handled: a retry of the same message (a client, a platform redelivering) runs it again.
+            return { save, history: [], result: apology, handled: '' };
           }
           // Masked once, for the history and for the replies kept for a redelivery.
           const masked = replies.map(maskReply);

@@ -17,6 +17,12 @@ import { RefusedDuringSpeculation, refusedNow } from './request-context.ts';
 
 export interface RedisHandle {
   redis: Redis;
+  /**
+   * The connections conversations' turn scripts are spread over, `redis` first (REDIS_TURN_CONNECTIONS). With
+   * `appendfsync always` Redis reads at most 16 KB from a connection per event-loop turn, one fsync each: on
+   * one connection a busy process's turns (1–3 KB of script arguments) queued behind that read.
+   */
+  turns: Redis[];
   /** A new connection for background work (blocking commands need their own): waits through outages. */
   duplicate(): Redis;
   embedded?: RedisProcess;
@@ -71,18 +77,13 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
     }
     return watch(url ? new Redis(url, options) : new Redis(options));
   };
-  const redis = make(requests);
-  // A Cluster client has a connection per node: each, made now or later, writes once per tick.
-  const cluster = asCluster(redis);
-  if (cluster) {
-    cluster.on('+node', coalesceWrites);
-    for (const node of cluster.nodes('all')) coalesceWrites(node);
-  } else coalesceWrites(redis);
+  const turns = Array.from({ length: config.REDIS_TURN_CONNECTIONS }, () => coalescing(make(requests)));
+  const redis = turns[0]!;
   try {
-    await ready(redis, CONNECT_TIMEOUT_MS);
+    await Promise.all(turns.map((c) => ready(c, CONNECT_TIMEOUT_MS)));
     await redis.ping();
   } catch (err) {
-    redis.disconnect();
+    for (const c of turns) c.disconnect();
     await embedded?.stop();
     throw err;
   }
@@ -90,6 +91,7 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
   replicaPolicies.set(redis, replicas);
   return {
     redis,
+    turns,
     duplicate: () => make(background),
     embedded,
     cluster: clusterNodes.length > 0,
@@ -315,6 +317,17 @@ export function refuseWhileSpeculating(client: Redis): void {
  * anyway before the event loop could read a reply. ioredis has no hook for it (its auto-pipelining builds a
  * pipeline per tick and costs more than it saves here), so the socket's write is wrapped on every (re)connect.
  */
+/** `client` with coalesceWrites on its connection, or on each of a Cluster client's, made now or later. */
+function coalescing(client: Redis): Redis {
+  const cluster = asCluster(client);
+  if (!cluster) coalesceWrites(client);
+  else {
+    cluster.on('+node', coalesceWrites);
+    for (const node of cluster.nodes('all')) coalesceWrites(node);
+  }
+  return client;
+}
+
 function coalesceWrites(client: Redis): void {
   client.on('connect', () => writeOncePerTick(client));
   if (client.status === 'connect' || client.status === 'ready') writeOncePerTick(client);

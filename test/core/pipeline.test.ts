@@ -1,4 +1,3 @@
-import { CORE_TEXT } from '../../src/core/texts.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/core/config.ts';
@@ -8,6 +7,7 @@ import { Pipeline } from '../../src/core/pipeline.ts';
 import { Router, type IntentClassifier } from '../../src/core/router.ts';
 import { buildDeps } from '../../src/core/deps.ts';
 import { Keys } from '../../src/core/keys.ts';
+import { CORE_TEXT } from '../../src/core/texts.ts';
 import { inbound } from '../helpers/engine.ts';
 import { startRedis } from '../helpers/redis.ts';
 
@@ -263,6 +263,26 @@ describe('pipeline', () => {
     const p = new Pipeline(deps, new Router([counter, broken], keywordClassifier, logger, deps.audit, 'unknown'));
     expect((await p.handle(inbound({ senderId: 'b', text: '工资' }))).replies[0]?.text).toContain('抱歉');
     expect((await p.handle(inbound({ senderId: 'b', text: '你好' }))).replies[0]?.text).toBe('1');
+  });
+
+  it('leaves the message of a failed turn unmarked: the same message sent again is answered for real, then only replayed', async () => {
+    const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent' });
+    const { deps } = buildDeps(config, client(), logger);
+    let failing = true;
+    const flaky: IntentDefinition = {
+      ...labor,
+      handle: async () => {
+        if (failing) throw new Error('redis went away');
+        return { replies: [{ text: '这次好了' }] };
+      },
+    };
+    const p = new Pipeline(deps, new Router([counter, flaky], keywordClassifier, logger, deps.audit, 'unknown'));
+    const msg = inbound({ senderId: 'retry', text: '工资' });
+    expect((await p.handle(msg)).replies.map((r) => r.text)).toEqual([CORE_TEXT.apology]);
+    failing = false;
+    expect(await p.handle(msg)).toMatchObject({ replies: [{ text: '这次好了' }] });
+    const again = await p.handle(msg);
+    expect(again).toMatchObject({ replies: [{ text: '这次好了' }], dropped: 'duplicate' });
   });
 
   it('rejects oversized text with a friendly message', async () => {

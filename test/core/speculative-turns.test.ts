@@ -158,7 +158,7 @@ describe('speculative turns', () => {
   });
 
   it('the locked way tells a copy from a redelivery by when it reached the pipeline, not when its turn began', async () => {
-    const lock = new ConversationLock(redis, 5000, 3600, 20, false);
+    const lock = new ConversationLock([redis], 5000, 3600, 20, false);
     const keys = { lease: 'c:lease', session: 'c:session', history: 'c:history', dedup: 'c:dedup', replay: 'c:replay', rate: 'c:rate', privateChat: 'c:private' };
     const params = (receivedAt: number) => ({ rateWindowSeconds: 60, rateLimit: 100, privateChat: 'c', receivedAt });
     const turn = async () => ({ save: '', history: [], result: 'answered', handled: `${HANDLED}[]` });
