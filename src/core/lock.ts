@@ -316,10 +316,9 @@ export class ConversationLock {
 
   /** `privateChat`: the member's private chat the turn runs with ('' = none): the message's own, or the one last seen. */
   private async speculativeTurn<T>(keys: TurnKeys, params: TurnParams, started: string, privateChat: string, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T> | null> {
-    // A handler's failure (no result) is left to the locked run, which marks the message handled as usual.
+    // A handler's failure is left to the locked run: confirmed under the lease, it leaves the message unmarked.
     const { result: turn, wrote } = await watchTurn(true, () => fn({ session: started, privateChat: privateChat || null, known: true }));
     if (wrote) bounded(this.writing, keys.session, LOCKED_AFTER_WRITE);
-    // A failed turn is confirmed under the lease, where it leaves the message unmarked.
     if (wrote || !turn?.handled) {
       recordTurn('retried');
       return null;

@@ -309,14 +309,6 @@ export function refuseWhileSpeculating(client: Redis): void {
   }
 }
 
-/**
- * Commands issued in one tick leave in one write: the connection's socket is corked at the first and uncorked
- * when the tick's work is done (process.nextTick runs after the promise jobs queued meanwhile). Concurrent
- * conversations resume together when one read brings several replies, each then sends its next script, and
- * every socket write is a system call (10 % of a message's CPU, measured). Nothing waits longer: the tick ends
- * anyway before the event loop could read a reply. ioredis has no hook for it (its auto-pipelining builds a
- * pipeline per tick and costs more than it saves here), so the socket's write is wrapped on every (re)connect.
- */
 /** `client` with coalesceWrites on its connection, or on each of a Cluster client's, made now or later. */
 function coalescing(client: Redis): Redis {
   const cluster = asCluster(client);
@@ -328,6 +320,14 @@ function coalescing(client: Redis): Redis {
   return client;
 }
 
+/**
+ * Commands issued in one tick leave in one write: the connection's socket is corked at the first and uncorked
+ * when the tick's work is done (process.nextTick runs after the promise jobs queued meanwhile). Concurrent
+ * conversations resume together when one read brings several replies, each then sends its next script, and
+ * every socket write is a system call (10 % of a message's CPU, measured). Nothing waits longer: the tick ends
+ * anyway before the event loop could read a reply. ioredis has no hook for it (its auto-pipelining builds a
+ * pipeline per tick and costs more than it saves here), so the socket's write is wrapped on every (re)connect.
+ */
 function coalesceWrites(client: Redis): void {
   client.on('connect', () => writeOncePerTick(client));
   if (client.status === 'connect' || client.status === 'ready') writeOncePerTick(client);
