@@ -69,9 +69,7 @@ export class TicketService {
    * per ALERT_WINDOW_MS. Null when the ticket is not the member's open ticket (closed since, or unknown).
    */
   async add(actor: MemberActor, id: string, text: string): Promise<{ id: string; alerted: boolean } | null> {
-    const ticket = ticketId.parse(id);
-    const said = replyText.parse(text);
-    const added = await this.store.addFromMember(actor.key, ticket, { at: this.deps.now().getTime(), from: 'member', text: said }, ALERT_WINDOW_MS);
+    const { ticket, said, added } = await this.addMemberTurn(actor, id, text, ALERT_WINDOW_MS);
     if (added === 'not-open') return null;
     if (added === 'alert') {
       const record = await this.store.record(ticket);
@@ -85,8 +83,15 @@ export class TicketService {
    * new alert (as in `open`). False when `id` is not the member's open ticket (closed since).
    */
   async askAgain(actor: MemberActor, id: string, text: string): Promise<boolean> {
-    const turn = { at: this.deps.now().getTime(), from: 'member' as const, text: replyText.parse(text) };
-    return (await this.store.addFromMember(actor.key, ticketId.parse(id), turn, null)) !== 'not-open';
+    return (await this.addMemberTurn(actor, id, text, null)).added !== 'not-open';
+  }
+
+  /** The member's words join their open ticket `id` (see TicketStore.addFromMember). */
+  private async addMemberTurn(actor: MemberActor, id: string, text: string, alertWindowMs: number | null) {
+    const ticket = ticketId.parse(id);
+    const said = replyText.parse(text);
+    const added = await this.store.addFromMember(actor.key, ticket, { at: this.deps.now().getTime(), from: 'member', text: said }, alertWindowMs);
+    return { ticket, said, added };
   }
 
   private async alertStaff(text: string): Promise<void> {

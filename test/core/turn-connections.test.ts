@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Redis } from 'ioredis';
+import { watchCommands } from '../helpers/command-count.ts';
 import { Harness } from '../helpers/harness.ts';
 
 let h: Harness;
@@ -16,12 +17,10 @@ afterAll(() => h.stop());
 /** The conversations (hash tags of their keys) whose scripts went over `client`, as they are sent. */
 function conversationsOn(client: Redis): Set<string> {
   const tags = new Set<string>();
-  const send = client.sendCommand.bind(client);
-  client.sendCommand = (command, stream) => {
+  watchCommands(client, (command) => {
     const tag = command.name === 'evalsha' ? /\{([^}]+)\}/.exec(String(command.args[2]))?.[1] : undefined;
     if (tag) tags.add(tag);
-    return send(command, stream);
-  };
+  });
   return tags;
 }
 

@@ -1,13 +1,18 @@
-import type { Redis } from 'ioredis';
+import type { Command, Redis } from 'ioredis';
 
-/** Counts the commands a client sends (every one goes through sendCommand); the result returns them by name since its last call. */
-export function countCommands(redis: Redis): () => Record<string, number> {
-  const sent: string[] = [];
+/** Calls `seen` with every command the client sends (every one goes through sendCommand). */
+export function watchCommands(redis: Redis, seen: (command: Command) => void): void {
   const send = redis.sendCommand.bind(redis);
   redis.sendCommand = (command, stream) => {
-    sent.push(command.name);
+    seen(command);
     return send(command, stream);
   };
+}
+
+/** Counts the commands a client sends; the result returns them by name since its last call. */
+export function countCommands(redis: Redis): () => Record<string, number> {
+  const sent: string[] = [];
+  watchCommands(redis, (command) => sent.push(command.name));
   return () => {
     const counts: Record<string, number> = {};
     for (const name of sent.splice(0)) counts[name] = (counts[name] ?? 0) + 1;
