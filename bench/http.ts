@@ -3,22 +3,32 @@
  * HTTP, a redis-server with AOF appendfsync always; messages are sent at a fixed rate whatever the answers
  * (open loop, latency counted from the moment each was due). The first BENCH_HTTP_WARM_SECONDS at that rate
  * from a cold process are reported apart; the steady run follows over the same connections and members.
- * BENCH_HTTP_RATE (msg/s), BENCH_HTTP_SECONDS, BENCH_HTTP_WARM_SECONDS.
+ * The baseline (http-baseline-server.ts: an echo after one durable write) runs the same way, alternating with
+ * the bot: its tail is what this machine's disk and scheduler leave to any server, and moves with them.
+ * Both reach Redis over its Unix socket, as `npm start` reaches its embedded one; BENCH_HTTP_REDIS=tcp uses
+ * loopback TCP instead, as for a Redis on another host.
+ * BENCH_HTTP_RATE (msg/s), BENCH_HTTP_SECONDS, BENCH_HTTP_WARM_SECONDS, BENCH_HTTP_ROUNDS, BENCH_HTTP_REDIS (socket | tcp).
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { Agent, request } from 'node:http';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { startRedisServer } from '../src/core/redis-server.ts';
-import { startBotProcess, type BotProcess } from '../test/helpers/bot-process.ts';
-import { fmtMs, percentile } from './common.ts';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { freePort, startRedisServer } from '../src/core/redis-server.ts';
+import { RUN_TYPESCRIPT, startBotProcess } from '../test/helpers/bot-process.ts';
+import { START_NODE_FLAGS } from '../test/helpers/start-command.ts';
+import { fmtMs, percentile, spread } from './common.ts';
+import { LeanHttpClient } from './http-client.ts';
 
 const RATE = Number(process.env.BENCH_HTTP_RATE ?? 1000);
 const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 /** The first seconds at the offered rate, from a cold process: reported apart from the steady run. */
 const WARM_SECONDS = Number(process.env.BENCH_HTTP_WARM_SECONDS ?? 3);
+const OVER_TCP = process.env.BENCH_HTTP_REDIS === 'tcp';
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
 const MEMBERS = 2000;
 const MIX = ['菜单', '公司三个月没发工资怎么办', '加班费怎么算', '最近有什么活动', '住院互助要什么材料', '你好', '被辞退了有补偿吗', '转人工'];
 
@@ -31,39 +41,22 @@ export const BENCH_BOT_ENV = {
   KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR ?? '../shared/laws',
 };
 
-/** Posts one web message; resolves when the answer has arrived (rejects on a non-200). */
-export function postMessage(agent: Agent, base: string, userId: string, text: string): Promise<void> {
-  const body = JSON.stringify({ userId, chatType: 'private', text, messageId: randomUUID() });
-  const url = new URL('/api/web/messages', base);
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } }, (res) => {
-      res.resume();
-      res.once('end', () => (res.statusCode === 200 ? resolve() : reject(new Error(`HTTP ${res.statusCode}`))));
-    });
-    req.once('error', reject);
-    req.end(body);
-  });
-}
-
-/** A keep-alive client that counts the connections it opens (a slow start or a stall shows as many: each costs the bot an accept and a parser). */
-export interface BenchClient {
-  agent: Agent;
-  connections(): number;
-}
-export function benchClient(): BenchClient {
-  const agent = new Agent({ keepAlive: true, maxSockets: 1024 });
-  let opened = 0;
-  const connect = agent.createConnection.bind(agent) as (...args: unknown[]) => unknown;
-  (agent as unknown as { createConnection: (...args: unknown[]) => unknown }).createConnection = (...args) => {
-    opened++;
-    return connect(...args);
-  };
-  return { agent, connections: () => opened };
+/** One web message's body (a fresh message id: each is a new message, answered in full). */
+let sent = 0;
+const runId = randomUUID().slice(0, 8);
+function messageBody(userId: string, text: string): string {
+  return JSON.stringify({ userId, chatType: 'private', text, messageId: `${runId}-${sent++}` });
 }
 
 /** Sends `rate` messages per second for `seconds`; latencies from each message's due time. */
-export async function offer(bots: BotProcess[], rate: number, seconds: number, members = 2000, client = benchClient()): Promise<{ latencies: number[]; errors: number; connections: number }> {
-  const { agent } = client;
+interface Offered {
+  /** Sorted, ms. */
+  latencies: number[];
+  errors: number;
+  connections: number;
+}
+
+export async function offer(client: LeanHttpClient, rate: number, seconds: number, members = MEMBERS): Promise<Offered> {
   const connectionsBefore = client.connections();
   const latencies: number[] = [];
   let errors = 0;
@@ -74,10 +67,9 @@ export async function offer(bots: BotProcess[], rate: number, seconds: number, m
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
-    const bot = bots[i % bots.length]!;
     pending.push(
-      postMessage(agent, bot.url, `h${i % members}`, MIX[i % MIX.length]!).then(
-        () => void latencies.push(performance.now() - due),
+      client.postJson('/api/web/messages', messageBody(`h${i % members}`, MIX[i % MIX.length]!)).then(
+        (status) => void (status === 200 ? latencies.push(performance.now() - due) : errors++),
         () => void errors++,
       ),
     );
@@ -110,42 +102,92 @@ function processCpuSeconds(pid: number | undefined): number {
   }
 }
 
-export async function httpBench(): Promise<void> {
+/** A server under load: the bot, or the baseline (http-baseline-server.ts). */
+interface Served {
+  url: string;
+  pid: number | undefined;
+  stop(): Promise<void>;
+}
+
+const BASELINE = fileURLToPath(new URL('./http-baseline-server.ts', import.meta.url));
+
+async function startBaseline(redisUrl: string): Promise<Served> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [...START_NODE_FLAGS, '--import', RUN_TYPESCRIPT, BASELINE], {
+    env: { ...process.env, REDIS_URL: redisUrl, PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const first = await createInterface({ input: child.stdout! })[Symbol.asyncIterator]().next();
+  if (first.value !== 'listening') throw new Error('the HTTP baseline did not start');
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return { url: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => (child.kill('SIGTERM'), exited) };
+}
+
+interface Run {
+  cold: Offered;
+  steady: Offered;
+  /** CPU per answered message in the steady run, µs: the server, redis-server, this client. */
+  cpu: { server: number; redis: number; client: number };
+}
+
+/** One server from cold: a fresh redis-server (AOF always), the offered rate for WARM_SECONDS, then SECONDS steady. */
+async function measure(target: 'bot' | 'baseline'): Promise<Run> {
   const dir = mkdtempSync(join(tmpdir(), 'ua-bench-http-'));
-  const server = await startRedisServer({ dir, appendfsync: 'always' });
-  let bot: BotProcess | undefined;
+  const redis = await startRedisServer({ dir, appendfsync: 'always' });
+  const redisUrl = OVER_TCP || !redis.socket ? redis.url : `unix://${redis.socket}`;
+  let served: Served | undefined;
   try {
-    bot = await startBotProcess({ ...BENCH_BOT_ENV, REDIS_URL: server.url, DATA_DIR: join(dir, 'data') });
+    served = target === 'bot' ? await startBotProcess({ ...BENCH_BOT_ENV, REDIS_URL: redisUrl, DATA_DIR: join(dir, 'data') }) : await startBaseline(redisUrl);
     // From cold straight to the offered rate (connections opened, code paths compiled, every member's first
     // turn): reported apart, then the same members at the same rate over the connections already open, as a
     // reverse proxy keeps them.
-    const client = benchClient();
-    const cold = await offer([bot], RATE, WARM_SECONDS, MEMBERS, client);
-    const redisCpu = await redisCpuReader(server.url);
-    const cpu0 = processCpuSeconds(bot.pid);
+    const { hostname, port } = new URL(served.url);
+    const client = new LeanHttpClient(hostname, Number(port));
+    const cold = await offer(client, RATE, WARM_SECONDS);
+    const redisCpu = await redisCpuReader(redis.url);
+    const server0 = processCpuSeconds(served.pid);
     const redis0 = await redisCpu.read();
     const own0 = process.cpuUsage();
-    const { latencies, errors, connections } = await offer([bot], RATE, SECONDS, MEMBERS, client);
-    client.agent.destroy();
-    const cpu = processCpuSeconds(bot.pid) - cpu0;
+    const steady = await offer(client, RATE, SECONDS);
+    client.destroy();
     const own = process.cpuUsage(own0);
-    const redisUs = (((await redisCpu.read()) - redis0) * 1e6) / Math.max(1, latencies.length);
+    const perMsg = (seconds: number) => (seconds * 1e6) / Math.max(1, steady.latencies.length);
+    const cpu = { server: perMsg(processCpuSeconds(served.pid) - server0), redis: perMsg((await redisCpu.read()) - redis0), client: perMsg((own.user + own.system) / 1e6) };
     redisCpu.close();
-    const perMsg = (seconds: number) => ((seconds * 1e6) / Math.max(1, latencies.length)).toFixed(0);
-    console.log(`http: ${RATE} msg/s offered for ${SECONDS} s over HTTP to one bot process, ${MEMBERS} members, Redis AOF appendfsync always`);
-    console.log(
-      `  from cold, first ${WARM_SECONDS} s: p50 ${fmtMs(percentile(cold.latencies, 50))}   p99 ${fmtMs(percentile(cold.latencies, 99))}   max ${fmtMs(cold.latencies.at(-1) ?? 0)}   errors ${cold.errors}   connections opened ${cold.connections}`,
-    );
-    console.log('  then, steady:');
-    console.log(
-      `  answered ${latencies.length}  errors ${errors}   p50 ${fmtMs(percentile(latencies, 50))}   p99 ${fmtMs(percentile(latencies, 99))}   max ${fmtMs(latencies.at(-1) ?? 0)}` +
-        (Number.isFinite(cpu) ? `   bot cpu ${perMsg(cpu)} µs/msg` : ''),
-    );
-    // The three share the machine's cores: what is left for anything else decides the tail.
-    console.log(`  redis-server cpu ${redisUs.toFixed(0)} µs/msg   this client ${perMsg((own.user + own.system) / 1e6)} µs/msg   connections opened ${connections}   load average ${loadavg()[0]!.toFixed(1)}`);
+    return { cold, steady, cpu };
   } finally {
-    await bot?.stop();
-    await server.stop();
+    await served?.stop();
+    await redis.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const p99 = (o: Offered) => percentile(o.latencies, 99);
+
+function printRun(target: string, { cold, steady, cpu }: Run): void {
+  const line = (o: Offered) => `p50 ${fmtMs(percentile(o.latencies, 50))}   p99 ${fmtMs(p99(o))}   max ${fmtMs(o.latencies.at(-1) ?? 0)}   errors ${o.errors}   connections opened ${o.connections}`;
+  console.log(`  ${target}`);
+  console.log(`    from cold, first ${WARM_SECONDS} s: ${line(cold)}`);
+  console.log(`    steady, ${steady.latencies.length} answered: ${line(steady)}`);
+  // The three share the machine's cores: what is left for anything else decides the tail.
+  const us = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)} µs` : '—');
+  console.log(`    cpu per message: ${target} ${us(cpu.server)}   redis-server ${us(cpu.redis)}   this client ${us(cpu.client)}   load average ${loadavg()[0]!.toFixed(1)}`);
+}
+
+export async function httpBench(): Promise<void> {
+  console.log(
+    `http: ${RATE} msg/s offered for ${SECONDS} s over HTTP to one process, ${MEMBERS} members, Redis AOF appendfsync always over ${OVER_TCP ? 'loopback TCP' : 'its Unix socket'}; ` +
+      `the bot and the baseline (an echo after one durable write) alternate, ${ROUNDS} rounds`,
+  );
+  const bot: number[] = [];
+  const baseline: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    const ours = await measure('bot');
+    printRun('bot', ours);
+    const floor = await measure('baseline');
+    printRun('baseline', floor);
+    bot.push(p99(ours.steady));
+    baseline.push(p99(floor.steady));
+  }
+  console.log(`  steady p99, ms: bot ${spread(bot, 1)}   baseline ${spread(baseline, 1)}   bot ÷ baseline per round ${spread(bot.map((b, i) => b / baseline[i]!), 2)}`);
 }

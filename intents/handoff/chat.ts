@@ -19,7 +19,11 @@ const say = (text: string): TurnResult => ({ replies: [{ text }] });
  * just asked what it is about (then their next words are the answer, whatever they say).
  */
 const memorySchema = z.object({ ticket: z.string().nullable().catch(null), asked: z.boolean().catch(false).default(false) });
-const memoryOf = (ctx: TurnContext) => (ctx.msg.chatType === 'private' ? memorySchema.safeParse(ctx.session.memory[INTENT]).data : undefined);
+// Most members have no memory here: checked first, as a failed parse builds an error on every message.
+const memoryOf = (ctx: TurnContext) => {
+  const memory = ctx.msg.chatType === 'private' ? ctx.session.memory[INTENT] : undefined;
+  return memory === undefined ? undefined : memorySchema.safeParse(memory).data;
+};
 const openTicketOf = (ctx: TurnContext): string | null => memoryOf(ctx)?.ticket ?? null;
 
 /** "我还想补充一下…", "忘了说": meant for the ticket even when it names one of our topics. */

@@ -13,6 +13,11 @@ import type { Logger } from 'pino';
 export interface RedisProcess {
   url: string;
   port: number;
+  /**
+   * Its Unix socket (owner-only), when the path fits: on one host it costs each round trip less CPU than
+   * loopback TCP (no TCP stack on either side). Undefined when the directory's path is too long for one.
+   */
+  socket: string | undefined;
   /** Graceful stop (SIGTERM, waits for exit). */
   stop(): Promise<void>;
   /** Simulated crash: SIGKILL, no chance to flush anything not already fsynced. */
@@ -20,6 +25,9 @@ export interface RedisProcess {
   /** Start again on the same port and directory (reloads the AOF). */
   restart(): Promise<void>;
 }
+
+/** A Unix socket's path is at most 107 bytes (sun_path). */
+const MAX_SOCKET_PATH = 107;
 
 const SYSTEM_PATHS = ['/usr/bin/redis-server', '/usr/local/bin/redis-server', '/opt/homebrew/bin/redis-server'];
 
@@ -158,11 +166,14 @@ export async function startRedisServer(opts: { dir: string; port?: number; appen
     throw err;
   }
 
+  const socketPath = join(dir, 'redis.sock');
+  const socket = Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH ? socketPath : undefined;
   const launch = async () => {
     const args = [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
       '--appendonly', 'yes', '--appendfsync', opts.appendfsync ?? 'always', '--save', '',
       '--protected-mode', 'yes', '--loglevel', 'warning',
+      ...(socket ? ['--unixsocket', socket, '--unixsocketperm', '700'] : []),
     ];
     const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     child = proc;
@@ -194,6 +205,7 @@ export async function startRedisServer(opts: { dir: string; port?: number; appen
   return {
     url: `redis://127.0.0.1:${port}`,
     port,
+    socket,
     stop: async () => {
       await waitExit('SIGTERM');
       release();

@@ -74,3 +74,17 @@ describe('writes to Redis', () => {
     }
   }, 60_000);
 });
+
+describe('REDIS_URL with a Unix socket', () => {
+  it('unix:///path connects every connection through the socket', async () => {
+    expect(server.socket).toBeDefined();
+    const overSocket = await connectRedis(loadConfig({ REDIS_URL: `unix://${server.socket}`, REDIS_TURN_CONNECTIONS: '2', LOG_LEVEL: 'silent' }), createLogger('silent'));
+    try {
+      await overSocket.redis.set('over-socket', '1');
+      expect(await handle.redis.get('over-socket')).toBe('1');
+      for (const client of [...overSocket.turns, overSocket.duplicate()]) expect(String(await client.client('INFO'))).toContain(`addr=${server.socket}:0`);
+    } finally {
+      await overSocket.close();
+    }
+  });
+});

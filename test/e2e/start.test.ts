@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { Redis } from 'ioredis';
 import { startBotProcess, type BotProcess } from '../helpers/bot-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ua-start-'));
@@ -24,6 +25,16 @@ describe('npm start', () => {
     const body = (await res.json()) as { replies: { text?: string }[] };
     expect(body.replies.length).toBeGreaterThan(0);
     expect(existsSync(join(dataDir, 'redis', 'appendonlydir'))).toBe(true);
+    // The bot reaches its own Redis over the owner-only Unix socket, not loopback TCP.
+    const socket = join(dataDir, 'redis', 'redis.sock');
+    const observer = new Redis({ path: socket });
+    try {
+      const others = String(await observer.client('LIST')).trim().split('\n').filter((line) => !line.includes(' cmd=client|list '));
+      expect(others.length).toBeGreaterThanOrEqual(4);
+      for (const line of others) expect(line).toContain(`addr=${socket}:0`);
+    } finally {
+      observer.disconnect();
+    }
     await bot.stop();
     expect(bot.output()).toContain('shutting down');
     bot = undefined;

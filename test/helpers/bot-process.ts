@@ -16,7 +16,7 @@ export interface BotProcess {
 
 const ENTRY = fileURLToPath(new URL('../../src/app/main.ts', import.meta.url));
 /** How `npm start` runs it (see package.json). */
-const RUN_TYPESCRIPT = new URL('../../src/app/run-typescript.mjs', import.meta.url).href;
+export const RUN_TYPESCRIPT = new URL('../../src/app/run-typescript.mjs', import.meta.url).href;
 
 /** `cwd`: the folder it starts in (where it looks for `.env`); default: the checkout. */
 export async function startBotProcess(env: Record<string, string>, opts: { cwd?: string } = {}): Promise<BotProcess> {
