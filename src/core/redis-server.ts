@@ -11,12 +11,11 @@ import { join, resolve } from 'node:path';
 import type { Logger } from 'pino';
 
 export interface RedisProcess {
+  /** `redis://127.0.0.1:port`, or `unix://path` when it listens on its socket only. */
   url: string;
+  /** 0 when it listens on its socket only. */
   port: number;
-  /**
-   * Its Unix socket (owner-only), when the path fits: on one host it costs each round trip less CPU than
-   * loopback TCP (no TCP stack on either side). Undefined when the directory's path is too long for one.
-   */
+  /** Its owner-only Unix socket (`dir/redis.sock`); undefined when that path is too long for one. */
   socket: string | undefined;
   /** Graceful stop (SIGTERM, waits for exit). */
   stop(): Promise<void>;
@@ -144,7 +143,11 @@ async function stopLeftover(dir: string, logger?: Pick<Logger, 'warn'>): Promise
   rmSync(file, { force: true });
 }
 
-export async function startRedisServer(opts: { dir: string; port?: number; appendfsync?: 'always' | 'everysec'; logger?: Pick<Logger, 'warn'> }): Promise<RedisProcess> {
+/**
+ * `socketOnly`: no TCP port (the embedded server), when the socket's path fits: no other local user or
+ * process reaches a store without a password, and `redis-cli -s DATA_DIR/redis/redis.sock` finds it.
+ */
+export async function startRedisServer(opts: { dir: string; port?: number; socketOnly?: boolean; appendfsync?: 'always' | 'everysec'; logger?: Pick<Logger, 'warn'> }): Promise<RedisProcess> {
   installExitHook();
   const dir = resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
@@ -155,19 +158,20 @@ export async function startRedisServer(opts: { dir: string; port?: number; appen
     rmSync(join(dir, OWNER_FILE), { force: true });
     ownedDirs.delete(dir);
   };
+  const socketPath = join(dir, 'redis.sock');
+  const socket = Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH ? socketPath : undefined;
+  const socketOnly = Boolean(opts.socketOnly && socket);
   let bin: string;
   let port: number;
   try {
     await stopLeftover(dir, opts.logger);
     bin = await findRedisBinary();
-    port = opts.port ?? (await freePort());
+    port = socketOnly ? 0 : (opts.port ?? (await freePort()));
   } catch (err) {
     release();
     throw err;
   }
 
-  const socketPath = join(dir, 'redis.sock');
-  const socket = Buffer.byteLength(socketPath) <= MAX_SOCKET_PATH ? socketPath : undefined;
   const launch = async () => {
     const args = [
       '--port', String(port), '--bind', '127.0.0.1', '--dir', dir,
@@ -183,7 +187,7 @@ export async function startRedisServer(opts: { dir: string; port?: number; appen
     let output = '';
     proc.stdout?.on('data', (d: Buffer) => (output += d.toString()));
     proc.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    await waitForPort(port, proc, () => output);
+    await waitForServer(socketOnly ? { path: socket! } : { port, host: '127.0.0.1' }, proc, () => output);
   };
 
   const waitExit = async (signal: NodeJS.Signals) => {
@@ -203,7 +207,7 @@ export async function startRedisServer(opts: { dir: string; port?: number; appen
     throw err;
   }
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: socketOnly ? `unix://${socket}` : `redis://127.0.0.1:${port}`,
     port,
     socket,
     stop: async () => {
@@ -218,13 +222,13 @@ export async function startRedisServer(opts: { dir: string; port?: number; appen
   };
 }
 
-async function waitForPort(port: number, proc: ChildProcess, output: () => string): Promise<void> {
+async function waitForServer(address: { port: number; host: string } | { path: string }, proc: ChildProcess, output: () => string): Promise<void> {
   const { connect } = await import('node:net');
   const deadline = Date.now() + 10_000;
   while (Date.now() < deadline) {
     if (proc.exitCode !== null) throw new Error(`redis-server exited: ${output()}`);
     const ok = await new Promise<boolean>((res) => {
-      const sock = connect(port, '127.0.0.1');
+      const sock = connect(address);
       sock.once('connect', () => {
         sock.write('PING\r\n');
         sock.once('data', (d) => {
@@ -238,5 +242,5 @@ async function waitForPort(port: number, proc: ChildProcess, output: () => strin
     if (ok) return;
     await new Promise((r) => setTimeout(r, 50));
   }
-  throw new Error(`redis-server did not start on port ${port}: ${output()}`);
+  throw new Error(`redis-server did not start on ${'path' in address ? address.path : `port ${address.port}`}: ${output()}`);
 }

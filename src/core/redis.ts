@@ -1,6 +1,6 @@
 /**
  * Redis connection: REDIS_CLUSTER_NODES (Redis Cluster), REDIS_URL (one server, or Sentinel through
- * REDIS_OPTIONS; `unix:///path` for a socket), otherwise a private redis-server with AOF under DATA_DIR, over its Unix socket.
+ * REDIS_OPTIONS; `unix:///path` for a socket), otherwise a private redis-server with AOF under DATA_DIR, on its socket only.
  * The main connection serves member requests, so it never waits out an outage: a command fails after
  * REDIS_COMMAND_TIMEOUT_MS, or at once while disconnected (no offline queue), and the member gets the
  * apology. Duplicates serve background loops (blocking reads) and keep waiting for Redis to return.
@@ -45,11 +45,11 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
   const clusterNodes = config.REDIS_CLUSTER_NODES;
   if (!url && !clusterNodes.length && !extra.sentinels) {
     const dir = join(config.DATA_DIR, 'redis');
-    embedded = await startRedisServer({ dir, logger });
-    // Its Unix socket when it has one (cheaper per round trip than loopback TCP), else its port.
-    if (embedded.socket) extra = { ...extra, path: embedded.socket };
+    embedded = await startRedisServer({ dir, socketOnly: true, logger });
+    // On its owner-only socket (see startRedisServer); on a loopback port when DATA_DIR's path is too long for one.
+    if (embedded.port === 0) extra = { ...extra, path: embedded.socket };
     else url = embedded.url;
-    logger.info({ url: embedded.url, socket: embedded.socket, dir }, 'embedded redis-server started (AOF on)');
+    logger.info({ url: embedded.url, dir }, 'embedded redis-server started (AOF on)');
   }
   const background: RedisOptions = { maxRetriesPerRequest: null, ...extra };
   const requests: RedisOptions = { commandTimeout: config.REDIS_COMMAND_TIMEOUT_MS, maxRetriesPerRequest: 1, enableOfflineQueue: false, ...extra };

@@ -25,10 +25,11 @@ describe('npm start', () => {
     const body = (await res.json()) as { replies: { text?: string }[] };
     expect(body.replies.length).toBeGreaterThan(0);
     expect(existsSync(join(dataDir, 'redis', 'appendonlydir'))).toBe(true);
-    // The bot reaches its own Redis over the owner-only Unix socket, not loopback TCP.
+    // The bot reaches its own Redis over the owner-only Unix socket, which is all it listens on.
     const socket = join(dataDir, 'redis', 'redis.sock');
     const observer = new Redis({ path: socket });
     try {
+      expect(await observer.config('GET', 'port')).toEqual(['port', '0']);
       const others = String(await observer.client('LIST')).trim().split('\n').filter((line) => !line.includes(' cmd=client|list '));
       expect(others.length).toBeGreaterThanOrEqual(4);
       for (const line of others) expect(line).toContain(`addr=${socket}:0`);
