@@ -250,7 +250,7 @@ export class ClaimsService {
     let files = 0;
     const expired = await this.uploads.expiredDrafts(now.getTime());
     for (const draftId of expired) files += await this.endDraft(SYSTEM, draftId, 'expired form');
-    const claims = await this.store.all();
+    const claims = await this.store.scanAll();
     const days = this.deps.config.CLAIM_RETENTION_DAYS;
     const kept: Claim[] = [];
     const retired: Claim[] = [];

@@ -72,7 +72,7 @@ export const CLAIM_NO_RE = /HZ-\d{8}-\d{4,}/i;
 
 const CLAIM_NO_PLACEHOLDER = '__CLAIM_NO__';
 
-// KEYS: draft, seq, pending, memberIndex, personIndex. ARGV: json, day, score, claimKeyPrefix, draftTtl.
+// KEYS: draft, seq, pending, memberIndex, personIndex, allIndex. ARGV: json, day, score, claimKeyPrefix, draftTtl.
 const SUBMIT = new LuaScript(`
 local existing = redis.call('GET', KEYS[1])
 if existing then return {existing, 0} end
@@ -85,6 +85,7 @@ if not set then return redis.error_reply('claim number collision ' .. no) end
 redis.call('ZADD', KEYS[3], ARGV[3], no)
 redis.call('ZADD', KEYS[4], ARGV[3], no)
 redis.call('ZADD', KEYS[5], ARGV[3], no)
+redis.call('ZADD', KEYS[6], ARGV[3], no)
 redis.call('SET', KEYS[1], no, 'EX', ARGV[5])
 return {no, 1}
 `);
@@ -121,6 +122,9 @@ export const CLAIM_KEY_RENAMES: KeyRename[] = [
   { match: 'claims:*', rename: (rest) => (/^claims:(sweep|rekey):/.test(rest) ? null : `{claims}:${rest.slice('claims:'.length)}`) },
 ];
 
+/** Claims read per MGET when listing them all. */
+const MGET_BATCH = 500;
+
 /** A submitted draft is remembered this long, so a retried submit returns the first number. */
 const DRAFT_TTL_SECONDS = 30 * 86400;
 
@@ -145,6 +149,15 @@ export class ClaimStore {
   private personKey(fp: string) {
     return this.keys.tagged('claims', 'person', fp);
   }
+  /** Every claim number by submission time: lists read it instead of scanning the whole keyspace. */
+  private get indexKey() {
+    return this.keys.tagged('claims', 'all');
+  }
+  /** Set once the index holds the claims written before it existed (see `ensureIndexed`). */
+  private get indexCompleteKey() {
+    return this.keys.tagged('claims', 'all-complete');
+  }
+  private indexed: Promise<void> | undefined;
 
   /**
    * Numbers and writes a new claim atomically (record + pending queue + indexes).
@@ -162,6 +175,7 @@ export class ClaimStore {
         this.pendingKey,
         this.memberKey(record.member),
         this.personKey(record.idFingerprint),
+        this.indexKey,
       ],
       [json, day, String(now.getTime()), this.claimKey(''), String(DRAFT_TTL_SECONDS)],
     );
@@ -211,12 +225,39 @@ export class ClaimStore {
     return this.getMany(nos.slice(0, count));
   }
 
-  /** Every claim, for the periodic sweep (retention, unreferenced documents); SCAN, so the server is never blocked. */
+  /** Every claim, oldest first, from the index (a few reads, whatever else the keyspace holds). */
   async all(): Promise<Claim[]> {
+    await (this.indexed ??= this.ensureIndexed().catch((err: unknown) => {
+      this.indexed = undefined;
+      throw err;
+    }));
+    const nos = await this.redis.zrange(this.indexKey, '0', '-1');
+    const claims: Claim[] = [];
+    for (let i = 0; i < nos.length; i += MGET_BATCH) claims.push(...(await this.getMany(nos.slice(i, i + MGET_BATCH))));
+    return claims;
+  }
+
+  /**
+   * Every claim record, found by SCAN (the server is never blocked), each added to the index if it is missing
+   * there: the periodic sweep runs it, so a claim written by a process of a version before the index (during a
+   * rolling upgrade) is listed from the next sweep on.
+   */
+  async scanAll(): Promise<Claim[]> {
     const prefix = this.claimKey('');
     const claims: Claim[] = [];
-    await scanKeys(this.redis, `${prefix}*`, async (keys) => void claims.push(...(await this.getMany(keys.map((k) => k.slice(prefix.length))))));
+    await scanKeys(this.redis, `${prefix}*`, async (keys) => {
+      const found = await this.getMany(keys.map((k) => k.slice(prefix.length)));
+      if (found.length) await this.redis.zadd(this.indexKey, 'NX', ...found.flatMap((c) => [String(Date.parse(c.submittedAt)), c.no]));
+      claims.push(...found);
+    });
     return claims;
+  }
+
+  /** Builds the index from the records once (data from before it existed); any process may, at the same time. */
+  private async ensureIndexed(): Promise<void> {
+    if (await this.redis.exists(this.indexCompleteKey)) return;
+    await this.scanAll();
+    await this.redis.set(this.indexCompleteKey, '1');
   }
 
   /** How many claims are in each status (for /metrics; SCAN over every claim, so callers cache it). */

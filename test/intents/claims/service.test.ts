@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimStateError, type ClaimsService } from '../../../intents/claims/service.ts';
 import { ForbiddenError } from '../../../src/core/actor.ts';
 import type { Harness } from '../../helpers/harness.ts';
+import { countCommands } from '../../helpers/command-count.ts';
 import { play, textOf } from '../../helpers/transcript.ts';
 import { ADMIN, claimNoIn, STAFF } from './data.ts';
 import { actorOf, claimsService, startClaimsHarness } from './setup.ts';
@@ -139,5 +140,37 @@ describe('corrupt records', () => {
     await expect(svc.approve(admin, no, 100, '')).rejects.toMatchObject({ code: 'not_found' });
     await play(h, [{ say: `查询 ${no}`, expect: '没有找到您名下' }], id);
     await play(h, [{ say: `/claim ${no}`, expect: '没有找到申请' }], ADMIN);
+  });
+});
+
+describe('the claim index', () => {
+  const index = () => h.engine.deps.keys.tagged('claims', 'all');
+  const listed = async (service: ClaimsService) => (await service.queue(actorOf(h, ADMIN), {}, 1, 1000)).claims.map((c) => c.no);
+
+  it('lists claims from the index: after it is first built, no command scans the keyspace', async () => {
+    const { no } = await submitClaim();
+    const service = claimsService(h);
+    expect(await listed(service)).toContain(no);
+    const sent = countCommands(h.engine.deps.redis);
+    const later = await submitClaim('accident');
+    sent();
+    expect(await listed(service)).toEqual(expect.arrayContaining([no, later.no]));
+    expect(sent()['scan']).toBeUndefined();
+  });
+
+  it('claims written before the index existed are listed once it is built', async () => {
+    const { no } = await submitClaim();
+    const { redis, keys } = h.engine.deps;
+    await redis.del(index(), keys.tagged('claims', 'all-complete'));
+    expect(await listed(claimsService(h))).toContain(no);
+    expect(await redis.zscore(index(), no)).not.toBeNull();
+  });
+
+  it('the periodic sweep adds a claim the index misses (written by an older process during an upgrade)', async () => {
+    const { no } = await submitClaim();
+    await h.engine.deps.redis.zrem(index(), no);
+    expect(await listed(svc)).not.toContain(no);
+    await svc.sweep();
+    expect(await listed(svc)).toContain(no);
   });
 });
