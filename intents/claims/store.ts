@@ -201,9 +201,9 @@ export class ClaimStore {
     return this.getMany(await this.redis.zrevrange(this.memberKey(member), 0, limit - 1));
   }
 
-  /** The review queue, oldest first. */
-  async pending(limit: number): Promise<Claim[]> {
-    return this.getMany(await this.redis.zrange(this.pendingKey, '0', String(limit - 1)));
+  /** The review queue, oldest first (all of it without a limit). */
+  async pending(limit = Infinity): Promise<Claim[]> {
+    return this.getMany(await this.redis.zrange(this.pendingKey, '0', Number.isFinite(limit) ? String(limit - 1) : '-1'));
   }
 
   pendingCount(): Promise<number> {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimStateError, type ClaimsService } from '../../../intents/claims/service.ts';
 import { ForbiddenError } from '../../../src/core/actor.ts';
 import type { Harness } from '../../helpers/harness.ts';
-import { countCommands } from '../../helpers/command-count.ts';
+import { countCommands, watchCommands } from '../../helpers/command-count.ts';
 import { play, textOf } from '../../helpers/transcript.ts';
 import { ADMIN, claimNoIn, STAFF } from './data.ts';
 import { actorOf, claimsService, startClaimsHarness } from './setup.ts';
@@ -156,6 +156,19 @@ describe('the claim index', () => {
     sent();
     expect(await listed(service)).toEqual(expect.arrayContaining([no, later.no]));
     expect(sent()['scan']).toBeUndefined();
+  });
+
+  it('the pending view reads the review queue only, not every claim', async () => {
+    const { no } = await submitClaim();
+    const decided = await submitClaim();
+    await svc.reject(actorOf(h, ADMIN), decided.no, '材料不符');
+    const touched: string[] = [];
+    watchCommands(h.engine.deps.redis, (command) => touched.push(...command.args.map(String)));
+    const pending = (await svc.queue(actorOf(h, ADMIN), { status: 'pending' }, 1, 1000)).claims.map((c) => c.no);
+    expect(pending).toContain(no);
+    expect(pending).not.toContain(decided.no);
+    expect(touched).not.toContain(index());
+    expect(touched.some((arg) => arg.endsWith(decided.no))).toBe(false);
   });
 
   it('claims written before the index existed are listed once it is built', async () => {
