@@ -1,4 +1,5 @@
 /** Broadcasts (群发通知): staff send notices to groups and members, paced per platform, scheduled, with reports; members subscribe and leave. */
+import { addGaugeSource } from '../../src/core/metrics.ts';
 import type { ServiceDefinition } from '../../src/core/service.ts';
 import { noticeIntent } from './chat/commands.ts';
 import { NOTICE_INTENT } from './chat/form.ts';
@@ -19,7 +20,9 @@ const broadcasts: ServiceDefinition = {
       intents: [await noticeIntent(deps)],
       startWorkers: async () => {
         await scheduler.start();
-        return [scheduler];
+        // The queue's depth in /metrics, from this process (the one running the scheduler).
+        const removeGauge = addGaugeSource('ua_queue_depth', async () => [{ labels: { queue: 'broadcasts' }, value: await scheduler.depth() }]);
+        return [scheduler, { stop: async () => removeGauge() }];
       },
       console: broadcastsConsole(svc),
     };

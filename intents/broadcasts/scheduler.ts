@@ -48,6 +48,13 @@ export class BroadcastScheduler implements RunScheduler, ServiceWorker {
     return c;
   }
 
+  /** Jobs waiting in the queue (waiting, delayed, prioritized), read from BullMQ's keys: no Queue object needed. */
+  async depth(): Promise<number> {
+    const key = (part: string) => `${this.prefix}:${QUEUE}:${part}`;
+    const [wait, delayed, prioritized] = await Promise.all([this.deps.redis.llen(key('wait')), this.deps.redis.zcard(key('delayed')), this.deps.redis.zcard(key('prioritized'))]);
+    return wait + delayed + prioritized;
+  }
+
   /** In the lease holder: starts the worker once runs are scheduled (now, or later by any process). */
   async start(): Promise<void> {
     this.leading = true;

@@ -260,7 +260,7 @@ export class ClaimStore {
     await this.redis.set(this.indexCompleteKey, '1');
   }
 
-  /** How many claims are in each status (for /metrics; SCAN over every claim, so callers cache it). */
+  /** How many claims are in each status (for /metrics; reads every claim, so callers cache it). */
   async countByStatus(): Promise<Record<string, number>> {
     const counts: Record<string, number> = Object.fromEntries(CLAIM_STATUSES.map((s) => [s, 0]));
     for (const claim of await this.all()) counts[claim.status] = (counts[claim.status] ?? 0) + 1;

@@ -11,7 +11,6 @@ import { registerConsole } from './console/index.ts';
 import { Singleton } from '../core/leader.ts';
 import { addGaugeSource, METRICS_CONTENT_TYPE, renderMetrics, type GaugeReading } from '../core/metrics.ts';
 import { PLATFORMS } from '../core/message.ts';
-import { scanKeys } from '../core/redis.ts';
 
 const READY_PING_MS = 1000;
 
@@ -158,21 +157,9 @@ export async function singletonChannel(engine: Engine, name: string, start: () =
 }
 
 /**
- * Items waiting per queue: each platform's share of the delivery ledger (notifications and broadcasts, waiting
- * and being sent), and every BullMQ queue under
- * keys.queuePrefix() (waiting, delayed, prioritized), e.g. broadcasts.
+ * Items waiting in the delivery ledger, per platform (notifications and broadcasts, waiting and being sent).
+ * A service's BullMQ queue reports its own depth (broadcasts: from the process running its scheduler).
  */
-async function queueDepths(engine: Engine): Promise<GaugeReading[]> {
-  const { redis, keys } = engine.deps;
-  const readings: GaugeReading[] = await Promise.all(
-    PLATFORMS.map(async (p) => ({ labels: { queue: `outbox:${p}` }, value: await engine.outbox.depth(p) })),
-  );
-  const prefix = `${keys.queuePrefix()}:`;
-  const names: string[] = [];
-  await scanKeys(redis, `${prefix}*:meta`, (found) => void names.push(...found.map((k) => k.slice(prefix.length, -':meta'.length))));
-  for (const name of names) {
-    const [wait, delayed, prioritized] = await Promise.all([redis.llen(`${prefix}${name}:wait`), redis.zcard(`${prefix}${name}:delayed`), redis.zcard(`${prefix}${name}:prioritized`)]);
-    readings.push({ labels: { queue: name }, value: wait + delayed + prioritized });
-  }
-  return readings;
+function queueDepths(engine: Engine): Promise<GaugeReading[]> {
+  return Promise.all(PLATFORMS.map(async (p) => ({ labels: { queue: `outbox:${p}` }, value: await engine.outbox.depth(p) })));
 }

@@ -96,7 +96,7 @@ function scrapedGauge(name: string, help: string, labelNames: string[]): void {
   });
 }
 
-scrapedGauge('ua_queue_depth', 'Items waiting in a queue (outbox per platform, BullMQ queues such as broadcasts)', ['queue']);
+scrapedGauge('ua_queue_depth', 'Items waiting in a queue (outbox per platform; the broadcasts queue, from the process running its scheduler)', ['queue']);
 scrapedGauge('ua_claims', 'Claims by status', ['status']);
 
 /** Adds a source for a scraped gauge (ua_queue_depth, ua_claims); returns its removal. */

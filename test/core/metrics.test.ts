@@ -13,6 +13,7 @@ import type { Engine } from '../../src/app/engine.ts';
 import { inbound } from '../helpers/engine.ts';
 import { startRedis } from '../helpers/redis.ts';
 import { TEST_KEY_HEX } from '../helpers/harness.ts';
+import { countCommands } from '../helpers/command-count.ts';
 
 let server: Awaited<ReturnType<typeof startRedis>>;
 let engine: Engine;
@@ -68,12 +69,17 @@ describe('/metrics', () => {
     const { redis, keys } = engine.deps;
     // Two notifications waiting in the delivery ledger (no Telegram channel runs here to send them).
     for (const text of ['a', 'b']) await engine.outbox.notify({ platform: 'telegram', chatId: '42', chatType: 'private' }, [{ text }]);
-    await redis.hset(`${keys.queuePrefix()}:broadcast:meta`, 'opts.maxLenEvents', '10000');
-    await redis.rpush(`${keys.queuePrefix()}:broadcast:wait`, '1', '2', '3');
+    // Three broadcast runs waiting in BullMQ's list, one delayed.
+    await redis.rpush(`${keys.queuePrefix()}:broadcasts:wait`, '1', '2', '3');
+    await redis.zadd(`${keys.queuePrefix()}:broadcasts:delayed`, '1', '4');
     const text = await scrape();
     expect(value(text, 'ua_queue_depth{queue="outbox:telegram"}')).toBe(2);
-    expect(value(text, 'ua_queue_depth{queue="broadcast"}')).toBe(3);
+    expect(value(text, 'ua_queue_depth{queue="broadcasts"}')).toBe(4);
     expect(value(text, 'ua_claims{status="pending"}')).toBe(0);
+    // A scrape reads the figures it reports, never the whole keyspace.
+    const sent = countCommands(redis);
+    await scrape();
+    expect(sent()['scan']).toBeUndefined();
   });
 
   it('counts Redis failures on the message path', async () => {
