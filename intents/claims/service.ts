@@ -591,8 +591,8 @@ export class ClaimsService {
     for (const c of await this.store.ofPerson([claim.idFingerprint, ...this.cipher.fingerprints(secrets.idNumber, 'idNumber')])) {
       if (c.no !== claim.no) out.push({ kind: 'idNumber', no: c.no, status: c.status });
     }
-    const all = (await this.store.all()).filter((c) => c.no !== claim.no && !c.purgedAt);
-    for (const c of all) {
+    const sharing = (await this.store.sharingClues(claim)).filter((c) => c.no !== claim.no && !c.purgedAt);
+    for (const c of sharing) {
       // The last four digits are kept in clear: only those claims are decrypted to compare the whole number.
       if (c.bank.cardLast4 === claim.bank.cardLast4 && this.cipher.decrypt(c.bank.card, 'claim:bankCard') === secrets.bankCard) out.push({ kind: 'bankCard', no: c.no, status: c.status });
       const shared = c.documents.filter((d) => claim.documents.some((mine) => mine.sha256 === d.sha256));

@@ -72,7 +72,8 @@ export const CLAIM_NO_RE = /HZ-\d{8}-\d{4,}/i;
 
 const CLAIM_NO_PLACEHOLDER = '__CLAIM_NO__';
 
-// KEYS: draft, seq, pending, memberIndex, personIndex, allIndex. ARGV: json, day, score, claimKeyPrefix, draftTtl.
+// KEYS: draft, seq, pending, memberIndex, personIndex, allIndex, then the claim's clue indexes (see `clueKeys`).
+// ARGV: json, day, score, claimKeyPrefix, draftTtl.
 const SUBMIT = new LuaScript(`
 local existing = redis.call('GET', KEYS[1])
 if existing then return {existing, 0} end
@@ -85,12 +86,13 @@ if not set then return redis.error_reply('claim number collision ' .. no) end
 redis.call('ZADD', KEYS[3], ARGV[3], no)
 redis.call('ZADD', KEYS[4], ARGV[3], no)
 redis.call('ZADD', KEYS[5], ARGV[3], no)
-redis.call('ZADD', KEYS[6], ARGV[3], no)
+for i = 6, #KEYS do redis.call('ZADD', KEYS[i], ARGV[3], no) end
 redis.call('SET', KEYS[1], no, 'EX', ARGV[5])
 return {no, 1}
 `);
 
-// KEYS: claim, pending. ARGV: expectedRev, newJson, pendingOp (add|rem), score, no.
+// KEYS: claim, pending, then clue indexes to add the claim to (documents added). ARGV: expectedRev, newJson,
+// pendingOp (add|rem), score, no, submission score.
 const REPLACE = new LuaScript(`
 local cur = redis.call('GET', KEYS[1])
 if not cur then return 'missing' end
@@ -99,6 +101,7 @@ if tonumber(rev) ~= tonumber(ARGV[1]) then return 'conflict' end
 redis.call('SET', KEYS[1], ARGV[2])
 if ARGV[3] == 'add' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
 elseif ARGV[3] == 'rem' then redis.call('ZREM', KEYS[2], ARGV[5]) end
+for i = 3, #KEYS do redis.call('ZADD', KEYS[i], 'NX', ARGV[6], ARGV[5]) end
 return 'ok'
 `);
 
@@ -153,7 +156,14 @@ export class ClaimStore {
   private get indexKey() {
     return this.keys.tagged('claims', 'all');
   }
-  /** Set once the index holds the claims written before it existed (see `ensureIndexed`). */
+  /**
+   * The claims sharing a clue to a duplicate, by submission time: the bank card's last four digits (kept in
+   * clear) and each document's content hash. A claim review reads these instead of every claim.
+   */
+  private clueKeys(claim: Pick<Claim, 'bank' | 'documents'>): string[] {
+    return [this.keys.tagged('claims', 'card', claim.bank.cardLast4), ...claim.documents.map((d) => this.keys.tagged('claims', 'doc', d.sha256))];
+  }
+  /** Set once the indexes hold the claims written before they existed (see `ensureIndexed`). */
   private get indexCompleteKey() {
     return this.keys.tagged('claims', 'all-complete');
   }
@@ -176,6 +186,7 @@ export class ClaimStore {
         this.memberKey(record.member),
         this.personKey(record.idFingerprint),
         this.indexKey,
+        ...this.clueKeys(record),
       ],
       [json, day, String(now.getTime()), this.claimKey(''), String(DRAFT_TTL_SECONDS)],
     );
@@ -227,14 +238,29 @@ export class ClaimStore {
 
   /** Every claim, oldest first, from the index (a few reads, whatever else the keyspace holds). */
   async all(): Promise<Claim[]> {
-    await (this.indexed ??= this.ensureIndexed().catch((err: unknown) => {
-      this.indexed = undefined;
-      throw err;
-    }));
-    const nos = await this.redis.zrange(this.indexKey, '0', '-1');
+    await this.whenIndexed();
+    return this.getAll(await this.redis.zrange(this.indexKey, '0', '-1'));
+  }
+
+  /** The claims sharing a bank card's last four digits or a document with `claim` (itself included). */
+  async sharingClues(claim: Claim): Promise<Claim[]> {
+    await this.whenIndexed();
+    const nos = new Set<string>();
+    for (const key of this.clueKeys(claim)) for (const no of await this.redis.zrange(key, '0', '-1')) nos.add(no);
+    return this.getAll([...nos]);
+  }
+
+  private async getAll(nos: string[]): Promise<Claim[]> {
     const claims: Claim[] = [];
     for (let i = 0; i < nos.length; i += MGET_BATCH) claims.push(...(await this.getMany(nos.slice(i, i + MGET_BATCH))));
     return claims;
+  }
+
+  private whenIndexed(): Promise<void> {
+    return (this.indexed ??= this.ensureIndexed().catch((err: unknown) => {
+      this.indexed = undefined;
+      throw err;
+    }));
   }
 
   /**
@@ -247,7 +273,11 @@ export class ClaimStore {
     const claims: Claim[] = [];
     await scanKeys(this.redis, `${prefix}*`, async (keys) => {
       const found = await this.getMany(keys.map((k) => k.slice(prefix.length)));
-      if (found.length) await this.redis.zadd(this.indexKey, 'NX', ...found.flatMap((c) => [String(Date.parse(c.submittedAt)), c.no]));
+      if (found.length) {
+        const add = this.redis.multi();
+        for (const c of found) for (const key of [this.indexKey, ...this.clueKeys(c)]) add.zadd(key, 'NX', String(Date.parse(c.submittedAt)), c.no);
+        await add.exec();
+      }
       claims.push(...found);
     });
     return claims;
@@ -270,7 +300,9 @@ export class ClaimStore {
   /** Compare-and-set on `rev`: writes `next` only if the stored claim is still `cur`; adds to or leaves the queue. */
   async replace(cur: Claim, next: Claim, queue: 'add' | 'rem', now: Date): Promise<'ok' | 'missing' | 'conflict'> {
     const json = JSON.stringify(claimSchema.parse(next));
-    const res = await REPLACE.run(this.redis, [this.claimKey(cur.no), this.pendingKey], [String(cur.rev), json, queue, String(now.getTime()), cur.no]);
+    const had = new Set(this.clueKeys(cur));
+    const added = this.clueKeys(next).filter((key) => !had.has(key));
+    const res = await REPLACE.run(this.redis, [this.claimKey(cur.no), this.pendingKey, ...added], [String(cur.rev), json, queue, String(now.getTime()), cur.no, String(Date.parse(cur.submittedAt))]);
     return z.enum(['ok', 'missing', 'conflict']).parse(res);
   }
 

@@ -171,12 +171,35 @@ describe('the claim index', () => {
     expect(touched.some((arg) => arg.endsWith(decided.no))).toBe(false);
   });
 
+  it('a review finds claims sharing the bank card through its clue index, without reading every claim', async () => {
+    const earlier = await submitClaim();
+    const { no } = await submitClaim('accident');
+    const touched: string[] = [];
+    watchCommands(h.engine.deps.redis, (command) => touched.push(...command.args.map(String)));
+    const detail = await svc.reviewDetail(actorOf(h, ADMIN), no);
+    expect(detail?.duplicates).toContainEqual(expect.objectContaining({ kind: 'bankCard', no: earlier.no }));
+    expect(touched).toContain(h.engine.deps.keys.tagged('claims', 'card', CARD.slice(-4)));
+    expect(touched).not.toContain(index());
+  });
+
+  it('a document added to a claim later becomes a clue too', async () => {
+    const { id, no } = await submitClaim('critical_illness');
+    const file = (await svc.myClaim(actorOf(h, id), no))?.documents[0];
+    if (!file) throw new Error('no document');
+    const sha256 = 'ab'.repeat(32);
+    await svc.requestMore(actorOf(h, ADMIN), no, '请补充');
+    await svc.addDocuments(actorOf(h, id), no, [{ ...file, sha256, docId: 'supplement', docName: '补充材料' }]);
+    expect(await h.engine.deps.redis.zscore(h.engine.deps.keys.tagged('claims', 'doc', sha256), no)).not.toBeNull();
+  });
+
   it('claims written before the index existed are listed once it is built', async () => {
     const { no } = await submitClaim();
     const { redis, keys } = h.engine.deps;
-    await redis.del(index(), keys.tagged('claims', 'all-complete'));
+    const card = keys.tagged('claims', 'card', CARD.slice(-4));
+    await redis.del(index(), card, keys.tagged('claims', 'all-complete'));
     expect(await listed(claimsService(h))).toContain(no);
     expect(await redis.zscore(index(), no)).not.toBeNull();
+    expect(await redis.zscore(card, no)).not.toBeNull();
   });
 
   it('the periodic sweep adds a claim the index misses (written by an older process during an upgrade)', async () => {
