@@ -228,12 +228,15 @@ export class ClaimStore {
     return this.getMany([...nos]);
   }
 
-  /** Up to `count` claims, the first SCAN finds (e.g. to check at start-up that the keys still decrypt them). */
+  /**
+   * Up to `count` claims, the oldest and the newest half each (to check at start-up that the keys still decrypt
+   * them: old claims under keys since replaced, new ones under the current key).
+   */
   async sample(count: number): Promise<Claim[]> {
-    const prefix = this.claimKey('');
-    const nos: string[] = [];
-    await scanKeys(this.redis, `${prefix}*`, (keys) => void nos.push(...keys.map((k) => k.slice(prefix.length))), () => nos.length >= count);
-    return this.getMany(nos.slice(0, count));
+    await this.whenIndexed();
+    const half = Math.ceil(count / 2);
+    const [oldest, newest] = await Promise.all([this.redis.zrange(this.indexKey, '0', String(half - 1)), this.redis.zrevrange(this.indexKey, 0, half - 1)]);
+    return this.getMany([...new Set([...oldest, ...newest])].slice(0, count));
   }
 
   /** Every claim, oldest first, from the index (a few reads, whatever else the keyspace holds). */

@@ -158,6 +158,16 @@ describe('the claim index', () => {
     expect(sent()['scan']).toBeUndefined();
   });
 
+  it('the start-up key check samples claims from the index, not by scanning the keyspace', async () => {
+    await submitClaim();
+    await claimsService(h).queue(actorOf(h, ADMIN), {}, 1, 1);
+    const sent = countCommands(h.engine.deps.redis);
+    await claimsService(h).checkKeys();
+    const commands = sent();
+    expect(commands['scan']).toBeUndefined();
+    expect(commands['mget']).toBe(1);
+  });
+
   it('the pending view reads the review queue only, not every claim', async () => {
     const { no } = await submitClaim();
     const decided = await submitClaim();
