@@ -7,7 +7,7 @@ import { requireRole } from '../../src/core/actor.ts';
 import type { ConsoleRequest, ConsoleResult, ConsoleSection } from '../../src/core/console.ts';
 import { csrfField, formValue, formValues } from '../../src/core/console.ts';
 import type { Address } from '../../src/core/message.ts';
-import { facts, field, notice, section, table } from '../../src/kit/console-ui.ts';
+import { facts, field, notice, pageOf, pager, section, table } from '../../src/kit/console-ui.ts';
 import { html, type Html } from '../../src/kit/html.ts';
 import { parseDateTime } from '../../src/kit/time.ts';
 import { groupName, progressText, stateText, statusText, type BroadcastService, type Draft } from './service.ts';
@@ -15,6 +15,7 @@ import type { Audience, Schedule } from './store.ts';
 import { AUDIENCE_WORDS, CONSOLE as C, WHEN_WORDS, scheduleText } from './texts.ts';
 
 const BASE = '/console/broadcasts';
+const BASE_SUBSCRIBERS = '/console/subscribers';
 const MAX_TEXT = 2000;
 const WHENS = ['now', 'at', 'daily', 'weekly'] as const;
 type When = (typeof WHENS)[number];
@@ -215,11 +216,16 @@ async function control(svc: BroadcastService, req: ConsoleRequest): Promise<Cons
   return { kind: 'redirect', to: `${BASE}/${id}?outcome=${outcome}${r.outcome === 'done' && r.skipped ? `&skipped=${r.skipped}` : ''}` };
 }
 
+/** Subscribers shown per page: a union's members may number in the tens of thousands. */
+const SUBSCRIBERS_PER_PAGE = 50;
+
 async function subscribersPage(svc: BroadcastService, req: ConsoleRequest): Promise<ConsoleResult> {
   requireRole(req.actor, 'staff');
-  const subs = await svc.store.subscribers();
-  const optedOut = await svc.store.optedOut();
-  const body = html`<p>${C.subscribersCount(subs.length)}</p>${optedOut.size ? html`<p class="muted">${C.optedOut(optedOut.size)}</p>` : ''}
-${table(C.subscribersHeaders, subs.map((s) => [s.member, s.address.platform, s.address.chatType === 'private' ? C.privateChat : s.address.chatId]), C.subscribersEmpty)}`;
+  const page = pageOf(req.query);
+  const { subscribers, total } = await svc.store.subscriberPage(page, SUBSCRIBERS_PER_PAGE);
+  const optedOut = await svc.store.optedOutCount();
+  const body = html`<p>${C.subscribersCount(total)}</p>${optedOut ? html`<p class="muted">${C.optedOut(optedOut)}</p>` : ''}
+${table(C.subscribersHeaders, subscribers.map((s) => [s.member, s.address.platform, s.address.chatType === 'private' ? C.privateChat : s.address.chatId]), C.subscribersEmpty)}
+${pager(BASE_SUBSCRIBERS, {}, page, Math.max(1, Math.ceil(total / SUBSCRIBERS_PER_PAGE)), C.pager)}`;
   return { kind: 'page', title: C.subscribersTitle, body };
 }

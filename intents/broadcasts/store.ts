@@ -149,6 +149,22 @@ export class BroadcastStore {
     });
   }
 
+  /** One page of subscribers, in member-key order, and how many there are (the console lists them). */
+  async subscriberPage(page: number, size: number): Promise<{ subscribers: { member: MemberKey; address: Address }[]; total: number }> {
+    const members = (await this.redis.hkeys(this.subsKey)).sort();
+    const shown = members.slice((page - 1) * size, page * size);
+    const raws = shown.length ? await this.redis.hmget(this.subsKey, ...shown) : [];
+    const subscribers = shown.flatMap((member, i) => {
+      const address = readRecord(addressSchema, raws[i] ?? null, this.logger, `subscriber ${member}`);
+      return address ? [{ member: member as MemberKey, address }] : [];
+    });
+    return { subscribers, total: members.length };
+  }
+
+  async optedOutCount(): Promise<number> {
+    return this.redis.scard(this.optoutKey);
+  }
+
   async optedOut(): Promise<Set<string>> {
     return new Set(await this.redis.smembers(this.optoutKey));
   }

@@ -12,6 +12,7 @@ import type { InboundAttachment } from '../../../src/core/message.ts';
 import { play, textOf } from '../../helpers/transcript.ts';
 import { applicationUntilSummary, CARD, ID, SUBMIT } from '../../intents/claims/transcripts.ts';
 import { ClaimsService } from '../../../intents/claims/service.ts';
+import { broadcastService } from '../../../intents/broadcasts/service.ts';
 import { cli, login, realPdf, realPng, shoot, startConsoleRig, type ConsoleRig } from './setup.ts';
 
 let rig: ConsoleRig;
@@ -325,6 +326,15 @@ describe('群发', () => {
     expect(await page.textContent('main')).toContain('进行中的群发');
     await page.goto(`${url}/console/subscribers`);
     expect(await page.textContent('main')).toContain('共 0 位');
+    // Many subscribers are shown a page at a time, in member order.
+    const { store } = broadcastService(rig.ch.engine.deps);
+    for (let i = 0; i < 120; i++) await store.subscribe(`web:sub${String(i).padStart(3, '0')}`, { platform: 'web', chatId: `sub${i}`, chatType: 'private' });
+    await page.goto(`${url}/console/subscribers`);
+    expect(await page.textContent('main')).toMatch(/共 120 位[\s\S]*第 1 \/ 3 页/);
+    expect(await page.locator('main tbody tr').count()).toBe(50);
+    await click(page, 'link', '下一页');
+    expect(await page.locator('main tbody tr').first().textContent()).toContain('web:sub050');
+    expect(await page.textContent('main')).toContain('第 2 / 3 页');
     await shoot(page, 'subscribers');
   });
 });
