@@ -4,7 +4,7 @@
  * chat commands (/tickets, /ticket, /reply, /close) call.
  */
 import { csrfField, formValue, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from '../../src/core/console.ts';
-import { facts, field, notice, section, table } from '../../src/kit/console-ui.ts';
+import { facts, field, notice, pageOf, pager, section, table } from '../../src/kit/console-ui.ts';
 import { html, type Html } from '../../src/kit/html.ts';
 import { formatIso } from '../../src/kit/time.ts';
 import type { TicketService } from './service.ts';
@@ -12,14 +12,16 @@ import { CONSOLE as C } from './texts.ts';
 
 const BASE = '/console/tickets';
 const TICKET_ID = /^[A-Za-z0-9-]{1,40}$/;
+/** Open tickets per page, oldest first. */
+const PAGE_SIZE = 20;
 
 export function ticketsConsole(tickets: TicketService): ConsoleSection {
   return {
-    nav: [{ path: '/tickets', label: C.nav, role: 'staff', order: 30, badge: async (actor) => (await tickets.listOpen(actor)).length }],
+    nav: [{ path: '/tickets', label: C.nav, role: 'staff', order: 30, badge: (actor) => tickets.openCount(actor) }],
     async overview(actor) {
       if (!actor.roles.has('staff')) return null;
-      const open = await tickets.listOpen(actor);
-      return { title: C.overviewTitle, count: open.length, href: '/tickets', lines: open.slice(0, 5).map((t) => html`<a href="${BASE}/${t.id}">${C.overviewLine(t.id, t.memberName)}</a>`), order: 20 };
+      const { tickets: open, total } = await tickets.openPage(actor, 1, 5);
+      return { title: C.overviewTitle, count: total, href: '/tickets', lines: open.map((t) => html`<a href="${BASE}/${t.id}">${C.overviewLine(t.id, t.memberName)}</a>`), order: 20 };
     },
     pages: [
       {
@@ -27,13 +29,15 @@ export function ticketsConsole(tickets: TicketService): ConsoleSection {
         path: '/tickets',
         role: 'staff',
         async handle(req) {
-          const open = await tickets.listOpen(req.actor);
+          const page = pageOf(req.query);
+          const { tickets: open, total } = await tickets.openPage(req.actor, page, PAGE_SIZE);
           const rows = open.map((t) => {
             const last = t.history.at(-1);
             return [html`<a href="${BASE}/${t.id}">${t.id}</a>`, t.memberName, formatIso(Date.parse(t.createdAt)), (last?.text ?? '').slice(0, 60), t.history.length];
           });
           const closed = req.query['closed'];
-          return { kind: 'page', title: C.title, body: html`${closed ? notice('ok', C.closed(closed)) : ''}${table(C.headers, rows, C.empty)}` };
+          const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+          return { kind: 'page', title: C.title, body: html`${closed ? notice('ok', C.closed(closed)) : ''}<p>${C.openCount(total)}</p>${table(C.headers, rows, C.empty)}${pager(BASE, {}, page, pages, C.pager)}` };
         },
       },
       { method: 'GET', path: '/tickets/:id', role: 'staff', handle: (req) => ticketPage(tickets, req) },

@@ -110,6 +110,17 @@ export class TicketService {
     return this.store.listOpen();
   }
 
+  async openCount(actor: Actor): Promise<number> {
+    requireRole(actor, 'staff');
+    return this.store.openCount();
+  }
+
+  /** A page of the open tickets, oldest first, with how many are open (the console). */
+  async openPage(actor: Actor, page: number, size: number): Promise<{ tickets: Ticket[]; total: number }> {
+    requireRole(actor, 'staff');
+    return this.store.openPage(page, size);
+  }
+
   /** One ticket with its conversation; reading a member's conversation is audited. Null when there is no such ticket. */
   async view(actor: Actor, id: string): Promise<Ticket | null> {
     requireRole(actor, 'staff');

@@ -196,9 +196,18 @@ export class TicketStore {
   }
 
   async listOpen(limit = 20): Promise<Ticket[]> {
-    const ids = await this.deps.redis.zrange(this.openKey, '0', String(limit - 1));
+    return (await this.openPage(1, limit)).tickets;
+  }
+
+  openCount(): Promise<number> {
+    return this.deps.redis.zcard(this.openKey);
+  }
+
+  /** One page of the open tickets, oldest first, and how many are open. */
+  async openPage(page: number, size: number): Promise<{ tickets: Ticket[]; total: number }> {
+    const [ids, total] = await Promise.all([this.deps.redis.zrange(this.openKey, String((page - 1) * size), String(page * size - 1)), this.openCount()]);
     const tickets = await Promise.all(ids.map((id) => this.get(id)));
-    return tickets.filter((t): t is Ticket => t !== null);
+    return { tickets: tickets.filter((t): t is Ticket => t !== null), total };
   }
 
   /**

@@ -189,6 +189,23 @@ describe('ticket operations with an Actor', () => {
     expect((await h.outbox()).length).toBe(outboxBefore);
   });
 
+  it('pages through the open tickets, oldest first, and counts them all', async () => {
+    const before = await service().openCount(staff);
+    const at = Date.now();
+    const opened: string[] = [];
+    for (let i = 0; i < 23; i++) {
+      const { ticket } = await service().open(member(`pager${i}`), { name: `成员${i}`, address: { platform: 'telegram', chatId: `pager${i}`, chatType: 'private' }, conversation: [{ at, from: 'member', text: '转人工' }] });
+      opened.push(ticket.id);
+    }
+    expect(await service().openCount(staff)).toBe(before + 23);
+    const total = before + 23;
+    const last = await service().openPage(staff, Math.ceil(total / 20), 20);
+    expect(last.total).toBe(total);
+    expect(last.tickets.map((t) => t.id)).toEqual(opened.slice(-(total % 20 || 20)));
+    await expect(service().openCount(member('eve'))).rejects.toBeInstanceOf(ForbiddenError);
+    for (const id of opened) await service().close(staff, id);
+  });
+
   it('open, view, reply and close: state, audit entries and notifications on the member\'s platform', async () => {
     const at = h.clock.now.getTime();
     const { ticket, created } = await service().open(member('frank'), {
