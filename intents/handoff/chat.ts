@@ -26,6 +26,9 @@ const memoryOf = (ctx: TurnContext) => {
 };
 const openTicketOf = (ctx: TurnContext): string | null => memoryOf(ctx)?.ticket ?? null;
 
+/** Open tickets listed by /tickets in chat, oldest first (the console pages through all of them). */
+const CHAT_LIST_SIZE = 20;
+
 /** "我还想补充一下…", "忘了说": meant for the ticket even when it names one of our topics. */
 const ADDITION = /补充|忘了说|忘记说|再说一下|再说一句|还要说|还想说/;
 
@@ -99,13 +102,13 @@ const createHandoff: IntentFactory = async (deps) => {
       {
         names: ['tickets', '工单'], role: 'staff', summary: COMMAND_SUMMARIES.list,
         run: async (ctx) => {
-          const list = await tickets.listOpen(actorOf(ctx));
+          const { tickets: list, total } = await tickets.openPage(actorOf(ctx), 1, CHAT_LIST_SIZE);
           if (!list.length) return say(T.noOpenTickets);
           const lines = list.map((t) => {
             const last = [...t.history].reverse().find((h) => h.from === 'member')?.text ?? '';
             return T.listLine(t.id, t.memberName, t.address.platform, maskPersonalNumbers(last).slice(0, 60));
           });
-          return say(`${T.listHeader(list.length)}\n${lines.join('\n')}`);
+          return say(`${T.listHeader(total, list.length)}\n${lines.join('\n')}`);
         },
       },
       {

@@ -105,11 +105,6 @@ export class TicketService {
   }
 
   /** Open tickets, oldest first. */
-  async listOpen(actor: Actor): Promise<Ticket[]> {
-    requireRole(actor, 'staff');
-    return this.store.listOpen();
-  }
-
   async openCount(actor: Actor): Promise<number> {
     requireRole(actor, 'staff');
     return this.store.openCount();

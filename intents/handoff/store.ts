@@ -195,10 +195,6 @@ export class TicketStore {
     return readRecord(ticketSchema, await this.deps.redis.get(this.key(id)), this.deps.logger, `ticket ${id}`);
   }
 
-  async listOpen(limit = 20): Promise<Ticket[]> {
-    return (await this.openPage(1, limit)).tickets;
-  }
-
   openCount(): Promise<number> {
     return this.deps.redis.zcard(this.openKey);
   }

@@ -29,7 +29,7 @@ export const HANDOFF_TEXT = {
     `【工单补充】${id}\n来自：${who}\n${said}\n查看全部：/ticket ${id}；回复：/reply ${id} 内容`,
   staffAlert: (id: string, who: string, last: string) => `【新转人工工单】${id}\n来自：${who}\n最近的问题：${last}\n查看：/ticket ${id}；回复：/reply ${id} 内容；关闭：/close ${id}`,
   noOpenTickets: '目前没有待处理的工单。',
-  listHeader: (n: number) => `待处理工单 ${n} 张：`,
+  listHeader: (total: number, shown: number) => (shown < total ? `待处理工单 ${total} 张，以下是最早的 ${shown} 张（全部请在管理后台查看）：` : `待处理工单 ${total} 张：`),
   listLine: (id: string, who: string, platform: string, last: string) => `${id} · ${who} · ${platform} · ${last}`,
   viewHeader: (id: string, who: string, platform: string, open: boolean) => `工单 ${id}（${open ? '待处理' : '已关闭'}）· ${who} · ${platform}\n对话记录：`,
   viewTurn: (at: number, from: 'member' | 'bot' | 'staff', text: string, by?: string) =>

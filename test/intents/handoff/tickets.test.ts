@@ -180,7 +180,7 @@ describe('ticket operations with an Actor', () => {
     const auditBefore = (await h.audit()).length;
     const outboxBefore = (await h.outbox()).length;
     const intruder = member('eve');
-    await expect(service().listOpen(intruder)).rejects.toBeInstanceOf(ForbiddenError);
+    await expect(service().openPage(intruder, 1, 20)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(service().view(intruder, id)).rejects.toBeInstanceOf(ForbiddenError);
     await expect(service().reply(intruder, id, '你好')).rejects.toBeInstanceOf(ForbiddenError);
     await expect(service().close(intruder, id)).rejects.toBeInstanceOf(ForbiddenError);
@@ -203,6 +203,8 @@ describe('ticket operations with an Actor', () => {
     expect(last.total).toBe(total);
     expect(last.tickets.map((t) => t.id)).toEqual(opened.slice(-(total % 20 || 20)));
     await expect(service().openCount(member('eve'))).rejects.toBeInstanceOf(ForbiddenError);
+    // In chat, /tickets lists the oldest 20 and says how many there are in all.
+    expect(textOf(await h.dm('staff1').say('/tickets'))).toContain(`待处理工单 ${total} 张，以下是最早的 20 张`);
     for (const id of opened) await service().close(staff, id);
   });
 
@@ -227,13 +229,13 @@ describe('ticket operations with an Actor', () => {
     });
     expect(again).toMatchObject({ created: false, ticket: { id: ticket.id } });
 
-    expect((await service().listOpen(staff)).map((t) => t.id)).toContain(ticket.id);
+    expect((await service().openPage(staff, 1, 1000)).tickets.map((t) => t.id)).toContain(ticket.id);
     const viewed = await service().view(staff, ticket.id.toLowerCase());
     expect(viewed?.history.map((t) => t.text)).toContain('还有一个问题');
 
     expect(await service().reply(staff, ticket.id, '请带上病历来工会')).toMatchObject({ id: ticket.id });
     expect(await service().close(staff, ticket.id)).toMatchObject({ id: ticket.id, status: 'closed' });
-    expect((await service().listOpen(staff)).map((t) => t.id)).not.toContain(ticket.id);
+    expect((await service().openPage(staff, 1, 1000)).tickets.map((t) => t.id)).not.toContain(ticket.id);
 
     const entries = await auditFor(ticket.id);
     expect(entries.map((e) => e.action).sort()).toEqual(['ticket.close', 'ticket.reply', 'ticket.view']);
@@ -257,7 +259,7 @@ describe('ticket operations with an Actor', () => {
     const { redis, keys } = h.engine.deps;
     await redis.set(keys.tagged('tickets', 'ticket', id), '{"id": broken');
     expect(await service().view(staff, id)).toBeNull();
-    expect((await service().listOpen(staff)).map((t) => t.id)).not.toContain(id);
+    expect((await service().openPage(staff, 1, 1000)).tickets.map((t) => t.id)).not.toContain(id);
     await play(h, [{ who: 'staff1', say: `/close ${id}`, expect: `找不到工单 ${id}` }]);
   });
 
@@ -282,7 +284,7 @@ describe('ticket operations with an Actor', () => {
     const closed = await service().view(staff, id);
     expect(closed?.status).toBe('closed');
     expect(closed?.answers.map((a) => a.text)).toContain('最后一条答复');
-    expect((await service().listOpen(staff)).map((t) => t.id)).not.toContain(id);
+    expect((await service().openPage(staff, 1, 1000)).tickets.map((t) => t.id)).not.toContain(id);
     expect(await service().add(member('heidi'), id, '关闭后的补充')).toBeNull();
     expect((await service().view(staff, id))?.history.map((t) => t.text)).not.toContain('冒充补充');
   });
