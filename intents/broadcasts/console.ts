@@ -7,7 +7,8 @@ import { requireRole } from '../../src/core/actor.ts';
 import type { ConsoleRequest, ConsoleResult, ConsoleSection } from '../../src/core/console.ts';
 import { csrfField, formValue, formValues } from '../../src/core/console.ts';
 import type { Address } from '../../src/core/message.ts';
-import { facts, field, notice, pageOf, pager, section, table } from '../../src/kit/console-ui.ts';
+import { facts, field, notice, pageOf, pager, pagesOf, section, table } from '../../src/kit/console-ui.ts';
+import { CORE_TEXT } from '../../src/core/texts.ts';
 import { html, type Html } from '../../src/kit/html.ts';
 import { parseDateTime } from '../../src/kit/time.ts';
 import { groupName, progressText, stateText, statusText, type BroadcastService, type Draft } from './service.ts';
@@ -226,6 +227,6 @@ async function subscribersPage(svc: BroadcastService, req: ConsoleRequest): Prom
   const optedOut = await svc.store.optedOutCount();
   const body = html`<p>${C.subscribersCount(total)}</p>${optedOut ? html`<p class="muted">${C.optedOut(optedOut)}</p>` : ''}
 ${table(C.subscribersHeaders, subscribers.map((s) => [s.member, s.address.platform, s.address.chatType === 'private' ? C.privateChat : s.address.chatId]), C.subscribersEmpty)}
-${pager(BASE_SUBSCRIBERS, {}, page, Math.max(1, Math.ceil(total / SUBSCRIBERS_PER_PAGE)), C.pager)}`;
+${pager(BASE_SUBSCRIBERS, {}, page, pagesOf(total, SUBSCRIBERS_PER_PAGE), CORE_TEXT.pager)}`;
   return { kind: 'page', title: C.subscribersTitle, body };
 }

@@ -150,7 +150,6 @@ export const CONSOLE = {
   subscribersEmpty: '还没有成员订阅通知。',
   privateChat: '私聊',
   subscribersCount: (n: number) => `共 ${n} 位`,
-  pager: { prev: '上一页', next: '下一页', of: (p: number, n: number) => `第 ${p} / ${n} 页` },
   optedOut: (n: number) => `另有 ${n} 位退订了通知（群发给会员时会跳过）。`,
   overviewTitle: '进行中的群发',
   overviewLine: (id: number, status: string, progress: string) => `#${id} ${status} ${progress}`,

@@ -6,7 +6,8 @@
  */
 import { csrfField, formValue, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from '../../src/core/console.ts';
 import { toCsv } from '../../src/kit/csv.ts';
-import { facts, field, notice, pageOf, pager, section, table, yuan } from '../../src/kit/console-ui.ts';
+import { facts, field, notice, pageOf, pager, pagesOf, section, table, yuan } from '../../src/kit/console-ui.ts';
+import { CORE_TEXT } from '../../src/core/texts.ts';
 import { chinaDateTime, chinaToday, maskText } from '../../src/kit/fields.ts';
 import { html, type Html } from '../../src/kit/html.ts';
 import type { PayoutWorking } from './plans.ts';
@@ -96,7 +97,7 @@ ${table(
   claims.map((c) => [html`<a href="${BASE}/${c.no}">${c.no}</a>`, c.planName, maskText(c.applicant.name), yuan(c.amountCents), yuan(c.estimatedPayoutCents), STATUS_LABELS[c.status], chinaDateTime(c.submittedAt)]),
   C.queueEmpty,
 )}
-${pager(BASE, kept, page, Math.max(1, Math.ceil(total / PAGE_SIZE)), C.pager)}
+${pager(BASE, kept, page, pagesOf(total, PAGE_SIZE), CORE_TEXT.pager)}
 ${section(
   C.export.title,
   html`<form class="filters" method="get" action="${BASE}/export.csv">${field({ label: C.export.from, name: 'from', type: 'date', value: monthStart, required: true })}${field({ label: C.export.to, name: 'to', type: 'date', value: today, required: true })}<button type="submit" class="secondary">${C.export.submit}</button></form>`,

@@ -365,5 +365,4 @@ export const CONSOLE = {
     badStatus: (status: string) => `此申请当前状态为「${status}」，不能再做这个决定。`,
     conflict: '申请刚被其他人修改，请刷新后再试。',
   },
-  pager: { prev: '上一页', next: '下一页', of: (p: number, n: number) => `第 ${p} / ${n} 页` },
 } as const;

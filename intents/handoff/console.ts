@@ -4,7 +4,8 @@
  * chat commands (/tickets, /ticket, /reply, /close) call.
  */
 import { csrfField, formValue, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from '../../src/core/console.ts';
-import { facts, field, notice, pageOf, pager, section, table } from '../../src/kit/console-ui.ts';
+import { facts, field, notice, pageOf, pager, pagesOf, section, table } from '../../src/kit/console-ui.ts';
+import { CORE_TEXT } from '../../src/core/texts.ts';
 import { html, type Html } from '../../src/kit/html.ts';
 import { formatIso } from '../../src/kit/time.ts';
 import type { TicketService } from './service.ts';
@@ -36,8 +37,7 @@ export function ticketsConsole(tickets: TicketService): ConsoleSection {
             return [html`<a href="${BASE}/${t.id}">${t.id}</a>`, t.memberName, formatIso(Date.parse(t.createdAt)), (last?.text ?? '').slice(0, 60), t.history.length];
           });
           const closed = req.query['closed'];
-          const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
-          return { kind: 'page', title: C.title, body: html`${closed ? notice('ok', C.closed(closed)) : ''}<p>${C.openCount(total)}</p>${table(C.headers, rows, C.empty)}${pager(BASE, {}, page, pages, C.pager)}` };
+          return { kind: 'page', title: C.title, body: html`${closed ? notice('ok', C.closed(closed)) : ''}<p>${C.openCount(total)}</p>${table(C.headers, rows, C.empty)}${pager(BASE, {}, page, pagesOf(total, PAGE_SIZE), CORE_TEXT.pager)}` };
         },
       },
       { method: 'GET', path: '/tickets/:id', role: 'staff', handle: (req) => ticketPage(tickets, req) },

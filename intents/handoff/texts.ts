@@ -66,7 +66,6 @@ export const CONSOLE = {
   headers: ['工单号', '成员', '创建时间', '最近一条', '条数'],
   empty: '没有待处理的工单。',
   openCount: (n: number) => `共 ${n} 件待处理，最早的在前。`,
-  pager: { prev: '上一页', next: '下一页', of: (p: number, n: number) => `第 ${p} / ${n} 页` },
   ticketTitle: (id: string) => `工单 ${id}`,
   conversation: '对话记录',
   who: { member: '成员', bot: '小助手', staff: '工作人员' } as Record<string, string>,

@@ -10,6 +10,8 @@ export const CORE_TEXT = {
   /** A file over the channels' 10 MB cap was not downloaded (the text of the message still goes through). */
   fileTooBig: '文件超过 10 MB，没有收到。请压缩后重新发送，或分几次发送。',
   commandPrivateOnly: '这个操作请在私聊中进行。',
+  /** The console's page links under a long list (any service's). */
+  pager: { prev: '上一页', next: '下一页', of: (p: number, n: number) => `第 ${p} / ${n} 页` },
   /** A personal matter asked in a group was answered in the member's private chat. */
   sentPrivately: '已私信您，请在与我的私聊中查看。',
   /** A personal matter asked in a group by someone the bot cannot write to privately yet. */

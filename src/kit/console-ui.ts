@@ -73,6 +73,9 @@ export function pager(base: string, query: Record<string, string>, page: number,
 /** Yuan with two decimals from cents. */
 export const yuan = (cents: number): string => (cents / 100).toFixed(2);
 
+/** How many pages `total` items fill, `perPage` a page (at least one, for an empty list). */
+export const pagesOf = (total: number, perPage: number): number => Math.max(1, Math.ceil(total / perPage));
+
 /** A page number from the query ('1' when absent or bad). */
 export function pageOf(query: Record<string, string>): number {
   const n = Number(query['page']);
