@@ -41,14 +41,13 @@ export const BENCH_BOT_ENV = {
   KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR ?? '../shared/laws',
 };
 
-/** One web message's body (a fresh message id: each is a new message, answered in full). */
 let sent = 0;
 const runId = randomUUID().slice(0, 8);
+/** One web message's body (a fresh message id: each is a new message, answered in full). */
 function messageBody(userId: string, text: string): string {
   return JSON.stringify({ userId, chatType: 'private', text, messageId: `${runId}-${sent++}` });
 }
 
-/** Sends `rate` messages per second for `seconds`; latencies from each message's due time. */
 interface Offered {
   /** Sorted, ms. */
   latencies: number[];
@@ -56,6 +55,7 @@ interface Offered {
   connections: number;
 }
 
+/** Sends `rate` messages per second for `seconds`; latencies from each message's due time. */
 export async function offer(client: LeanHttpClient, rate: number, seconds: number, members = MEMBERS): Promise<Offered> {
   const connectionsBefore = client.connections();
   const latencies: number[] = [];
