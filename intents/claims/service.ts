@@ -554,8 +554,9 @@ export class ClaimsService {
   async queue(actor: Actor, filter: QueueFilter, page: number, pageSize: number): Promise<{ claims: Claim[]; total: number }> {
     requireRole(actor, 'admin');
     const q = (filter.q ?? '').trim().toUpperCase();
-    // The default view, pending claims, reads only the review queue, however many decided claims the years hold.
-    const candidates = filter.status === 'pending' ? await this.store.pending() : await this.store.all();
+    // A status view reads only that status's claims (the default, pending, the review queue), however many
+    // decided claims the years hold.
+    const candidates = filter.status === 'pending' ? await this.store.pending() : filter.status ? await this.store.withStatus(filter.status) : await this.store.all();
     const hits = candidates.filter(
       (c) =>
         (!filter.status || c.status === filter.status) &&

@@ -72,8 +72,8 @@ export const CLAIM_NO_RE = /HZ-\d{8}-\d{4,}/i;
 
 const CLAIM_NO_PLACEHOLDER = '__CLAIM_NO__';
 
-// KEYS: draft, seq, pending, memberIndex, personIndex, allIndex, then the claim's clue indexes (see `clueKeys`).
-// ARGV: json, day, score, claimKeyPrefix, draftTtl.
+// KEYS: draft, seq, pending, memberIndex, personIndex, allIndex, pending status index, then the claim's clue
+// indexes (see `clueKeys`). ARGV: json, day, score, claimKeyPrefix, draftTtl.
 const SUBMIT = new LuaScript(`
 local existing = redis.call('GET', KEYS[1])
 if existing then return {existing, 0} end
@@ -91,8 +91,8 @@ redis.call('SET', KEYS[1], no, 'EX', ARGV[5])
 return {no, 1}
 `);
 
-// KEYS: claim, pending, then clue indexes to add the claim to (documents added). ARGV: expectedRev, newJson,
-// pendingOp (add|rem), score, no, submission score.
+// KEYS: claim, pending, old status index, new status index, then clue indexes to add the claim to (documents
+// added). ARGV: expectedRev, newJson, pendingOp (add|rem), score, no, submission score.
 const REPLACE = new LuaScript(`
 local cur = redis.call('GET', KEYS[1])
 if not cur then return 'missing' end
@@ -101,7 +101,11 @@ if tonumber(rev) ~= tonumber(ARGV[1]) then return 'conflict' end
 redis.call('SET', KEYS[1], ARGV[2])
 if ARGV[3] == 'add' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
 elseif ARGV[3] == 'rem' then redis.call('ZREM', KEYS[2], ARGV[5]) end
-for i = 3, #KEYS do redis.call('ZADD', KEYS[i], 'NX', ARGV[6], ARGV[5]) end
+if KEYS[3] ~= KEYS[4] then
+  redis.call('ZREM', KEYS[3], ARGV[5])
+  redis.call('ZADD', KEYS[4], ARGV[6], ARGV[5])
+end
+for i = 5, #KEYS do redis.call('ZADD', KEYS[i], 'NX', ARGV[6], ARGV[5]) end
 return 'ok'
 `);
 
@@ -157,6 +161,13 @@ export class ClaimStore {
     return this.keys.tagged('claims', 'all');
   }
   /**
+   * The claims in one status, by submission time (the console's status views). A claim may linger in a set it
+   * left if the index was built while its status changed: readers check the status of what they read.
+   */
+  private statusKey(status: ClaimStatus) {
+    return this.keys.tagged('claims', 'status', status);
+  }
+  /**
    * The claims sharing a clue to a duplicate, by submission time: the bank card's last four digits (kept in
    * clear) and each document's content hash. A claim review reads these instead of every claim.
    */
@@ -186,6 +197,7 @@ export class ClaimStore {
         this.memberKey(record.member),
         this.personKey(record.idFingerprint),
         this.indexKey,
+        this.statusKey(record.status),
         ...this.clueKeys(record),
       ],
       [json, day, String(now.getTime()), this.claimKey(''), String(DRAFT_TTL_SECONDS)],
@@ -245,6 +257,12 @@ export class ClaimStore {
     return this.getAll(await this.redis.zrange(this.indexKey, '0', '-1'));
   }
 
+  /** The claims in `status`, oldest first (an entry the index kept from an earlier status is left out). */
+  async withStatus(status: ClaimStatus): Promise<Claim[]> {
+    await this.whenIndexed();
+    return (await this.getAll(await this.redis.zrange(this.statusKey(status), '0', '-1'))).filter((c) => c.status === status);
+  }
+
   /** The claims sharing a bank card's last four digits or a document with `claim` (itself included). */
   async sharingClues(claim: Claim): Promise<Claim[]> {
     await this.whenIndexed();
@@ -278,7 +296,7 @@ export class ClaimStore {
       const found = await this.getMany(keys.map((k) => k.slice(prefix.length)));
       if (found.length) {
         const add = this.redis.multi();
-        for (const c of found) for (const key of [this.indexKey, ...this.clueKeys(c)]) add.zadd(key, 'NX', String(Date.parse(c.submittedAt)), c.no);
+        for (const c of found) for (const key of [this.indexKey, this.statusKey(c.status), ...this.clueKeys(c)]) add.zadd(key, 'NX', String(Date.parse(c.submittedAt)), c.no);
         await add.exec();
       }
       claims.push(...found);
@@ -305,7 +323,8 @@ export class ClaimStore {
     const json = JSON.stringify(claimSchema.parse(next));
     const had = new Set(this.clueKeys(cur));
     const added = this.clueKeys(next).filter((key) => !had.has(key));
-    const res = await REPLACE.run(this.redis, [this.claimKey(cur.no), this.pendingKey, ...added], [String(cur.rev), json, queue, String(now.getTime()), cur.no, String(Date.parse(cur.submittedAt))]);
+    const keys = [this.claimKey(cur.no), this.pendingKey, this.statusKey(cur.status), this.statusKey(next.status), ...added];
+    const res = await REPLACE.run(this.redis, keys, [String(cur.rev), json, queue, String(now.getTime()), cur.no, String(Date.parse(cur.submittedAt))]);
     return z.enum(['ok', 'missing', 'conflict']).parse(res);
   }
 

@@ -181,6 +181,22 @@ describe('the claim index', () => {
     expect(touched.some((arg) => arg.endsWith(decided.no))).toBe(false);
   });
 
+  it('a status view reads that status\'s claims through its index, and a decision moves the claim between them', async () => {
+    const { no } = await submitClaim();
+    const admin = actorOf(h, ADMIN);
+    const statusKey = (status: string) => h.engine.deps.keys.tagged('claims', 'status', status);
+    expect(await h.engine.deps.redis.zscore(statusKey('pending'), no)).not.toBeNull();
+    await svc.reject(admin, no, '材料不符');
+    expect(await h.engine.deps.redis.zscore(statusKey('pending'), no)).toBeNull();
+    const touched: string[] = [];
+    watchCommands(h.engine.deps.redis, (command) => touched.push(...command.args.map(String)));
+    const rejected = (await svc.queue(admin, { status: 'rejected' }, 1, 1000)).claims.map((c) => c.no);
+    expect(rejected).toContain(no);
+    expect((await svc.queue(admin, { status: 'approved' }, 1, 1000)).claims.map((c) => c.no)).not.toContain(no);
+    expect(touched).toContain(statusKey('rejected'));
+    expect(touched).not.toContain(index());
+  });
+
   it('a review finds claims sharing the bank card through its clue index, without reading every claim', async () => {
     const earlier = await submitClaim();
     const { no } = await submitClaim('accident');
@@ -206,10 +222,10 @@ describe('the claim index', () => {
     const { no } = await submitClaim();
     const { redis, keys } = h.engine.deps;
     const card = keys.tagged('claims', 'card', CARD.slice(-4));
-    await redis.del(index(), card, keys.tagged('claims', 'all-complete'));
+    const pending = keys.tagged('claims', 'status', 'pending');
+    await redis.del(index(), card, pending, keys.tagged('claims', 'all-complete'));
     expect(await listed(claimsService(h))).toContain(no);
-    expect(await redis.zscore(index(), no)).not.toBeNull();
-    expect(await redis.zscore(card, no)).not.toBeNull();
+    for (const key of [index(), card, pending]) expect(await redis.zscore(key, no)).not.toBeNull();
   });
 
   it('the periodic sweep adds a claim the index misses (written by an older process during an upgrade)', async () => {
