@@ -266,9 +266,8 @@ export class ClaimStore {
   /** The claims sharing a bank card's last four digits or a document with `claim` (itself included). */
   async sharingClues(claim: Claim): Promise<Claim[]> {
     await this.whenIndexed();
-    const nos = new Set<string>();
-    for (const key of this.clueKeys(claim)) for (const no of await this.redis.zrange(key, '0', '-1')) nos.add(no);
-    return this.getAll([...nos]);
+    const lists = await Promise.all(this.clueKeys(claim).map((key) => this.redis.zrange(key, '0', '-1')));
+    return this.getAll([...new Set(lists.flat())]);
   }
 
   private async getAll(nos: string[]): Promise<Claim[]> {
