@@ -104,13 +104,13 @@ export class TicketService {
     return this.store.latestFor(actor.key);
   }
 
-  /** Open tickets, oldest first. */
+  /** How many tickets are open (the console's badge and overview). */
   async openCount(actor: Actor): Promise<number> {
     requireRole(actor, 'staff');
     return this.store.openCount();
   }
 
-  /** A page of the open tickets, oldest first, with how many are open (the console). */
+  /** A page of the open tickets, oldest first, with how many are open (the console's list, /tickets in chat). */
   async openPage(actor: Actor, page: number, size: number): Promise<{ tickets: Ticket[]; total: number }> {
     requireRole(actor, 'staff');
     return this.store.openPage(page, size);
