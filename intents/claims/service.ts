@@ -556,7 +556,7 @@ export class ClaimsService {
     const q = (filter.q ?? '').trim().toUpperCase();
     // A status view reads only that status's claims (the default, pending, the review queue), however many
     // decided claims the years hold.
-    const candidates = filter.status === 'pending' ? await this.store.pending() : filter.status ? await this.store.withStatus(filter.status) : await this.store.all();
+    const candidates = filter.status ? await this.store.withStatus(filter.status) : await this.store.all();
     const hits = candidates.filter(
       (c) =>
         (!filter.status || c.status === filter.status) &&

@@ -72,8 +72,8 @@ export const CLAIM_NO_RE = /HZ-\d{8}-\d{4,}/i;
 
 const CLAIM_NO_PLACEHOLDER = '__CLAIM_NO__';
 
-// KEYS: draft, seq, pending, memberIndex, personIndex, allIndex, pending status index, then the claim's clue
-// indexes (see `clueKeys`). ARGV: json, day, score, claimKeyPrefix, draftTtl.
+// KEYS: draft, seq, pending, memberIndex, personIndex, allIndex, then the claim's clue indexes (see `clueKeys`).
+// ARGV: json, day, score, claimKeyPrefix, draftTtl.
 const SUBMIT = new LuaScript(`
 local existing = redis.call('GET', KEYS[1])
 if existing then return {existing, 0} end
@@ -91,7 +91,7 @@ redis.call('SET', KEYS[1], no, 'EX', ARGV[5])
 return {no, 1}
 `);
 
-// KEYS: claim, pending, old status index, new status index, then clue indexes to add the claim to (documents
+// KEYS: claim, pending, old status index, new status index (the review queue for pending), then clue indexes to add the claim to (documents
 // added). ARGV: expectedRev, newJson, pendingOp (add|rem), score, no, submission score.
 const REPLACE = new LuaScript(`
 local cur = redis.call('GET', KEYS[1])
@@ -103,7 +103,7 @@ if ARGV[3] == 'add' then redis.call('ZADD', KEYS[2], ARGV[4], ARGV[5])
 elseif ARGV[3] == 'rem' then redis.call('ZREM', KEYS[2], ARGV[5]) end
 if KEYS[3] ~= KEYS[4] then
   redis.call('ZREM', KEYS[3], ARGV[5])
-  redis.call('ZADD', KEYS[4], ARGV[6], ARGV[5])
+  redis.call('ZADD', KEYS[4], 'NX', ARGV[6], ARGV[5])
 end
 for i = 5, #KEYS do redis.call('ZADD', KEYS[i], 'NX', ARGV[6], ARGV[5]) end
 return 'ok'
@@ -161,11 +161,12 @@ export class ClaimStore {
     return this.keys.tagged('claims', 'all');
   }
   /**
-   * The claims in one status, by submission time (the console's status views). A claim may linger in a set it
-   * left if the index was built while its status changed: readers check the status of what they read.
+   * The claims in one status (the console's status views): the review queue for pending ones, else an index by
+   * submission time. A claim may linger in a set it left if the index was built while its status changed:
+   * readers check the status of what they read.
    */
   private statusKey(status: ClaimStatus) {
-    return this.keys.tagged('claims', 'status', status);
+    return status === 'pending' ? this.pendingKey : this.keys.tagged('claims', 'status', status);
   }
   /**
    * The claims sharing a clue to a duplicate, by submission time: the bank card's last four digits (kept in
@@ -197,7 +198,6 @@ export class ClaimStore {
         this.memberKey(record.member),
         this.personKey(record.idFingerprint),
         this.indexKey,
-        this.statusKey(record.status),
         ...this.clueKeys(record),
       ],
       [json, day, String(now.getTime()), this.claimKey(''), String(DRAFT_TTL_SECONDS)],
