@@ -23,6 +23,7 @@ export default defineConfig({
     pool: 'forks',
     // Every test file starts its own redis-server on a free port, so files can run in parallel.
     fileParallelism: true,
-    env: { ...(haveStatutes ? { KNOWLEDGE_STATUTES_DIR: STATUTES } : {}), LOG_LEVEL: 'silent', NO_COLOR: '1' },
+    // UA_SPECULATION_CHECK: every turn that runs speculatively is checked to write nothing (src/core/speculation.ts).
+    env: { ...(haveStatutes ? { KNOWLEDGE_STATUTES_DIR: STATUTES } : {}), LOG_LEVEL: 'silent', NO_COLOR: '1', UA_SPECULATION_CHECK: '1' },
   },
 });

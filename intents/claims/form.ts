@@ -5,7 +5,6 @@
  * says what each field is and which plan rules apply.
  */
 import { randomUUID } from 'node:crypto';
-import type { Logger } from 'pino';
 import { z } from 'zod';
 import { actorOf, ForbiddenError } from '../../src/core/actor.ts';
 import type { FieldCipher } from '../../src/core/crypto.ts';
@@ -72,7 +71,6 @@ export interface ClaimFormDeps {
   /** The operations the forms use: uploads within quotas, submit, add documents to a claim, and the end of a draft. */
   claims: Pick<ClaimsService, 'submit' | 'addDocuments' | 'upload' | 'touchDraft' | 'endDraft'>;
   resumeHours: number;
-  logger: Pick<Logger, 'error'>;
 }
 
 export class ClaimForms {
@@ -106,8 +104,13 @@ export class ClaimForms {
   async afterTurn(ctx: TurnContext, dialog: Dialog, result: TurnResult): Promise<void> {
     const draftId = draftIdSchema.safeParse(dialog.filled).data?.meta.draftId;
     if (!draftId || result.passThrough || result.dialog === undefined) return;
-    if (!result.dialog) await this.d.claims.endDraft(ctx.member, draftId, 'form ended');
-    else if (holdsFiles(result.dialog)) await this.d.claims.touchDraft(draftId, result.dialog.expiresAt);
+    if (!result.dialog) {
+      ctx.beforeWrite();
+      await this.d.claims.endDraft(ctx.member, draftId, 'form ended');
+    } else if (holdsFiles(result.dialog)) {
+      ctx.beforeWrite();
+      await this.d.claims.touchDraft(draftId, result.dialog.expiresAt);
+    }
   }
 
   /** The form that can go on with this dialog; none for a draft of an older version or under another key. */
@@ -369,7 +372,7 @@ export class ClaimForms {
       });
       return { done: true, replies: [{ text: P.submitted(claim.no, this.d.plans.reviewDays) }] };
     } catch (err) {
-      this.d.logger.error({ err, member: ctx.member, draftId }, 'claim submit failed');
+      ctx.log.error({ err, member: ctx.member, draftId }, 'claim submit failed');
       return { done: false, replies: [{ text: P.submitFailed }] };
     }
   }

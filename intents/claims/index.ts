@@ -24,7 +24,7 @@ const claims: ServiceDefinition = {
     const service = new ClaimsService(deps);
     await service.checkKeys();
     const { plans, cipher } = service;
-    const forms = new ClaimForms({ plans, cipher, claims: service, resumeHours: deps.config.FORM_RESUME_HOURS, logger: deps.logger });
+    const forms = new ClaimForms({ plans, cipher, claims: service, resumeHours: deps.config.FORM_RESUME_HOURS });
     const chat: ClaimsChat = { service, forms };
     return {
       intents: [claimInfo(chat), claimSubmit(chat), claimStatus(chat)],

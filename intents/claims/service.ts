@@ -457,7 +457,7 @@ export class ClaimsService {
     try {
       return await this.documents.read(doc);
     } catch (err) {
-      this.deps.logger.error({ err, claim: claim.no, sha256: doc.sha256 }, 'claim document unreadable');
+      (actor.log ?? this.deps.logger).error({ err, claim: claim.no, sha256: doc.sha256 }, 'claim document unreadable');
       return null;
     }
   }

@@ -5,8 +5,9 @@
  */
 import { z } from 'zod';
 import { ForbiddenError, requireRole, type Actor, type MemberActor } from '../../src/core/actor.ts';
-import type { Address, FileRef, MemberKey, Reply } from '../../src/core/message.ts';
-import type { CoreDeps, Role } from '../../src/core/service.ts';
+import type { Logger } from 'pino';
+import type { Address, FileRef, Reply } from '../../src/core/message.ts';
+import type { CoreDeps } from '../../src/core/service.ts';
 import type { Session } from '../../src/core/session.ts';
 import { GroupDirectory } from '../../src/core/groups.ts';
 import { toCsv } from '../../src/kit/csv.ts';
@@ -24,7 +25,7 @@ export const EVENT_REGISTER = 'event_register';
 export const EVENT_CANCEL = 'event_cancel';
 
 /** The actor of a chat turn. */
-export const actorOf = (turn: { member: MemberKey; roles: ReadonlySet<Role> }): MemberActor => ({ key: turn.member, roles: turn.roles });
+export { actorOf } from '../../src/core/actor.ts';
 
 // ---- the list a member saw last ----
 /** The file kind of a roster served by reference (web download links). */
@@ -124,11 +125,11 @@ export class EventService {
   }
 
   /** Tells each promoted member they got a seat. */
-  private async notifyPromotions(ev: EventDef, promoted: Promotion[]): Promise<void> {
+  private async notifyPromotions(ev: EventDef, promoted: Promotion[], log: Logger): Promise<void> {
     const now = this.now();
     for (const p of promoted) {
       if (!p.registration) {
-        this.deps.logger.warn({ eventId: ev.id, member: p.member }, 'promoted member has no registration record');
+        log.warn({ eventId: ev.id, member: p.member }, 'promoted member has no registration record');
         continue;
       }
       await this.deps.notifier.notify(p.registration.address, [{ text: notices.promoted(ev, now) }]);
@@ -209,7 +210,7 @@ export class EventService {
         if (!r.ok) return invalid(r.error);
         const promotions = await this.store.setCapacity(ev.id, r.value);
         const grown = await this.store.get(ev.id);
-        if (grown) await this.notifyPromotions(grown, promotions);
+        if (grown) await this.notifyPromotions(grown, promotions, actor.log ?? this.deps.logger);
         promoted = promotions.length;
         const { registered } = await this.store.counts(ev.id);
         if (registered > r.value) overCapacity = registered;
@@ -389,8 +390,9 @@ export class EventService {
     const registration = await this.store.registration(event.id, actor.key);
     const r = await this.store.cancel(event.id, actor.key);
     // Tell the promoted members before answering: the outbox is durable, the reply is not.
-    await this.notifyPromotions(event, r.promoted);
-    this.deps.logger.info({ eventId: event.id, member: actor.key, outcome: r.outcome, promoted: r.promoted.map((p) => p.member) }, 'event registration cancelled');
+    const log = actor.log ?? this.deps.logger;
+    await this.notifyPromotions(event, r.promoted, log);
+    log.info({ eventId: event.id, member: actor.key, outcome: r.outcome, promoted: r.promoted.map((p) => p.member) }, 'event registration cancelled');
     return { outcome: r.outcome, event, registration, promoted: r.promoted.length };
   }
 

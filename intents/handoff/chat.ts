@@ -90,7 +90,7 @@ const createHandoff: IntentFactory = async (deps) => {
     commands: [
       { names: ['人工', '转人工'], summary: COMMAND_SUMMARIES.open, run: request },
       {
-        names: ['我的工单', 'myticket'], summary: COMMAND_SUMMARIES.mine,
+        names: ['我的工单', 'myticket'], summary: COMMAND_SUMMARIES.mine, readsOnly: true,
         run: async (ctx) => {
           if (ctx.msg.chatType === 'group') return say(T.mineOnlyPrivately);
           const ticket = await tickets.mine(actorOf(ctx));

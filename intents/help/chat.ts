@@ -30,12 +30,14 @@ export function menuText(ctx: TurnContext): string {
 
 const createHelp: IntentFactory = async (): Promise<IntentDefinition> => ({
   id: 'help',
+  readsOnly: ['handle'],
   commands: [
-    { names: ['help', 'start', '帮助', '菜单'], summary: HELP_TEXT.summary, run: async (ctx) => ({ replies: [{ text: menuText(ctx) }] }) },
+    { names: ['help', 'start', '帮助', '菜单'], summary: HELP_TEXT.summary, readsOnly: true, run: async (ctx) => ({ replies: [{ text: menuText(ctx) }] }) },
     {
       // The identity an administrator puts in BOT_ADMINS / BOT_STAFF; said only in private chat.
       names: ['whoami', '我的ID'],
       summary: HELP_TEXT.whoamiSummary,
+      readsOnly: true,
       run: async (ctx) => ({ replies: [{ text: ctx.msg.chatType === 'private' ? HELP_TEXT.whoami(ctx.member) : HELP_TEXT.whoamiPrivately }] }),
     },
   ],

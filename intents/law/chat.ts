@@ -129,7 +129,7 @@ const createLaborLaw: IntentFactory = async (deps) => {
       memory,
       llm,
       llmTimeoutMs: deps.config.OPENAI_TIMEOUT_MS,
-      logger: deps.logger,
+      logger: ctx.log,
     });
     return respond(ctx, answer, memory);
   };
@@ -165,6 +165,7 @@ const createLaborLaw: IntentFactory = async (deps) => {
 
   return {
     id: 'labor_law',
+    readsOnly: ['handle', 'dialog'],
     // Article-text requests ("第八十二条原文", "劳动合同法第三十八条是什么") and short follow-ups to a recent
     // answer ("那赔偿怎么算") need no classifier.
     matches: (ctx) => {

@@ -10,6 +10,7 @@ function closingReply(text: string): string | null {
 
 const createUnknown: IntentFactory = async () => ({
   id: 'unknown',
+  readsOnly: ['handle'],
   // Claimed before the classifier (which may read "thanks" as a greeting), but never inside a form, where "好的" is an answer.
   matches: (ctx) => !ctx.session.dialog && closingReply(ctx.text) !== null,
   handle: async (ctx) => {

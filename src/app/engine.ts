@@ -56,7 +56,7 @@ export async function createEngine(config: Config, logger: Logger, opts: EngineO
     const classifier: IntentClassifier = withLlmFallback(createClassifier(training), training, createLlm(config), LLM_CLASSIFY_THRESHOLD, logger);
     const fallback = training.find((t) => t.fallback)?.id ?? '';
     const casual = new Set(training.filter((t) => t.fallback || t.onBareMention).map((t) => t.id));
-    const router = new Router(intents, classifier, logger, deps.audit, fallback, casual, deps.notifier);
+    const router = new Router(intents, classifier, deps.audit, fallback, casual, deps.notifier);
     const pipeline = new Pipeline(deps, router, redisHandle.turns);
     // A service's background work (schedulers, sweeps) runs in one process at a time, under a lease.
     const workers: Worker[] = [];

@@ -5,7 +5,7 @@
  * reminders, broadcasts) through the one delivery path at the platform's declared pace — is written once here.
  */
 import { recordSend } from '../core/metrics.ts';
-import { withRequestId } from '../core/request-context.ts';
+import { newRequestId } from '../core/logger.ts';
 import type { Logger } from 'pino';
 import type { Engine } from '../app/engine.ts';
 import { cleanInboundNames, type Address, type InboundAttachment, type InboundMessage, type Platform, type Reply } from '../core/message.ts';
@@ -68,14 +68,11 @@ export interface Received<Target> {
  * sees them clean too), the pipeline answers, the replies are sent. A failure after the pipeline (Redis,
  * a send) gets an apology.
  */
-export function receive<Target>(engine: Engine, port: ChannelPort<Target>, received: Received<Target>): Promise<PipelineOutcome | null> {
-  // One request id for the message's every log line, the channel's included.
-  return withRequestId(() => receiveMessage(engine, port, received));
-}
-
-async function receiveMessage<Target>(engine: Engine, port: ChannelPort<Target>, received: Received<Target>): Promise<PipelineOutcome | null> {
+export async function receive<Target>(engine: Engine, port: ChannelPort<Target>, received: Received<Target>): Promise<PipelineOutcome | null> {
   const { msg, target } = received;
-  const ctx = { ...received.logContext, chatId: msg.chatId, messageId: msg.messageId };
+  // One request id for the message's every log line, the channel's and the pipeline's.
+  const reqId = newRequestId();
+  const ctx = { ...received.logContext, reqId, chatId: msg.chatId, messageId: msg.messageId };
   try {
     let skippedBig = false;
     if (received.files && !msg.fromSelf && engine.pipeline.isAddressed(msg)) {
@@ -89,7 +86,7 @@ async function receiveMessage<Target>(engine: Engine, port: ChannelPort<Target>,
       }
     }
     cleanInboundNames(msg);
-    const outcome = await engine.pipeline.handle(msg);
+    const outcome = await engine.pipeline.handle(msg, reqId);
     const replies = [...outcome.replies];
     if (skippedBig && (!outcome.dropped || outcome.dropped === 'empty')) replies.push({ text: port.fileTooBigText });
     if (outcome.dropped && outcome.dropped !== 'own') port.log.debug({ ...ctx, dropped: outcome.dropped }, 'message dropped');

@@ -1,4 +1,5 @@
 /** Who performs a service operation, from a chat turn or (later) a console session. Operations check roles themselves. */
+import type { Logger } from 'pino';
 import type { MemberKey } from './message.ts';
 import type { ConsoleActorKey } from './console.ts';
 import type { Role } from './service.ts';
@@ -7,6 +8,8 @@ export interface Actor {
   /** A chat member, or a web console account (`console:<name>`, see console.ts). */
   key: MemberKey | ConsoleActorKey;
   roles: ReadonlySet<Role>;
+  /** Where an operation logs what the actor did: a chat turn's log carries the message's request id. Absent: the service's own. */
+  log?: Logger;
 }
 
 /** A chat member acting for themselves (submitting a claim, opening a ticket): never a console account. */
@@ -26,6 +29,6 @@ export function requireRole(actor: Actor, role: Role): void {
 }
 
 /** The actor of a chat turn: the member and the roles the router found. */
-export function actorOf(turn: { member: MemberKey; roles: ReadonlySet<Role> }): MemberActor {
-  return { key: turn.member, roles: turn.roles };
+export function actorOf(turn: { member: MemberKey; roles: ReadonlySet<Role>; log?: Logger }): MemberActor {
+  return { key: turn.member, roles: turn.roles, ...(turn.log ? { log: turn.log } : {}) };
 }

@@ -22,7 +22,7 @@ import { z } from 'zod';
 import { LuaScript } from './lua.ts';
 import { sleep } from './outbox.ts';
 import { recordTurn } from './metrics.ts';
-import { watchTurn } from './request-context.ts';
+import { RefusedDuringSpeculation, runSpeculatively, SpeculativeWriteError } from './speculation.ts';
 
 /** How long a handled message id is remembered. */
 export const DEDUP_SECONDS = 24 * 3600;
@@ -181,8 +181,8 @@ export interface TurnParams {
   /**
    * The turn may run speculatively, in one round trip, when this process knows the session it last saved (and,
    * for a group message, its sender's private chat). Only for a turn nothing outside Redis depends on (no file
-   * to fetch): whatever the turn would change in Redis is refused meanwhile (see watchTurn), so it can always be
-   * run again for real.
+   * to fetch): it runs only what changes nothing in Redis (see speculation.ts), so it can always be run again
+   * for real.
    */
   speculate?: boolean;
 }
@@ -194,6 +194,8 @@ export interface Loaded {
   privateChat: string | null;
   /** The document is one this process saved or read (and checked) before: it need not be checked again. */
   known: boolean;
+  /** Run speculatively: whatever may write must throw RefusedDuringSpeculation instead (see speculation.ts). */
+  speculative: boolean;
 }
 
 export interface LockedTurn<T> {
@@ -217,7 +219,7 @@ export type TurnOutcome<T> =
 
 /** How many conversations' last saved sessions a process remembers for speculative turns (a few MB). */
 const KNOWN_SESSIONS = 20_000;
-/** Pure turns a conversation runs locked after one that wrote: writes come in runs (a form, a ticket being added to). */
+/** Turns a conversation runs locked after a speculative one was refused: writes come in runs (a form, a ticket being added to). */
 const LOCKED_AFTER_WRITE = 2;
 
 /** What BEGIN and COMMIT both answer before any turn: the message was handled already, or is over the rate limit. */
@@ -248,7 +250,7 @@ export class ConversationLock {
   private readonly inFlight = new Map<string, Promise<unknown>>();
   /** Session documents as this process last saved or read them, by session key, least recent first. */
   private readonly known = new Map<string, string>();
-  /** Conversations that wrote lately (e.g. to an open ticket), with how many more pure turns run locked before speculating again. */
+  /** Conversations refused a speculative turn lately (e.g. a form in progress), with how many more turns run locked before speculating again. */
   private readonly writing = new Map<string, number>();
   /** Members' private chats as this process last saw them ('' = none), by private-chat key: a group turn runs on it speculatively. */
   private readonly privateChats = new Map<string, string>();
@@ -259,7 +261,7 @@ export class ConversationLock {
     private readonly timeoutMs: number,
     private readonly idleSeconds: number,
     private readonly historyLimit: number,
-    /** Whether turns may run speculatively: only on a client that refuses their writes (guardsSpeculation). */
+    /** Whether turns may run speculatively (off: every turn takes the locked way). */
     private readonly speculation: boolean,
   ) {}
 
@@ -300,10 +302,10 @@ export class ConversationLock {
   }
 
   /**
-   * A turn in one round trip instead of two, when this process knows the session it last saved: the handler
-   * runs on that document first, with its writes refused (see watchTurn), and COMMIT saves the result only if
-   * the stored document is still the same and no locked turn is running — otherwise, or if the handler tried
-   * to write, the turn runs again the locked way. Conversations that go on in one process (most: a member's
+   * A turn in one round trip instead of two, when this process knows the session it last saved: the turn runs
+   * on that document first, refused before anything that may write (see speculation.ts), and COMMIT saves the
+   * result only if the stored document is still the same and no locked turn is running — otherwise, or if it
+   * was refused, the turn runs again the locked way. Conversations that go on in one process (most: a member's
    * channel stays with a process) take one round trip per message; another process's turn in between only
    * costs a retry.
    */
@@ -316,10 +318,18 @@ export class ConversationLock {
 
   /** `privateChat`: the member's private chat the turn runs with ('' = none): the message's own, or the one last seen. */
   private async speculativeTurn<T>(keys: TurnKeys, params: TurnParams, started: string, privateChat: string, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T> | null> {
-    // A handler's failure is left to the locked run: confirmed under the lease, it leaves the message unmarked.
-    const { result: turn, wrote } = await watchTurn(true, () => fn({ session: started, privateChat: privateChat || null, known: true }));
-    if (wrote) bounded(this.writing, keys.session, LOCKED_AFTER_WRITE);
-    if (wrote || !turn?.handled) {
+    let turn: LockedTurn<T>;
+    try {
+      turn = await runSpeculatively(() => fn({ session: started, privateChat: privateChat || null, known: true, speculative: true }));
+    } catch (err) {
+      if (err instanceof SpeculativeWriteError) throw err;
+      // Refused before a write, or failed: the locked run does it for real (a failure confirmed under the lease
+      // leaves the message unmarked).
+      if (err instanceof RefusedDuringSpeculation) bounded(this.writing, keys.session, LOCKED_AFTER_WRITE);
+      recordTurn('retried');
+      return null;
+    }
+    if (!turn.handled) {
       recordTurn('retried');
       return null;
     }
@@ -371,14 +381,14 @@ export class ConversationLock {
       case 'early':
         return { kind: 'early', count: begun[1] };
       case 'ok':
-        loaded = { privateChat: begun[2] || null, session: begun[3], known: begun[3] !== '' && this.known.get(keys.session) === begun[3] };
+        loaded = { privateChat: begun[2] || null, session: begun[3], known: begun[3] !== '' && this.known.get(keys.session) === begun[3], speculative: false };
         bounded(this.privateChats, keys.privateChat, begun[2]);
         break;
       case 'busy': {
         // Another process runs a turn of this conversation: wait for its lease, re-checking the dedup key.
         const session = await this.waitForLease(keys, token);
         if (session === null) return { kind: 'duplicate' };
-        loaded = { privateChat: begun[2] || null, session, known: false };
+        loaded = { privateChat: begun[2] || null, session, known: false, speculative: false };
         bounded(this.privateChats, keys.privateChat, begun[2]);
         break;
       }
@@ -391,11 +401,9 @@ export class ConversationLock {
       );
     let turn: LockedTurn<T>;
     try {
-      const watched = await watchTurn(false, () => fn(loaded));
-      turn = watched.result!;
+      turn = await fn(loaded);
       const locked = this.writing.get(keys.session);
-      if (watched.wrote) bounded(this.writing, keys.session, LOCKED_AFTER_WRITE);
-      else if (locked !== undefined && locked > 1) this.writing.set(keys.session, locked - 1);
+      if (locked !== undefined && locked > 1) this.writing.set(keys.session, locked - 1);
       else this.writing.delete(keys.session);
     } catch (err) {
       await release({ save: '', history: [], handled: '' });

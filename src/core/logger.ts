@@ -1,6 +1,6 @@
 /** pino logger that masks ID numbers, bank cards and mobile numbers wherever they appear in a log line. */
+import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import { requestFields } from './request-context.ts';
 import { maskPersonalNumbers } from './text.ts';
 
 const MAX_DEPTH = 8;
@@ -55,9 +55,19 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       formatters: {
         log: (obj) => withoutBytes(obj) as Record<string, unknown>,
       },
-      // The request id of the message being handled, on every line written while handling it.
-      mixin: () => requestFields(),
     },
     destination,
   );
+}
+
+/** Unique per process (random) and per message (a counter): cheap, and unique across processes. */
+const processPart = randomBytes(4).toString('hex');
+let requests = 0;
+
+/**
+ * A message's request id: the channel puts it on its own lines and hands it to the pipeline, whose turn log
+ * (`TurnContext.log`) carries it into the router and the handlers.
+ */
+export function newRequestId(): string {
+  return `${processPart}-${(++requests).toString(36)}`;
 }

@@ -7,10 +7,11 @@
  */
 import type { CoreDeps, TurnContext } from './service.ts';
 import { recordMessage, recordRedisError } from './metrics.ts';
-import { RefusedDuringSpeculation, withRequestId } from './request-context.ts';
-import { guardsSpeculation } from './redis.ts';
+import { RefusedDuringSpeculation } from './speculation.ts';
+import { newRequestId } from './logger.ts';
 import { z } from 'zod';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
 import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError, type TurnOutcome } from './lock.ts';
 import { GroupDirectory } from './groups.ts';
@@ -21,6 +22,12 @@ import type { Router } from './router.ts';
 import { CORE_TEXT } from './texts.ts';
 
 export type DropReason = 'own' | 'stale' | 'not-addressed' | 'duplicate' | 'rate-limited' | 'empty';
+
+/** What a message's handling notes as it goes: the intent that answered (for /metrics), and its log. */
+interface Trace {
+  intent: string | undefined;
+  log: Logger;
+}
 
 export interface PipelineOutcome {
   replies: Reply[];
@@ -42,6 +49,13 @@ const maskReply = (r: Reply): Reply => ({ ...r, ...(r.text !== undefined ? { tex
 /** The replies kept for a redelivery are cut to this size (files are never kept: they live elsewhere). */
 const MAX_REPLAY_CHARS = 16 * 1024;
 const replaySchema = z.array(z.object({ text: z.string().optional(), choices: z.array(z.string()).optional() }));
+
+/** One error for every refusal: a stack trace per refused turn would cost more than the turn. */
+const REFUSED = new RefusedDuringSpeculation('refused: it may write, and the turn runs speculatively');
+const refuseInSpeculation = (): never => {
+  throw REFUSED;
+};
+const allowWrite = (): void => undefined;
 
 /**
  * The dedup value of a handled message: the marker, then its replies (text and choices) for a redelivery,
@@ -76,7 +90,7 @@ export class Pipeline {
     /** Connections for the turn scripts (RedisHandle.turns); deps.redis alone by default. */
     turnConnections: readonly Redis[] = [deps.redis],
   ) {
-    this.lock = new ConversationLock(turnConnections, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600, HISTORY_LIMIT, guardsSpeculation(deps.redis));
+    this.lock = new ConversationLock(turnConnections, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600, HISTORY_LIMIT, true);
   }
 
   /** Whether a group message is meant for the bot. Private messages always are. */
@@ -96,37 +110,35 @@ export class Pipeline {
   }
 
   /**
-   * Handles one message under its own request id (on every log line), counted in /metrics. The hot path
-   * chains promises rather than awaiting them: with a request context, every promise costs a hook call.
+   * Handles one message, counted in /metrics; every line logged about it carries `reqId` (the channel's, or a
+   * new one). The hot path chains promises rather than awaiting them: every promise costs.
    */
-  handle(msg: InboundMessage): Promise<PipelineOutcome> {
-    return withRequestId(() => {
-      const started = performance.now();
-      const trace: { intent?: string } = {};
-      return this.handleMessage(msg, trace, started).then(
-        (outcome) => {
-          const apology = outcome.replies.length === 1 && outcome.replies[0]?.text === CORE_TEXT.apology;
-          recordMessage(msg.platform, trace.intent ?? 'none', outcome.dropped ?? (apology ? 'apology' : 'answered'), (performance.now() - started) / 1000);
-          return outcome;
-        },
-        (err: unknown) => {
-          // What reaches here failed outside a handler: Redis, mostly (the channel apologises).
-          recordRedisError('command');
-          recordMessage(msg.platform, trace.intent ?? 'none', 'failed', (performance.now() - started) / 1000);
-          throw err;
-        },
-      );
-    });
+  handle(msg: InboundMessage, reqId = newRequestId()): Promise<PipelineOutcome> {
+    const started = performance.now();
+    const trace: Trace = { intent: undefined, log: this.deps.logger.child({ reqId }) };
+    return this.handleMessage(msg, trace, started).then(
+      (outcome) => {
+        const apology = outcome.replies.length === 1 && outcome.replies[0]?.text === CORE_TEXT.apology;
+        recordMessage(msg.platform, trace.intent ?? 'none', outcome.dropped ?? (apology ? 'apology' : 'answered'), (performance.now() - started) / 1000);
+        return outcome;
+      },
+      (err: unknown) => {
+        // What reaches here failed outside a handler: Redis, mostly (the channel apologises).
+        recordRedisError('command');
+        recordMessage(msg.platform, trace.intent ?? 'none', 'failed', (performance.now() - started) / 1000);
+        throw err;
+      },
+    );
   }
 
-  private handleMessage(msg: InboundMessage, trace: { intent?: string }, receivedAt: number): Promise<PipelineOutcome> {
+  private handleMessage(msg: InboundMessage, trace: Trace, receivedAt: number): Promise<PipelineOutcome> {
     const now = this.deps.now();
     if (msg.fromSelf) return Promise.resolve({ replies: [], dropped: 'own' });
     if (now.getTime() - msg.sentAt > this.deps.config.STALE_MESSAGE_SECONDS * 1000) return Promise.resolve({ replies: [], dropped: 'stale' });
     return msg.chatType === 'group' ? this.handleGroupMessage(msg, now, trace, receivedAt) : this.turn(msg, now, trace, receivedAt);
   }
 
-  private async handleGroupMessage(msg: InboundMessage, now: Date, trace: { intent?: string }, receivedAt: number): Promise<PipelineOutcome> {
+  private async handleGroupMessage(msg: InboundMessage, now: Date, trace: Trace, receivedAt: number): Promise<PipelineOutcome> {
     const warning = await this.warnAboutNumbers(msg);
     if (!this.isAddressed(msg) && !(await this.answersPendingQuestion(msg, now.getTime()))) return { replies: warning, dropped: 'not-addressed' };
     const outcome = await this.turn(msg, now, trace, receivedAt);
@@ -141,8 +153,9 @@ export class Pipeline {
     return first ? [{ text: CORE_TEXT.numberInGroup }] : [];
   }
 
-  private async turn(msg: InboundMessage, now: Date, trace: { intent?: string }, receivedAt: number): Promise<PipelineOutcome> {
-    const { config, redis, keys, logger } = this.deps;
+  private async turn(msg: InboundMessage, now: Date, trace: Trace, receivedAt: number): Promise<PipelineOutcome> {
+    const { config, redis, keys } = this.deps;
+    const { log } = trace;
 
     const member = memberKey(msg.platform, msg.senderId);
     const dedupKey = keys.dedup(msg.platform, msg.senderId, msg.messageId);
@@ -162,7 +175,7 @@ export class Pipeline {
 
     // The group directory (groups the bot serves, so staff can pick where to announce) lives in another
     // hash slot: written beside the turn, not in its scripts, and at most once a minute per group and process.
-    const directory = GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN)) && this.deps.groups.due(msg, now.getTime()) ? this.recordGroup(msg, now) : null;
+    const directory = GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN)) && this.deps.groups.due(msg, now.getTime()) ? this.recordGroup(msg, now, log) : null;
     let outcome: TurnOutcome<Reply[]>;
     try {
       outcome = await this.lock.run<Reply[]>(
@@ -179,7 +192,7 @@ export class Pipeline {
         },
         async (loaded) => {
           const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime(), loaded.known);
-          if (discarded) logger.warn({ sessionKey }, 'unreadable session discarded');
+          if (discarded) log.warn({ sessionKey }, 'unreadable session discarded');
           const privateChat = loaded.privateChat ?? (msg.chatType === 'group' ? await redis.hget(keys.legacyPrivateChats(), member) : null);
           let history: Promise<Turn[]> | undefined;
           const ctx: TurnContext = {
@@ -191,6 +204,8 @@ export class Pipeline {
             history: () => (history ??= legacyHistory ? Promise.resolve(legacyHistory) : redis.lrange(keys.history(sessionKey), 0, -1).then(parseHistory)),
             text,
             now,
+            log,
+            beforeWrite: loaded.speculative ? refuseInSpeculation : allowWrite,
             ...(privateChat ? { privateChat: { platform: msg.platform, chatId: privateChat, chatType: 'private' as const } } : {}),
           };
           let replies: Reply[];
@@ -200,7 +215,7 @@ export class Pipeline {
           } catch (err) {
             if (err instanceof RefusedDuringSpeculation) throw err; // not a failure: the turn runs again, locked
             trace.intent = ctx.handledBy ?? ctx.classified?.intent;
-            logger.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
+            log.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
             const apology: Reply[] = [{ text: CORE_TEXT.apology }];
             // An unreadable document is replaced even so: the process trusts what it last saved (see parseSession).
             const save = discarded ? storedSession(emptySession(now.getTime())) : '';
@@ -227,12 +242,12 @@ export class Pipeline {
       // A turn that waited too long for its conversation, or outlived its lease (a slow model), was not
       // saved: the member is told so, like any failed turn, and may send it again.
       if (!(err instanceof LockTimeoutError || err instanceof LeaseLostError)) throw err;
-      logger.warn({ err: err.message, member, messageId: msg.messageId }, 'turn not saved');
+      log.warn({ err: err.message, member, messageId: msg.messageId }, 'turn not saved');
       outcome = { kind: 'done', result: [{ text: CORE_TEXT.apology }] };
     }
     if (directory) await directory; // never rejects (a failure only costs the directory an update)
     // A speculative run may have routed the message before Redis said it was a redelivery or over the limit.
-    if (outcome.kind !== 'done') delete trace.intent;
+    if (outcome.kind !== 'done') trace.intent = undefined;
     switch (outcome.kind) {
       case 'replay':
         return { replies: repliesOf(outcome.marker), dropped: 'duplicate' };
@@ -242,7 +257,7 @@ export class Pipeline {
         // One polite notice per window, then silence until the window ends — except for a file or a 完成,
         // which the member would otherwise believe was received.
         const replies = outcome.count === limit + 1 || msg.attachments.length > 0 || isDone(msg.text) ? [{ text: CORE_TEXT.rateLimited }] : [];
-        logger.warn({ member, count: outcome.count }, 'rate limited');
+        log.warn({ member, count: outcome.count }, 'rate limited');
         return { replies, dropped: 'rate-limited' };
       }
       case 'early':
@@ -253,9 +268,9 @@ export class Pipeline {
   }
 
   /** Records the group in the directory; a failure only costs the directory an update. */
-  private async recordGroup(msg: InboundMessage, now: Date): Promise<void> {
+  private async recordGroup(msg: InboundMessage, now: Date, log: Logger): Promise<void> {
     const batch = this.deps.redis.multi();
     this.deps.groups.record(batch, msg, now.getTime());
-    await batch.exec().catch((err: unknown) => this.deps.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'group directory not updated'));
+    await batch.exec().catch((err: unknown) => log.warn({ err: err instanceof Error ? err.message : String(err) }, 'group directory not updated'));
   }
 }

@@ -8,12 +8,12 @@
  * A Cluster client is handed around as the `Redis` type: ioredis gives both the same command interface,
  * and every multi-key script or MULTI of this project keeps its keys in one hash slot (src/core/keys.ts).
  */
-import { Cluster, Redis, type ChainableCommander, type ClusterOptions, type Command, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config.ts';
 import { startRedisServer, type RedisProcess } from './redis-server.ts';
-import { RefusedDuringSpeculation, refusedNow } from './request-context.ts';
+import { checkSpeculativeWrites } from './speculation.ts';
 
 export interface RedisHandle {
   redis: Redis;
@@ -59,7 +59,7 @@ export async function connectRedis(config: Config, logger: Logger): Promise<Redi
       redisErrorCounter.inc('connection');
       logger.error({ err: err.message }, 'redis connection error');
     });
-    refuseWhileSpeculating(client);
+    checkSpeculativeWrites(client);
     clients.push(client);
     return client;
   };
@@ -262,53 +262,6 @@ const replicaPolicies = new WeakMap<Redis, ReplicaWait>();
  */
 export async function awaitReplicas(redis: Redis, key: string): Promise<void> {
   await replicaPolicies.get(redis)?.after(key);
-}
-
-const guarded = new WeakSet<Redis>();
-/** Marks a command let through once (see refuseWhileSpeculating): a property, cheaper than a WeakSet entry per command. */
-const JUDGED = Symbol('judged');
-type Judged = Command & { [JUDGED]?: true };
-/** One error for every refusal: a stack trace per refused command would cost more than the turn. */
-const REFUSED = new RefusedDuringSpeculation('a write, refused while the turn runs speculatively');
-/** Whether `refuseWhileSpeculating` guards this client: only then may turns on it run speculatively. */
-export const guardsSpeculation = (client: Redis): boolean => guarded.has(client);
-
-/**
- * A speculative turn's commands that could change something never leave (see watchTurn in request-context.ts).
- * Every client connectRedis makes is guarded: a handler may write through any of them.
- */
-export function refuseWhileSpeculating(client: Redis): void {
-  if (guarded.has(client)) return;
-  guarded.add(client);
-  // A Cluster's sendCommand takes the node as a third argument.
-  const send = client.sendCommand.bind(client) as (command: Judged, stream?: { isPipeline?: boolean }, node?: unknown) => unknown;
-  (client as unknown as { sendCommand: typeof send }).sendCommand = (command, stream, node) => {
-    // A pipeline's commands are judged together when it runs (below): skipping one of them would leave the
-    // others queued for replies that never come. A command is judged once, where it was issued: ioredis sends
-    // it again itself (the offline queue after a reconnect, a Cluster redirection) from whatever context
-    // its connection lives in — possibly a speculative turn's, which must not refuse another's write.
-    if (stream?.isPipeline || command[JUDGED]) return send(command, stream, node);
-    if (refusedNow(command.name)) {
-      command.reject(REFUSED);
-      return command.promise;
-    }
-    command[JUDGED] = true;
-    return send(command, stream, node);
-  };
-  for (const method of ['pipeline', 'multi'] as const) {
-    const make = (client[method] as (...args: unknown[]) => ChainableCommander).bind(client);
-    (client as unknown as Record<string, unknown>)[method] = (...args: unknown[]) => {
-      const batch = make(...args);
-      const exec = batch.exec.bind(batch);
-      batch.exec = (...execArgs: Parameters<typeof exec>) => {
-        const queued = (batch as unknown as { _queue: Command[] })._queue;
-        // Every command is looked at (each notes a write), and none leaves if one may not.
-        const refused = queued.map((c) => refusedNow(c.name)).includes(true);
-        return refused ? Promise.reject(REFUSED) : exec(...execArgs);
-      };
-      return batch;
-    };
-  }
 }
 
 /** `client` with coalesceWrites on its connection, or on each of a Cluster client's, made now or later. */

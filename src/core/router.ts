@@ -2,7 +2,6 @@
  * Routing: an active dialog first, then explicit commands, then the intent classifier, then a fallback.
  * Roles for commands are checked here and only here.
  */
-import type { Logger } from 'pino';
 import type { AuditLog } from './audit.ts';
 import type { Notifier } from './delivery/index.ts';
 import type { CommandSpec, IntentDefinition, IntentId, TurnContext, TurnResult } from './service.ts';
@@ -27,6 +26,11 @@ const GLUED_NAME = /^(?:\d{1,2}|(?![了的费时截表人情况没成完过中�
 /** Below this confidence the router does not trust the classifier and offers the menu or a person. */
 export const MIN_CONFIDENCE = 0.35;
 
+/** Before what runs next: unless it is declared read-only, `beforeWrite` (which refuses it in a speculative turn). */
+function unlessReadsOnly(ctx: TurnContext, readsOnly: boolean | undefined): void {
+  if (!readsOnly) ctx.beforeWrite();
+}
+
 export class Router {
   private readonly intents = new Map<IntentId, IntentDefinition>();
   private readonly commands = new Map<string, { intent: IntentDefinition; spec: CommandSpec }>();
@@ -36,7 +40,6 @@ export class Router {
   constructor(
     definitions: IntentDefinition[],
     private readonly classifier: IntentClassifier,
-    private readonly logger: Logger,
     private readonly audit: AuditLog,
     /** The intent for messages nothing else fits (the services declare which). */
     private readonly fallback: IntentId,
@@ -67,6 +70,10 @@ export class Router {
     return [...seen];
   }
 
+  /**
+   * In a speculative turn (see speculation.ts) anything not declared `readsOnly` is refused before it runs
+   * (`ctx.beforeWrite` throws), and the turn runs again the locked way.
+   */
   async route(ctx: TurnContext): Promise<Reply[]> {
     const { session } = ctx;
     ctx.commands = this.commandsFor(ctx.roles);
@@ -85,6 +92,7 @@ export class Router {
           const local = this.classifier.local;
           const answer = ctx.text;
           if (answer && local) this.classifyWhenRead(ctx, () => local.classify(answer));
+          unlessReadsOnly(ctx, owner.readsOnly?.includes('dialog'));
           const result = await owner.continueDialog(ctx, active);
           if (!result.passThrough) return this.apply(ctx, owner.id, result);
         }
@@ -110,8 +118,10 @@ export class Router {
     const command = this.matchCommand(ctx.text);
     if (command) {
       const { spec, intent, args } = command;
+      // Refusing a command writes too (the audit log).
+      unlessReadsOnly(ctx, spec.readsOnly && (!spec.role || ctx.roles.has(spec.role)));
       if (spec.role && !ctx.roles.has(spec.role)) {
-        this.logger.warn({ member: ctx.member, command: spec.names[0], platform: ctx.msg.platform }, 'refused: missing role');
+        ctx.log.warn({ member: ctx.member, command: spec.names[0], platform: ctx.msg.platform }, 'refused: missing role');
         await this.audit.record({ actor: ctx.member, action: 'refused', target: spec.names[0] ?? '?', note: `requires ${spec.role}` });
         return [{ text: spec.role === 'admin' && ctx.roles.has('staff') ? CORE_TEXT.adminOnly : CORE_TEXT.notAllowed }];
       }
@@ -127,6 +137,8 @@ export class Router {
     if (!target) return [{ text: CORE_TEXT.fallback }];
     if (interruptedBy && target.id === interruptedBy) return [];
     if (target.privateOnly && ctx.msg.chatType === 'group') return [{ text: CORE_TEXT.inviteToPrivate }];
+    // Said in a group, a personal answer is sent privately: a write.
+    unlessReadsOnly(ctx, target.readsOnly?.includes('handle') && !(target.personal && ctx.msg.chatType === 'group'));
     if (target.personal && ctx.msg.chatType === 'group') return this.answerPrivately(ctx, target);
     return this.apply(ctx, target.id, await target.handle(ctx), interruptedBy);
   }

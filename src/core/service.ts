@@ -65,6 +65,13 @@ export interface TurnContext {
   privateChat?: Address;
   /** Role-restricted commands this member may use (for menus); set by the router. */
   commands?: readonly CommandSpec[];
+  /** The turn's log: its lines carry the message's request id. */
+  log: Logger;
+  /**
+   * Called before anything changes in Redis by a part declared `readsOnly` that writes after all (a form's last
+   * step): in a speculative turn it throws RefusedDuringSpeculation, and the turn runs again the locked way.
+   */
+  beforeWrite(): void;
 }
 
 /**
@@ -89,6 +96,8 @@ export interface CommandSpec {
   groupTrigger?: boolean;
   /** One line for the help menu shown to people holding the role. */
   summary: string;
+  /** `run` changes nothing in Redis (see IntentDefinition.readsOnly). */
+  readsOnly?: boolean;
   run(ctx: TurnContext, args: string): Promise<TurnResult>;
 }
 
@@ -102,8 +111,17 @@ export interface IntentDefinition {
    */
   personal?: boolean;
   commands?: CommandSpec[];
-  /** Deterministic trigger checked before the classifier (e.g. "第八十二条原文" always goes to labor_law); a promise only when it must read something. */
+  /**
+   * Deterministic trigger checked before the classifier (e.g. "第八十二条原文" always goes to labor_law); a promise
+   * only when it must read something. It only reads: it runs in speculative turns too.
+   */
   matches?(ctx: TurnContext): boolean | Promise<boolean>;
+  /**
+   * The parts of it that change nothing in Redis (they read, and return replies and the next state): `handle`,
+   * and `dialog` (continueDialog). A member's turn that runs only such parts may run speculatively, in one round
+   * trip (see speculation.ts). The test suite checks every declaration (UA_SPECULATION_CHECK=1).
+   */
+  readsOnly?: ReadonlyArray<'handle' | 'dialog'>;
   /** Handle a fresh message routed to this intent. */
   handle(ctx: TurnContext): Promise<TurnResult>;
   /** Handle a message while this intent's dialog is active. */

@@ -36,7 +36,7 @@ const historian: IntentDefinition = {
 function pipeline(intent: IntentDefinition = echo): Pipeline {
   const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000' });
   const { deps } = buildDeps(config, redis, logger);
-  return new Pipeline(deps, new Router([intent], { classify: async () => ({ intent: 'help', confidence: 0.9 }) }, logger, deps.audit, 'help'));
+  return new Pipeline(deps, new Router([intent], { classify: async () => ({ intent: 'help', confidence: 0.9 }) }, deps.audit, 'help'));
 }
 
 /** Commands the pipeline's connection sent since the last call, by name. */

@@ -63,7 +63,7 @@ const keys = new Keys('ua:');
 function makePipeline(env: Record<string, string> = {}) {
   const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000', ...env });
   const { deps } = buildDeps(config, client(), logger);
-  return new Pipeline(deps, new Router([counter, form, labor], keywordClassifier, logger, deps.audit, 'unknown'));
+  return new Pipeline(deps, new Router([counter, form, labor], keywordClassifier, deps.audit, 'unknown'));
 }
 
 beforeAll(async () => {
@@ -174,7 +174,7 @@ describe('pipeline', () => {
     const privateOnlyForm = { ...form, privateOnly: true };
     const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent' });
     const { deps } = buildDeps(config, client(), logger);
-    const guarded = new Pipeline(deps, new Router([counter, privateOnlyForm, labor], keywordClassifier, logger, deps.audit, 'unknown'));
+    const guarded = new Pipeline(deps, new Router([counter, privateOnlyForm, labor], keywordClassifier, deps.audit, 'unknown'));
     const out = await guarded.handle(inbound({ chatType: 'group', chatId: 'g2', senderId: 'x', text: '@小助手 申请互助', mentionsBot: true }));
     expect(out.replies[0]?.text).toContain('私聊');
     expect(p).toBeDefined();
@@ -260,7 +260,7 @@ describe('pipeline', () => {
     const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent' });
     const { deps } = buildDeps(config, client(), logger);
     const broken: IntentDefinition = { ...labor, handle: async () => { throw new Error('boom'); } };
-    const p = new Pipeline(deps, new Router([counter, broken], keywordClassifier, logger, deps.audit, 'unknown'));
+    const p = new Pipeline(deps, new Router([counter, broken], keywordClassifier, deps.audit, 'unknown'));
     expect((await p.handle(inbound({ senderId: 'b', text: '工资' }))).replies[0]?.text).toContain('抱歉');
     expect((await p.handle(inbound({ senderId: 'b', text: '你好' }))).replies[0]?.text).toBe('1');
   });
@@ -276,7 +276,7 @@ describe('pipeline', () => {
         return { replies: [{ text: '这次好了' }] };
       },
     };
-    const p = new Pipeline(deps, new Router([counter, flaky], keywordClassifier, logger, deps.audit, 'unknown'));
+    const p = new Pipeline(deps, new Router([counter, flaky], keywordClassifier, deps.audit, 'unknown'));
     const msg = inbound({ senderId: 'retry', text: '工资' });
     expect((await p.handle(msg)).replies.map((r) => r.text)).toEqual([CORE_TEXT.apology]);
     failing = false;

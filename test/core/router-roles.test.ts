@@ -18,9 +18,9 @@ const fallback: IntentDefinition = { id: 'unknown', handle: async () => ({ repli
 function setup() {
   const audited: unknown[] = [];
   const audit = { record: async (e: unknown) => void audited.push(e) } as unknown as AuditLog;
-  const router = new Router([admin, fallback], { classify: async () => ({ intent: 'unknown', confidence: 1 }) }, createLogger('silent'), audit, 'unknown');
+  const router = new Router([admin, fallback], { classify: async () => ({ intent: 'unknown', confidence: 1 }) }, audit, 'unknown');
   const turn = (text: string, roles: Role[] = []) => {
-    const ctx: TurnContext = { msg: inbound({ text }), member: 'web:u1', roles: new Set(roles), session: emptySession(Date.now()), history: async () => [], text, now: new Date() };
+    const ctx: TurnContext = { msg: inbound({ text }), member: 'web:u1', roles: new Set(roles), session: emptySession(Date.now()), history: async () => [], text, now: new Date(), log: createLogger('silent'), beforeWrite: () => undefined };
     return router.route(ctx);
   };
   return { turn, audited };
@@ -56,7 +56,7 @@ describe('router: group triggers', () => {
     handle: async () => ({ replies: [] }),
     commands: [{ names: ['报名'], groupTrigger: true, summary: 'sign up', run: async () => ({ replies: [] }) }],
   };
-  const router = new Router([signUp, fallback], { classify: async () => ({ intent: 'unknown', confidence: 1 }) }, createLogger('silent'), { record: async () => undefined } as unknown as AuditLog, 'unknown');
+  const router = new Router([signUp, fallback], { classify: async () => ({ intent: 'unknown', confidence: 1 }) }, { record: async () => undefined } as unknown as AuditLog, 'unknown');
 
   it('takes the word with a name or a listed number glued on, but not chatter about signing up', () => {
     for (const text of ['报名 运动会', '报名篮球赛', '报名1', '报名12']) expect(router.isGroupTrigger(text), text).toBe(true);

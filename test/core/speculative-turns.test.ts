@@ -1,7 +1,9 @@
 /**
- * Speculative turns: when a process knows the session it last saved, a member's turn runs on it with its
- * Redis writes refused and is saved by one COMMIT round trip. A turn that wanted to write, or whose session
- * changed elsewhere meanwhile, runs again the locked way: every write happens once, nothing is lost.
+ * Speculative turns: when a process knows the session it last saved, a member's turn runs on it and is saved by
+ * one COMMIT round trip, as long as it runs only what is declared read-only; anything else is refused before it
+ * runs and the turn runs again locked. A turn whose session changed elsewhere meanwhile runs again too: every
+ * write happens once, nothing is lost. With UA_SPECULATION_CHECK=1 (as in this suite) a declaration that lies
+ * fails the turn.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
@@ -10,8 +12,7 @@ import { buildDeps } from '../../src/core/deps.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { ConversationLock, HANDLED } from '../../src/core/lock.ts';
 import { Pipeline } from '../../src/core/pipeline.ts';
-import { refuseWhileSpeculating } from '../../src/core/redis.ts';
-import { watchTurn } from '../../src/core/request-context.ts';
+import { checkSpeculativeWrites, runSpeculatively, speculationChecked, SpeculativeWriteError } from '../../src/core/speculation.ts';
 import { Router } from '../../src/core/router.ts';
 import { CORE_TEXT } from '../../src/core/texts.ts';
 import type { IntentDefinition } from '../../src/core/service.ts';
@@ -26,31 +27,50 @@ const logger = createLogger('silent');
 let commandsSince: () => Record<string, number>;
 
 /**
- * Counts its turns in the session; a text starting with "记" also counts in Redis (a write), "试" catches a
- * failed write, "批" counts in a MULTI beside a read. "看" leaves the session as it was and counts in
- * `looked`; "看慢" takes 50 ms doing so. "坏" fails. "私聊在哪" answers the member's private chat as the turn sees it.
+ * `help` (declared read-only) counts its turns in the session. "看" leaves the session as it was and counts in
+ * `looked`; "看慢" takes 50 ms doing so. "坏" fails. "私聊在哪" answers the member's private chat as the turn sees
+ * it. "菜单" is its read-only command. Texts starting with "记" go to `writer`, which counts in Redis (a write;
+ * "批": in a MULTI beside a read); texts starting with "谎" go to `liar`, declared read-only, which writes anyway
+ * (and catches the failure).
  */
 const looked = new Map<string, number>();
-const counterOn = (client: () => Redis): IntentDefinition => ({
-  id: 'help',
-  handle: async (ctx) => {
-    if (ctx.text.startsWith('看')) {
-      if (ctx.text === '看慢') await new Promise((r) => setTimeout(r, 50));
-      looked.set(ctx.member, (looked.get(ctx.member) ?? 0) + 1);
-      return { replies: [{ text: '看过了' }] };
-    }
-    if (ctx.text === '坏') throw new Error('handler failed');
-    if (ctx.text === '私聊在哪') return { replies: [{ text: ctx.privateChat?.chatId ?? '没有私聊' }] };
-    const n = Number(ctx.session.memory['help']?.['n'] ?? 0) + 1;
-    if (ctx.text.startsWith('记')) await client().incr(`written:${ctx.member}`);
-    if (ctx.text.startsWith('批')) await client().multi().get(`written:${ctx.member}`).incr(`written:${ctx.member}`).exec();
-    if (ctx.text.startsWith('试')) {
-      const failed = await client().incr(`written:${ctx.member}`).then(() => false, () => true);
-      if (failed) return { replies: [{ text: '记录失败' }], memory: { n } };
-    }
-    return { replies: [{ text: `第${n}次` }], memory: { n } };
+const writerRuns = new Map<string, number>();
+const counting = (client: () => Redis): IntentDefinition[] => [
+  {
+    id: 'help',
+    readsOnly: ['handle'],
+    commands: [{ names: ['菜单'], summary: '菜单', readsOnly: true, run: async () => ({ replies: [{ text: '菜单' }] }) }],
+    handle: async (ctx) => {
+      if (ctx.text.startsWith('看')) {
+        if (ctx.text === '看慢') await new Promise((r) => setTimeout(r, 50));
+        looked.set(ctx.member, (looked.get(ctx.member) ?? 0) + 1);
+        return { replies: [{ text: '看过了' }] };
+      }
+      if (ctx.text === '坏') throw new Error('handler failed');
+      if (ctx.text === '私聊在哪') return { replies: [{ text: ctx.privateChat?.chatId ?? '没有私聊' }] };
+      const n = Number(ctx.session.memory['help']?.['n'] ?? 0) + 1;
+      return { replies: [{ text: `第${n}次` }], memory: { n } };
+    },
   },
-});
+  {
+    id: 'writer',
+    handle: async (ctx) => {
+      writerRuns.set(ctx.member, (writerRuns.get(ctx.member) ?? 0) + 1);
+      if (ctx.text.startsWith('批')) await client().multi().get(`written:${ctx.member}`).incr(`written:${ctx.member}`).exec();
+      else await client().incr(`written:${ctx.member}`);
+      return { replies: [{ text: '写好了' }] };
+    },
+  },
+  {
+    id: 'liar',
+    readsOnly: ['handle'],
+    handle: async (ctx) => {
+      const failed = await client().incr(`lied:${ctx.member}`).then(() => false, () => true);
+      return { replies: [{ text: failed ? '记录失败' : '记好了' }] };
+    },
+  },
+];
+const byText = async (text: string) => ({ intent: /^[记批]/.test(text) ? 'writer' : text.startsWith('谎') ? 'liar' : 'help', confidence: 0.9 });
 
 /** The clock stands still, so a turn that changes nothing leaves the session document as it was. */
 const still = new Date();
@@ -58,7 +78,7 @@ const still = new Date();
 function pipeline(client: Redis = redis, rateLimit = 1000): Pipeline {
   const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: String(rateLimit) });
   const { deps } = buildDeps(config, client, logger, () => still);
-  return new Pipeline(deps, new Router([counterOn(() => client)], { classify: async () => ({ intent: 'help', confidence: 0.9 }) }, logger, deps.audit, 'help'));
+  return new Pipeline(deps, new Router(counting(() => client), { classify: byText }, deps.audit, 'help'));
 }
 const say = async (p: Pipeline, who: string, text: string, messageId?: string) =>
   (await p.handle(inbound({ senderId: who, text, ...(messageId ? { messageId } : {}) }))).replies.map((r) => r.text ?? '');
@@ -67,7 +87,7 @@ beforeAll(async () => {
   server = await startRedis();
   redis = new Redis(server.url);
   commandsSince = countCommands(redis);
-  refuseWhileSpeculating(redis);
+  checkSpeculativeWrites(redis);
   admin = new Redis(server.url);
 });
 afterAll(async () => {
@@ -90,14 +110,31 @@ describe('speculative turns', () => {
     expect(history.slice(-4)).toEqual(['你好', '第4次', '你好', '第5次']);
   });
 
-  it('a turn that writes runs again locked: each write happens once, and a refusal the handler caught is never answered', async () => {
+  it('a turn answered by an intent that may write runs locked, refused before its handler: each write and handler run happens once', async () => {
     const p = pipeline();
     await say(p, 's2', '你好');
-    for (const text of ['记一笔', '你好', '你好', '你好', '试一下', '记一笔', '你好', '你好', '批一笔', '你好']) expect((await say(p, 's2', text))[0]).toMatch(/^第\d+次$/);
-    expect(await admin.get('written:web:s2')).toBe('4');
-    expect(JSON.parse((await admin.get('ua:{web:s2}:session:s2')) ?? '{}')).toMatchObject({ memory: { help: { n: 11 } } });
+    const texts = ['记一笔', '你好', '你好', '你好', '记一笔', '你好', '你好', '批一笔', '你好', '你好', '你好', '你好'];
+    for (const text of texts) expect((await say(p, 's2', text))[0]).toMatch(/^第\d+次$|^写好了$/);
+    expect(writerRuns.get('web:s2')).toBe(3);
+    expect(await admin.get('written:web:s2')).toBe('3');
+    expect(JSON.parse((await admin.get('ua:{web:s2}:session:s2')) ?? '{}')).toMatchObject({ memory: { help: { n: 10 } } });
+    // Once the writes stop, the conversation is back to one round trip a turn.
+    commandsSince();
+    expect(await say(p, 's2', '你好')).toEqual(['第11次']);
+    expect(commandsSince()).toEqual({ evalsha: 1 });
     // The refused MULTI left nothing queued on the connection: the next commands get their own replies.
-    expect(await redis.get('written:web:s2')).toBe('4');
+    expect(await redis.get('written:web:s2')).toBe('3');
+  });
+
+  it('a read-only command runs speculatively; a turn refused speculatively sent nothing before its locked run', async () => {
+    const p = pipeline();
+    await say(p, 's8', '你好');
+    commandsSince();
+    expect(await say(p, 's8', '菜单')).toEqual(['菜单']);
+    expect(commandsSince()).toEqual({ evalsha: 1 });
+    expect(await say(p, 's8', '记一笔')).toEqual(['写好了']);
+    // BEGIN, the write, END: the refused speculative run sent nothing.
+    expect(commandsSince()).toEqual({ evalsha: 2, incr: 1 });
   });
 
   it('a session changed by another process is noticed: the turn runs again on the stored one, nothing lost', async () => {
@@ -170,12 +207,20 @@ describe('speculative turns', () => {
     expect(await lock.run(keys, params(performance.now()), turn)).toEqual({ kind: 'replay', marker: `${HANDLED}[]` });
   });
 
-  it('a write issued outside any turn is never refused when ioredis sends it again from a speculative turn\'s connection', async () => {
+  it('checked, a write from an intent declared read-only fails the message, even when the handler caught it, and nothing is written', async () => {
+    expect(speculationChecked).toBe(true);
+    const p = pipeline();
+    await say(p, 's9', '你好');
+    await expect(p.handle(inbound({ senderId: 's9', text: '谎话' }))).rejects.toBeInstanceOf(SpeculativeWriteError);
+    expect(await admin.get('lied:web:s9')).toBeNull();
+  });
+
+  it('checked, a write issued outside any turn is not failed when ioredis sends it again from a speculative turn\'s connection', async () => {
     const lazy = new Redis(server.url, { lazyConnect: true });
-    refuseWhileSpeculating(lazy);
+    checkSpeculativeWrites(lazy);
     try {
       // The connection is made inside a speculative run: its events (and the offline queue it flushes) run there.
-      const connecting = watchTurn(true, () => lazy.connect());
+      const connecting = runSpeculatively(() => lazy.connect());
       const write = lazy.set('offline:queued', 'sent'); // issued here, queued until the connection is ready
       await connecting;
       await expect(write).resolves.toBe('OK');
@@ -185,15 +230,17 @@ describe('speculative turns', () => {
     }
   });
 
-  it('a write sent after a speculative run ended, from a timer the run started, is not refused', async () => {
+  it('checked, a write sent after a speculative run ended, from a timer the run started, is not failed', async () => {
     let later: Promise<unknown> | undefined;
-    const { wrote } = await watchTurn(true, async () => {
-      later = new Promise((resolve) => setTimeout(() => resolve(redis.set('after:run', 'sent').catch((err: Error) => err.message)), 20));
-      return 'answered';
-    });
-    expect(wrote).toBe(false);
+    await expect(
+      runSpeculatively(async () => {
+        later = new Promise((resolve) => setTimeout(() => resolve(redis.set('after:run', 'sent').catch((err: Error) => err.message)), 20));
+        return 'answered';
+      }),
+    ).resolves.toBe('answered');
     expect(await later).toBe('OK');
     expect(await admin.get('after:run')).toBe('sent');
+    await expect(runSpeculatively(() => redis.set('in:run', 'sent'))).rejects.toBeInstanceOf(SpeculativeWriteError);
   });
 
   it('an unreadable session is replaced even by a failed turn, so the process never trusts it as its own', async () => {
@@ -203,18 +250,5 @@ describe('speculative turns', () => {
     expect(await say(p, 's10', '你好')).toEqual(['第1次']);
     expect(await say(p, 's10', '你好')).toEqual(['第2次']);
     expect(JSON.parse((await admin.get('ua:{web:s10}:session:s10')) ?? '{}')).toMatchObject({ memory: { help: { n: 2 } } });
-  });
-
-  it('a client that does not refuse writes never runs turns speculatively', async () => {
-    const plain = new Redis(server.url);
-    try {
-      const p = pipeline(plain);
-      await say(p, 's6', '你好');
-      await say(p, 's6', '记一笔');
-      await say(p, 's6', '记一笔');
-      expect(await admin.get('written:web:s6')).toBe('2');
-    } finally {
-      plain.disconnect();
-    }
   });
 });

@@ -1,4 +1,5 @@
 /** The form engine on its own: a small form, no Redis; the dialog goes through JSON every turn, as in the session. */
+import { createLogger } from '../../src/core/logger.ts';
 import { describe, expect, it } from 'vitest';
 import { renderText, type Reply } from '../../src/core/message.ts';
 import type { TurnContext, TurnResult } from '../../src/core/service.ts';
@@ -62,7 +63,7 @@ function member(f: Form = form) {
   let dialog: Dialog | null = null;
   let now = T0;
   const ctx = (text: string, classified?: TurnContext['classified']): TurnContext => ({
-    msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(now), history: async () => [], text, now: new Date(now), ...(classified ? { classified } : {}),
+    msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(now), history: async () => [], text, now: new Date(now), log: createLogger('silent'), beforeWrite: () => undefined, ...(classified ? { classified } : {}),
   });
   const apply = (r: TurnResult) => {
     if (r.dialog !== undefined) dialog = r.dialog === null ? null : (JSON.parse(JSON.stringify(r.dialog)) as Dialog);
@@ -282,7 +283,7 @@ describe('a form that collects files', () => {
 });
 
 function ctxOf(text: string): TurnContext {
-  return { msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(T0), history: async () => [], text, now: new Date(T0) };
+  return { msg: inbound({ text }), member: 'web:u1', roles: new Set(), session: emptySession(T0), history: async () => [], text, now: new Date(T0), log: createLogger('silent'), beforeWrite: () => undefined };
 }
 
 describe('field types', () => {

@@ -134,7 +134,7 @@ describe('HTTP limits', () => {
     };
     const always: IntentClassifier = { classify: async () => ({ intent: 'help', confidence: 0.9 }) };
     const original = engine.pipeline;
-    engine.pipeline = new Pipeline({ ...engine.deps, config: { ...engine.deps.config, LOCK_TIMEOUT_MS: 100 } }, new Router([slow], always, engine.deps.logger, engine.deps.audit, 'unknown'));
+    engine.pipeline = new Pipeline({ ...engine.deps, config: { ...engine.deps.config, LOCK_TIMEOUT_MS: 100 } }, new Router([slow], always, engine.deps.audit, 'unknown'));
     try {
       const res = await fetch(`${ch.url}/api/web/messages`, {
         method: 'POST',

@@ -9,6 +9,7 @@ const FOLLOW_UP_MS = 30 * 60_000;
 export function claimInfo({ service: { plans } }: ClaimsChat): IntentDefinition {
   return {
     id: 'claim_info',
+    readsOnly: ['handle'],
     async handle(ctx) {
       // The plan asked about last, for follow-ups within a short while ("女职工互助要什么材料" → "等待期多久").
       const mem = ctx.session.memory['claim_info'];

@@ -6,6 +6,7 @@ import { adminCommands, memberStatus, type ClaimsChat } from './commands.ts';
 export function claimStatus(chat: ClaimsChat): IntentDefinition {
   return {
     id: 'claim_status',
+    readsOnly: ['handle'],
     commands: adminCommands(chat),
     // A member's own claims are never discussed in a group: the answer goes to their private chat.
     personal: true,

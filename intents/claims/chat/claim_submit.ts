@@ -19,6 +19,8 @@ export function claimSubmit(chat: ClaimsChat): IntentDefinition {
   return {
     id: 'claim_submit',
     privateOnly: true,
+    // A form's turns read until its last step, a file, or its end (see ClaimForms.afterTurn).
+    readsOnly: ['dialog'],
     commands: [{ names: ['补充材料', '补材料', '补交材料', '补充资料', '补资料', '补交资料', '补一下材料', '我要补材料', '我要补充材料', '我要补交材料', 'supplement'], summary: P.commands.supplement, run: (ctx, args) => startSupplement(chat, ctx, args) }],
     // Files, or words about adding documents, in a private chat outside any form belong to a claim waiting for more.
     matches: (ctx) => ctx.msg.chatType === 'private' && !ctx.session.dialog && ((ctx.msg.attachments.length > 0 && !ctx.text) || SUPPLEMENT.test(ctx.text)),

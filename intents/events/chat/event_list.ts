@@ -41,9 +41,11 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
 
   return {
     id: EVENT_LIST,
+    // The staff's event forms (its dialog) write.
+    readsOnly: ['handle'],
     commands: [
-      { names: ['活动', '活动列表', '近期活动', 'events'], summary: P.summaries.list, run: (ctx) => list(ctx) },
-      { names: ['我的报名', '我的活动', 'myevents'], summary: P.summaries.mine, run: (ctx) => mine(ctx) },
+      { names: ['活动', '活动列表', '近期活动', 'events'], summary: P.summaries.list, readsOnly: true, run: (ctx) => list(ctx) },
+      { names: ['我的报名', '我的活动', 'myevents'], summary: P.summaries.mine, readsOnly: true, run: (ctx) => mine(ctx) },
       ...staff.commands,
     ],
     handle: (ctx) => (/我的(报名|活动)|我报(了|过)/.test(ctx.text) ? mine(ctx) : list(ctx)),

@@ -87,7 +87,7 @@ export class Form {
     for (const [id, value] of Object.entries(init.values ?? {})) this.store(draft, id, value);
     if (ctx.msg.attachments.length === 0 || !this.spec.onFiles) return this.next(ctx, draft, lead);
     const first = this.applicable(draft).find((f) => !this.isFilled(draft, f) && !f.submitWhenAnswered);
-    const replies = await this.spec.onFiles(this.view(draft), ctx, first?.id ?? '');
+    const replies = await this.filesReceived(ctx, draft, first?.id ?? '', this.spec.onFiles);
     if (!first?.takesFiles) return this.next(ctx, draft, [...lead, ...replies]);
     // A first question that takes files is asked first; what was received (and what is still missing) follows.
     const opened = await this.next(ctx, draft, lead);
@@ -126,7 +126,7 @@ export class Form {
     const field = this.fields(draft).find((f) => f.id === asking);
 
     // Files may come at any question; the form keeps them. A question that takes files says itself what is still missing.
-    const fileReplies = ctx.msg.attachments.length > 0 && this.spec.onFiles ? await this.spec.onFiles(this.view(draft), ctx, asking) : [];
+    const fileReplies = ctx.msg.attachments.length > 0 && this.spec.onFiles ? await this.filesReceived(ctx, draft, asking, this.spec.onFiles) : [];
     if (fileReplies.length > 0 && !text) return this.stay(ctx, draft, asking, fileReplies, field?.takesFiles === true);
 
     if (asking === CANCEL_CONFIRM) {
@@ -298,9 +298,16 @@ export class Form {
     return this.next(ctx, draft, lead);
   }
 
+  /** `onFiles` may write (it stores the files). */
+  private filesReceived(ctx: TurnContext, draft: Draft, asking: string, onFiles: NonNullable<FormSpec['onFiles']>): Promise<Reply[]> {
+    ctx.beforeWrite();
+    return onFiles(this.view(draft), ctx, asking);
+  }
+
   private async submit(ctx: TurnContext, draft: Draft, lead: Reply[] = []): Promise<TurnResult> {
     const open = this.applicable(draft).find((f) => !this.isFilled(draft, f) && !f.submitWhenAnswered);
     if (open) return this.ask(ctx, draft, open.id, lead);
+    ctx.beforeWrite();
     const result = await this.spec.submit(this.view(draft), ctx);
     if (result.done) return { replies: [...lead, ...result.replies], dialog: null };
     if (result.ask) return this.ask(ctx, draft, result.ask, [...lead, ...result.replies]);

@@ -127,6 +127,7 @@ export interface FormSpec {
   confirm?: ConfirmSpec;
   /** 取消 asks "确定要取消吗" first (forms with much typed in) instead of ending at once. */
   confirmCancel?: boolean;
+  /** May write (the engine calls `ctx.beforeWrite()` first, as before `onFiles`): the rest of a form's turn only reads. */
   submit(f: FormView, ctx: TurnContext): Promise<Submitted>;
   /** Files sent at any question (kept for the form, e.g. claim documents); `asking` is the open question. Returns what to say about them. */
   onFiles?(f: FormView, ctx: TurnContext, asking: string): Promise<Reply[]>;
