@@ -220,7 +220,7 @@ export type TurnOutcome<T> =
 /** How many conversations' last saved sessions a process remembers for speculative turns (a few MB). */
 const KNOWN_SESSIONS = 20_000;
 /** Turns a conversation runs locked after a speculative one was refused: writes come in runs (a form, a ticket being added to). */
-const LOCKED_AFTER_WRITE = 2;
+const LOCKED_AFTER_REFUSAL = 2;
 
 /** What BEGIN and COMMIT both answer before any turn: the message was handled already, or is over the rate limit. */
 function settled(reply: ['replay', string] | ['copy'] | ['rate', number]): TurnOutcome<never> {
@@ -251,7 +251,7 @@ export class ConversationLock {
   /** Session documents as this process last saved or read them, by session key, least recent first. */
   private readonly known = new Map<string, string>();
   /** Conversations refused a speculative turn lately (e.g. a form in progress), with how many more turns run locked before speculating again. */
-  private readonly writing = new Map<string, number>();
+  private readonly refused = new Map<string, number>();
   /** Members' private chats as this process last saw them ('' = none), by private-chat key: a group turn runs on it speculatively. */
   private readonly privateChats = new Map<string, string>();
 
@@ -312,7 +312,7 @@ export class ConversationLock {
   private turn<T>(keys: TurnKeys, params: TurnParams, fn: (loaded: Loaded) => Promise<LockedTurn<T>>): Promise<TurnOutcome<T>> {
     const privateChat = params.privateChat ?? this.privateChats.get(keys.privateChat);
     const started = this.speculation && params.speculate && params.early === undefined && privateChat !== undefined ? this.known.get(keys.session) : undefined;
-    if (started === undefined || privateChat === undefined || this.writing.has(keys.session)) return this.lockedTurn(keys, params, fn);
+    if (started === undefined || privateChat === undefined || this.refused.has(keys.session)) return this.lockedTurn(keys, params, fn);
     return this.speculativeTurn(keys, params, started, privateChat, fn).then((outcome) => outcome ?? this.lockedTurn(keys, params, fn));
   }
 
@@ -325,7 +325,7 @@ export class ConversationLock {
       if (err instanceof SpeculativeWriteError) throw err;
       // Refused before a write, or failed: the locked run does it for real (a failure confirmed under the lease
       // leaves the message unmarked).
-      if (err instanceof RefusedDuringSpeculation) bounded(this.writing, keys.session, LOCKED_AFTER_WRITE);
+      if (err instanceof RefusedDuringSpeculation) bounded(this.refused, keys.session, LOCKED_AFTER_REFUSAL);
       recordTurn('retried');
       return null;
     }
@@ -402,9 +402,9 @@ export class ConversationLock {
     let turn: LockedTurn<T>;
     try {
       turn = await fn(loaded);
-      const locked = this.writing.get(keys.session);
-      if (locked !== undefined && locked > 1) this.writing.set(keys.session, locked - 1);
-      else this.writing.delete(keys.session);
+      const locked = this.refused.get(keys.session);
+      if (locked !== undefined && locked > 1) this.refused.set(keys.session, locked - 1);
+      else this.refused.delete(keys.session);
     } catch (err) {
       await release({ save: '', history: [], handled: '' });
       throw err;

@@ -102,4 +102,19 @@ describe('request ids', () => {
     expect(dropped.every((l) => typeof l['reqId'] === 'string' && (l['reqId'] as string).length >= 8)).toBe(true);
     expect(dropped[0]!['reqId']).not.toBe(dropped[1]!['reqId']);
   });
+
+  it('carries it from the channel into the pipeline, the router and the handlers', async () => {
+    lines.length = 0;
+    // A member's admin command: refused by the router, which logs it on the turn's log.
+    await post({ userId: 'log2', text: '/approve HZ-20260101-0001 100' });
+    const refused = lines.find((l) => l['msg'] === 'refused: missing role');
+    expect(refused?.['reqId']).toMatch(/^[0-9a-f]{8}-/);
+    // Over the rate limit (20 a minute): the pipeline's line and the channel's about one message share its id.
+    for (let i = 0; i < 20; i++) await post({ userId: 'log2', text: '你好' });
+    const limited = lines.find((l) => l['msg'] === 'rate limited');
+    const dropped = lines.find((l) => l['msg'] === 'message dropped' && l['dropped'] === 'rate-limited');
+    expect(limited?.['reqId']).toMatch(/^[0-9a-f]{8}-/);
+    expect(dropped?.['reqId']).toBe(limited?.['reqId']);
+    expect(refused?.['reqId']).not.toBe(limited?.['reqId']);
+  });
 });
