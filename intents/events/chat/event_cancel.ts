@@ -126,6 +126,8 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     commands: [
       { names: ['取消报名', '退出报名', '撤销报名', '退报名', '不报名了', '取消候补', 'cancelreg'], groupTrigger: true, summary: P.summary, run: (ctx, args) => start(ctx, extractQuery(args, VERBS)) },
     ],
+    // The form's turns read until the cancellation itself (its submit).
+    readsOnly: ['dialog'],
     handle: (ctx) => start(ctx, extractQuery(ctx.text, VERBS)),
     continueDialog: (ctx, dialog) => form.continue(ctx, dialog),
     repromptDialog: (ctx, dialog) => form.reprompt(ctx, dialog),

@@ -72,6 +72,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     if (inGroup(ctx)) {
       const missing = ev.fields.filter((x) => !values[x.key]);
       if (missing.length > 0) {
+        ctx.beforeWrite();
         await store.setPending(ctx.member, { eventId: ev.id, fromChatId: ctx.msg.chatId, at: ctx.now.getTime() }, deps.config.FORM_RESUME_HOURS * 3600);
         const asked = missing.map((x) => x.label).join('、');
         return endedInGroup(full ? P.groupGoPrivateFull(who, ev, counts.waitlisted, asked) : P.groupGoPrivate(who, ev, ev.capacity - counts.registered, asked));
@@ -153,6 +154,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
       const answer = await consent.parse(text, f, ctx);
       if (answer.ok !== true) return answer;
       const now = ctx.now.getTime();
+      ctx.beforeWrite();
       await store.saveProfile(ctx.member, answer.value === true ? profileFrom(metaOf(f).fields, f, now) : { consent: false, updatedAt: now });
       return { ...answer, replies: [{ text: answer.value === true ? P.consentYes : P.consentNo }] };
     },
@@ -306,6 +308,8 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
         run: async (ctx) => done((await store.forgetProfile(ctx.member)) ? P.forgotten : P.nothingToForget),
       },
     ],
+    // The sign-up form's turns read, until the consent to remember the answers or the sign-up itself.
+    readsOnly: ['dialog'],
     handle: (ctx) => start(ctx, extractQuery(ctx.text, VERBS)),
     continueDialog: (ctx, dialog) => ownerOf(dialog).continue(ctx, dialog),
     repromptDialog: (ctx, dialog) => ownerOf(dialog).reprompt(ctx, dialog),
