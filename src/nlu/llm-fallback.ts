@@ -36,6 +36,14 @@ export function classifySystemPrompt(intents: readonly IntentManifest[]): string
 
 const answerSchema = z.object({ intent: z.string() });
 
+/**
+ * How long the model's answer for a text is reused, and for how many texts: a turn refused while it ran
+ * speculatively runs again at once (see src/core/speculation.ts), and a text many members send together (the
+ * same reply to a broadcast) is worth one request, not one each.
+ */
+const REUSE_MS = 60_000;
+const REUSE_MAX = 256;
+
 /** Parse the model's answer: a JSON object (possibly in a code fence) or a bare id, one of `ids`. Null if invalid. */
 export function parseLlmIntent(raw: string, ids: readonly string[]): string | null {
   const text = raw.trim().replace(/^```(?:json)?\s*/u, '').replace(/\s*```$/u, '').trim();
@@ -68,9 +76,29 @@ export function withLlmFallback(
   const ids = intents.map((i) => i.id);
   const systemPrompt = classifySystemPrompt(intents);
 
+  /** The model's answers (kept only when it gave a valid one), by text, oldest first. */
+  const recent = new Map<string, { at: number; answer: Promise<Classification | null> }>();
+
   const classifyAsync = async (text: string): Promise<Classification> => {
     const local = classifier.classify(text);
     if (!llm || local.confidence >= threshold || !text.trim()) return local;
+    const now = Date.now();
+    let asked = recent.get(text);
+    if (!asked || now - asked.at > REUSE_MS) {
+      recent.delete(text);
+      const entry = { at: now, answer: askModel(llm, text, local) };
+      recent.set(text, (asked = entry));
+      if (recent.size > REUSE_MAX) recent.delete(recent.keys().next().value!);
+      void entry.answer.then((answer) => {
+        // A failed or invalid answer is not reused: the next message asks again.
+        if (!answer && recent.get(text) === entry) recent.delete(text);
+      });
+    }
+    return (await asked.answer) ?? local;
+  };
+
+  /** The model's classification of `text`; null when it gave none (an invalid answer, an error, a timeout). */
+  const askModel = async (model: Llm, text: string, local: Classification): Promise<Classification | null> => {
     const messages: ChatMessage[] = [
       { role: 'system', content: systemPrompt },
       // The client masks personal numbers in everything it sends (src/llm/client.ts).
@@ -79,7 +107,7 @@ export function withLlmFallback(
     let timer: NodeJS.Timeout | undefined;
     try {
       const raw = await Promise.race([
-        llm.complete(messages, { maxTokens: 30, json: true }),
+        model.complete(messages, { maxTokens: 30, json: true }),
         new Promise<never>((_, reject) => {
           timer = setTimeout(() => reject(new Error(`LLM intent classification timed out after ${timeoutMs} ms`)), timeoutMs);
         }),
@@ -87,13 +115,13 @@ export function withLlmFallback(
       const intent = parseLlmIntent(raw, ids);
       if (!intent) {
         logger?.warn({ answer: raw.slice(0, 200), local }, 'LLM gave no valid intent; keeping the local result');
-        return local;
+        return null;
       }
       logger?.debug({ local, llm: intent }, 'intent from LLM fallback');
       return { intent, confidence: Math.max(llmConfidence, intent === local.intent ? local.confidence : 0) };
     } catch (err) {
       logger?.warn({ err, local }, 'LLM intent classification failed; keeping the local result');
-      return local;
+      return null;
     } finally {
       if (timer) clearTimeout(timer);
     }

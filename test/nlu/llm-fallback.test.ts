@@ -6,6 +6,9 @@ import type { TrainingIntent } from '../../src/core/examples.ts';
 import { createClassifier, type Classifier } from '../../src/nlu/classifier.ts';
 import { loadTraining } from './helpers.ts';
 import { parseLlmIntent, withLlmFallback } from '../../src/nlu/llm-fallback.ts';
+import { registry } from '../../src/core/metrics.ts';
+import { startFakeOpenAI } from '../helpers/fake-openai.ts';
+import { Harness } from '../helpers/harness.ts';
 
 let training: TrainingIntent[];
 
@@ -129,10 +132,45 @@ describe('withLlmFallback', () => {
     expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
   });
 
+  it('asks once for a text asked again within a minute, or by many at once; a failed answer is asked again', async () => {
+    mode = { kind: 'answer', content: '{"intent":"handoff"}' };
+    const c = withLlmFallback(clf, training, llm(), 0.5, logger);
+    const answers = await Promise.all([c.classifyAsync(UNSURE), c.classifyAsync(UNSURE)]);
+    expect(await c.classifyAsync(UNSURE)).toEqual({ intent: 'handoff', confidence: 0.8 });
+    expect(answers).toEqual([{ intent: 'handoff', confidence: 0.8 }, { intent: 'handoff', confidence: 0.8 }]);
+    expect(requests).toHaveLength(1);
+    mode = { kind: 'error' };
+    const other = `${UNSURE}啊`;
+    expect(await c.classifyAsync(other)).toEqual(clf.classify(other));
+    mode = { kind: 'answer', content: '{"intent":"handoff"}' };
+    expect(await c.classifyAsync(other)).toEqual({ intent: 'handoff', confidence: 0.8 });
+    expect(requests).toHaveLength(3);
+  });
+
   it('works without an LLM (null): always the local result', async () => {
     const c = withLlmFallback(clf, training, null, 0.5);
     expect(await c.classifyAsync(UNSURE)).toEqual(clf.classify(UNSURE));
     expect(requests).toHaveLength(0);
+  });
+});
+
+describe('withLlmFallback in the engine', () => {
+  it('a message the model sends to a service that writes is asked once, though its turn runs twice', async () => {
+    const model = await startFakeOpenAI((req) => (req.messages[0]?.content.includes('意图分类器') ? { reply: '{"intent":"handoff"}' } : { reply: '好的' }));
+    const h = await Harness.start({ env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: model.baseURL, OPENAI_MODEL: 'fake' } });
+    const retried = async () => (await registry.getSingleMetric('ua_turns_total')?.get())?.values.find((v) => v.labels['path'] === 'retried')?.value ?? 0;
+    try {
+      await h.dm('m1').say('菜单'); // the process now knows the session: the next turn runs speculatively
+      const [asked, before] = [model.requests.length, await retried()];
+      await h.dm('m1').say(UNSURE);
+      // Refused speculatively (a ticket is a write), run again locked, with the model's answer of the first run.
+      expect(await retried()).toBe(before + 1);
+      expect(model.requests.slice(asked).filter((r) => r.messages[0]?.content.includes('意图分类器'))).toHaveLength(1);
+      expect(await h.engine.deps.redis.zcard(h.engine.deps.keys.tagged('tickets', 'open'))).toBe(1);
+    } finally {
+      await h.stop();
+      await model.close();
+    }
   });
 });
 
