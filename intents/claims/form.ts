@@ -104,13 +104,10 @@ export class ClaimForms {
   async afterTurn(ctx: TurnContext, dialog: Dialog, result: TurnResult): Promise<void> {
     const draftId = draftIdSchema.safeParse(dialog.filled).data?.meta.draftId;
     if (!draftId || result.passThrough || result.dialog === undefined) return;
-    if (!result.dialog) {
-      ctx.beforeWrite();
-      await this.d.claims.endDraft(ctx.member, draftId, 'form ended');
-    } else if (holdsFiles(result.dialog)) {
-      ctx.beforeWrite();
-      await this.d.claims.touchDraft(draftId, result.dialog.expiresAt);
-    }
+    if (result.dialog && !holdsFiles(result.dialog)) return;
+    ctx.beforeWrite();
+    if (!result.dialog) await this.d.claims.endDraft(ctx.member, draftId, 'form ended');
+    else await this.d.claims.touchDraft(draftId, result.dialog.expiresAt);
   }
 
   /** The form that can go on with this dialog; none for a draft of an older version or under another key. */

@@ -19,6 +19,8 @@ import type { IntentDefinition } from '../../src/core/service.ts';
 import { countCommands } from '../helpers/command-count.ts';
 import { inbound } from '../helpers/engine.ts';
 import { startRedis } from '../helpers/redis.ts';
+import { Harness } from '../helpers/harness.ts';
+import { registry } from '../../src/core/metrics.ts';
 
 let server: Awaited<ReturnType<typeof startRedis>>;
 let redis: Redis;
@@ -250,5 +252,26 @@ describe('speculative turns', () => {
     expect(await say(p, 's10', '你好')).toEqual(['第1次']);
     expect(await say(p, 's10', '你好')).toEqual(['第2次']);
     expect(JSON.parse((await admin.get('ua:{web:s10}:session:s10')) ?? '{}')).toMatchObject({ memory: { help: { n: 2 } } });
+  });
+});
+
+describe('the services\' read-only declarations', () => {
+  it('the questions members ask most run speculatively in the real services; 转人工 runs locked', async () => {
+    const h = await Harness.start();
+    const turns = async () => Object.fromEntries(((await registry.getSingleMetric('ua_turns_total')?.get())?.values ?? []).map((v) => [String(v.labels['path']), v.value]));
+    try {
+      await h.dm('r1').say('你好'); // the process now knows the session
+      const before = await turns();
+      for (const text of ['菜单', '加班费怎么算', '最近有什么活动', '住院互助要什么材料', '我的报名', '谢谢']) await h.dm('r1').say(text);
+      const read = await turns();
+      expect((read['speculative'] ?? 0) - (before['speculative'] ?? 0)).toBe(6);
+      expect(read['locked']).toBe(before['locked']);
+      await h.dm('r1').say('转人工');
+      const after = await turns();
+      expect((after['retried'] ?? 0) - (read['retried'] ?? 0)).toBe(1);
+      expect((after['locked'] ?? 0) - (read['locked'] ?? 0)).toBe(1);
+    } finally {
+      await h.stop();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventService } from '../../../intents/events/service.ts';
 import { FIELD_ERRORS } from '../../../intents/events/texts.ts';
 import { Harness } from '../../helpers/harness.ts';
+import { registry } from '../../../src/core/metrics.ts';
 import { play, type Step } from '../../helpers/transcript.ts';
 
 let h: Harness;
@@ -153,6 +154,16 @@ describe('sign-up on the form engine', () => {
       { say: '孙丽', expect: '手机' },
       { say: '我不想填了', expect: '已退出报名' },
     ], 'm9');
+  });
+
+  it('the form\'s turns that only answer its questions run speculatively, in one round trip each', async () => {
+    const turns = async () => Object.fromEntries(((await registry.getSingleMetric('ua_turns_total')?.get())?.values ?? []).map((v) => [String(v.labels['path']), v.value]));
+    await play(h, [{ say: '报名 插花沙龙', expect: '请输入您的姓名' }, { say: '12', expect: '真实姓名' }, { say: '34', expect: '真实姓名' }], 'm11');
+    const before = await turns();
+    await play(h, [{ say: '孙丽', expect: '手机' }, { say: '123', expect: '手机' }], 'm11');
+    const after = await turns();
+    expect((after['speculative'] ?? 0) - (before['speculative'] ?? 0)).toBe(2);
+    expect(after['locked']).toBe(before['locked']);
   });
 
   it('an error comes with its question in one bubble; after three tries 取消 / 转人工 are offered and 转人工 reaches a person', async () => {
