@@ -78,14 +78,15 @@ export async function offer(client: LeanHttpClient, rate: number, seconds: numbe
   return { latencies: latencies.sort((a, b) => a - b), errors, connections: client.connections() - connectionsBefore };
 }
 
-/** redis-server's own CPU seconds (INFO cpu). */
-async function redisCpuReader(url: string): Promise<{ read(): Promise<number>; close(): void }> {
+/** redis-server's own CPU seconds (INFO cpu) and the bytes its append-only file has grown by (INFO persistence). */
+async function redisReader(url: string): Promise<{ read(): Promise<{ cpu: number; aofBytes: number }>; close(): void }> {
   const client = new Redis(url, { maxRetriesPerRequest: 1 });
   client.on('error', () => undefined);
+  const field = (info: string, name: string) => Number(new RegExp(`${name}:([\\d.]+)`).exec(info)?.[1]);
   return {
     read: async () => {
-      const info = await client.info('cpu');
-      return Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1]) + Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1]);
+      const info = await client.info();
+      return { cpu: field(info, 'used_cpu_sys') + field(info, 'used_cpu_user'), aofBytes: field(info, 'aof_current_size') };
     },
     close: () => client.disconnect(),
   };
@@ -128,6 +129,8 @@ interface Run {
   steady: Offered;
   /** CPU per answered message in the steady run, µs: the server, redis-server, this client. */
   cpu: { server: number; redis: number; client: number };
+  /** Bytes the append-only file grew by per answered message in the steady run: what each fsync writes. */
+  aofBytes: number;
 }
 
 /** One server from cold: a fresh redis-server (AOF always), the offered rate for WARM_SECONDS, then SECONDS steady. */
@@ -144,17 +147,18 @@ async function measure(target: 'bot' | 'baseline'): Promise<Run> {
     const { hostname, port } = new URL(served.url);
     const client = new LeanHttpClient(hostname, Number(port));
     const cold = await offer(client, RATE, WARM_SECONDS);
-    const redisCpu = await redisCpuReader(redis.url);
+    const redisStats = await redisReader(redis.url);
     const server0 = processCpuSeconds(served.pid);
-    const redis0 = await redisCpu.read();
+    const redis0 = await redisStats.read();
     const own0 = process.cpuUsage();
     const steady = await offer(client, RATE, SECONDS);
     client.destroy();
     const own = process.cpuUsage(own0);
     const perMsg = (seconds: number) => (seconds * 1e6) / Math.max(1, steady.latencies.length);
-    const cpu = { server: perMsg(processCpuSeconds(served.pid) - server0), redis: perMsg((await redisCpu.read()) - redis0), client: perMsg((own.user + own.system) / 1e6) };
-    redisCpu.close();
-    return { cold, steady, cpu };
+    const redis1 = await redisStats.read();
+    redisStats.close();
+    const cpu = { server: perMsg(processCpuSeconds(served.pid) - server0), redis: perMsg(redis1.cpu - redis0.cpu), client: perMsg((own.user + own.system) / 1e6) };
+    return { cold, steady, cpu, aofBytes: (redis1.aofBytes - redis0.aofBytes) / Math.max(1, steady.latencies.length) };
   } finally {
     await served?.stop();
     await redis.stop();
@@ -164,7 +168,7 @@ async function measure(target: 'bot' | 'baseline'): Promise<Run> {
 
 const p99 = (o: Offered) => percentile(o.latencies, 99);
 
-function printRun(target: string, { cold, steady, cpu }: Run): void {
+function printRun(target: string, { cold, steady, cpu, aofBytes }: Run): void {
   const line = (o: Offered) => `p50 ${fmtMs(percentile(o.latencies, 50))}   p99 ${fmtMs(p99(o))}   max ${fmtMs(o.latencies.at(-1) ?? 0)}   errors ${o.errors}   connections opened ${o.connections}`;
   console.log(`  ${target}`);
   console.log(`    from cold, first ${WARM_SECONDS} s: ${line(cold)}`);
@@ -172,6 +176,7 @@ function printRun(target: string, { cold, steady, cpu }: Run): void {
   // The three share the machine's cores: what is left for anything else decides the tail.
   const us = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)} µs` : '—');
   console.log(`    cpu per message: ${target} ${us(cpu.server)}   redis-server ${us(cpu.redis)}   this client ${us(cpu.client)}   load average ${loadavg()[0]!.toFixed(1)}`);
+  console.log(`    append-only file: ${aofBytes.toFixed(0)} bytes per message`);
 }
 
 export async function httpBench(): Promise<void> {

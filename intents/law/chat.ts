@@ -127,7 +127,7 @@ const createLaborLaw: IntentFactory = async (deps) => {
     const answer = await answerLawQuestion(kb, ctx.text, {
       compact: ctx.msg.chatType === 'group',
       memory,
-      llm,
+      llm: ctx.rehearsal ? null : llm,
       llmTimeoutMs: deps.config.OPENAI_TIMEOUT_MS,
       logger: ctx.log,
     });

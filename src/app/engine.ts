@@ -1,7 +1,7 @@
 /** Builds the channel-independent engine: Redis, shared deps, the services' intents and workers, classifier, router, pipeline. */
 import type { Logger } from 'pino';
 import type { Config } from '../core/config.ts';
-import { readTraining } from '../core/examples.ts';
+import { readTraining, type TrainingIntent } from '../core/examples.ts';
 import type { ConsoleSection } from '../core/console.ts';
 import type { CoreDeps, IntentDefinition, ServiceDefinition, Worker } from '../core/service.ts';
 import { buildDeps } from '../core/deps.ts';
@@ -39,6 +39,20 @@ export interface EngineOptions {
   services?: readonly ServiceDefinition[];
 }
 
+/**
+ * Before the process serves: the services' example phrasings, `passes` times, through the pipeline's rehearsal
+ * (see Pipeline.rehearse). Without it a new process answers its first seconds of traffic from cold code, several
+ * times slower, and a queue builds behind it (`npm run bench -- http`, "from cold").
+ */
+async function warmUp(pipeline: Pipeline, training: readonly TrainingIntent[], passes: number, logger: Logger): Promise<void> {
+  if (passes === 0) return;
+  const started = performance.now();
+  const texts = training.flatMap((t) => t.examples);
+  let counts = { answered: 0, refused: 0 };
+  for (let pass = 0; pass < passes; pass++) counts = await pipeline.rehearse(texts);
+  logger.info({ texts: texts.length, passes, ...counts, ms: Math.round(performance.now() - started) }, 'warmed up');
+}
+
 /** Below this local confidence the optional LLM is asked to classify. */
 const LLM_CLASSIFY_THRESHOLD = 0.5;
 
@@ -58,6 +72,7 @@ export async function createEngine(config: Config, logger: Logger, opts: EngineO
     const casual = new Set(training.filter((t) => t.fallback || t.onBareMention).map((t) => t.id));
     const router = new Router(intents, classifier, deps.audit, fallback, casual, deps.notifier);
     const pipeline = new Pipeline(deps, router, redisHandle.turns);
+    await warmUp(pipeline, training, config.WARM_UP_PASSES, logger);
     // A service's background work (schedulers, sweeps) runs in one process at a time, under a lease.
     const workers: Worker[] = [];
     const singletons: Singleton[] = [];

@@ -101,6 +101,8 @@ export const envSchema = z.object({
   SESSION_IDLE_HOURS: int(1, 24 * 90).default(72),
   FORM_RESUME_HOURS: int(1, 24 * 30).default(48),
   LOCK_TIMEOUT_MS: int(100, 120000).default(15000),
+  /** How many times the services' example phrasings are rehearsed before the process serves (Pipeline.rehearse); 0: none. */
+  WARM_UP_PASSES: int(0, 50).default(3),
   MAX_TEXT_CHARS: int(50, 20000).default(2000),
 
   WEB_API_TOKEN: z.string().min(8).optional(),

@@ -5,15 +5,15 @@
  * saved (the bot died before sending, a client retried) gets the same replies again, kept with its dedup
  * marker.
  */
-import type { CoreDeps, TurnContext } from './service.ts';
+import type { CoreDeps, Role, TurnContext } from './service.ts';
 import { recordMessage, recordRedisError } from './metrics.ts';
-import { RefusedDuringSpeculation } from './speculation.ts';
+import { RefusedDuringSpeculation, runSpeculatively } from './speculation.ts';
 import { newRequestId } from './logger.ts';
 import { z } from 'zod';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { memberKey, renderText, type InboundMessage, type Reply } from './message.ts';
-import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError, type TurnOutcome } from './lock.ts';
+import { memberKey, renderText, type InboundMessage, type MemberKey, type Reply } from './message.ts';
+import { ConversationLock, HANDLED, LeaseLostError, LockTimeoutError, type Loaded, type LockedTurn, type TurnOutcome } from './lock.ts';
 import { GroupDirectory } from './groups.ts';
 import { emptySession, HISTORY_LIMIT, historyTurns, parseHistory, parseSession, sessionToSave, storedSession, type Turn } from './session.ts';
 import { maskPersonalNumbers, sanitizeText, startsWithBotName, stripAddress } from './text.ts';
@@ -28,6 +28,24 @@ interface Trace {
   intent: string | undefined;
   log: Logger;
 }
+
+/** A message as a turn routes it: the message, its cleaned text, and what the pipeline found out about its sender. */
+interface TurnInput {
+  msg: InboundMessage;
+  /** The text sanitized (the history keeps it); `text` is it without the bot's name. */
+  cleaned: string;
+  text: string;
+  member: MemberKey;
+  roles: ReadonlySet<Role>;
+  now: Date;
+  sessionKey: string;
+  trace: Trace;
+  /** A warm-up run (see rehearse): no model is asked. */
+  rehearsal?: boolean;
+}
+
+/** The member a rehearsal's messages come from: a web chat id no browser can hold (web ids are the client's, and never start with '#'). */
+const REHEARSAL_MEMBER = '#rehearsal';
 
 export interface PipelineOutcome {
   replies: Reply[];
@@ -154,7 +172,7 @@ export class Pipeline {
   }
 
   private async turn(msg: InboundMessage, now: Date, trace: Trace, receivedAt: number): Promise<PipelineOutcome> {
-    const { config, redis, keys } = this.deps;
+    const { config, keys } = this.deps;
     const { log } = trace;
 
     const member = memberKey(msg.platform, msg.senderId);
@@ -190,53 +208,7 @@ export class Pipeline {
           // A member's text: staff commands and files (fetched from the platform, kept on disk) take the locked way.
           speculate: roles.size === 0 && msg.attachments.length === 0,
         },
-        async (loaded) => {
-          const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime(), loaded.known);
-          if (discarded) log.warn({ sessionKey }, 'unreadable session discarded');
-          const privateChat = loaded.privateChat ?? (msg.chatType === 'group' ? await redis.hget(keys.legacyPrivateChats(), member) : null);
-          let history: Promise<Turn[]> | undefined;
-          const ctx: TurnContext = {
-            msg: { ...msg, text: cleaned },
-            member,
-            roles,
-            session,
-            // Read once, when a handler asks: under the lease, or in a speculative run as a plain read (COMMIT checks the session).
-            history: () => (history ??= legacyHistory ? Promise.resolve(legacyHistory) : redis.lrange(keys.history(sessionKey), 0, -1).then(parseHistory)),
-            text,
-            now,
-            log,
-            beforeWrite: loaded.speculative ? refuseInSpeculation : allowWrite,
-            ...(privateChat ? { privateChat: { platform: msg.platform, chatId: privateChat, chatType: 'private' as const } } : {}),
-          };
-          let replies: Reply[];
-          try {
-            replies = await this.router.route(ctx);
-            trace.intent = ctx.handledBy ?? ctx.classified?.intent;
-          } catch (err) {
-            if (err instanceof RefusedDuringSpeculation) throw err; // not a failure: the turn runs again, locked
-            trace.intent = ctx.handledBy ?? ctx.classified?.intent;
-            log.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
-            const apology: Reply[] = [{ text: CORE_TEXT.apology }];
-            // An unreadable document is replaced even so: the process trusts what it last saved (see parseSession).
-            const save = discarded ? storedSession(emptySession(now.getTime())) : '';
-            // Not marked handled: a retry of the same message (a client, a platform redelivering) runs it again.
-            return { save, history: [], result: apology, handled: '' };
-          }
-          // Masked once, for the history and for the replies kept for a redelivery.
-          const masked = replies.map(maskReply);
-          const added = [
-            ...historyTurns([{ at: now.getTime(), from: 'member', text }]),
-            ...historyTurns(masked.map((r) => ({ at: now.getTime(), from: 'bot' as const, text: renderText(r) })), true),
-          ];
-          session.updatedAt = now.getTime();
-          return {
-            save: sessionToSave(session, loaded.session),
-            history: (legacyHistory ? [...legacyHistory, ...added].slice(-HISTORY_LIMIT) : added).map((t) => JSON.stringify(t)),
-            replaceHistory: legacyHistory !== null,
-            result: replies,
-            handled: handledMarker(masked),
-          };
-        },
+        (loaded) => this.routeTurn({ msg, cleaned, text, member, roles, now, sessionKey, trace }, loaded),
       );
     } catch (err) {
       // A turn that waited too long for its conversation, or outlived its lease (a slow model), was not
@@ -265,6 +237,92 @@ export class Pipeline {
       case 'done':
         return { replies: outcome.result };
     }
+  }
+
+  /**
+   * Warm-up before the process serves: each text is routed as a member's first private message would be, on a
+   * fresh session, speculatively (whatever may write is refused before it runs) and never saved, with no model
+   * asked. The code every message runs is compiled before the first member waits on it: a new process would
+   * otherwise answer its first seconds of traffic several times slower, and a queue would build.
+   * Returns how many texts were answered, and how many refused (they would write).
+   */
+  async rehearse(texts: readonly string[]): Promise<{ answered: number; refused: number }> {
+    const { keys, logger } = this.deps;
+    const trace: Trace = { intent: undefined, log: logger.child({ reqId: 'rehearsal' }) };
+    const fresh: Loaded = { session: '', privateChat: null, known: false, speculative: true };
+    const counts = { answered: 0, refused: 0 };
+    for (const [i, text] of texts.entries()) {
+      const msg: InboundMessage = {
+        platform: 'web', chatId: REHEARSAL_MEMBER, chatType: 'private', senderId: REHEARSAL_MEMBER, senderName: REHEARSAL_MEMBER, text,
+        mentionsBot: false, repliesToBot: false, attachments: [], messageId: `rehearsal-${i}`, sentAt: 0, fromSelf: false,
+      };
+      const cleaned = sanitizeText(text);
+      const turn: TurnInput = {
+        msg, cleaned, text: stripAddress(cleaned, this.deps.config.BOT_NAMES), member: memberKey('web', REHEARSAL_MEMBER), roles: new Set(),
+        now: this.deps.now(), sessionKey: keys.session('web', REHEARSAL_MEMBER, REHEARSAL_MEMBER), trace, rehearsal: true,
+      };
+      try {
+        await runSpeculatively(() => this.routeTurn(turn, fresh));
+        counts.answered++;
+      } catch (err) {
+        if (!(err instanceof RefusedDuringSpeculation)) throw err;
+        counts.refused++;
+      }
+    }
+    return counts;
+  }
+
+  /** Routes one message on its loaded session and returns what to save (the turn scripts' callback). */
+  private async routeTurn(turn: TurnInput, loaded: Loaded): Promise<LockedTurn<Reply[]>> {
+    const { msg, cleaned, text, member, roles, now, sessionKey, trace } = turn;
+    const { redis, keys } = this.deps;
+    const { log } = trace;
+    const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime(), loaded.known);
+    if (discarded) log.warn({ sessionKey }, 'unreadable session discarded');
+    const privateChat = loaded.privateChat ?? (msg.chatType === 'group' ? await redis.hget(keys.legacyPrivateChats(), member) : null);
+    let history: Promise<Turn[]> | undefined;
+    const ctx: TurnContext = {
+      msg: { ...msg, text: cleaned },
+      member,
+      roles,
+      session,
+      // Read once, when a handler asks: under the lease, or in a speculative run as a plain read (COMMIT checks the session).
+      history: () => (history ??= legacyHistory ? Promise.resolve(legacyHistory) : redis.lrange(keys.history(sessionKey), 0, -1).then(parseHistory)),
+      text,
+      now,
+      log,
+      beforeWrite: loaded.speculative ? refuseInSpeculation : allowWrite,
+      ...(turn.rehearsal ? { rehearsal: true } : {}),
+      ...(privateChat ? { privateChat: { platform: msg.platform, chatId: privateChat, chatType: 'private' as const } } : {}),
+    };
+    let replies: Reply[];
+    try {
+      replies = await this.router.route(ctx);
+      trace.intent = ctx.handledBy ?? ctx.classified?.intent;
+    } catch (err) {
+      if (err instanceof RefusedDuringSpeculation) throw err; // not a failure: the turn runs again, locked
+      trace.intent = ctx.handledBy ?? ctx.classified?.intent;
+      log.error({ err, platform: msg.platform, chatId: msg.chatId, member, messageId: msg.messageId, dialog: session.dialog?.intent }, 'turn failed');
+      const apology: Reply[] = [{ text: CORE_TEXT.apology }];
+      // An unreadable document is replaced even so: the process trusts what it last saved (see parseSession).
+      const save = discarded ? storedSession(emptySession(now.getTime())) : '';
+      // Not marked handled: a retry of the same message (a client, a platform redelivering) runs it again.
+      return { save, history: [], result: apology, handled: '' };
+    }
+    // Masked once, for the history and for the replies kept for a redelivery.
+    const masked = replies.map(maskReply);
+    const added = [
+      ...historyTurns([{ at: now.getTime(), from: 'member', text }]),
+      ...historyTurns(masked.map((r) => ({ at: now.getTime(), from: 'bot' as const, text: renderText(r) })), true),
+    ];
+    session.updatedAt = now.getTime();
+    return {
+      save: sessionToSave(session, loaded.session),
+      history: (legacyHistory ? [...legacyHistory, ...added].slice(-HISTORY_LIMIT) : added).map((t) => JSON.stringify(t)),
+      replaceHistory: legacyHistory !== null,
+      result: replies,
+      handled: handledMarker(masked),
+    };
   }
 
   /** Records the group in the directory; a failure only costs the directory an update. */

@@ -130,7 +130,9 @@ export class Router {
     }
 
     const matched = await this.matchTrigger(ctx);
-    const classified = matched ? { intent: matched.id, confidence: 1 } : (ctx.classified ?? (await this.classifier.classify(ctx.text)));
+    // A rehearsal asks no model: the local classifier alone.
+    const local = ctx.rehearsal ? this.classifier.local : undefined;
+    const classified = matched ? { intent: matched.id, confidence: 1 } : (ctx.classified ?? (local ? local.classify(ctx.text) : await this.classifier.classify(ctx.text)));
     ctx.classified = classified;
     const intent = classified.confidence >= MIN_CONFIDENCE ? this.intents.get(classified.intent) : undefined;
     const target = intent ?? this.intents.get(this.fallback);

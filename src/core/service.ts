@@ -72,6 +72,8 @@ export interface TurnContext {
    * step): in a speculative turn it throws RefusedDuringSpeculation, and the turn runs again the locked way.
    */
   beforeWrite(): void;
+  /** A warm-up run before the process serves (Pipeline.rehearse): nothing outside the process is asked, no model above all. */
+  rehearsal?: true;
 }
 
 /**

@@ -21,6 +21,8 @@ import { inbound } from '../helpers/engine.ts';
 import { startRedis } from '../helpers/redis.ts';
 import { Harness } from '../helpers/harness.ts';
 import { registry } from '../../src/core/metrics.ts';
+import { readTraining } from '../../src/core/examples.ts';
+import { SERVICES } from '../../src/app/services.ts';
 
 let server: Awaited<ReturnType<typeof startRedis>>;
 let redis: Redis;
@@ -252,6 +254,39 @@ describe('speculative turns', () => {
     expect(await say(p, 's10', '你好')).toEqual(['第1次']);
     expect(await say(p, 's10', '你好')).toEqual(['第2次']);
     expect(JSON.parse((await admin.get('ua:{web:s10}:session:s10')) ?? '{}')).toMatchObject({ memory: { help: { n: 2 } } });
+  });
+});
+
+describe('the rehearsal before a process serves', () => {
+  it('routes each text on a fresh session and runs only what reads: nothing is written, a writer never runs', async () => {
+    const p = pipeline();
+    commandsSince();
+    expect(await p.rehearse(['看看', '记一下', '菜单', '你好'])).toEqual({ answered: 3, refused: 1 });
+    expect(looked.get('web:#rehearsal')).toBe(1);
+    expect(writerRuns.get('web:#rehearsal')).toBeUndefined();
+    // Not even the turn scripts: a rehearsal saves nothing.
+    expect(commandsSince()).toEqual({});
+    expect(await admin.keys('*rehearsal*')).toEqual([]);
+  });
+
+  it('checked, an intent declared read-only that writes fails the rehearsal (so the process does not start)', async () => {
+    await expect(pipeline().rehearse(['谎话'])).rejects.toBeInstanceOf(SpeculativeWriteError);
+    expect(await admin.get('lied:web:#rehearsal')).toBeNull();
+  });
+
+  it('the real services\' example phrasings rehearse in an engine (its warm-up): some answered, the writers refused', async () => {
+    const h = await Harness.start();
+    try {
+      const texts = (await readTraining(SERVICES)).flatMap((t) => t.examples);
+      const { answered, refused } = await h.engine.pipeline.rehearse(texts);
+      expect(answered + refused).toBe(texts.length);
+      expect(answered).toBeGreaterThan(texts.length / 3);
+      expect(refused).toBeGreaterThan(texts.length / 10);
+      expect(await h.engine.deps.redis.keys('*rehearsal*')).toEqual([]);
+      expect(await h.engine.deps.redis.zcard(h.engine.deps.keys.tagged('tickets', 'open'))).toBe(0);
+    } finally {
+      await h.stop();
+    }
   });
 });
 

@@ -24,6 +24,8 @@ describe('npm start', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { replies: { text?: string }[] };
     expect(body.replies.length).toBeGreaterThan(0);
+    // It rehearsed the services' example phrasings before it served (its warm-up).
+    expect(bot.output()).toMatch(/"answered":[1-9]\d*,"refused":\d+,"ms":\d+,"msg":"warmed up"/);
     expect(existsSync(join(dataDir, 'redis', 'appendonlydir'))).toBe(true);
     // The bot reaches its own Redis over the owner-only Unix socket, which is all it listens on.
     const socket = join(dataDir, 'redis', 'redis.sock');

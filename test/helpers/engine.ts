@@ -15,7 +15,7 @@ export interface TestEngine {
 export async function startTestEngine(env: Record<string, string> = {}, opts: { now?: () => Date } = {}): Promise<TestEngine> {
   const redis = await startRedis();
   // Tests that are not about the per-IP web limit send many requests from one address.
-  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', REDIS_URL: redis.url, WEB_RATE_LIMIT_PER_MINUTE_PER_IP: '100000', ...env });
+  const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', REDIS_URL: redis.url, WEB_RATE_LIMIT_PER_MINUTE_PER_IP: '100000', WARM_UP_PASSES: '0', ...env });
   const engine = await createEngine(config, createLogger('silent'), opts);
   return {
     engine,

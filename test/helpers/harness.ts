@@ -67,6 +67,8 @@ export class Harness implements ChatPaths {
       DATA_DIR: this.dataDir,
       DATA_ENCRYPTION_KEY: TEST_KEY_HEX,
       RATE_LIMIT_PER_MINUTE: '10000',
+      // Engines are built by the hundred in the suite: the warm-up has tests of its own.
+      WARM_UP_PASSES: '0',
       ...this.env,
     });
     this.engine = await createEngine(config, createLogger('silent'), { now: () => this.clock.now });

@@ -73,6 +73,7 @@ export async function startTelegramHarness(opts: { env?: Record<string, string>;
       NODE_ENV: 'test',
       REDIS_URL: redis.url,
       LOG_LEVEL: 'silent',
+      WARM_UP_PASSES: '0',
       ...(process.env.KNOWLEDGE_STATUTES_DIR ? { KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR } : {}),
       PORT: '0',
       HOST: '127.0.0.1',

@@ -85,6 +85,7 @@ export async function startWechatHarness(
       NODE_ENV: 'test',
       REDIS_URL: redis.url,
       LOG_LEVEL: 'silent',
+      WARM_UP_PASSES: '0',
       ...(process.env.KNOWLEDGE_STATUTES_DIR ? { KNOWLEDGE_STATUTES_DIR: process.env.KNOWLEDGE_STATUTES_DIR } : {}),
       TELEGRAM_BOT_TOKEN: '',
       WECHATY_PUPPET: 'wechaty-puppet-mock',

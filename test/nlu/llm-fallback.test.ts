@@ -174,6 +174,25 @@ describe('withLlmFallback in the engine', () => {
   });
 });
 
+describe('the warm-up before a process serves (Pipeline.rehearse)', () => {
+  it('asks the model nothing, though one is configured: neither to classify nor to phrase a labor-law answer', async () => {
+    const model = await startFakeOpenAI(() => ({ reply: '{"intent":"labor_law"}' }));
+    const h = await Harness.start({ env: { OPENAI_API_KEY: 'sk-test', OPENAI_BASE_URL: model.baseURL, OPENAI_MODEL: 'fake', WARM_UP_PASSES: '1' } });
+    try {
+      expect(model.requests).toHaveLength(0);
+      // The same paths, for a member: the model is asked.
+      await h.dm('m1').say(UNSURE);
+      const classified = model.requests.length;
+      expect(classified).toBeGreaterThan(0);
+      await h.dm('m2').say('加班费怎么算');
+      expect(model.requests.length).toBeGreaterThan(classified);
+    } finally {
+      await h.stop();
+      await model.close();
+    }
+  });
+});
+
 describe('parseLlmIntent', () => {
   it('accepts JSON, fenced JSON and a bare id of a declared intent; rejects anything else', () => {
     const ids = training.map((t) => t.id);
