@@ -51,6 +51,8 @@ function messageBody(userId: string, text: string): string {
 interface Offered {
   /** Sorted, ms. */
   latencies: number[];
+  /** The same latencies by the text sent (sorted): which kinds of message make the tail. */
+  byText: Map<string, number[]>;
   errors: number;
   connections: number;
 }
@@ -59,6 +61,7 @@ interface Offered {
 export async function offer(client: LeanHttpClient, rate: number, seconds: number, members = MEMBERS): Promise<Offered> {
   const connectionsBefore = client.connections();
   const latencies: number[] = [];
+  const byText = new Map<string, number[]>(MIX.map((text) => [text, []]));
   let errors = 0;
   const total = rate * seconds;
   const started = performance.now();
@@ -67,15 +70,22 @@ export async function offer(client: LeanHttpClient, rate: number, seconds: numbe
     const due = started + (i * 1000) / rate;
     const wait = due - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
+    const text = MIX[i % MIX.length]!;
     pending.push(
-      client.postJson('/api/web/messages', messageBody(`h${i % members}`, MIX[i % MIX.length]!)).then(
-        (status) => void (status === 200 ? latencies.push(performance.now() - due) : errors++),
+      client.postJson('/api/web/messages', messageBody(`h${i % members}`, text)).then(
+        (status) => {
+          if (status !== 200) return void errors++;
+          const latency = performance.now() - due;
+          latencies.push(latency);
+          byText.get(text)!.push(latency);
+        },
         () => void errors++,
       ),
     );
   }
   await Promise.all(pending);
-  return { latencies: latencies.sort((a, b) => a - b), errors, connections: client.connections() - connectionsBefore };
+  for (const list of byText.values()) list.sort((a, b) => a - b);
+  return { latencies: latencies.sort((a, b) => a - b), byText, errors, connections: client.connections() - connectionsBefore };
 }
 
 /** redis-server's own CPU seconds (INFO cpu) and the bytes its append-only file has grown by (INFO persistence). */
@@ -173,6 +183,7 @@ function printRun(target: string, { cold, steady, cpu, aofBytes }: Run): void {
   console.log(`  ${target}`);
   console.log(`    from cold, first ${WARM_SECONDS} s: ${line(cold)}`);
   console.log(`    steady, ${steady.latencies.length} answered: ${line(steady)}`);
+  console.log(`    steady p99 by message, ms: ${[...steady.byText].map(([text, list]) => `${text} ${percentile(list, 99).toFixed(1)}`).join(' · ')}`);
   // The three share the machine's cores: what is left for anything else decides the tail.
   const us = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)} µs` : '—');
   console.log(`    cpu per message: ${target} ${us(cpu.server)}   redis-server ${us(cpu.redis)}   this client ${us(cpu.client)}   load average ${loadavg()[0]!.toFixed(1)}`);
