@@ -5,7 +5,9 @@
  * busy, and still waiting (not "sent") while a per-member limit holds it back. Real engine, real redis-server,
  * the fake platform server.
  */
+import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../../src/core/logger.ts';
 import { toWire } from '../../src/core/delivery/wire.ts';
 import type { Address } from '../../src/core/message.ts';
 import { FakeWecom } from '../helpers/fake-wecom.ts';
@@ -16,11 +18,19 @@ const TEMPLATES = JSON.stringify({ claim_decision: { id: 'TPL-claim-1', data: { 
 describe('official channels: the delivery ledger records the platform\'s answer', () => {
   let ch: WecomTestChannel;
   let offset = 0;
+  /** The engine's log lines, parsed. */
+  const lines: Array<Record<string, unknown>> = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+      done();
+    },
+  });
   const now = () => new Date(Date.now() + offset);
   beforeAll(async () => {
     const fake = await FakeWecom.start({ now: () => now().getTime() });
     fake.perMinute = 2;
-    ch = await startWecomChannel({ WECOM_PER_MEMBER_PER_MINUTE: '2', WXOA_TEMPLATES: TEMPLATES, BOT_STAFF: 'wecom:staff1' }, { fake, now });
+    ch = await startWecomChannel({ WECOM_PER_MEMBER_PER_MINUTE: '2', WXOA_TEMPLATES: TEMPLATES, BOT_STAFF: 'wecom:staff1' }, { fake, now, logger: createLogger('warn', sink) });
   }, 60_000);
   afterAll(async () => {
     await ch?.stop();
@@ -97,6 +107,9 @@ describe('official channels: the delivery ledger records the platform\'s answer'
     expect(ch.fake.sentTo('kfLedger').some((s) => s.text === '窗口外的通知')).toBe(false);
     // Staff were told through a handoff (on their own platform).
     await ch.notification('staff1', /新转人工工单[\s\S]*kfLedger|kfLedger[\s\S]*新转人工工单/, 15_000);
+    // The channel's line about it carries the request id its handoff turn ran under.
+    const closed = lines.find((l) => String(l['msg']).startsWith('微信客服 window closed') && l['customer'] === 'kfLedger');
+    expect(closed?.['reqId']).toEqual(expect.stringMatching(/\S/));
   }, 60_000);
 
   it('Official Account: outside the 48 hours a claim decision goes as a template (sent); a plain notice fails', async () => {
@@ -110,5 +123,9 @@ describe('official channels: the delivery ledger records the platform\'s answer'
     await ch.engine.outbox.sendToMany('bc-oa#2', [{ id: 'plain', to: to('wxoa', 'oLedger'), replies: toWire([{ text: '普通通知' }]) }]);
     await until('plain failed', async () => ((await states('bc-oa#2')).plain ?? '').startsWith('failed'));
     expect((await states('bc-oa#2')).plain).toMatch(/45015/);
+    // Staff are alerted by a handoff, and the channel's line about it carries that turn's request id.
+    await until('the handoff line', () => lines.some((l) => String(l['msg']).startsWith('Official Account: the 48-hour window has closed') && l['openid'] === 'oLedger'));
+    const closed = lines.find((l) => String(l['msg']).startsWith('Official Account: the 48-hour window has closed') && l['openid'] === 'oLedger');
+    expect(closed?.['reqId']).toEqual(expect.stringMatching(/\S/));
   }, 60_000);
 });

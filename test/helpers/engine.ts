@@ -1,6 +1,7 @@
 /** A real engine (real Redis, real intents, real classifier) for integration tests. */
 import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../src/core/config.ts';
+import type { Logger } from 'pino';
 import { createLogger } from '../../src/core/logger.ts';
 import type { InboundMessage } from '../../src/core/message.ts';
 import { createEngine, type Engine } from '../../src/app/engine.ts';
@@ -12,11 +13,12 @@ export interface TestEngine {
   stop(): Promise<void>;
 }
 
-export async function startTestEngine(env: Record<string, string> = {}, opts: { now?: () => Date } = {}): Promise<TestEngine> {
+/** `logger`: where the engine logs (default: nowhere). */
+export async function startTestEngine(env: Record<string, string> = {}, opts: { now?: () => Date; logger?: Logger } = {}): Promise<TestEngine> {
   const redis = await startRedis();
   // Tests that are not about the per-IP web limit send many requests from one address.
   const config = loadConfig({ LOG_LEVEL: 'silent', PORT: '0', REDIS_URL: redis.url, WEB_RATE_LIMIT_PER_MINUTE_PER_IP: '100000', WARM_UP_PASSES: '0', ...env });
-  const engine = await createEngine(config, createLogger('silent'), opts);
+  const engine = await createEngine(config, opts.logger ?? createLogger('silent'), opts.now ? { now: opts.now } : {});
   return {
     engine,
     redisUrl: redis.url,

@@ -10,6 +10,7 @@
  * A member's userid is their name. `say` posts the encrypted callback and waits until the message has left
  * the inbox and everything queued for the member has gone out (or `timeoutMs`).
  */
+import type { Logger } from 'pino';
 import { startChannels, type RunningApp } from '../../src/channels/index.ts';
 import type { WecomChannel } from '../../src/channels/wecom/index.ts';
 import type { InboundAttachment, Reply } from '../../src/core/message.ts';
@@ -77,10 +78,10 @@ export interface WecomTestChannel extends TestChannel {
 let msgSeq = 1_000_000;
 export const nextMsgId = () => String(Date.now() * 1000 + (++msgSeq % 1000));
 
-export async function startWecomChannel(env: Record<string, string>, opts: { fake?: FakeWecom; secrets?: OfficialSecrets; which?: ('wecom' | 'wxkf' | 'wxoa')[]; now?: () => Date } = {}): Promise<WecomTestChannel> {
+export async function startWecomChannel(env: Record<string, string>, opts: { fake?: FakeWecom; secrets?: OfficialSecrets; which?: ('wecom' | 'wxkf' | 'wxoa')[]; now?: () => Date; logger?: Logger } = {}): Promise<WecomTestChannel> {
   const fake = opts.fake ?? (await FakeWecom.start());
   const secrets = opts.secrets ?? newSecrets(fake);
-  const te = await startTestEngine({ ...officialEnv(fake, secrets, opts.which), ...env }, { now: opts.now });
+  const te = await startTestEngine({ ...officialEnv(fake, secrets, opts.which), ...env }, { ...(opts.now ? { now: opts.now } : {}), ...(opts.logger ? { logger: opts.logger } : {}) });
   let app: RunningApp;
   try {
     app = await startChannels(te.engine);

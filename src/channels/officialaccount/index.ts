@@ -14,6 +14,7 @@ import type { Engine } from '../../app/engine.ts';
 import type { Notice, Reply } from '../../core/message.ts';
 import type { Config } from '../../core/config.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
+import { newRequestId } from '../../core/logger.ts';
 import { receive, startDelivery, type Channel, type ChannelPort } from '../channel.ts';
 import { sleepMs } from '../backoff.ts';
 import { ApiError, OfficialApi } from '../wecom/api.ts';
@@ -168,12 +169,14 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
   async function handOff(openid: string, job: OfficialJob): Promise<void> {
     const preview = job.text ? job.text.slice(0, 200) : job.file ? `[${job.file.name}]` : '';
     const last = (await redis.get(k('lastwrote', openid))) ?? '0';
+    // One request id for this line and the pipeline's.
+    const reqId = newRequestId();
     const outcome = await engine.pipeline.handle({
       platform: 'wxoa', chatId: openid, chatType: 'private', senderId: openid, senderName: openid,
       text: OFFICIAL_TEXT.oaWindowClosedHandoff(preview), mentionsBot: false, repliesToBot: false, attachments: [],
       messageId: `window-closed-${last}`, sentAt: now(), fromSelf: false,
-    });
-    log.warn({ openid, dropped: outcome.dropped }, 'Official Account: the 48-hour window has closed, message not delivered, staff alerted by a handoff');
+    }, reqId);
+    log.warn({ reqId, openid, dropped: outcome.dropped }, 'Official Account: the 48-hour window has closed, message not delivered, staff alerted by a handoff');
   }
 
   const queue = new RecipientQueue(redis, keys, 'wxoa', new SealedValues(cipher, 'wxoa:outqueue'), deliver, [], log, now);

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import type { Engine } from '../../app/engine.ts';
 import { LuaScript } from '../../core/lua.ts';
+import { newRequestId } from '../../core/logger.ts';
 import { CORE_TEXT } from '../../core/texts.ts';
 import { randomUUID } from 'node:crypto';
 import { receive, startDelivery, type Channel, type ChannelPort } from '../channel.ts';
@@ -124,13 +125,15 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
   /** The window closed before these replies could go: staff are told through a handoff (once per window). */
   async function handOff(customer: string, windowAt: string, job: OfficialJob): Promise<void> {
     const preview = job.text ? job.text.slice(0, 200) : job.file ? `[${job.file.name}]` : '';
+    // One request id for this line and the pipeline's.
+    const reqId = newRequestId();
     const outcome = await engine.pipeline.handle({
       platform: 'wxkf', chatId: customer, chatType: 'private', senderId: customer, senderName: await nameOf(customer),
       text: OFFICIAL_TEXT.windowClosedHandoff(preview), mentionsBot: false, repliesToBot: false, attachments: [],
       messageId: `window-closed-${windowAt}`, sentAt: now(), fromSelf: false,
-    });
+    }, reqId);
     // What the bot would say back cannot reach the customer either.
-    log.warn({ customer, dropped: outcome.dropped }, '微信客服 window closed: replies not delivered, staff alerted by a handoff');
+    log.warn({ reqId, customer, dropped: outcome.dropped }, '微信客服 window closed: replies not delivered, staff alerted by a handoff');
   }
 
   async function deliver(customer: string, job: OfficialJob): Promise<DeliveryResult> {
