@@ -90,6 +90,14 @@ export interface RegistrationInput {
   address: Address;
 }
 
+/** How long a process reuses its read of the open events for the event list (see openListing). */
+export const LISTING_REUSE_MS = 1000;
+
+export interface ListedEvent {
+  event: EventDef;
+  counts: { registered: number; waitlisted: number; checkedIn: number };
+}
+
 export class EventService {
   readonly store: EventStore;
 
@@ -112,6 +120,14 @@ export class EventService {
 
   private now(): number {
     return this.deps.now().getTime();
+  }
+
+  /** What `openListing` last read (with its counts), and until when (performance.now()) it is reused. */
+  private listing: { until: number; events: Promise<ListedEvent[]> } | undefined;
+
+  /** A write that changes what the event list shows: the list is read again after it, however it ended. */
+  private changing<T>(write: Promise<T>): Promise<T> {
+    return write.finally(() => (this.listing = undefined));
   }
 
   /** When the reminder for an event starting at `startAt` should go out; null if it already started. */
@@ -166,7 +182,7 @@ export class EventService {
     const now = this.now();
     const invalid = invalidField(input, now);
     if (invalid) return { outcome: 'invalid', ...invalid };
-    const event = await this.store.create({ ...input, createdBy: actor.key }, now, this.remindAt(input.startAt, now));
+    const event = await this.changing(this.store.create({ ...input, createdBy: actor.key }, now, this.remindAt(input.startAt, now)));
     await this.audit(actor, 'event.create', event, { after: { ...input } });
     // Announcements go through the delivery path (paced per platform, one per group even if retried).
     for (const g of event.groups) await this.deps.notifier.notify(g, [{ text: notices.announce(event, now) }], { id: `event:${event.id}:announce:${g.platform}:${g.chatId}` });
@@ -195,20 +211,20 @@ export class EventService {
       case 'deadline': {
         const r = FIELD_RULES[field](raw, c);
         if (!r.ok) return invalid(r.error);
-        await this.store.update(ev.id, { [field]: r.value });
+        await this.changing(this.store.update(ev.id, { [field]: r.value }));
         break;
       }
       case 'startAt': {
         const r = FIELD_RULES.startAt(raw, c);
         if (!r.ok) return invalid(r.error);
         const at = r.value;
-        await this.store.update(ev.id, { startAt: at, endAt: at + (ev.endAt - ev.startAt), ...(ev.deadline > at ? { deadline: at } : {}) }, this.remindAt(at, now));
+        await this.changing(this.store.update(ev.id, { startAt: at, endAt: at + (ev.endAt - ev.startAt), ...(ev.deadline > at ? { deadline: at } : {}) }, this.remindAt(at, now)));
         break;
       }
       case 'capacity': {
         const r = FIELD_RULES.capacity(raw, c);
         if (!r.ok) return invalid(r.error);
-        const promotions = await this.store.setCapacity(ev.id, r.value);
+        const promotions = await this.changing(this.store.setCapacity(ev.id, r.value));
         const grown = await this.store.get(ev.id);
         if (grown) await this.notifyPromotions(grown, promotions, actor.log ?? this.deps.logger);
         promoted = promotions.length;
@@ -230,7 +246,7 @@ export class EventService {
     requireRole(actor, 'staff');
     const ev = await this.findEvent(id);
     if (!ev) return { outcome: 'missing' };
-    const before = await this.store.close(ev.id);
+    const before = await this.changing(this.store.close(ev.id));
     if (before !== 'open') return { outcome: 'not-open', event: ev };
     await this.audit(actor, 'event.close', ev, { before: { status: before }, after: { status: 'closed' } });
     return { outcome: 'closed', event: { ...ev, status: 'closed' } };
@@ -241,7 +257,7 @@ export class EventService {
     requireRole(actor, 'staff');
     const ev = await this.findEvent(id);
     if (!ev) return { outcome: 'missing' };
-    const before = await this.store.reopen(ev.id);
+    const before = await this.changing(this.store.reopen(ev.id));
     if (before !== 'closed') return { outcome: 'not-closed', event: ev };
     await this.audit(actor, 'event.reopen', ev, { before: { status: before }, after: { status: 'open' } });
     return { outcome: 'reopened', event: { ...ev, status: 'open' } };
@@ -262,7 +278,7 @@ export class EventService {
     requireRole(actor, 'staff');
     const ev = await this.findEvent(id);
     if (!ev) return { outcome: 'missing' };
-    const before = await this.store.cancelEvent(ev.id, reason);
+    const before = await this.changing(this.store.cancelEvent(ev.id, reason));
     if (before === 'cancelled') return { outcome: 'already-cancelled', event: ev };
     await this.audit(actor, 'event.cancel', ev, { before: { status: before }, after: { status: 'cancelled' }, note: reason });
     const notice = [{ text: notices.eventCancelled(ev, reason) }];
@@ -367,6 +383,28 @@ export class EventService {
 
   // ---- members ----
 
+  /**
+   * The open events with their counts, as the event list shows them, soonest first. Read at most once per
+   * LISTING_REUSE_MS by a process: members ask together (the same notice reached them all), and each read is
+   * three round trips (the events by start, each event, each count). A change made through this process shows at
+   * once; one made by another process within LISTING_REUSE_MS. Signing up reads the event again, so a stale
+   * list never books a seat that is gone.
+   */
+  async openListing(): Promise<ListedEvent[]> {
+    const at = performance.now();
+    if (!this.listing || this.listing.until <= at) {
+      const events = this.store.upcoming(this.now()).then((all) => Promise.all(all.map(async (event) => ({ event, counts: await this.store.counts(event.id) }))));
+      const listing = { until: at + LISTING_REUSE_MS, events };
+      this.listing = listing;
+      // A failed read is not reused.
+      events.catch(() => {
+        if (this.listing === listing) this.listing = undefined;
+      });
+    }
+    const now = this.now();
+    return (await this.listing.events).filter(({ event }) => event.status === 'open' && event.deadline >= now && event.startAt >= now);
+  }
+
   /** Open events whose sign-up is still running, soonest first. */
   async openEvents(): Promise<EventDef[]> {
     const now = this.now();
@@ -377,7 +415,7 @@ export class EventService {
   async register(actor: Actor, input: RegistrationInput, allowWaitlist: boolean): Promise<RegisterResult> {
     const now = this.now();
     const { eventId, ...rest } = input;
-    const r = await this.store.register(eventId, { member: actor.key, ...rest, at: now }, now, allowWaitlist);
+    const r = await this.changing(this.store.register(eventId, { member: actor.key, ...rest, at: now }, now, allowWaitlist));
     // A sign-up started in a group and finished here is done.
     if (r.outcome === 'registered' || r.outcome === 'waitlisted') await this.store.clearPending(actor.key);
     return r;
@@ -388,7 +426,7 @@ export class EventService {
     const event = await this.store.get(eventId);
     if (!event) return { outcome: 'missing' };
     const registration = await this.store.registration(event.id, actor.key);
-    const r = await this.store.cancel(event.id, actor.key);
+    const r = await this.changing(this.store.cancel(event.id, actor.key));
     // Tell the promoted members before answering: the outbox is durable, the reply is not.
     const log = actor.log ?? this.deps.logger;
     await this.notifyPromotions(event, r.promoted, log);

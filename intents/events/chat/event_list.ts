@@ -12,12 +12,12 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
 
   async function list(ctx: TurnContext): Promise<TurnResult> {
     const now = ctx.now.getTime();
-    const events = await svc.openEvents();
-    if (events.length === 0) return { replies: [{ text: P.noEvents }], memory: listedEvents.remember([]) };
+    const listed = await svc.openListing();
+    if (listed.length === 0) return { replies: [{ text: P.noEvents }], memory: listedEvents.remember([]) };
     // Staff see ids to use in their commands.
     const showId = ctx.roles.has('staff');
-    const lines = await Promise.all(events.map(async (ev, i) => P.listItem(i + 1, ev, await svc.store.counts(ev.id), now, showId)));
-    return { replies: [{ text: `${P.listHeader}\n${lines.join('\n')}\n\n${P.listFooter}` }], memory: listedEvents.remember(events) };
+    const lines = listed.map(({ event, counts }, i) => P.listItem(i + 1, event, counts, now, showId));
+    return { replies: [{ text: `${P.listHeader}\n${lines.join('\n')}\n\n${P.listFooter}` }], memory: listedEvents.remember(listed.map((l) => l.event)) };
   }
 
   async function mine(ctx: TurnContext): Promise<TurnResult> {

@@ -4,7 +4,8 @@ import { ForbiddenError, type Actor } from '../../../src/core/actor.ts';
 import { memberKey } from '../../../src/core/message.ts';
 import type { Role } from '../../../src/core/service.ts';
 import { DEFAULT_FIELDS, type NewEvent } from '../../../intents/events/model.ts';
-import { eventService, type EventService } from '../../../intents/events/service.ts';
+import { eventService, LISTING_REUSE_MS, type EventService } from '../../../intents/events/service.ts';
+import { countCommands } from '../../helpers/command-count.ts';
 import { Harness } from '../../helpers/harness.ts';
 
 const DAY = 86400_000;
@@ -220,5 +221,37 @@ describe('member operations', () => {
     await svc.store.setPending(h.identity('p1'), { eventId: ev.id, fromChatId: GROUP, at: 0 }, 3600);
     await signUp('p1', ev.id);
     expect(await svc.store.pending(h.identity('p1'))).toBeNull();
+  });
+});
+
+describe('the event list, when members ask together', () => {
+  const listText = async (who: string) => (await h.dm(who).say('活动')).map((r) => r.text ?? '').join('\n');
+  /** The seats left the list shows for the event of this title (its item's third line). */
+  const seatsLeft = async (who: string, title: string) => new RegExp(`${title}[^\\n]*\\n[^\\n]*\\n[^\\n]*剩余 (\\d+)/`).exec(await listText(who))?.[1];
+
+  it('a process reads the open events once for many askers; a sign-up through it shows at once', async () => {
+    const ev = await created({ title: '一起问的活动', capacity: 3 });
+    const sent = countCommands(h.engine.deps.redis);
+    const lists = await Promise.all(Array.from({ length: 10 }, (_, i) => listText(`asker${i}`)));
+    for (const list of lists) expect(list).toContain('一起问的活动');
+    // Ten askers, one read (a slow machine may take two or three, as a read is reused for a second).
+    expect(sent()['zrangebyscore']).toBeLessThanOrEqual(3);
+    expect(await seatsLeft('asker0', '一起问的活动')).toBe('3');
+    await signUp('joiner', ev.id);
+    expect(await seatsLeft('asker1', '一起问的活动')).toBe('2');
+  });
+
+  it('a sign-up through another process shows within LISTING_REUSE_MS', async () => {
+    const ev = await created({ title: '另一个进程的活动', capacity: 3 });
+    const other = await Harness.start({ redisUrl: h.redisUrl, env: { BOT_STAFF: 'telegram:staff1' }, now: h.clock.now });
+    try {
+      expect(await seatsLeft('watcher', '另一个进程的活动')).toBe('3');
+      const r = await eventService(other.engine.deps).register(member('elsewhere'), { eventId: ev.id, values: { name: '会员', phone: '13800000000', unit: '一厂' }, displayName: 'elsewhere', address: address('elsewhere') }, true);
+      expect(r.outcome).toBe('registered');
+      await new Promise((resolve) => setTimeout(resolve, LISTING_REUSE_MS + 100));
+      expect(await seatsLeft('watcher', '另一个进程的活动')).toBe('2');
+    } finally {
+      await other.stop();
+    }
   });
 });
