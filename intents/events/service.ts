@@ -16,7 +16,7 @@ import { formatIso } from '../../src/kit/time.ts';
 import { FIELD_RULES, invalidField, type EditableField, type FieldError } from './fields.ts';
 import type { EventDef, NewEvent, Registration } from './model.ts';
 import { EventStore, type MemberState, type Promotion, type RegisterResult, type RosterEntry } from './store.ts';
-import { EDITABLE_FIELD_NAMES, STAFF_TEXT, notices } from './texts.ts';
+import { EDITABLE_FIELD_NAMES, STAFF_TEXT, notices, type EventCounts } from './texts.ts';
 import type { GroupChoice } from './util.ts';
 
 /** The events service's intent ids (index.ts declares them; the list's memory is kept under EVENT_LIST). */
@@ -95,8 +95,11 @@ export const LISTING_REUSE_MS = 1000;
 
 export interface ListedEvent {
   event: EventDef;
-  counts: { registered: number; waitlisted: number; checkedIn: number };
+  counts: EventCounts;
 }
+
+/** Open, its sign-up still running, not started. */
+const signUpRunning = (event: EventDef, now: number): boolean => event.status === 'open' && event.deadline >= now && event.startAt >= now;
 
 export class EventService {
   readonly store: EventStore;
@@ -402,13 +405,13 @@ export class EventService {
       });
     }
     const now = this.now();
-    return (await this.listing.events).filter(({ event }) => event.status === 'open' && event.deadline >= now && event.startAt >= now);
+    return (await this.listing.events).filter(({ event }) => signUpRunning(event, now));
   }
 
   /** Open events whose sign-up is still running, soonest first. */
   async openEvents(): Promise<EventDef[]> {
     const now = this.now();
-    return (await this.store.upcoming(now)).filter((e) => e.status === 'open' && e.deadline >= now);
+    return (await this.store.upcoming(now)).filter((e) => signUpRunning(e, now));
   }
 
   /** Signs the actor up; when full, joins the waitlist only if `allowWaitlist` (else the outcome is 'full'). */
