@@ -28,7 +28,13 @@ const SECONDS = Number(process.env.BENCH_HTTP_SECONDS ?? 10);
 /** The first seconds at the offered rate, from a cold process: reported apart from the steady run. */
 const WARM_SECONDS = Number(process.env.BENCH_HTTP_WARM_SECONDS ?? 3);
 const OVER_TCP = process.env.BENCH_HTTP_REDIS === 'tcp';
-const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 2);
+/**
+ * One round's p99 on a shared machine moves with its slow spells (the baseline's own went from 3 to 82 ms), so
+ * the figure judged is the median round's, with the spread beside it.
+ */
+const ROUNDS = Number(process.env.BENCH_HTTP_ROUNDS ?? 5);
+/** Issue 13's goal for the steady p99 at 1,000 msg/s. */
+const P99_GOAL_MS = 50;
 const MEMBERS = 2000;
 const MIX = ['菜单', '公司三个月没发工资怎么办', '加班费怎么算', '最近有什么活动', '住院互助要什么材料', '你好', '被辞退了有补偿吗', '转人工'];
 
@@ -206,4 +212,7 @@ export async function httpBench(): Promise<void> {
     baseline.push(p99(floor.steady));
   }
   console.log(`  steady p99, ms: bot ${spread(bot, 1)}   baseline ${spread(baseline, 1)}   bot ÷ baseline per round ${spread(bot.map((b, i) => b / baseline[i]!), 2)}`);
+  const median = percentile([...bot].sort((a, b) => a - b), 50);
+  const over = bot.filter((p) => p > P99_GOAL_MS).length;
+  console.log(`  the median round's p99 ${median.toFixed(1)} ms against the goal of ${P99_GOAL_MS} ms; rounds over it: ${over} of ${bot.length}`);
 }
