@@ -110,7 +110,7 @@ export class BroadcastService {
   /** What a broadcast can go to: the groups the bot serves (by name), and the audiences other services offer. */
   async audienceOptions(actor: Actor): Promise<{ groups: KnownGroup[]; sources: { kind: string; title: string; choices: { key: string; label: string }[] }[] }> {
     requireRole(actor, 'staff');
-    const groups = await this.deps.groups.list(MAX_GROUPS);
+    const groups = await this.deps.groups.list(MAX_GROUPS, actor.log);
     const sources = await Promise.all(this.deps.audiences.list().map(async (s) => ({ kind: s.kind, title: s.title, choices: await s.choices() })));
     return { groups, sources };
   }
@@ -133,7 +133,7 @@ export class BroadcastService {
   /** The message as members will see it, then what it goes to and when. */
   async preview(actor: Actor, draft: Draft): Promise<Reply[]> {
     requireRole(actor, 'staff');
-    const groups = draft.audience.kind === 'all-groups' ? await this.deps.groups.list(MAX_GROUPS) : undefined;
+    const groups = draft.audience.kind === 'all-groups' ? await this.deps.groups.list(MAX_GROUPS, actor.log) : undefined;
     const targets = await this.targets(draft.audience);
     const lines = [
       PREVIEW.heading,
@@ -208,14 +208,14 @@ export class BroadcastService {
 
   async approve(actor: Actor, id: number): Promise<ControlResult> {
     requireRole(actor, 'staff');
-    const rec = await this.store.get(id);
+    const rec = await this.store.get(id, actor.log);
     if (!rec) return { outcome: 'missing' };
     // The same person from the other side (the author's linked chat identity or console account) is no second person.
     if ((await this.deps.roles.personOf(rec.author)) === (await this.deps.roles.personOf(actor.key))) {
       await this.audit(actor, 'broadcast.approve_refused', rec, { note: 'self-approval' });
       return { outcome: 'self-approval' };
     }
-    const changed = await this.store.update(id, (r) => (r.status === 'pending' ? { ...r, status: 'scheduled', approvedBy: actor.key } : null));
+    const changed = await this.store.update(id, (r) => (r.status === 'pending' ? { ...r, status: 'scheduled', approvedBy: actor.key } : null), actor.log);
     if (!changed) return { outcome: 'not-allowed', broadcast: rec };
     await this.audit(actor, 'broadcast.approve', changed.after, { before: { status: 'pending' }, after: { status: 'scheduled' } });
     await this.deps.notifier.notify(rec.authorChat, [{ text: STAFF.approvedToAuthor(id, actor.key) }], { id: `bc:${id}:approved` });
@@ -312,11 +312,11 @@ export class BroadcastService {
 
   private async control(actor: Actor, id: number, action: 'pause' | 'resume' | 'cancel'): Promise<ControlResult> {
     requireRole(actor, 'staff');
-    const rec = await this.store.get(id);
+    const rec = await this.store.get(id, actor.log);
     if (!rec) return { outcome: 'missing' };
     const allowed: Record<typeof action, BroadcastStatus[]> = { pause: ['sending'], resume: ['paused'], cancel: ['pending', 'scheduled', 'sending', 'paused'] };
     const to: Record<typeof action, BroadcastStatus> = { pause: 'paused', resume: 'sending', cancel: 'cancelled' };
-    const changed = await this.store.update(id, (r) => (allowed[action].includes(r.status) ? { ...r, status: to[action] } : null));
+    const changed = await this.store.update(id, (r) => (allowed[action].includes(r.status) ? { ...r, status: to[action] } : null), actor.log);
     if (!changed) return { outcome: 'not-allowed', broadcast: rec };
     const group = groupOfRun(id, changed.after.runs);
     let skipped: number | undefined;
@@ -349,7 +349,7 @@ export class BroadcastService {
    */
   async interrupted(actor: Actor, id: number): Promise<{ broadcast: BroadcastRecord; items: ItemReport[] } | null> {
     requireRole(actor, 'staff');
-    const rec = await this.store.get(id);
+    const rec = await this.store.get(id, actor.log);
     if (!rec) return null;
     await this.audit(actor, 'broadcast.view', rec, { note: 'interrupted targets' });
     if (rec.runs === 0) return { broadcast: rec, items: [] };
@@ -363,13 +363,13 @@ export class BroadcastService {
    */
   async resendInterrupted(actor: Actor, id: number): Promise<ControlResult> {
     requireRole(actor, 'staff');
-    const rec = await this.store.get(id);
+    const rec = await this.store.get(id, actor.log);
     if (!rec) return { outcome: 'missing' };
     if (rec.runs === 0 || rec.status === 'cancelled' || rec.status === 'pending') return { outcome: 'not-allowed', broadcast: rec };
     const group = groupOfRun(id, rec.runs);
     const waiting = (await this.deps.delivery.report(group)).filter((i) => i.state === 'failed:interrupted').length;
     if (waiting === 0) return { outcome: 'nothing-to-resend', broadcast: rec };
-    const changed = await this.store.update(id, (r) => (r.runs !== rec.runs || r.status === 'cancelled' ? null : { ...r, status: r.status === 'done' ? 'sending' : r.status, resends: (r.resends ?? 0) + 1 }));
+    const changed = await this.store.update(id, (r) => (r.runs !== rec.runs || r.status === 'cancelled' ? null : { ...r, status: r.status === 'done' ? 'sending' : r.status, resends: (r.resends ?? 0) + 1 }), actor.log);
     if (!changed) return { outcome: 'not-allowed', broadcast: rec };
     const resent = await this.deps.delivery.resendInterrupted(group);
     await this.audit(actor, 'broadcast.resend', changed.after, { before: { status: changed.before.status }, after: { status: changed.after.status }, note: `run ${rec.runs}: ${resent} interrupted targets sent again` });
@@ -380,14 +380,14 @@ export class BroadcastService {
 
   async list(actor: Actor, limit = 10): Promise<Progress[]> {
     requireRole(actor, 'staff');
-    const recs = await this.store.recent(limit);
+    const recs = await this.store.recent(limit, actor.log);
     return Promise.all(recs.map(async (r) => ({ broadcast: r, counts: r.runs > 0 ? await this.deps.delivery.counts(groupOfRun(r.id, r.runs)) : null })));
   }
 
   /** The latest run, target by target (audited: it lists who was sent what). */
   async report(actor: Actor, id: number): Promise<(Progress & { items: ItemReport[] }) | null> {
     requireRole(actor, 'staff');
-    const rec = await this.store.get(id);
+    const rec = await this.store.get(id, actor.log);
     if (!rec) return null;
     await this.audit(actor, 'broadcast.view', rec);
     if (rec.runs === 0) return { broadcast: rec, counts: null, items: [] };

@@ -99,16 +99,21 @@ export class BroadcastStore {
     return full;
   }
 
-  async get(id: number): Promise<BroadcastRecord | null> {
-    return readRecord(recordSchema, await this.redis.get(this.recKey(id)), this.logger, `broadcast ${id}`);
+  /** `log`, here and below: where a corrupt record is reported (an operation passes its actor's, which carries the request id). */
+  async get(id: number, log: RecordLogger = this.logger): Promise<BroadcastRecord | null> {
+    return readRecord(recordSchema, await this.redis.get(this.recKey(id)), log, `broadcast ${id}`);
   }
 
   /** Changes a record with an optimistic check (compare and set): `change` returns null to leave it as it is. */
-  async update(id: number, change: (rec: BroadcastRecord) => BroadcastRecord | null): Promise<{ before: BroadcastRecord; after: BroadcastRecord } | null> {
+  async update(
+    id: number,
+    change: (rec: BroadcastRecord) => BroadcastRecord | null,
+    log: RecordLogger = this.logger,
+  ): Promise<{ before: BroadcastRecord; after: BroadcastRecord } | null> {
     const key = this.recKey(id);
     for (let attempt = 0; attempt < 20; attempt++) {
       const raw = await this.redis.get(key);
-      const before = readRecord(recordSchema, raw, this.logger, `broadcast ${id}`);
+      const before = readRecord(recordSchema, raw, log, `broadcast ${id}`);
       if (!before || raw === null) return null;
       const after = change(before);
       if (!after) return null;
@@ -122,9 +127,9 @@ export class BroadcastStore {
     return (await this.redis.set(this.runKey(id, run), '1', 'NX')) === 'OK';
   }
 
-  async recent(limit = 10): Promise<BroadcastRecord[]> {
+  async recent(limit = 10, log?: RecordLogger): Promise<BroadcastRecord[]> {
     const ids = await this.redis.zrevrange(this.listKey, 0, limit - 1);
-    const recs = await Promise.all(ids.map((id) => this.get(Number(id))));
+    const recs = await Promise.all(ids.map((id) => this.get(Number(id), log)));
     return recs.filter((r): r is BroadcastRecord => r !== null);
   }
 

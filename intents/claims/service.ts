@@ -181,8 +181,8 @@ export class ClaimsService {
       history: [{ at, status: 'pending', actor: actor.key }],
     };
     await this.uploads.claimed(input.documents.map((d) => d.sha256));
-    const { no, created } = await this.store.create(record, input.draftId, now);
-    const claim = await this.store.get(no);
+    const { no, created } = await this.store.create(record, input.draftId, now, actor.log);
+    const claim = await this.store.get(no, actor.log);
     if (!claim) throw new Error(`claim ${no} unreadable right after submit`);
     if (created) await this.deps.audit.record({ actor: actor.key, action: 'claim.submit', target: no, before: null, after: 'pending', at: now });
     if (created) await this.newWork();
@@ -191,12 +191,12 @@ export class ClaimsService {
 
   /** The actor's own claims, newest first. Nobody sees another member's claims here. */
   async myClaims(actor: MemberActor, limit = 20): Promise<Claim[]> {
-    return (await this.store.ofMember(actor.key, limit)).filter((c) => c.member === actor.key);
+    return (await this.store.ofMember(actor.key, limit, actor.log)).filter((c) => c.member === actor.key);
   }
 
   /** One of the actor's own claims; null for unknown numbers and for other members' claims alike (no existence oracle). */
   async myClaim(actor: Actor, no: string): Promise<Claim | null> {
-    const claim = await this.store.get(no);
+    const claim = await this.store.get(no, actor.log);
     return claim?.member === actor.key ? claim : null;
   }
 
@@ -434,7 +434,7 @@ export class ClaimsService {
   /** The review queue, oldest first. */
   async listPending(actor: Actor, limit = 50): Promise<Claim[]> {
     requireRole(actor, 'admin');
-    return this.store.pending(limit);
+    return this.store.pending(limit, actor.log);
   }
 
   async pendingCount(actor: Actor): Promise<number> {
@@ -445,7 +445,7 @@ export class ClaimsService {
   /** One claim with its sensitive fields decrypted; the access itself is audited. */
   async review(actor: Actor, no: string): Promise<{ claim: Claim; secrets: ClaimSecrets } | null> {
     requireRole(actor, 'admin');
-    const claim = await this.store.get(no);
+    const claim = await this.store.get(no, actor.log);
     if (!claim) return null;
     await this.deps.audit.record({ actor: actor.key, action: 'claim.view', target: claim.no, before: claim.status, after: claim.status, at: this.deps.now() });
     return { claim, secrets: this.decrypt(claim) };
@@ -465,7 +465,7 @@ export class ClaimsService {
   /** A document of a claim for a console reviewer, by its content hash; the view is audited. Null when gone. */
   async viewDocument(actor: Actor, no: string, sha256: string): Promise<{ doc: ClaimDocument; data: Buffer | null } | null> {
     requireRole(actor, 'admin');
-    const claim = await this.store.get(no);
+    const claim = await this.store.get(no, actor.log);
     const doc = claim?.documents.find((d) => d.sha256 === sha256);
     if (!claim || !doc) return null;
     const data = await this.readDocument(actor, claim, doc);
@@ -508,7 +508,7 @@ export class ClaimsService {
         const limit = Math.round((plan?.limits.maxPerClaim ?? Infinity) * 100);
         if (cents > limit) throw new ClaimStateError('over_claim_limit', 'payout above the per-claim limit', { limitCents: limit });
         if (plan) {
-          const paid = await this.paidThisYear(c, chinaToday(new Date(at)).slice(0, 4));
+          const paid = await this.paidThisYear(c, chinaToday(new Date(at)).slice(0, 4), actor.log);
           const remaining = Math.max(0, Math.round(plan.limits.maxPerYear * 100) - paid);
           if (cents > remaining) throw new ClaimStateError('over_year_limit', 'payout above the yearly limit', { remainingCents: remaining });
         }
@@ -556,7 +556,7 @@ export class ClaimsService {
     const q = (filter.q ?? '').trim().toUpperCase();
     // A status view reads only that status's claims (the default, pending, the review queue), however many
     // decided claims the years hold.
-    const candidates = filter.status ? await this.store.withStatus(filter.status) : await this.store.all();
+    const candidates = filter.status ? await this.store.withStatus(filter.status, actor.log) : await this.store.all(actor.log);
     const hits = candidates.filter(
       (c) =>
         (!filter.status || c.status === filter.status) &&
@@ -580,19 +580,19 @@ export class ClaimsService {
     const { claim, secrets } = found;
     const plan = findPlan(this.plans, claim.planId) ?? null;
     const working = plan ? payoutWorking(plan, claim.amountCents, hospitalDays(claim.event.admissionDate, claim.event.dischargeDate)) : null;
-    const yearPaidCents = claim.purgedAt ? 0 : await this.paidThisYear(claim, chinaToday(this.deps.now()).slice(0, 4));
+    const yearPaidCents = claim.purgedAt ? 0 : await this.paidThisYear(claim, chinaToday(this.deps.now()).slice(0, 4), actor.log);
     const remainingCents = plan ? Math.max(0, Math.round(plan.limits.maxPerYear * 100) - yearPaidCents) : null;
     const suggestedCents = working ? Math.min(working.cents, remainingCents ?? working.cents) : claim.estimatedPayoutCents;
-    return { claim, secrets, plan, working, yearPaidCents, remainingCents, suggestedCents, duplicates: claim.purgedAt ? [] : await this.duplicatesOf(claim, secrets) };
+    return { claim, secrets, plan, working, yearPaidCents, remainingCents, suggestedCents, duplicates: claim.purgedAt ? [] : await this.duplicatesOf(claim, secrets, actor.log) };
   }
 
   /** Other claims sharing the person's ID number, the bank card, or an identical document file. */
-  private async duplicatesOf(claim: Claim, secrets: ClaimSecrets): Promise<Duplicate[]> {
+  private async duplicatesOf(claim: Claim, secrets: ClaimSecrets, log: Actor['log']): Promise<Duplicate[]> {
     const out: Duplicate[] = [];
-    for (const c of await this.store.ofPerson([claim.idFingerprint, ...this.cipher.fingerprints(secrets.idNumber, 'idNumber')])) {
+    for (const c of await this.store.ofPerson([claim.idFingerprint, ...this.cipher.fingerprints(secrets.idNumber, 'idNumber')], log)) {
       if (c.no !== claim.no) out.push({ kind: 'idNumber', no: c.no, status: c.status });
     }
-    const sharing = (await this.store.sharingClues(claim)).filter((c) => c.no !== claim.no && !c.purgedAt);
+    const sharing = (await this.store.sharingClues(claim, log)).filter((c) => c.no !== claim.no && !c.purgedAt);
     for (const c of sharing) {
       // The last four digits are kept in clear: only those claims are decrypted to compare the whole number.
       if (c.bank.cardLast4 === claim.bank.cardLast4 && this.cipher.decrypt(c.bank.card, 'claim:bankCard') === secrets.bankCard) out.push({ kind: 'bankCard', no: c.no, status: c.status });
@@ -605,7 +605,7 @@ export class ClaimsService {
   /** The oldest claim waiting for review other than `after` (the console's 下一份), or null. */
   async nextPending(actor: Actor, after?: string): Promise<string | null> {
     requireRole(actor, 'admin');
-    return (await this.store.pending(2)).map((c) => c.no).find((no) => no !== after) ?? null;
+    return (await this.store.pending(2, actor.log)).map((c) => c.no).find((no) => no !== after) ?? null;
   }
 
   /**
@@ -615,7 +615,7 @@ export class ClaimsService {
   async approvedBetween(actor: Actor, from: string, to: string, header: readonly string[]): Promise<string[][]> {
     requireRole(actor, 'admin');
     const day = (iso: string) => chinaToday(new Date(iso));
-    const approved = (await this.store.all())
+    const approved = (await this.store.all(actor.log))
       .filter((c) => c.status === 'approved' && !c.purgedAt && day(c.updatedAt) >= from && day(c.updatedAt) <= to)
       .sort((a, b) => a.updatedAt.localeCompare(b.updatedAt));
     const rows = approved.map((c) => {
@@ -703,9 +703,9 @@ export class ClaimsService {
   }
 
   /** Sum of approved payouts for the same person and plan in the given year (China time); claims indexed under an older key count too. */
-  private async paidThisYear(claim: Claim, year: string): Promise<number> {
+  private async paidThisYear(claim: Claim, year: string, log: Actor['log']): Promise<number> {
     const idNumber = this.cipher.decrypt(claim.applicant.idNumber, 'claim:idNumber');
-    return (await this.store.ofPerson([claim.idFingerprint, ...this.cipher.fingerprints(idNumber, 'idNumber')]))
+    return (await this.store.ofPerson([claim.idFingerprint, ...this.cipher.fingerprints(idNumber, 'idNumber')], log))
       .filter((c) => c.planId === claim.planId && c.status === 'approved' && c.no !== claim.no)
       .filter((c) => chinaToday(new Date(c.updatedAt)).slice(0, 4) === year)
       .reduce((sum, c) => sum + (c.payoutCents ?? 0), 0);
@@ -729,7 +729,7 @@ export class ClaimsService {
     const at = now.toISOString();
     const note = step.note || undefined;
     for (let attempt = 0; attempt < TRANSITION_ATTEMPTS; attempt++) {
-      const cur = await this.store.get(no);
+      const cur = await this.store.get(no, actor.log);
       if (!cur) throw new ClaimStateError('not_found', `claim ${no} not found`);
       if (step.owner && cur.member !== actor.key) throw new ForbiddenError(actor.key, 'owner');
       if (!step.from.includes(cur.status)) throw new ClaimStateError('bad_status', `claim ${no} is ${cur.status}`, { status: cur.status });

@@ -185,7 +185,7 @@ export class ClaimStore {
    * Numbers and writes a new claim atomically (record + pending queue + indexes).
    * Idempotent per draftId: the same draft again returns the first number with created = false.
    */
-  async create(record: NewClaim, draftId: string, now: Date): Promise<{ no: string; created: boolean }> {
+  async create(record: NewClaim, draftId: string, now: Date, log?: RecordLogger): Promise<{ no: string; created: boolean }> {
     // "no" is the first property, so the placeholder replaced by the script is this one.
     const json = JSON.stringify({ no: CLAIM_NO_PLACEHOLDER, ...record });
     const day = chinaToday(now).replace(/-/g, '');
@@ -204,29 +204,33 @@ export class ClaimStore {
     );
     const [no, created] = z.tuple([z.string(), z.number()]).parse(raw);
     // The member is told the number next: a failover of the master must not lose it.
-    await awaitReplicas(this.redis, this.pendingKey);
+    await awaitReplicas(this.redis, this.pendingKey, log);
     return { no, created: created === 1 };
   }
 
-  async get(no: string): Promise<Claim | null> {
+  /**
+   * `log`, here and below: where a corrupt claim is reported (an operation passes its actor's, which carries the
+   * request id; the store's own otherwise).
+   */
+  async get(no: string, log: RecordLogger = this.logger): Promise<Claim | null> {
     const key = no.toUpperCase();
-    return readRecord(claimSchema, await this.redis.get(this.claimKey(key)), this.logger, `claim ${key}`);
+    return readRecord(claimSchema, await this.redis.get(this.claimKey(key)), log, `claim ${key}`);
   }
 
-  private async getMany(nos: string[]): Promise<Claim[]> {
+  private async getMany(nos: string[], log: RecordLogger = this.logger): Promise<Claim[]> {
     if (nos.length === 0) return [];
     const raws = await this.redis.mget(...nos.map((n) => this.claimKey(n)));
-    return raws.flatMap((raw, i) => readRecord(claimSchema, raw, this.logger, `claim ${nos[i] ?? '?'}`) ?? []);
+    return raws.flatMap((raw, i) => readRecord(claimSchema, raw, log, `claim ${nos[i] ?? '?'}`) ?? []);
   }
 
   /** A member's claims, newest first. */
-  async ofMember(member: MemberKey, limit: number): Promise<Claim[]> {
-    return this.getMany(await this.redis.zrevrange(this.memberKey(member), 0, limit - 1));
+  async ofMember(member: MemberKey, limit: number, log?: RecordLogger): Promise<Claim[]> {
+    return this.getMany(await this.redis.zrevrange(this.memberKey(member), 0, limit - 1), log);
   }
 
   /** The review queue, oldest first (all of it without a limit). */
-  async pending(limit = Infinity): Promise<Claim[]> {
-    return this.getMany(await this.redis.zrange(this.pendingKey, '0', Number.isFinite(limit) ? String(limit - 1) : '-1'));
+  async pending(limit = Infinity, log?: RecordLogger): Promise<Claim[]> {
+    return this.getMany(await this.redis.zrange(this.pendingKey, '0', Number.isFinite(limit) ? String(limit - 1) : '-1'), log);
   }
 
   pendingCount(): Promise<number> {
@@ -234,10 +238,10 @@ export class ClaimStore {
   }
 
   /** Every claim of the person with any of these ID fingerprints (one per available key; any member account). */
-  async ofPerson(idFingerprints: readonly string[]): Promise<Claim[]> {
+  async ofPerson(idFingerprints: readonly string[], log?: RecordLogger): Promise<Claim[]> {
     const nos = new Set<string>();
     for (const fp of new Set(idFingerprints)) for (const no of await this.redis.zrange(this.personKey(fp), '0', '-1')) nos.add(no);
-    return this.getMany([...nos]);
+    return this.getMany([...nos], log);
   }
 
   /**
@@ -252,27 +256,27 @@ export class ClaimStore {
   }
 
   /** Every claim, oldest first, from the index (a few reads, whatever else the keyspace holds). */
-  async all(): Promise<Claim[]> {
+  async all(log?: RecordLogger): Promise<Claim[]> {
     await this.whenIndexed();
-    return this.getAll(await this.redis.zrange(this.indexKey, '0', '-1'));
+    return this.getAll(await this.redis.zrange(this.indexKey, '0', '-1'), log);
   }
 
   /** The claims in `status`, oldest first (an entry the index kept from an earlier status is left out). */
-  async withStatus(status: ClaimStatus): Promise<Claim[]> {
+  async withStatus(status: ClaimStatus, log?: RecordLogger): Promise<Claim[]> {
     await this.whenIndexed();
-    return (await this.getAll(await this.redis.zrange(this.statusKey(status), '0', '-1'))).filter((c) => c.status === status);
+    return (await this.getAll(await this.redis.zrange(this.statusKey(status), '0', '-1'), log)).filter((c) => c.status === status);
   }
 
   /** The claims sharing a bank card's last four digits or a document with `claim` (itself included). */
-  async sharingClues(claim: Claim): Promise<Claim[]> {
+  async sharingClues(claim: Claim, log?: RecordLogger): Promise<Claim[]> {
     await this.whenIndexed();
     const lists = await Promise.all(this.clueKeys(claim).map((key) => this.redis.zrange(key, '0', '-1')));
-    return this.getAll([...new Set(lists.flat())]);
+    return this.getAll([...new Set(lists.flat())], log);
   }
 
-  private async getAll(nos: string[]): Promise<Claim[]> {
+  private async getAll(nos: string[], log?: RecordLogger): Promise<Claim[]> {
     const claims: Claim[] = [];
-    for (let i = 0; i < nos.length; i += MGET_BATCH) claims.push(...(await this.getMany(nos.slice(i, i + MGET_BATCH))));
+    for (let i = 0; i < nos.length; i += MGET_BATCH) claims.push(...(await this.getMany(nos.slice(i, i + MGET_BATCH), log)));
     return claims;
   }
 

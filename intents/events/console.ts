@@ -118,7 +118,7 @@ async function create(svc: EventService, req: ConsoleRequest): Promise<ConsoleRe
 async function eventPage(svc: EventService, req: ConsoleRequest, message?: Html, cancelPanel?: Html, status?: number): Promise<ConsoleResult> {
   const id = req.params['id'] ?? '';
   if (!ID.test(id)) return { kind: 'not-found' };
-  const ev = await svc.findEvent(id);
+  const ev = await svc.findEvent(id, req.actor.log);
   if (!ev) return { kind: 'not-found' };
   const q = (req.query['q'] ?? '').trim();
   const published = req.query['published'];
@@ -170,7 +170,7 @@ ${field({ label: C.cancelReason, name: 'reason', value: reason, required: true, 
 
 async function edit(svc: EventService, req: ConsoleRequest): Promise<ConsoleResult> {
   const id = req.params['id'] ?? '';
-  const ev = await svc.findEvent(id);
+  const ev = await svc.findEvent(id, req.actor.log);
   if (!ev) return { kind: 'not-found' };
   const changed: string[] = [];
   const problems: string[] = [];
@@ -178,7 +178,7 @@ async function edit(svc: EventService, req: ConsoleRequest): Promise<ConsoleResu
   let over: number | null = null;
   // The start first (it moves the end and may pull the deadline), then the rest against the event as it is then.
   for (const f of ['startAt', ...EDITABLE_FIELDS.filter((x) => x !== 'startAt')] as EditableField[]) {
-    const cur = await svc.findEvent(id);
+    const cur = await svc.findEvent(id, req.actor.log);
     if (!cur) return { kind: 'not-found' };
     const typed = formValue(req, f).trim();
     if (typed === shown(cur, f) || (f !== 'description' && f !== 'place' && typed === '') || typed === shown(ev, f)) continue;
@@ -196,7 +196,7 @@ async function edit(svc: EventService, req: ConsoleRequest): Promise<ConsoleResu
 
 async function checkIn(svc: EventService, req: ConsoleRequest): Promise<ConsoleResult> {
   const id = req.params['id'] ?? '';
-  const ev = await svc.findEvent(id);
+  const ev = await svc.findEvent(id, req.actor.log);
   if (!ev) return { kind: 'not-found' };
   const text = [...formValues(req, 'seat'), formValue(req, 'names')].join(' ').trim();
   const r = text ? await svc.checkInAll(req.actor, id, text) : null;

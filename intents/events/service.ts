@@ -4,12 +4,12 @@
  * the time is the injected clock. Staff operations need the staff role (admins hold it too).
  */
 import { z } from 'zod';
-import { ForbiddenError, requireRole, type Actor, type MemberActor } from '../../src/core/actor.ts';
-import type { Logger } from 'pino';
+import { ForbiddenError, requireRole, type Actor, type ActorLog, type MemberActor } from '../../src/core/actor.ts';
 import type { Address, FileRef, Reply } from '../../src/core/message.ts';
 import type { CoreDeps } from '../../src/core/service.ts';
 import type { Session } from '../../src/core/session.ts';
 import { GroupDirectory } from '../../src/core/groups.ts';
+import type { RecordLogger } from '../../src/core/records.ts';
 import { toCsv } from '../../src/kit/csv.ts';
 import { parseCount } from '../../src/kit/forms/types.ts';
 import { formatIso } from '../../src/kit/time.ts';
@@ -144,7 +144,7 @@ export class EventService {
   }
 
   /** Tells each promoted member they got a seat. */
-  private async notifyPromotions(ev: EventDef, promoted: Promotion[], log: Logger): Promise<void> {
+  private async notifyPromotions(ev: EventDef, promoted: Promotion[], log: ActorLog): Promise<void> {
     const now = this.now();
     for (const p of promoted) {
       if (!p.registration) {
@@ -156,9 +156,9 @@ export class EventService {
   }
 
   /** Sends the same replies to every registrant and waitlisted member; returns how many. `notice` names it (a retried cancellation tells nobody twice). */
-  private async notifyAll(ev: EventDef, replies: Reply[], notice?: string): Promise<number> {
+  private async notifyAll(ev: EventDef, replies: Reply[], log: Actor['log'], notice?: string): Promise<number> {
     let n = 0;
-    for (const e of await this.store.roster(ev.id)) {
+    for (const e of await this.store.roster(ev.id, log)) {
       if (!e.registration) continue;
       await this.deps.notifier.notify(e.registration.address, replies, notice ? { id: `event:${ev.id}:${notice}:${e.member}` } : {});
       n++;
@@ -166,9 +166,9 @@ export class EventService {
     return n;
   }
 
-  /** An event by its id as staff type it ("3" or "#3"). */
-  async findEvent(id: string): Promise<EventDef | null> {
-    return this.store.get(id.replace(/^#/, ''));
+  /** An event by its id as staff type it ("3" or "#3"); `log`: where a corrupt record is reported (the actor's). */
+  async findEvent(id: string, log?: RecordLogger): Promise<EventDef | null> {
+    return this.store.get(id.replace(/^#/, ''), log);
   }
 
   // ---- staff ----
@@ -176,7 +176,7 @@ export class EventService {
   /** Group chats an event can be announced to, most recently seen first (staff only: it reveals the groups). */
   async knownGroups(actor: Actor): Promise<GroupChoice[]> {
     requireRole(actor, 'staff');
-    return (await this.deps.groups.list(10)).map((g) => ({ name: g.name, address: GroupDirectory.address(g) }));
+    return (await this.deps.groups.list(10, actor.log)).map((g) => ({ name: g.name, address: GroupDirectory.address(g) }));
   }
 
   /** Publishes an event (open for sign-up) and announces it to its groups. */
@@ -198,7 +198,7 @@ export class EventService {
    */
   async editEvent(actor: Actor, id: string, field: EditableField, raw: string): Promise<EditResult> {
     requireRole(actor, 'staff');
-    const ev = await this.findEvent(id);
+    const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
     if (ev.status === 'cancelled') return { outcome: 'cancelled', event: ev };
     const now = this.now();
@@ -227,8 +227,8 @@ export class EventService {
       case 'capacity': {
         const r = FIELD_RULES.capacity(raw, c);
         if (!r.ok) return invalid(r.error);
-        const promotions = await this.changing(this.store.setCapacity(ev.id, r.value));
-        const grown = await this.store.get(ev.id);
+        const promotions = await this.changing(this.store.setCapacity(ev.id, r.value, actor.log));
+        const grown = await this.store.get(ev.id, actor.log);
         if (grown) await this.notifyPromotions(grown, promotions, actor.log ?? this.deps.logger);
         promoted = promotions.length;
         const { registered } = await this.store.counts(ev.id);
@@ -236,18 +236,18 @@ export class EventService {
         break;
       }
     }
-    const after = await this.store.get(ev.id);
+    const after = await this.store.get(ev.id, actor.log);
     if (!after) return { outcome: 'missing' };
     await this.audit(actor, 'event.edit', ev, { before: { [field]: ev[field] }, after: { [field]: after[field] } });
     const changesPlans = field === 'startAt' || field === 'endAt' || field === 'place';
-    const notified = changesPlans ? await this.notifyAll(after, [{ text: notices.eventChanged(after, EDITABLE_FIELD_NAMES[field], now) }]) : 0;
+    const notified = changesPlans ? await this.notifyAll(after, [{ text: notices.eventChanged(after, EDITABLE_FIELD_NAMES[field], now) }], actor.log) : 0;
     return { outcome: 'edited', event: after, field, notified, promoted, overCapacity };
   }
 
   /** Stops sign-up (open → closed). */
   async closeEvent(actor: Actor, id: string): Promise<CloseResult> {
     requireRole(actor, 'staff');
-    const ev = await this.findEvent(id);
+    const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
     const before = await this.changing(this.store.close(ev.id));
     if (before !== 'open') return { outcome: 'not-open', event: ev };
@@ -258,7 +258,7 @@ export class EventService {
   /** Opens sign-up again (closed → open). */
   async reopenEvent(actor: Actor, id: string): Promise<ReopenResult> {
     requireRole(actor, 'staff');
-    const ev = await this.findEvent(id);
+    const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
     const before = await this.changing(this.store.reopen(ev.id));
     if (before !== 'closed') return { outcome: 'not-closed', event: ev };
@@ -269,23 +269,23 @@ export class EventService {
   /** What cancelling would do, asked before it is done: how many registrants and waitlisted members, and how many groups, would be told. */
   async cancelPreview(actor: Actor, id: string): Promise<CancelPreview> {
     requireRole(actor, 'staff');
-    const ev = await this.findEvent(id);
+    const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
     if (ev.status === 'cancelled') return { outcome: 'already-cancelled', event: ev };
-    const people = (await this.store.roster(ev.id)).filter((e) => e.registration).length;
+    const people = (await this.store.roster(ev.id, actor.log)).filter((e) => e.registration).length;
     return { outcome: 'ready', event: ev, people, groups: ev.groups.length };
   }
 
   /** Cancels the event; everyone signed up and its groups are told why. */
   async cancelEvent(actor: Actor, id: string, reason: string): Promise<CancelEventResult> {
     requireRole(actor, 'staff');
-    const ev = await this.findEvent(id);
+    const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
     const before = await this.changing(this.store.cancelEvent(ev.id, reason));
     if (before === 'cancelled') return { outcome: 'already-cancelled', event: ev };
     await this.audit(actor, 'event.cancel', ev, { before: { status: before }, after: { status: 'cancelled' }, note: reason });
     const notice = [{ text: notices.eventCancelled(ev, reason) }];
-    const notified = await this.notifyAll(ev, notice, 'cancelled');
+    const notified = await this.notifyAll(ev, notice, actor.log, 'cancelled');
     for (const g of ev.groups) await this.deps.notifier.notify(g, notice, { id: `event:${ev.id}:cancelled:${g.platform}:${g.chatId}` });
     return { outcome: 'cancelled', event: { ...ev, status: 'cancelled', cancelReason: reason }, notified };
   }
@@ -293,9 +293,9 @@ export class EventService {
   /** The roster as a CSV table: registered in seat order, then the waitlist; every custom field its own column. */
   async roster(actor: Actor, id: string): Promise<RosterResult> {
     requireRole(actor, 'staff');
-    const ev = await this.findEvent(id);
+    const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
-    const entries = await this.store.roster(ev.id);
+    const entries = await this.store.roster(ev.id, actor.log);
     const custom = ev.fields.filter((f) => f.kind !== 'name' && f.kind !== 'phone' && f.kind !== 'unit');
     const keyOf = (kind: 'name' | 'phone' | 'unit') => ev.fields.find((f) => f.kind === kind)?.key ?? kind;
     const T = STAFF_TEXT;
@@ -328,10 +328,10 @@ export class EventService {
    */
   async checkIn(actor: Actor, id: string, query: string): Promise<CheckInResult> {
     requireRole(actor, 'staff');
-    const ev = await this.findEvent(id);
+    const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
     const q = query.trim();
-    const entries = await this.store.roster(ev.id);
+    const entries = await this.store.roster(ev.id, actor.log);
     const registered = entries.filter((e) => e.state === 'registered');
     const seat = parseCount(q);
     let target = seat !== null ? registered[seat - 1] : undefined;
@@ -363,10 +363,10 @@ export class EventService {
    */
   async checkInAll(actor: Actor, id: string, text: string): Promise<CheckInAllResult> {
     requireRole(actor, 'staff');
-    const ev = await this.findEvent(id);
+    const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
     const whole = text.trim();
-    const names = new Set((await this.store.roster(ev.id)).map(nameOf));
+    const names = new Set((await this.store.roster(ev.id, actor.log)).map(nameOf));
     const queries = names.has(whole) ? [whole] : whole.split(/[\s,，、;；]+/u).filter(Boolean);
     const results: CheckInOne[] = [];
     for (const q of queries) {
@@ -380,7 +380,7 @@ export class EventService {
   /** The 30 most recently created events with their counts (staff overview). */
   async allEvents(actor: Actor): Promise<{ event: EventDef; counts: { registered: number; waitlisted: number } }[]> {
     requireRole(actor, 'staff');
-    const events = await this.store.recent(30);
+    const events = await this.store.recent(30, actor.log);
     return Promise.all(events.map(async (event) => ({ event, counts: await this.store.counts(event.id) })));
   }
 
@@ -418,7 +418,7 @@ export class EventService {
   async register(actor: Actor, input: RegistrationInput, allowWaitlist: boolean): Promise<RegisterResult> {
     const now = this.now();
     const { eventId, ...rest } = input;
-    const r = await this.changing(this.store.register(eventId, { member: actor.key, ...rest, at: now }, now, allowWaitlist));
+    const r = await this.changing(this.store.register(eventId, { member: actor.key, ...rest, at: now }, now, allowWaitlist, actor.log));
     // A sign-up started in a group and finished here is done.
     if (r.outcome === 'registered' || r.outcome === 'waitlisted') await this.store.clearPending(actor.key);
     return r;
@@ -426,10 +426,10 @@ export class EventService {
 
   /** Cancels the actor's registration or waitlist entry; a freed seat goes to the waitlist's head, who is told. */
   async cancelRegistration(actor: Actor, eventId: string): Promise<CancelRegistrationResult> {
-    const event = await this.store.get(eventId);
+    const event = await this.store.get(eventId, actor.log);
     if (!event) return { outcome: 'missing' };
-    const registration = await this.store.registration(event.id, actor.key);
-    const r = await this.changing(this.store.cancel(event.id, actor.key));
+    const registration = await this.store.registration(event.id, actor.key, actor.log);
+    const r = await this.changing(this.store.cancel(event.id, actor.key, actor.log));
     // Tell the promoted members before answering: the outbox is durable, the reply is not.
     const log = actor.log ?? this.deps.logger;
     await this.notifyPromotions(event, r.promoted, log);
@@ -440,12 +440,12 @@ export class EventService {
   /** The actor's registrations and waitlist entries (ended and cancelled events included), soonest first. */
   async myRegistrations(actor: Actor): Promise<MyRegistration[]> {
     const ids = await this.store.memberEvents(actor.key);
-    const events = (await Promise.all(ids.map((id) => this.store.get(id)))).filter((e): e is EventDef => e !== null).sort((a, b) => a.startAt - b.startAt);
+    const events = (await Promise.all(ids.map((id) => this.store.get(id, actor.log)))).filter((e): e is EventDef => e !== null).sort((a, b) => a.startAt - b.startAt);
     const mine: MyRegistration[] = [];
     for (const event of events) {
       const { state, position } = await this.store.memberState(event.id, actor.key);
       if (!state) continue;
-      mine.push({ event, state, position, registration: await this.store.registration(event.id, actor.key) });
+      mine.push({ event, state, position, registration: await this.store.registration(event.id, actor.key, actor.log) });
     }
     return mine;
   }

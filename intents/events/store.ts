@@ -103,16 +103,18 @@ export class EventStore {
     private readonly logger: RecordLogger = console,
   ) {}
 
-  private parseRegistration(raw: string | null | undefined, eventId: string, member: string): Registration | null {
-    return readRecord(registrationSchema, raw, this.logger, `event ${eventId} registration of ${member}`);
+  // `log`, here and below: where a corrupt record is reported (an operation passes its actor's, which carries the
+  // request id; the store's own otherwise).
+  private parseRegistration(raw: string | null | undefined, eventId: string, member: string, log: RecordLogger = this.logger): Registration | null {
+    return readRecord(registrationSchema, raw, log, `event ${eventId} registration of ${member}`);
   }
 
   /** Lua replies list promoted members as member, registration pairs. */
-  private promotions(eventId: string, list: string[]): Promotion[] {
+  private promotions(eventId: string, list: string[], log?: RecordLogger): Promotion[] {
     const out: Promotion[] = [];
     for (let i = 0; i + 1 < list.length; i += 2) {
       const member = list[i] ?? '';
-      out.push({ member, registration: this.parseRegistration(list[i + 1], eventId, member) });
+      out.push({ member, registration: this.parseRegistration(list[i + 1], eventId, member, log) });
     }
     return out;
   }
@@ -176,28 +178,28 @@ export class EventStore {
     return { ...ev, id, status: 'open', createdAt: now };
   }
 
-  async get(id: string): Promise<EventDef | null> {
+  async get(id: string, log: RecordLogger = this.logger): Promise<EventDef | null> {
     if (!/^\d+$/.test(id)) return null;
     const h = await this.redis.hgetall(this.ev(id));
     if (Object.keys(h).length === 0) return null;
     // readRecord reads stored text: the hash's fields are handed over as one JSON object.
-    const parsed = readRecord(eventHashSchema, JSON.stringify(h), this.logger, `event ${id}`);
+    const parsed = readRecord(eventHashSchema, JSON.stringify(h), log, `event ${id}`);
     return parsed ? { id, ...parsed } : null;
   }
 
   /** Events starting at or after `from`, soonest first. */
-  async upcoming(from: number, limit = 50): Promise<EventDef[]> {
+  async upcoming(from: number, limit = 50, log?: RecordLogger): Promise<EventDef[]> {
     const ids = await this.redis.zrangebyscore(this.byStartKey, from, '+inf', 'LIMIT', 0, limit);
-    const events = await Promise.all(ids.map((id) => this.get(id)));
+    const events = await Promise.all(ids.map((id) => this.get(id, log)));
     return events.filter((e): e is EventDef => e !== null);
   }
 
   /** Most recently created events (staff overview), newest first. */
-  async recent(limit = 20): Promise<EventDef[]> {
+  async recent(limit = 20, log?: RecordLogger): Promise<EventDef[]> {
     const last = Number((await this.redis.get(this.nextIdKey)) ?? '0');
     const ids: string[] = [];
     for (let i = last; i >= 1 && ids.length < limit; i--) ids.push(String(i));
-    const events = await Promise.all(ids.map((id) => this.get(id)));
+    const events = await Promise.all(ids.map((id) => this.get(id, log)));
     return events.filter((e): e is EventDef => e !== null);
   }
 
@@ -218,11 +220,11 @@ export class EventStore {
   }
 
   /** Sets the capacity; a larger one promotes waitlisted members at once (returned, in order). */
-  async setCapacity(id: string, capacity: number): Promise<Promotion[]> {
+  async setCapacity(id: string, capacity: number, log?: RecordLogger): Promise<Promotion[]> {
     const res = stringList.parse(
       await SET_CAPACITY.run(this.redis, [this.ev(id), this.sub(id, 'state'), this.sub(id, 'reg'), this.sub(id, 'wait'), this.sub(id, 'data')], [capacity]),
     );
-    return this.promotions(id, res.slice(1));
+    return this.promotions(id, res.slice(1), log);
   }
 
   /** open → closed; returns the status before, or 'missing'. */
@@ -242,7 +244,7 @@ export class EventStore {
   }
 
   // ---- registrations ----
-  async register(id: string, reg: Registration, now: number, allowWaitlist: boolean): Promise<RegisterResult> {
+  async register(id: string, reg: Registration, now: number, allowWaitlist: boolean, log?: RecordLogger): Promise<RegisterResult> {
     // The member's list of events lives in another hash slot: added first, so a registration is never
     // missing from it; an entry without a registration is skipped by its readers.
     await this.redis.sadd(this.mine(reg.member), id);
@@ -253,12 +255,12 @@ export class EventStore {
     );
     const [outcome, seq, position, registeredCount] = registerReplySchema.parse(raw);
     // The member is told the seat next: a failover of the master must not lose it.
-    if (outcome === 'registered' || outcome === 'waitlisted') await awaitReplicas(this.redis, this.ev(id));
+    if (outcome === 'registered' || outcome === 'waitlisted') await awaitReplicas(this.redis, this.ev(id), log);
     return { outcome, seq, position, registeredCount };
   }
 
   /** Cancels a member's registration or waitlist entry; a freed seat goes to the waitlist's head atomically. */
-  async cancel(id: string, member: string): Promise<CancelResult> {
+  async cancel(id: string, member: string, log?: RecordLogger): Promise<CancelResult> {
     const res = stringList.parse(
       await CANCEL.run(
         this.redis,
@@ -267,7 +269,7 @@ export class EventStore {
       ),
     );
     const outcome = z.enum(['cancelled', 'left-waitlist', 'none']).parse(res[0]);
-    return { outcome, promoted: this.promotions(id, res.slice(1)) };
+    return { outcome, promoted: this.promotions(id, res.slice(1), log) };
   }
 
   async memberState(id: string, member: string): Promise<{ state: MemberState; position: number }> {
@@ -302,12 +304,12 @@ export class EventStore {
     return this.redis.zrange(this.sub(id, 'wait'), 0, '-1');
   }
 
-  async registration(id: string, member: string): Promise<Registration | null> {
-    return this.parseRegistration(await this.redis.hget(this.sub(id, 'data'), member), id, member);
+  async registration(id: string, member: string, log?: RecordLogger): Promise<Registration | null> {
+    return this.parseRegistration(await this.redis.hget(this.sub(id, 'data'), member), id, member, log);
   }
 
   /** Everyone on the event: registered in seat order, then the waitlist in arrival order. */
-  async roster(id: string): Promise<RosterEntry[]> {
+  async roster(id: string, log?: RecordLogger): Promise<RosterEntry[]> {
     const [reg, wait, data, checkin] = await Promise.all([
       this.redis.zrange(this.sub(id, 'reg'), 0, '-1', 'WITHSCORES').then(withScores),
       this.redis.zrange(this.sub(id, 'wait'), 0, '-1', 'WITHSCORES').then(withScores),
@@ -318,7 +320,7 @@ export class EventStore {
     const add = (list: [string, number][], state: RosterEntry['state']) => {
       for (const [member, seq] of list) {
         const at = checkin[member];
-        entries.push({ member, state, seq, registration: this.parseRegistration(data[member], id, member), checkedInAt: at ? Number(at) : null });
+        entries.push({ member, state, seq, registration: this.parseRegistration(data[member], id, member, log), checkedInAt: at ? Number(at) : null });
       }
     };
     add(reg, 'registered');
@@ -355,8 +357,8 @@ export class EventStore {
   }
 
   // ---- member profile & pending group registrations ----
-  async profile(member: string): Promise<Profile | null> {
-    return readRecord(profileSchema, await this.redis.get(this.profileKey(member)), this.logger, `event profile of ${member}`);
+  async profile(member: string, log: RecordLogger = this.logger): Promise<Profile | null> {
+    return readRecord(profileSchema, await this.redis.get(this.profileKey(member)), log, `event profile of ${member}`);
   }
   async saveProfile(member: string, profile: Profile): Promise<void> {
     await this.redis.set(this.profileKey(member), JSON.stringify(profileSchema.parse(profile)));
@@ -367,8 +369,8 @@ export class EventStore {
   async setPending(member: string, p: Pending, ttlSeconds: number): Promise<void> {
     await this.redis.set(this.pendingKey(member), JSON.stringify(p), 'EX', ttlSeconds);
   }
-  async pending(member: string): Promise<Pending | null> {
-    return readRecord(pendingSchema, await this.redis.get(this.pendingKey(member)), this.logger, `pending event registration of ${member}`);
+  async pending(member: string, log: RecordLogger = this.logger): Promise<Pending | null> {
+    return readRecord(pendingSchema, await this.redis.get(this.pendingKey(member)), log, `pending event registration of ${member}`);
   }
   async clearPending(member: string): Promise<void> {
     await this.redis.del(this.pendingKey(member));

@@ -51,7 +51,7 @@ export class TicketService {
   async open(actor: MemberActor, request: TicketRequest): Promise<{ ticket: Ticket; created: boolean }> {
     const { name, address, conversation, describedLater } = ticketRequestSchema.parse(request);
     const asked = conversation[conversation.length - 1]!;
-    const existing = await this.store.openFor(actor.key);
+    const existing = await this.store.openFor(actor.key, actor.log);
     if (existing) {
       await this.store.appendNote(existing, asked);
       return { ticket: existing, created: false };
@@ -72,7 +72,7 @@ export class TicketService {
     const { ticket, said, added } = await this.addMemberTurn(actor, id, text, ALERT_WINDOW_MS);
     if (added === 'not-open') return null;
     if (added === 'alert') {
-      const record = await this.store.record(ticket);
+      const record = await this.store.record(ticket, actor.log);
       if (record) await this.alertStaff(T.staffAddition(ticket, record.memberName, maskPersonalNumbers(said)));
     }
     return { id: ticket, alerted: added === 'alert' };
@@ -101,7 +101,7 @@ export class TicketService {
 
   /** The member's own latest ticket with staff's answers (for "我的工单"). */
   async mine(actor: MemberActor): Promise<Ticket | null> {
-    return this.store.latestFor(actor.key);
+    return this.store.latestFor(actor.key, actor.log);
   }
 
   /** How many tickets are open (the console's badge and overview). */
@@ -113,13 +113,13 @@ export class TicketService {
   /** A page of the open tickets, oldest first, with how many are open (the console's list, /tickets in chat). */
   async openPage(actor: Actor, page: number, size: number): Promise<{ tickets: Ticket[]; total: number }> {
     requireRole(actor, 'staff');
-    return this.store.openPage(page, size);
+    return this.store.openPage(page, size, actor.log);
   }
 
   /** One ticket with its conversation; reading a member's conversation is audited. Null when there is no such ticket. */
   async view(actor: Actor, id: string): Promise<Ticket | null> {
     requireRole(actor, 'staff');
-    const ticket = await this.store.get(ticketId.parse(id));
+    const ticket = await this.store.get(ticketId.parse(id), actor.log);
     if (!ticket) return null;
     await this.deps.audit.record({ actor: actor.key, action: 'ticket.view', target: ticket.id, at: this.deps.now() });
     return ticket;
@@ -129,7 +129,7 @@ export class TicketService {
   async reply(actor: Actor, id: string, text: string): Promise<Ticket | null> {
     requireRole(actor, 'staff');
     const answer = replyText.parse(text);
-    const ticket = await this.store.get(ticketId.parse(id));
+    const ticket = await this.store.get(ticketId.parse(id), actor.log);
     if (!ticket) return null;
     const inGroup = ticket.address.chatType === 'group';
     await this.deps.notifier.notify(ticket.address, [{ text: inGroup ? T.answerWaitsInPrivate(ticket.id) : T.replyToMember(ticket.id, answer) }]);
@@ -144,10 +144,10 @@ export class TicketService {
   /** Closes the ticket and tells the member. Null when there is no such ticket. */
   async close(actor: Actor, id: string): Promise<Ticket | null> {
     requireRole(actor, 'staff');
-    const ticket = await this.store.record(ticketId.parse(id));
+    const ticket = await this.store.record(ticketId.parse(id), actor.log);
     if (!ticket) return null;
     const before = ticket.status;
-    await this.store.close(ticket);
+    await this.store.close(ticket, actor.log);
     await this.deps.notifier.notify(ticket.address, [{ text: ticket.address.chatType === 'group' ? T.closedInGroup(ticket.id) : T.closedToMember(ticket.id) }]);
     await this.deps.audit.record({ actor: actor.key, action: 'ticket.close', target: ticket.id, before, after: 'closed', at: this.deps.now() });
     return ticket;

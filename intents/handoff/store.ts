@@ -11,7 +11,7 @@ import { z } from 'zod';
 import type { CoreDeps } from '../../src/core/service.ts';
 import { addressSchema, type Address, type MemberKey } from '../../src/core/message.ts';
 import { LuaScript } from '../../src/core/lua.ts';
-import { readRecord } from '../../src/core/records.ts';
+import { readRecord, type RecordLogger } from '../../src/core/records.ts';
 import { maskPersonalNumbers } from '../../src/core/text.ts';
 
 /** One turn of the conversation kept in a ticket: the session's turns, then the member's additions and staff's answers. */
@@ -115,17 +115,20 @@ export class TicketStore {
     return this.deps.keys.tagged('tickets', 'member', member);
   }
 
-  /** The member's open ticket, if any: its record only, without the turns added since (see `record`). */
-  async openFor(member: MemberKey): Promise<Ticket | null> {
+  /**
+   * The member's open ticket, if any: its record only, without the turns added since (see `record`). `log`, here and
+   * below: where an unreadable record is reported (an operation passes its actor's, which carries the request id).
+   */
+  async openFor(member: MemberKey, log?: RecordLogger): Promise<Ticket | null> {
     const id = await this.deps.redis.get(this.memberKey(member));
-    const t = id ? await this.record(id) : null;
+    const t = id ? await this.record(id, log) : null;
     return t?.status === 'open' ? t : null;
   }
 
   /** The member's most recent ticket, open or closed. */
-  async latestFor(member: MemberKey): Promise<Ticket | null> {
+  async latestFor(member: MemberKey, log?: RecordLogger): Promise<Ticket | null> {
     const id = await this.deps.redis.get(this.memberKey(member));
-    return id ? this.get(id) : null;
+    return id ? this.get(id, log) : null;
   }
 
   async create(member: MemberKey, memberName: string, address: Address, history: TicketTurn[]): Promise<Ticket> {
@@ -176,23 +179,23 @@ export class TicketStore {
   }
 
   /** The whole ticket: its record, then the turns and answers added since. A corrupt ticket is logged and treated as missing. */
-  async get(id: string): Promise<Ticket | null> {
+  async get(id: string, log: RecordLogger = this.deps.logger): Promise<Ticket | null> {
     const replies = await this.deps.redis.multi().get(this.key(id)).lrange(this.turnsKey(id), 0, -1).lrange(this.answersKey(id), 0, -1).exec();
     const [raw, turns, answers] = (replies ?? []).map(([err, value]) => {
       if (err) throw err;
       return value;
     });
-    const ticket = readRecord(ticketSchema, typeof raw === 'string' ? raw : null, this.deps.logger, `ticket ${id}`);
+    const ticket = readRecord(ticketSchema, typeof raw === 'string' ? raw : null, log, `ticket ${id}`);
     if (!ticket) return null;
-    const bad = () => this.deps.logger.warn({ ticket: id }, 'unreadable ticket turn skipped');
+    const bad = () => log.warn({ ticket: id }, 'unreadable ticket turn skipped');
     ticket.history.push(...readItems(ticketTurnSchema, z.array(z.string()).parse(turns), bad));
     ticket.answers.push(...readItems(answerSchema, z.array(z.string()).parse(answers), bad));
     return ticket;
   }
 
   /** The ticket's record alone (status, member, address, opening conversation): enough to check it, cheap to read. */
-  async record(id: string): Promise<Ticket | null> {
-    return readRecord(ticketSchema, await this.deps.redis.get(this.key(id)), this.deps.logger, `ticket ${id}`);
+  async record(id: string, log: RecordLogger = this.deps.logger): Promise<Ticket | null> {
+    return readRecord(ticketSchema, await this.deps.redis.get(this.key(id)), log, `ticket ${id}`);
   }
 
   openCount(): Promise<number> {
@@ -200,9 +203,9 @@ export class TicketStore {
   }
 
   /** One page of the open tickets, oldest first, and how many are open. */
-  async openPage(page: number, size: number): Promise<{ tickets: Ticket[]; total: number }> {
+  async openPage(page: number, size: number, log?: RecordLogger): Promise<{ tickets: Ticket[]; total: number }> {
     const [ids, total] = await Promise.all([this.deps.redis.zrange(this.openKey, String((page - 1) * size), String(page * size - 1)), this.openCount()]);
-    const tickets = await Promise.all(ids.map((id) => this.get(id)));
+    const tickets = await Promise.all(ids.map((id) => this.get(id, log)));
     return { tickets: tickets.filter((t): t is Ticket => t !== null), total };
   }
 
@@ -220,9 +223,9 @@ export class TicketStore {
   }
 
   /** Marks the ticket closed: its record is rewritten as stored (never from `ticket`, which holds the turns added since). */
-  async close(ticket: Ticket): Promise<void> {
+  async close(ticket: Ticket, log?: RecordLogger): Promise<void> {
     ticket.status = 'closed';
-    const stored = await this.record(ticket.id);
+    const stored = await this.record(ticket.id, log);
     if (!stored) return;
     await this.deps.redis.multi().set(this.key(ticket.id), JSON.stringify({ ...stored, status: 'closed' })).zrem(this.openKey, ticket.id).exec();
   }

@@ -4,12 +4,18 @@ import type { MemberKey } from './message.ts';
 import type { ConsoleActorKey } from './console.ts';
 import type { Role } from './service.ts';
 
+/** What an operation logs through. */
+export type ActorLog = Pick<Logger, 'info' | 'warn' | 'error'>;
+
 export interface Actor {
   /** A chat member, or a web console account (`console:<name>`, see console.ts). */
   key: MemberKey | ConsoleActorKey;
   roles: ReadonlySet<Role>;
-  /** Where an operation logs what the actor did: a chat turn's log carries the message's request id. Absent: the service's own. */
-  log?: Logger;
+  /**
+   * Where an operation logs what the actor did (and a store what it found unreadable): a chat turn's or a console
+   * request's log, which carries its request id. Absent: the service's own.
+   */
+  log?: ActorLog;
 }
 
 /** A chat member acting for themselves (submitting a claim, opening a ticket): never a console account. */

@@ -81,8 +81,8 @@ export class GroupDirectory {
     batch.eval(RECORD, 2, this.keys.groups(), this.keys.groupsSeen(), `${msg.platform}:${msg.chatId}`, entry, now, MAX_GROUPS);
   }
 
-  /** Known groups, most recently seen first. */
-  async list(limit = 50): Promise<KnownGroup[]> {
+  /** Known groups, most recently seen first. `log`: where an unreadable entry is reported (an operation passes its actor's). */
+  async list(limit = 50, log: RecordLogger = this.logger): Promise<KnownGroup[]> {
     const h = await this.redis.hgetall(this.keys.groups());
     const out: KnownGroup[] = [];
     for (const [field, raw] of Object.entries(h)) {
@@ -90,7 +90,7 @@ export class GroupDirectory {
       const platform = platformSchema.safeParse(m?.[1]);
       if (!m?.[2] || !platform.success) continue;
       // Before names were kept the value was a bare timestamp.
-      const entry = /^\d+$/.test(raw) ? { name: '', at: Number(raw) } : readRecord(entrySchema, raw, this.logger, `groups ${field}`);
+      const entry = /^\d+$/.test(raw) ? { name: '', at: Number(raw) } : readRecord(entrySchema, raw, log, `groups ${field}`);
       if (entry) out.push({ platform: platform.data, chatId: m[2], name: entry.name, lastSeenAt: entry.at });
     }
     return out.sort((a, b) => b.lastSeenAt - a.lastSeenAt).slice(0, limit);

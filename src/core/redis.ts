@@ -237,14 +237,14 @@ class ReplicaWait {
     return cluster ? (cluster.nodes('slave').length > 0 ? this.wanted : 0) : Math.min(this.wanted, this.known);
   }
 
-  async after(key: string): Promise<void> {
+  async after(key: string, log: Pick<Logger, 'warn'> = this.logger): Promise<void> {
     const want = this.replicasNow();
     if (want === 0) return;
     const res = await this.redis.pipeline().exists(key).wait(want, this.timeoutMs).exec();
     const acked = Number(res?.[1]?.[1] ?? 0);
     if (acked < want) {
       redisErrorCounter.inc('replica-wait');
-      this.logger.warn({ key, acked, want, timeoutMs: this.timeoutMs }, 'write not yet on a replica');
+      log.warn({ key, acked, want, timeoutMs: this.timeoutMs }, 'write not yet on a replica');
     }
   }
 
@@ -258,10 +258,10 @@ const replicaPolicies = new WeakMap<Redis, ReplicaWait>();
 /**
  * After an acknowledged write (a claim, a registration) and before telling the member: waits until the
  * write of `key` reached REDIS_WAIT_REPLICAS replicas (at most REDIS_WAIT_TIMEOUT_MS). Nothing to wait
- * for without replicas or on a client not made by connectRedis.
+ * for without replicas or on a client not made by connectRedis. `log`: the operation's (with its request id).
  */
-export async function awaitReplicas(redis: Redis, key: string): Promise<void> {
-  await replicaPolicies.get(redis)?.after(key);
+export async function awaitReplicas(redis: Redis, key: string, log?: Pick<Logger, 'warn'>): Promise<void> {
+  await replicaPolicies.get(redis)?.after(key, log);
 }
 
 /** `client` with coalesceWrites on its connection, or on each of a Cluster client's, made now or later. */

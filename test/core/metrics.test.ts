@@ -117,4 +117,22 @@ describe('request ids', () => {
     expect(dropped?.['reqId']).toBe(limited?.['reqId']);
     expect(refused?.['reqId']).not.toBe(limited?.['reqId']);
   });
+
+  it('is on a store’s warning about an unreadable record met while handling the message', async () => {
+    const opened = JSON.stringify((await post({ userId: 'log3', text: '转人工' })).replies);
+    const ticket = /RG-\d{8}-\d{4}/.exec(opened)?.[0];
+    expect(ticket).toBeDefined();
+    await engine.deps.redis.set(engine.deps.keys.tagged('tickets', 'ticket', ticket!), '{not json');
+    lines.length = 0;
+    await post({ userId: 'log3', text: '我的工单' });
+    const corrupt = lines.find((l) => l['record'] === `ticket ${ticket}`);
+    expect(corrupt?.['msg']).toBe('corrupt record ignored (not JSON)');
+    expect(corrupt?.['reqId']).toMatch(/^[0-9a-f]{8}-/);
+    // The next message's lines carry another id.
+    await post({ userId: 'log3', text: '我的工单' });
+    const both = lines.filter((l) => l['record'] === `ticket ${ticket}`);
+    expect(both).toHaveLength(2);
+    expect(both[1]!['reqId']).toMatch(/^[0-9a-f]{8}-/);
+    expect(both[1]!['reqId']).not.toBe(both[0]!['reqId']);
+  });
 });

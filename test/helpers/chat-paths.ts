@@ -24,6 +24,7 @@ import { expect } from 'vitest';
 import { startChannels, type RunningApp } from '../../src/channels/index.ts';
 import type { InboundAttachment, Reply } from '../../src/core/message.ts';
 import type { Engine } from '../../src/app/engine.ts';
+import type { Logger } from 'pino';
 import { textOf, type ChatPath, type ChatPaths } from './transcript.ts';
 import { startTestEngine } from './engine.ts';
 import type { SentMessage } from './fake-telegram.ts';
@@ -121,8 +122,8 @@ export function webClient(url: string): ChatPaths {
 }
 
 /** The web chat API of the real engine (startChannels), on a fresh redis-server. */
-export async function startWebChannel(env: Record<string, string>): Promise<TestChannel & { url: string; app: RunningApp }> {
-  const te = await startTestEngine(env);
+export async function startWebChannel(env: Record<string, string>, opts: { logger?: Logger } = {}): Promise<TestChannel & { url: string; app: RunningApp }> {
+  const te = await startTestEngine(env, opts);
   const app = await startChannels(te.engine).catch(async (err: unknown) => {
     await te.stop();
     throw err;

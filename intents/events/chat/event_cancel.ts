@@ -55,7 +55,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
       if (isNo(text)) return kept;
       const { candidates } = metaOf(f);
       const id = pickCandidate(text, candidates);
-      const ev = id ? await store.get(id) : null;
+      const ev = id ? await store.get(id, ctx.log) : null;
       if (!ev) return { ok: false, error: P.pickAgain };
       const meta = await chosen(ctx, ev);
       if ('text' in meta) return { ok: 'end', replies: [meta] };

@@ -53,9 +53,9 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
 
   /** The event checked for this member (already signed up, closed), its profile prefill; in a group, missing answers move to private. */
   async function open(ctx: TurnContext, eventId: string): Promise<{ replies: Reply[] } | { values: Record<string, string>; meta: Meta }> {
-    const ev = await store.get(eventId);
+    const ev = await store.get(eventId, ctx.log);
     if (!ev) return ended(P.gone);
-    const profile = await store.profile(ctx.member);
+    const profile = await store.profile(ctx.member, ctx.log);
     const who = maskName((profile?.consent && profile.name) || ctx.msg.senderName);
     const st = await store.memberState(ev.id, ctx.member);
     if (st.state === 'registered') return inGroup(ctx) ? endedInGroup(P.groupAlreadyRegistered(who, ev)) : ended(P.alreadyRegistered(ev, st.position));
@@ -194,7 +194,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     const finished = (text: string): Submitted => ({ done: true, replies: [{ text, ...(group ? { namesMember: true } : {}) }] });
     if (f.values[WAITLIST] === false) return finished(P.noWaitlist);
     const meta = metaOf(f);
-    const ev = meta.eventId ? await store.get(meta.eventId) : null;
+    const ev = meta.eventId ? await store.get(meta.eventId, ctx.log) : null;
     if (!ev) return finished(P.gone);
     const now = ctx.now.getTime();
     const values: Record<string, string> = {};
@@ -202,7 +202,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
       const v = f.str(x.key);
       if (v !== undefined) values[x.key] = v;
     }
-    const profile = await store.profile(ctx.member);
+    const profile = await store.profile(ctx.member, ctx.log);
     const name = values['name'] ?? ((profile?.consent && profile.name) || ctx.msg.senderName);
     if (profile?.consent && !inGroup(ctx)) await store.saveProfile(ctx.member, { ...profile, ...profileFrom(ev.fields, f, now) });
     const waitlistAccepted = f.values[WAITLIST] === true || f.values[WAITLIST_FIRST] === true;
@@ -265,7 +265,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
   async function start(ctx: TurnContext, query: string): Promise<TurnResult> {
     if (!inGroup(ctx) && !query) {
       // A registration started in a group continues here, in private.
-      const pending = await store.pending(ctx.member);
+      const pending = await store.pending(ctx.member, ctx.log);
       if (pending) {
         await store.clearPending(ctx.member);
         return begin(ctx, pending.eventId);

@@ -221,7 +221,7 @@ export function staffTools(deps: CoreDeps) {
     if (!m?.[1]) return done(P.usage.edit);
     const [, id, word, value] = m;
     // The event is looked up first, so a wrong id is reported before a wrong field.
-    const ev = await svc.findEvent(id);
+    const ev = await svc.findEvent(id, ctx.log);
     if (!ev) return done(P.noSuchEvent(id));
     if (ev.status === 'cancelled') return done(P.edit.cancelled);
     const field = word === undefined ? null : fieldNamed(word);

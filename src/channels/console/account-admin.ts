@@ -25,7 +25,7 @@ export function accountAdminSection(deps: CoreDeps, accounts: AccountStore, sess
     action: (req: ConsoleRequest, target: Account) => Promise<Html>,
     guard: (req: ConsoleRequest, target: Account, all: Account[]) => string | null = () => null,
   ) => async (req: ConsoleRequest): Promise<ConsoleResult> => {
-    const all = await accounts.list();
+    const all = await accounts.list(req.actor.log);
     const target = all.find((a) => a.name === (req.params['name'] ?? '').toLowerCase());
     if (!target) return { kind: 'not-found' };
     const refused = guard(req, target, all);
@@ -49,7 +49,7 @@ export function accountAdminSection(deps: CoreDeps, accounts: AccountStore, sess
   };
 
   const listPage = async (req: ConsoleRequest, message?: Html, status?: number): Promise<ConsoleResult> => {
-    const all = await accounts.list();
+    const all = await accounts.list(req.actor.log);
     const action = (a: Account, path: string, label: string, extra: Html = html``) =>
       html`<form method="post" action="${BASE}/accounts/${a.name}/${path}" class="inline">${csrfField(req)}${extra}<button type="submit" class="secondary">${label}</button></form>`;
     const rows = all.map((a) => {

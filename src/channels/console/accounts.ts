@@ -63,16 +63,17 @@ export class AccountStore {
     return this.keys.tagged('console', 'accounts');
   }
 
-  async get(name: string): Promise<Account | null> {
+  /** `log`, here and in `list` and `verify`: where a corrupt account is reported (a request's log carries its id). */
+  async get(name: string, log: RecordLogger = this.logger): Promise<Account | null> {
     if (!ACCOUNT_NAME.test(name)) return null;
     const raw = await this.redis.hget(this.key, name.toLowerCase());
-    return raw ? readRecord(accountSchema, raw, this.logger, `console account ${name}`) : null;
+    return raw ? readRecord(accountSchema, raw, log, `console account ${name}`) : null;
   }
 
-  async list(): Promise<Account[]> {
+  async list(log: RecordLogger = this.logger): Promise<Account[]> {
     const all = await this.redis.hgetall(this.key);
     return Object.entries(all)
-      .flatMap(([name, raw]) => readRecord(accountSchema, raw, this.logger, `console account ${name}`) ?? [])
+      .flatMap(([name, raw]) => readRecord(accountSchema, raw, log, `console account ${name}`) ?? [])
       .sort((a, b) => a.name.localeCompare(b.name));
   }
 
@@ -173,8 +174,8 @@ export class AccountStore {
   }
 
   /** The account when the password is right and it is enabled; null otherwise (an unknown name costs the same time). */
-  async verify(name: string, password: string): Promise<Account | null> {
-    const account = await this.get(name);
+  async verify(name: string, password: string, log?: RecordLogger): Promise<Account | null> {
+    const account = await this.get(name, log);
     if (!account) {
       dummyHash ??= hashPassword(generatePassword());
       await verify(await dummyHash, password).catch(() => false);

@@ -36,7 +36,7 @@ export function coreSection(deps: CoreDeps, accounts: AccountStore, sessions: Se
         },
       },
       { method: 'GET', path: '/audit', role: 'admin', handle: (req) => auditPage(deps, req) },
-      { method: 'GET', path: '/groups', role: 'staff', handle: () => groupsPage(deps, accounts) },
+      { method: 'GET', path: '/groups', role: 'staff', handle: (req) => groupsPage(deps, accounts, req) },
       { method: 'GET', path: '/account', role: 'staff', handle: (req) => accountPage(accounts, req) },
       {
         method: 'POST',
@@ -76,7 +76,7 @@ ${field({ label: T.account.totpCode, name: 'code', required: true, autocomplete:
             } catch {
               return T.account.tooShort;
             }
-            return (await accounts.verify(req.account, current)) ? null : T.account.wrongCurrent;
+            return (await accounts.verify(req.account, current, req.actor.log)) ? null : T.account.wrongCurrent;
           };
           const why = await problem();
           if (why) return accountPage(accounts, req, notice('error', why), 400);
@@ -95,7 +95,7 @@ ${field({ label: T.account.totpCode, name: 'code', required: true, autocomplete:
 }
 
 async function accountPage(accounts: AccountStore, req: ConsoleRequest, message?: Html, status?: number) {
-  const a = await accounts.get(req.account);
+  const a = await accounts.get(req.account, req.actor.log);
   const body = html`${message ?? ''}${a?.mustChangePassword ? notice('warn', T.account.mustChange) : ''}
 ${section(T.account.title, facts([[T.account.role, T.roles[a?.role ?? ''] ?? ''], [T.account.links, a?.links.length ? a.links.join('，') : T.account.noLinks], [T.account.totp, a?.totp ? T.account.totpOn : T.account.totpOff]]))}
 ${a?.totp ? '' : html`<form method="post" action="${BASE}/account/totp">${csrfField(req)}<button type="submit" class="secondary">${T.account.totpStart}</button></form>`}
@@ -133,10 +133,10 @@ ${pager(`${BASE}/audit`, Object.fromEntries(Object.entries(want).filter(([, v]) 
   return { kind: 'page' as const, title: A.title, body };
 }
 
-async function groupsPage(deps: CoreDeps, accounts: AccountStore) {
+async function groupsPage(deps: CoreDeps, accounts: AccountStore, req: ConsoleRequest) {
   const G = T.groups;
-  const groups = await deps.groups.list(500);
-  const linked = await accounts.list();
+  const groups = await deps.groups.list(500, req.actor.log);
+  const linked = await accounts.list(req.actor.log);
   const roleRows = [
     ...deps.config.BOT_ADMINS.map((id) => [id, T.roles['admin'], G.fromConfig]),
     ...deps.config.BOT_STAFF.map((id) => [id, T.roles['staff'], G.fromConfig]),

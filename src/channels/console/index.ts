@@ -112,7 +112,7 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
 
       // ---- sign-in ----
       app.get('/login', async (req, reply) => {
-        const cur = await sessions.get(cookieOf(req, COOKIE), now().getTime());
+        const cur = await sessions.get(cookieOf(req, COOKIE), now().getTime(), req.log);
         if (cur?.stage === 'in') return reply.redirect(`${BASE}/`, 303);
         const { token, session } = await sessions.create('anon', undefined, now().getTime());
         setCookie(reply, token);
@@ -123,7 +123,7 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
 
       app.post('/login', async (req, reply) => {
         const token = cookieOf(req, COOKIE);
-        const anon = await sessions.get(token, now().getTime());
+        const anon = await sessions.get(token, now().getTime(), req.log);
         if (!anon || anon.stage !== 'anon' || !token) {
           const fresh = await sessions.create('anon', undefined, now().getTime());
           setCookie(reply, fresh.token);
@@ -138,7 +138,7 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
           await audit.record({ actor: consoleActorKey(name || '?'), action: 'console.login_throttled', target: name || '?', note: `ip ${ip}`, at: now() });
           return loginPage(reply, anon.csrf, notice('error', T.login.throttled), 429);
         }
-        const account = await accounts.verify(name, password);
+        const account = await accounts.verify(name, password, req.log);
         if (!account) {
           await throttle.failed(name, ip);
           await audit.record({ actor: consoleActorKey(name || '?'), action: 'console.login_failed', target: name || '?', note: `ip ${ip}`, at: now() });
@@ -162,17 +162,17 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
       };
 
       app.get('/login/totp', async (req, reply) => {
-        const s = await sessions.get(cookieOf(req, COOKIE), now().getTime());
+        const s = await sessions.get(cookieOf(req, COOKIE), now().getTime(), req.log);
         if (s?.stage !== 'totp') return reply.redirect(`${BASE}/login`, 303);
         return totpPage(reply, s.csrf);
       });
 
       app.post('/login/totp', async (req, reply) => {
         const token = cookieOf(req, COOKIE);
-        const s = await sessions.get(token, now().getTime());
+        const s = await sessions.get(token, now().getTime(), req.log);
         if (!token || s?.stage !== 'totp' || !s.account) return reply.redirect(`${BASE}/login`, 303);
         if (!csrfOk(req, s)) return refuseCsrf(req, reply, consoleActorKey(s.account));
-        const account = await accounts.get(s.account);
+        const account = await accounts.get(s.account, req.log);
         const secret = account ? accounts.totpSecret(account) : null;
         if (!account || !secret || account.disabled) return reply.redirect(`${BASE}/login`, 303);
         if (await throttle.blocked(account.name, req.ip)) return totpPage(reply, s.csrf, notice('error', T.login.throttled), 429);
@@ -192,8 +192,8 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
       /** The signed-in viewer, or null after answering (redirect to sign-in, CSRF refusal). */
       const viewerOf = async (req: FastifyRequest, reply: FastifyReply): Promise<(Viewer & { session: ConsoleSession; token: string; account: string; identities: string[]; roles: Set<Role>; mustChange: boolean }) | null> => {
         const token = cookieOf(req, COOKIE);
-        const session = await sessions.get(token, now().getTime());
-        const account = session?.stage === 'in' && session.account ? await accounts.get(session.account) : null;
+        const session = await sessions.get(token, now().getTime(), req.log);
+        const account = session?.stage === 'in' && session.account ? await accounts.get(session.account, req.log) : null;
         if (!token || !session || !account || account.disabled) {
           const to = `${BASE}/login${token ? '?idle=1' : ''}`;
           if (req.headers['hx-request']) await reply.header('hx-redirect', to).code(204).send();
@@ -201,7 +201,8 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
           return null;
         }
         const roles = new Set<Role>(account.role === 'admin' ? ['admin', 'staff'] : ['staff']);
-        const actor: Actor = { key: consoleActorKey(account.name), roles };
+        // Its operations log through the request's log, which carries the request id.
+        const actor: Actor = { key: consoleActorKey(account.name), roles, log: req.log };
         if (req.method === 'POST' && !csrfOk(req, session)) {
           await refuseCsrf(req, reply, actor.key);
           return null;

@@ -60,10 +60,10 @@ export class SessionStore {
   }
 
   /** The session, its idle time renewed; null when unknown, expired or past its maximum age. */
-  async get(token: string | undefined, now: number): Promise<ConsoleSession | null> {
+  async get(token: string | undefined, now: number, log: RecordLogger = this.logger): Promise<ConsoleSession | null> {
     if (!token || token.length > 100) return null;
     const raw = await this.redis.get(this.key(token));
-    const session = raw ? readRecord(sessionSchema, raw, this.logger, 'console session') : null;
+    const session = raw ? readRecord(sessionSchema, raw, log, 'console session') : null;
     if (!session) return null;
     if (now - session.createdAt > (session.stage === 'anon' ? ANON_TTL_SECONDS * 1000 : this.maxMs)) {
       await this.destroy(token);

@@ -8,6 +8,7 @@ import { createServer, type Server } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { newRequestId } from '../../core/logger.ts';
 import { parseLimitedJson, SMALL_JSON_BYTES } from './json.ts';
 
 export interface HttpLimits {
@@ -40,6 +41,8 @@ export function createHttpServer(logger: Logger, limits: HttpLimits): FastifyIns
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
+    // A request's log (\`req.log\`, the console's operations log through it) carries an id unique across processes, as a message's does.
+    genReqId: () => newRequestId(),
     bodyLimit: SMALL_JSON_BYTES,
     serverFactory: (handler) => {
       const server = createServer(

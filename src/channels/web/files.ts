@@ -55,16 +55,17 @@ export class WebFiles {
   }
 
   /** Checks the signature and lifetime, uses the link up, and has the service produce the bytes. */
-  async download(id: string, expires: string | undefined, sig: string | undefined): Promise<Download> {
+  /** `log`: the request's (its lines carry the request id). */
+  async download(id: string, expires: string | undefined, sig: string | undefined, log: Pick<Logger, 'error' | 'warn'> = this.logger): Promise<Download> {
     if (!ID_RE.test(id) || !expires || !/^\d{1,15}$/.test(expires) || !sig) return { ok: false, status: 403, error: 'unsigned or malformed link' };
     const given = Buffer.from(sig);
     const expected = Buffer.from(this.sign(id, Number(expires)));
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 403, error: 'bad signature' };
     if (Number(expires) < this.now().getTime()) return { ok: false, status: 410, error: 'link expired' };
-    const link = readRecord(linkSchema, await this.redis.getdel(this.keys.k('weblink', id)), this.logger, `web link ${id}`);
+    const link = readRecord(linkSchema, await this.redis.getdel(this.keys.k('weblink', id)), log, `web link ${id}`);
     if (!link) return { ok: false, status: 404, error: 'link used or expired' };
     const data = await this.files.open(link).catch((err: unknown) => {
-      this.logger.error({ err, kind: link.kind }, 'web download failed');
+      log.error({ err, kind: link.kind }, 'web download failed');
       return null;
     });
     if (!data) return { ok: false, status: 404, error: 'file not available' };

@@ -144,7 +144,7 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
 
   // A signed one-time link, opened by the page's plain <a href> (no bearer header): the signature is the credential.
   app.get<{ Params: { id: string }; Querystring: { expires?: string; sig?: string } }>('/api/web/files/:id', async (req, reply) => {
-    const file = await files.download(req.params.id, req.query.expires, req.query.sig);
+    const file = await files.download(req.params.id, req.query.expires, req.query.sig, req.log);
     // Claim documents (ID cards, bank cards) and rosters: never cached, never sniffed into something a browser runs.
     void reply.header('cache-control', 'no-store, private').header('x-content-type-options', 'nosniff');
     if (!file.ok) return reply.code(file.status).send({ error: file.error });

@@ -13,6 +13,7 @@ import { expect } from 'vitest';
 import { run as consoleUser } from '../../../src/channels/console/cli.ts';
 import { startWebChannel, type TestChannel } from '../../helpers/chat-paths.ts';
 import { TEST_KEY_HEX } from '../../helpers/harness.ts';
+import type { Logger } from 'pino';
 import type { RunningApp } from '../../../src/channels/index.ts';
 
 export const SCREENSHOTS = 'test-results/console-screenshots';
@@ -27,10 +28,11 @@ export interface ConsoleRig {
   stop(): Promise<void>;
 }
 
-export async function startConsoleRig(extraEnv: Record<string, string> = {}): Promise<ConsoleRig> {
+/** `logger`: where the bot logs (silent by default). */
+export async function startConsoleRig(extraEnv: Record<string, string> = {}, opts: { logger?: Logger } = {}): Promise<ConsoleRig> {
   const dataDir = mkdtempSync(join(tmpdir(), 'ua-console-'));
   const env = { DATA_DIR: dataDir, DATA_ENCRYPTION_KEY: TEST_KEY_HEX, RATE_LIMIT_PER_MINUTE: '1000', ...extraEnv };
-  const ch = await startWebChannel(env);
+  const ch = await startWebChannel(env, opts);
   const profile = mkdtempSync(join(tmpdir(), 'ua-console-chromium-'));
   mkdirSync(SCREENSHOTS, { recursive: true });
   const browser = await chromium.launchPersistentContext(profile, {

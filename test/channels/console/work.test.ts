@@ -6,9 +6,11 @@
  * the member. Every page is screenshotted at desktop and phone size, every form field checked for a label.
  */
 import { readFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { InboundAttachment } from '../../../src/core/message.ts';
+import { createLogger } from '../../../src/core/logger.ts';
 import { play, textOf } from '../../helpers/transcript.ts';
 import { applicationUntilSummary, CARD, ID, SUBMIT } from '../../intents/claims/transcripts.ts';
 import { ClaimsService } from '../../../intents/claims/service.ts';
@@ -25,8 +27,17 @@ const click = async (p: Page, role: 'link' | 'button', name: string | RegExp) =>
   await p.getByRole(role, { name, exact: typeof name === 'string' }).first().click();
 };
 
+/** The bot's warnings and errors, parsed. */
+const logged: Record<string, unknown>[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _enc, done) {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) logged.push(JSON.parse(line) as Record<string, unknown>);
+    done();
+  },
+});
+
 beforeAll(async () => {
-  rig = await startConsoleRig({ BOT_ADMINS: 'web:admin1', BOT_STAFF: 'web:staff1' });
+  rig = await startConsoleRig({ BOT_ADMINS: 'web:admin1', BOT_STAFF: 'web:staff1' }, { logger: createLogger('warn', sink) });
   url = rig.ch.url;
   await cli(rig, ['add', 'wang', '--role', 'admin', '--password-stdin'], 'admin-password-1');
   await cli(rig, ['add', 'li', '--role', 'staff', '--password-stdin'], 'staff-password-1');
@@ -276,6 +287,19 @@ describe('工单', () => {
     expect(await page.textContent('main')).toContain('已关闭');
     const actions = (await rig.ch.engine.deps.audit.recent(30)).filter((e) => e.actor === 'console:li').map((e) => e.action);
     expect(actions).toEqual(expect.arrayContaining(['ticket.view', 'ticket.reply', 'ticket.close']));
+  });
+
+  it('an unreadable ticket met on a console page is left out, and the warning carries the request’s id', async () => {
+    const opened = textOf(await rig.ch.dm('worker2').say('转人工'));
+    const ticket = /RG-\d{8}-\d{4}/.exec(opened)?.[0] ?? '';
+    expect(ticket).not.toBe('');
+    await rig.ch.engine.deps.redis.set(rig.ch.engine.deps.keys.tagged('tickets', 'ticket', ticket), '{"status":');
+    logged.length = 0;
+    await page.goto(`${url}/console/tickets`);
+    expect(await page.textContent('main')).not.toContain(ticket);
+    const warning = logged.find((l) => l['record'] === `ticket ${ticket}`);
+    expect(warning?.['msg']).toBe('corrupt record ignored (not JSON)');
+    expect(warning?.['reqId']).toMatch(/^[0-9a-f]{8}-/);
   });
 });
 
