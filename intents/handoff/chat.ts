@@ -7,6 +7,7 @@ import { actorOf } from '../../src/core/actor.ts';
 import type { Address } from '../../src/core/message.ts';
 import type { IntentFactory, TurnContext, TurnResult } from '../../src/core/service.ts';
 import { maskPersonalNumbers } from '../../src/core/text.ts';
+import { idempotentWrite } from '../../src/core/speculation.ts';
 import { asksService, closingKind } from '../../src/nlu/index.ts';
 import { TicketService } from './service.ts';
 import { COMMAND_SUMMARIES, HANDOFF_TEXT as T } from './texts.ts';
@@ -53,9 +54,14 @@ const createHandoff: IntentFactory = async (deps) => {
    */
   const request = async (ctx: TurnContext, args = ''): Promise<TurnResult> => {
     const { msg } = ctx;
-    // The ticket this private chat continues, still open: the request joins it without reading the history.
+    // The ticket this private chat continues, still open: the request joins it without reading the history, once
+    // per message (so even in a speculative turn).
     const known = openTicketOf(ctx);
-    if (known && ctx.text.trim() && (await tickets.askAgain(actorOf(ctx), known, ctx.text))) return { ...say(T.alreadyOpen(known)), memory: { ticket: known, asked: false } };
+    if (known && ctx.text.trim() && (await idempotentWrite(() => tickets.askAgain(actorOf(ctx), known, ctx.text, ctx.msg.messageId)))) {
+      return { ...say(T.alreadyOpen(known)), memory: { ticket: known, asked: false } };
+    }
+    // Opening a ticket is no such write.
+    ctx.beforeWrite();
     const now = ctx.now.getTime();
     const history = await ctx.history();
     const saidBefore = history.some((t) => t.from === 'member' && now - t.at <= RECENT_MS);
@@ -70,14 +76,16 @@ const createHandoff: IntentFactory = async (deps) => {
     return { ...say(ask ? T.createdAsk(ticket.id) : T.created(ticket.id)), memory: { ticket: ticket.id, asked: ask } };
   };
 
-  /** The member's words join their open ticket; a ticket closed since is forgotten here. */
+  /** The member's words join their open ticket, once per message; a ticket closed since is forgotten here. */
   const addTo = async (ctx: TurnContext, id: string): Promise<TurnResult> => {
-    const added = await tickets.add(actorOf(ctx), id, ctx.text);
+    const added = await idempotentWrite(() => tickets.add(actorOf(ctx), id, ctx.text, ctx.msg.messageId));
     return added ? { ...say(T.added(id)), memory: { asked: false } } : { ...say(T.closedSince(id)), memory: { ticket: null, asked: false } };
   };
 
   return {
     id: INTENT,
+    // Adding to an open ticket is keyed by the message (idempotentWrite); opening one refuses a speculative turn.
+    readsOnly: ['handle'],
     matches: (ctx) => {
       const memory = memoryOf(ctx);
       if (ctx.session.dialog || !memory?.ticket || !ctx.text || closingKind(ctx.text) !== null) return false;
@@ -88,7 +96,7 @@ const createHandoff: IntentFactory = async (deps) => {
       return id && ctx.text ? addTo(ctx, id) : request(ctx);
     },
     commands: [
-      { names: ['人工', '转人工'], summary: COMMAND_SUMMARIES.open, run: request },
+      { names: ['人工', '转人工'], summary: COMMAND_SUMMARIES.open, readsOnly: true, run: request },
       {
         names: ['我的工单', 'myticket'], summary: COMMAND_SUMMARIES.mine, readsOnly: true,
         run: async (ctx) => {

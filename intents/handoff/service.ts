@@ -67,36 +67,38 @@ export class TicketService {
   /**
    * A message the member writes while their ticket is open joins its conversation; staff are alerted at most once
    * per ALERT_WINDOW_MS. Null when the ticket is not the member's open ticket (closed since, or unknown).
+   * Once per `messageId` (the message's own id): the same message again adds nothing and alerts nobody twice.
    */
-  async add(actor: MemberActor, id: string, text: string): Promise<{ id: string; alerted: boolean } | null> {
-    const { ticket, said, added } = await this.addMemberTurn(actor, id, text, ALERT_WINDOW_MS);
+  async add(actor: MemberActor, id: string, text: string, messageId: string): Promise<{ id: string; alerted: boolean } | null> {
+    const { ticket, said, added } = await this.addMemberTurn(actor, id, text, ALERT_WINDOW_MS, messageId);
     if (added === 'not-open') return null;
     if (added === 'alert') {
       const record = await this.store.record(ticket, actor.log);
-      if (record) await this.alertStaff(T.staffAddition(ticket, record.memberName, maskPersonalNumbers(said)));
+      if (record) await this.alertStaff(T.staffAddition(ticket, record.memberName, maskPersonalNumbers(said)), `ticket:${ticket}:${messageId}`);
     }
     return { id: ticket, alerted: added === 'alert' };
   }
 
   /**
    * The member asks for a person again while their ticket `id` is open: the request joins it in one step, with no
-   * new alert (as in `open`). False when `id` is not the member's open ticket (closed since).
+   * new alert (as in `open`), once per `messageId`. False when `id` is not the member's open ticket (closed since).
    */
-  async askAgain(actor: MemberActor, id: string, text: string): Promise<boolean> {
-    return (await this.addMemberTurn(actor, id, text, null)).added !== 'not-open';
+  async askAgain(actor: MemberActor, id: string, text: string, messageId: string): Promise<boolean> {
+    return (await this.addMemberTurn(actor, id, text, null, messageId)).added !== 'not-open';
   }
 
   /** The member's words join their open ticket `id` (see TicketStore.addFromMember). */
-  private async addMemberTurn(actor: MemberActor, id: string, text: string, alertWindowMs: number | null) {
+  private async addMemberTurn(actor: MemberActor, id: string, text: string, alertWindowMs: number | null, messageId: string) {
     const ticket = ticketId.parse(id);
     const said = replyText.parse(text);
-    const added = await this.store.addFromMember(actor.key, ticket, { at: this.deps.now().getTime(), from: 'member', text: said }, alertWindowMs);
+    const added = await this.store.addFromMember(actor.key, ticket, { at: this.deps.now().getTime(), from: 'member', text: said }, alertWindowMs, z.string().min(1).parse(messageId));
     return { ticket, said, added };
   }
 
-  private async alertStaff(text: string): Promise<void> {
+  /** `notification`: names the alert (each staff member's copy is delivered once, however often it is sent). */
+  private async alertStaff(text: string, notification?: string): Promise<void> {
     const staff = await this.deps.roles.holders('staff');
-    await Promise.all(staff.map((key) => this.deps.notifier.notify(privateAddress(key), [{ text }])));
+    await Promise.all(staff.map((key) => this.deps.notifier.notify(privateAddress(key), [{ text }], notification ? { id: `${notification}:${key}` } : {})));
   }
 
   /** The member's own latest ticket with staff's answers (for "我的工单"). */

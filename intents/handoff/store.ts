@@ -36,21 +36,32 @@ return 1
 `);
 
 /**
- * Adds the member's turn to their open ticket and claims the staff alert, in one step.
- * KEYS: the member's latest ticket, the open tickets, the ticket's turns, its alert.
- * ARGV: ticket id, turn JSON, turns kept, now (ms), alert window (ms; '' = no alert), alert key seconds.
+ * Adds the member's turn to their open ticket and claims the staff alert, in one step, once per message: the same
+ * message added again (its turn run again) answers what it answered the first time and adds nothing.
+ * KEYS: the member's latest ticket, the open tickets, the ticket's turns, its alert, the message's mark.
+ * ARGV: ticket id, turn JSON, turns kept, now (ms), alert window (ms; '' = no alert), alert key seconds, mark seconds.
  * → -1 when it is not the member's open ticket (closed since, or someone else's), 1 when staff are to be alerted, else 0.
  */
 const ADD_FROM_MEMBER = new LuaScript(`
+local done = redis.call('GET', KEYS[5])
+if done then return tonumber(done) end
 if redis.call('GET', KEYS[1]) ~= ARGV[1] or not redis.call('ZSCORE', KEYS[2], ARGV[1]) then return -1 end
 redis.call('RPUSH', KEYS[3], ARGV[2])
 redis.call('LTRIM', KEYS[3], -tonumber(ARGV[3]), -1)
-if ARGV[5] == '' then return 0 end
-local last = tonumber(redis.call('GET', KEYS[4]) or '')
-if last and tonumber(ARGV[4]) - last < tonumber(ARGV[5]) then return 0 end
-redis.call('SET', KEYS[4], ARGV[4], 'EX', ARGV[6])
-return 1
+local alert = 0
+if ARGV[5] ~= '' then
+  local last = tonumber(redis.call('GET', KEYS[4]) or '')
+  if not (last and tonumber(ARGV[4]) - last < tonumber(ARGV[5])) then
+    redis.call('SET', KEYS[4], ARGV[4], 'EX', ARGV[6])
+    alert = 1
+  end
+end
+redis.call('SET', KEYS[5], alert, 'EX', ARGV[7])
+return alert
 `);
+
+/** How long a message's addition to a ticket is remembered (as long as a message's id is, see the pipeline's dedup). */
+const ADDED_MARK_SECONDS = 24 * 3600;
 
 /** A ticket keeps its opening conversation and at most this many later turns (the latest), and answers. */
 const MAX_ADDED_TURNS = 200;
@@ -157,13 +168,14 @@ export class TicketStore {
 
   /**
    * A member's turn joins their open ticket `id`; staff are to be told at most once per `alertWindowMs` ('alert'),
-   * never when it is null. 'not-open' when `id` is not the member's open ticket.
+   * never when it is null. 'not-open' when `id` is not the member's open ticket. Once per `messageId`: the same
+   * message again gets the same answer and adds nothing.
    */
-  async addFromMember(member: MemberKey, id: string, turn: TicketTurn, alertWindowMs: number | null): Promise<'added' | 'alert' | 'not-open'> {
-    const keys = [this.memberKey(member), this.openKey, this.turnsKey(id), this.alertKey(id)];
+  async addFromMember(member: MemberKey, id: string, turn: TicketTurn, alertWindowMs: number | null, messageId: string): Promise<'added' | 'alert' | 'not-open'> {
+    const keys = [this.memberKey(member), this.openKey, this.turnsKey(id), this.alertKey(id), this.deps.keys.tagged('tickets', 'ticket', id, 'added', messageId)];
     const at = this.deps.now().getTime();
     const alert = alertWindowMs === null ? ['', 0] : [alertWindowMs, Math.ceil(alertWindowMs / 1000) * 2];
-    const result = await ADD_FROM_MEMBER.run(this.deps.redis, keys, [id, JSON.stringify(masked(turn)), MAX_ADDED_TURNS, at, ...alert]);
+    const result = await ADD_FROM_MEMBER.run(this.deps.redis, keys, [id, JSON.stringify(masked(turn)), MAX_ADDED_TURNS, at, ...alert, ADDED_MARK_SECONDS]);
     return result === 1 ? 'alert' : result === 0 ? 'added' : 'not-open';
   }
 

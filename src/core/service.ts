@@ -98,7 +98,7 @@ export interface CommandSpec {
   groupTrigger?: boolean;
   /** One line for the help menu shown to people holding the role. */
   summary: string;
-  /** `run` changes nothing in Redis (see IntentDefinition.readsOnly). */
+  /** `run` changes nothing in Redis, or only idempotently (see IntentDefinition.readsOnly). */
   readsOnly?: boolean;
   run(ctx: TurnContext, args: string): Promise<TurnResult>;
 }
@@ -121,7 +121,9 @@ export interface IntentDefinition {
   /**
    * The parts of it that change nothing in Redis (they read, and return replies and the next state): `handle`,
    * and `dialog` (continueDialog). A member's turn that runs only such parts may run speculatively, in one round
-   * trip (see speculation.ts). The test suite checks every declaration (UA_SPECULATION_CHECK=1).
+   * trip (see speculation.ts). Such a part may still write what is keyed by the message (`idempotentWrite`: run
+   * again for the same message, it changes nothing more), or call `beforeWrite` first. The test suite checks
+   * every declaration (UA_SPECULATION_CHECK=1).
    */
   readsOnly?: ReadonlyArray<'handle' | 'dialog'>;
   /** Handle a fresh message routed to this intent. */

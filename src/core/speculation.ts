@@ -59,6 +59,15 @@ function writeInSpeculation(commandName: string): boolean {
   return changes;
 }
 
+/**
+ * Runs `fn`, whose writes are keyed by the message being handled, so that running them again for the same message
+ * changes nothing more (a speculative turn that lost its COMMIT runs again, locked): a speculative turn may run it.
+ * With the check on, its writes are not counted as the turn's.
+ */
+export function idempotentWrite<T>(fn: () => Promise<T>): Promise<T> {
+  return storage?.getStore()?.running ? storage.run({ running: false }, fn) : fn();
+}
+
 /** Marks a command let through once: a property, cheaper than a WeakSet entry per command. */
 const JUDGED = Symbol('judged');
 type Judged = Command & { [JUDGED]?: true };

@@ -2,11 +2,13 @@
  * 转人工 tickets through the real engine (chat commands, role checks, outbox, audit) and the ticket
  * operations called directly with an Actor, as the web console will call them.
  */
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ForbiddenError, type Actor, type MemberActor } from '../../../src/core/actor.ts';
 import type { MemberKey } from '../../../src/core/message.ts';
 import { TicketService } from '../../../intents/handoff/service.ts';
 import { HANDOFF_TEXT } from '../../../intents/handoff/texts.ts';
+import { registry } from '../../../src/core/metrics.ts';
 import { countCommands } from '../../helpers/command-count.ts';
 import { Harness } from '../../helpers/harness.ts';
 import { play, textOf } from '../../helpers/transcript.ts';
@@ -37,6 +39,10 @@ async function handOff(who: string, problem = '公司一直不给我交社保'):
   expect(await h.notification('staff1', `【工单补充】${id}`)).toContain(problem);
   return id;
 }
+
+/** Turns this process ran, by path (speculative, retried, locked). */
+const turnsByPath = async (): Promise<Record<string, number>> =>
+  Object.fromEntries(((await registry.getSingleMetric('ua_turns_total')?.get())?.values ?? []).map((v) => [String(v.labels['path']), v.value]));
 
 const auditFor = async (target: string) => (await h.audit()).filter((e) => e.target === target);
 
@@ -95,10 +101,31 @@ describe('转人工 in chat', () => {
     const id = await handOff('dora');
     const sent = countCommands(h.engine.redisHandle.redis);
     await play(h, [{ say: '转人工 还是没人联系我', expect: `您已有一张待处理的工单 ${id}` }], 'dora');
-    // The turn's lease and save, and the one script that adds to the open ticket.
-    expect(sent()).toEqual({ evalsha: 3 });
+    // A speculative turn: the one script that adds to the open ticket (once per message), then COMMIT.
+    expect(sent()).toEqual({ evalsha: 2 });
     await play(h, [{ who: 'staff1', say: `/ticket ${id}`, expect: '还是没人联系我' }]);
     await expect(h.notification('staff1', '还是没人联系我')).rejects.toThrow();
+  });
+
+  it('a line for the ticket is added once per message: a turn run again, after another process changed the conversation, adds it once and alerts staff once', async () => {
+    const id = await handOff('erin');
+    h.advance(11 * 60_000); // past the alert window the member's first words opened
+    const other = await Harness.start({ redisUrl: h.redisUrl, env: { BOT_ADMINS: 'telegram:admin1', BOT_STAFF: 'telegram:staff1' }, now: h.clock.now });
+    try {
+      // Answered by another process: the conversation this process remembers is stale, so its speculative turn
+      // loses its COMMIT and runs again, locked.
+      await play(other, [{ say: '公司拖欠工资怎么办', expect: '依据' }], 'erin');
+      const retried = (await turnsByPath())['retried'] ?? 0;
+      const line = '好的，我下午三点到';
+      await play(h, [{ say: line, expect: HANDOFF_TEXT.added(id) }], 'erin');
+      expect((await turnsByPath())['retried']).toBe(retried + 1);
+      const view = await new TicketService(h.engine.deps).view({ key: 'telegram:staff1', roles: new Set(['staff']) }, id);
+      expect(view?.history.filter((t) => t.text === line)).toHaveLength(1);
+      expect(await h.notification('staff1', line)).toContain(`【工单补充】${id}`);
+      await expect(h.notification('staff1', line)).rejects.toThrow();
+    } finally {
+      await other.stop();
+    }
   });
 });
 
@@ -269,7 +296,7 @@ describe('ticket operations with an Actor', () => {
     const lines = Array.from({ length: 12 }, (_, i) => `补充第${i + 1}条`);
     const answers = Array.from({ length: 6 }, (_, i) => `答复第${i + 1}条`);
     await Promise.all([
-      ...lines.map((line) => service().add(member('heidi'), id, line)),
+      ...lines.map((line) => service().add(member('heidi'), id, line, randomUUID())),
       ...answers.map((answer) => service().reply(staff, id, answer)),
     ]);
     const after = await service().view(staff, id);
@@ -277,7 +304,7 @@ describe('ticket operations with an Actor', () => {
     for (const text of [...lines, ...answers]) expect(texts).toContain(text);
     expect(after?.answers.map((a) => a.text).sort()).toEqual([...answers].sort());
     // Only the ticket's member adds to it.
-    expect(await service().add(member('mallory'), id, '冒充补充')).toBeNull();
+    expect(await service().add(member('mallory'), id, '冒充补充', randomUUID())).toBeNull();
 
     // A reply racing the close neither reopens the ticket nor is lost.
     await Promise.all([service().reply(staff, id, '最后一条答复'), service().close(staff, id)]);
@@ -285,7 +312,7 @@ describe('ticket operations with an Actor', () => {
     expect(closed?.status).toBe('closed');
     expect(closed?.answers.map((a) => a.text)).toContain('最后一条答复');
     expect((await service().openPage(staff, 1, 1000)).tickets.map((t) => t.id)).not.toContain(id);
-    expect(await service().add(member('heidi'), id, '关闭后的补充')).toBeNull();
+    expect(await service().add(member('heidi'), id, '关闭后的补充', randomUUID())).toBeNull();
     expect((await service().view(staff, id))?.history.map((t) => t.text)).not.toContain('冒充补充');
   });
 
@@ -294,7 +321,7 @@ describe('ticket operations with an Actor', () => {
     const { redis, keys } = h.engine.deps;
     const record = keys.tagged('tickets', 'ticket', id);
     const stored = await redis.get(record);
-    await service().add(member('ivan'), id, '又想起一件事');
+    await service().add(member('ivan'), id, '又想起一件事', randomUUID());
     expect(await redis.get(record)).toBe(stored);
     expect((await service().view(staff, id))?.history.at(-1)?.text).toBe('又想起一件事');
 
@@ -306,7 +333,7 @@ describe('ticket operations with an Actor', () => {
     await redis.set(keys.tagged('tickets', 'ticket', 'RG-20261101-0001'), JSON.stringify({ ...old, id: 'RG-20261101-0001' }));
     await redis.set(keys.tagged('tickets', 'member', 'telegram:ivan'), 'RG-20261101-0001');
     await redis.zadd(keys.tagged('tickets', 'open'), 1, 'RG-20261101-0001');
-    await service().add(member('ivan'), 'RG-20261101-0001', '新版本的补充');
+    await service().add(member('ivan'), 'RG-20261101-0001', '新版本的补充', randomUUID());
     const mixed = await service().view(staff, 'RG-20261101-0001');
     expect(mixed?.history.map((t) => t.text).slice(-2)).toEqual(['旧版本的答复', '新版本的补充']);
     expect(mixed?.answers.map((a) => a.text)).toEqual(['旧版本的答复']);
