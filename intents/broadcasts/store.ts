@@ -9,6 +9,7 @@ import type { Keys } from '../../src/core/keys.ts';
 import { addressSchema, type Address, type MemberKey } from '../../src/core/message.ts';
 import { readRecord, type RecordLogger } from '../../src/core/records.ts';
 import { LuaScript } from '../../src/core/lua.ts';
+import { readHash, readSet } from '../../src/core/redis.ts';
 
 const COMPARE_AND_SET = new LuaScript(`
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
@@ -147,8 +148,7 @@ export class BroadcastStore {
   }
 
   async subscribers(): Promise<{ member: MemberKey; address: Address }[]> {
-    const all = await this.redis.hgetall(this.subsKey);
-    return Object.entries(all).flatMap(([member, raw]) => {
+    return [...(await readHash(this.redis, this.subsKey))].flatMap(([member, raw]) => {
       const address = readRecord(addressSchema, raw, this.logger, `subscriber ${member}`);
       return address ? [{ member: member as MemberKey, address }] : [];
     });
@@ -156,7 +156,7 @@ export class BroadcastStore {
 
   /** One page of subscribers, in member-key order, and how many there are (the console lists them). */
   async subscriberPage(page: number, size: number): Promise<{ subscribers: { member: MemberKey; address: Address }[]; total: number }> {
-    const members = (await this.redis.hkeys(this.subsKey)).sort();
+    const members = [...(await readHash(this.redis, this.subsKey)).keys()].sort();
     const shown = members.slice((page - 1) * size, page * size);
     const raws = shown.length ? await this.redis.hmget(this.subsKey, ...shown) : [];
     const subscribers = shown.flatMap((member, i) => {
@@ -171,6 +171,6 @@ export class BroadcastStore {
   }
 
   async optedOut(): Promise<Set<string>> {
-    return new Set(await this.redis.smembers(this.optoutKey));
+    return readSet(this.redis, this.optoutKey);
   }
 }

@@ -168,6 +168,37 @@ async function scanNode(node: Redis, pattern: string, onBatch: (keys: string[]) 
   return cursor === '0';
 }
 
+/** Fields and members read per HSCAN / SSCAN call: a slice Redis serves in well under a millisecond. */
+const COLLECTION_SCAN_COUNT = 500;
+
+/**
+ * Every field and value of a hash, read a slice at a time (HSCAN): one HGETALL of a big hash (a union's
+ * subscribers, a broadcast's items) would hold Redis — and every member's message waiting on it — for as long.
+ * HSCAN may hand a field over twice (the hash resized under it): the last value read is kept.
+ */
+export async function readHash(redis: Redis, key: string): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  let cursor = '0';
+  do {
+    const [next, flat] = await redis.hscan(key, cursor, 'COUNT', COLLECTION_SCAN_COUNT);
+    for (let i = 0; i + 1 < flat.length; i += 2) out.set(flat[i]!, flat[i + 1]!);
+    cursor = next;
+  } while (cursor !== '0');
+  return out;
+}
+
+/** Every member of a set, a slice at a time (SSCAN), each once: as `readHash`. */
+export async function readSet(redis: Redis, key: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  let cursor = '0';
+  do {
+    const [next, members] = await redis.sscan(key, cursor, 'COUNT', COLLECTION_SCAN_COUNT);
+    for (const m of members) out.add(m);
+    cursor = next;
+  } while (cursor !== '0');
+  return out;
+}
+
 /**
  * Every key matching `pattern` (SCAN, so no server blocks), batch by batch, each key once. On a Cluster each
  * master is scanned: a keyless command would reach only one of them. A master that fails over mid-scan is

@@ -1,9 +1,13 @@
-/** The request connection sends the commands issued in one tick in one socket write, after a reconnect too, and so does each node connection of a Cluster client. */
+/**
+ * The request connection sends the commands issued in one tick in one socket write, after a reconnect too, and so does
+ * each node connection of a Cluster client; a big hash or set is read a slice at a time.
+ */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import { connectRedis, type RedisHandle } from '../../src/core/redis.ts';
+import { connectRedis, readHash, readSet, type RedisHandle } from '../../src/core/redis.ts';
+import { countCommands } from '../helpers/command-count.ts';
 import { startRedis } from '../helpers/redis.ts';
 import { startRedisCluster } from '../helpers/cluster.ts';
 import type { Redis } from 'ioredis';
@@ -86,5 +90,25 @@ describe('REDIS_URL with a Unix socket', () => {
     } finally {
       await overSocket.close();
     }
+  });
+});
+
+describe('reading a big collection', () => {
+  it('a hash and a set are read a slice at a time (HSCAN, SSCAN), never in one blocking command, each entry once', async () => {
+    const { redis } = handle;
+    const fields = Array.from({ length: 2_000 }, (_, i) => [`member:${i}`, `address ${i}`] as const);
+    await redis.hset('big:hash', Object.fromEntries(fields));
+    await redis.sadd('big:set', ...fields.map(([f]) => f));
+    const sent = countCommands(redis);
+    const hash = await readHash(redis, 'big:hash');
+    const set = await readSet(redis, 'big:set');
+    expect(hash.size).toBe(2_000);
+    expect(hash.get('member:1999')).toBe('address 1999');
+    expect([...set].sort()).toEqual(fields.map(([f]) => f).sort());
+    const commands = sent();
+    expect(commands['hscan']).toBeGreaterThan(1);
+    expect(commands['sscan']).toBeGreaterThan(1);
+    expect(Object.keys(commands).sort()).toEqual(['hscan', 'sscan']);
+    expect(await readHash(redis, 'no:such:hash')).toEqual(new Map());
   });
 });

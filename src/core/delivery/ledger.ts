@@ -15,6 +15,7 @@ import type { Redis } from 'ioredis';
 import type { Keys } from '../keys.ts';
 import { LuaScript } from '../lua.ts';
 import type { Platform } from '../message.ts';
+import { readHash } from '../redis.ts';
 
 /** A batch: `group@platform`. A group `bc:12#3` (run 3 of broadcast 12) has the hash tag `bc:12`; a group without `#` is its own tag. */
 export type BatchId = `${string}@${Platform}`;
@@ -318,8 +319,9 @@ export class Ledger {
   /** Every item with its state (reports). */
   async states(batch: BatchId): Promise<{ id: string; payload: string; state: ItemState }[]> {
     const [itemsKey, stateKey] = this.keysOf(batch);
-    const [items, states] = await Promise.all([this.redis.hgetall(itemsKey!), this.redis.hgetall(stateKey!)]);
-    return Object.entries(items).map(([id, payload]) => ({ id, payload, state: (states[id] ?? 'queued') as ItemState }));
+    // A batch may hold a whole membership: read a slice at a time, never in one blocking command.
+    const [items, states] = await Promise.all([readHash(this.redis, itemsKey!), readHash(this.redis, stateKey!)]);
+    return [...items].map(([id, payload]) => ({ id, payload, state: (states.get(id) ?? 'queued') as ItemState }));
   }
 
   /** Items waiting in the queue, in queue order (tests and the harness read what would go out). */

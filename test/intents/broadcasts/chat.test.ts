@@ -4,6 +4,7 @@
  * progress and per-target reports, pause / resume / cancel, subscriptions and opt-outs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { countCommands } from '../../helpers/command-count.ts';
 import { Harness } from '../../helpers/harness.ts';
 import { textOf } from '../../helpers/transcript.ts';
 import type { Reply } from '../../../src/core/message.ts';
@@ -119,7 +120,12 @@ describe('subscriptions and the form step by step', () => {
     expect(preview).toContain('附件：登记表.pdf');
     expect(preview).toContain('订阅了通知的会员');
     expect(preview).not.toContain('需要另一位工作人员批准');
+    const sent = countCommands(h.engine.deps.redis);
     expect(await say('staff1', '确认')).toMatch(/开始发送，共 1 个对象/);
+    // The subscribers and the opt-outs (a whole membership, in a big union) are read a slice at a time.
+    const commands = sent();
+    expect(commands['hscan']).toBeGreaterThanOrEqual(1);
+    expect(commands['sscan']).toBeGreaterThanOrEqual(1);
     const queued = (await h.outbox()).filter((i) => i.to.chatId === 'm1' && textOf(i.replies as Reply[]).includes('送温暖'));
     expect(queued).toHaveLength(1);
     expect(await queuedFor('m2')).not.toContainEqual(expect.stringContaining('送温暖'));
