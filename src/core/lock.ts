@@ -347,6 +347,9 @@ export class ConversationLock {
       return null;
     }
     recordTurn('speculative');
+    // At the rate limit, the member's next turns run locked: BEGIN checks the limit before the handler runs, while a
+    // speculative run's idempotent writes (see speculation.ts) would land before COMMIT's check.
+    if (committed[0] === 'rate' || (committed[0] === 'ok' && committed[1] >= params.rateLimit)) bounded(this.refused, keys.session, LOCKED_AFTER_REFUSAL);
     if (committed[0] !== 'ok') return settled(committed);
     this.remember(keys.session, turn.save || started);
     bounded(this.privateChats, keys.privateChat, privateChat);

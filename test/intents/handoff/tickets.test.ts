@@ -127,6 +127,24 @@ describe('转人工 in chat', () => {
       await other.stop();
     }
   });
+
+  it('lines over the rate limit do not reach the ticket', async () => {
+    const limited = await Harness.start({ env: { BOT_STAFF: 'telegram:staff1', RATE_LIMIT_PER_MINUTE: '5' }, now: h.clock.now });
+    try {
+      const opened = textOf((await play(limited, [{ say: '转人工', expect: '请简单说说您的问题' }], 'fiona'))[0] ?? []);
+      const id = ticketIdIn(opened);
+      const lines = ['第一条补充', '第二条补充', '第三条补充', '第四条补充', '第五条补充', '第六条补充'];
+      for (const line of lines) await limited.send({ senderId: 'fiona', text: line });
+      const staff: Actor = { key: 'telegram:staff1', roles: new Set(['staff']) };
+      const texts = (await new TicketService(limited.engine.deps).view(staff, id))?.history.map((t) => t.text) ?? [];
+      // 转人工 and four lines make the five a minute allows.
+      expect(texts).toEqual(expect.arrayContaining(lines.slice(0, 4)));
+      expect(texts).not.toContain(lines[4]);
+      expect(texts).not.toContain(lines[5]);
+    } finally {
+      await limited.stop();
+    }
+  });
 });
 
 describe('the conversation continues while the ticket is open', () => {
