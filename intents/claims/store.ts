@@ -261,6 +261,20 @@ export class ClaimStore {
     return this.getAll(await this.redis.zrange(this.indexKey, '0', '-1'), log);
   }
 
+  /**
+   * One page of the claims submitted from `fromMs` to `toMs` (inclusive), newest first, and how many there are: only
+   * that page is read, from the index (it is scored by submission time).
+   */
+  async page(page: number, size: number, fromMs: number, toMs: number, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
+    await this.whenIndexed();
+    const [min, max] = [Number.isFinite(fromMs) ? String(fromMs) : '-inf', Number.isFinite(toMs) ? String(toMs) : '+inf'];
+    const [nos, total] = await Promise.all([
+      this.redis.zrevrangebyscore(this.indexKey, max, min, 'LIMIT', (page - 1) * size, size),
+      this.redis.zcount(this.indexKey, min, max),
+    ]);
+    return { claims: await this.getMany(nos, log), total };
+  }
+
   /** The claims in `status`, oldest first (an entry the index kept from an earlier status is left out). */
   async withStatus(status: ClaimStatus, log?: RecordLogger): Promise<Claim[]> {
     await this.whenIndexed();

@@ -83,6 +83,11 @@ export function chinaToday(now: Date): string {
   return new Date(now.getTime() + 8 * 3600_000).toISOString().slice(0, 10);
 }
 
+/** When a China date (YYYY-MM-DD) begins, in ms since the epoch. */
+export function chinaDayStart(date: string): number {
+  return Date.parse(`${date}T00:00:00+08:00`);
+}
+
 /** A stored instant (ISO, UTC) as China time "YYYY-MM-DD HH:MM", as reviewers read it. */
 export function chinaDateTime(iso: string): string {
   return new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 16).replace('T', ' ');

@@ -7,6 +7,7 @@ import { countCommands, watchCommands } from '../../helpers/command-count.ts';
 import { play, textOf } from '../../helpers/transcript.ts';
 import { ADMIN, claimNoIn, STAFF } from './data.ts';
 import { actorOf, claimsService, startClaimsHarness } from './setup.ts';
+import { addDays, chinaToday } from '../../../src/kit/fields.ts';
 import { applicationUntilSummary, CARD, ID, MOBILE, SUBMIT, type PlanKey } from './transcripts.ts';
 
 let h: Harness;
@@ -166,6 +167,27 @@ describe('the claim index', () => {
     const commands = sent();
     expect(commands['scan']).toBeUndefined();
     expect(commands['mget']).toBe(1);
+  });
+
+  it('the list of every status reads only its page from the index, newest first; a date range counts only its days', async () => {
+    const older = await submitClaim();
+    const newer = await submitClaim();
+    const admin = actorOf(h, ADMIN);
+    const all = await h.engine.deps.redis.zcard(index());
+    const reads: string[][] = [];
+    watchCommands(h.engine.deps.redis, (command) => void (command.name === 'mget' && reads.push(command.args.map(String))));
+    const first = await svc.queue(admin, {}, 1, 1);
+    expect(first.claims.map((c) => c.no)).toEqual([newer.no]);
+    expect(first.total).toBe(all);
+    // One claim record read: the page's.
+    expect(reads).toEqual([[expect.stringMatching(new RegExp(`${newer.no}$`))]]);
+    expect((await svc.queue(admin, {}, 2, 1)).claims.map((c) => c.no)).toEqual([older.no]);
+    const today = chinaToday(h.clock.now);
+    expect((await svc.queue(admin, { from: today, to: today }, 1, 1000)).total).toBe(all);
+    const yesterday = addDays(today, -1);
+    expect(await svc.queue(admin, { from: yesterday, to: yesterday }, 1, 1000)).toEqual({ claims: [], total: 0 });
+    expect((await svc.queue(admin, { to: yesterday }, 1, 1000)).total).toBe(0);
+    expect((await svc.queue(admin, { from: addDays(today, 1) }, 1, 1000)).total).toBe(0);
   });
 
   it('the pending view reads the review queue only, not every claim', async () => {
