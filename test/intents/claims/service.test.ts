@@ -190,6 +190,21 @@ describe('the claim index', () => {
     expect((await svc.queue(admin, { from: addDays(today, 1) }, 1, 1000)).total).toBe(0);
   });
 
+  it('the finance export reads the approved claims through their index, not every claim', async () => {
+    const admin = actorOf(h, ADMIN);
+    const paid = await submitClaim();
+    const waiting = await submitClaim();
+    expect((await svc.approve(admin, paid.no, 100, '')).status).toBe('approved');
+    const touched: string[] = [];
+    watchCommands(h.engine.deps.redis, (command) => touched.push(...command.args.map(String)));
+    const today = chinaToday(h.clock.now);
+    const rows = await svc.approvedBetween(admin, today, today, ['no']);
+    expect(rows.slice(1).map((r) => r[0])).toContain(paid.no);
+    expect(rows.slice(1).map((r) => r[0])).not.toContain(waiting.no);
+    expect(touched).not.toContain(index());
+    expect(touched.some((arg) => arg.endsWith(waiting.no))).toBe(false);
+  });
+
   it('the pending view reads the review queue only, not every claim', async () => {
     const { no } = await submitClaim();
     const decided = await submitClaim();
