@@ -156,11 +156,11 @@ export class BroadcastStore {
 
   /** One page of subscribers, in member-key order, and how many there are (the console lists them). */
   async subscriberPage(page: number, size: number): Promise<{ subscribers: { member: MemberKey; address: Address }[]; total: number }> {
-    const members = [...(await readHash(this.redis, this.subsKey)).keys()].sort();
+    const all = await readHash(this.redis, this.subsKey);
+    const members = [...all.keys()].sort();
     const shown = members.slice((page - 1) * size, page * size);
-    const raws = shown.length ? await this.redis.hmget(this.subsKey, ...shown) : [];
-    const subscribers = shown.flatMap((member, i) => {
-      const address = readRecord(addressSchema, raws[i] ?? null, this.logger, `subscriber ${member}`);
+    const subscribers = shown.flatMap((member) => {
+      const address = readRecord(addressSchema, all.get(member), this.logger, `subscriber ${member}`);
       return address ? [{ member: member as MemberKey, address }] : [];
     });
     return { subscribers, total: members.length };
