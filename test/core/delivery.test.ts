@@ -13,6 +13,7 @@ import { FieldCipher } from '../../src/core/crypto.ts';
 import { Keys } from '../../src/core/keys.ts';
 import type { Address } from '../../src/core/message.ts';
 import { FakePlatform } from '../helpers/fake-platform.ts';
+import { countCommands } from '../helpers/command-count.ts';
 import { startRedis } from '../helpers/redis.ts';
 import type { RedisProcess } from '../../src/core/redis-server.ts';
 
@@ -66,6 +67,19 @@ describe('the ledger: each notification delivered exactly once across processes'
     await new Promise((r) => setTimeout(r, 600));
     await Promise.all([senderA.stop(), senderB.stop()]);
     expect(platform.got.map((g) => g.text)).toEqual(['您的申请已通过']);
+  });
+
+  it('a report over a big batch reads its items a slice at a time, never in one blocking command', async () => {
+    const a = proc('d2r:');
+    const recipients = Array.from({ length: 1_200 }, (_, i) => ({ id: `r${i}`, to: to(`m${i}`), replies: [{ text: '通知' }] }));
+    await a.delivery.sendToMany('bc:r#1', recipients);
+    const sent = countCommands(a.redis);
+    const report = await a.delivery.report('bc:r#1');
+    expect(report).toHaveLength(1_200);
+    expect(new Set(report.map((r) => r.to.chatId)).size).toBe(1_200);
+    const commands = sent();
+    expect(commands['hscan']).toBeGreaterThan(2);
+    expect(commands['hgetall']).toBeUndefined();
   });
 
   it('the same notification id queued twice is delivered once', async () => {
