@@ -515,12 +515,14 @@ function missingDocs(plan: Plan | undefined, docs: readonly DraftDoc[]) {
 }
 
 /** The documents received so far, kept in the draft's meta (session JSON, parsed like every read). */
-const docsOf = (f: FormView): DraftDoc[] => z.array(draftDocSchema).catch([]).parse(f.meta['docs']);
+const draftDocs = z.array(draftDocSchema).catch([]);
+const docsOf = (f: FormView): DraftDoc[] => draftDocs.parse(f.meta['docs']);
 /**
  * Which document the next files are, kept in the draft's meta: `docTarget` the one the member picked (by number),
  * `docOnce` the one the next file is (another page), `pageAsk` the document the open 另一页/下一项 question is about.
  */
-const metaId = (f: FormView, key: 'docTarget' | 'docOnce' | 'pageAsk'): string | undefined => z.string().optional().catch(undefined).parse(f.meta[key]);
+const optionalId = z.string().optional().catch(undefined);
+const metaId = (f: FormView, key: 'docTarget' | 'docOnce' | 'pageAsk'): string | undefined => optionalId.parse(f.meta[key]);
 function clearDocChoice(f: FormView, opts: { keepTarget?: boolean } = {}): void {
   delete f.meta['docOnce'];
   delete f.meta['pageAsk'];

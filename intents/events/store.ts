@@ -68,15 +68,18 @@ const stringList = z.array(z.string());
 const checkinReplySchema = z.tuple([z.enum(['ok', 'already', 'not-registered']), z.coerce.number()]);
 const stateSchema = z.enum(['registered', 'waitlisted']);
 
+const flatScores = z.array(z.string());
+const scorePairs = z.array(z.tuple([z.string(), z.coerce.number()]));
+
 /** ZRANGE … WITHSCORES as [member, score] pairs, whether the connection speaks RESP2 (flat) or RESP3 (tuples). */
 function withScores(raw: unknown): [string, number][] {
-  const flat = z.array(z.string()).safeParse(raw);
+  const flat = flatScores.safeParse(raw);
   if (flat.success) {
     const out: [string, number][] = [];
     for (let i = 0; i + 1 < flat.data.length; i += 2) out.push([flat.data[i] ?? '', Number(flat.data[i + 1])]);
     return out;
   }
-  return z.array(z.tuple([z.string(), z.coerce.number()])).parse(raw);
+  return scorePairs.parse(raw);
 }
 
 /** Keys of versions before the hash tags (`npm run cli -- migrate-keys`). */

@@ -27,6 +27,7 @@ export type TicketRequest = z.input<typeof ticketRequestSchema>;
 
 const ticketId = z.string().trim().min(1).transform((id) => id.toUpperCase());
 const replyText = z.string().trim().min(1);
+const messageIdSchema = z.string().min(1);
 
 /** Staff hear about a ticket at most once in this window: its opening, then the member's additions. */
 const ALERT_WINDOW_MS = 10 * 60_000;
@@ -91,7 +92,7 @@ export class TicketService {
   private async addMemberTurn(actor: MemberActor, id: string, text: string, alertWindowMs: number | null, messageId: string) {
     const ticket = ticketId.parse(id);
     const said = replyText.parse(text);
-    const added = await this.store.addFromMember(actor.key, ticket, { at: this.deps.now().getTime(), from: 'member', text: said }, alertWindowMs, z.string().min(1).parse(messageId));
+    const added = await this.store.addFromMember(actor.key, ticket, { at: this.deps.now().getTime(), from: 'member', text: said }, alertWindowMs, messageIdSchema.parse(messageId));
     return { ticket, said, added };
   }
 

@@ -88,6 +88,7 @@ export const TICKET_KEY_RENAMES: KeyRename[] = [
 ];
 
 const answerSchema = z.object({ at: z.number(), text: z.string() });
+const stringList = z.array(z.string());
 
 /** List items that parse; an unreadable one is skipped (and logged), like a corrupt record. */
 function readItems<T>(schema: z.ZodType<T>, items: string[], onBad: () => void): T[] {
@@ -200,8 +201,8 @@ export class TicketStore {
     const ticket = readRecord(ticketSchema, typeof raw === 'string' ? raw : null, log, `ticket ${id}`);
     if (!ticket) return null;
     const bad = () => log.warn({ ticket: id }, 'unreadable ticket turn skipped');
-    ticket.history.push(...readItems(ticketTurnSchema, z.array(z.string()).parse(turns), bad));
-    ticket.answers.push(...readItems(answerSchema, z.array(z.string()).parse(answers), bad));
+    ticket.history.push(...readItems(ticketTurnSchema, stringList.parse(turns), bad));
+    ticket.answers.push(...readItems(answerSchema, stringList.parse(answers), bad));
     return ticket;
   }
 
