@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { KeyRename } from '../../src/core/key-migration.ts';
 import type { Keys } from '../../src/core/keys.ts';
 import { readRecord, type RecordLogger } from '../../src/core/records.ts';
-import { awaitReplicas } from '../../src/core/redis.ts';
+import { awaitReplicas, readHash } from '../../src/core/redis.ts';
 import {
   eventHashSchema,
   pendingSchema,
@@ -316,14 +316,15 @@ export class EventStore {
     const [reg, wait, data, checkin] = await Promise.all([
       this.redis.zrange(this.sub(id, 'reg'), 0, '-1', 'WITHSCORES').then(withScores),
       this.redis.zrange(this.sub(id, 'wait'), 0, '-1', 'WITHSCORES').then(withScores),
-      this.redis.hgetall(this.sub(id, 'data')),
-      this.redis.hgetall(this.sub(id, 'checkin')),
+      // A union-wide event holds thousands: its registrations are read a slice at a time, as every big hash is.
+      readHash(this.redis, this.sub(id, 'data')),
+      readHash(this.redis, this.sub(id, 'checkin')),
     ]);
     const entries: RosterEntry[] = [];
     const add = (list: [string, number][], state: RosterEntry['state']) => {
       for (const [member, seq] of list) {
-        const at = checkin[member];
-        entries.push({ member, state, seq, registration: this.parseRegistration(data[member], id, member, log), checkedInAt: at ? Number(at) : null });
+        const at = checkin.get(member);
+        entries.push({ member, state, seq, registration: this.parseRegistration(data.get(member), id, member, log), checkedInAt: at ? Number(at) : null });
       }
     };
     add(reg, 'registered');

@@ -5,6 +5,7 @@ import { eventService } from '../../../intents/events/service.ts';
 import { EventStore, type RegisterResult } from '../../../intents/events/store.ts';
 import { DEFAULT_FIELDS, type NewEvent, type Registration } from '../../../intents/events/model.ts';
 import { makeDeps, type TestDeps } from './deps.ts';
+import { countCommands } from '../../helpers/command-count.ts';
 
 type Server = Awaited<ReturnType<typeof startRedis>>;
 let server: Server;
@@ -180,6 +181,27 @@ describe('registration store', () => {
       ['telegram:c1', 'registered', 5],
       ['telegram:c2', 'waitlisted', null],
     ]);
+  });
+
+  it('reads a big roster a slice at a time (HSCAN), never in one blocking HGETALL', async () => {
+    const ev = await store.create(newEvent({ capacity: 1_100 }), deps.clock.ms, null);
+    const members = Array.from({ length: 1_200 }, (_, i) => `telegram:r${i}`);
+    for (const m of members) await store.register(ev.id, reg(m), deps.clock.ms, true);
+    await store.checkIn(ev.id, 'telegram:r7', 70);
+    const reader = new Redis(server.url);
+    try {
+      const sent = countCommands(reader);
+      const roster = await new EventStore(reader, deps.keys, { warn: () => undefined }).roster(ev.id);
+      expect(roster.map((r) => r.member)).toEqual(members);
+      expect(roster.filter((r) => r.state === 'waitlisted')).toHaveLength(100);
+      expect(roster.every((r) => r.registration?.values['name'] === `会员${r.member}`)).toBe(true);
+      expect(roster.find((r) => r.member === 'telegram:r7')?.checkedInAt).toBe(70);
+      const commands = sent();
+      expect(commands['hscan']).toBeGreaterThan(2);
+      expect(commands['hgetall']).toBeUndefined();
+    } finally {
+      reader.disconnect();
+    }
   });
 
   it('treats corrupt records as missing and logs each one', async () => {
