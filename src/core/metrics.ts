@@ -11,7 +11,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import { redisErrorCounter } from './redis.ts';
 
 export const registry = new Registry();
-collectDefaultMetrics({ register: registry, prefix: 'ua_' });
+/**
+ * How often the event-loop delay is sampled. prom-client's default, 10 ms, woke an idle process 100 times a second
+ * (106 wakeups and 14–21 ms of CPU a second, against 21 and 11–12.5 ms at 100 ms); a stall long enough to matter
+ * still delays a sample.
+ */
+const EVENT_LOOP_SAMPLE_MS = 100;
+collectDefaultMetrics({ register: registry, prefix: 'ua_', eventLoopMonitoringPrecision: EVENT_LOOP_SAMPLE_MS });
 
 const messages = new Counter({
   name: 'ua_messages_total',

@@ -1,5 +1,5 @@
 /** As a newcomer would: the real entry point starts (embedded Redis), answers on the web API, stops cleanly. */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,6 +27,16 @@ describe('npm start', () => {
     // It rehearsed the services' example phrasings before it served (its warm-up).
     expect(bot.output()).toMatch(/"answered":[1-9]\d*,"refused":\d+,"ms":\d+,"msg":"warmed up"/);
     expect(existsSync(join(dataDir, 'redis', 'appendonlydir'))).toBe(true);
+    // Idle, it sleeps: its timers (event-loop sampling, delivery polls, leases) wake it a few dozen times a
+    // second at most. Sampling the event loop every 10 ms alone woke it 100 times a second.
+    const metrics = await (await fetch(`${bot.url}/metrics`)).text();
+    expect(metrics).toMatch(/^ua_nodejs_eventloop_lag_p99_seconds \d/m);
+    if (bot.pid && existsSync(`/proc/${bot.pid}/status`)) {
+      const wakeups = () => Number(/^voluntary_ctxt_switches:\s+(\d+)/m.exec(readFileSync(`/proc/${bot!.pid}/status`, 'utf8'))?.[1]);
+      const before = wakeups();
+      await new Promise((r) => setTimeout(r, 3000));
+      expect((wakeups() - before) / 3).toBeLessThan(50);
+    }
     // The bot reaches its own Redis over the owner-only Unix socket, which is all it listens on.
     const socket = join(dataDir, 'redis', 'redis.sock');
     const observer = new Redis({ path: socket });
