@@ -3,16 +3,18 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { Redis } from 'ioredis';
 import { startBotProcess, type BotProcess } from '../helpers/bot-process.ts';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'ua-start-'));
 let bot: BotProcess | undefined;
-afterAll(async () => {
+// A test that fails midway still stops its bot before the next one starts another.
+afterEach(async () => {
   await bot?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
+  bot = undefined;
 });
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 describe('npm start', () => {
   it('starts with an embedded Redis under DATA_DIR, answers, and shuts down with it', async () => {
