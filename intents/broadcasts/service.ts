@@ -177,12 +177,11 @@ export class BroadcastService {
     return this.go(rec);
   }
 
-  /** Every other staff member and admin is asked in private chat. */
+  /** Every other staff member and admin is asked in private chat, those whose role comes from a linked console account too. */
   private async askApproval(actor: Actor, rec: BroadcastRecord): Promise<void> {
-    const { config } = this.deps;
     const author = await this.deps.roles.personOf(actor.key);
     const approvers: MemberKey[] = [];
-    for (const k of new Set([...config.BOT_ADMINS, ...config.BOT_STAFF])) if ((await this.deps.roles.personOf(k)) !== author) approvers.push(k);
+    for (const k of await this.deps.roles.holders('staff')) if ((await this.deps.roles.personOf(k)) !== author) approvers.push(k);
     const preview = [PREVIEW.line, rec.text, PREVIEW.line, PREVIEW.audience(this.audienceLabel(rec.audience), null), PREVIEW.when(scheduleText(rec.schedule.kind, rec.schedule.at, this.now()))].join('\n');
     for (const key of approvers) {
       await this.deps.notifier.notify(await this.privateChatOf(key), [{ text: STAFF.approvalRequest(rec.id, rec.authorName, preview) }], { id: `bc:${rec.id}:approve:${key}` });
@@ -249,8 +248,7 @@ export class BroadcastService {
       case 'subscribers':
         return members(await this.store.subscribers());
       case 'staff': {
-        const { config } = this.deps;
-        const keys = [...new Set([...config.BOT_ADMINS, ...config.BOT_STAFF])];
+        const keys = await this.deps.roles.holders('staff');
         // Staff are told whatever they opted out of: they asked for it by being staff.
         return (await Promise.all(keys.map(async (k) => ({ id: `m:${k}`, to: await this.privateChatOf(k), replies: [] as WireReply[] })))).flat();
       }

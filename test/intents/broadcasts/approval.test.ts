@@ -62,10 +62,21 @@ describe('approving one’s own broadcast from the other side', () => {
     expect(await say('staff2', `/bcapprove ${id}`)).toContain(`已批准群发 #${id}`);
   });
 
-  it('an identity not linked to the account is a different person', async () => {
+  it('an identity not linked to the account is a different person, and one whose role comes from the link is asked too', async () => {
     const svc = broadcastService(h.engine.deps);
     const r = await svc.compose({ key: 'telegram:staff2', roles: new Set(['staff']) }, author, { audience: { kind: 'all-groups' }, text: '下周一体检', schedule: { kind: 'now' } });
     if (r.outcome !== 'pending') throw new Error(r.outcome);
+    // li_chat is in no BOT_STAFF list: it is staff through the console account it is linked to.
+    const asked = (await h.outbox()).filter((i) => textOf(i.replies as never).includes(`/bcapprove ${r.broadcast.id}`)).map((i) => i.to.chatId);
+    expect(asked).toEqual(['li_chat']);
     expect((await svc.approve(li, r.broadcast.id)).outcome).toBe('done');
+  });
+
+  it('a broadcast to staff reaches those whose role comes from a linked console account', async () => {
+    const svc = broadcastService(h.engine.deps);
+    const r = await svc.compose({ key: 'telegram:staff2', roles: new Set(['staff']) }, author, { audience: { kind: 'staff' }, text: '今晚值班表已更新', schedule: { kind: 'now' } });
+    if (r.outcome !== 'started') throw new Error(r.outcome);
+    const report = await svc.report({ key: 'telegram:staff2', roles: new Set(['staff']) }, r.broadcast.id);
+    expect(report?.items.map((t) => t.to.chatId).sort()).toEqual(['li_chat', 'staff2']);
   });
 });
