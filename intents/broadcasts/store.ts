@@ -100,6 +100,23 @@ export class BroadcastStore {
     return full;
   }
 
+  /**
+   * Every broadcast's stored attachment sealed again under the current key (`npm run cli -- rekey`): a recurring
+   * broadcast reads its file at every run, long after the key that sealed it may be gone. A file deleted
+   * meanwhile stays deleted (SET … XX).
+   */
+  async resealFiles(reseal: (stored: Buffer) => Buffer | null): Promise<{ rekeyed: number; current: number }> {
+    const counts = { rekeyed: 0, current: 0 };
+    for (const id of await this.redis.zrange(this.listKey, '0', '-1')) {
+      const stored = await this.redis.getBuffer(this.fileKey(Number(id)));
+      if (!stored) continue;
+      const sealed = reseal(stored);
+      if (!sealed) counts.current++;
+      else if (await this.redis.set(this.fileKey(Number(id)), sealed, 'XX')) counts.rekeyed++;
+    }
+    return counts;
+  }
+
   /** `log`, here and below: where a corrupt record is reported (an operation passes its actor's, which carries the request id). */
   async get(id: number, log: RecordLogger = this.logger): Promise<BroadcastRecord | null> {
     return readRecord(recordSchema, await this.redis.get(this.recKey(id)), log, `broadcast ${id}`);

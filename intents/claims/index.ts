@@ -32,7 +32,6 @@ const claims: ServiceDefinition = {
       console: claimsConsole(service),
     };
   },
-  cli: { rekey: () => import('./cli-rekey.ts') },
   keyRenames: CLAIM_KEY_RENAMES,
 };
 export default claims;

@@ -7,6 +7,7 @@ const COMMANDS: CliCommands = {
   nlu: () => import('./cli-nlu.ts'),
   'console-user': () => import('../channels/console/cli.ts'),
   'migrate-keys': () => import('./cli-migrate-keys.ts'),
+  rekey: () => import('./cli-rekey.ts'),
   ...Object.assign({}, ...SERVICES.map((s) => s.cli ?? {})),
 };
 

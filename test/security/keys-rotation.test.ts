@@ -11,7 +11,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimsService } from '../../intents/claims/service.ts';
 import { claimSchema } from '../../intents/claims/store.ts';
-import { keyId } from '../../src/core/crypto.ts';
+import { broadcastService } from '../../intents/broadcasts/service.ts';
+import { AccountStore } from '../../src/channels/console/accounts.ts';
+import { FieldCipher, keyId, loadEncryptionKey } from '../../src/core/crypto.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import type { RedisProcess } from '../../src/core/redis-server.ts';
 import { Harness } from '../helpers/harness.ts';
@@ -33,6 +35,15 @@ const docs = mkdtempSync(join(tmpdir(), 'ua-keys-docs-'));
 let redis: RedisProcess;
 let h: Harness | undefined;
 const nos: string[] = [];
+/** Kept sealed for good beside the claims: a console account's TOTP secret and a weekly broadcast's attachment. */
+const TOTP_SECRET = 'JBSWY3DPEHPK3PXP';
+const ATTACHMENT = Buffer.from('%PDF-1.4 值班表');
+let broadcastId = 0;
+const accounts = () => {
+  const { redis: r, keys, config, logger } = running().engine.deps;
+  return new AccountStore(r, keys, new FieldCipher(loadEncryptionKey(config)), logger);
+};
+const attachmentAtRest = async () => (await running().engine.deps.redis.getBuffer(broadcastService(running().engine.deps).store.fileKey(broadcastId))) ?? Buffer.alloc(0);
 
 /** The bot (re)started on the same Redis and documents with these keys. */
 async function boot(env: Record<string, string>): Promise<Harness> {
@@ -96,6 +107,13 @@ beforeAll(async () => {
   await play(running(), DRAFT.slice(0, 6), 'draft1');
   // The same person's yearly limit is counted through the fingerprint index: half of it is used under key A.
   await claimsService(running()).approve(actorOf(running(), ADMIN), nos[0] ?? '', MAX_PER_CLAIM_CENTS, '');
+  await accounts().add('rotor', 'admin', 'a-long-password-1234', false, new Date());
+  await accounts().setTotp('rotor', TOTP_SECRET);
+  const weekly = await broadcastService(running().engine.deps).compose(actorOf(running(), ADMIN), { name: '管理员', chat: { platform: 'telegram', chatId: ADMIN, chatType: 'private' } }, {
+    audience: { kind: 'staff' }, text: '本周值班表', file: { name: '值班表.pdf', mimeType: 'application/pdf', data: ATTACHMENT }, schedule: { kind: 'weekly', at: CLAIMS_NOW.getTime() + 7 * 86400_000 },
+  });
+  if (weekly.outcome === 'no-audience') throw new Error('no audience');
+  broadcastId = weekly.broadcast.id;
 }, 60_000);
 afterAll(async () => {
   await h?.stop();
@@ -162,6 +180,10 @@ describe('a key change', () => {
     expect(claims + documents).toBe(left);
     expect(current).toBe(total - left);
     expect(await keyIdsAtRest()).toEqual(new Map([[ID_B, 24]]));
+    // The TOTP secret and the broadcast's attachment, sealed under A, moved too.
+    expect(run.out).toContain('1 console TOTP secrets and 1 broadcast attachments re-encrypted');
+    expect(FieldCipher.keyIdOf((await accounts().get('rotor'))?.totp ?? '')).toBe(ID_B);
+    expect(FieldCipher.keyIdOf(await attachmentAtRest())).toBe(ID_B);
     const audits = (await running().audit()).filter((e) => e.action === 'claims.rekey');
     // One entry per finished run: the interrupted one never finished.
     expect(audits).toHaveLength(1);
@@ -181,5 +203,9 @@ describe('a key change', () => {
     await svc.approve(admin, nos[1] ?? '', MAX_PER_CLAIM_CENTS, '');
     // The first approval (under key A) still counts for the same person: the year's limit is used up.
     await expect(svc.approve(admin, nos[2] ?? '', 100, '')).rejects.toMatchObject({ code: 'over_year_limit' });
+    // The console account's TOTP still checks, and the weekly broadcast still has its attachment.
+    const rotor = await accounts().get('rotor');
+    expect(rotor && accounts().totpSecret(rotor)).toBe(TOTP_SECRET);
+    expect(running().engine.deps.delivery.openFile(await attachmentAtRest())).toEqual(ATTACHMENT);
   });
 });

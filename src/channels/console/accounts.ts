@@ -129,6 +129,21 @@ export class AccountStore {
     return this.update(name, (a) => ({ ...a, links: a.links.filter((l) => l !== identity) }));
   }
 
+  /** Every account's TOTP secret sealed again under the current key (`npm run cli -- rekey`). */
+  async resealTotp(): Promise<{ rekeyed: number; current: number }> {
+    const counts = { rekeyed: 0, current: 0 };
+    for (const account of await this.list()) {
+      if (!account.totp) continue;
+      if (this.cipher.isCurrent(account.totp)) {
+        counts.current++;
+        continue;
+      }
+      await this.update(account.name, (a) => (a.totp ? { ...a, totp: this.cipher.encrypt(this.cipher.decrypt(a.totp, `console:totp:${a.name}`), `console:totp:${a.name}`) } : a));
+      counts.rekeyed++;
+    }
+    return counts;
+  }
+
   /** Turns TOTP on with a new secret (returned once, to show), or off. */
   async setTotp(name: string, secret: string | null): Promise<Account> {
     return this.update(name, (a) => {

@@ -109,6 +109,11 @@ export class Delivery implements Notifier {
     return FieldCipher.keyIdOf(stored) === null ? stored : this.cipher.decryptBytes(stored, FILE_PURPOSE);
   }
 
+  /** A stored file sealed again under the current key (`rekey`); null when it already is. */
+  resealFile(stored: Buffer): Buffer | null {
+    return this.cipher.isCurrent(stored) ? null : this.sealFile(this.openFile(stored));
+  }
+
   async notify(to: Address, replies: Reply[], opts: NotifyOptions = {}): Promise<void> {
     const now = this.now();
     const id = opts.id ? `k:${opts.id}` : newId(now);
