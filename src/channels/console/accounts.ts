@@ -19,6 +19,8 @@ export const ACCOUNT_NAME = /^[A-Za-z0-9_.-]{2,32}$/;
 export const IDENTITY = new RegExp(`^(${PLATFORMS.join('|')}):.+$`);
 /** How long a new TOTP secret waits for its first code. */
 const PENDING_TOTP_SECONDS = 600;
+/** What a TOTP secret is sealed for: one account's, so a sealed secret moved to another account does not open. */
+const totpPurpose = (name: string) => `console:totp:${name}`;
 /** Shortest password accepted. */
 export const MIN_PASSWORD = 10;
 
@@ -138,7 +140,7 @@ export class AccountStore {
         counts.current++;
         continue;
       }
-      await this.update(account.name, (a) => (a.totp ? { ...a, totp: this.cipher.encrypt(this.cipher.decrypt(a.totp, `console:totp:${a.name}`), `console:totp:${a.name}`) } : a));
+      await this.update(account.name, (a) => (a.totp ? { ...a, totp: this.cipher.encrypt(this.cipher.decrypt(a.totp, totpPurpose(a.name)), totpPurpose(a.name)) } : a));
       counts.rekeyed++;
     }
     return counts;
@@ -148,7 +150,7 @@ export class AccountStore {
   async setTotp(name: string, secret: string | null): Promise<Account> {
     return this.update(name, (a) => {
       const { totp: _old, ...rest } = a;
-      return secret ? { ...rest, totp: this.cipher.encrypt(secret, `console:totp:${a.name}`) } : rest;
+      return secret ? { ...rest, totp: this.cipher.encrypt(secret, totpPurpose(a.name)) } : rest;
     });
   }
 
@@ -178,7 +180,7 @@ export class AccountStore {
   }
 
   totpSecret(account: Account): string | null {
-    return account.totp ? this.cipher.decrypt(account.totp, `console:totp:${account.name}`) : null;
+    return account.totp ? this.cipher.decrypt(account.totp, totpPurpose(account.name)) : null;
   }
 
   async remove(name: string): Promise<boolean> {
