@@ -1,7 +1,7 @@
 /** pino logger that masks ID numbers, bank cards and mobile numbers wherever they appear in a log line. */
 import { randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
-import { maskPersonalNumbers } from './text.ts';
+import { maskLogLine } from './text.ts';
 
 const MAX_DEPTH = 8;
 
@@ -50,7 +50,7 @@ export function createLogger(level: string, destination?: pino.DestinationStream
       hooks: {
         // The finished line: message, interpolated arguments, serialized errors (message and stack) and
         // nested objects alike. Masking any earlier misses what pino adds later (err.message as msg, %o).
-        streamWrite: (line) => maskPersonalNumbers(line),
+        streamWrite: (line) => maskLogLine(line),
       },
       formatters: {
         log: (obj) => withoutBytes(obj) as Record<string, unknown>,

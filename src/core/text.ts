@@ -75,8 +75,10 @@ const DIGIT_FORMS: Record<string, string> = {
   五: '5', 伍: '5', 六: '6', 陆: '6', 七: '7', 柒: '7', 八: '8', 捌: '8', 九: '9', 玖: '9', '＋': '+', Ｘ: 'X', ｘ: 'x',
 };
 const DIGIT_FORM = new RegExp(`[\\uFF10-\\uFF19${Object.keys(DIGIT_FORMS).join('')}]`, 'g');
-function shadowDigits(text: string): string {
-  return text.replace(DIGIT_FORM, (c) => DIGIT_FORMS[c] ?? String.fromCharCode(c.charCodeAt(0) - 0xfee0));
+/** Full-width digits (and ＋, Ｘ) only: Chinese numerals stay words. */
+const ARABIC_FORM = /[\uFF10-\uFF19＋Ｘｘ]/g;
+function shadowDigits(text: string, form = DIGIT_FORM): string {
+  return text.replace(form, (c) => DIGIT_FORMS[c] ?? String.fromCharCode(c.charCodeAt(0) - 0xfee0));
 }
 
 // Members type numbers with spaces, hyphens, dots, slashes, underscores and brackets ("138 1234 5678",
@@ -142,16 +144,38 @@ function mayHoldNumber(text: string): boolean {
 
 /** Masks ID, bank card, mobile and landline numbers in free text (logs, group messages, tickets, text sent to an LLM). */
 export function maskPersonalNumbers(text: string): string {
-  if (!mayHoldNumber(text)) return text;
-  let shadow = shadowDigits(text);
+  return maskNumbers(text, text);
+}
+
+const ESCAPED_WHITESPACE = /\\[nrt]/g;
+/**
+ * The same for a log line, which is JSON: a line break or tab between digit groups is written there as two
+ * characters (`\n`), and separates them as the space it stands for does.
+ */
+export function maskLogLine(line: string): string {
+  return maskNumbers(line, line.includes('\\') ? line.replace(ESCAPED_WHITESPACE, '  ') : line);
+}
+
+/** Masks in `text` the numbers found in `read`, a copy of it with the same length (positions carry over). */
+function maskNumbers(text: string, read: string): string {
+  if (!mayHoldNumber(read)) return text;
   const masks: Array<{ index: number; end: number; text: string }> = [];
-  for (const { pattern, mask, mayBeDates } of PERSONAL_NUMBERS) {
-    // Masked spans are hidden from the later patterns.
-    shadow = shadow.replace(pattern, (m: string, index: number) => {
-      if (mayBeDates && datesOrAddress(m)) return m;
-      masks.push({ index, end: index + m.length, text: mask(m.replace(/[^\dXx]/g, '')) });
-      return '*'.repeat(m.length);
-    });
+  // Chinese numerals read as words first: beside a number they are a name or a word (张三13812345678,
+  // 13812345678一定回电), not more of its digits, which would make a run no pattern matches (they match whole
+  // digit runs only). Then read as digits, for numbers written with them (一三八…).
+  const arabic = shadowDigits(read, ARABIC_FORM);
+  const every = shadowDigits(read);
+  for (const digits of arabic === every ? [every] : [arabic, every]) {
+    let shadow = digits;
+    for (const k of masks) shadow = shadow.slice(0, k.index) + '*'.repeat(k.end - k.index) + shadow.slice(k.end);
+    for (const { pattern, mask, mayBeDates } of PERSONAL_NUMBERS) {
+      // Masked spans are hidden from the later patterns.
+      shadow = shadow.replace(pattern, (m: string, index: number) => {
+        if (mayBeDates && datesOrAddress(m)) return m;
+        masks.push({ index, end: index + m.length, text: mask(m.replace(/[^\dXx]/g, '')) });
+        return '*'.repeat(m.length);
+      });
+    }
   }
   if (masks.length === 0) return text;
   let out = '';

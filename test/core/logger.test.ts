@@ -42,6 +42,13 @@ describe('logger masking', () => {
     expect(text()).not.toContain(ID);
   });
 
+  it('masks a number whose groups a line break or a tab separates (written \\n, \\t in the JSON line)', () => {
+    const { logger, text } = capture();
+    logger.info({ said: '卡号 6222 0212 3456\n7890，电话 138\t1234\t5678' }, 'member text');
+    expect(text()).not.toMatch(/0212|3456|1234/);
+    expect(JSON.parse(text())).toMatchObject({ said: '卡号 6222********7890，电话 138****5678' });
+  });
+
   it('logs bytes as their length, not as byte values', () => {
     const { logger, text } = capture();
     logger.info({ data: Buffer.from(`卡 ${ID}`) }, 'bytes');

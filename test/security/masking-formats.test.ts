@@ -80,6 +80,17 @@ describe('the masker', () => {
     expect(out.startsWith('我的号码是') && out.endsWith('，谢谢')).toBe(true);
   });
 
+  // A Chinese numeral is a word beside an ASCII number (张三 is a name, 一定 a word), not more of its digits.
+  it.each([
+    ['张三13812345678', '张三138****5678'],
+    ['13812345678一定回电', '138****5678一定回电'],
+    ['李四6222021234567890', '李四6222********7890'],
+    ['王五11010519491231002X', '王五110105********002X'],
+    ['张三 一三八一二三四五六七八', '张三 138****5678'],
+  ])('masks %s beside a Chinese numeral', (text, masked) => {
+    expect(maskPersonalNumbers(text)).toBe(masked);
+  });
+
   const harmless = [
     '2026-11-02',
     '2026/11/02',
