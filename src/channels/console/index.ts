@@ -24,6 +24,7 @@ import { LoginThrottle, sameToken, SessionStore, type ConsoleSession } from './s
 import { CONSOLE_CSS } from './style.ts';
 import { CONSOLE_TEXT as T } from './texts.ts';
 import { matchTotp } from './totp.ts';
+import { pathOf } from '../http/server.ts';
 
 const FORM_BODY_LIMIT = 256 * 1024;
 const COOKIE = 'ua_console';
@@ -276,7 +277,7 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
             } catch (err) {
               if (err instanceof ForbiddenError) return render(req, reply, v, path, { kind: 'page', title: T.forbidden, body: notice('error', T.forbidden), status: 403 });
               if (err instanceof ZodError) return render(req, reply, v, path, { kind: 'page', title: T.badInput(''), body: notice('error', T.badInput(err.issues.map((i) => i.message).join('；'))), status: 400 });
-              logger.error({ err, url: req.url }, 'console page failed');
+              logger.error({ err, path: pathOf(req.url) }, 'console page failed');
               return render(req, reply, v, path, { kind: 'page', title: T.failed, body: notice('error', T.failed), status: 500 });
             }
           },

@@ -37,6 +37,12 @@ export const SECURITY_HEADERS: Record<string, string> = {
 
 const SECURITY_HEADER_ENTRIES = Object.entries(SECURITY_HEADERS);
 
+/**
+ * A request's path without its query, for logs: a query carries what people typed (a roster search, a chat id),
+ * in a form the log's masking cannot read (138+1234+5678, %20).
+ */
+export const pathOf = (url: string): string => url.split('?', 1)[0] ?? '';
+
 export function createHttpServer(logger: Logger, limits: HttpLimits): FastifyInstance {
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
@@ -72,7 +78,7 @@ export function createHttpServer(logger: Logger, limits: HttpLimits): FastifyIns
   });
   app.setErrorHandler((err: Error & { statusCode?: number }, req, reply) => {
     const status = err.statusCode && err.statusCode < 500 ? err.statusCode : 500;
-    if (status >= 500) req.log.error({ err, url: req.url }, 'http handler failed');
+    if (status >= 500) req.log.error({ err, path: pathOf(req.url) }, 'http handler failed');
     return reply.code(status).send({ error: status >= 500 ? 'internal error' : err.message });
   });
   return app;

@@ -10,7 +10,7 @@ import type { Engine } from '../../app/engine.ts';
 import type { StatusViewer } from '../index.ts';
 import type { InboundMessage, Reply } from '../../core/message.ts';
 import { receive, startDelivery, type ChannelPort } from '../channel.ts';
-import { FILE_BODY_LIMIT } from '../http/server.ts';
+import { FILE_BODY_LIMIT, pathOf } from '../http/server.ts';
 import { inboxAckSchema, inboxQuerySchema, webMessageSchema, webReplySchema } from './schema.ts';
 import { deriveKey, loadEncryptionKey } from '../../core/crypto.ts';
 import { WebFiles } from './files.ts';
@@ -73,7 +73,7 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
   // (Callback hooks, as ipLimit below: no promise per request.)
   const guard = (req: FastifyRequest, reply: FastifyReply, done: () => void) => {
     if (bearerOk(req, token)) return done();
-    deps.logger.warn({ ip: req.ip, url: req.url }, 'web api: missing or wrong bearer token');
+    deps.logger.warn({ ip: req.ip, path: pathOf(req.url) }, 'web api: missing or wrong bearer token');
     void reply.code(401).send({ error: 'unauthorized: send Authorization: Bearer <WEB_API_TOKEN>' });
   };
 

@@ -10,9 +10,10 @@ import { startTestEngine } from '../../helpers/engine.ts';
 
 let app: FastifyInstance;
 let base: string;
+const logged: string[] = [];
 
 beforeAll(async () => {
-  app = createHttpServer(createLogger('silent'), { requestTimeoutMs: 5000, maxConnectionsPerIp: 100 });
+  app = createHttpServer(createLogger('info', { write: (line: string) => void logged.push(line) }), { requestTimeoutMs: 5000, maxConnectionsPerIp: 100 });
   app.get('/plain', async () => ({ ok: true }));
   app.get('/framed', async (_req, reply) => reply.header('content-security-policy', "frame-ancestors 'self'").header('x-frame-options', 'SAMEORIGIN').send('inline'));
   app.get('/fails', async () => {
@@ -34,6 +35,14 @@ describe('security headers', () => {
       // Exactly the value: a header sent twice would read "DENY, DENY".
       for (const [name, value] of Object.entries(SECURITY_HEADERS)) expect(res.headers.get(name), `${path} ${name}`).toBe(value);
     }
+  });
+
+  it('a failed request is logged with its path, never its query (a search typed as 138+1234+5678 reads as no number)', async () => {
+    logged.length = 0;
+    expect((await fetch(`${base}/fails?q=138+1234+5678&chatId=13812345678`)).status).toBe(500);
+    const line = logged.map((l) => JSON.parse(l) as { msg?: string; path?: string }).find((l) => l.msg === 'http handler failed');
+    expect(line?.path).toBe('/fails');
+    expect(logged.join('')).not.toMatch(/1234/);
   });
 
   it('give way to a header a route sets itself; the others stay', async () => {
