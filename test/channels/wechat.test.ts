@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
 import { isTrustedViewer, startChannels } from '../../src/channels/index.ts';
 import { startWechat } from '../../src/channels/wechat/index.ts';
+import { log as wechatyLog } from 'wechaty';
 import { PuppetMock, mock } from 'wechaty-puppet-mock';
 import { Writable } from 'node:stream';
 import { startRedis } from '../helpers/redis.ts';
@@ -314,6 +315,40 @@ describe('wechat through startChannels (puppet by package name)', () => {
     } finally {
       await redis.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  }, 30_000);
+});
+
+describe('the log lines of wechaty itself', () => {
+  it('go through our logger, masked, not to the console (a puppet may log a whole raw message)', async () => {
+    const redis = await startRedis();
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    const printed: unknown[] = [];
+    const warn = console.warn;
+    console.warn = (...args: unknown[]) => void printed.push(...args);
+    try {
+      const config = loadConfig({ ...process.env, NODE_ENV: 'test', REDIS_URL: redis.url, LOG_LEVEL: 'debug', TELEGRAM_BOT_TOKEN: '', WECHATY_PUPPET: 'wechaty-puppet-mock' });
+      const engine = await createEngine(config, createLogger('debug', sink));
+      try {
+        const channel = await startWechat(engine, { puppet: new PuppetMock({ mocker: new mock.Mocker() }), printQr: false });
+        wechatyLog.warn('PuppetWechat4u', 'initHookEvents() no message id: %s', JSON.stringify({ Content: '我的电话13812345678' }));
+        await channel.stop();
+      } finally {
+        await engine.close();
+      }
+      const line = lines.find((l) => l.includes('no message id'));
+      expect(line).toContain('138****5678');
+      expect(lines.join('')).not.toContain('13812345678');
+      expect(printed.join(' ')).not.toContain('13812345678');
+    } finally {
+      console.warn = warn;
+      await redis.stop();
     }
   }, 30_000);
 });

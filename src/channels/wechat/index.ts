@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { FileBox } from 'file-box';
-import { WechatyBuilder, ScanStatus, types } from 'wechaty';
+import { WechatyBuilder, ScanStatus, log as wechatyLog, types } from 'wechaty';
 import type { impls as PuppetImpls } from 'wechaty-puppet';
 import type { ContactInterface, FriendshipInterface, MessageInterface, RoomInterface, WechatyInterface } from 'wechaty/impls';
 import type { Engine } from '../../app/engine.ts';
@@ -61,6 +61,10 @@ type Target = { room?: RoomInterface; contact?: ContactInterface; mention?: Cont
 export async function startWechat(engine: Engine, opts: WechatOptions = {}): Promise<WechatChannel> {
   const { config } = engine.deps;
   const log = engine.deps.logger.child({ platform: 'wechat' });
+  // wechaty and its puppets print their own lines to the console, unmasked (wechat4u a whole raw message, text
+  // and all): they go through our logger instead, which masks them, at debug (this channel logs what matters,
+  // a puppet error once per window). Their logger is one per process.
+  wechatyLog.enableLogging((level, text) => log.debug({ lib: 'wechaty', level }, text));
   const printQr = opts.printQr ?? config.LOG_LEVEL !== 'silent';
 
   let bot: WechatyInterface;
