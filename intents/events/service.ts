@@ -330,8 +330,12 @@ export class EventService {
     requireRole(actor, 'staff');
     const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
+    return this.checkInFrom(actor, ev, await this.store.roster(ev.id, actor.log), query);
+  }
+
+  /** `checkIn` with the event's roster already read: seats and names are looked up in it. */
+  private async checkInFrom(actor: Actor, ev: EventDef, entries: RosterEntry[], query: string): Promise<CheckInOne> {
     const q = query.trim();
-    const entries = await this.store.roster(ev.id, actor.log);
     const registered = entries.filter((e) => e.state === 'registered');
     const seat = parseCount(q);
     let target = seat !== null ? registered[seat - 1] : undefined;
@@ -366,13 +370,12 @@ export class EventService {
     const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
     const whole = text.trim();
-    const names = new Set((await this.store.roster(ev.id, actor.log)).map(nameOf));
+    // Read once for every name (a union-wide event holds thousands): the check-in script still checks each seat.
+    const entries = await this.store.roster(ev.id, actor.log);
+    const names = new Set(entries.map(nameOf));
     const queries = names.has(whole) ? [whole] : whole.split(/[\s,，、;；]+/u).filter(Boolean);
     const results: CheckInOne[] = [];
-    for (const q of queries) {
-      const r = await this.checkIn(actor, ev.id, q);
-      if (r.outcome !== 'missing') results.push(r);
-    }
+    for (const q of queries) results.push(await this.checkInFrom(actor, ev, entries, q));
     const c = await this.store.counts(ev.id);
     return { outcome: 'done', results, checkedIn: c.checkedIn, registered: c.registered };
   }

@@ -159,6 +159,7 @@ describe('staff operations', () => {
     expect(await svc.checkIn(staff(), ev.id, '会员r1')).toMatchObject({ outcome: 'checked-in', name: '会员r1' });
     expect((await auditOf(ev.id)).map((e) => e.action)).toEqual(['event.create', 'event.roster_export', 'event.checkin', 'event.checkin']);
     // Several at once, by name or seat, each reported; the counts are after all of them.
+    const sent = countCommands(h.engine.deps.redis);
     expect(await svc.checkInAll(staff(), ev.id, '会员r3、会员r4, 2  会员r9')).toEqual({
       outcome: 'done',
       results: [
@@ -170,6 +171,8 @@ describe('staff operations', () => {
       checkedIn: 3,
       registered: 3,
     });
+    // The roster (its registrations and check-ins, each read by HSCAN) is read once for the four, not once each.
+    expect(sent()['hscan']).toBe(2);
   });
 
   it('check-in keeps a roster name with a space whole; cancelling is previewed with how many will be told', async () => {
