@@ -13,7 +13,7 @@ import { FieldCipher } from '../../src/core/crypto.ts';
 import { Keys } from '../../src/core/keys.ts';
 import type { Address } from '../../src/core/message.ts';
 import { FakePlatform } from '../helpers/fake-platform.ts';
-import { countCommands } from '../helpers/command-count.ts';
+import { countCommands, watchCommands } from '../helpers/command-count.ts';
 import { startRedis } from '../helpers/redis.ts';
 import type { RedisProcess } from '../../src/core/redis-server.ts';
 
@@ -80,6 +80,22 @@ describe('the ledger: each notification delivered exactly once across processes'
     const commands = sent();
     expect(commands['hscan']).toBeGreaterThan(2);
     expect(commands['hgetall']).toBeUndefined();
+  });
+
+  it('a big batch is cancelled a slice at a time: every item skipped, the batch finished, no script over the whole queue', async () => {
+    const a = proc('d2c:');
+    const finished: string[] = [];
+    a.delivery.onFinished(async (_group, batch) => void finished.push(batch));
+    await a.delivery.sendToMany('bc:c#1', Array.from({ length: 1_200 }, (_, i) => ({ id: `c${i}`, to: to(`m${i}`), replies: [{ text: '通知' }] })));
+    const scriptsOnTelegram: number[] = [];
+    watchCommands(a.redis, (c) => {
+      if (c.name === 'evalsha' && c.args.some((arg) => String(arg).includes('bc:c#1@telegram'))) scriptsOnTelegram.push(c.args.length);
+    });
+    expect(await a.delivery.cancel('bc:c#1')).toBe(1_200);
+    // 500, 500, then 200 items: three script calls on this platform's queue.
+    expect(scriptsOnTelegram).toHaveLength(3);
+    expect(await a.delivery.counts('bc:c#1')).toMatchObject({ total: 1_200, pending: 0, skipped: 1_200 });
+    expect(finished).toContain('bc:c#1@telegram');
   });
 
   it('the same notification id queued twice is delivered once', async () => {

@@ -184,13 +184,25 @@ if outcome == 'sent' then final(id, 'sent') else final(id, outcome .. ':' .. ARG
 if finish() == 1 then return 2 end
 return 1`);
 
-// ARGV: finishable. Every queued item becomes skipped:cancelled; claimed ones are stopped at MARK_SENDING. Returns {skipped, finished}.
+// ARGV: finishable, how many. The batch is cancelled: nothing more is claimed, claimed items are stopped at MARK_SENDING;
+// up to that many queued items become skipped:cancelled. Returns {skipped, finished, still queued}.
 const CANCEL = new LuaScript(`${FINISH}
 redis.call('set', KEYS[7], 'cancelled')
-local ids = redis.call('zrange', KEYS[3], 0, -1)
-for _, id in ipairs(ids) do final(id, 'skipped:cancelled') end
-redis.call('del', KEYS[3])
-return {#ids, finish()}`);
+local ids = redis.call('zrange', KEYS[3], 0, tonumber(ARGV[2]) - 1)
+for _, id in ipairs(ids) do
+  final(id, 'skipped:cancelled')
+  redis.call('zrem', KEYS[3], id)
+end
+local left = redis.call('zcard', KEYS[3])
+local finished = 0
+if left == 0 then finished = finish() end
+return {#ids, finished, left}`);
+
+/**
+ * Queued items a cancel script call skips: a broadcast to a whole membership is cancelled a slice at a time, so no
+ * script holds Redis (and every member's message waiting on it) for the whole queue.
+ */
+const CANCEL_SLICE = 500;
 
 // ARGV: finishable, due, then ids. Items cut off mid-send (failed:interrupted) go back to the queue: staff chose to send
 // them again, knowing some may arrive twice. Parts already confirmed sent stay counted (only the rest goes). The batch
@@ -290,8 +302,12 @@ export class Ledger {
   }
 
   async cancel(batch: BatchId): Promise<{ skipped: number; finished: boolean }> {
-    const [n, f] = (await CANCEL.run(this.redis, this.keysOf(batch), [this.fin(batch)])) as [number, number];
-    return { skipped: n, finished: f === 1 };
+    let skipped = 0;
+    for (;;) {
+      const [n, finished, left] = (await CANCEL.run(this.redis, this.keysOf(batch), [this.fin(batch), CANCEL_SLICE])) as [number, number, number];
+      skipped += n;
+      if (left === 0) return { skipped, finished: finished === 1 };
+    }
   }
 
   async control(batch: BatchId, what: 'pause' | 'resume'): Promise<boolean> {
