@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { KeyRename } from '../../src/core/key-migration.ts';
 import type { Keys } from '../../src/core/keys.ts';
 import { readRecord, type RecordLogger } from '../../src/core/records.ts';
-import { awaitReplicas, readHash } from '../../src/core/redis.ts';
+import { awaitReplicas, readHash, readScored } from '../../src/core/redis.ts';
 import {
   eventHashSchema,
   pendingSchema,
@@ -67,20 +67,6 @@ const registerReplySchema = z.tuple([
 const stringList = z.array(z.string());
 const checkinReplySchema = z.tuple([z.enum(['ok', 'already', 'not-registered']), z.coerce.number()]);
 const stateSchema = z.enum(['registered', 'waitlisted']);
-
-const flatScores = z.array(z.string());
-const scorePairs = z.array(z.tuple([z.string(), z.coerce.number()]));
-
-/** ZRANGE … WITHSCORES as [member, score] pairs, whether the connection speaks RESP2 (flat) or RESP3 (tuples). */
-function withScores(raw: unknown): [string, number][] {
-  const flat = flatScores.safeParse(raw);
-  if (flat.success) {
-    const out: [string, number][] = [];
-    for (let i = 0; i + 1 < flat.data.length; i += 2) out.push([flat.data[i] ?? '', Number(flat.data[i + 1])]);
-    return out;
-  }
-  return scorePairs.parse(raw);
-}
 
 /** Keys of versions before the hash tags (`npm run cli -- migrate-keys`). */
 export const EVENT_KEY_RENAMES: KeyRename[] = [
@@ -298,13 +284,13 @@ export class EventStore {
     return { registered, waitlisted, checkedIn };
   }
 
-  /** Registered members in seat order. */
+  /** Registered members in seat order (read a slice at a time, as the roster is). */
   async registeredMembers(id: string): Promise<string[]> {
-    return this.redis.zrange(this.sub(id, 'reg'), 0, '-1');
+    return (await readScored(this.redis, this.sub(id, 'reg'))).map(([member]) => member);
   }
   /** Waitlisted members in arrival order. */
   async waitlist(id: string): Promise<string[]> {
-    return this.redis.zrange(this.sub(id, 'wait'), 0, '-1');
+    return (await readScored(this.redis, this.sub(id, 'wait'))).map(([member]) => member);
   }
 
   async registration(id: string, member: string, log?: RecordLogger): Promise<Registration | null> {
@@ -314,9 +300,10 @@ export class EventStore {
   /** Everyone on the event: registered in seat order, then the waitlist in arrival order. */
   async roster(id: string, log?: RecordLogger): Promise<RosterEntry[]> {
     const [reg, wait, data, checkin] = await Promise.all([
-      this.redis.zrange(this.sub(id, 'reg'), 0, '-1', 'WITHSCORES').then(withScores),
-      this.redis.zrange(this.sub(id, 'wait'), 0, '-1', 'WITHSCORES').then(withScores),
-      // A union-wide event holds thousands: its registrations are read a slice at a time, as every big hash is.
+      // A union-wide event holds thousands: its seats and registrations are read a slice at a time (seats by
+      // their sequence number, which only grows), as every big collection is.
+      readScored(this.redis, this.sub(id, 'reg')),
+      readScored(this.redis, this.sub(id, 'wait')),
       readHash(this.redis, this.sub(id, 'data')),
       readHash(this.redis, this.sub(id, 'checkin')),
     ]);

@@ -187,6 +187,22 @@ export async function readHash(redis: Redis, key: string): Promise<Map<string, s
   return out;
 }
 
+/**
+ * Every member of a sorted set whose scores are unique and only grow (a sequence number), with its score, lowest
+ * first, a slice at a time (ZRANGEBYSCORE … LIMIT): each slice starts after the last score read, so a member
+ * removed or added meanwhile moves no other one in or out of a slice.
+ */
+export async function readScored(redis: Redis, key: string): Promise<Array<[string, number]>> {
+  const out: Array<[string, number]> = [];
+  let after = '-inf';
+  for (;;) {
+    const flat = await redis.zrangebyscore(key, after, '+inf', 'WITHSCORES', 'LIMIT', 0, COLLECTION_SCAN_COUNT);
+    for (let i = 0; i + 1 < flat.length; i += 2) out.push([flat[i]!, Number(flat[i + 1])]);
+    if (flat.length < 2 * COLLECTION_SCAN_COUNT) return out;
+    after = `(${flat[flat.length - 1]!}`;
+  }
+}
+
 /** Every member of a set, a slice at a time (SSCAN), each once: as `readHash`. */
 export async function readSet(redis: Redis, key: string): Promise<Set<string>> {
   const out = new Set<string>();

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { loadConfig } from '../../src/core/config.ts';
 import { createLogger } from '../../src/core/logger.ts';
-import { connectRedis, readHash, readSet, type RedisHandle } from '../../src/core/redis.ts';
+import { connectRedis, readHash, readScored, readSet, type RedisHandle } from '../../src/core/redis.ts';
 import { countCommands } from '../helpers/command-count.ts';
 import { startRedis } from '../helpers/redis.ts';
 import { startRedisCluster } from '../helpers/cluster.ts';
@@ -110,5 +110,17 @@ describe('reading a big collection', () => {
     expect(commands['sscan']).toBeGreaterThan(1);
     expect(Object.keys(commands).sort()).toEqual(['hscan', 'sscan']);
     expect(await readHash(redis, 'no:such:hash')).toEqual(new Map());
+  });
+
+  it('a sorted set of sequence numbers is read in score order, 500 a call, each member once', async () => {
+    const { redis } = handle;
+    // Scores as a sequence hands them out, members in another order.
+    await redis.zadd('big:seats', ...Array.from({ length: 1_200 }, (_, i) => [i + 1, `m${1_199 - i}`]).flat());
+    const sent = countCommands(redis);
+    const seats = await readScored(redis, 'big:seats');
+    expect(seats.map(([, seq]) => seq)).toEqual(Array.from({ length: 1_200 }, (_, i) => i + 1));
+    expect(seats[0]).toEqual(['m1199', 1]);
+    expect(sent()).toEqual({ zrangebyscore: 3 });
+    expect(await readScored(redis, 'no:such:zset')).toEqual([]);
   });
 });

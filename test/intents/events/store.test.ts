@@ -183,7 +183,7 @@ describe('registration store', () => {
     ]);
   });
 
-  it('reads a big roster a slice at a time (HSCAN), never in one blocking HGETALL', async () => {
+  it('reads a big roster a slice at a time (HSCAN, ZRANGEBYSCORE … LIMIT), never in one blocking command', async () => {
     const ev = await store.create(newEvent({ capacity: 1_100 }), deps.clock.ms, null);
     const members = Array.from({ length: 1_200 }, (_, i) => `telegram:r${i}`);
     for (const m of members) await store.register(ev.id, reg(m), deps.clock.ms, true);
@@ -199,6 +199,10 @@ describe('registration store', () => {
       const commands = sent();
       expect(commands['hscan']).toBeGreaterThan(2);
       expect(commands['hgetall']).toBeUndefined();
+      // Seats by their sequence number, 500 a call (1,000 and 100 here, and the empty end of each).
+      expect(commands['zrangebyscore']).toBeGreaterThanOrEqual(3);
+      expect(commands['zrange']).toBeUndefined();
+      expect(await new EventStore(reader, deps.keys, { warn: () => undefined }).registeredMembers(ev.id)).toEqual(members.slice(0, 1_100));
     } finally {
       reader.disconnect();
     }
