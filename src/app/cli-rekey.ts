@@ -7,25 +7,15 @@
  */
 import { AccountStore } from '../channels/console/accounts.ts';
 import { buildDeps } from '../core/deps.ts';
-import { loadConfigForCli } from '../core/config.ts';
-import { createLogger } from '../core/logger.ts';
-import { connectRedis } from '../core/redis.ts';
 import { ClaimsService } from '../../intents/claims/service.ts';
 import { BroadcastStore } from '../../intents/broadcasts/store.ts';
+import { runOnRedis } from './cli-redis.ts';
 
 const ACTOR = 'cli:rekey';
 
-export async function run(args: string[]): Promise<number> {
-  if (args.length) {
-    process.stderr.write('usage: npm run cli -- rekey\n');
-    return 2;
-  }
-  const config = loadConfigForCli();
-  if (!config) return 2;
-  const logger = createLogger(config.LOG_LEVEL === 'info' ? 'warn' : config.LOG_LEVEL);
-  const redis = await connectRedis(config, logger);
-  try {
-    const { deps } = buildDeps(config, redis.redis, logger);
+export function run(args: string[]): Promise<number> {
+  return runOnRedis('rekey', args, async ({ config, redis, logger }) => {
+    const { deps } = buildDeps(config, redis, logger);
     const claims = new ClaimsService(deps);
     const { cipher } = claims;
     process.stdout.write(`re-encrypting claims and documents under key ${cipher.keyId} (readable: ${cipher.keyIds.join(', ')})\n`);
@@ -45,7 +35,5 @@ export async function run(args: string[]): Promise<number> {
       'the old keys are no longer needed for what is kept: remove them from DATA_ENCRYPTION_OLD_KEYS once unfinished forms have expired (FORM_RESUME_HOURS) and the queued notifications are sent\n',
     );
     return 0;
-  } finally {
-    await redis.close();
-  }
+  });
 }
