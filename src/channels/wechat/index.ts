@@ -64,7 +64,7 @@ export async function startWechat(engine: Engine, opts: WechatOptions = {}): Pro
   // wechaty and its puppets print their own lines to the console, unmasked (wechat4u a whole raw message, text
   // and all): they go through our logger instead, which masks them, at debug (this channel logs what matters,
   // a puppet error once per window). Their logger is one per process.
-  wechatyLog.enableLogging((level, text) => log.debug({ lib: 'wechaty', level }, text));
+  wechatyLog.enableLogging((libLevel, text) => log.debug({ lib: 'wechaty', libLevel }, text));
   const printQr = opts.printQr ?? config.LOG_LEVEL !== 'silent';
 
   let bot: WechatyInterface;
