@@ -344,6 +344,8 @@ describe('the log lines of wechaty itself', () => {
       }
       const line = lines.find((l) => l.includes('no message id'));
       expect(line).toContain('138****5678');
+      // At debug, pino's own level field intact (wechaty's is beside it).
+      expect(JSON.parse(line ?? '{}')).toMatchObject({ level: 20, lib: 'wechaty', libLevel: 'WARN' });
       expect(lines.join('')).not.toContain('13812345678');
       expect(printed.join(' ')).not.toContain('13812345678');
     } finally {
