@@ -405,7 +405,7 @@ export class ClaimsService {
 
   /** One claim under the current key, its fingerprint re-indexed; retried when the claim changes meanwhile. */
   private async rekeyClaim(no: string): Promise<'rekeyed' | 'current' | 'gone'> {
-    const reseal = (v: string, field: string) => (this.cipher.isCurrent(v) ? v : this.cipher.encrypt(this.cipher.decrypt(v, `claim:${field}`), `claim:${field}`));
+    const reseal = (v: string, field: string) => this.cipher.reseal(v, `claim:${field}`);
     for (let attempt = 0; attempt < TRANSITION_ATTEMPTS; attempt++) {
       const cur = await this.store.get(no);
       if (!cur) return 'gone';

@@ -222,6 +222,11 @@ export class FieldCipher {
     return FieldCipher.keyIdOf(sealed) === this.keyId;
   }
 
+  /** A sealed value under the current key: itself when it already is, else opened and sealed again (`rekey`). */
+  reseal(sealed: string, purpose: string): string {
+    return this.isCurrent(sealed) ? sealed : this.encrypt(this.decrypt(sealed, purpose), purpose);
+  }
+
   /** iv (12) | tag (16) | ciphertext. */
   private seal(plain: Buffer, purpose: string): Buffer {
     const iv = randomBytes(12);

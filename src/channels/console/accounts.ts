@@ -140,7 +140,7 @@ export class AccountStore {
         counts.current++;
         continue;
       }
-      await this.update(account.name, (a) => (a.totp ? { ...a, totp: this.cipher.encrypt(this.cipher.decrypt(a.totp, totpPurpose(a.name)), totpPurpose(a.name)) } : a));
+      await this.update(account.name, (a) => (a.totp ? { ...a, totp: this.cipher.reseal(a.totp, totpPurpose(a.name)) } : a));
       counts.rekeyed++;
     }
     return counts;

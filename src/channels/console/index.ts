@@ -100,7 +100,7 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
     return typeof sent === 'string' && sameToken(sent, session.csrf);
   };
   const refuseCsrf = async (req: FastifyRequest, reply: FastifyReply, who: string) => {
-    await audit.record({ actor: who, action: 'console.csrf_refused', target: req.url.split('?')[0] ?? '', at: now() });
+    await audit.record({ actor: who, action: 'console.csrf_refused', target: pathOf(req.url), at: now() });
     return html200(reply, documentPage(T.login.title, notice('error', T.csrf)), 403);
   };
 
@@ -255,7 +255,7 @@ ${field({ label: T.login.totpLabel, name: 'code', required: true, autocomplete: 
           handler: async (req, reply) => {
             const v = await viewerOf(req, reply);
             if (!v) return reply;
-            const path = page.path === '/' ? '/' : (req.url.split('?')[0] ?? '').slice(BASE.length);
+            const path = page.path === '/' ? '/' : pathOf(req.url).slice(BASE.length);
             if (v.mustChange && !path.startsWith('/account')) return reply.redirect(`${BASE}/account`, 303);
             if (!v.roles.has(page.role)) {
               await audit.record({ actor: v.actor.key, action: 'refused', target: `console${path}`, note: `needs ${page.role}`, at: now() });
