@@ -109,6 +109,27 @@ for i = 5, #KEYS do redis.call('ZADD', KEYS[i], 'NX', ARGV[6], ARGV[5]) end
 return 'ok'
 `);
 
+// KEYS: the index, one status set per CLAIM_STATUSES entry (in that order), then claim records. ARGV: per
+// record its number and submission time. The status comes from the record as it is now, not as the caller
+// read it: a decision between that read and this write leaves no entry in the set the claim just left.
+const INDEX_RECORDS = new LuaScript(`
+local statuses = {${CLAIM_STATUSES.map((s) => `'${s}'`).join(', ')}}
+local first = 2 + #statuses
+for i = first, #KEYS do
+  local raw = redis.call('GET', KEYS[i])
+  local ok, claim = pcall(cjson.decode, raw or '')
+  if ok and type(claim) == 'table' then
+    local no, score = ARGV[(i - first) * 2 + 1], ARGV[(i - first) * 2 + 2]
+    redis.call('ZADD', KEYS[1], 'NX', score, no)
+    for j, status in ipairs(statuses) do
+      if claim['status'] == status then redis.call('ZADD', KEYS[1 + j], 'NX', score, no)
+      else redis.call('ZREM', KEYS[1 + j], no) end
+    end
+  end
+end
+return 1
+`);
+
 // KEYS: claim, old person index, new person index. ARGV: expectedRev, newJson, no, score when not indexed yet.
 const REKEY = new LuaScript(`
 local cur = redis.call('GET', KEYS[1])
@@ -161,9 +182,9 @@ export class ClaimStore {
     return this.keys.tagged('claims', 'all');
   }
   /**
-   * The claims in one status (the console's status views): the review queue for pending ones, else an index by
-   * submission time. A claim may linger in a set it left if the index was built while its status changed:
-   * readers check the status of what they read.
+   * The claims in one status (the console's status views, the counts in /metrics): the review queue for pending
+   * ones, else an index by submission time. Exact: a decision moves the claim in the script that writes it, and
+   * the index build and the sweep set a claim's entries from its record in one script (`INDEX_RECORDS`).
    */
   private statusKey(status: ClaimStatus) {
     return status === 'pending' ? this.pendingKey : this.keys.tagged('claims', 'status', status);
@@ -312,9 +333,13 @@ export class ClaimStore {
     await scanKeys(this.redis, `${prefix}*`, async (keys) => {
       const found = await this.getMany(keys.map((k) => k.slice(prefix.length)));
       if (found.length) {
-        const add = this.redis.multi();
-        for (const c of found) for (const key of [this.indexKey, this.statusKey(c.status), ...this.clueKeys(c)]) add.zadd(key, 'NX', String(Date.parse(c.submittedAt)), c.no);
-        await add.exec();
+        const score = (c: Claim) => String(Date.parse(c.submittedAt));
+        const statusKeys = CLAIM_STATUSES.map((status) => this.statusKey(status));
+        await INDEX_RECORDS.run(this.redis, [this.indexKey, ...statusKeys, ...found.map((c) => this.claimKey(c.no))], found.flatMap((c) => [c.no, score(c)]));
+        // A clue only ever grows (documents are added, never removed): an earlier read adds nothing stale.
+        const clues = this.redis.multi();
+        for (const c of found) for (const key of this.clueKeys(c)) clues.zadd(key, 'NX', score(c), c.no);
+        await clues.exec();
       }
       claims.push(...found);
     });
@@ -328,11 +353,11 @@ export class ClaimStore {
     await this.redis.set(this.indexCompleteKey, '1');
   }
 
-  /** How many claims are in each status (for /metrics; reads every claim, so callers cache it). */
+  /** How many claims are in each status (for /metrics): the size of each status set. */
   async countByStatus(): Promise<Record<string, number>> {
-    const counts: Record<string, number> = Object.fromEntries(CLAIM_STATUSES.map((s) => [s, 0]));
-    for (const claim of await this.all()) counts[claim.status] = (counts[claim.status] ?? 0) + 1;
-    return counts;
+    await this.whenIndexed();
+    const sizes = await Promise.all(CLAIM_STATUSES.map((status) => this.redis.zcard(this.statusKey(status))));
+    return Object.fromEntries(CLAIM_STATUSES.map((status, i) => [status, sizes[i] ?? 0]));
   }
 
   /** Compare-and-set on `rev`: writes `next` only if the stored claim is still `cur`; adds to or leaves the queue. */

@@ -1,6 +1,7 @@
 /** The operations called directly with an Actor, as the web console will call them: role and ownership checks, audit, notifications, corrupt records. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimStateError, type ClaimsService } from '../../../intents/claims/service.ts';
+import { ClaimStore } from '../../../intents/claims/store.ts';
 import { ForbiddenError } from '../../../src/core/actor.ts';
 import type { Harness } from '../../helpers/harness.ts';
 import { countCommands, watchCommands } from '../../helpers/command-count.ts';
@@ -269,5 +270,44 @@ describe('the claim index', () => {
     expect(await listed(svc)).not.toContain(no);
     await svc.sweep();
     expect(await listed(svc)).toContain(no);
+  });
+
+  it('claims by status are the sizes of the status sets, which the sweep keeps exact; no claim is read to count them', async () => {
+    const { redis, keys, logger } = h.engine.deps;
+    const store = new ClaimStore(redis, keys, logger);
+    await svc.sweep();
+    const before = await store.countByStatus();
+    const { no } = await submitClaim();
+    await submitClaim();
+    await svc.reject(actorOf(h, ADMIN), no, '材料不符');
+    // An entry left in a set the claim is not in (as an index build racing a decision once could).
+    await redis.zadd(keys.tagged('claims', 'status', 'approved'), '1', no);
+    await svc.sweep();
+    const sent = countCommands(redis);
+    expect(await store.countByStatus()).toEqual({ ...before, pending: (before['pending'] ?? 0) + 1, rejected: (before['rejected'] ?? 0) + 1 });
+    expect(sent()).toEqual({ zcard: 4 });
+  });
+
+  it('a decision made while the sweep indexes the claim leaves no entry in the set the claim left', async () => {
+    const { redis, keys } = h.engine.deps;
+    const { no } = await submitClaim();
+    const claimKey = keys.tagged('claims', 'c', no);
+    const stored = JSON.parse((await redis.get(claimKey)) ?? '{}') as { rev: number; submittedAt: string };
+    const rejected = JSON.stringify({ ...stored, status: 'rejected', rev: stored.rev + 1 });
+    let decided = false;
+    watchCommands(redis, (command) => {
+      if (decided || command.name !== 'mget' || !command.args.map(String).includes(claimKey)) return;
+      decided = true;
+      // Right after the sweep read the claim as pending, before it indexes it: what a rejection writes.
+      process.nextTick(() => {
+        const score = String(Date.parse(stored.submittedAt));
+        void redis.multi().set(claimKey, rejected).zrem(keys.tagged('claims', 'pending'), no).zadd(keys.tagged('claims', 'status', 'rejected'), score, no).exec();
+      });
+    });
+    await svc.sweep();
+    expect(decided).toBe(true);
+    expect(await redis.zscore(keys.tagged('claims', 'pending'), no)).toBeNull();
+    expect((await svc.listPending(actorOf(h, ADMIN))).map((c) => c.no)).not.toContain(no);
+    expect(await redis.zscore(keys.tagged('claims', 'status', 'rejected'), no)).not.toBeNull();
   });
 });
