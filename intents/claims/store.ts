@@ -150,8 +150,8 @@ export const CLAIM_KEY_RENAMES: KeyRename[] = [
   { match: 'claims:*', rename: (rest) => (/^claims:(sweep|rekey):/.test(rest) ? null : `{claims}:${rest.slice('claims:'.length)}`) },
 ];
 
-/** Claims read per MGET when listing them all. */
-const MGET_BATCH = 500;
+/** Keys read per command when reading many (claims per MGET, drafts' file lists per SUNION). */
+const READ_BATCH = 500;
 
 /** A submitted draft is remembered this long, so a retried submit returns the first number. */
 const DRAFT_TTL_SECONDS = 30 * 86400;
@@ -311,7 +311,7 @@ export class ClaimStore {
 
   private async getAll(nos: string[], log?: RecordLogger): Promise<Claim[]> {
     const claims: Claim[] = [];
-    for (let i = 0; i < nos.length; i += MGET_BATCH) claims.push(...(await this.getMany(nos.slice(i, i + MGET_BATCH), log)));
+    for (let i = 0; i < nos.length; i += READ_BATCH) claims.push(...(await this.getMany(nos.slice(i, i + READ_BATCH), log)));
     return claims;
   }
 
@@ -466,11 +466,13 @@ export class UploadStore {
     if (sha256s.length) await this.redis.sadd(this.claimedKey, ...sha256s);
   }
 
-  /** Every document a live draft holds. */
+  /** Every document a live draft holds: one SUNION per READ_BATCH drafts (their lists share the hash tag). */
   async held(): Promise<Set<string>> {
     const ids = await this.redis.zrange(this.draftsKey, '0', '-1');
     const held = new Set<string>();
-    for (const id of ids) for (const sha of await this.redis.smembers(this.draftFiles(id))) held.add(sha);
+    for (let i = 0; i < ids.length; i += READ_BATCH) {
+      for (const sha of await this.redis.sunion(...ids.slice(i, i + READ_BATCH).map((id) => this.draftFiles(id)))) held.add(sha);
+    }
     return held;
   }
 

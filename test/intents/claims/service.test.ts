@@ -1,7 +1,7 @@
 /** The operations called directly with an Actor, as the web console will call them: role and ownership checks, audit, notifications, corrupt records. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClaimStateError, type ClaimsService } from '../../../intents/claims/service.ts';
-import { ClaimStore } from '../../../intents/claims/store.ts';
+import { ClaimStore, UploadStore } from '../../../intents/claims/store.ts';
 import { ForbiddenError } from '../../../src/core/actor.ts';
 import type { Harness } from '../../helpers/harness.ts';
 import { countCommands, watchCommands } from '../../helpers/command-count.ts';
@@ -286,6 +286,19 @@ describe('the claim index', () => {
     const sent = countCommands(redis);
     expect(await store.countByStatus()).toEqual({ ...before, pending: (before['pending'] ?? 0) + 1, rejected: (before['rejected'] ?? 0) + 1 });
     expect(sent()).toEqual({ zcard: 4 });
+  });
+
+  it('what unfinished forms hold is read with one SUNION per 500 forms, not one read per form', async () => {
+    const { redis, keys } = h.engine.deps;
+    const uploads = new UploadStore(redis, keys);
+    const now = h.clock.now.getTime();
+    const forms = Array.from({ length: 1200 }, (_, i) => ({ draft: `bulk${i}`, sha: i.toString(16).padStart(64, '0') }));
+    await Promise.all(forms.map((f) => uploads.hold(f.draft, f.sha, now + 3_600_000, now)));
+    const sent = countCommands(redis);
+    const held = await uploads.held();
+    expect(sent()).toEqual({ zrange: 1, sunion: 3 });
+    expect(forms.filter((f) => !held.has(f.sha))).toEqual([]);
+    await Promise.all(forms.map((f) => uploads.release(f.draft)));
   });
 
   it('a decision made while the sweep indexes the claim leaves no entry in the set the claim left', async () => {
