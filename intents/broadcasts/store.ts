@@ -11,6 +11,26 @@ import { readRecord, type RecordLogger } from '../../src/core/records.ts';
 import { LuaScript } from '../../src/core/lua.ts';
 import { readHash, readSet } from '../../src/core/redis.ts';
 
+// KEYS: subscribers, their order. ARGV: members. Each one subscribed now is put in the order (an index build
+// racing an unsubscribe adds nobody who left).
+const ORDER_ADD = new LuaScript(`
+for _, m in ipairs(ARGV) do
+  if redis.call('HEXISTS', KEYS[1], m) == 1 then redis.call('ZADD', KEYS[2], 'NX', 0, m) end
+end
+return 1
+`);
+
+// KEYS: subscribers, their order. ARGV: members. Each one no longer subscribed leaves the order.
+const ORDER_DROP = new LuaScript(`
+for _, m in ipairs(ARGV) do
+  if redis.call('HEXISTS', KEYS[1], m) == 0 then redis.call('ZREM', KEYS[2], m) end
+end
+return 1
+`);
+
+/** Members handed to one ORDER_ADD or ORDER_DROP call. */
+const ORDER_BATCH = 500;
+
 const COMPARE_AND_SET = new LuaScript(`
 if redis.call('get', KEYS[1]) ~= ARGV[1] then return 0 end
 redis.call('set', KEYS[1], ARGV[2])
@@ -84,6 +104,10 @@ export class BroadcastStore {
   private get optoutKey() {
     return this.keys.tagged('bc:members', 'optout');
   }
+  /** The subscribers by member key (all scored 0, so in key order): the console pages through it. */
+  private get subsOrderKey() {
+    return this.keys.tagged('bc:members', 'order');
+  }
   /** A file sent while the form is open waits here, sealed (not in the session, which is JSON). */
   draftFileKey(member: string) {
     return this.keys.k('bc', 'draftfile', member);
@@ -154,13 +178,13 @@ export class BroadcastStore {
   // ---- subscriptions ----
 
   async subscribe(member: MemberKey, address: Address): Promise<boolean> {
-    const [[, added]] = (await this.redis.multi().hset(this.subsKey, member, JSON.stringify(address)).srem(this.optoutKey, member).exec()) as [[null, number]];
+    const [[, added]] = (await this.redis.multi().hset(this.subsKey, member, JSON.stringify(address)).zadd(this.subsOrderKey, 0, member).srem(this.optoutKey, member).exec()) as [[null, number]];
     return added === 1;
   }
 
   /** Leaves the subscribers and records the opt-out, which every later broadcast to members honours. */
   async unsubscribe(member: MemberKey): Promise<boolean> {
-    const [[, removed]] = (await this.redis.multi().hdel(this.subsKey, member).sadd(this.optoutKey, member).exec()) as [[null, number]];
+    const [[, removed]] = (await this.redis.multi().hdel(this.subsKey, member).zrem(this.subsOrderKey, member).sadd(this.optoutKey, member).exec()) as [[null, number]];
     return removed === 1;
   }
 
@@ -171,16 +195,38 @@ export class BroadcastStore {
     });
   }
 
-  /** One page of subscribers, in member-key order, and how many there are (the console lists them). */
+  /**
+   * One page of subscribers, in member-key order, and how many there are (the console lists them): the page is
+   * read from the order index, never the whole hash.
+   */
   async subscriberPage(page: number, size: number): Promise<{ subscribers: { member: MemberKey; address: Address }[]; total: number }> {
-    const all = await readHash(this.redis, this.subsKey);
-    const members = [...all.keys()].sort();
-    const shown = members.slice((page - 1) * size, page * size);
-    const subscribers = shown.flatMap((member) => {
-      const address = readRecord(addressSchema, all.get(member), this.logger, `subscriber ${member}`);
+    const [total, ordered] = await Promise.all([this.redis.hlen(this.subsKey), this.redis.zcard(this.subsOrderKey)]);
+    if (ordered !== total) await this.rebuildOrder();
+    const members = await this.redis.zrange(this.subsOrderKey, String((page - 1) * size), String(page * size - 1));
+    const raws = members.length ? await this.redis.hmget(this.subsKey, ...members) : [];
+    const subscribers = members.flatMap((member, i) => {
+      const raw = raws[i];
+      const address = raw == null ? null : readRecord(addressSchema, raw, this.logger, `subscriber ${member}`);
       return address ? [{ member: member as MemberKey, address }] : [];
     });
-    return { subscribers, total: members.length };
+    return { subscribers, total };
+  }
+
+  /**
+   * Makes the order index hold exactly the subscribers: built from the hash the first time (subscriptions from
+   * before it existed), and mended after a process of an older version subscribed or removed someone.
+   */
+  private async rebuildOrder(): Promise<void> {
+    const keys = [this.subsKey, this.subsOrderKey];
+    const subscribed = [...(await readHash(this.redis, this.subsKey)).keys()];
+    for (let i = 0; i < subscribed.length; i += ORDER_BATCH) await ORDER_ADD.run(this.redis, keys, subscribed.slice(i, i + ORDER_BATCH));
+    let cursor = '0';
+    do {
+      const [next, flat] = await this.redis.zscan(this.subsOrderKey, cursor, 'COUNT', ORDER_BATCH);
+      const members = flat.filter((_, i) => i % 2 === 0);
+      if (members.length) await ORDER_DROP.run(this.redis, keys, members);
+      cursor = next;
+    } while (cursor !== '0');
   }
 
   async optedOutCount(): Promise<number> {

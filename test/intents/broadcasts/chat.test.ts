@@ -103,6 +103,32 @@ describe('to every group: the shortcut, the preview, approval, reports', () => {
 });
 
 describe('subscriptions and the form step by step', () => {
+  it('the console reads one page of subscribers from their order index, never the whole membership', async () => {
+    const { redis, keys } = h.engine.deps;
+    const { store } = broadcastService(h.engine.deps);
+    const member = (i: number) => `web:pg${String(i).padStart(4, '0')}` as const;
+    const before = (await store.subscriberPage(1, 1)).total;
+    await Promise.all(Array.from({ length: 1200 }, (_, i) => store.subscribe(member(i), { platform: 'web', chatId: `pg${i}`, chatType: 'private' })));
+    await store.unsubscribe(member(3));
+    const sent = countCommands(redis);
+    const page = await store.subscriberPage(1, 50);
+    expect(sent()).toEqual({ hlen: 1, zcard: 1, zrange: 1, hmget: 1 });
+    expect(page.total).toBe(before + 1199);
+    const mine = page.subscribers.map((s) => s.member).filter((m) => m.startsWith('web:pg'));
+    expect(mine.slice(0, 4)).toEqual([member(0), member(1), member(2), member(4)]);
+
+    // Subscriptions from before the index, and an entry an older process left behind, are mended on the next view.
+    const order = keys.tagged('bc:members', 'order');
+    await redis.zrem(order, member(0), member(1));
+    await redis.zadd(order, 0, 'web:pg-left');
+    const mended = await store.subscriberPage(1, 50);
+    expect(mended.total).toBe(before + 1199);
+    expect(mended.subscribers.map((s) => s.member).filter((m) => m.startsWith('web:pg')).slice(0, 3)).toEqual([member(0), member(1), member(2)]);
+    expect(await redis.zscore(order, 'web:pg-left')).toBeNull();
+    expect(await redis.zcard(order)).toBe(await redis.hlen(keys.tagged('bc:members', 'subs')));
+    for (let i = 0; i < 1200; i++) await store.unsubscribe(member(i));
+  });
+
   it('members subscribe and leave; a broadcast to subscribers reaches only those still subscribed', async () => {
     expect(await say('m1', '订阅通知')).toContain('已订阅');
     expect(await say('m1', '订阅通知')).toContain('已经订阅');
