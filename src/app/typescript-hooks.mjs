@@ -1,7 +1,7 @@
 /**
  * Module hooks that strip the types from each .ts file as Node loads it, with esbuild: what tsx does, without
  * tsx's keepNames, which re-defines `name` on every named function and closure it creates. That re-definition
- * cost the bot 13–17 % more CPU per help message (alternating runs; see the README); names stay as JavaScript
+ * cost the bot 13–17 % more CPU per help message (alternating runs; see docs/performance.md); names stay as JavaScript
  * infers them, and nothing here is minified.
  */
 import { readFile } from 'node:fs/promises';

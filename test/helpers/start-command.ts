@@ -6,5 +6,5 @@ const words = start.split(/\s+/);
 
 /** The words of `npm start` after `node`: its flags, `--import` and the entry. */
 export const START_COMMAND = words.slice(1);
-/** `npm start`'s node flags before `--import` (the young generation's size: see "The young generation" in the README). */
+/** `npm start`'s node flags before `--import` (the young generation's size: see "The young generation" in docs/performance.md). */
 export const START_NODE_FLAGS = words.slice(1, words.indexOf('--import'));
