@@ -109,21 +109,25 @@ for i = 5, #KEYS do redis.call('ZADD', KEYS[i], 'NX', ARGV[6], ARGV[5]) end
 return 'ok'
 `);
 
-// KEYS: the index, one status set per CLAIM_STATUSES entry (in that order), then claim records. ARGV: per
-// record its number and submission time. The status comes from the record as it is now, not as the caller
-// read it: a decision between that read and this write leaves no entry in the set the claim just left.
+// KEYS: the index, one status set per CLAIM_STATUSES entry (in that order), then claim records. ARGV: per record
+// its number, submission time, and the rev and status the caller read. The status entries are set only if the
+// record is still at that rev: a decision made since moved the claim itself (REPLACE), and an entry written from
+// the earlier read would put it back in the set it left. The rev is matched in the text, not decoded: a sweep
+// passes every claim through here, and decoding each would hold Redis several times longer.
 const INDEX_RECORDS = new LuaScript(`
 local statuses = {${CLAIM_STATUSES.map((s) => `'${s}'`).join(', ')}}
 local first = 2 + #statuses
 for i = first, #KEYS do
   local raw = redis.call('GET', KEYS[i])
-  local ok, claim = pcall(cjson.decode, raw or '')
-  if ok and type(claim) == 'table' then
-    local no, score = ARGV[(i - first) * 2 + 1], ARGV[(i - first) * 2 + 2]
+  if raw then
+    local a = (i - first) * 4
+    local no, score, rev, status = ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], ARGV[a + 4]
     redis.call('ZADD', KEYS[1], 'NX', score, no)
-    for j, status in ipairs(statuses) do
-      if claim['status'] == status then redis.call('ZADD', KEYS[1 + j], 'NX', score, no)
-      else redis.call('ZREM', KEYS[1 + j], no) end
+    if string.match(raw, '"rev":(%d+)') == rev then
+      for j, s in ipairs(statuses) do
+        if s == status then redis.call('ZADD', KEYS[1 + j], 'NX', score, no)
+        else redis.call('ZREM', KEYS[1 + j], no) end
+      end
     end
   end
 end
@@ -184,7 +188,8 @@ export class ClaimStore {
   /**
    * The claims in one status (the console's status views, the counts in /metrics): the review queue for pending
    * ones, else an index by submission time. Exact: a decision moves the claim in the script that writes it, and
-   * the index build and the sweep set a claim's entries from its record in one script (`INDEX_RECORDS`).
+   * the index build and the sweep set a claim's entries only if its record is still the one they read
+   * (`INDEX_RECORDS`).
    */
   private statusKey(status: ClaimStatus) {
     return status === 'pending' ? this.pendingKey : this.keys.tagged('claims', 'status', status);
@@ -335,7 +340,7 @@ export class ClaimStore {
       if (found.length) {
         const score = (c: Claim) => String(Date.parse(c.submittedAt));
         const statusKeys = CLAIM_STATUSES.map((status) => this.statusKey(status));
-        await INDEX_RECORDS.run(this.redis, [this.indexKey, ...statusKeys, ...found.map((c) => this.claimKey(c.no))], found.flatMap((c) => [c.no, score(c)]));
+        await INDEX_RECORDS.run(this.redis, [this.indexKey, ...statusKeys, ...found.map((c) => this.claimKey(c.no))], found.flatMap((c) => [c.no, score(c), String(c.rev), c.status]));
         // A clue only ever grows (documents are added, never removed): an earlier read adds nothing stale.
         const clues = this.redis.multi();
         for (const c of found) for (const key of this.clueKeys(c)) clues.zadd(key, 'NX', score(c), c.no);
