@@ -272,8 +272,8 @@ export class EventService {
     const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
     if (ev.status === 'cancelled') return { outcome: 'already-cancelled', event: ev };
-    const people = (await this.store.roster(ev.id, actor.log)).filter((e) => e.registration).length;
-    return { outcome: 'ready', event: ev, people, groups: ev.groups.length };
+    const { registered, waitlisted } = await this.store.counts(ev.id);
+    return { outcome: 'ready', event: ev, people: registered + waitlisted, groups: ev.groups.length };
   }
 
   /** Cancels the event; everyone signed up and its groups are told why. */
@@ -442,7 +442,7 @@ export class EventService {
 
   /**
    * The actor's registrations and waitlist entries (ended and cancelled events included), soonest first. Each
-   * step is read for every event at once: four round trips however many events the member has been on.
+   * step is read for every event at once: three round trips however many events the member has been on.
    */
   async myRegistrations(actor: Actor): Promise<MyRegistration[]> {
     const ids = await this.store.memberEvents(actor.key);

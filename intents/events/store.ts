@@ -261,12 +261,16 @@ export class EventStore {
     return { outcome, promoted: this.promotions(id, res.slice(1), log) };
   }
 
+  /** The member's state on the event and seat or waitlist position: one round trip (both ranks are asked for). */
   async memberState(id: string, member: string): Promise<{ state: MemberState; position: number }> {
-    const raw = await this.redis.hget(this.sub(id, 'state'), member);
+    const [raw, seat, queued] = await Promise.all([
+      this.redis.hget(this.sub(id, 'state'), member),
+      this.redis.zrank(this.sub(id, 'reg'), member),
+      this.redis.zrank(this.sub(id, 'wait'), member),
+    ]);
     if (raw === null) return { state: null, position: 0 };
     const state = stateSchema.parse(raw);
-    const rank = await this.redis.zrank(this.sub(id, state === 'registered' ? 'reg' : 'wait'), member);
-    return { state, position: (rank ?? 0) + 1 };
+    return { state, position: ((state === 'registered' ? seat : queued) ?? 0) + 1 };
   }
 
   /** IDs of events the member is registered or waitlisted for. */
