@@ -16,15 +16,18 @@ import { loadConfig } from '../../src/core/config.ts';
 import { buildDeps } from '../../src/core/deps.ts';
 import { batchId, DeliverySender, NOTIFY_GROUP } from '../../src/core/delivery/index.ts';
 import type { Address } from '../../src/core/message.ts';
+import type { Role } from '../../src/core/service.ts';
 import type { RedisProcess } from '../../src/core/redis-server.ts';
 import { TEST_KEY_HEX } from '../helpers/harness.ts';
 import { FakePlatform } from '../helpers/fake-platform.ts';
 import { startRedis } from '../helpers/redis.ts';
+import { watchCommands } from '../helpers/command-count.ts';
+import { OpenedFiles } from '../../src/core/delivery/opened-files.ts';
 
 let server: RedisProcess;
 let redis: Redis;
 const log = pino({ level: 'silent' });
-const STAFF = 'telegram:1001';
+const STAFF = 'telegram:1001' as const;
 const PHONE = '13812345678';
 const MARKER = 'PRIVATE-FILE-MARKER-4711';
 const memberFile = Buffer.concat([Buffer.from(`%PDF-1.4 ${MARKER} `), randomBytes(256)]);
@@ -110,6 +113,40 @@ describe('the delivery ledger holds nothing in clear', () => {
     const toGroup = sent.filter((s) => s.to.chatId === group.chatId).map((s) => s.reply);
     expect(toGroup[0]?.text).toBe('本周五开会');
     expect(toGroup[1]?.file?.data.equals(noticeFile)).toBe(true);
+  });
+
+  it('a broadcast attachment is read from Redis once for all its targets', async () => {
+    const d = deps();
+    const groups = ['-7101', '-7102', '-7103'].map((chatId, i) => ({ name: `车间${i}`, address: { platform: 'telegram' as const, chatId, chatType: 'group' as const } }));
+    const staff = { key: STAFF, roles: new Set<Role>(['staff']) };
+    const author = { name: '张老师', chat: { platform: 'telegram' as const, chatId: '1001', chatType: 'private' as const } };
+    const r = await broadcastService(d).compose(staff, author, { audience: { kind: 'groups', groups }, text: '安全培训', file: { name: '培训.png', mimeType: 'image/png', data: noticeFile }, schedule: { kind: 'now' } });
+    expect(r.outcome).toBe('started');
+    const blobReads: string[] = [];
+    watchCommands(redis, (command) => {
+      const key = String(command.args[0] ?? '');
+      if (command.name === 'get' && key.endsWith(':file')) blobReads.push(key);
+    });
+    const platform = new FakePlatform();
+    const sender = new DeliverySender(d.delivery, platform.port(), redis, log, { pollMs: 20 });
+    sender.start();
+    const files = () => platform.got.filter((s) => groups.some((g) => g.address.chatId === s.to.chatId) && s.reply.file);
+    await expect.poll(() => files().length, { timeout: 15_000 }).toBe(3);
+    await sender.stop();
+    expect(files().every((s) => s.reply.file?.data.equals(noticeFile))).toBe(true);
+    expect(blobReads).toHaveLength(1);
+
+  });
+
+  it('an opened file that was missing is read again next time (a failure is not kept)', async () => {
+    const d = deps();
+    const files = new OpenedFiles((key) => redis.getBuffer(key), (stored) => d.delivery.openFile(stored));
+    await expect(files.get('test:blob')).rejects.toThrow('file missing');
+    await redis.set('test:blob', d.delivery.sealFile(noticeFile));
+    expect((await files.get('test:blob')).equals(noticeFile)).toBe(true);
+    const other = buildDeps(loadConfig({ NODE_ENV: 'test', REDIS_URL: server.url, DATA_ENCRYPTION_KEY: randomBytes(32).toString('hex') }), redis, log).deps;
+    await redis.set('test:bad', other.delivery.sealFile(noticeFile));
+    await expect(files.get('test:bad')).rejects.toThrow('file unreadable');
   });
 
   it('a payload queued in clear by an older version is still delivered; a sealed one under another key fails as unreadable', async () => {

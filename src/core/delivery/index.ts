@@ -15,6 +15,7 @@ import type { Keys } from '../keys.ts';
 import { PLATFORMS, type Address, type Platform, type Reply } from '../message.ts';
 import { Ledger, NOTIFY_GROUP, batchId, groupOf, platformOf, type BatchCounts, type BatchId, type ItemState } from './ledger.ts';
 import { Pacer } from './pacing.ts';
+import { OpenedFiles } from './opened-files.ts';
 import { payloadSchema, toWire, type Payload, type WireReply } from './wire.ts';
 
 /** What the data key is bound to (a payload sealed for one purpose never opens as another). */
@@ -65,6 +66,10 @@ export class Delivery implements Notifier {
   private readonly wakers = new Map<Platform, Set<() => void>>();
   private readonly finishListeners = new Set<(group: string, batch: BatchId) => Promise<void>>();
   private cipherMade?: FieldCipher;
+  private readonly openedFiles = new OpenedFiles(
+    (key) => this.redis.getBuffer(key),
+    (stored) => this.openFile(stored),
+  );
 
   /** `cipher`: the data key's cipher, or how to make it (loaded on first use: a process that never sends needs no key). */
   constructor(
@@ -107,6 +112,11 @@ export class Delivery implements Notifier {
   /** A stored file's bytes (one stored in clear before files were sealed is still read). */
   openFile(stored: Buffer): Buffer {
     return FieldCipher.keyIdOf(stored) === null ? stored : this.cipher.decryptBytes(stored, FILE_PURPOSE);
+  }
+
+  /** A stored file (a blob key) read and opened, once per process while it is in use (see OpenedFiles). */
+  openedFile(key: string): Promise<Buffer> {
+    return this.openedFiles.get(key);
   }
 
   /** A stored file sealed again under the current key (`rekey`); null when it already is. */

@@ -175,7 +175,7 @@ export class DeliverySender {
     // Read (and decrypted) before waiting for the slot: nothing between the slot and the platform call but the ledger mark.
     let rest: Reply[];
     try {
-      rest = await fromWire(replies.slice(item.partsSent), this.delivery.redis, (stored) => this.delivery.openFile(stored));
+      rest = await fromWire(replies.slice(item.partsSent), (key) => this.delivery.openedFile(key));
     } catch (err) {
       await this.failed(batch, item, to, err, item.partsSent);
       return;

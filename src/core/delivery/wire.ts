@@ -3,7 +3,6 @@
  * notifications) or as a blob key (a broadcast's one image, stored once, sealed by Delivery.sealFile).
  */
 import { z } from 'zod';
-import type { Redis } from 'ioredis';
 import { addressSchema, type Address, type Reply } from '../message.ts';
 
 export const wireReplySchema = z.object({
@@ -34,20 +33,16 @@ export function toWire(replies: Reply[]): WireReply[] {
   }));
 }
 
-/** Back to replies; a blob file is read from Redis and opened (a missing or unreadable blob fails the send with a clear reason). */
-export async function fromWire(replies: WireReply[], redis: Redis, openFile: (stored: Buffer) => Buffer): Promise<Reply[]> {
+/**
+ * Back to replies; a blob file comes from `openBlob` (read from Redis and opened; a missing or unreadable one
+ * fails the send with a clear reason: PermanentDeliveryError).
+ */
+export async function fromWire(replies: WireReply[], openBlob: (key: string) => Promise<Buffer>): Promise<Reply[]> {
   const out: Reply[] = [];
   for (const r of replies) {
     let file: Reply['file'];
     if (r.file) {
-      const stored = r.file.blob ? await redis.getBuffer(r.file.blob) : Buffer.from(r.file.dataBase64 ?? '', 'base64');
-      if (!stored) throw new PermanentDeliveryError('file missing');
-      let data: Buffer;
-      try {
-        data = r.file.blob ? openFile(stored) : stored;
-      } catch {
-        throw new PermanentDeliveryError('file unreadable');
-      }
+      const data = r.file.blob ? await openBlob(r.file.blob) : Buffer.from(r.file.dataBase64 ?? '', 'base64');
       file = { name: r.file.name, mimeType: r.file.mimeType, data };
     }
     out.push({
