@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Delivery, DeliverySender, type DeliveryPort, type PacingLimits, type SendFailure } from '../../src/core/delivery/index.ts';
+import { batchId, Delivery, DeliverySender, NOTIFY_GROUP, type DeliveryPort, type PacingLimits, type SendFailure } from '../../src/core/delivery/index.ts';
 import { Pacer } from '../../src/core/delivery/pacing.ts';
 import { FieldCipher } from '../../src/core/crypto.ts';
 import { Keys } from '../../src/core/keys.ts';
@@ -103,6 +103,36 @@ describe('the ledger: each notification delivered exactly once across processes'
     await a.delivery.notify(to('m2'), [{ text: '提醒' }], { id: 'reminder:e1:m2' });
     await a.delivery.notify(to('m2'), [{ text: '提醒' }], { id: 'reminder:e1:m2' });
     expect(await a.delivery.pending('telegram')).toHaveLength(1);
+  });
+
+  it('finished notifications are forgotten once kept long enough; until then the same id queued again is not sent twice', async () => {
+    const a = proc('d-prune:');
+    const platform = new FakePlatform();
+    for (const id of ['n1', 'n2', 'n3']) await a.delivery.notify(to(`p-${id}`), [{ text: '审核结果通知' }], { id });
+    const sender = new DeliverySender(a.delivery, platform.port(), a.redis, log, { pollMs: 20, keepEndedMs: 1_500, pruneEveryMs: 100 });
+    sender.start();
+    await until(() => platform.got.length === 3);
+    const [items, state, , , , , , , , , , ended] = a.delivery.ledger.keysOf(batchId(NOTIFY_GROUP, 'telegram'));
+    await a.delivery.notify(to('p-n1'), [{ text: '审核结果通知' }], { id: 'n1' });
+    expect(await a.redis.hlen(items!)).toBe(3);
+    // Past the keep window: payloads, states and their bookkeeping are gone; the counts still count them.
+    await until(async () => (await a.redis.hlen(items!)) === 0, 10_000);
+    await sender.stop();
+    expect(platform.got).toHaveLength(3);
+    expect(await a.redis.hlen(state!)).toBe(0);
+    expect(await a.redis.zcard(ended!)).toBe(0);
+    expect(await a.delivery.counts(NOTIFY_GROUP)).toMatchObject({ total: 3, sent: 3, pending: 0 });
+  });
+
+  it('notifications that ended before their end was noted (an older version) are noted once, then pruned; pending ones stay', async () => {
+    const a = proc('d-prune-old:');
+    const batch = batchId(NOTIFY_GROUP, 'telegram');
+    const keys = a.delivery.ledger.keysOf(batch);
+    await a.delivery.ledger.enqueue(batch, [{ id: 'old-sent', payload: 'x', state: 'sent' }, { id: 'old-failed', payload: 'y', state: 'failed:blocked' }, { id: 'waiting', payload: 'z' }], Date.now());
+    await a.redis.del(keys[11]!);
+    expect(await a.delivery.ledger.prune(batch, 0)).toBe(2);
+    expect(await a.redis.hkeys(keys[0]!)).toEqual(['waiting']);
+    expect(await a.redis.hget(keys[1]!, 'waiting')).toBe('queued');
   });
 
   it('items due together are claimed in the order they were queued, whatever their ids, also after a hold released them together', async () => {

@@ -34,11 +34,23 @@ export interface BatchCounts {
   skipped: number;
 }
 
-/** `order`: each pending item's place in the queue (when it was queued), so items due together go out in that order. */
-const FIELDS = ['items', 'state', 'ready', 'leases', 'owner', 'counts', 'ctl', 'done', 'progress', 'tries', 'order'] as const;
+/**
+ * `order`: each pending item's place in the queue (when it was queued), so items due together go out in that order.
+ * `ended`: when each item of an endless batch (notifications) became final, by Redis's clock, so it can be pruned.
+ */
+const FIELDS = ['items', 'state', 'ready', 'leases', 'owner', 'counts', 'ctl', 'done', 'progress', 'tries', 'order', 'ended'] as const;
 
-// Shared Lua: ARGV[1] is '1' when the batch finishes (a broadcast run), '0' for an endless one (notifications).
-const FINISH = `
+// Shared Lua: Redis's clock in ms (scripts are replicated by their effects, so reading it is allowed).
+const NOW_MS = `
+local function nowMs()
+  local t = redis.call('time')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+`;
+
+// Shared Lua: ARGV[1] is '1' when the batch finishes (a broadcast run), '0' for an endless one (notifications),
+// whose final items are noted in 'ended' to be pruned later (a run's items stay: they are its report).
+const FINISH = `${NOW_MS}
 local function finish()
   if ARGV[1] ~= '1' then return 0 end
   local q = tonumber(redis.call('hget', KEYS[6], 'pending') or '0')
@@ -50,6 +62,7 @@ local function final(id, st)
   redis.call('hdel', KEYS[11], id)
   redis.call('hincrby', KEYS[6], 'pending', -1)
   redis.call('hincrby', KEYS[6], string.match(st, '^[a-z]+'), 1)
+  if ARGV[1] ~= '1' then redis.call('zadd', KEYS[12], nowMs(), id) end
 end
 `;
 
@@ -216,6 +229,7 @@ for i = 3, #ARGV do
     redis.call('hincrby', KEYS[6], 'failed', -1)
     redis.call('hincrby', KEYS[6], 'pending', 1)
     redis.call('hdel', KEYS[10], id)
+    redis.call('zrem', KEYS[12], id)
     n = n + 1
   end
 end
@@ -234,6 +248,28 @@ end
 if ctl ~= 'paused' then return 0 end
 redis.call('del', KEYS[7])
 return 1`);
+
+// ARGV: keep (ms), max. Forgets up to max items that ended more than keep ago: payload, state and bookkeeping.
+// Returns how many. The batch's counts stay (they count every item since the batch began).
+const PRUNE = new LuaScript(`${NOW_MS}
+local ids = redis.call('zrangebyscore', KEYS[12], '-inf', nowMs() - tonumber(ARGV[1]), 'LIMIT', 0, tonumber(ARGV[2]))
+for _, id in ipairs(ids) do
+  for _, k in ipairs({1, 2, 5, 9, 10, 11}) do redis.call('hdel', KEYS[k], id) end
+  redis.call('zrem', KEYS[12], id)
+end
+return #ids`);
+
+// ARGV: ids. Items already final but not yet in 'ended' (ended before it existed) are noted as ending now.
+const NOTE_ENDED = new LuaScript(`${NOW_MS}
+local n = 0
+for _, id in ipairs(ARGV) do
+  local st = redis.call('hget', KEYS[2], id)
+  if st and (st == 'sent' or string.match(st, '^failed:') or string.match(st, '^skipped:')) and redis.call('zadd', KEYS[12], 'NX', nowMs(), id) == 1 then n = n + 1 end
+end
+return n`);
+
+/** Items one PRUNE or NOTE_ENDED call handles: a slice, so no call holds Redis long. */
+const PRUNE_SLICE = 500;
 
 export interface ClaimedItem {
   id: string;
@@ -351,6 +387,32 @@ export class Ledger {
 
   async active(platform: Platform, client: Redis = this.redis): Promise<BatchId[]> {
     return (await client.smembers(this.activeKey(platform))) as BatchId[];
+  }
+
+  /**
+   * Forgets the items of an endless batch (notifications) that ended more than `keepMs` ago, a slice at a time;
+   * returns how many. Until then an id queued again is still recognised and not sent twice. Items that ended
+   * before their end was noted are noted first, once per batch (a marker key remembers it).
+   */
+  async prune(batch: BatchId, keepMs: number): Promise<number> {
+    const keys = this.keysOf(batch);
+    const noted = `${keys[11]!}:complete`;
+    if (!(await this.redis.exists(noted))) {
+      let cursor = '0';
+      do {
+        const [next, ids] = await this.redis.hscan(keys[1]!, cursor, 'COUNT', String(PRUNE_SLICE));
+        const only = ids.filter((_, i) => i % 2 === 0);
+        if (only.length) await NOTE_ENDED.run(this.redis, keys, only);
+        cursor = next;
+      } while (cursor !== '0');
+      await this.redis.set(noted, '1');
+    }
+    let pruned = 0;
+    for (;;) {
+      const n = Number(await PRUNE.run(this.redis, keys, [keepMs, PRUNE_SLICE]));
+      pruned += n;
+      if (n < PRUNE_SLICE) return pruned;
+    }
   }
 
   async retire(batch: BatchId, client: Redis = this.redis): Promise<void> {

@@ -8,7 +8,7 @@ import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { Address, Reply } from '../message.ts';
 import type { Delivery } from './index.ts';
-import { NOTIFY_GROUP, groupOf, type BatchId, type ClaimedItem, type Outcome } from './ledger.ts';
+import { NOTIFY_GROUP, batchId, groupOf, type BatchId, type ClaimedItem, type Outcome } from './ledger.ts';
 import type { Booking } from './pacing.ts';
 import type { DeliveryPort, SendFailure } from './port.ts';
 import { fromWire, PermanentDeliveryError, type WireReply } from './wire.ts';
@@ -22,9 +22,16 @@ export interface SenderOptions {
   pollMs?: number;
   /** Failed tries (network errors) before an item is given up. */
   maxTries?: number;
+  /** How long a finished notification is kept (an id queued again within it is not sent twice). */
+  keepEndedMs?: number;
+  /** How often this sender prunes the notifications kept longer. */
+  pruneEveryMs?: number;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** 30 days: far beyond any retry that queues a notification id again (a crashed worker's, within minutes). */
+const DEFAULT_KEEP_ENDED_MS = 30 * 86_400_000;
 
 const DEFAULT_LEASE_MS = 60_000;
 /** How far ahead a sender books a send slot and holds the item (longer waits put the item back in the queue). */
@@ -58,6 +65,9 @@ export class DeliverySender {
   private readonly leaseMs: number;
   private readonly pollMs: number;
   private readonly maxTries: number;
+  private readonly keepEndedMs: number;
+  private readonly pruneEveryMs: number;
+  private prunedAt = -Infinity;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -72,6 +82,8 @@ export class DeliverySender {
     this.leaseMs = opts.leaseMs ?? DEFAULT_LEASE_MS;
     this.pollMs = opts.pollMs ?? 250;
     this.maxTries = opts.maxTries ?? 5;
+    this.keepEndedMs = opts.keepEndedMs ?? DEFAULT_KEEP_ENDED_MS;
+    this.pruneEveryMs = opts.pruneEveryMs ?? 60_000;
     this.now = opts.now ?? Date.now;
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
@@ -102,6 +114,7 @@ export class DeliverySender {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
+        await this.pruneWhenDue();
         const claimed = await this.claimRound();
         if (claimed) continue;
       } catch (err) {
@@ -117,6 +130,19 @@ export class DeliverySender {
           resolve();
         };
       });
+    }
+  }
+
+  /** The platform's notifications are one endless batch: what ended long ago is forgotten, or Redis would keep every one. */
+  private async pruneWhenDue(): Promise<void> {
+    const now = this.now();
+    if (now - this.prunedAt < this.pruneEveryMs) return;
+    this.prunedAt = now;
+    try {
+      const pruned = await this.delivery.ledger.prune(batchId(NOTIFY_GROUP, this.port.platform), this.keepEndedMs);
+      if (pruned) this.logger.info({ platform: this.port.platform, pruned }, 'delivery: finished notifications pruned');
+    } catch (err) {
+      this.logger.error({ err, platform: this.port.platform }, 'delivery: pruning notifications failed');
     }
   }
 
