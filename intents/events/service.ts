@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { ForbiddenError, requireRole, type Actor, type ActorLog, type MemberActor } from '../../src/core/actor.ts';
 import type { Address, FileRef, Reply } from '../../src/core/message.ts';
+import type { Notification } from '../../src/core/outbox.ts';
 import type { CoreDeps } from '../../src/core/service.ts';
 import type { Session } from '../../src/core/session.ts';
 import { GroupDirectory } from '../../src/core/groups.ts';
@@ -146,24 +147,22 @@ export class EventService {
   /** Tells each promoted member they got a seat. */
   private async notifyPromotions(ev: EventDef, promoted: Promotion[], log: ActorLog): Promise<void> {
     const now = this.now();
+    const told: Notification[] = [];
     for (const p of promoted) {
-      if (!p.registration) {
-        log.warn({ eventId: ev.id, member: p.member }, 'promoted member has no registration record');
-        continue;
-      }
-      await this.deps.notifier.notify(p.registration.address, [{ text: notices.promoted(ev, now) }]);
+      if (p.registration) told.push({ to: p.registration.address, replies: [{ text: notices.promoted(ev, now) }] });
+      else log.warn({ eventId: ev.id, member: p.member }, 'promoted member has no registration record');
     }
+    await this.deps.notifier.notifyMany(told);
   }
 
   /** Sends the same replies to every registrant and waitlisted member; returns how many. `notice` names it (a retried cancellation tells nobody twice). */
   private async notifyAll(ev: EventDef, replies: Reply[], log: Actor['log'], notice?: string): Promise<number> {
-    let n = 0;
-    for (const e of await this.store.roster(ev.id, log)) {
-      if (!e.registration) continue;
-      await this.deps.notifier.notify(e.registration.address, replies, notice ? { id: `event:${ev.id}:${notice}:${e.member}` } : {});
-      n++;
-    }
-    return n;
+    const told = (await this.store.roster(ev.id, log)).flatMap((e): Notification[] =>
+      e.registration ? [{ to: e.registration.address, replies, ...(notice ? { id: `event:${ev.id}:${notice}:${e.member}` } : {}) }] : [],
+    );
+    // Queued together: an event of thousands is told within the staff member's turn, not one round trip each.
+    await this.deps.notifier.notifyMany(told);
+    return told.length;
   }
 
   /** An event by its id as staff type it ("3" or "#3"); `log`: where a corrupt record is reported (the actor's). */

@@ -30,6 +30,15 @@ export interface NotifyOptions {
 export interface Notifier {
   /** Queues replies for an address; resolves once durably written to the ledger. */
   notify(to: Address, replies: Reply[], opts?: NotifyOptions): Promise<void>;
+  /** `notify` for many at once: a script per platform and 500 of them, not a round trip each. */
+  notifyMany(messages: Notification[]): Promise<void>;
+}
+
+/** One notification of `notifyMany`; `id` as in NotifyOptions. */
+export interface Notification {
+  to: Address;
+  replies: Reply[];
+  id?: string;
 }
 
 /** One recipient of a send to many. `skip`: recorded as skipped with this reason, never sent (e.g. opted out). */
@@ -124,12 +133,19 @@ export class Delivery implements Notifier {
     return this.cipher.isCurrent(stored) ? null : this.sealFile(this.openFile(stored));
   }
 
-  async notify(to: Address, replies: Reply[], opts: NotifyOptions = {}): Promise<void> {
+  notify(to: Address, replies: Reply[], opts: NotifyOptions = {}): Promise<void> {
+    return this.notifyMany([{ to, replies, ...(opts.id ? { id: opts.id } : {}) }]);
+  }
+
+  async notifyMany(messages: Notification[]): Promise<void> {
     const now = this.now();
-    const id = opts.id ? `k:${opts.id}` : newId(now);
-    const payload = this.seal({ to, replies: toWire(replies), queuedAt: now });
-    await this.ledger.enqueue(batchId(NOTIFY_GROUP, to.platform), [{ id, payload }], now);
-    this.queued(to.platform);
+    for (const platform of PLATFORMS) {
+      const mine = messages.filter((m) => m.to.platform === platform);
+      if (!mine.length) continue;
+      const items = mine.map((m) => ({ id: m.id ? `k:${m.id}` : newId(now), payload: this.seal({ to: m.to, replies: toWire(m.replies), queuedAt: now }) }));
+      await this.ledger.enqueue(batchId(NOTIFY_GROUP, platform), items, now);
+      this.queued(platform);
+    }
   }
 
   /**

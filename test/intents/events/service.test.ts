@@ -175,6 +175,17 @@ describe('staff operations', () => {
     expect(sent()['hscan']).toBe(2);
   });
 
+  it('cancelling an event of 1,200 tells everyone with a few scripts, not a round trip per member', async () => {
+    const ev = await created({ title: '全市职工健步走', capacity: 1200 });
+    const people = Array.from({ length: 1200 }, (_, i) => `walker${i}`);
+    for (let i = 0; i < people.length; i += 100) await Promise.all(people.slice(i, i + 100).map((who) => signUp(who, ev.id)));
+    const sent = countCommands(h.engine.deps.redis);
+    expect(await svc.cancelEvent(staff(), ev.id, '天气原因')).toMatchObject({ outcome: 'cancelled', notified: 1200 });
+    expect(sent()['evalsha'] ?? 0).toBeLessThan(20);
+    const told = (await h.outbox()).filter((i) => i.id.startsWith(`k:event:${ev.id}:cancelled:`));
+    expect(new Set(told.map((i) => i.to.chatId))).toEqual(new Set(people));
+  });
+
   it('check-in keeps a roster name with a space whole; cancelling is previewed with how many will be told', async () => {
     const ev = await created({ capacity: 1, groups: [{ platform: 'telegram', chatId: GROUP, chatType: 'group' }] });
     await svc.register(member('en'), { eventId: ev.id, values: { name: 'Li Ming', phone: '13800000000', unit: '一厂' }, displayName: 'en', address: address('en') }, true);
