@@ -554,14 +554,14 @@ export class ClaimsService {
   async queue(actor: Actor, filter: QueueFilter, page: number, pageSize: number): Promise<{ claims: Claim[]; total: number }> {
     requireRole(actor, 'admin');
     const q = (filter.q ?? '').trim().toUpperCase();
-    // Every status, by date at most: only the page is read, from the index, however many claims the years hold.
-    if (!filter.status && !filter.planId && !q) {
-      const from = filter.from ? chinaDayStart(filter.from) : -Infinity;
-      const to = filter.to ? chinaDayStart(addDays(filter.to, 1)) - 1 : Infinity;
-      return this.store.page(page, pageSize, from, to, actor.log);
+    const oldestFirst = filter.status === 'pending' || filter.status === 'needs_more';
+    // By status and date at most: only the page is read, from an index, however many claims the years hold. The
+    // review queue is in queue order, so its dates (submission) are filtered below.
+    if (!filter.planId && !q && !(filter.status === 'pending' && (filter.from || filter.to))) {
+      const view = { page, size: pageSize, fromMs: filter.from ? chinaDayStart(filter.from) : -Infinity, toMs: filter.to ? chinaDayStart(addDays(filter.to, 1)) - 1 : Infinity, oldestFirst };
+      return filter.status ? this.store.statusPage(filter.status, view, actor.log) : this.store.page(page, pageSize, view.fromMs, view.toMs, actor.log);
     }
-    // A status view reads only that status's claims (the default, pending, the review queue), however many
-    // decided claims the years hold.
+    // Otherwise only that status's claims are read (or every claim, for a plan or a name over every status).
     const candidates = filter.status ? await this.store.withStatus(filter.status, actor.log) : await this.store.all(actor.log);
     const hits = candidates.filter(
       (c) =>
@@ -571,7 +571,6 @@ export class ClaimsService {
         (!filter.to || chinaToday(new Date(c.submittedAt)) <= filter.to) &&
         (!q || c.no.includes(q) || maskText(c.applicant.name).toUpperCase().includes(q) || c.applicant.name.toUpperCase() === q),
     );
-    const oldestFirst = filter.status === 'pending' || filter.status === 'needs_more';
     hits.sort((a, b) => (oldestFirst ? 1 : -1) * a.submittedAt.localeCompare(b.submittedAt));
     return { claims: hits.slice((page - 1) * pageSize, page * pageSize), total: hits.length };
   }

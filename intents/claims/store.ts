@@ -160,6 +160,15 @@ const READ_BATCH = 500;
 /** A submitted draft is remembered this long, so a retried submit returns the first number. */
 const DRAFT_TTL_SECONDS = 30 * 86400;
 
+/** Which page of a list, its size, the submission times it covers (ms, inclusive) and its order. */
+export interface PageView {
+  page: number;
+  size: number;
+  fromMs: number;
+  toMs: number;
+  oldestFirst: boolean;
+}
+
 export class ClaimStore {
   constructor(
     private readonly redis: Redis,
@@ -291,12 +300,25 @@ export class ClaimStore {
    * One page of the claims submitted from `fromMs` to `toMs` (inclusive), newest first, and how many there are: only
    * that page is read, from the index (it is scored by submission time).
    */
-  async page(page: number, size: number, fromMs: number, toMs: number, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
+  page(page: number, size: number, fromMs: number, toMs: number, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
+    return this.pageOf(this.indexKey, { page, size, fromMs, toMs, oldestFirst: false }, log);
+  }
+
+  /**
+   * One page of the claims in `status`, and how many there are, read from the status's index: scored by submission
+   * time, except the review queue (pending), scored by when the claim (re-)entered it.
+   */
+  statusPage(status: ClaimStatus, view: PageView, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
+    return this.pageOf(this.statusKey(status), view, log);
+  }
+
+  private async pageOf(key: string, { page, size, fromMs, toMs, oldestFirst }: PageView, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
     await this.whenIndexed();
     const [min, max] = [Number.isFinite(fromMs) ? String(fromMs) : '-inf', Number.isFinite(toMs) ? String(toMs) : '+inf'];
+    const offset = (page - 1) * size;
     const [nos, total] = await Promise.all([
-      this.redis.zrevrangebyscore(this.indexKey, max, min, 'LIMIT', (page - 1) * size, size),
-      this.redis.zcount(this.indexKey, min, max),
+      oldestFirst ? this.redis.zrangebyscore(key, min, max, 'LIMIT', offset, size) : this.redis.zrevrangebyscore(key, max, min, 'LIMIT', offset, size),
+      this.redis.zcount(key, min, max),
     ]);
     return { claims: await this.getMany(nos, log), total };
   }

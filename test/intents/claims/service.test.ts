@@ -234,6 +234,23 @@ describe('the claim index', () => {
     expect(touched).not.toContain(index());
   });
 
+  it('a status view reads only its page from the status index and counts with ZCOUNT', async () => {
+    const { redis, keys } = h.engine.deps;
+    const admin = actorOf(h, ADMIN);
+    const older = await submitClaim();
+    const newer = await submitClaim();
+    for (const { no } of [older, newer]) await svc.reject(admin, no, '材料不符');
+    const total = await redis.zcard(keys.tagged('claims', 'status', 'rejected'));
+    const reads: string[][] = [];
+    watchCommands(redis, (command) => {
+      if (command.name === 'mget') reads.push(command.args.map(String));
+    });
+    const first = await svc.queue(admin, { status: 'rejected' }, 1, 1);
+    expect(first).toMatchObject({ total, claims: [expect.objectContaining({ no: newer.no })] });
+    expect(reads).toEqual([[keys.tagged('claims', 'c', newer.no)]]);
+    expect((await svc.queue(admin, { status: 'rejected' }, 2, 1)).claims.map((c) => c.no)).toEqual([older.no]);
+  });
+
   it('a review finds claims sharing the bank card through its clue index, without reading every claim', async () => {
     const earlier = await submitClaim();
     const { no } = await submitClaim('accident');
