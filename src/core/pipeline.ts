@@ -101,6 +101,11 @@ function repliesOf(marker: string): Reply[] {
 
 export class Pipeline {
   private readonly lock: ConversationLock;
+  /**
+   * Whether the one hash of private chats of versions before the hash tags exists: asked once (nothing writes it
+   * any more), so a group turn of a member never seen in private does not look there every time.
+   */
+  private legacyPrivateChats?: Promise<boolean>;
 
   constructor(
     private readonly deps: CoreDeps,
@@ -109,6 +114,16 @@ export class Pipeline {
     turnConnections: readonly Redis[] = [deps.redis],
   ) {
     this.lock = new ConversationLock(turnConnections, deps.config.LOCK_TIMEOUT_MS, deps.config.SESSION_IDLE_HOURS * 3600, HISTORY_LIMIT, true);
+  }
+
+  private hasLegacyPrivateChats(): Promise<boolean> {
+    return (this.legacyPrivateChats ??= this.deps.redis.exists(this.deps.keys.legacyPrivateChats()).then(
+      (n) => n === 1,
+      (err: unknown) => {
+        this.legacyPrivateChats = undefined;
+        throw err;
+      },
+    ));
   }
 
   /** Whether a group message is meant for the bot. Private messages always are. */
@@ -279,7 +294,7 @@ export class Pipeline {
     const { log } = trace;
     const { session, discarded, legacyHistory } = parseSession(loaded.session || null, now.getTime(), loaded.known);
     if (discarded) log.warn({ sessionKey }, 'unreadable session discarded');
-    const privateChat = loaded.privateChat ?? (msg.chatType === 'group' ? await redis.hget(keys.legacyPrivateChats(), member) : null);
+    const privateChat = loaded.privateChat ?? (msg.chatType === 'group' && (await this.hasLegacyPrivateChats()) ? await redis.hget(keys.legacyPrivateChats(), member) : null);
     let history: Promise<Turn[]> | undefined;
     const ctx: TurnContext = {
       msg: { ...msg, text: cleaned },

@@ -9,6 +9,7 @@ import { buildDeps } from '../../src/core/deps.ts';
 import { Keys } from '../../src/core/keys.ts';
 import { CORE_TEXT } from '../../src/core/texts.ts';
 import { inbound } from '../helpers/engine.ts';
+import { countCommands } from '../helpers/command-count.ts';
 import { startRedis } from '../helpers/redis.ts';
 
 type RedisServer = Awaited<ReturnType<typeof startRedis>>;
@@ -167,6 +168,31 @@ describe('pipeline', () => {
     expect((await p.handle(inbound({ ...g, senderId: 'q1', text: '今天食堂的饺子真不错，大家快去' }))).dropped).toBe('not-addressed');
     expect((await p.handle(inbound({ ...g, senderId: 'q1', text: '是吗？' }))).dropped).toBe('not-addressed');
     expect((await p.handle(inbound({ ...g, senderId: 'q1', text: '张三' }))).replies[0]?.text).toBe('收到 张三');
+  });
+
+  it('a personal question in a group is answered in the private chat an older version kept in its one hash; without that hash nothing looks there', async () => {
+    const personal: IntentDefinition = { id: 'labor_law', personal: true, handle: async () => ({ replies: [{ text: '您的工资问题的答复' }] }) };
+    const config = loadConfig({ REDIS_URL: server.url, LOG_LEVEL: 'silent', RATE_LIMIT_PER_MINUTE: '1000' });
+    const make = () => {
+      const { deps } = buildDeps(config, client(), logger);
+      return { deps, p: new Pipeline(deps, new Router([counter, personal], keywordClassifier, deps.audit, 'unknown', undefined, deps.notifier)) };
+    };
+    const ask = (p: Pipeline, senderId: string) => p.handle(inbound({ chatType: 'group', chatId: 'g-legacy', senderId, text: '@小助手 工资怎么算', mentionsBot: true }));
+
+    const fresh = make();
+    const sent = countCommands(fresh.deps.redis);
+    expect((await ask(fresh.p, 'never-private')).replies[0]?.text).toBe(CORE_TEXT.askPrivately);
+    expect((await ask(fresh.p, 'never-private')).replies[0]?.text).toBe(CORE_TEXT.askPrivately);
+    const commands = sent();
+    expect(commands['exists']).toBe(1);
+    expect(commands['hget']).toBeUndefined();
+
+    await client().hset(keys.legacyPrivateChats(), 'web:old-member', 'old-private-chat');
+    const upgraded = make();
+    expect((await ask(upgraded.p, 'old-member')).replies[0]?.text).toBe(CORE_TEXT.sentPrivately);
+    const told = (await upgraded.deps.delivery.pending('web')).filter((i) => i.to.chatId === 'old-private-chat');
+    expect(told.map((i) => i.replies[0]?.text)).toEqual(['您的工资问题的答复']);
+    await client().del(keys.legacyPrivateChats());
   });
 
   it('never starts a personal-data form in a group', async () => {
