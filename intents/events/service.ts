@@ -410,10 +410,10 @@ export class EventService {
     return (await this.listing.events).filter(({ event }) => signUpRunning(event, now));
   }
 
-  /** Open events whose sign-up is still running, soonest first. */
-  async openEvents(): Promise<EventDef[]> {
-    const now = this.now();
-    return (await this.store.upcoming(now)).filter((e) => signUpRunning(e, now));
+  /** Open events whose sign-up is still running, soonest first: from the listing (members sign up together) unless `fresh`. */
+  async openEvents({ fresh = false } = {}): Promise<EventDef[]> {
+    if (fresh) this.listing = undefined;
+    return (await this.openListing()).map(({ event }) => event);
   }
 
   /** Signs the actor up; when full, joins the waitlist only if `allowWaitlist` (else the outcome is 'full'). */

@@ -53,16 +53,14 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
 
   /** The event checked for this member (already signed up, closed), its profile prefill; in a group, missing answers move to private. */
   async function open(ctx: TurnContext, eventId: string): Promise<{ replies: Reply[] } | { values: Record<string, string>; meta: Meta }> {
-    const ev = await store.get(eventId, ctx.log);
+    // Read together (one round trip: a sign-up rush is thousands of these); the counts serve only an open event.
+    const [ev, profile, st, counts] = await Promise.all([store.get(eventId, ctx.log), store.profile(ctx.member, ctx.log), store.memberState(eventId, ctx.member), store.counts(eventId)]);
     if (!ev) return ended(P.gone);
-    const profile = await store.profile(ctx.member, ctx.log);
     const who = maskName((profile?.consent && profile.name) || ctx.msg.senderName);
-    const st = await store.memberState(ev.id, ctx.member);
     if (st.state === 'registered') return inGroup(ctx) ? endedInGroup(P.groupAlreadyRegistered(who, ev)) : ended(P.alreadyRegistered(ev, st.position));
     if (st.state === 'waitlisted') return inGroup(ctx) ? endedInGroup(P.groupAlreadyWaitlisted(who, ev, st.position)) : ended(P.alreadyWaitlisted(ev, st.position));
     const closedReason = unavailable(ev, ctx.now.getTime());
     if (closedReason) return ended(closedReason);
-    const counts = await store.counts(ev.id);
     const full = counts.registered >= ev.capacity;
     const values: Record<string, string> = {};
     for (const field of ev.fields) {
@@ -271,8 +269,19 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
         return begin(ctx, pending.eventId);
       }
     }
-    const events = await svc.openEvents();
+    // The open events as listed up to a second ago (members sign up together); what that list cannot serve (an
+    // event created since, by another process) is looked up again before the member is told it is not there.
+    const listed = await svc.openEvents();
+    const found = choose(ctx, query, listed);
+    if (found) return found;
+    const events = await svc.openEvents({ fresh: true });
     if (events.length === 0) return done(P.noEvents);
+    return choose(ctx, query, events) ?? pick(ctx, events, [{ text: P.notFound(query) }]);
+  }
+
+  /** The turn for `query` among `events`; null when none is open or none matches. */
+  function choose(ctx: TurnContext, query: string, events: EventDef[]): Promise<TurnResult> | null {
+    if (events.length === 0) return null;
     if (!query) return events.length === 1 && events[0] ? begin(ctx, events[0].id) : pick(ctx, events);
     const n = parseCount(query);
     if (n !== null) {
@@ -283,7 +292,7 @@ const factory: IntentFactory = async (deps: CoreDeps): Promise<IntentDefinition>
     const matches = matchEvents(query, events);
     if (matches.length === 1 && matches[0]) return begin(ctx, matches[0].id);
     if (matches.length > 1) return pick(ctx, matches);
-    return pick(ctx, events, [{ text: P.notFound(query) }]);
+    return null;
   }
 
   function pick(ctx: TurnContext, events: EventDef[], lead: Reply[] = []): Promise<TurnResult> {

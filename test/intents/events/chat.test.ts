@@ -11,6 +11,7 @@ import { eventService } from '../../../intents/events/service.ts';
 import { FIELD_ERRORS } from '../../../intents/events/texts.ts';
 import { Harness } from '../../helpers/harness.ts';
 import { play } from '../../helpers/transcript.ts';
+import { watchCommands } from '../../helpers/command-count.ts';
 
 const GROUP = '-100123';
 const G = { group: GROUP };
@@ -63,6 +64,21 @@ describe('one event from publication to cancellation', () => {
       { say: '确认', expect: ['报名成功', '第 1 位', '1 天'] },
       { say: '我要报名运动会', expect: '已经报名了「职工运动会」' },
     ], 'alice');
+  });
+
+  it('starting a sign-up reads the open events from the listing and the event, the member and the seats in one round trip', async () => {
+    await play(h, [{ say: '活动', expect: '职工运动会' }], 'rush1');
+    // Commands sent in the same turn of the event loop travel together: one round trip.
+    let rounds = 0;
+    let open = false;
+    watchCommands(h.engine.deps.redis, () => {
+      if (open) return;
+      rounds++;
+      open = true;
+      setImmediate(() => (open = false));
+    });
+    await play(h, [{ say: '报名 职工运动会', expect: '请输入您的姓名' }], 'rush2');
+    expect(rounds).toBeLessThanOrEqual(3);
   });
 
   it('我的报名 shows the seat with the phone masked', async () => {
