@@ -226,8 +226,9 @@ export class BroadcastService {
 
   /** Who a broadcast goes to right now (groups as they are listed, members' private chats), opt-outs marked. */
   private async targets(audience: Audience): Promise<Recipient[]> {
-    const optedOut = await this.store.optedOut();
-    const members = (list: { member: MemberKey; address: Address }[]): Recipient[] => {
+    // The opt-outs (a whole membership's, in a big union) are read only for an audience of members.
+    const members = async (list: { member: MemberKey; address: Address }[]): Promise<Recipient[]> => {
+      const optedOut = await this.store.optedOut();
       const seen = new Set<string>();
       return list.flatMap(({ member, address }) => {
         if (seen.has(member)) return [];

@@ -4,7 +4,7 @@
  * progress and per-target reports, pause / resume / cancel, subscriptions and opt-outs.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { countCommands } from '../../helpers/command-count.ts';
+import { countCommands, watchCommands } from '../../helpers/command-count.ts';
 import { Harness } from '../../helpers/harness.ts';
 import { textOf } from '../../helpers/transcript.ts';
 import type { Reply } from '../../../src/core/message.ts';
@@ -92,10 +92,16 @@ describe('to every group: the shortcut, the preview, approval, reports', () => {
     const other = await Harness.start({ redisUrl: h.redisUrl, env: { BOT_STAFF: 'telegram:staff1', BROADCAST_APPROVAL: 'none', REDIS_KEY_PREFIX: 'none:' } });
     try {
       await other.send({ senderId: 'm1', senderName: 'm1', chatId: '-100a', chatType: 'group', chatName: '甲群', mentionsBot: true, text: '菜单' });
+      // An audience of groups reads no member's opt-out: that set holds a whole membership in a big union.
+      const optedOutReads: string[] = [];
+      watchCommands(other.engine.deps.redis, (command) => {
+        if (command.args.map(String).some((arg) => arg.endsWith(':optout'))) optedOutReads.push(command.name);
+      });
       await other.send({ senderId: 'staff1', text: '/broadcast 全部群 明天停水' });
       const done = textOf(await other.send({ senderId: 'staff1', text: '确认' }));
       expect(done).toMatch(/开始发送，共 1 个对象/);
       expect(await other.groupNotification('-100a', '明天停水')).toBeTruthy();
+      expect(optedOutReads).toEqual([]);
     } finally {
       await other.engine.close();
     }
