@@ -329,6 +329,10 @@ export class EventService {
     requireRole(actor, 'staff');
     const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
+    // A seat number is looked up by itself; a name is looked for in the roster (a union-wide event holds thousands).
+    const seat = parseCount(query.trim());
+    const holder = seat !== null ? await this.store.seatHolder(ev.id, seat, actor.log) : null;
+    if (holder) return this.checkInEntry(actor, ev, holder);
     return this.checkInFrom(actor, ev, await this.store.roster(ev.id, actor.log), query);
   }
 
@@ -351,6 +355,11 @@ export class EventService {
       const waiting = waitlist.findIndex((e) => nameOf(e) === q);
       return waiting >= 0 ? { outcome: 'waitlisted', name: q, position: waiting + 1 } : { outcome: 'not-found', query: q };
     }
+    return this.checkInEntry(actor, ev, target);
+  }
+
+  /** Checks in the registered member `target` (found by seat or name). */
+  private async checkInEntry(actor: Actor, ev: EventDef, target: RosterEntry): Promise<CheckInOne> {
     const name = nameOf(target);
     const r = await this.store.checkIn(ev.id, target.member, this.now());
     if (r.outcome === 'already') return { outcome: 'already', name, at: r.at };

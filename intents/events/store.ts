@@ -323,6 +323,15 @@ export class EventStore {
     return entries;
   }
 
+  /** Who holds seat `seat` (1 = the first, in seat order, as the roster numbers them); null when nobody does. */
+  async seatHolder(id: string, seat: number, log?: RecordLogger): Promise<RosterEntry | null> {
+    if (!Number.isInteger(seat) || seat < 1) return null;
+    const [member, seq] = await this.redis.zrange(this.sub(id, 'reg'), String(seat - 1), String(seat - 1), 'WITHSCORES');
+    if (member === undefined) return null;
+    const [raw, at] = await Promise.all([this.redis.hget(this.sub(id, 'data'), member), this.redis.hget(this.sub(id, 'checkin'), member)]);
+    return { member, state: 'registered', seq: Number(seq), registration: this.parseRegistration(raw, id, member, log), checkedInAt: at ? Number(at) : null };
+  }
+
   async checkIn(id: string, member: string, now: number): Promise<{ outcome: 'ok' | 'already' | 'not-registered'; at: number }> {
     const [outcome, at] = checkinReplySchema.parse(await CHECKIN.run(this.redis, [this.sub(id, 'state'), this.sub(id, 'checkin')], [member, now]));
     return { outcome, at };

@@ -186,6 +186,18 @@ describe('staff operations', () => {
     expect(new Set(told.map((i) => i.to.chatId))).toEqual(new Set(people));
   });
 
+  it('a check-in by seat number reads that seat, not the roster; by name it looks in the roster', async () => {
+    const ev = await created({ capacity: 3 });
+    for (const who of ['seat1', 'seat2', 'seat3']) await signUp(who, ev.id);
+    const sent = countCommands(h.engine.deps.redis);
+    expect(await svc.checkIn(staff(), ev.id, '2')).toMatchObject({ outcome: 'checked-in', name: '会员seat2', checkedIn: 1, registered: 3 });
+    const bySeat = sent();
+    expect([bySeat['hscan'], bySeat['zrangebyscore']]).toEqual([undefined, undefined]);
+    expect(await svc.checkIn(staff(), ev.id, '2')).toMatchObject({ outcome: 'already', name: '会员seat2' });
+    expect(await svc.checkIn(staff(), ev.id, '会员seat3')).toMatchObject({ outcome: 'checked-in', name: '会员seat3', checkedIn: 2 });
+    expect(await svc.checkIn(staff(), ev.id, '9')).toMatchObject({ outcome: 'not-found' });
+  });
+
   it('check-in keeps a roster name with a space whole; cancelling is previewed with how many will be told', async () => {
     const ev = await created({ capacity: 1, groups: [{ platform: 'telegram', chatId: GROUP, chatType: 'group' }] });
     await svc.register(member('en'), { eventId: ev.id, values: { name: 'Li Ming', phone: '13800000000', unit: '一厂' }, displayName: 'en', address: address('en') }, true);
