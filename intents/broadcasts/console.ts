@@ -11,7 +11,7 @@ import { facts, field, notice, pageOf, pager, pagesOf, section, table } from '..
 import { CORE_TEXT } from '../../src/core/texts.ts';
 import { html, type Html } from '../../src/kit/html.ts';
 import { parseDateTime } from '../../src/kit/time.ts';
-import { groupName, progressText, stateText, statusText, type BroadcastService, type Draft } from './service.ts';
+import { groupName, progressText, stateText, statusText, targetLabel, type BroadcastService, type Draft } from './service.ts';
 import type { Audience, Schedule } from './store.ts';
 import { AUDIENCE_WORDS, CONSOLE as C, WHEN_WORDS, scheduleText } from './texts.ts';
 
@@ -185,7 +185,7 @@ ${section(C.reportTitle(b.id), html`${facts([
     [C.facts.progress, progressText(r.counts)],
     [C.facts.text, html`<span class="pre">${b.text}</span>`],
   ])}${controls}`)}
-${section(C.reportSection, table(C.reportHeaders, r.items.map((i) => [names.get(i.id) ?? `${i.to.platform}:${i.to.chatId}`, stateText(i.state)]), C.reportEmpty))}`;
+${section(C.reportSection, table(C.reportHeaders, r.items.map((i) => [names.get(i.id) ?? targetLabel(i.id), stateText(i.state)]), C.reportEmpty))}`;
   return { kind: 'page', title: C.reportTitle(b.id), body };
 }
 
@@ -202,7 +202,7 @@ async function control(svc: BroadcastService, req: ConsoleRequest): Promise<Cons
     const found = await svc.interrupted(req.actor, id);
     if (!found) return { kind: 'not-found' };
     const names = await svc.targetNames();
-    const body = html`${notice('warn', C.resendConfirm(found.items.length))}${table(C.reportHeaders, found.items.map((i) => [names.get(i.id) ?? `${i.to.platform}:${i.to.chatId}`, stateText(i.state)]), C.outcomes['nothing-to-resend'])}<form method="post" action="${BASE}/${id}/control" class="actions">${csrfField(req)}<input type="hidden" name="action" value="resend"><input type="hidden" name="confirmed" value="1"><button type="submit" id="bc-resend-confirm">${C.confirmResend}</button><a href="${BASE}/${id}">${C.back}</a></form>`;
+    const body = html`${notice('warn', C.resendConfirm(found.items.length))}${table(C.reportHeaders, found.items.map((i) => [names.get(i.id) ?? targetLabel(i.id), stateText(i.state)]), C.outcomes['nothing-to-resend'])}<form method="post" action="${BASE}/${id}/control" class="actions">${csrfField(req)}<input type="hidden" name="action" value="resend"><input type="hidden" name="confirmed" value="1"><button type="submit" id="bc-resend-confirm">${C.confirmResend}</button><a href="${BASE}/${id}">${C.back}</a></form>`;
     return { kind: 'page', title: C.reportTitle(id), body };
   }
   const r =

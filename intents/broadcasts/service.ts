@@ -395,7 +395,7 @@ export class BroadcastService {
     return { broadcast: rec, counts, items };
   }
 
-  /** A target as staff read it: the group's name, or the member's platform identity. */
+  /** Known groups' names by target id (the rest are read by `targetLabel`). */
   async targetNames(): Promise<Map<string, string>> {
     const groups = await this.deps.groups.list(MAX_GROUPS);
     return new Map(groups.map((g) => [`g:${g.platform}:${g.chatId}`, groupName(g)]));
@@ -437,3 +437,8 @@ export function broadcastService(deps: CoreDeps): BroadcastService {
 }
 
 export { ForbiddenError };
+
+/** A target as staff read it without a known name: a member by their identity ("telegram:123"), a group by its chat. */
+export function targetLabel(itemId: string): string {
+  return itemId.replace(/^[mg]:/, '');
+}

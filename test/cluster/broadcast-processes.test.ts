@@ -169,7 +169,8 @@ describe('a 200-target broadcast on a Redis Cluster, sent by 3 bot processes', (
     // Every target's entry is final: sent, or cut off mid-send by the kill (never sent twice).
     const report = await deps.delivery.report(group);
     expect(report).toHaveLength(TARGETS);
-    const states = new Map(report.map((it) => [it.to.chatId, it.state]));
+    // A group target's id is g:<platform>:<chat id>.
+    const states = new Map(report.map((it) => [it.id.replace(/^g:telegram:/, ''), it.state]));
     expect([...states.values()].every((s) => s === 'sent' || s === 'failed:interrupted')).toBe(true);
     const interrupted = [...states].filter(([, s]) => s === 'failed:interrupted').map(([chat]) => chat);
     // At most what the killed process had in flight (its sender's concurrency, 8).

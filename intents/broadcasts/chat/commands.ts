@@ -6,7 +6,7 @@
 import { actorOf } from '../../../src/core/actor.ts';
 import { CORE_TEXT } from '../../../src/core/texts.ts';
 import type { CommandSpec, CoreDeps, IntentDefinition, TurnContext, TurnResult } from '../../../src/core/service.ts';
-import { broadcastService, progressText, stateText, statusText, type ControlResult } from '../service.ts';
+import { broadcastService, progressText, stateText, statusText, targetLabel, type ControlResult } from '../service.ts';
 import { COMMAND_SUMMARIES as S, MEMBER, STAFF, scheduleText } from '../texts.ts';
 import { NOTICE_INTENT, composeForm } from './form.ts';
 
@@ -58,7 +58,7 @@ export async function noticeIntent(deps: CoreDeps): Promise<IntentDefinition> {
     const names = await svc.targetNames();
     const head = STAFF.reportHeading(b.id, statusText(b.status), svc.audienceLabel(b.audience), scheduleLine(b.schedule.kind, b.schedule.at, ctx.now.getTime()));
     if (!r.counts) return say(`${head}\n${STAFF.reportNoRun}`);
-    const lines = r.items.slice(0, REPORT_LINES).map((item, i) => STAFF.reportLine(i + 1, names.get(item.id) ?? targetOf(item.id), stateText(item.state)));
+    const lines = r.items.slice(0, REPORT_LINES).map((item, i) => STAFF.reportLine(i + 1, names.get(item.id) ?? targetLabel(item.id), stateText(item.state)));
     const more = r.items.length > REPORT_LINES ? [STAFF.reportMore(r.items.length - REPORT_LINES)] : [];
     return say([head, STAFF.reportRun(b.runs, progressText(r.counts)), ...lines, ...more].join('\n'));
   }
@@ -94,7 +94,7 @@ export async function noticeIntent(deps: CoreDeps): Promise<IntentDefinition> {
     if (!found) return say(STAFF.missing(String(id)));
     if (!found.items.length) return say(STAFF.resendNone(id));
     const names = await svc.targetNames();
-    const lines = found.items.slice(0, REPORT_LINES).map((item, i) => STAFF.reportLine(i + 1, names.get(item.id) ?? targetOf(item.id), stateText(item.state)));
+    const lines = found.items.slice(0, REPORT_LINES).map((item, i) => STAFF.reportLine(i + 1, names.get(item.id) ?? targetLabel(item.id), stateText(item.state)));
     const more = found.items.length > REPORT_LINES ? [STAFF.reportMore(found.items.length - REPORT_LINES)] : [];
     return { replies: [{ text: STAFF.resendAsk(id, found.items.length, [...lines, ...more].join('\n')), choices: [`/bcresend ${id} 确认`] }] };
   }
@@ -147,11 +147,6 @@ export async function noticeIntent(deps: CoreDeps): Promise<IntentDefinition> {
 function snippet(text: string): string {
   const one = text.replace(/\s+/g, ' ');
   return one.length > 20 ? `${one.slice(0, 20)}…` : one;
-}
-
-/** A member target as staff read it ("telegram:123"), a group without a known name by its id. */
-function targetOf(itemId: string): string {
-  return itemId.replace(/^[mg]:/, '');
 }
 
 function scheduleLine(kind: 'now' | 'at' | 'daily' | 'weekly', at: number | undefined, now: number): string {

@@ -368,12 +368,11 @@ export class Ledger {
     return (await this.redis.exists(this.keysOf(batch)[7]!)) === 1;
   }
 
-  /** Every item with its state (reports). */
-  async states(batch: BatchId): Promise<{ id: string; payload: string; state: ItemState }[]> {
-    const [itemsKey, stateKey] = this.keysOf(batch);
+  /** Every item's state (reports): the states alone, not the stored messages (a broadcast's whole text each). */
+  async states(batch: BatchId): Promise<{ id: string; state: ItemState }[]> {
     // A batch may hold a whole membership: read a slice at a time, never in one blocking command.
-    const [items, states] = await Promise.all([readHash(this.redis, itemsKey!), readHash(this.redis, stateKey!)]);
-    return [...items].map(([id, payload]) => ({ id, payload, state: (states.get(id) ?? 'queued') as ItemState }));
+    const states = await readHash(this.redis, this.keysOf(batch)[1]!);
+    return [...states].map(([id, state]) => ({ id, state: state as ItemState }));
   }
 
   /** Items waiting in the queue, in queue order (tests and the harness read what would go out). */
