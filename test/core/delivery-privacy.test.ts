@@ -138,6 +138,23 @@ describe('the delivery ledger holds nothing in clear', () => {
 
   });
 
+  it('opened files are kept up to their byte limit, the least recently used leaving first', async () => {
+    const d = deps();
+    for (const name of ['a', 'b', 'c']) await redis.set(`test:keep:${name}`, d.delivery.sealFile(Buffer.alloc(600, name)));
+    const reads: string[] = [];
+    const files = new OpenedFiles((key) => (reads.push(key.slice(-1)), redis.getBuffer(key)), (stored) => d.delivery.openFile(stored), 1_300);
+    const get = async (name: string) => (await files.get(`test:keep:${name}`)).toString().slice(0, 1);
+    // Two fit: a and b are read once however often they are sent, even asked for together.
+    expect(await Promise.all(['a', 'b', 'a', 'b'].map(get))).toEqual(['a', 'b', 'a', 'b']);
+    expect(await get('a')).toBe('a');
+    // c pushes out b (a was used last); a is used again, so b, read again, pushes out c, and c is read again.
+    expect(await get('c')).toBe('c');
+    expect(await get('a')).toBe('a');
+    expect(await get('b')).toBe('b');
+    expect(await get('c')).toBe('c');
+    expect(reads).toEqual(['a', 'b', 'c', 'b', 'c']);
+  });
+
   it('an opened file that was missing is read again next time (a failure is not kept)', async () => {
     const d = deps();
     const files = new OpenedFiles((key) => redis.getBuffer(key), (stored) => d.delivery.openFile(stored));

@@ -389,28 +389,37 @@ export class Ledger {
   }
 
   /**
-   * Forgets the items of an endless batch (notifications) that ended more than `keepMs` ago, a slice at a time;
-   * returns how many. Until then an id queued again is still recognised and not sent twice. Items that ended
-   * before their end was noted are noted first, once per batch (a marker key remembers it).
+   * Forgets the items of an endless batch (notifications) that ended more than `keepMs` ago, at most `maxSlices`
+   * slices of PRUNE_SLICE (the rest next time); returns how many. Until then an id queued again is still
+   * recognised and not sent twice. One process at a time prunes a batch (a lease of `leaseMs`, freed when done:
+   * another finding it taken returns 0). Items that ended without their end noted (before 'ended' existed, or
+   * finished meanwhile by a process of that version during an upgrade) are noted first, once a day.
    */
-  async prune(batch: BatchId, keepMs: number): Promise<number> {
+  async prune(batch: BatchId, keepMs: number, { leaseMs, maxSlices }: { leaseMs: number; maxSlices: number }): Promise<number> {
     const keys = this.keysOf(batch);
-    const noted = `${keys[11]!}:complete`;
-    if (!(await this.redis.exists(noted))) {
-      let cursor = '0';
-      do {
-        const [next, ids] = await this.redis.hscan(keys[1]!, cursor, 'COUNT', String(PRUNE_SLICE));
-        const only = ids.filter((_, i) => i % 2 === 0);
-        if (only.length) await NOTE_ENDED.run(this.redis, keys, only);
-        cursor = next;
-      } while (cursor !== '0');
-      await this.redis.set(noted, '1');
-    }
-    let pruned = 0;
-    for (;;) {
-      const n = Number(await PRUNE.run(this.redis, keys, [keepMs, PRUNE_SLICE]));
-      pruned += n;
-      if (n < PRUNE_SLICE) return pruned;
+    const lease = `${keys[11]!}:prune`;
+    if ((await this.redis.set(lease, '1', 'PX', leaseMs, 'NX')) !== 'OK') return 0;
+    try {
+      const noted = `${keys[11]!}:noted`;
+      if (!(await this.redis.exists(noted))) {
+        let cursor = '0';
+        do {
+          const [next, ids] = await this.redis.hscan(keys[1]!, cursor, 'COUNT', String(PRUNE_SLICE));
+          const only = ids.filter((_, i) => i % 2 === 0);
+          if (only.length) await NOTE_ENDED.run(this.redis, keys, only);
+          cursor = next;
+        } while (cursor !== '0');
+        await this.redis.set(noted, '1', 'EX', 86_400);
+      }
+      let pruned = 0;
+      for (let slice = 0; slice < maxSlices; slice++) {
+        const n = Number(await PRUNE.run(this.redis, keys, [keepMs, PRUNE_SLICE]));
+        pruned += n;
+        if (n < PRUNE_SLICE) break;
+      }
+      return pruned;
+    } finally {
+      await this.redis.del(lease);
     }
   }
 

@@ -27,10 +27,15 @@ export class OpenedFiles {
     }
     const opened = this.load(key);
     this.files.set(key, opened);
+    // Only while this load is still the one kept (an eviction may have let another start meanwhile).
     opened.then(
-      (data) => this.account(key, data.length),
+      (data) => {
+        if (this.files.get(key) === opened) this.account(key, data.length);
+      },
       // A failure is not kept: a Redis error now must not fail the next target's send.
-      () => this.forget(key),
+      () => {
+        if (this.files.get(key) === opened) this.forget(key);
+      },
     );
     return opened;
   }
@@ -46,12 +51,12 @@ export class OpenedFiles {
   }
 
   private account(key: string, size: number): void {
-    if (!this.files.has(key)) return;
     this.sizes.set(key, size);
     this.bytes += size;
     for (const oldest of this.files.keys()) {
       if (this.bytes <= this.maxBytes || oldest === key) break;
-      this.forget(oldest);
+      // Still loading: counted when it arrives, if kept.
+      if (this.sizes.has(oldest)) this.forget(oldest);
     }
   }
 

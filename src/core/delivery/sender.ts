@@ -32,6 +32,8 @@ export interface SenderOptions {
 
 /** 30 days: far beyond any retry that queues a notification id again (a crashed worker's, within minutes). */
 const DEFAULT_KEEP_ENDED_MS = 30 * 86_400_000;
+/** Slices of 500 one pruning round forgets at most (a backlog is worked off round by round). */
+const PRUNE_SLICES_PER_ROUND = 20;
 
 const DEFAULT_LEASE_MS = 60_000;
 /** How far ahead a sender books a send slot and holds the item (longer waits put the item back in the queue). */
@@ -68,6 +70,7 @@ export class DeliverySender {
   private readonly keepEndedMs: number;
   private readonly pruneEveryMs: number;
   private prunedAt = -Infinity;
+  private pruning?: Promise<void>;
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -98,7 +101,7 @@ export class DeliverySender {
     this.stopped = true;
     this.wakeUp();
     await this.loop?.catch(() => undefined);
-    await Promise.allSettled([...this.inflight]);
+    await Promise.allSettled([...this.inflight, this.pruning]);
   }
 
   /**
@@ -114,7 +117,7 @@ export class DeliverySender {
   private async run(): Promise<void> {
     while (!this.stopped) {
       try {
-        await this.pruneWhenDue();
+        this.pruneWhenDue();
         const claimed = await this.claimRound();
         if (claimed) continue;
       } catch (err) {
@@ -133,17 +136,22 @@ export class DeliverySender {
     }
   }
 
-  /** The platform's notifications are one endless batch: what ended long ago is forgotten, or Redis would keep every one. */
-  private async pruneWhenDue(): Promise<void> {
+  /**
+   * The platform's notifications are one endless batch: what ended long ago is forgotten, or Redis would keep every
+   * one. Beside the sends, never before them: a backlog (the first run after an upgrade) takes several rounds.
+   */
+  private pruneWhenDue(): void {
     const now = this.now();
-    if (now - this.prunedAt < this.pruneEveryMs) return;
+    if (this.pruning || now - this.prunedAt < this.pruneEveryMs) return;
     this.prunedAt = now;
-    try {
-      const pruned = await this.delivery.ledger.prune(batchId(NOTIFY_GROUP, this.port.platform), this.keepEndedMs);
-      if (pruned) this.logger.info({ platform: this.port.platform, pruned }, 'delivery: finished notifications pruned');
-    } catch (err) {
-      this.logger.error({ err, platform: this.port.platform }, 'delivery: pruning notifications failed');
-    }
+    const batch = batchId(NOTIFY_GROUP, this.port.platform);
+    this.pruning = this.delivery.ledger
+      .prune(batch, this.keepEndedMs, { leaseMs: this.pruneEveryMs, maxSlices: PRUNE_SLICES_PER_ROUND })
+      .then((pruned) => {
+        if (pruned) this.logger.info({ platform: this.port.platform, pruned }, 'delivery: finished notifications pruned');
+      })
+      .catch((err: unknown) => this.logger.error({ err, platform: this.port.platform }, 'delivery: pruning notifications failed'))
+      .finally(() => (this.pruning = undefined));
   }
 
   /** Claims what fits into the free slots; true when something was claimed. */
