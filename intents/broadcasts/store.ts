@@ -104,6 +104,9 @@ export class BroadcastStore {
   private get optoutKey() {
     return this.keys.tagged('bc:members', 'optout');
   }
+  /** Whether this process has checked the order index against the subscribers once. */
+  private orderChecked = false;
+
   /** The subscribers by member key (all scored 0, so in key order): the console pages through it. */
   private get subsOrderKey() {
     return this.keys.tagged('bc:members', 'order');
@@ -201,9 +204,19 @@ export class BroadcastStore {
    */
   async subscriberPage(page: number, size: number): Promise<{ subscribers: { member: MemberKey; address: Address }[]; total: number }> {
     const [total, ordered] = await Promise.all([this.redis.hlen(this.subsKey), this.redis.zcard(this.subsOrderKey)]);
-    if (ordered !== total) await this.rebuildOrder();
-    const members = await this.redis.zrange(this.subsOrderKey, String((page - 1) * size), String(page * size - 1));
-    const raws = members.length ? await this.redis.hmget(this.subsKey, ...members) : [];
+    // Mended when the counts differ, and once per process (an older process may have added one and removed another).
+    if (ordered !== total || !this.orderChecked) await this.rebuildOrder();
+    this.orderChecked = true;
+    const read = async () => {
+      const members = await this.redis.zrange(this.subsOrderKey, String((page - 1) * size), String(page * size - 1));
+      return { members, raws: members.length ? await this.redis.hmget(this.subsKey, ...members) : [] };
+    };
+    let { members, raws } = await read();
+    // Someone on the page left without leaving the index (an older process): mend it, then read the page again.
+    if (raws.some((raw) => raw === null)) {
+      await this.rebuildOrder();
+      ({ members, raws } = await read());
+    }
     const subscribers = members.flatMap((member, i) => {
       const raw = raws[i];
       const address = raw == null ? null : readRecord(addressSchema, raw, this.logger, `subscriber ${member}`);

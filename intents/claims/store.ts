@@ -308,8 +308,10 @@ export class ClaimStore {
    * One page of the claims in `status`, and how many there are, read from the status's index: scored by submission
    * time, except the review queue (pending), scored by when the claim (re-)entered it.
    */
-  statusPage(status: ClaimStatus, view: PageView, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
-    return this.pageOf(this.statusKey(status), view, log);
+  async statusPage(status: ClaimStatus, view: PageView, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
+    const { claims, total } = await this.pageOf(this.statusKey(status), view, log);
+    // An entry a process of an older version left behind (until the sweep mends it) is not shown.
+    return { claims: claims.filter((c) => c.status === status), total };
   }
 
   private async pageOf(key: string, { page, size, fromMs, toMs, oldestFirst }: PageView, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
@@ -358,7 +360,13 @@ export class ClaimStore {
     const prefix = this.claimKey('');
     const claims: Claim[] = [];
     await scanKeys(this.redis, `${prefix}*`, async (keys) => {
-      const found = await this.getMany(keys.map((k) => k.slice(prefix.length)));
+      const read = await this.getMany(keys.map((k) => k.slice(prefix.length)));
+      // A claim without a readable submission time has no place in a time index (and would fail the script).
+      const found: Claim[] = [];
+      for (const c of read) {
+        if (Number.isFinite(Date.parse(c.submittedAt))) found.push(c);
+        else this.logger.warn({ claim: c.no }, 'claim with an unreadable submission time left out of the indexes');
+      }
       if (found.length) {
         const score = (c: Claim) => String(Date.parse(c.submittedAt));
         const statusKeys = CLAIM_STATUSES.map((status) => this.statusKey(status));
@@ -368,7 +376,7 @@ export class ClaimStore {
         for (const c of found) for (const key of this.clueKeys(c)) clues.zadd(key, 'NX', score(c), c.no);
         await clues.exec();
       }
-      claims.push(...found);
+      claims.push(...read);
     });
     return claims;
   }

@@ -132,6 +132,14 @@ describe('subscriptions and the form step by step', () => {
     expect(mended.subscribers.map((s) => s.member).filter((m) => m.startsWith('web:pg')).slice(0, 3)).toEqual([member(0), member(1), member(2)]);
     expect(await redis.zscore(order, 'web:pg-left')).toBeNull();
     expect(await redis.zcard(order)).toBe(await redis.hlen(keys.tagged('bc:members', 'subs')));
+    // An older process removed one and added another: the counts still match, the page shows the gap and is mended.
+    const subs = keys.tagged('bc:members', 'subs');
+    await redis.hdel(subs, member(5));
+    await redis.hset(subs, 'web:pg-new', JSON.stringify({ platform: 'web', chatId: 'pg-new', chatType: 'private' }));
+    const shown = (await store.subscriberPage(1, 50)).subscribers.map((s) => s.member).filter((m) => m.startsWith('web:pg'));
+    expect(shown.slice(0, 2)).toEqual(['web:pg-new', member(0)]);
+    expect(shown).not.toContain(member(5));
+    await store.unsubscribe('web:pg-new');
     for (let i = 0; i < 1200; i++) await store.unsubscribe(member(i));
   });
 

@@ -249,6 +249,24 @@ describe('the claim index', () => {
     expect(first).toMatchObject({ total, claims: [expect.objectContaining({ no: newer.no })] });
     expect(reads).toEqual([[keys.tagged('claims', 'c', newer.no)]]);
     expect((await svc.queue(admin, { status: 'rejected' }, 2, 1)).claims.map((c) => c.no)).toEqual([older.no]);
+    // An entry left behind by a process of an older version (until the sweep mends it) is not shown.
+    const waiting = await submitClaim();
+    await redis.zadd(keys.tagged('claims', 'status', 'rejected'), String(Date.now() + 86_400_000), waiting.no);
+    expect((await svc.queue(admin, { status: 'rejected' }, 1, 5)).claims.map((c) => c.no)).not.toContain(waiting.no);
+    await redis.zrem(keys.tagged('claims', 'status', 'rejected'), waiting.no);
+  });
+
+  it('a claim with an unreadable submission time is left out of the indexes, and the sweep goes on', async () => {
+    const { redis, keys } = h.engine.deps;
+    const odd = await submitClaim();
+    const key = keys.tagged('claims', 'c', odd.no);
+    const stored = JSON.parse((await redis.get(key)) ?? '{}') as Record<string, unknown>;
+    await redis.set(key, JSON.stringify({ ...stored, submittedAt: '不是日期' }));
+    const missed = await submitClaim();
+    await redis.zrem(index(), missed.no);
+    await svc.sweep();
+    expect(await redis.zscore(index(), missed.no)).not.toBeNull();
+    await redis.set(key, JSON.stringify(stored));
   });
 
   it('a review finds claims sharing the bank card through its clue index, without reading every claim', async () => {
