@@ -19,3 +19,19 @@ export function countCommands(redis: Redis): () => Record<string, number> {
     return counts;
   };
 }
+
+/**
+ * Counts the round trips a client makes: commands sent in the same turn of the event loop travel together (the
+ * connection is corked until the turn's work is done), so they are one. The result returns the count since the start.
+ */
+export function countRoundTrips(redis: Redis): () => number {
+  let rounds = 0;
+  let open = false;
+  watchCommands(redis, () => {
+    if (open) return;
+    rounds++;
+    open = true;
+    setImmediate(() => (open = false));
+  });
+  return () => rounds;
+}
