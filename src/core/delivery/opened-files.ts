@@ -27,7 +27,7 @@ export class OpenedFiles {
     }
     const opened = this.load(key);
     this.files.set(key, opened);
-    // Only while this load is still the one kept (an eviction may have let another start meanwhile).
+    // Counted, or forgotten on failure, only while this load is the one kept for the key.
     opened.then(
       (data) => {
         if (this.files.get(key) === opened) this.account(key, data.length);
