@@ -79,6 +79,33 @@ describe('sealed official-channel queues', () => {
     expect(handled).toEqual(['{"n":1,"id":"110105194912310025"}', '{"n":2,"legacy":true}']);
   });
 
+  it('recipient queue: two processes never send the same job; the one serving a recipient keeps it until its queue is empty', async () => {
+    const sent: string[] = [];
+    let sending = false;
+    let releaseFirst!: () => void;
+    const firstHeld = new Promise<void>((resolve) => (releaseFirst = resolve));
+    const deliver = async (_to: string, job: OutJob) => {
+      sending = true;
+      sent.push(job.text ?? '');
+      // Each send takes a while: long enough for the other process to look for due recipients.
+      await (job.text === '第一条' ? firstHeld : new Promise((r) => setTimeout(r, 100)));
+      return { sent: true as const };
+    };
+    const sealedJobs = new SealedValues(new FieldCipher(NEW), 'race:outqueue');
+    const a = new RecipientQueue(redis, keys, 'race', sealedJobs, deliver, [], log);
+    const b = new RecipientQueue(redis, keys, 'race', sealedJobs, deliver, [], log);
+    await a.enqueue('m1', [{ text: '第一条' }]);
+    await until('the first process is sending', async () => sending);
+    // The reply to the member's next message, queued by the other process while the first is still being sent.
+    await b.enqueue('m1', [{ text: '第二条' }, { text: '第三条' }]);
+    b.start(10);
+    releaseFirst();
+    await until('all sent', async () => sent.length >= 3);
+    await new Promise((r) => setTimeout(r, 400));
+    await Promise.all([a.stop(), b.stop()]);
+    expect(sent).toEqual(['第一条', '第二条', '第三条']);
+  });
+
   it('recipient queue: a retried job is sealed again; a job under an unknown key waits; the old key still opens it', async () => {
     const seen: OutJob[] = [];
     let fail = true;

@@ -198,7 +198,7 @@ export class RecipientQueue {
       const parsed = jobSchema.safeParse(plain === undefined ? undefined : safeJson(plain));
       if (!parsed.success) {
         this.log.error({ recipient }, 'unreadable queued message dropped');
-        await SETTLE.run(this.redis, keys, [recipient, raw, this.now(), '']);
+        await SETTLE.run(this.redis, keys, [recipient, raw, this.now() + LEASE_MS, '']);
         continue;
       }
       const job = parsed.data;
@@ -215,11 +215,13 @@ export class RecipientQueue {
       } catch (err) {
         result = { retryInMs: 5000, reason: err instanceof Error ? err.message : String(err) };
       }
+      // Going on with the next job, this process keeps the recipient (its lease renewed): due now, another process
+      // would claim it and send the same next job.
       if ('sent' in result) {
-        await SETTLE.run(this.redis, keys, [recipient, raw, this.now(), '']);
+        await SETTLE.run(this.redis, keys, [recipient, raw, this.now() + LEASE_MS, '']);
       } else if ('drop' in result || job.tries + 1 >= MAX_TRIES) {
         this.log.error({ recipient, reason: 'drop' in result ? result.drop : result.reason, tries: job.tries + 1 }, 'message could not be delivered: dropped');
-        await SETTLE.run(this.redis, keys, [recipient, raw, this.now(), '']);
+        await SETTLE.run(this.redis, keys, [recipient, raw, this.now() + LEASE_MS, '']);
       } else {
         this.log.warn({ recipient, reason: result.reason, retryInMs: result.retryInMs }, 'send failed, will retry');
         await SETTLE.run(this.redis, keys, [recipient, raw, this.now() + result.retryInMs, this.sealed.seal(JSON.stringify({ ...job, tries: job.tries + 1 }))]);
