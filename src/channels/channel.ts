@@ -34,7 +34,12 @@ export interface ChannelPort<Target> {
   platform: Platform;
   capabilities: ChannelCapabilities;
   log: Logger;
-  send(target: Target, replies: Reply[]): Promise<void>;
+  /**
+   * Sends (or queues) the replies. `inReplyTo`: the message answered; a channel that queues replies durably
+   * queues a message's replies once, so a message handled again (its inbox drained again after a crash, its turn
+   * replayed) is not answered twice.
+   */
+  send(target: Target, replies: Reply[], inReplyTo?: string): Promise<void>;
   /**
    * Sending to many (src/core/delivery/port.ts): the platform's limits as data (shared by every process through
    * Redis), one attempt per reply (the ledger retries), and how a failure reads (wait, give up, retry).
@@ -91,7 +96,7 @@ export async function receive<Target>(engine: Engine, port: ChannelPort<Target>,
     if (skippedBig && (!outcome.dropped || outcome.dropped === 'empty')) replies.push({ text: port.fileTooBigText });
     if (outcome.dropped && outcome.dropped !== 'own') port.log.debug({ ...ctx, dropped: outcome.dropped }, 'message dropped');
     if (replies.length) {
-      await port.send(target, replies).catch((err: unknown) => {
+      await port.send(target, replies, !outcome.dropped || outcome.dropped === 'duplicate' ? msg.messageId : undefined).catch((err: unknown) => {
         recordSend(port.platform, 'error');
         throw err;
       });

@@ -195,10 +195,10 @@ export async function startOfficialAccount(engine: Engine, http: FastifyInstance
     platform: 'wxoa',
     capabilities: { groups: false, buttons: false, replyWindowMs: OA_WINDOW_MS },
     log,
-    async send(target, replies) {
+    async send(target, replies, inReplyTo) {
       if (!target) return;
       if (target.passiveFor && (await offerPassive(target.passiveFor, replies))) return;
-      await queue.enqueue(target.openid, repliesToJobs(replies));
+      await queue.enqueue(target.openid, repliesToJobs(replies), inReplyTo);
     },
     // Notices and broadcasts: sent from the ledger (its result is the platform's): 客服消息 in the window, else a template.
     ...sentByPlatform({ pacing: { privateChat: [IN_ORDER] }, refusal: (to) => (to.chatType !== 'private' ? 'the Official Account writes to followers only' : undefined), send: deliver, progress: { redis, key: (openid, pieces) => k('parts', openid, cipher.fingerprint(pieces, 'wxoa:parts')) } }),

@@ -3,7 +3,8 @@
  * here (so nothing acknowledged is lost on a crash); WeChat's retries of the same MsgId are queued once.
  * Messages are processed in arrival order per member: each member hashes to one of a few shards, and
  * each shard is drained by one process at a time (a Redis lease). A message leaves the inbox only after
- * it was handled; after a crash the next drain handles it again (the pipeline answers a redelivery once).
+ * it was handled; after a crash the next drain handles it again (the pipeline replays a handled message's
+ * replies, and the send queue takes a message's replies once: RecipientQueue.enqueue's `inReplyTo`).
  * Message bodies are personal data: they are sealed before they are written and opened only to be handled
  * (sealed.ts); the dedup keys carry the platform's message ids only.
  */

@@ -129,8 +129,8 @@ export async function startWecom(engine: Engine, http: FastifyInstance): Promise
     platform: 'wecom',
     capabilities: { groups: false, buttons: false },
     log,
-    async send(userId, replies) {
-      if (userId) await queue.enqueue(userId, repliesToJobs(replies));
+    async send(userId, replies, inReplyTo) {
+      if (userId) await queue.enqueue(userId, repliesToJobs(replies), inReplyTo);
     },
     // Notices and broadcasts: sent from the ledger, paced per member (30/min, 1000/h) with the replies.
     ...sentByPlatform({

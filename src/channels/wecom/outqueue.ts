@@ -52,8 +52,10 @@ const LEASE_MS = 60_000;
 const MAX_TRIES = 8;
 const BATCH = 20;
 
-// KEYS: queue, due. ARGV: recipient, now, jobs… Appends the jobs; the recipient is due now unless already scheduled.
+// KEYS: queue, due, and the mark of the message answered (optional). ARGV: recipient, now, jobs… Appends the jobs
+// (not again for a message already answered); the recipient is due now unless already scheduled.
 const ENQUEUE = new LuaScript(`
+if KEYS[3] and not redis.call('set', KEYS[3], '1', 'EX', 86400, 'NX') then return -1 end
 for i = 3, #ARGV do redis.call('rpush', KEYS[1], ARGV[i]) end
 redis.call('zadd', KEYS[2], 'NX', ARGV[2], ARGV[1])
 return redis.call('llen', KEYS[1])`);
@@ -116,9 +118,14 @@ export class RecipientQueue {
     return this.keys.tagged(this.name, ...parts);
   }
 
-  async enqueue(recipient: string, jobs: Omit<OutJob, 'tries'>[]): Promise<void> {
+  /**
+   * Queues jobs for `recipient`. `inReplyTo`: the message they answer; its replies are queued once (for a day), so
+   * a message handled again (its inbox drained again after a crash) is not answered twice.
+   */
+  async enqueue(recipient: string, jobs: Omit<OutJob, 'tries'>[], inReplyTo?: string): Promise<void> {
     if (!jobs.length) return;
-    await ENQUEUE.run(this.redis, [this.k('out', recipient), this.k('out-due')], [recipient, this.now(), ...jobs.map((j) => this.sealed.seal(JSON.stringify({ ...j, tries: 0 })))]);
+    const keys = [this.k('out', recipient), this.k('out-due'), ...(inReplyTo ? [this.k('answered', recipient, inReplyTo)] : [])];
+    await ENQUEUE.run(this.redis, keys, [recipient, this.now(), ...jobs.map((j) => this.sealed.seal(JSON.stringify({ ...j, tries: 0 })))]);
     this.tick();
   }
 

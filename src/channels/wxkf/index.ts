@@ -171,8 +171,8 @@ export async function startWxkf(engine: Engine, http: FastifyInstance): Promise<
     platform: 'wxkf',
     capabilities: { groups: false, buttons: false, replyWindowMs: KF_WINDOW_MS },
     log,
-    async send(customer, replies) {
-      if (customer) await queue.enqueue(customer, repliesToJobs(replies));
+    async send(customer, replies, inReplyTo) {
+      if (customer) await queue.enqueue(customer, repliesToJobs(replies), inReplyTo);
     },
     // Notices and broadcasts: sent from the ledger (its result is the platform's), within the reply window.
     ...sentByPlatform({ pacing: { privateChat: [IN_ORDER] }, refusal: (to) => (to.chatType !== 'private' ? '微信客服 writes to customers only' : undefined), send: deliver, progress: { redis, key: (customer, pieces) => k('parts', customer, cipher.fingerprint(pieces, 'wxkf:parts')) } }),
