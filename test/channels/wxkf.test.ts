@@ -115,6 +115,26 @@ describe('微信客服: pulling with the cursor', () => {
       await second.stop();
     }
   }, 90_000);
+
+  it('a message handled again from the inbox (a crash before it left it) is not answered twice', async () => {
+    const bot = await startBot(redis.url, fake, secrets);
+    try {
+      const customer = 'wmRedo';
+      const msg = fake.addKfMessage({ open_kfid: OPEN_KFID, external_userid: customer, msgtype: 'text', text: { content: '菜单' } });
+      await kfSignal(bot.app.url, fake, secrets);
+      const replies = () => fake.sentTo(customer).filter((s) => s.api === 'kf/send_msg');
+      await until('answered', async () => replies().length === 1);
+      // What the next drain finds after a crash between handling the message and removing it from the inbox.
+      const kf = bot.app.channels.find((c) => c.name === 'wxkf') as unknown as WxkfChannel;
+      const body = { id: msg.msgid, from: customer, kfid: OPEN_KFID, at: msg.send_time * 1000, type: 'text', text: '菜单' };
+      expect(await kf.inbox.push([{ id: `again-${msg.msgid}`, member: customer, body: JSON.stringify(body) }])).toBe(1);
+      await until('drained', async () => (await kf.inbox.pending()) === 0 && (await kf.queue.pending(customer)) === 0);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(replies()).toHaveLength(1);
+    } finally {
+      await bot.stop();
+    }
+  });
 });
 
 describe('微信客服: the reply window', () => {
@@ -179,40 +199,5 @@ describe('微信客服: the reply window', () => {
     const alert = await fake.waitForSent((s) => s.touser === 'staff1' && (s.text ?? '').includes('wmLate'));
     expect(alert.text).toContain('新转人工工单');
     expect(fake.sentTo('wmLate').map((s) => s.text)).not.toContain('您的互助申请已审核通过');
-  });
-});
-
-describe('微信客服: a message handled again', () => {
-  let redis: RedisProcess;
-  let fake: FakeWecom;
-  let secrets: OfficialSecrets;
-  beforeAll(async () => {
-    redis = await startRedis();
-    fake = await FakeWecom.start();
-    secrets = newSecrets(fake);
-  });
-  afterAll(async () => {
-    await fake?.stop();
-    await redis?.stop();
-  });
-
-  it('a message handled again from the inbox (a crash before it left it) is not answered twice', async () => {
-    const bot = await startBot(redis.url, fake, secrets);
-    try {
-      const customer = 'wmRedo';
-      const msg = fake.addKfMessage({ open_kfid: OPEN_KFID, external_userid: customer, msgtype: 'text', text: { content: '菜单' } });
-      await kfSignal(bot.app.url, fake, secrets);
-      const replies = () => fake.sentTo(customer).filter((s) => s.api === 'kf/send_msg');
-      await until('answered', async () => replies().length === 1);
-      // What the next drain finds after a crash between handling the message and removing it from the inbox.
-      const kf = bot.app.channels.find((c) => c.name === 'wxkf') as unknown as WxkfChannel;
-      const body = { id: msg.msgid, from: customer, kfid: OPEN_KFID, at: msg.send_time * 1000, type: 'text', text: '菜单' };
-      expect(await kf.inbox.push([{ id: `again-${msg.msgid}`, member: customer, body: JSON.stringify(body) }])).toBe(1);
-      await until('drained', async () => (await kf.inbox.pending()) === 0 && (await kf.queue.pending(customer)) === 0);
-      await new Promise((r) => setTimeout(r, 500));
-      expect(replies()).toHaveLength(1);
-    } finally {
-      await bot.stop();
-    }
   });
 });
