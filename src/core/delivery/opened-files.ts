@@ -27,15 +27,11 @@ export class OpenedFiles {
     }
     const opened = this.load(key);
     this.files.set(key, opened);
-    // Counted, or forgotten on failure, only while this load is the one kept for the key.
+    // A load is never evicted before it is counted (see account), so it is the one kept for the key when it ends.
     opened.then(
-      (data) => {
-        if (this.files.get(key) === opened) this.account(key, data.length);
-      },
+      (data) => this.account(key, data.length),
       // A failure is not kept: a Redis error now must not fail the next target's send.
-      () => {
-        if (this.files.get(key) === opened) this.forget(key);
-      },
+      () => this.forget(key),
     );
     return opened;
   }
