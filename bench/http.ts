@@ -59,6 +59,8 @@ interface Offered {
   latencies: number[];
   /** The same latencies by the text sent (sorted): which kinds of message make the tail. */
   byText: Map<string, number[]>;
+  /** The same by the second they were due in (sorted): a tail from the run's start (code still compiling) or from a spell. */
+  bySecond: number[][];
   errors: number;
   connections: number;
 }
@@ -68,6 +70,7 @@ export async function offer(client: LeanHttpClient, rate: number, seconds: numbe
   const connectionsBefore = client.connections();
   const latencies: number[] = [];
   const byText = new Map<string, number[]>(MIX.map((text) => [text, []]));
+  const bySecond = Array.from({ length: seconds }, (): number[] => []);
   let errors = 0;
   const total = rate * seconds;
   const started = performance.now();
@@ -84,14 +87,15 @@ export async function offer(client: LeanHttpClient, rate: number, seconds: numbe
           const latency = performance.now() - due;
           latencies.push(latency);
           byText.get(text)!.push(latency);
+          bySecond[Math.floor((i * 1000) / rate / 1000)]!.push(latency);
         },
         () => void errors++,
       ),
     );
   }
   await Promise.all(pending);
-  for (const list of byText.values()) list.sort((a, b) => a - b);
-  return { latencies: latencies.sort((a, b) => a - b), byText, errors, connections: client.connections() - connectionsBefore };
+  for (const list of [...byText.values(), ...bySecond]) list.sort((a, b) => a - b);
+  return { latencies: latencies.sort((a, b) => a - b), byText, bySecond, errors, connections: client.connections() - connectionsBefore };
 }
 
 /** redis-server's own CPU seconds (INFO cpu) and the bytes its append-only file has grown by (INFO persistence). */
@@ -190,6 +194,7 @@ function printRun(target: string, { cold, steady, cpu, aofBytes }: Run): void {
   console.log(`    from cold, first ${WARM_SECONDS} s: ${line(cold)}`);
   console.log(`    steady, ${steady.latencies.length} answered: ${line(steady)}`);
   console.log(`    steady p99 by message, ms: ${[...steady.byText].map(([text, list]) => `${text} ${percentile(list, 99).toFixed(1)}`).join(' · ')}`);
+  console.log(`    p99 by second, ms: from cold ${cold.bySecond.map((list) => percentile(list, 99).toFixed(0)).join(' ')}; steady ${steady.bySecond.map((list) => percentile(list, 99).toFixed(0)).join(' ')}`);
   // The three share the machine's cores: what is left for anything else decides the tail.
   const us = (n: number) => (Number.isFinite(n) ? `${n.toFixed(0)} µs` : '—');
   console.log(`    cpu per message: ${target} ${us(cpu.server)}   redis-server ${us(cpu.redis)}   this client ${us(cpu.client)}   load average ${loadavg()[0]!.toFixed(1)}`);

@@ -49,7 +49,8 @@ async function warmUp(pipeline: Pipeline, training: readonly TrainingIntent[], p
   const started = performance.now();
   const texts = training.flatMap((t) => t.examples);
   let counts = { answered: 0, refused: 0 };
-  for (let pass = 0; pass < passes; pass++) counts = await pipeline.rehearse(texts);
+  // First messages, then conversations (most messages continue one): the shapes of both are compiled.
+  for (let pass = 0; pass < passes; pass++) counts = await pipeline.rehearse(texts, pass % 2 === 0 ? 'fresh' : 'conversation');
   logger.info({ texts: texts.length, passes, ...counts, ms: Math.round(performance.now() - started) }, 'warmed up');
 }
 

@@ -384,14 +384,14 @@ export class ConversationLock {
       case 'early':
         return { kind: 'early', count: begun[1] };
       case 'ok':
-        loaded = { privateChat: begun[2] || null, session: begun[3], known: begun[3] !== '' && this.known.get(keys.session) === begun[3], speculative: false };
+        loaded = { session: begun[3], privateChat: begun[2] || null, known: begun[3] !== '' && this.known.get(keys.session) === begun[3], speculative: false };
         bounded(this.privateChats, keys.privateChat, begun[2]);
         break;
       case 'busy': {
         // Another process runs a turn of this conversation: wait for its lease, re-checking the dedup key.
         const session = await this.waitForLease(keys, token);
         if (session === null) return { kind: 'duplicate' };
-        loaded = { privateChat: begun[2] || null, session, known: false, speculative: false };
+        loaded = { session, privateChat: begun[2] || null, known: false, speculative: false };
         bounded(this.privateChats, keys.privateChat, begun[2]);
         break;
       }

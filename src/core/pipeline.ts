@@ -18,7 +18,7 @@ import { GroupDirectory } from './groups.ts';
 import { emptySession, HISTORY_LIMIT, historyTurns, parseHistory, parseSession, sessionToSave, storedSession, type Turn } from './session.ts';
 import { maskPersonalNumbers, sanitizeText, startsWithBotName, stripAddress } from './text.ts';
 import { isDone } from '../kit/words.ts';
-import type { Router } from './router.ts';
+import type { Classifications, Router } from './router.ts';
 import { CORE_TEXT } from './texts.ts';
 
 export type DropReason = 'own' | 'stale' | 'not-addressed' | 'duplicate' | 'rate-limited' | 'empty';
@@ -41,7 +41,9 @@ interface TurnInput {
   sessionKey: string;
   trace: Trace;
   /** A warm-up run (see rehearse): no model is asked. */
-  rehearsal?: boolean;
+  rehearsal: true | undefined;
+  /** Kept across the turn's runs (see Router.route). */
+  classifications: Classifications;
 }
 
 /** The member a rehearsal's messages come from: a web chat id no browser can hold (web ids are the client's, and never start with '#'). */
@@ -209,6 +211,7 @@ export class Pipeline {
     // The group directory (groups the bot serves, so staff can pick where to announce) lives in another
     // hash slot: written beside the turn, not in its scripts, and at most once a minute per group and process.
     const directory = GroupDirectory.listable(msg, Boolean(config.WEB_API_TOKEN)) && this.deps.groups.due(msg, now.getTime()) ? this.recordGroup(msg, now, log) : null;
+    const classifications: Classifications = new Map();
     let outcome: TurnOutcome<Reply[]>;
     try {
       outcome = await this.lock.run<Reply[]>(
@@ -216,14 +219,14 @@ export class Pipeline {
         {
           rateWindowSeconds: RATE_WINDOW_SECONDS,
           rateLimit: limit,
-          ...(early ? { early: handledMarker(early === 'empty' ? [] : early.map(maskReply)) } : {}),
+          early: early ? handledMarker(early === 'empty' ? [] : early.map(maskReply)) : undefined,
           // Where the bot may write to this member privately: the private chat they last wrote in.
           privateChat: msg.chatType === 'private' ? msg.chatId : null,
           receivedAt,
           // A member's text: staff commands and files (fetched from the platform, kept on disk) take the locked way.
           speculate: roles.size === 0 && msg.attachments.length === 0,
         },
-        (loaded) => this.routeTurn({ msg, cleaned, text, member, roles, now, sessionKey, trace }, loaded),
+        (loaded) => this.routeTurn({ msg, cleaned, text, member, roles, now, sessionKey, trace, rehearsal: undefined, classifications }, loaded),
       );
     } catch (err) {
       // A turn that waited too long for its conversation, or outlived its lease (a slow model), was not
@@ -255,17 +258,20 @@ export class Pipeline {
   }
 
   /**
-   * Warm-up before the process serves: each text is routed as a member's first private message would be, on a
-   * fresh session, speculatively (whatever may write is refused before it runs) and never saved, with no model
-   * asked. The code every message runs is compiled before the first member waits on it: a new process would
-   * otherwise answer its first seconds of traffic several times slower, and a queue would build.
+   * Warm-up before the process serves: each text routed speculatively (whatever may write is refused before it
+   * runs) and never saved, with no model asked, as a member's private message. `fresh`: each as a member's first
+   * message, on a new session. `conversation`: the texts in turn as one member's conversation, each on the session
+   * the one before left, as a process continues the conversations it knows (most messages: see ConversationLock);
+   * a refused text starts the conversation again. The code every message runs is compiled, on objects of the
+   * shapes members' messages bring, before the first member waits on it: a new process would otherwise answer its
+   * first seconds of traffic several times slower, and a queue would build.
    * Returns how many texts were answered, and how many refused (they would write).
    */
-  async rehearse(texts: readonly string[]): Promise<{ answered: number; refused: number }> {
+  async rehearse(texts: readonly string[], mode: 'fresh' | 'conversation' = 'fresh'): Promise<{ answered: number; refused: number }> {
     const { keys, logger } = this.deps;
     const trace: Trace = { intent: undefined, log: logger.child({ reqId: 'rehearsal' }) };
-    const fresh: Loaded = { session: '', privateChat: null, known: false, speculative: true };
     const counts = { answered: 0, refused: 0 };
+    let carried = '';
     for (const [i, text] of texts.entries()) {
       const msg: InboundMessage = {
         platform: 'web', chatId: REHEARSAL_MEMBER, chatType: 'private', senderId: REHEARSAL_MEMBER, senderName: REHEARSAL_MEMBER, text,
@@ -274,13 +280,17 @@ export class Pipeline {
       const cleaned = sanitizeText(text);
       const turn: TurnInput = {
         msg, cleaned, text: stripAddress(cleaned, this.deps.config.BOT_NAMES), member: memberKey('web', REHEARSAL_MEMBER), roles: new Set(),
-        now: this.deps.now(), sessionKey: keys.session('web', REHEARSAL_MEMBER, REHEARSAL_MEMBER), trace, rehearsal: true,
+        now: this.deps.now(), sessionKey: keys.session('web', REHEARSAL_MEMBER, REHEARSAL_MEMBER), trace, rehearsal: true, classifications: new Map(),
       };
+      const loaded: Loaded =
+        mode === 'fresh' ? { session: '', privateChat: null, known: false, speculative: true } : { session: carried, privateChat: REHEARSAL_MEMBER, known: carried !== '', speculative: true };
       try {
-        await runSpeculatively(() => this.routeTurn(turn, fresh));
+        const routed = await runSpeculatively(() => this.routeTurn(turn, loaded));
+        if (mode === 'conversation') carried = routed.save || carried;
         counts.answered++;
       } catch (err) {
         if (!(err instanceof RefusedDuringSpeculation)) throw err;
+        carried = '';
         counts.refused++;
       }
     }
@@ -302,17 +312,19 @@ export class Pipeline {
       roles,
       session,
       // Read once, when a handler asks: under the lease, or in a speculative run as a plain read (COMMIT checks the session).
-      history: () => (history ??= legacyHistory ? Promise.resolve(legacyHistory) : redis.lrange(keys.history(sessionKey), 0, -1).then(parseHistory)),
+      // A rehearsal's conversation was never saved: it has no history to read.
+      history: () => (history ??= legacyHistory ? Promise.resolve(legacyHistory) : turn.rehearsal ? Promise.resolve([]) : redis.lrange(keys.history(sessionKey), 0, -1).then(parseHistory)),
       text,
       now,
       log,
       beforeWrite: loaded.speculative ? refuseInSpeculation : allowWrite,
-      ...(turn.rehearsal ? { rehearsal: true } : {}),
-      ...(privateChat ? { privateChat: { platform: msg.platform, chatId: privateChat, chatType: 'private' as const } } : {}),
+      // Both always present, so every turn's context has one shape: code compiled on the rehearsal's stays valid.
+      rehearsal: turn.rehearsal,
+      privateChat: privateChat ? { platform: msg.platform, chatId: privateChat, chatType: 'private' as const } : undefined,
     };
     let replies: Reply[];
     try {
-      replies = await this.router.route(ctx);
+      replies = await this.router.route(ctx, turn.classifications);
       trace.intent = ctx.handledBy ?? ctx.classified?.intent;
     } catch (err) {
       if (err instanceof RefusedDuringSpeculation) throw err; // not a failure: the turn runs again, locked

@@ -23,6 +23,18 @@ const ROUTER_MEMORY = '_router';
  */
 const GLUED_NAME = /^(?:\d{1,2}|(?![了的费时截表人情况没成完过中啦哦就都也还和吧])[^\s?？!！。，,吗呢么吧啊呀嘛]{2,15})$/u;
 
+/**
+ * A turn's classifications by text, kept across its runs: a speculative run refused before a write runs again
+ * the locked way (see speculation.ts) without asking the classifier, or the model, a second time.
+ */
+export type Classifications = Map<string, { intent: IntentId; confidence: number }>;
+
+const remembered = (known: Classifications, key: string, classify: () => { intent: IntentId; confidence: number }) => {
+  let classified = known.get(key);
+  if (!classified) known.set(key, (classified = classify()));
+  return classified;
+};
+
 /** Below this confidence the router does not trust the classifier and offers the menu or a person. */
 export const MIN_CONFIDENCE = 0.35;
 
@@ -74,7 +86,7 @@ export class Router {
    * In a speculative turn (see speculation.ts) anything not declared `readsOnly` is refused before it runs
    * (`ctx.beforeWrite` throws), and the turn runs again the locked way.
    */
-  async route(ctx: TurnContext): Promise<Reply[]> {
+  async route(ctx: TurnContext, known: Classifications = new Map()): Promise<Reply[]> {
     const { session } = ctx;
     ctx.commands = this.commandsFor(ctx.roles);
     const dialog = session.dialog;
@@ -91,13 +103,13 @@ export class Router {
           // Computed when first read: an answer a form takes at sight (digits, a date, a choice) needs none.
           const local = this.classifier.local;
           const answer = ctx.text;
-          if (answer && local) this.classifyWhenRead(ctx, () => local.classify(answer));
+          if (answer && local) this.classifyWhenRead(ctx, () => remembered(known, `local:${answer}`, () => local.classify(answer)));
           unlessReadsOnly(ctx, owner.readsOnly?.includes('dialog'));
           const result = await owner.continueDialog(ctx, active);
           if (!result.passThrough) return this.apply(ctx, owner.id, result);
         }
         // Not an answer to the form (e.g. a labor-law question): answer it, keep the form, re-ask.
-        const answer = await this.routeFresh(ctx, owner.id);
+        const answer = await this.routeFresh(ctx, known, owner.id);
         const resumed = session.dialog?.intent === active.intent && owner.repromptDialog ? owner.repromptDialog(ctx, session.dialog) : [];
         return [...answer, ...resumed];
       }
@@ -107,14 +119,14 @@ export class Router {
     const offered = session.memory[ROUTER_MEMORY]?.choices;
     const picked = /^\d{1,2}$/.test(ctx.text) && Array.isArray(offered) ? offered[Number(ctx.text) - 1] : undefined;
     if (typeof picked === 'string') ctx.text = picked;
-    const replies = await this.routeFresh(ctx);
+    const replies = await this.routeFresh(ctx, known);
     const choices = session.dialog ? undefined : replies.findLast((r) => r.choices)?.choices;
     if (choices) session.memory[ROUTER_MEMORY] = { choices };
     else delete session.memory[ROUTER_MEMORY];
     return replies;
   }
 
-  private async routeFresh(ctx: TurnContext, interruptedBy?: IntentId): Promise<Reply[]> {
+  private async routeFresh(ctx: TurnContext, known: Classifications, interruptedBy?: IntentId): Promise<Reply[]> {
     const command = this.matchCommand(ctx.text);
     if (command) {
       const { spec, intent, args } = command;
@@ -132,7 +144,8 @@ export class Router {
     const matched = await this.matchTrigger(ctx);
     // A rehearsal asks no model: the local classifier alone.
     const local = ctx.rehearsal ? this.classifier.local : undefined;
-    const classified = matched ? { intent: matched.id, confidence: 1 } : (ctx.classified ?? (local ? local.classify(ctx.text) : await this.classifier.classify(ctx.text)));
+    let classified = matched ? { intent: matched.id, confidence: 1 } : (ctx.classified ?? known.get(ctx.text));
+    if (!classified) known.set(ctx.text, (classified = local ? local.classify(ctx.text) : await this.classifier.classify(ctx.text)));
     ctx.classified = classified;
     const intent = classified.confidence >= MIN_CONFIDENCE ? this.intents.get(classified.intent) : undefined;
     const target = intent ?? this.intents.get(this.fallback);

@@ -39,6 +39,8 @@ let commandsSince: () => Record<string, number>;
  */
 const looked = new Map<string, number>();
 const writerRuns = new Map<string, number>();
+/** Each count `help` reached, in order. */
+const counted: number[] = [];
 const counting = (client: () => Redis): IntentDefinition[] => [
   {
     id: 'help',
@@ -53,6 +55,7 @@ const counting = (client: () => Redis): IntentDefinition[] => [
       if (ctx.text === '坏') throw new Error('handler failed');
       if (ctx.text === '私聊在哪') return { replies: [{ text: ctx.privateChat?.chatId ?? '没有私聊' }] };
       const n = Number(ctx.session.memory['help']?.['n'] ?? 0) + 1;
+      counted.push(n);
       return { replies: [{ text: `第${n}次` }], memory: { n } };
     },
   },
@@ -74,7 +77,12 @@ const counting = (client: () => Redis): IntentDefinition[] => [
     },
   },
 ];
-const byText = async (text: string) => ({ intent: /^[记批]/.test(text) ? 'writer' : text.startsWith('谎') ? 'liar' : 'help', confidence: 0.9 });
+/** Texts the classifier was asked about, in order. */
+const classifiedTexts: string[] = [];
+const byText = async (text: string) => {
+  classifiedTexts.push(text);
+  return { intent: /^[记批]/.test(text) ? 'writer' : text.startsWith('谎') ? 'liar' : 'help', confidence: 0.9 };
+};
 
 /** The clock stands still, so a turn that changes nothing leaves the session document as it was. */
 const still = new Date();
@@ -118,8 +126,11 @@ describe('speculative turns', () => {
     const p = pipeline();
     await say(p, 's2', '你好');
     const texts = ['记一笔', '你好', '你好', '你好', '记一笔', '你好', '你好', '批一笔', '你好', '你好', '你好', '你好'];
+    classifiedTexts.length = 0;
     for (const text of texts) expect((await say(p, 's2', text))[0]).toMatch(/^第\d+次$|^写好了$/);
     expect(writerRuns.get('web:s2')).toBe(3);
+    // Each message was classified once: the locked run of a refused one kept what its speculative run found.
+    expect(classifiedTexts).toEqual(texts);
     expect(await admin.get('written:web:s2')).toBe('3');
     expect(JSON.parse((await admin.get('ua:{web:s2}:session:s2')) ?? '{}')).toMatchObject({ memory: { help: { n: 10 } } });
     // Once the writes stop, the conversation is back to one round trip a turn.
@@ -267,6 +278,21 @@ describe('the rehearsal before a process serves', () => {
     // Not even the turn scripts: a rehearsal saves nothing.
     expect(commandsSince()).toEqual({});
     expect(await admin.keys('*rehearsal*')).toEqual([]);
+  });
+
+  it('as one conversation, each text runs on the session the one before left; a refused text starts it again', async () => {
+    const p = pipeline();
+    const texts = ['你好', '你好', '记一下', '你好', '你好'];
+    counted.length = 0;
+    expect(await p.rehearse(texts)).toEqual({ answered: 4, refused: 1 });
+    expect(counted).toEqual([1, 1, 1, 1]);
+    counted.length = 0;
+    commandsSince();
+    expect(await p.rehearse(texts, 'conversation')).toEqual({ answered: 4, refused: 1 });
+    expect(counted).toEqual([1, 2, 1, 2]);
+    // Still nothing saved, nothing read: the conversation lives in the rehearsal alone.
+    expect(commandsSince()).toEqual({});
+    expect(writerRuns.get('web:#rehearsal')).toBeUndefined();
   });
 
   it('checked, an intent declared read-only that writes fails the rehearsal (so the process does not start)', async () => {
