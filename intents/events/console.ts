@@ -7,7 +7,8 @@ import type { Actor } from '../../src/core/actor.ts';
 import { csrfField, formValue, formValues, type ConsoleRequest, type ConsoleResult, type ConsoleSection } from '../../src/core/console.ts';
 import { GroupDirectory } from '../../src/core/groups.ts';
 import { toCsv } from '../../src/kit/csv.ts';
-import { facts, field, notice, section, table } from '../../src/kit/console-ui.ts';
+import { facts, field, notice, pageOf, pager, pagesOf, section, table } from '../../src/kit/console-ui.ts';
+import { CORE_TEXT } from '../../src/core/texts.ts';
 import { html, type Html } from '../../src/kit/html.ts';
 import { formatIso } from '../../src/kit/time.ts';
 import { EDITABLE_FIELDS, FIELD_RULES, type EditableField, type FieldValues } from './fields.ts';
@@ -124,18 +125,20 @@ async function eventPage(svc: EventService, req: ConsoleRequest, message?: Html,
   const published = req.query['published'];
   return { kind: 'page', title: C.eventTitle(ev.title), body: html`${published !== undefined ? notice('ok', C.published(ev.id, Number(published) || 0)) : ''}${message ?? ''}
 <div class="two"><div>
-${await rosterBox(svc, req.actor, ev, q, req)}
+${await rosterBox(svc, req.actor, ev, { q, page: pageOf(req.query) }, req)}
 </div><div>
 ${section(C.details, facts([[C.fields.startAt, formatIso(ev.startAt)], [C.fields.endAt, formatIso(ev.endAt)], [C.fields.place, ev.place], [C.fields.capacity, String(ev.capacity)], [C.statusLabel, C.status[ev.status]]]))}
 ${ev.status === 'cancelled' ? notice('info', C.isCancelled) : html`${editForm(req, ev)}${statusForms(req, ev)}<div id="cancel">${cancelPanel ?? cancelForm(req, ev)}</div>`}
 </div></div>`, ...(status ? { status } : {}) };
 }
 
-async function rosterBox(svc: EventService, actor: Actor, ev: EventDef, q: string, req: ConsoleRequest, results?: Html): Promise<Html> {
-  const r = await svc.roster(actor, ev.id);
+/** People on one page of an event's roster: a union-wide event holds thousands. */
+const ROSTER_PAGE_SIZE = 50;
+
+async function rosterBox(svc: EventService, actor: Actor, ev: EventDef, view: { q: string; page: number }, req: ConsoleRequest, results?: Html): Promise<Html> {
+  const { q, page } = view;
+  const r = await svc.rosterPage(actor, ev.id, { page, size: ROSTER_PAGE_SIZE, query: q });
   if (r.outcome !== 'ok') return html``;
-  const [header = [], ...rows] = r.rows;
-  const shownRows = q ? rows.filter((row) => row.some((cell) => cell.includes(q))) : rows;
   // Registered rows start with their seat number: those can be ticked for check-in.
   const pick = (row: string[]) => (/^\d+$/.test(row[0] ?? '') ? field({ label: C.pick(row[2] ?? ''), name: 'seat', type: 'checkbox', value: row[0] ?? '', id: `seat-${row[0] ?? ''}`, hideLabel: true }) : '');
   return section(
@@ -143,9 +146,10 @@ async function rosterBox(svc: EventService, actor: Actor, ev: EventDef, q: strin
     html`<div id="roster">${results ?? ''}<p>${C.counts(r.counts.checkedIn, r.counts.registered)}</p>
 <form class="filters" method="get" action="${BASE}/${ev.id}">${field({ label: C.rosterSearch, name: 'q', type: 'search', value: q, id: 'roster-q' })}<button type="submit" class="secondary">${C.search}</button></form>
 <form method="post" action="${BASE}/${ev.id}/checkin" hx-post="${BASE}/${ev.id}/checkin" hx-target="#roster" hx-swap="outerHTML">${csrfField(req)}
-${table(['', ...header.slice(0, -1)], shownRows.map((row) => [pick(row), ...row.slice(0, -1)]), C.empty)}
+${table(['', ...r.header.slice(0, -1)], r.rows.map((row) => [pick(row), ...row.slice(0, -1)]), C.empty)}
 ${field({ label: C.checkInTyped, name: 'names', id: 'checkin-names' })}
-<div class="actions"><button type="submit" id="checkin">${C.checkIn}</button><a href="${BASE}/${ev.id}/roster.csv">${C.exportRoster}</a></div></form></div>`,
+<div class="actions"><button type="submit" id="checkin">${C.checkIn}</button><a href="${BASE}/${ev.id}/roster.csv">${C.exportRoster}</a></div></form>
+${pager(`${BASE}/${ev.id}`, q ? { q } : {}, page, pagesOf(r.total, ROSTER_PAGE_SIZE), CORE_TEXT.pager)}</div>`,
   );
 }
 
@@ -202,7 +206,7 @@ async function checkIn(svc: EventService, req: ConsoleRequest): Promise<ConsoleR
   const r = text ? await svc.checkInAll(req.actor, id, text) : null;
   const lines = r?.outcome === 'done' ? r.results.map((x) => (C.checkResults[x.outcome] ?? ((n: string) => n))('name' in x ? x.name : x.query)) : [];
   const results = lines.length ? notice('ok', html`<ul>${lines.map((l) => html`<li>${l}</li>`)}</ul>`) : '';
-  const box = await rosterBox(svc, req.actor, ev, '', req, results || undefined);
+  const box = await rosterBox(svc, req.actor, ev, { q: '', page: 1 }, req, results || undefined);
   // htmx swaps the roster; a plain form post gets the whole page.
   return req.partial ? { kind: 'fragment', title: C.eventTitle(ev.title), body: html`${box}` } : eventPage(svc, req, results || undefined);
 }

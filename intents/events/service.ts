@@ -63,6 +63,10 @@ export type RosterResult =
   | Missing
   /** `rows`: the CSV table, header first. */
   | { outcome: 'ok'; event: EventDef; rows: string[][]; counts: { registered: number; waitlisted: number; checkedIn: number } };
+export type RosterPageResult =
+  | Missing
+  /** `rows`: the page's, under `header`; `total`: the people the view holds (the search's finds, or everyone). */
+  | { outcome: 'ok'; event: EventDef; header: string[]; rows: string[][]; counts: { registered: number; waitlisted: number; checkedIn: number }; total: number };
 export type CheckInResult = Missing | CheckInOne;
 export type CheckInOne =
   | { outcome: 'not-found'; query: string }
@@ -294,31 +298,36 @@ export class EventService {
     requireRole(actor, 'staff');
     const ev = await this.findEvent(id, actor.log);
     if (!ev) return { outcome: 'missing' };
+    const table = rosterTable(ev);
     const entries = await this.store.roster(ev.id, actor.log);
-    const custom = ev.fields.filter((f) => f.kind !== 'name' && f.kind !== 'phone' && f.kind !== 'unit');
-    const keyOf = (kind: 'name' | 'phone' | 'unit') => ev.fields.find((f) => f.kind === kind)?.key ?? kind;
-    const T = STAFF_TEXT;
-    const rows: string[][] = [[...T.rosterHeader, ...custom.map((f) => f.label), ...T.rosterTail]];
-    let seat = 0;
-    let waiting = 0;
-    for (const e of entries) {
-      const v = e.registration?.values ?? {};
-      const no = e.state === 'registered' ? String(++seat) : `${T.rosterState.waitlisted}${++waiting}`;
-      rows.push([
-        no,
-        T.rosterState[e.state],
-        v[keyOf('name')] ?? e.registration?.displayName ?? '',
-        v[keyOf('phone')] ?? '',
-        v[keyOf('unit')] ?? '',
-        ...custom.map((f) => v[f.key] ?? ''),
-        e.registration ? formatIso(e.registration.at) : '',
-        e.checkedInAt ? formatIso(e.checkedInAt) : '',
-        e.member,
-      ]);
-    }
     const counts = await this.store.counts(ev.id);
     await this.audit(actor, 'event.roster_export', ev, { note: `${entries.length} rows` });
-    return { outcome: 'ok', event: ev, rows, counts };
+    return { outcome: 'ok', event: ev, rows: [table.header, ...entries.map(table.row)], counts };
+  }
+
+  /**
+   * One page of the roster as the console shows it. With `query`, the people any of whose columns contain it (the
+   * whole roster is read to find them); without, only the page's people are read. Each view is audited, apart
+   * from exports: who looked at whose registrations.
+   */
+  async rosterPage(actor: Actor, id: string, view: { page: number; size: number; query: string }): Promise<RosterPageResult> {
+    requireRole(actor, 'staff');
+    const ev = await this.findEvent(id, actor.log);
+    if (!ev) return { outcome: 'missing' };
+    const table = rosterTable(ev);
+    const counts = await this.store.counts(ev.id);
+    const from = (view.page - 1) * view.size;
+    let rows: string[][];
+    let total: number;
+    if (view.query) {
+      const found = (await this.store.roster(ev.id, actor.log)).map(table.row).filter((row) => row.some((cell) => cell.includes(view.query)));
+      [rows, total] = [found.slice(from, from + view.size), found.length];
+    } else {
+      [rows, total] = [(await this.store.rosterSlice(ev.id, from, view.size, actor.log)).map(table.row), counts.registered + counts.waitlisted];
+    }
+    // The words searched for are left out: a phone number typed in would be kept in the audit log.
+    await this.audit(actor, 'event.roster_view', ev, { note: view.query ? `search: ${total} found` : `page ${view.page}: ${rows.length} rows` });
+    return { outcome: 'ok', event: ev, header: table.header, rows, counts, total };
   }
 
   /**
@@ -480,4 +489,28 @@ export function eventService(deps: CoreDeps): EventService {
     cache.set(deps, svc);
   }
   return svc;
+}
+
+/** The roster's columns for an event (custom fields each their own) and a person's row: the export's and the console's. */
+function rosterTable(ev: EventDef): { header: string[]; row: (e: RosterEntry) => string[] } {
+  const T = STAFF_TEXT;
+  const custom = ev.fields.filter((f) => f.kind !== 'name' && f.kind !== 'phone' && f.kind !== 'unit');
+  const keyOf = (kind: 'name' | 'phone' | 'unit') => ev.fields.find((f) => f.kind === kind)?.key ?? kind;
+  return {
+    header: [...T.rosterHeader, ...custom.map((f) => f.label), ...T.rosterTail],
+    row: (e) => {
+      const v = e.registration?.values ?? {};
+      return [
+        e.state === 'registered' ? String(e.place) : `${T.rosterState.waitlisted}${e.place}`,
+        T.rosterState[e.state],
+        v[keyOf('name')] ?? e.registration?.displayName ?? '',
+        v[keyOf('phone')] ?? '',
+        v[keyOf('unit')] ?? '',
+        ...custom.map((f) => v[f.key] ?? ''),
+        e.registration ? formatIso(e.registration.at) : '',
+        e.checkedInAt ? formatIso(e.checkedInAt) : '',
+        e.member,
+      ];
+    },
+  };
 }

@@ -52,6 +52,8 @@ export interface RosterEntry {
   member: string;
   state: 'registered' | 'waitlisted';
   seq: number;
+  /** Its number in its list, from 1: the seat (as check-in by number reads it), or the place on the waitlist. */
+  place: number;
   registration: Registration | null;
   checkedInAt: number | null;
 }
@@ -313,14 +315,37 @@ export class EventStore {
     ]);
     const entries: RosterEntry[] = [];
     const add = (list: [string, number][], state: RosterEntry['state']) => {
-      for (const [member, seq] of list) {
+      for (const [i, [member, seq]] of list.entries()) {
         const at = checkin.get(member);
-        entries.push({ member, state, seq, registration: this.parseRegistration(data.get(member), id, member, log), checkedInAt: at ? Number(at) : null });
+        entries.push({ member, state, seq, place: i + 1, registration: this.parseRegistration(data.get(member), id, member, log), checkedInAt: at ? Number(at) : null });
       }
     };
     add(reg, 'registered');
     add(wait, 'waitlisted');
     return entries;
+  }
+
+  /**
+   * `count` people of the roster from position `offset` (0 = the first seat; the waitlist follows the seats): a
+   * page of it, read by its people alone.
+   */
+  async rosterSlice(id: string, offset: number, count: number, log?: RecordLogger): Promise<RosterEntry[]> {
+    const seats = await this.redis.zcard(this.sub(id, 'reg'));
+    const fromSeats = Math.max(0, Math.min(count, seats - offset));
+    const waitFrom = Math.max(0, offset - seats);
+    const [reg, wait] = await Promise.all([
+      fromSeats ? this.redis.zrange(this.sub(id, 'reg'), String(offset), String(offset + fromSeats - 1), 'WITHSCORES') : [],
+      count > fromSeats ? this.redis.zrange(this.sub(id, 'wait'), String(waitFrom), String(waitFrom + count - fromSeats - 1), 'WITHSCORES') : [],
+    ]);
+    const placed: Array<[member: string, seq: number, state: RosterEntry['state'], place: number]> = [];
+    for (let i = 0; i + 1 < reg.length; i += 2) placed.push([reg[i]!, Number(reg[i + 1]), 'registered', offset + i / 2 + 1]);
+    for (let i = 0; i + 1 < wait.length; i += 2) placed.push([wait[i]!, Number(wait[i + 1]), 'waitlisted', waitFrom + i / 2 + 1]);
+    if (!placed.length) return [];
+    const members = placed.map(([member]) => member);
+    const [data, checkin] = await Promise.all([this.redis.hmget(this.sub(id, 'data'), ...members), this.redis.hmget(this.sub(id, 'checkin'), ...members)]);
+    return placed.map(([member, seq, state, place], i) => ({
+      member, state, seq, place, registration: this.parseRegistration(data[i], id, member, log), checkedInAt: checkin[i] ? Number(checkin[i]) : null,
+    }));
   }
 
   /** Who holds seat `seat` (1 = the first, in seat order, as the roster numbers them); null when nobody does. */
@@ -329,7 +354,7 @@ export class EventStore {
     const [member, seq] = await this.redis.zrange(this.sub(id, 'reg'), String(seat - 1), String(seat - 1), 'WITHSCORES');
     if (member === undefined) return null;
     const [raw, at] = await Promise.all([this.redis.hget(this.sub(id, 'data'), member), this.redis.hget(this.sub(id, 'checkin'), member)]);
-    return { member, state: 'registered', seq: Number(seq), registration: this.parseRegistration(raw, id, member, log), checkedInAt: at ? Number(at) : null };
+    return { member, state: 'registered', seq: Number(seq), place: seat, registration: this.parseRegistration(raw, id, member, log), checkedInAt: at ? Number(at) : null };
   }
 
   async checkIn(id: string, member: string, now: number): Promise<{ outcome: 'ok' | 'already' | 'not-registered'; at: number }> {

@@ -236,6 +236,10 @@ describe('活动', () => {
     expect(await page.textContent('#roster')).toContain('✅ 刘建国 已签到');
     expect(await page.textContent('#roster')).toContain('✅ 孙丽 已签到');
     expect((await rig.ch.engine.deps.audit.recent(30)).filter((e) => e.action === 'event.checkin' && e.actor === 'console:li')).toHaveLength(2);
+    // Each look at the roster is audited as a view (the search without its words); only a download is an export.
+    const looked = (await rig.ch.engine.deps.audit.recent(40)).filter((e) => e.actor === 'console:li' && e.action.startsWith('event.roster'));
+    expect(new Set(looked.map((e) => e.action))).toEqual(new Set(['event.roster_view']));
+    expect(looked.map((e) => e.note)).toContain('search: 1 found');
   });
 
   it('an edit follows the chat rules and tells the registrants; cancelling asks first, then tells everyone', async () => {
