@@ -559,7 +559,7 @@ export class ClaimsService {
     // review queue is in queue order, so its dates (submission) are filtered below.
     if (!filter.planId && !q && !(filter.status === 'pending' && (filter.from || filter.to))) {
       const view = { page, size: pageSize, fromMs: filter.from ? chinaDayStart(filter.from) : -Infinity, toMs: filter.to ? chinaDayStart(addDays(filter.to, 1)) - 1 : Infinity, oldestFirst };
-      return filter.status ? this.store.statusPage(filter.status, view, actor.log) : this.store.page(page, pageSize, view.fromMs, view.toMs, actor.log);
+      return this.store.page(view, filter.status, actor.log);
     }
     // Otherwise only that status's claims are read (or every claim, for a plan or a name over every status).
     const candidates = filter.status ? await this.store.withStatus(filter.status, actor.log) : await this.store.all(actor.log);

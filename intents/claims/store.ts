@@ -297,32 +297,23 @@ export class ClaimStore {
   }
 
   /**
-   * One page of the claims submitted from `fromMs` to `toMs` (inclusive), newest first, and how many there are: only
-   * that page is read, from the index (it is scored by submission time).
+   * One page of the claims submitted from `view.fromMs` to `view.toMs` (inclusive), of `status` or of any, and how
+   * many there are: only that page is read, from an index scored by submission time (the review queue's, pending,
+   * by when the claim (re-)entered it).
    */
-  page(page: number, size: number, fromMs: number, toMs: number, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
-    return this.pageOf(this.indexKey, { page, size, fromMs, toMs, oldestFirst: false }, log);
-  }
-
-  /**
-   * One page of the claims in `status`, and how many there are, read from the status's index: scored by submission
-   * time, except the review queue (pending), scored by when the claim (re-)entered it.
-   */
-  async statusPage(status: ClaimStatus, view: PageView, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
-    const { claims, total } = await this.pageOf(this.statusKey(status), view, log);
-    // An entry a process of an older version left behind (until the sweep mends it) is not shown.
-    return { claims: claims.filter((c) => c.status === status), total };
-  }
-
-  private async pageOf(key: string, { page, size, fromMs, toMs, oldestFirst }: PageView, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
+  async page(view: PageView, status?: ClaimStatus, log?: RecordLogger): Promise<{ claims: Claim[]; total: number }> {
     await this.whenIndexed();
+    const { page, size, fromMs, toMs, oldestFirst } = view;
+    const key = status ? this.statusKey(status) : this.indexKey;
     const [min, max] = [Number.isFinite(fromMs) ? String(fromMs) : '-inf', Number.isFinite(toMs) ? String(toMs) : '+inf'];
     const offset = (page - 1) * size;
     const [nos, total] = await Promise.all([
       oldestFirst ? this.redis.zrangebyscore(key, min, max, 'LIMIT', offset, size) : this.redis.zrevrangebyscore(key, max, min, 'LIMIT', offset, size),
       this.redis.zcount(key, min, max),
     ]);
-    return { claims: await this.getMany(nos, log), total };
+    const claims = await this.getMany(nos, log);
+    // An entry a process of an older version left behind in a status's index (until the sweep mends it) is not shown.
+    return { claims: status ? claims.filter((c) => c.status === status) : claims, total };
   }
 
   /** The claims in `status`, oldest first (an entry the index kept from an earlier status is left out). */
