@@ -65,6 +65,8 @@ export interface Received<Target> {
   files?: () => Promise<Array<InboundAttachment | 'too-big'>>;
   /** Log context (update id, message id). */
   logContext?: Record<string, unknown>;
+  /** The id of the HTTP request that brought the message, when it is answered in that request: its lines and the pipeline's share it. */
+  reqId?: string;
 }
 
 /**
@@ -76,7 +78,7 @@ export interface Received<Target> {
 export async function receive<Target>(engine: Engine, port: ChannelPort<Target>, received: Received<Target>): Promise<PipelineOutcome | null> {
   const { msg, target } = received;
   // One request id for the message's every log line, the channel's and the pipeline's.
-  const reqId = newRequestId();
+  const reqId = received.reqId ?? newRequestId();
   const ctx = { ...received.logContext, reqId, chatId: msg.chatId, messageId: msg.messageId };
   try {
     let skippedBig = false;

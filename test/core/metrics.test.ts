@@ -118,6 +118,14 @@ describe('request ids', () => {
     expect(refused?.['reqId']).not.toBe(limited?.['reqId']);
   });
 
+  it('is the web request’s own: the answer names it in x-request-id', async () => {
+    lines.length = 0;
+    const res = await fetch(`${app.url}/api/web/messages`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ chatType: 'private', userId: 'log4', text: '/approve HZ-20260101-0001 100' }) });
+    expect(res.status).toBe(200);
+    const refused = lines.find((l) => l['msg'] === 'refused: missing role');
+    expect(refused?.['reqId']).toBe(res.headers.get('x-request-id'));
+  });
+
   it('is on a store’s warning about an unreadable record met while handling the message', async () => {
     const opened = JSON.stringify((await post({ userId: 'log3', text: '转人工' })).replies);
     const ticket = /RG-\d{8}-\d{4}/.exec(opened)?.[0];

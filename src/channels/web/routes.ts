@@ -116,7 +116,9 @@ export function registerWebRoutes(app: FastifyInstance, engine: Engine, status: 
       fromSelf: false,
     };
     const answer: WebTarget = { kind: 'response', replies: [] };
-    const outcome = await receive(engine, port, { msg, target: answer });
+    // The message's lines carry this request's id; the answer names it, for a member's report of a fault.
+    void reply.header('x-request-id', req.id);
+    const outcome = await receive(engine, port, { msg, target: answer, reqId: req.id });
     const replies = msg.chatType === 'group' ? mentionInGroup(answer.replies, msg.senderName) : answer.replies;
     return { replies: await files.toWire(replies), ...(outcome?.dropped ? { dropped: outcome.dropped } : {}) };
   });
