@@ -121,11 +121,10 @@ async function eventPage(svc: EventService, req: ConsoleRequest, message?: Html,
   if (!ID.test(id)) return { kind: 'not-found' };
   const ev = await svc.findEvent(id, req.actor.log);
   if (!ev) return { kind: 'not-found' };
-  const q = (req.query['q'] ?? '').trim();
   const published = req.query['published'];
   return { kind: 'page', title: C.eventTitle(ev.title), body: html`${published !== undefined ? notice('ok', C.published(ev.id, Number(published) || 0)) : ''}${message ?? ''}
 <div class="two"><div>
-${await rosterBox(svc, req.actor, ev, { q, page: pageOf(req.query) }, req)}
+${await rosterBox(svc, req.actor, ev, rosterViewOf(req), req)}
 </div><div>
 ${section(C.details, facts([[C.fields.startAt, formatIso(ev.startAt)], [C.fields.endAt, formatIso(ev.endAt)], [C.fields.place, ev.place], [C.fields.capacity, String(ev.capacity)], [C.statusLabel, C.status[ev.status]]]))}
 ${ev.status === 'cancelled' ? notice('info', C.isCancelled) : html`${editForm(req, ev)}${statusForms(req, ev)}<div id="cancel">${cancelPanel ?? cancelForm(req, ev)}</div>`}
@@ -134,6 +133,12 @@ ${ev.status === 'cancelled' ? notice('info', C.isCancelled) : html`${editForm(re
 
 /** People on one page of an event's roster: a union-wide event holds thousands. */
 const ROSTER_PAGE_SIZE = 50;
+
+/** The roster's page and search: from the address, or from the check-in form, which carries them (a check-in stays where it was made). */
+const rosterViewOf = (req: ConsoleRequest): { q: string; page: number } => ({
+  q: (formValue(req, 'q') || req.query['q'] || '').trim(),
+  page: pageOf({ page: formValue(req, 'page') || req.query['page'] || '' }),
+});
 
 async function rosterBox(svc: EventService, actor: Actor, ev: EventDef, view: { q: string; page: number }, req: ConsoleRequest, results?: Html): Promise<Html> {
   const { q, page } = view;
@@ -145,7 +150,7 @@ async function rosterBox(svc: EventService, actor: Actor, ev: EventDef, view: { 
     C.roster,
     html`<div id="roster">${results ?? ''}<p>${C.counts(r.counts.checkedIn, r.counts.registered)}</p>
 <form class="filters" method="get" action="${BASE}/${ev.id}">${field({ label: C.rosterSearch, name: 'q', type: 'search', value: q, id: 'roster-q' })}<button type="submit" class="secondary">${C.search}</button></form>
-<form method="post" action="${BASE}/${ev.id}/checkin" hx-post="${BASE}/${ev.id}/checkin" hx-target="#roster" hx-swap="outerHTML">${csrfField(req)}
+<form method="post" action="${BASE}/${ev.id}/checkin" hx-post="${BASE}/${ev.id}/checkin" hx-target="#roster" hx-swap="outerHTML">${csrfField(req)}<input type="hidden" name="q" value="${q}"><input type="hidden" name="page" value="${String(page)}">
 ${table(['', ...r.header.slice(0, -1)], r.rows.map((row) => [pick(row), ...row.slice(0, -1)]), C.empty)}
 ${field({ label: C.checkInTyped, name: 'names', id: 'checkin-names' })}
 <div class="actions"><button type="submit" id="checkin">${C.checkIn}</button><a href="${BASE}/${ev.id}/roster.csv">${C.exportRoster}</a></div></form>
@@ -206,9 +211,9 @@ async function checkIn(svc: EventService, req: ConsoleRequest): Promise<ConsoleR
   const r = text ? await svc.checkInAll(req.actor, id, text) : null;
   const lines = r?.outcome === 'done' ? r.results.map((x) => (C.checkResults[x.outcome] ?? ((n: string) => n))('name' in x ? x.name : x.query)) : [];
   const results = lines.length ? notice('ok', html`<ul>${lines.map((l) => html`<li>${l}</li>`)}</ul>`) : '';
-  const box = await rosterBox(svc, req.actor, ev, { q: '', page: 1 }, req, results || undefined);
-  // htmx swaps the roster; a plain form post gets the whole page.
-  return req.partial ? { kind: 'fragment', title: C.eventTitle(ev.title), body: html`${box}` } : eventPage(svc, req, results || undefined);
+  // A plain form post gets the whole page; htmx swaps the roster, at the page and search the check-in was made on.
+  if (!req.partial) return eventPage(svc, req, results || undefined);
+  return { kind: 'fragment', title: C.eventTitle(ev.title), body: html`${await rosterBox(svc, req.actor, ev, rosterViewOf(req), req, results || undefined)}` };
 }
 
 async function setStatus(svc: EventService, req: ConsoleRequest): Promise<ConsoleResult> {

@@ -79,5 +79,7 @@ export const pagesOf = (total: number, perPage: number): number => Math.max(1, M
 /** A page number from the query ('1' when absent or bad). */
 export function pageOf(query: Record<string, string>): number {
   const n = Number(query['page']);
-  return Number.isInteger(n) && n > 0 ? n : 1;
+  return Number.isInteger(n) && n > 0 && n <= MAX_PAGE ? n : 1;
 }
+/** Beyond any list's last page; a bigger number ("1e19") would reach Redis as an offset it refuses. */
+const MAX_PAGE = 1_000_000;

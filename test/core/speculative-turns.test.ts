@@ -304,10 +304,12 @@ describe('the rehearsal before a process serves', () => {
     const h = await Harness.start();
     try {
       const texts = (await readTraining(SERVICES)).flatMap((t) => t.examples);
-      const { answered, refused } = await h.engine.pipeline.rehearse(texts);
-      expect(answered + refused).toBe(texts.length);
-      expect(answered).toBeGreaterThan(texts.length / 3);
-      expect(refused).toBeGreaterThan(texts.length / 10);
+      for (const mode of ['fresh', 'conversation'] as const) {
+        const { answered, refused } = await h.engine.pipeline.rehearse(texts, mode);
+        expect(answered + refused).toBe(texts.length);
+        expect(answered).toBeGreaterThan(texts.length / 3);
+        expect(refused).toBeGreaterThan(texts.length / 10);
+      }
       expect(await h.engine.deps.redis.keys('*rehearsal*')).toEqual([]);
       expect(await h.engine.deps.redis.zcard(h.engine.deps.keys.tagged('tickets', 'open'))).toBe(0);
     } finally {
