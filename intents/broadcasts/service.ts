@@ -286,6 +286,7 @@ export class BroadcastService {
     if (changed.after.status === 'paused') await this.deps.delivery.pause(groupOfRun(id, run));
     await this.deps.delivery.sendToMany(groupOfRun(id, run), targets.map((t) => ({ ...t, replies: content })));
     await this.audit('system', 'broadcast.run', changed.after, { note: `run ${run}: ${targets.length} targets` });
+    if (run > 1) await this.forgetSuperseded(id, run - 1);
     if (next !== undefined) await this.scheduleRun(id, run + 1, next);
     return { total: targets.length };
   }
@@ -305,6 +306,16 @@ export class BroadcastService {
     await this.audit('system', 'broadcast.finish', rec, { ...(changed ? { before: { status: changed.before.status } } : {}), after: { status: rec.status, ...counts }, note: `run ${run}` });
     // A resend of interrupted targets finishes the run again: the author is told again.
     await this.deps.notifier.notify(rec.authorChat, [{ text: STAFF.finished(id, progressText(counts)) }], { id: `bc:${id}:finished:${run}${rec.resends ? `:r${rec.resends}` : ''}` });
+    if (run < rec.runs) await this.forgetSuperseded(id, run);
+  }
+
+  /**
+   * A repeating broadcast's run once the next has started: only the latest run is reported, resent or listed, so
+   * an earlier one's items (a whole membership each day or week) are deleted — when the next run starts, or when
+   * it finishes, whichever comes last. The audit log keeps each run's counts (broadcast.finish).
+   */
+  private async forgetSuperseded(id: number, run: number): Promise<void> {
+    if (await this.deps.delivery.forget(groupOfRun(id, run))) this.deps.logger.info({ broadcast: id, run }, 'broadcast: superseded run forgotten');
   }
 
   // ---- control ----

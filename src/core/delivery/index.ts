@@ -226,6 +226,16 @@ export class Delivery implements Notifier {
     return true;
   }
 
+  /**
+   * Deletes a finished group's batches, their items and report with them (a run no one will look at again);
+   * false, and nothing deleted, while any of them is still sending.
+   */
+  async forget(group: string): Promise<boolean> {
+    if (!(await this.isFinished(group))) return false;
+    for (const p of PLATFORMS) await this.ledger.forget(batchId(group, p));
+    return true;
+  }
+
   /** Every item of the group with its state. */
   async report(group: string): Promise<ItemReport[]> {
     const out = (await Promise.all(PLATFORMS.map((p) => this.ledger.states(batchId(group, p))))).flat();

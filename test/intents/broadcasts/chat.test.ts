@@ -212,6 +212,38 @@ describe('later runs on BullMQ', () => {
   }, 40_000);
 });
 
+describe('a repeating broadcast', () => {
+  it('keeps only its latest run: an earlier run is deleted once the next has started and it has finished, whichever comes last', async () => {
+    const svc = broadcastService(h.engine.deps);
+    const { delivery, redis } = h.engine.deps;
+    const staff = { key: 'telegram:staff1' as const, roles: new Set(['staff' as const]) };
+    const author = { name: 'staff1', chat: { platform: 'telegram' as const, chatId: 'staff1', chatType: 'private' as const } };
+    // Its first run far ahead: the runs below are started by hand, not by the scheduler.
+    const r = await svc.compose(staff, author, { audience: { kind: 'staff' }, text: '每周安全提示', schedule: { kind: 'weekly', at: Date.now() + 30 * 86400_000 } });
+    const id = r.outcome === 'scheduled' ? r.broadcast.id : 0;
+    const run = (n: number) => `bc:${id}#${n}`;
+    const kept = async (n: number) => (await redis.keys(`*dl:${run(n)}@*`)).length;
+    expect(await svc.startRun(id, 1)).toEqual({ total: 3 });
+    expect((await delivery.report(run(1))).length).toBe(3);
+    // Run 1 has finished (every item final) when run 2 starts: it is deleted then.
+    await delivery.cancel(run(1));
+    expect(await kept(1)).toBeGreaterThan(0);
+    expect(await svc.startRun(id, 2)).toEqual({ total: 3 });
+    expect(await kept(1)).toBe(0);
+    // Run 2 still sending when run 3 starts: kept until it finishes.
+    expect(await svc.startRun(id, 3)).toEqual({ total: 3 });
+    expect((await delivery.report(run(2))).length).toBe(3);
+    await delivery.cancel(run(2));
+    await expect.poll(() => kept(2)).toBe(0);
+    // The latest run is whole: its report, its counts.
+    expect((await delivery.report(run(3))).length).toBe(3);
+    expect((await svc.report(staff, id))?.counts).toMatchObject({ total: 3, pending: 3 });
+    // Each run's counts stay in the audit log.
+    expect(new Set((await h.audit()).filter((e) => e.action === 'broadcast.finish' && e.target === `broadcast:${id}`).map((e) => e.note))).toEqual(new Set(['run 1', 'run 2']));
+    await svc.cancel(staff, id);
+  });
+});
+
 describe("an event's registrants", () => {
   it('are offered as an audience; a registrant who left the notices is skipped and the report says so', async () => {
     const now = Date.now();
