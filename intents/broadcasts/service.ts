@@ -278,6 +278,8 @@ export class BroadcastService {
     const rec = await this.store.get(id);
     if (!rec || rec.status === 'cancelled' || rec.status === 'pending') return null;
     if (!(await this.store.claimRun(id, run))) return null;
+    // The run before finished, and its end was recorded (its counts read for the audit): superseded now.
+    const previousEnded = run > 1 && rec.runs === run - 1 && rec.status === 'scheduled';
     const targets = await this.targets(rec.audience);
     const content = this.content(rec);
     const next = rec.schedule.kind === 'daily' || rec.schedule.kind === 'weekly' ? runAt(rec.schedule, run + 1) : undefined;
@@ -286,8 +288,8 @@ export class BroadcastService {
     if (changed.after.status === 'paused') await this.deps.delivery.pause(groupOfRun(id, run));
     await this.deps.delivery.sendToMany(groupOfRun(id, run), targets.map((t) => ({ ...t, replies: content })));
     await this.audit('system', 'broadcast.run', changed.after, { note: `run ${run}: ${targets.length} targets` });
-    if (run > 1) await this.forgetSuperseded(id, run - 1);
     if (next !== undefined) await this.scheduleRun(id, run + 1, next);
+    if (previousEnded) await this.forgetSuperseded(id, run - 1);
     return { total: targets.length };
   }
 
@@ -299,6 +301,8 @@ export class BroadcastService {
     const run = Number(m[2]);
     if (!(await this.deps.delivery.isFinished(group))) return;
     const counts = await this.deps.delivery.counts(group);
+    // Already deleted (superseded, see forgetSuperseded): its counts were audited when it ended.
+    if (counts.total === 0) return;
     const repeats = (rec: BroadcastRecord) => rec.nextRunAt !== undefined && (rec.schedule.kind === 'daily' || rec.schedule.kind === 'weekly');
     const changed = await this.store.update(id, (r) => (r.runs === run && (r.status === 'sending' || r.status === 'paused') ? { ...r, status: repeats(r) ? 'scheduled' : 'done' } : null));
     const rec = changed?.after ?? (await this.store.get(id));
@@ -311,11 +315,17 @@ export class BroadcastService {
 
   /**
    * A repeating broadcast's run once the next has started: only the latest run is reported, resent or listed, so
-   * an earlier one's items (a whole membership each day or week) are deleted — when the next run starts, or when
-   * it finishes, whichever comes last. The audit log keeps each run's counts (broadcast.finish).
+   * an earlier one's items (a whole audience each day or week) are deleted once its end has been audited with its
+   * counts — when the next run starts, or after that audit if it ends later. A batch sending again by then (a
+   * resend) is kept, and deleted when it ends. A failure costs only the space: it is logged, never thrown.
    */
   private async forgetSuperseded(id: number, run: number): Promise<void> {
-    if (await this.deps.delivery.forget(groupOfRun(id, run))) this.deps.logger.info({ broadcast: id, run }, 'broadcast: superseded run forgotten');
+    try {
+      const batches = await this.deps.delivery.forget(groupOfRun(id, run));
+      if (batches) this.deps.logger.info({ broadcast: id, run, batches }, 'broadcast: superseded run deleted');
+    } catch (err) {
+      this.deps.logger.warn({ err, broadcast: id, run }, 'broadcast: superseded run not deleted');
+    }
   }
 
   // ---- control ----

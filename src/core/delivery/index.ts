@@ -227,13 +227,15 @@ export class Delivery implements Notifier {
   }
 
   /**
-   * Deletes a finished group's batches, their items and report with them (a run no one will look at again);
-   * false, and nothing deleted, while any of them is still sending.
+   * Deletes a finished group's batches, their items and report with them (a run no one will look at again).
+   * Nothing is deleted while one of them is still sending; a batch sending again by then (a resend) is kept.
+   * Returns how many batches were deleted.
    */
-  async forget(group: string): Promise<boolean> {
-    if (!(await this.isFinished(group))) return false;
-    for (const p of PLATFORMS) await this.ledger.forget(batchId(group, p));
-    return true;
+  async forget(group: string): Promise<number> {
+    if (!(await this.isFinished(group))) return 0;
+    let forgotten = 0;
+    for (const p of PLATFORMS) if (await this.ledger.forget(batchId(group, p))) forgotten++;
+    return forgotten;
   }
 
   /** Every item of the group with its state. */

@@ -268,6 +268,13 @@ for _, id in ipairs(ARGV) do
 end
 return n`);
 
+// A finished run's batch deleted whole, checked in the same script: a resend queued meanwhile (REQUEUE clears
+// 'done') keeps it. UNLINK frees a big run's items off Redis's main thread.
+const FORGET = new LuaScript(`
+if redis.call('exists', KEYS[8]) == 0 or tonumber(redis.call('hget', KEYS[6], 'pending') or '0') > 0 then return 0 end
+redis.call('unlink', unpack(KEYS))
+return 1`);
+
 /** Items one PRUNE or NOTE_ENDED call handles: a slice, so no call holds Redis long. */
 const PRUNE_SLICE = 500;
 
@@ -423,11 +430,11 @@ export class Ledger {
     }
   }
 
-  /** Deletes a batch and everything it kept (its items, their states: its report); the caller checked it has finished. */
-  async forget(batch: BatchId): Promise<void> {
-    // One hash tag: one call on a Cluster too. UNLINK frees a big run's items off Redis's main thread.
-    await this.redis.unlink(...this.keysOf(batch));
+  /** Deletes a finished batch and everything it kept (its items, their states: its report); false if it is not finished. */
+  async forget(batch: BatchId): Promise<boolean> {
+    if (Number(await FORGET.run(this.redis, this.keysOf(batch), [])) !== 1) return false;
     await this.retire(batch);
+    return true;
   }
 
   async retire(batch: BatchId, client: Redis = this.redis): Promise<void> {

@@ -222,7 +222,8 @@ describe('a repeating broadcast', () => {
     const r = await svc.compose(staff, author, { audience: { kind: 'staff' }, text: '每周安全提示', schedule: { kind: 'weekly', at: Date.now() + 30 * 86400_000 } });
     const id = r.outcome === 'scheduled' ? r.broadcast.id : 0;
     const run = (n: number) => `bc:${id}#${n}`;
-    const kept = async (n: number) => (await redis.keys(`*dl:${run(n)}@*`)).length;
+    // What a run holds per target (a cancel below leaves a marker or two for the platforms it had none on).
+    const kept = async (n: number) => (await redis.keys(`*dl:${run(n)}@*`)).filter((k) => /:(items|state|counts|ready|order)$/.test(k)).length;
     expect(await svc.startRun(id, 1)).toEqual({ total: 3 });
     expect((await delivery.report(run(1))).length).toBe(3);
     // Run 1 has finished (every item final) when run 2 starts: it is deleted then.
@@ -230,8 +231,14 @@ describe('a repeating broadcast', () => {
     expect(await kept(1)).toBeGreaterThan(0);
     expect(await svc.startRun(id, 2)).toEqual({ total: 3 });
     expect(await kept(1)).toBe(0);
+    const active = async () => (await Promise.all(['telegram', 'web', 'wechat'].map((p) => redis.smembers(h.engine.deps.keys.k('dl', 'active', p))))).flat();
+    expect((await active()).filter((b) => b.startsWith(`${run(1)}@`))).toEqual([]);
+    // Told again that run 1 ended (another platform's batch, another process): nothing left to report, nothing said.
+    await delivery.finished(`${run(1)}@${h.platform}`);
     // Run 2 still sending when run 3 starts: kept until it finishes.
     expect(await svc.startRun(id, 3)).toEqual({ total: 3 });
+    expect((await delivery.report(run(2))).length).toBe(3);
+    expect(await delivery.forget(run(2))).toBe(0);
     expect((await delivery.report(run(2))).length).toBe(3);
     await delivery.cancel(run(2));
     await expect.poll(() => kept(2)).toBe(0);
@@ -239,7 +246,10 @@ describe('a repeating broadcast', () => {
     expect((await delivery.report(run(3))).length).toBe(3);
     expect((await svc.report(staff, id))?.counts).toMatchObject({ total: 3, pending: 3 });
     // Each run's counts stay in the audit log.
-    expect(new Set((await h.audit()).filter((e) => e.action === 'broadcast.finish' && e.target === `broadcast:${id}`).map((e) => e.note))).toEqual(new Set(['run 1', 'run 2']));
+    const ended = (await h.audit()).filter((e) => e.action === 'broadcast.finish' && e.target === `broadcast:${id}`);
+    expect(new Set(ended.map((e) => e.note))).toEqual(new Set(['run 1', 'run 2']));
+    expect(ended.map((e) => (e.after as { total?: number }).total)).not.toContain(0);
+    expect((await h.outbox()).filter((i) => i.to.chatId === 'staff1' && /0\/0/.test(textOf(i.replies as Reply[])))).toEqual([]);
     await svc.cancel(staff, id);
   });
 });
