@@ -2,8 +2,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { Jieba } from '@node-rs/jieba';
-import { dict } from '@node-rs/jieba/dict.js';
+import type { Jieba } from '@node-rs/jieba';
+import { getJieba } from '../../src/nlu/features.ts';
 
 const synonymsFileSchema = z.object({
   synonyms: z.record(z.string().min(1), z.array(z.string().min(1)).min(1)),
@@ -87,9 +87,12 @@ export function loadLexicon(dir: string): Lexicon {
 
 let baseJieba: { jieba: Jieba; loaded: Set<string> } | undefined;
 
-/** One jieba per process (loading the base dictionary takes ~0.2 s); user dictionaries are added once each. */
+/**
+ * The process's one jieba, the classifier's (each instance holds 40–55 MB of dictionary); the legal terms are
+ * added to it once each.
+ */
 function jiebaWith(userDict: string): Jieba {
-  baseJieba ??= { jieba: Jieba.withDict(dict), loaded: new Set() };
+  baseJieba ??= { jieba: getJieba(), loaded: new Set() };
   if (userDict && !baseJieba.loaded.has(userDict)) {
     baseJieba.jieba.loadDict(Buffer.from(userDict, 'utf8'));
     baseJieba.loaded.add(userDict);
