@@ -2,6 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { articleReferences, looksLikeFollowUp } from '../../../intents/law/retrieval.ts';
 import { collapseRepeats } from '../../../intents/law/query.ts';
 import { knowledge } from './helpers.ts';
+import { getJieba } from '../../../src/nlu/features.ts';
 
 const kb = knowledge();
 const cited = (q: string, k = 3) => kb.retrieve(q).citations.slice(0, k).map((c) => `${c.law}#${c.article}`);
@@ -15,6 +16,11 @@ describe('tokenizer and lexicon', () => {
     expect(kb.tokenizer.legalTerms('双倍工资')).toContain('二倍工资');
     expect(kb.tokenizer.legalTerms('入职交押金')).toContain('收取财物');
     expect(kb.tokenizer.legalTerms('喂奶时间')).toContain('哺乳');
+  });
+
+  it('segments with the classifier\'s jieba, the legal terms added to it: one instance of 40–55 MB a process', () => {
+    expect(kb.tokenizer.tokens('代通知金怎么算')).toContain('代通知金');
+    expect(getJieba().cut('代通知金', true)).toEqual(['代通知金']);
   });
 });
 
