@@ -252,6 +252,28 @@ describe('a repeating broadcast', () => {
     expect((await h.outbox()).filter((i) => i.to.chatId === 'staff1' && /0\/0/.test(textOf(i.replies as Reply[])))).toEqual([]);
     await svc.cancel(staff, id);
   });
+
+  it('a run still paused when the next starts is cancelled, not left waiting for a resume that reaches only the latest run', async () => {
+    const svc = broadcastService(h.engine.deps);
+    const { delivery } = h.engine.deps;
+    const staff = { key: 'telegram:staff1' as const, roles: new Set(['staff' as const]) };
+    const author = { name: 'staff1', chat: { platform: 'telegram' as const, chatId: 'staff1', chatType: 'private' as const } };
+    const r = await svc.compose(staff, author, { audience: { kind: 'staff' }, text: '每日值班提醒', schedule: { kind: 'daily', at: Date.now() + 30 * 86400_000 } });
+    const id = r.outcome === 'scheduled' ? r.broadcast.id : 0;
+    const run = (n: number) => `bc:${id}#${n}`;
+    await svc.startRun(id, 1);
+    expect((await svc.pause(staff, id)).outcome).toBe('done');
+    await svc.startRun(id, 2);
+    // Run 1's unsent notices were cancelled (its end audited with the counts), then it was deleted as superseded.
+    const ended = (await h.audit()).filter((e) => e.action === 'broadcast.finish' && e.target === `broadcast:${id}`);
+    expect(ended.map((e) => [e.note, (e.after as { skipped?: number }).skipped])).toContainEqual(['run 1', 3]);
+    expect(await delivery.report(run(1))).toEqual([]);
+    // Run 2 starts paused, as the broadcast is; a resume sends it.
+    expect((await delivery.counts(run(2))).pending).toBe(3);
+    expect((await svc.resume(staff, id)).outcome).toBe('done');
+    expect((await svc.store.get(id))?.status).toBe('sending');
+    await svc.cancel(staff, id);
+  });
 });
 
 describe("an event's registrants", () => {
