@@ -290,7 +290,11 @@ export class BroadcastService {
     await this.audit('system', 'broadcast.run', changed.after, { note: `run ${run}: ${targets.length} targets` });
     // The run before, paused: its notice was for its own day or week, and a resume reaches the latest run only, so
     // what it had not sent is cancelled (its end is audited and told to the author with the counts, as any run's).
-    if (run > 1 && changed.before.status === 'paused') await this.deps.delivery.cancel(groupOfRun(id, run - 1));
+    if (run > 1 && changed.before.status === 'paused') {
+      await this.deps.delivery.cancel(groupOfRun(id, run - 1));
+      // Again once the cancel is through: it marks every platform's batch, also after its end deleted the run.
+      await this.forgetSuperseded(id, run - 1);
+    }
     if (next !== undefined) await this.scheduleRun(id, run + 1, next);
     if (previousEnded) await this.forgetSuperseded(id, run - 1);
     return { total: targets.length };

@@ -268,6 +268,7 @@ describe('a repeating broadcast', () => {
     const ended = (await h.audit()).filter((e) => e.action === 'broadcast.finish' && e.target === `broadcast:${id}`);
     expect(ended.map((e) => [e.note, (e.after as { skipped?: number }).skipped])).toContainEqual(['run 1', 3]);
     expect(await delivery.report(run(1))).toEqual([]);
+    expect(await h.engine.deps.redis.keys(`*dl:${run(1)}@*`)).toEqual([]);
     // Run 2 starts paused, as the broadcast is; a resume sends it.
     expect((await delivery.counts(run(2))).pending).toBe(3);
     expect((await svc.resume(staff, id)).outcome).toBe('done');
